@@ -16,5 +16,7 @@ if [ "$(_wcd_major node)" -lt 24 ]; then
   fi
   export PATH="$_wcd_bin:$PATH"
 fi
+# jest runs our TypeScript as native ESM, which needs vm modules (also for a bare `npx jest`).
+case " ${NODE_OPTIONS:-} " in *" --experimental-vm-modules "*) ;; *) export NODE_OPTIONS="--experimental-vm-modules ${NODE_OPTIONS:-}" ;; esac
 echo "using node $(node --version) from $(command -v node)" >&2
 unset -f _wcd_major; unset _wcd_root _wcd_bin
