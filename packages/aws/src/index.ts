@@ -47,7 +47,10 @@ export function resolveRegion(input: string | undefined, env: Env = process.env)
     );
   }
   if (!REGION_PATTERN.test(region)) {
-    throw new ConfigurationError(`Input 'region' must be an AWS region such as us-east-1; got '${region}'.`, 'region');
+    throw new ConfigurationError(
+      `Input 'region' must be an AWS region such as us-east-1; got '${region}'.`,
+      'region',
+    );
   }
   return region;
 }

@@ -11,7 +11,14 @@ import { RedactingLogger, type Logger } from './logger.js';
 import { Redactor } from './redact.js';
 import { realSleep, systemClock, type Clock, type Sleep } from './retry.js';
 import { SummaryBuilder } from './summary.js';
-import { AUDIT_SCHEMA, appendAuditRecord, auditFile, runIdentity, writeEvidence, type Outcome } from './audit.js';
+import {
+  AUDIT_SCHEMA,
+  appendAuditRecord,
+  auditFile,
+  runIdentity,
+  writeEvidence,
+  type Outcome,
+} from './audit.js';
 import { actionsRuntime, type Runtime } from './runtime.js';
 
 export type OutputValue = string | number | boolean | object;
@@ -61,7 +68,10 @@ export interface RunOptions {
  * // src/index.ts
  * await run();
  */
-export async function runAction<I>(definition: ActionDefinition<I>, options: RunOptions = {}): Promise<Outcome> {
+export async function runAction<I>(
+  definition: ActionDefinition<I>,
+  options: RunOptions = {},
+): Promise<Outcome> {
   const runtime = options.runtime ?? actionsRuntime();
   const clock = options.clock ?? systemClock;
   const env = runtime.env;
@@ -81,7 +91,8 @@ export async function runAction<I>(definition: ActionDefinition<I>, options: Run
   const context: ActionContext = {
     log,
     setOutput: (name, value) => {
-      const text = typeof value === 'string' ? value : typeof value === 'object' ? JSON.stringify(value) : String(value);
+      const text =
+        typeof value === 'string' ? value : typeof value === 'object' ? JSON.stringify(value) : String(value);
       runtime.setOutput(name, redactor.redact(text));
     },
     summary,

@@ -39,10 +39,14 @@ const STDOUT_CAP = 16 * 1024 * 1024;
  * const result = await runCommand('npm run build', { cwd: dir, log });
  * if (result.exitCode !== 0) throw new ActionFailure(`build failed:\n${result.tail.join('\n')}`);
  */
-export function runCommand(command: string | [string, ...string[]], options: CommandOptions = {}): Promise<CommandResult> {
+export function runCommand(
+  command: string | [string, ...string[]],
+  options: CommandOptions = {},
+): Promise<CommandResult> {
   const started = Date.now();
   const tailSize = options.tailLines ?? 40;
-  const [file, args] = typeof command === 'string' ? ['bash', ['-c', command]] : [command[0], command.slice(1)];
+  const [file, args] =
+    typeof command === 'string' ? ['bash', ['-c', command]] : [command[0], command.slice(1)];
   return new Promise((resolve, reject) => {
     const child = spawn(file, args, {
       cwd: options.cwd,

@@ -212,7 +212,10 @@ export class Inputs {
     const n = Number(value);
     const kind = options.integer ? 'a whole number' : 'a number';
     if (!Number.isFinite(n) || (options.integer && !Number.isInteger(n))) {
-      throw new ConfigurationError(`Input '${name}' must be ${kind}${rangeText(options)}; got '${value}'.`, name);
+      throw new ConfigurationError(
+        `Input '${name}' must be ${kind}${rangeText(options)}; got '${value}'.`,
+        name,
+      );
     }
     if ((options.min !== undefined && n < options.min) || (options.max !== undefined && n > options.max)) {
       throw new ConfigurationError(`Input '${name}' must be ${kind}${rangeText(options)}; got ${n}.`, name);

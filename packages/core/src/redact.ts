@@ -16,7 +16,8 @@ interface PhiPattern {
 // A US SSN: area 001-899 except 666, group 01-99, serial 0001-9999, dashed or spaced.
 const SSN = /\b(?!000|666|9\d\d)\d{3}([- ])(?!00)\d{2}\1(?!0000)\d{4}\b/g;
 // Keys that name a medical record number or a date of birth, followed by their value.
-const MRN = /\b(MRN|medical[ _-]?record(?:[ _-]?(?:number|no\.?|num|#))?)(["']?\s*[:=#]?\s*["']?)([A-Z0-9][A-Z0-9-]{3,})/gi;
+const MRN =
+  /\b(MRN|medical[ _-]?record(?:[ _-]?(?:number|no\.?|num|#))?)(["']?\s*[:=#]?\s*["']?)([A-Z0-9][A-Z0-9-]{3,})/gi;
 const DOB =
   /\b(DOB|date[ _-]?of[ _-]?birth|birth[ _-]?date)(["']?\s*[:=]?\s*["']?)(\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4})/gi;
 const EMAIL = /\b[A-Z0-9._%+-]+@[A-Z0-9.-]+\.[A-Z]{2,}\b/gi;

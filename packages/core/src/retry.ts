@@ -36,7 +36,12 @@ export interface RetryOptions {
  * @example
  * backoffDelay(3, 200, 20_000, () => 0.5); // 400 (half of 200·2²)
  */
-export function backoffDelay(attempt: number, baseDelayMs: number, maxDelayMs: number, random: () => number): number {
+export function backoffDelay(
+  attempt: number,
+  baseDelayMs: number,
+  maxDelayMs: number,
+  random: () => number,
+): number {
   const ceiling = Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1));
   return Math.floor(random() * ceiling);
 }
@@ -47,7 +52,10 @@ export function backoffDelay(attempt: number, baseDelayMs: number, maxDelayMs: n
  * @example
  * const page = await retry(() => s3.send(new ListObjectsV2Command(params)), { onRetry: (e, n, d) => log.info(`retry ${n} in ${d} ms`) });
  */
-export async function retry<T>(operation: (attempt: number) => Promise<T>, options: RetryOptions = {}): Promise<T> {
+export async function retry<T>(
+  operation: (attempt: number) => Promise<T>,
+  options: RetryOptions = {},
+): Promise<T> {
   const attempts = options.attempts ?? 5;
   const base = options.baseDelayMs ?? 200;
   const cap = options.maxDelayMs ?? 20_000;
@@ -83,7 +91,15 @@ const THROTTLING_CODES = new Set([
   'EC2ThrottledException',
 ]);
 
-const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND', 'UND_ERR_SOCKET']);
+const NETWORK_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+  'UND_ERR_SOCKET',
+]);
 
 /**
  * True for throttling, 5xx and connection failures: what is worth trying again.

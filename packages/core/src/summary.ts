@@ -98,7 +98,9 @@ export class SummaryBuilder {
   details(summaryText: string, body: (inner: SummaryBuilder) => void): this {
     const inner = new SummaryBuilder();
     body(inner);
-    this.parts.push(`<details><summary>${escapeMarkdown(summaryText)}</summary>\n\n${inner.toString()}\n</details>\n`);
+    this.parts.push(
+      `<details><summary>${escapeMarkdown(summaryText)}</summary>\n\n${inner.toString()}\n</details>\n`,
+    );
     return this;
   }
 
@@ -116,7 +118,10 @@ export class SummaryBuilder {
       `  title "${mermaidText(chart.title)}"`,
       `  x-axis [${chart.xLabels.map((l) => `"${mermaidText(l)}"`).join(', ')}]`,
       `  y-axis "${mermaidText(chart.yLabel)}" 0 --> ${top}`,
-      ...chart.series.map((s) => `  line [${s.values.map((v) => (Number.isFinite(v) ? Number(v.toPrecision(4)) : 0)).join(', ')}]`),
+      ...chart.series.map(
+        (s) =>
+          `  line [${s.values.map((v) => (Number.isFinite(v) ? Number(v.toPrecision(4)) : 0)).join(', ')}]`,
+      ),
       '```',
       `_Lines, in order: ${chart.series.map((s) => escapeMarkdown(s.name)).join(', ')}._`,
     ];

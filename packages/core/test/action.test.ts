@@ -83,7 +83,10 @@ describe('runAction', () => {
     const definition: ActionDefinition<{ token: string; count: number }> = {
       name: 'demo',
       version: '1.2.3',
-      parseInputs: (i) => ({ token: i.secret('token', { required: true }), count: i.number('count', { default: 1 }) }),
+      parseInputs: (i) => ({
+        token: i.secret('token', { required: true }),
+        count: i.number('count', { default: 1 }),
+      }),
       run: async (inputs, ctx) => {
         ctx.log.info(`using ${inputs.token} for ssn 123-45-6789`);
         ctx.setOutput('report', { token: inputs.token, count: inputs.count });
@@ -134,9 +137,16 @@ describe('runAction', () => {
     expect(process.exitCode).toBe(1);
     expect(ran).toBe(false);
     expect(captured.lines).toEqual([
-      { level: 'error', message: "Input 'count' must be a number of at least 1; got 'lots'.", properties: undefined },
+      {
+        level: 'error',
+        message: "Input 'count' must be a number of at least 1; got 'lots'.",
+        properties: undefined,
+      },
     ]);
-    expect(audit()[0]).toMatchObject({ outcome: 'invalid-input', error: expect.stringContaining("Input 'count'") });
+    expect(audit()[0]).toMatchObject({
+      outcome: 'invalid-input',
+      error: expect.stringContaining("Input 'count'"),
+    });
   });
 
   it('shows an ActionFailure as one annotated line, and still writes the summary', async () => {
@@ -155,7 +165,11 @@ describe('runAction', () => {
     );
     expect(process.exitCode).toBe(1);
     expect(captured.lines).toEqual([
-      { level: 'error', message: 'app.js is 12 kB over budget', properties: { file: 'dist/app.js', startLine: 1 } },
+      {
+        level: 'error',
+        message: 'app.js is 12 kB over budget',
+        properties: { file: 'dist/app.js', startLine: 1 },
+      },
     ]);
     expect(captured.summary).toBe('## Partial\n');
     expect(audit()[0]?.outcome).toBe('failure');

@@ -6,10 +6,13 @@ describe('runCommand', () => {
     const redactor = new Redactor();
     redactor.addSecret('s3cr3t-pw');
     const log = new MemoryLogger(redactor);
-    const result = await runCommand('for i in 1 2 3 4 5; do echo "line $i"; done; echo "pw=s3cr3t-pw" >&2; exit 3', {
-      log,
-      tailLines: 2,
-    });
+    const result = await runCommand(
+      'for i in 1 2 3 4 5; do echo "line $i"; done; echo "pw=s3cr3t-pw" >&2; exit 3',
+      {
+        log,
+        tailLines: 2,
+      },
+    );
     expect(result.exitCode).toBe(3);
     expect(result.tail).toEqual(['line 5', 'pw=***']);
     expect(log.text()).toContain('info: line 1');
@@ -17,7 +20,9 @@ describe('runCommand', () => {
   });
 
   it('runs a file with arguments, no shell, and captures stdout', async () => {
-    const result = await runCommand(['node', '-e', 'process.stdout.write("a; echo b")'], { captureStdout: true });
+    const result = await runCommand(['node', '-e', 'process.stdout.write("a; echo b")'], {
+      captureStdout: true,
+    });
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toBe('a; echo b');
   });

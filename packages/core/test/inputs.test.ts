@@ -1,10 +1,17 @@
 import { describe, expect, it } from '@jest/globals';
-import { ConfigurationError, Inputs, formatBytes, formatDuration, inputVariable, parseDuration, parseSize } from '@white-cross/core';
+import {
+  ConfigurationError,
+  Inputs,
+  formatBytes,
+  formatDuration,
+  inputVariable,
+  parseDuration,
+  parseSize,
+} from '@white-cross/core';
 
 const reader = (inputs: Record<string, string>, secrets: string[] = []) =>
-  new Inputs(
-    Object.fromEntries(Object.entries(inputs).map(([k, v]) => [inputVariable(k), v])),
-    (s) => secrets.push(s),
+  new Inputs(Object.fromEntries(Object.entries(inputs).map(([k, v]) => [inputVariable(k), v])), (s) =>
+    secrets.push(s),
   );
 
 function errorOf(fn: () => unknown): ConfigurationError {
@@ -50,7 +57,9 @@ describe('Inputs', () => {
     expect(errorOf(() => i.number('f', { integer: true, min: 1, max: 64 })).message).toBe(
       "Input 'f' must be a whole number from 1 to 64; got '1.5'.",
     );
-    expect(errorOf(() => i.number('big', { max: 50 })).message).toBe("Input 'big' must be a number of at most 50; got 99.");
+    expect(errorOf(() => i.number('big', { max: 50 })).message).toBe(
+      "Input 'big' must be a number of at most 50; got 99.",
+    );
     expect(errorOf(() => i.number('word')).message).toBe("Input 'word' must be a number; got 'many'.");
   });
 

@@ -1,7 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
 import { backoffDelay, isTransientError, retry } from '@white-cross/core';
 
-const throttled = () => Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } });
+const throttled = () =>
+  Object.assign(new Error('Rate exceeded'), {
+    name: 'ThrottlingException',
+    $metadata: { httpStatusCode: 400 },
+  });
 
 describe('backoffDelay', () => {
   it('draws from [0, min(cap, base·2^(n-1)))', () => {
@@ -32,7 +36,10 @@ describe('retry', () => {
 
   it('does not retry an error that is not transient', async () => {
     let calls = 0;
-    const denied = Object.assign(new Error('not authorized'), { name: 'AccessDeniedException', $metadata: { httpStatusCode: 403 } });
+    const denied = Object.assign(new Error('not authorized'), {
+      name: 'AccessDeniedException',
+      $metadata: { httpStatusCode: 403 },
+    });
     await expect(
       retry(
         async () => {
@@ -70,7 +77,10 @@ describe('isTransientError', () => {
     ['429', { name: 'TooMany', $metadata: { httpStatusCode: 429 } }],
     ['connection reset', Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })],
     ['SDK-marked retryable', { name: 'X', $retryable: {} }],
-    ['a wrapped network cause', new Error('fetch failed', { cause: Object.assign(new Error('x'), { code: 'ETIMEDOUT' }) })],
+    [
+      'a wrapped network cause',
+      new Error('fetch failed', { cause: Object.assign(new Error('x'), { code: 'ETIMEDOUT' }) }),
+    ],
   ])('%s is transient', (_n, e) => expect(isTransientError(e)).toBe(true));
   it.each([
     ['a validation error', { name: 'ValidationException', $metadata: { httpStatusCode: 400 } }],

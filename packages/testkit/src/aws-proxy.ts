@@ -82,7 +82,9 @@ export function serverError(protocol: 'json' | 'query' | 's3'): FaultRule['fault
     ...f,
     status: 500,
     name: 'InternalError',
-    body: f.body.replace(/ThrottlingException|Throttling|SlowDown/g, 'InternalError').replace(/Rate exceeded|Please reduce your request rate\./, 'We encountered an internal error.'),
+    body: f.body
+      .replace(/ThrottlingException|Throttling|SlowDown/g, 'InternalError')
+      .replace(/Rate exceeded|Please reduce your request rate\./, 'We encountered an internal error.'),
   };
 }
 
@@ -125,7 +127,10 @@ export async function startAwsProxy(targetUrl: string): Promise<AwsProxy> {
         const f = rule.fault;
         if (f.kind === 'respond') {
           record.fault = f.name;
-          res.writeHead(f.status, { 'content-type': f.contentType ?? 'text/plain', 'x-amzn-requestid': 'wcd-fault' });
+          res.writeHead(f.status, {
+            'content-type': f.contentType ?? 'text/plain',
+            'x-amzn-requestid': 'wcd-fault',
+          });
           res.end(f.body);
           return;
         }
@@ -169,7 +174,9 @@ export async function startAwsProxy(targetUrl: string): Promise<AwsProxy> {
       rules = [];
     },
     count: (operation) =>
-      requests.filter((r) => (typeof operation === 'string' ? r.operation === operation : operation.test(r.operation))).length,
+      requests.filter((r) =>
+        typeof operation === 'string' ? r.operation === operation : operation.test(r.operation),
+      ).length,
     reset: () => {
       requests.length = 0;
       rules = [];

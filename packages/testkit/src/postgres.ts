@@ -32,18 +32,24 @@ export function postgresBinDir(): string {
   if (process.env.PG_BIN) candidates.push(process.env.PG_BIN);
   const debian = '/usr/lib/postgresql';
   if (existsSync(debian)) {
-    for (const v of readdirSync(debian).sort((a, b) => Number(b) - Number(a))) candidates.push(join(debian, v, 'bin'));
+    for (const v of readdirSync(debian).sort((a, b) => Number(b) - Number(a)))
+      candidates.push(join(debian, v, 'bin'));
   }
   const pgConfig = spawnSync('pg_config', ['--bindir'], { encoding: 'utf8' });
   if (pgConfig.status === 0) candidates.push(pgConfig.stdout.trim());
   const found = candidates.find((dir) => existsSync(join(dir, 'initdb')) && existsSync(join(dir, 'pg_ctl')));
-  if (!found) throw new Error('PostgreSQL server binaries (initdb, pg_ctl) not found: install postgresql-15 or set PG_BIN');
+  if (!found)
+    throw new Error(
+      'PostgreSQL server binaries (initdb, pg_ctl) not found: install postgresql-15 or set PG_BIN',
+    );
   return found;
 }
 
 const isRoot = () => typeof process.getuid === 'function' && process.getuid() === 0;
 
-export async function startPostgres(options: { password?: string; database?: string } = {}): Promise<PostgresServer> {
+export async function startPostgres(
+  options: { password?: string; database?: string } = {},
+): Promise<PostgresServer> {
   const binDir = postgresBinDir();
   const port = await freePort();
   const user = 'postgres';
@@ -65,24 +71,63 @@ export async function startPostgres(options: { password?: string; database?: str
     const [cmd, cmdArgs] = asPostgres ? ['runuser', ['-u', 'postgres', '--', file, ...args]] : [file, args];
     const result = spawnSync(cmd, cmdArgs, { encoding: 'utf8', cwd: root });
     if (result.status !== 0) {
-      throw new Error(`${file} ${args.join(' ')} failed (${result.status}): ${result.stderr || result.stdout}`);
+      throw new Error(
+        `${file} ${args.join(' ')} failed (${result.status}): ${result.stderr || result.stdout}`,
+      );
     }
     return result.stdout;
   };
-  run(join(binDir, 'initdb'), ['-D', dataDir, '-U', user, '--auth=scram-sha-256', `--pwfile=${pwFile}`, '-E', 'UTF8', '--locale=C', '-N']);
+  run(join(binDir, 'initdb'), [
+    '-D',
+    dataDir,
+    '-U',
+    user,
+    '--auth=scram-sha-256',
+    `--pwfile=${pwFile}`,
+    '-E',
+    'UTF8',
+    '--locale=C',
+    '-N',
+  ]);
   const serverOptions = `-c listen_addresses=127.0.0.1 -p ${port} -k ${root} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=50`;
-  run(join(binDir, 'pg_ctl'), ['-D', dataDir, '-l', join(root, 'server.log'), '-o', serverOptions, '-w', '-t', '60', 'start']);
+  run(join(binDir, 'pg_ctl'), [
+    '-D',
+    dataDir,
+    '-l',
+    join(root, 'server.log'),
+    '-o',
+    serverOptions,
+    '-w',
+    '-t',
+    '60',
+    'start',
+  ]);
   const env = { ...process.env, PGPASSWORD: password };
   const psql = (sql: string, db = database) => {
     const result = spawnSync(
       join(binDir, 'psql'),
-      ['-h', '127.0.0.1', '-p', String(port), '-U', user, '-d', db, '-v', 'ON_ERROR_STOP=1', '-At', '-c', sql],
+      [
+        '-h',
+        '127.0.0.1',
+        '-p',
+        String(port),
+        '-U',
+        user,
+        '-d',
+        db,
+        '-v',
+        'ON_ERROR_STOP=1',
+        '-At',
+        '-c',
+        sql,
+      ],
       { encoding: 'utf8', env },
     );
     if (result.status !== 0) throw new Error(`psql failed: ${result.stderr}`);
     return result.stdout.trim();
   };
-  const urlFor = (db: string) => `postgresql://${user}:${encodeURIComponent(password)}@127.0.0.1:${port}/${db}`;
+  const urlFor = (db: string) =>
+    `postgresql://${user}:${encodeURIComponent(password)}@127.0.0.1:${port}/${db}`;
   psql(`CREATE DATABASE "${database}"`, 'postgres');
   return {
     host: '127.0.0.1',

@@ -150,32 +150,38 @@ export async function runActionBundle(action: string, options: RunActionOptions 
     if (value !== undefined) env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = String(value);
   }
   const started = Date.now();
-  const { exitCode, stdout, stderr } = await new Promise<{ exitCode: number; stdout: string; stderr: string }>(
-    (resolvePromise, reject) => {
-      const child = spawn(process.execPath, [bundle], { cwd: workspace, env, stdio: ['ignore', 'pipe', 'pipe'] });
-      let out = '';
-      let err = '';
-      let partial = '';
-      child.stdout.on('data', (d: Buffer) => {
-        const text = d.toString('utf8');
-        out += text;
-        if (options.onLine) {
-          const lines = (partial + text).split('\n');
-          partial = lines.pop() ?? '';
-          for (const line of lines) options.onLine(line);
-        }
-      });
-      child.stderr.on('data', (d: Buffer) => {
-        err += d.toString('utf8');
-      });
-      const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);
-      child.on('error', reject);
-      child.on('close', (code) => {
-        clearTimeout(timer);
-        resolvePromise({ exitCode: code ?? 137, stdout: out, stderr: err });
-      });
-    },
-  );
+  const { exitCode, stdout, stderr } = await new Promise<{
+    exitCode: number;
+    stdout: string;
+    stderr: string;
+  }>((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [bundle], {
+      cwd: workspace,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    let partial = '';
+    child.stdout.on('data', (d: Buffer) => {
+      const text = d.toString('utf8');
+      out += text;
+      if (options.onLine) {
+        const lines = (partial + text).split('\n');
+        partial = lines.pop() ?? '';
+        for (const line of lines) options.onLine(line);
+      }
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      err += d.toString('utf8');
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolvePromise({ exitCode: code ?? 137, stdout: out, stderr: err });
+    });
+  });
   const auditText = readIfExists(auditFile).slice(auditBefore);
   return {
     exitCode,

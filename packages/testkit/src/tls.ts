@@ -3,7 +3,7 @@
  * TLS versions, certificate validity and security headers against a real server.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type ServerOptions } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -40,15 +40,87 @@ export function makeCertificate(options: CertificateOptions = {}): Certificate {
   const bits = String(options.keyBits ?? 2048);
   const days = options.days ?? 365;
   const openssl = (args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-  openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '3650', '-subj', '/CN=White Cross Test CA']);
-  openssl(['req', '-newkey', `rsa:${bits}`, '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', `/CN=${cn}`]);
+  openssl([
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.pem',
+    '-days',
+    '3650',
+    '-subj',
+    '/CN=White Cross Test CA',
+  ]);
+  openssl([
+    'req',
+    '-newkey',
+    `rsa:${bits}`,
+    '-nodes',
+    '-keyout',
+    'server.key',
+    '-out',
+    'server.csr',
+    '-subj',
+    `/CN=${cn}`,
+  ]);
   const ext = join(dir, 'ext.cnf');
-  execFileSync('bash', ['-c', `printf 'subjectAltName=${alt}\\nbasicConstraints=CA:FALSE\\nkeyUsage=digitalSignature,keyEncipherment\\nextendedKeyUsage=serverAuth\\n' > "${ext}"`]);
-  const validity =
-    days > 0
-      ? ['-days', String(days)]
-      : ['-not_before', offsetDate(days - 30), '-not_after', offsetDate(days)];
-  openssl(['x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem', '-extfile', ext, ...validity]);
+  execFileSync('bash', [
+    '-c',
+    `printf 'subjectAltName=${alt}\\nbasicConstraints=CA:FALSE\\nkeyUsage=digitalSignature,keyEncipherment\\nextendedKeyUsage=serverAuth\\n' > "${ext}"`,
+  ]);
+  if (days > 0) {
+    openssl([
+      'x509',
+      '-req',
+      '-in',
+      'server.csr',
+      '-CA',
+      'ca.pem',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-out',
+      'server.pem',
+      '-extfile',
+      ext,
+      '-days',
+      String(days),
+    ]);
+  } else {
+    // `openssl x509` cannot back-date a certificate (no -not_before before OpenSSL 3.4), so an
+    // expired one is issued through `openssl ca`, which takes explicit start and end dates.
+    writeFileSync(join(dir, 'index.txt'), '');
+    writeFileSync(join(dir, 'serial'), '1000\n');
+    writeFileSync(
+      join(dir, 'ca.cnf'),
+      '[ca]\ndefault_ca=test\n[test]\ndir=.\ndatabase=index.txt\nnew_certs_dir=.\nserial=serial\ndefault_md=sha256\npolicy=any\nunique_subject=no\n[any]\ncommonName=supplied\n',
+    );
+    openssl([
+      'ca',
+      '-batch',
+      '-config',
+      'ca.cnf',
+      '-cert',
+      'ca.pem',
+      '-keyfile',
+      'ca.key',
+      '-in',
+      'server.csr',
+      '-out',
+      'server.pem',
+      '-notext',
+      '-extfile',
+      ext,
+      '-startdate',
+      offsetDate(days - 30),
+      '-enddate',
+      offsetDate(days),
+    ]);
+  }
   return {
     ca: readFileSync(join(dir, 'ca.pem'), 'utf8'),
     cert: readFileSync(join(dir, 'server.pem'), 'utf8'),
@@ -57,7 +129,7 @@ export function makeCertificate(options: CertificateOptions = {}): Certificate {
   };
 }
 
-// openssl's -not_before/-not_after take YYYYMMDDHHMMSSZ.
+// `openssl ca -startdate/-enddate` take YYYYMMDDHHMMSSZ.
 function offsetDate(days: number): string {
   const d = new Date(Date.now() + days * 86_400_000);
   return `${d.toISOString().replace(/[-:T]/g, '').slice(0, 14)}Z`;
