@@ -31,7 +31,9 @@ export function awsEnv(endpoint: string, region = 'us-east-1'): Record<string, s
 export async function startMoto(options: { region?: string } = {}): Promise<MotoServer> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child: ChildProcess = spawn('python3', ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(port)], {
+  // MOTO_PYTHON names the interpreter that has moto (e.g. Debian's /usr/bin/python3 with python3-moto).
+  const python = process.env.MOTO_PYTHON || 'python3';
+  const child: ChildProcess = spawn(python, ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(port)], {
     stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, MOTO_ALLOW_NONEXISTENT_REGION: 'true' },
   });
