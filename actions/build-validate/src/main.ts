@@ -1,0 +1,190 @@
+/**
+ * build-validate: installs and builds the app, then decides whether its output is fit to
+ * deploy: every expected artifact there and non-empty, every file within its size budget,
+ * nothing forbidden inside, no dependency vulnerable at or above the audit level. It writes
+ * the build manifest (each file's size, gzip and brotli size and sha256) as an output and as
+ * evidence, and the verdict as a job summary.
+ */
+import { existsSync, statSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
+import {
+  ActionFailure,
+  ConfigurationError,
+  runAction,
+  type ActionContext,
+  type ActionDefinition,
+} from '@white-cross/core';
+import { evaluateBudgets } from './budgets.js';
+import { auditDependencies, runStep, type StepResult } from './build-steps.js';
+import { ACTION_NAME, ACTION_VERSION, Input, MANIFEST_EVIDENCE, Output } from './constants.js';
+import { findForbiddenContent, findForbiddenFiles, looksLikeText } from './forbidden.js';
+import { parseInputs, type BuildValidateInputs } from './inputs.js';
+import { buildManifest, measureArtifact } from './manifest.js';
+import { readOutputFiles } from './output-files.js';
+import { checkArtifacts, outputFolders } from './paths.js';
+import { problemsOf, verdictLine, writeSummary, type ValidationReport } from './report.js';
+
+/** Runs the commands; returns the steps that ran and the one that failed, if any. */
+async function installAndBuild(
+  inputs: BuildValidateInputs,
+  ctx: ActionContext,
+): Promise<{ steps: StepResult[]; failed?: StepResult }> {
+  const env = { ...ctx.env, ...inputs.buildEnv };
+  const steps: StepResult[] = [];
+  const plan = [
+    ...(inputs.installCommand
+      ? [{ name: 'Install dependencies', command: inputs.installCommand, folder: '.' }]
+      : []),
+    ...(inputs.workspaces.length === 0
+      ? [{ name: 'Build', command: inputs.buildCommand, folder: '.' }]
+      : inputs.workspaces.map((folder) => ({
+          name: `Build ${folder}`,
+          command: inputs.buildCommand,
+          folder,
+        }))),
+  ];
+  for (const { name, command, folder } of plan) {
+    const step = await runStep({
+      name,
+      command,
+      folder,
+      cwd: join(inputs.workingDirectory, folder),
+      env,
+      log: ctx.log,
+    });
+    steps.push(step);
+    if (step.exitCode !== 0) return { steps, failed: step };
+  }
+  return { steps };
+}
+
+function requireFolder(path: string, input: string, what: string): void {
+  if (!existsSync(path) || !statSync(path).isDirectory()) {
+    throw new ConfigurationError(
+      `Input '${input}' names ${what}, which is not a folder in the workspace.`,
+      input,
+    );
+  }
+}
+
+async function validateBuild(inputs: BuildValidateInputs, ctx: ActionContext): Promise<void> {
+  const secrets = Object.values(inputs.buildEnv);
+  for (const value of secrets) ctx.addSecret(value);
+  const wd = inputs.workingDirectory;
+  requireFolder(wd, Input.WorkingDirectory, `'${relative(ctx.workspace, wd) || '.'}'`);
+  for (const folder of inputs.workspaces) requireFolder(join(wd, folder), Input.Workspaces, `'${folder}'`);
+  // Annotations point at files relative to the repository root, where the runner looks.
+  const fromRoot = (path: string) => relative(ctx.workspace, join(wd, path)).split(sep).join('/');
+
+  const { steps, failed } = await installAndBuild(inputs, ctx);
+  const folders = outputFolders(inputs.artifacts);
+  const report: ValidationReport = {
+    steps,
+    outputFolders: folders,
+    artifactProblems: [],
+    budgets: [],
+    findings: [],
+    ...(failed ? { failedStep: failed } : {}),
+    ...(inputs.baseline ? { baseline: inputs.baseline } : {}),
+  };
+  ctx.fact(
+    'steps',
+    steps.map((s) => ({ name: s.name, exitCode: s.exitCode, durationMs: s.durationMs })),
+  );
+
+  if (!failed) {
+    ctx.log.info(`Measuring the output in ${folders.join(', ')}`);
+    const files = await readOutputFiles(wd, folders);
+    const measured = files.map((file) => measureArtifact(file.path, file.content));
+    const manifest = buildManifest(measured, {
+      commit: ctx.env.GITHUB_SHA,
+      createdAt: new Date(ctx.clock.now()).toISOString(),
+    });
+    report.manifest = manifest;
+    report.artifactProblems = checkArtifacts(inputs.artifacts, measured);
+    const baseline = inputs.baseline?.kind === 'manifest' ? inputs.baseline.artifacts : undefined;
+    report.budgets = evaluateBudgets(inputs.budgets, measured, baseline);
+    report.findings = files.flatMap((file) => [
+      ...findForbiddenFiles(file.path, inputs.forbid),
+      ...(looksLikeText(file.content)
+        ? findForbiddenContent(file.path, file.content.toString('utf8'), inputs.forbid, secrets)
+        : []),
+    ]);
+    ctx.log.info(
+      `Measured ${manifest.fileCount} files: ${manifest.totalSize} bytes (${manifest.totalGzipSize} gzip); ` +
+        `${report.budgets.filter((b) => b.status === 'over').length} over budget, ${report.findings.length} forbidden findings`,
+    );
+    if (inputs.auditLevel !== 'off') {
+      const lockfile = 'package-lock.json';
+      report.dependencies = {
+        level: inputs.auditLevel,
+        lockfile,
+        result: await auditDependencies(wd, { ...ctx.env, ...inputs.buildEnv }, ctx.log),
+      };
+    }
+
+    const overBudget = report.budgets.some((b) => b.status === 'over');
+    const manifestJson = JSON.stringify(manifest, null, 2);
+    ctx.setOutput(Output.Manifest, JSON.stringify(manifest));
+    ctx.setOutput(Output.ManifestFile, ctx.writeEvidence(MANIFEST_EVIDENCE, `${manifestJson}\n`));
+    ctx.setOutput(Output.TotalSize, manifest.totalSize);
+    ctx.setOutput(Output.OverBudget, overBudget);
+    ctx.fact('outputFolders', folders);
+    ctx.fact('fileCount', manifest.fileCount);
+    ctx.fact('totalSize', manifest.totalSize);
+    ctx.fact('totalGzipSize', manifest.totalGzipSize);
+    ctx.fact(
+      'overBudget',
+      report.budgets
+        .filter((b) => b.status === 'over')
+        .map((b) => ({
+          subject: b.subject,
+          size: b.actual,
+          limit: b.budget.limit,
+          compression: b.budget.compression,
+        })),
+    );
+    ctx.fact(
+      'findings',
+      report.findings.map((f) => ({ rule: f.rule, file: f.file, line: f.line })),
+    );
+    if (report.dependencies && !('unavailable' in report.dependencies.result)) {
+      ctx.fact('vulnerabilities', report.dependencies.result.counts);
+    }
+  }
+
+  for (const result of report.budgets.filter((b) => b.status === 'no-match')) {
+    ctx.log.warning(
+      `Budget '${result.budget.pattern}' (${result.budget.origin}) matched no output file; check the glob.`,
+      {
+        title: 'budget matched nothing',
+      },
+    );
+  }
+  if (inputs.baseline?.kind === 'missing') {
+    ctx.log.warning(`No baseline manifest at ${inputs.baseline.source}; sizes are shown without deltas.`);
+  }
+  const problems = problemsOf(report);
+  writeSummary(ctx.summary, report, problems);
+  ctx.fact('verdict', problems.length === 0 ? 'pass' : 'fail');
+  // Each problem on its file; the job's one verdict line comes from the ActionFailure below.
+  for (const problem of problems.filter((p) => p.file !== undefined)) {
+    ctx.log.error(problem.message, {
+      title: problem.title,
+      file: fromRoot(problem.file ?? ''),
+      ...(problem.line === undefined ? {} : { startLine: problem.line }),
+    });
+  }
+  if (problems.length > 0) throw new ActionFailure(verdictLine(problems));
+  ctx.log.info(`Build validated: ${report.manifest?.fileCount ?? 0} files within budget, nothing forbidden.`);
+}
+
+export const buildValidate: ActionDefinition<BuildValidateInputs> = {
+  name: ACTION_NAME,
+  version: ACTION_VERSION,
+  parseInputs,
+  run: validateBuild,
+};
+
+/** The action's entry point. */
+export const run = () => runAction(buildValidate);
