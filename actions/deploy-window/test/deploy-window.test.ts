@@ -107,7 +107,6 @@ describe('deploy-window bundle', () => {
       "Input 'reason' is required with emergency: true: say in at least 10 characters why the deploy cannot wait for the next window.",
     ]);
     expect(run.outputs).toEqual({});
-    expect(run.durationMs).toBeLessThan(1000);
     expect(run.audit[0]).toMatchObject({ outcome: 'invalid-input' });
   });
 

@@ -1,0 +1,207 @@
+/**
+ * The committed bundle against a real moto S3 (which implements Object Lock for buckets created
+ * with it) and a small local server playing GitHub's run-approvals API.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createServer, type Server } from 'node:http';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  CreateBucketCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectVersionsCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import { freePort, runActionBundle, startMoto, type MotoServer } from '@white-cross/testkit';
+import { sha256, verifyParts, type EvidenceBundle } from '../src/bundle.js';
+import { collectFiles } from '../src/main.js';
+
+let moto: MotoServer;
+let s3: S3Client;
+let workspace: string;
+let github: Server;
+let githubUrl: string;
+const seenAuthorization: string[] = [];
+
+const record = (action: string, outcome: string, startedAt: string) =>
+  JSON.stringify({
+    schema: 'white-cross-deploy/audit@1',
+    action,
+    version: '0.1.0',
+    outcome,
+    startedAt,
+    endedAt: startedAt,
+    durationMs: 1200,
+    inputs: {},
+    facts: {},
+  });
+
+beforeAll(async () => {
+  moto = await startMoto();
+  s3 = new S3Client({
+    region: 'us-east-1',
+    endpoint: moto.url,
+    forcePathStyle: true,
+    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+  });
+  await s3.send(new CreateBucketCommand({ Bucket: 'school-health-audit', ObjectLockEnabledForBucket: true }));
+  await s3.send(new CreateBucketCommand({ Bucket: 'school-health-plain' }));
+  workspace = mkdtempSync(join(tmpdir(), 'wcd-evidence-'));
+  const evidence = join(workspace, 'evidence');
+  mkdirSync(join(evidence, 'evidence-build'), { recursive: true });
+  mkdirSync(join(evidence, 'evidence-deploy'), { recursive: true });
+  writeFileSync(
+    join(evidence, 'evidence-build', 'audit.jsonl'),
+    `${record('build-validate', 'success', '2026-11-21T10:00:00.000Z')}\n`,
+  );
+  writeFileSync(join(evidence, 'evidence-build', 'build-validate-manifest.json'), '{"files":12}');
+  writeFileSync(
+    join(evidence, 'evidence-deploy', 'audit.jsonl'),
+    `${record('ecs-bluegreen', 'success', '2026-11-21T10:05:00.000Z')}\n${record('canary-gate', 'success', '2026-11-21T10:06:00.000Z')}\n`,
+  );
+  writeFileSync(join(evidence, 'evidence-deploy', 'canary-gate-report.json'), '{"verdict":"pass"}');
+  const port = await freePort();
+  github = createServer((req, res) => {
+    seenAuthorization.push(String(req.headers.authorization));
+    if (req.url === '/repos/white-cross/school-health/actions/runs/4242/approvals') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify([
+          {
+            state: 'approved',
+            comment: 'window ok',
+            user: { login: 'compliance-lead' },
+            environments: [{ name: 'production' }],
+          },
+        ]),
+      );
+      return;
+    }
+    res.writeHead(404).end('{}');
+  });
+  await new Promise<void>((r) => github.listen(port, '127.0.0.1', r));
+  githubUrl = `http://127.0.0.1:${port}`;
+});
+
+afterAll(async () => {
+  s3?.destroy();
+  await new Promise<void>((r) => github?.close(() => r()));
+  await moto?.stop();
+  rmSync(workspace, { recursive: true, force: true });
+});
+
+describe('evidence-bundle bundle', () => {
+  it('writes one bundle with a hash per part and the approver, and stores it under COMPLIANCE retention', async () => {
+    const run = await runActionBundle('evidence-bundle', {
+      workspace,
+      env: { ...moto.env, GITHUB_API_URL: githubUrl },
+      inputs: {
+        environment: 'production',
+        version: '1.4.0',
+        'audit-bucket': 'school-health-audit',
+        'github-token': 'ghs_approvalsToken123',
+      },
+    });
+    expect(run.annotations.filter((a) => a.level === 'error')).toEqual([]);
+    expect(run.exitCode).toBe(0);
+    expect(seenAuthorization).toContain('Bearer ghs_approvalsToken123');
+    const shown = run.stdout.split('\n').filter((l) => !l.startsWith('::add-mask::'));
+    expect(shown.join('\n')).not.toContain('ghs_approvalsToken123');
+
+    const file = run.outputs.path ?? '';
+    const body = readFileSync(file);
+    expect(run.outputs.sha256).toBe(sha256(body));
+    expect(run.outputs).toMatchObject({
+      'deployment-id': 'school-health-4242-1',
+      outcome: 'success',
+      parts: '5',
+    });
+    const bundle = JSON.parse(body.toString('utf8')) as EvidenceBundle;
+    expect(bundle).toMatchObject({
+      environment: 'production',
+      version: '1.4.0',
+      commit: '0123456789abcdef0123456789abcdef01234567',
+    });
+    expect(bundle.approvals).toEqual([
+      { user: 'compliance-lead', state: 'approved', environments: ['production'], comment: 'window ok' },
+    ]);
+    expect(verifyParts(bundle, collectFiles(join(workspace, 'evidence')))).toEqual([]);
+
+    const key = 'evidence/production/evidence-bundle-school-health-4242-1.json';
+    expect(run.outputs['s3-uri']).toBe(`s3://school-health-audit/${key}`);
+    const head = await s3.send(new HeadObjectCommand({ Bucket: 'school-health-audit', Key: key }));
+    expect(head.ObjectLockMode).toBe('COMPLIANCE');
+    const years = (head.ObjectLockRetainUntilDate!.getTime() - Date.now()) / (365.25 * 86_400_000);
+    expect(Math.round(years)).toBe(7);
+    expect(run.outputs['retain-until']).toBe(head.ObjectLockRetainUntilDate!.toISOString());
+    const stored = await s3.send(new GetObjectCommand({ Bucket: 'school-health-audit', Key: key }));
+    expect(sha256(Buffer.from(await stored.Body!.transformToByteArray()))).toBe(run.outputs.sha256);
+    // Retention holds: the locked version cannot be deleted.
+    await expect(
+      s3.send(
+        new DeleteObjectCommand({
+          Bucket: 'school-health-audit',
+          Key: key,
+          VersionId: run.outputs['version-id'],
+        }),
+      ),
+    ).rejects.toMatchObject({ name: 'AccessDenied' });
+    expect(run.summary).toContain('## Evidence bundle school-health-4242-1: success');
+    expect(run.summary).toContain('| Approved by | compliance-lead (approved) |');
+    expect(run.summary).toContain('gantt');
+  });
+
+  it('does not write a second version when re-run on the same evidence', async () => {
+    const inputs = {
+      environment: 'staging',
+      'audit-bucket': 'school-health-audit',
+      'deployment-id': 'rerun-1',
+    };
+    const first = await runActionBundle('evidence-bundle', { workspace, env: moto.env, inputs });
+    expect(first.exitCode).toBe(0);
+    const second = await runActionBundle('evidence-bundle', { workspace, env: moto.env, inputs });
+    expect(second.exitCode).toBe(0);
+    expect(second.outputs.sha256).toBe(first.outputs.sha256);
+    expect(second.outputs['version-id']).toBe(first.outputs['version-id']);
+    expect(second.summary).toContain('no (identical bundle already stored)');
+    const versions = await s3.send(
+      new ListObjectVersionsCommand({
+        Bucket: 'school-health-audit',
+        Prefix: 'evidence/staging/evidence-bundle-rerun-1.json',
+      }),
+    );
+    expect(versions.Versions).toHaveLength(1);
+  });
+
+  it('refuses a bucket without Object Lock and writes nothing there', async () => {
+    const run = await runActionBundle('evidence-bundle', {
+      workspace,
+      env: moto.env,
+      inputs: { 'audit-bucket': 'school-health-plain' },
+    });
+    expect(run.exitCode).toBe(1);
+    expect(run.annotations.filter((a) => a.level === 'error').map((a) => a.message)).toEqual([
+      "Bucket school-health-plain does not have Object Lock enabled, so the evidence could be changed or deleted before its retention ends. Create the audit bucket with Object Lock enabled (it cannot be turned on for objects already there). Nothing was written; the bundle is still in the job's artifact.",
+    ]);
+    const versions = await s3.send(new ListObjectVersionsCommand({ Bucket: 'school-health-plain' }));
+    expect(versions.Versions ?? []).toEqual([]);
+    expect(run.outputs.path).toMatch(/evidence-bundle-school-health-4242-1\.json$/);
+  });
+
+  it('fails at once on a bad input and on a missing evidence folder', async () => {
+    const bad = await runActionBundle('evidence-bundle', { workspace, inputs: { 'retention-years': '0' } });
+    expect(bad.exitCode).toBe(1);
+    expect(bad.annotations.map((a) => a.message)).toEqual([
+      "Input 'retention-years' must be a whole number from 1 to 100; got 0.",
+    ]);
+    // Nothing was attempted: no outputs, no bundle (the clock is not asserted on a shared machine).
+    expect(bad.outputs).toEqual({});
+    const missing = await runActionBundle('evidence-bundle', { workspace, inputs: { path: 'nowhere' } });
+    expect(missing.annotations.map((a) => a.message)).toEqual([
+      "No evidence folder at nowhere: download the jobs' evidence artifacts there first (actions/download-artifact with pattern evidence-*). No bundle was written.",
+    ]);
+  });
+});
