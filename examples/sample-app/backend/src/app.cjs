@@ -8,6 +8,9 @@ const { appendFile } = require('node:fs/promises');
 const net = require('node:net');
 const { Pool } = require('pg');
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const REQUEST_ID = /^[\w.-]{1,100}$/;
+
 /** SHA-256 prefix of a token: identifies the caller in the audit log without revealing the token. */
 function tokenFingerprint(token) {
   return createHash('sha256').update(token).digest('hex').slice(0, 12);
@@ -111,9 +114,25 @@ function createApp(env, express) {
   };
   const faults = createFaultSwitch(env);
 
+  /**
+   * Writes one PHI-access entry: a row in audit_log (the db-migrate migrations create it) and
+   * a JSON line on stdout or AUDIT_LOG_FILE, which the platform ships to the audit log group.
+   * A failure throws: the caller then returns no data.
+   */
   async function writeAudit(entry) {
     const line = `${JSON.stringify({ type: 'phi-access', ...entry })}\n`;
     try {
+      await pool.query(
+        'INSERT INTO audit_log (occurred_at, actor, action, entity, request_id, details) VALUES ($1, $2, $3, $4, $5, $6)',
+        [
+          entry.at,
+          entry.actor,
+          entry.action,
+          entry.resource,
+          UUID.test(entry.requestId) ? entry.requestId : null,
+          JSON.stringify({ requestId: entry.requestId, records: entry.records, version: entry.version }),
+        ],
+      );
       if (env.AUDIT_LOG_FILE) await appendFile(env.AUDIT_LOG_FILE, line);
       else process.stdout.write(line);
       audit.entries++;
@@ -182,22 +201,35 @@ function createApp(env, express) {
     }
   });
 
-  app.get('/api/v1/health/audit-status', (req, res) => {
+  app.get('/api/v1/health/audit-status', async (req, res) => {
     const healthy = audit.failures === 0;
+    // The last write across every process of the app, from the table; this process's when the table is unreachable.
+    let lastEntryAt = audit.lastEntryAt;
+    if (pool) {
+      try {
+        const result = await pool.query('SELECT max(occurred_at) AS last FROM audit_log');
+        const last = result.rows[0] && result.rows[0].last;
+        if (last) lastEntryAt = new Date(last).toISOString();
+      } catch {
+        // keep this process's view
+      }
+    }
     res.status(healthy ? 200 : 503).json({
       status: healthy ? 'ok' : 'degraded',
       auditLogging: 'enabled',
       sink: audit.sink,
       entries: audit.entries,
       failures: audit.failures,
-      lastEntryAt: audit.lastEntryAt ?? null,
+      lastEntryAt: lastEntryAt ?? null,
     });
   });
 
   app.get('/api/v1/students', async (req, res) => {
     const header = req.get('authorization') || '';
     const match = /^Bearer (\S+)$/.exec(header);
-    const requestId = randomUUID();
+    // A caller's X-Request-Id (hipaa-verify marks its read with one) is kept, so the read can be found in the audit trail.
+    const given = req.get('x-request-id');
+    const requestId = given && REQUEST_ID.test(given) ? given : randomUUID();
     if (!match || tokens.length === 0 || !constantTimeIncludes(tokens, match[1])) {
       res.setHeader('WWW-Authenticate', 'Bearer realm="school-health"');
       res.status(401).json({ error: 'authentication required' });
@@ -225,11 +257,9 @@ function createApp(env, express) {
       res.json({ students: result.rows });
     } catch (error) {
       const missing = error && error.code === '42P01';
-      res
-        .status(503)
-        .json({
-          error: missing ? 'the students table does not exist: run the migrations' : 'students unavailable',
-        });
+      res.status(503).json({
+        error: missing ? 'the students table does not exist: run the migrations' : 'students unavailable',
+      });
     }
   });
 
