@@ -1,0 +1,145 @@
+/**
+ * The release action's inputs, read and checked before any git command or API call.
+ */
+import { ConfigurationError, type Env, type Inputs } from '@white-cross/core';
+import type { BumpRequest } from './version.js';
+
+export const INPUT = {
+  bump: 'bump',
+  emergency: 'emergency',
+  reason: 'reason',
+  packages: 'packages',
+  changelogFile: 'changelog-file',
+  tagPrefix: 'tag-prefix',
+  releaseBranch: 'release-branch',
+  remote: 'remote',
+  push: 'push',
+  githubRelease: 'github-release',
+  draft: 'draft',
+  token: 'token',
+  dryRun: 'dry-run',
+  workingDirectory: 'working-directory',
+} as const;
+
+export const BUMPS: readonly BumpRequest[] = ['auto', 'patch', 'minor', 'major'];
+
+export interface ReleaseInputs {
+  readonly bump: BumpRequest;
+  readonly emergency: boolean;
+  /** Why the release is an emergency; set exactly when `emergency` is. */
+  readonly reason?: string;
+  /** Globs of package.json files; empty means the root and every npm workspace. */
+  readonly packages: readonly string[];
+  readonly changelogFile: string;
+  readonly tagPrefix: string;
+  /** The branch releases are made from; undefined means main or master, detected. */
+  readonly releaseBranch?: string;
+  readonly remote: string;
+  readonly push: boolean;
+  readonly githubRelease: boolean;
+  readonly draft: boolean;
+  readonly token?: string;
+  readonly dryRun: boolean;
+  readonly workingDirectory: string;
+}
+
+// A branch name git accepts, kept to the safe characters: no spaces, `..`, `//`, `@{` or `~^:?*[\`.
+const REF_PART = /^(?!.*\.\.)(?!.*\/\/)(?!\/)(?!.*\/$)(?!.*\.lock$)(?!.*@\{)[\w./+-]+$/;
+
+function relativePath(name: string, value: string, example: string): string {
+  if (value.startsWith('/') || /^[a-z]:[\\/]/i.test(value) || value.split(/[\\/]/).includes('..')) {
+    throw new ConfigurationError(
+      `Input '${name}' must be a path inside the repository, such as ${example}; got '${value}'.`,
+      name,
+    );
+  }
+  return value;
+}
+
+/** Reads and checks every input. */
+export function parseInputs(inputs: Inputs, _env: Env): ReleaseInputs {
+  const bump = inputs.choice(INPUT.bump, BUMPS, 'auto');
+  const emergency = inputs.boolean(INPUT.emergency, false);
+  const reasonText = inputs.string(INPUT.reason);
+  if (emergency && !reasonText) {
+    throw new ConfigurationError(
+      `Input '${INPUT.reason}' is required when '${INPUT.emergency}' is true: say why this release cannot wait (it is recorded in the tag, the release notes and the audit record).`,
+      INPUT.reason,
+    );
+  }
+  const packages = inputs.list(INPUT.packages, { commas: true });
+  for (const glob of packages) {
+    relativePath(INPUT.packages, glob, 'frontend/package.json');
+    if (!/(^|\/)package\.json$/.test(glob)) {
+      throw new ConfigurationError(
+        `Input '${INPUT.packages}' takes globs of package.json files, such as package.json or apps/*/package.json; got '${glob}'.`,
+        INPUT.packages,
+      );
+    }
+  }
+  const changelogFile = relativePath(
+    INPUT.changelogFile,
+    inputs.string(INPUT.changelogFile, { default: 'CHANGELOG.md' }),
+    'CHANGELOG.md',
+  );
+  const tagPrefix = inputs.string(INPUT.tagPrefix, { default: 'v' });
+  if (
+    !/^[A-Za-z0-9._/-]*$/.test(tagPrefix) ||
+    tagPrefix.startsWith('/') ||
+    tagPrefix.startsWith('-') ||
+    tagPrefix.includes('..')
+  ) {
+    throw new ConfigurationError(
+      `Input '${INPUT.tagPrefix}' must be letters, digits, '.', '_', '-' or '/' (such as v or app/v); got '${tagPrefix}'.`,
+      INPUT.tagPrefix,
+    );
+  }
+  const releaseBranch = inputs.string(INPUT.releaseBranch);
+  if (releaseBranch !== undefined && !REF_PART.test(releaseBranch)) {
+    throw new ConfigurationError(
+      `Input '${INPUT.releaseBranch}' must be a branch name such as main; got '${releaseBranch}'.`,
+      INPUT.releaseBranch,
+    );
+  }
+  const remote = inputs.string(INPUT.remote, { default: 'origin' });
+  if (!/^[A-Za-z0-9._-]+$/.test(remote)) {
+    throw new ConfigurationError(
+      `Input '${INPUT.remote}' must be the name of a git remote such as origin; got '${remote}'.`,
+      INPUT.remote,
+    );
+  }
+  const push = inputs.boolean(INPUT.push, true);
+  const githubRelease = inputs.boolean(INPUT.githubRelease, true);
+  const draft = inputs.boolean(INPUT.draft, false);
+  const token = inputs.secret(INPUT.token);
+  const dryRun = inputs.boolean(INPUT.dryRun, false);
+  const workingDirectory = inputs.string(INPUT.workingDirectory, { default: '.' });
+  if (githubRelease && !push && !dryRun) {
+    throw new ConfigurationError(
+      `Input '${INPUT.githubRelease}' needs '${INPUT.push}: true' (a GitHub release is made from a tag on GitHub); set '${INPUT.githubRelease}: false' to release locally only.`,
+      INPUT.githubRelease,
+    );
+  }
+  if (githubRelease && !dryRun && !token) {
+    throw new ConfigurationError(
+      `Input '${INPUT.token}' is required to create the GitHub release (a token with contents: write, such as \${{ github.token }}); or set '${INPUT.githubRelease}: false'.`,
+      INPUT.token,
+    );
+  }
+  return {
+    bump,
+    emergency,
+    ...(emergency ? { reason: reasonText } : {}),
+    packages,
+    changelogFile,
+    tagPrefix,
+    ...(releaseBranch === undefined ? {} : { releaseBranch }),
+    remote,
+    push,
+    githubRelease,
+    draft,
+    ...(token === undefined ? {} : { token }),
+    dryRun,
+    workingDirectory,
+  };
+}

@@ -1,0 +1,504 @@
+/**
+ * The release bundle, run as the runner runs it, against real git repositories (a bare remote
+ * and a clone, built commit by commit) and a local GitHub REST API stand-in reached through
+ * GITHUB_API_URL.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, test } from '@jest/globals';
+import { runActionBundle, type ActionRun } from '@white-cross/testkit';
+import { startGitHubApi, type GitHubApiStandIn } from '@white-cross/testkit/github-api';
+import { createRepo, git, gitEnv, type RepoOptions, type TestRepo } from './repo.js';
+
+const TOKEN = 'ghs_releaseTestToken0123456789abcdef';
+const OWNER = 'white-cross';
+const REPO = 'school-health';
+
+let github: GitHubApiStandIn;
+let current: TestRepo | undefined;
+let tagsOnRemote: () => Set<string> = () => new Set();
+
+beforeAll(async () => {
+  github = await startGitHubApi({
+    owner: OWNER,
+    repo: REPO,
+    token: TOKEN,
+    // GitHub makes a release from a tag that is on GitHub: the tag must have been pushed first.
+    tagExists: (tag) => tagsOnRemote().has(tag),
+  });
+});
+
+afterAll(async () => {
+  await github.stop();
+});
+
+afterEach(() => {
+  current?.cleanup();
+  current = undefined;
+  github.requests.length = 0;
+  github.releases.length = 0;
+  github.violations.length = 0;
+});
+
+function repo(options?: RepoOptions): TestRepo {
+  current = createRepo(options);
+  const r = current;
+  tagsOnRemote = () =>
+    new Set(
+      Object.keys(r.remoteRefs())
+        .filter((ref) => ref.startsWith('refs/tags/'))
+        .map((ref) => ref.slice('refs/tags/'.length)),
+    );
+  return r;
+}
+
+function release(r: TestRepo, inputs: Record<string, string> = {}): Promise<ActionRun> {
+  return runActionBundle('release', {
+    workspace: r.work,
+    inputs: { token: TOKEN, ...inputs },
+    env: {
+      ...gitEnv,
+      GITHUB_API_URL: github.url,
+      GITHUB_REPOSITORY: `${OWNER}/${REPO}`,
+      GITHUB_SERVER_URL: 'https://github.com',
+    },
+  });
+}
+
+const errors = (run: ActionRun) => run.annotations.filter((a) => a.level === 'error').map((a) => a.message);
+const log = (r: TestRepo, range = 'HEAD') => git(r.work, ['log', '--format=%s', range]).split('\n');
+const snapshot = (r: TestRepo) => ({
+  head: git(r.work, ['rev-parse', 'HEAD']),
+  status: git(r.work, ['status', '--porcelain']),
+  tags: git(r.work, ['tag', '--list']),
+  remote: r.remoteRefs(),
+  files: [
+    'package.json',
+    'frontend/package.json',
+    'backend/package.json',
+    'package-lock.json',
+    'CHANGELOG.md',
+  ].map((f) => r.read(f)),
+});
+
+describe('a release from conventional commits', () => {
+  test('feat → minor: one version in root, frontend, backend and the lockfile; changelog, commit, tag, push, GitHub release', async () => {
+    const r = repo({ frontendVersion: '1.1.0' });
+    r.tag('v1.2.0');
+    const feat = r.commit('feat(students): export immunization records as CSV\n\nCloses #41');
+    const fix = r.commit('fix(api): answer 401 without credentials on /api/v1/students');
+    r.commit('docs: explain the export');
+    r.push();
+
+    const run = await release(r);
+
+    expect(errors(run)).toEqual([]);
+    expect(run.exitCode).toBe(0);
+    expect(run.outputs).toMatchObject({
+      released: 'true',
+      version: '1.3.0',
+      'previous-version': '1.2.0',
+      tag: 'v1.3.0',
+      emergency: 'false',
+    });
+    expect(run.outputs['release-url']).toBe(
+      'https://github.com/white-cross/school-health/releases/tag/v1.3.0',
+    );
+    // Lockstep: every package.json and every lockfile entry of the app, including the frontend that had drifted.
+    for (const file of ['package.json', 'frontend/package.json', 'backend/package.json'])
+      expect(r.json(file).version).toBe('1.3.0');
+    const lock = r.json('package-lock.json') as {
+      version: string;
+      packages: Record<string, { version?: string }>;
+    };
+    expect(lock.version).toBe('1.3.0');
+    expect(lock.packages['']?.version).toBe('1.3.0');
+    expect(lock.packages.frontend?.version).toBe('1.3.0');
+    expect(lock.packages.backend?.version).toBe('1.3.0');
+    expect(lock.packages['node_modules/express']?.version).toBe('4.21.2');
+    expect(run.annotations).toContainEqual(
+      expect.objectContaining({
+        level: 'warning',
+        message: 'frontend/package.json was at 1.1.0, not 1.2.0; it moves to 1.3.0 with the others.',
+        properties: expect.objectContaining({ file: 'frontend/package.json' }),
+      }),
+    );
+    // The changelog: the new section under the title, above nothing older, with compare and commit links.
+    const changelog = r.read('CHANGELOG.md');
+    expect(
+      changelog.startsWith(
+        '# Changelog\n\nAll notable changes to the school-health app.\n\n## [1.3.0](https://github.com/white-cross/school-health/compare/v1.2.0...v1.3.0) (',
+      ),
+    ).toBe(true);
+    expect(changelog).toContain(
+      `### Features\n\n* **students:** export immunization records as CSV ([${feat.slice(0, 7)}](https://github.com/white-cross/school-health/commit/${feat})), closes [#41](https://github.com/white-cross/school-health/issues/41)`,
+    );
+    expect(changelog).toContain(
+      `### Bug Fixes\n\n* **api:** answer 401 without credentials on /api/v1/students ([${fix.slice(0, 7)}](https://github.com/white-cross/school-health/commit/${fix}))`,
+    );
+    expect(changelog).not.toContain('explain the export');
+    expect(run.outputs.changelog).toBe(changelog.slice(changelog.indexOf('## [1.3.0]')));
+    // The commit and the annotated tag are on the remote.
+    const remote = r.remoteRefs();
+    const head = git(r.work, ['rev-parse', 'HEAD']);
+    expect(remote['refs/heads/main']).toBe(head);
+    expect(remote['refs/tags/v1.3.0']).toBe(head);
+    expect(git(r.remote, ['log', '-1', '--format=%s%n%an <%ae>', 'main'])).toBe(
+      'chore(release): v1.3.0\ngithub-actions[bot] <41898282+github-actions[bot]@users.noreply.github.com>',
+    );
+    expect(git(r.remote, ['cat-file', '-t', 'v1.3.0'])).toBe('tag');
+    expect(git(r.remote, ['show', '-s', '--format=%B', 'main'])).toBe('chore(release): v1.3.0');
+    expect(git(r.remote, ['diff', '--name-only', 'main~1', 'main']).split('\n')).toEqual([
+      'CHANGELOG.md',
+      'backend/package.json',
+      'frontend/package.json',
+      'package-lock.json',
+      'package.json',
+    ]);
+    // The GitHub release, made after the tag was on the remote, with the section as its notes.
+    expect(github.violations).toEqual([]);
+    expect(github.requests.map((q) => `${q.method} ${q.path} ${q.status}`)).toEqual([
+      'GET /repos/white-cross/school-health/releases/tags/v1.3.0 404',
+      'POST /repos/white-cross/school-health/releases 201',
+    ]);
+    expect(github.requests[1]?.body).toEqual({
+      tag_name: 'v1.3.0',
+      name: 'v1.3.0',
+      body: run.outputs.changelog,
+      draft: false,
+      prerelease: false,
+    });
+    // The summary a person reads, and the token nowhere.
+    expect(run.summary).toContain('## Release v1.3.0');
+    expect(run.summary).toContain('`1.2.0` → **`1.3.0`**');
+    expect(run.summary).toContain('| minor (1 feature, 1 fix/perf) |');
+    expect(run.summary).toContain(
+      '[GitHub release v1.3.0](https://github.com/white-cross/school-health/releases/tag/v1.3.0)',
+    );
+    expect(run.summary).toContain(
+      '[Changes since v1.2.0](https://github.com/white-cross/school-health/compare/v1.2.0...v1.3.0)',
+    );
+    expect(run.summary).toContain('##### Features');
+    // The only place the token may appear is the runner's own ::add-mask:: command.
+    const shown = run.stdout
+      .split('\n')
+      .filter((line) => !line.startsWith('::add-mask::'))
+      .join('\n');
+    for (const text of [shown, run.summary, JSON.stringify(run.audit), JSON.stringify(run.outputs)])
+      expect(text).not.toContain(TOKEN);
+    expect(run.audit[0]).toMatchObject({
+      action: 'release',
+      outcome: 'success',
+      facts: { version: '1.3.0', tag: 'v1.3.0', released: true, emergency: false, releaseCommit: head },
+    });
+    expect((run.audit[0] as { inputs: Record<string, string> }).inputs.token).toBe('***');
+  });
+
+  test.each([
+    ['fix', 'fix: keep the nurse session alive during uploads', '1.2.1'],
+    ['perf', 'perf(db): index visits by student and date', '1.2.1'],
+    [
+      'a BREAKING CHANGE footer',
+      'refactor(api): move health routes\n\nBREAKING CHANGE: /health/db is now /api/v1/health/database',
+      '2.0.0',
+    ],
+    ['a ! after the type', 'feat(auth)!: require SSO for staff accounts', '2.0.0'],
+  ])('auto bump from %s', async (_rule, message, expected) => {
+    const r = repo();
+    r.tag('v1.2.0');
+    r.commit('chore: tidy scripts');
+    r.commit(message);
+    r.push();
+
+    const run = await release(r);
+
+    expect(errors(run)).toEqual([]);
+    expect(run.outputs.version).toBe(expected);
+    expect(r.json('backend/package.json').version).toBe(expected);
+    expect(r.remoteRefs()[`refs/tags/v${expected}`]).toBe(git(r.work, ['rev-parse', 'HEAD']));
+    if (expected === '2.0.0') expect(r.read('CHANGELOG.md')).toContain('### ⚠ BREAKING CHANGES');
+  });
+
+  test('below 1.0.0 a breaking change bumps the minor version; an explicit major makes 1.0.0', async () => {
+    const r = repo({ version: '0.4.2' });
+    r.tag('v0.4.2');
+    r.commit('feat(api)!: version the API under /api/v1');
+    r.push();
+
+    const first = await release(r);
+    expect(errors(first)).toEqual([]);
+    expect(first.outputs).toMatchObject({ version: '0.5.0', 'previous-version': '0.4.2', tag: 'v0.5.0' });
+
+    r.commit('chore: ready for schools');
+    r.push();
+    const second = await release(r, { bump: 'major' });
+    expect(errors(second)).toEqual([]);
+    expect(second.outputs).toMatchObject({ version: '1.0.0', 'previous-version': '0.5.0', tag: 'v1.0.0' });
+    expect(r.json('package.json').version).toBe('1.0.0');
+    expect(log(r, 'v0.4.2..HEAD')).toEqual([
+      'chore(release): v1.0.0',
+      'chore: ready for schools',
+      'chore(release): v0.5.0',
+      'feat(api)!: version the API under /api/v1',
+    ]);
+  });
+
+  test('nothing releasable: released=false, not an error, and nothing written, pushed or published (master detected)', async () => {
+    const r = repo({ branch: 'master' });
+    r.tag('v1.2.0');
+    r.commit('docs: runbook for releases');
+    r.commit('chore(deps): bump express');
+    r.push();
+    const before = snapshot(r);
+
+    const run = await release(r);
+
+    expect(run.exitCode).toBe(0);
+    expect(run.outputs).toEqual({
+      released: 'false',
+      version: '1.2.0',
+      'previous-version': '1.2.0',
+      tag: '',
+      'release-url': '',
+      changelog: '',
+      emergency: 'false',
+    });
+    expect(run.annotations).toContainEqual(
+      expect.objectContaining({
+        level: 'notice',
+        message:
+          'Nothing to release: 2 commits, none of them a feature, fix, performance change or breaking change.',
+      }),
+    );
+    expect(run.summary).toContain('## No release');
+    expect(snapshot(r)).toEqual(before);
+    expect(github.requests).toEqual([]);
+  });
+
+  test('emergency: marked in the tag, the release title and notes, and the output; the reason is recorded', async () => {
+    const r = repo();
+    r.tag('v1.2.0');
+    r.commit("fix(records): stop showing another student's allergies");
+    r.push();
+    // One 502 from GitHub on the create: retried, still one release.
+    github.failNext('repos/create-release', 502, 1);
+
+    const run = await release(r, {
+      emergency: 'true',
+      reason: 'Wrong allergy list shown, incident INC-2211',
+    });
+
+    expect(errors(run)).toEqual([]);
+    expect(run.outputs).toMatchObject({ released: 'true', version: '1.2.1', emergency: 'true' });
+    const message = git(r.remote, ['tag', '-l', '--format=%(contents)', 'v1.2.1']);
+    expect(message.split('\n')[0]).toBe('Release v1.2.1 (EMERGENCY)');
+    expect(message).toContain(
+      '\nEmergency: true\nEmergency-Reason: Wrong allergy list shown, incident INC-2211',
+    );
+    expect(message).toContain('### Bug Fixes');
+    expect(github.releases).toHaveLength(1);
+    expect(github.releases[0]).toMatchObject({ tag_name: 'v1.2.1', name: 'v1.2.1 (EMERGENCY)' });
+    expect(github.releases[0]?.body).toContain(
+      '**Emergency release.** Reason: Wrong allergy list shown, incident INC-2211',
+    );
+    expect(github.requests.filter((q) => q.method === 'POST').map((q) => q.status)).toEqual([502, 201]);
+    expect(run.outputs.changelog).toContain(
+      '**Emergency release.** Reason: Wrong allergy list shown, incident INC-2211',
+    );
+    expect(run.summary).toContain('## Release v1.2.1 (EMERGENCY)');
+    expect(run.audit[0]).toMatchObject({
+      facts: { emergency: true, emergencyReason: 'Wrong allergy list shown, incident INC-2211' },
+    });
+  });
+
+  test('dry-run: shows the release it would make, with no writes, no pushes and no API calls', async () => {
+    const r = repo();
+    r.tag('v1.2.0');
+    r.commit('feat: nurse dashboard');
+    r.push();
+    const before = snapshot(r);
+
+    const run = await release(r, { 'dry-run': 'true' });
+
+    expect(errors(run)).toEqual([]);
+    expect(run.exitCode).toBe(0);
+    expect(run.outputs).toMatchObject({
+      released: 'false',
+      version: '1.3.0',
+      'previous-version': '1.2.0',
+      tag: 'v1.3.0',
+      'release-url': '',
+    });
+    expect(run.outputs.changelog).toContain('### Features\n\n* nurse dashboard');
+    expect(run.summary).toContain('## Release v1.3.0 — dry run');
+    expect(run.summary).toContain('Dry run: nothing was written, committed, tagged, pushed or published.');
+    expect(snapshot(r)).toEqual(before);
+    expect(github.requests).toEqual([]);
+  });
+});
+
+describe('refusals and re-runs', () => {
+  test('a push rejected by branch protection says so and what to do; the re-run pushes the same release commit instead of making another', async () => {
+    const r = repo();
+    r.tag('v1.2.0');
+    r.commit('feat: vaccination reminders');
+    r.push();
+    const remoteBefore = r.remoteRefs();
+    r.protectBranch();
+
+    const refused = await release(r);
+
+    expect(refused.exitCode).toBe(1);
+    expect(errors(refused)).toEqual([
+      'Branch protection on origin/main rejected the push of the release commit and tag v1.3.0 (remote: error: GH006: Protected branch update failed for refs/heads/main. / remote: error: Changes must be made through a pull request. / ! [remote rejected] HEAD -> main (pre-receive hook declined) / ! [remote rejected] v1.3.0 -> v1.3.0 (pre-receive hook declined)). Nothing was pushed (the push is atomic); the release commit and tag exist only in this checkout. Let the release identity push to main: add it to the bypass list of the branch protection rule or ruleset (or run with a GitHub App token that may bypass it). Then re-run this action: it pushes the existing release commit and tag v1.3.0 instead of making a second release.',
+    ]);
+    expect(r.remoteRefs()).toEqual(remoteBefore);
+    expect(github.requests).toEqual([]);
+    const releaseCommit = git(r.work, ['rev-parse', 'HEAD']);
+    expect(log(r, '-1')).toEqual(['chore(release): v1.3.0']);
+
+    r.unprotectBranch();
+    const rerun = await release(r);
+
+    expect(errors(rerun)).toEqual([]);
+    expect(rerun.outputs).toMatchObject({
+      released: 'true',
+      version: '1.3.0',
+      'previous-version': '1.2.0',
+      tag: 'v1.3.0',
+    });
+    expect(rerun.outputs.changelog).toContain('* vaccination reminders');
+    expect(r.remoteRefs()['refs/heads/main']).toBe(releaseCommit);
+    expect(r.remoteRefs()['refs/tags/v1.3.0']).toBe(releaseCommit);
+    expect(log(r).filter((s) => s.startsWith('chore(release)'))).toEqual(['chore(release): v1.3.0']);
+    expect(r.json('package.json').version).toBe('1.3.0');
+    expect(github.releases.map((x) => x.tag_name)).toEqual(['v1.3.0']);
+    expect(github.releases[0]?.body).toBe(rerun.outputs.changelog);
+    expect(rerun.summary).toContain('## Release v1.3.0 — finished from an earlier run');
+    expect(rerun.summary).toContain('Pushed the existing release commit and tag to origin (main, v1.3.0)');
+  });
+
+  test('pushed but the GitHub release failed: the re-run creates only the missing release', async () => {
+    const r = repo();
+    r.tag('v1.2.0');
+    r.commit('fix: clinic hours in the footer');
+    r.push();
+    github.failNext('repos/create-release', 503, 4);
+
+    const failed = await release(r);
+
+    expect(failed.exitCode).toBe(1);
+    expect(errors(failed)[0]).toMatch(
+      /^The release commit and tag v1\.2\.1 are pushed, but creating the GitHub release failed: .*Re-run this action: it finds the pushed release and creates only the missing GitHub release\.$/,
+    );
+    const pushed = r.remoteRefs();
+    expect(pushed['refs/tags/v1.2.1']).toBe(git(r.work, ['rev-parse', 'HEAD']));
+
+    // A fresh re-run of the workflow: a new checkout of the remote, as actions/checkout makes.
+    git(r.work, ['reset', '-q', '--hard', 'v1.2.0']);
+    git(r.work, ['tag', '-d', 'v1.2.1']);
+    git(r.work, ['pull', '-q', '--ff-only', 'origin', 'main']);
+    const rerun = await release(r);
+
+    expect(errors(rerun)).toEqual([]);
+    expect(rerun.outputs).toMatchObject({
+      released: 'true',
+      version: '1.2.1',
+      'release-url': 'https://github.com/white-cross/school-health/releases/tag/v1.2.1',
+    });
+    expect(r.remoteRefs()).toEqual(pushed);
+    expect(github.releases.map((x) => x.tag_name)).toEqual(['v1.2.1']);
+    expect(rerun.summary).toContain('main and v1.2.1 were already on origin');
+    expect(github.violations).toEqual([]);
+  });
+
+  test('refuses a dirty working tree', async () => {
+    const r = repo();
+    r.tag('v1.2.0');
+    r.commit('feat: growth charts');
+    r.push();
+    writeFileSync(
+      join(r.work, 'package-lock.json'),
+      r.read('package-lock.json').replace('"lockfileVersion": 3', '"lockfileVersion": 3 '),
+    );
+    const before = snapshot(r);
+
+    const run = await release(r);
+
+    expect(run.exitCode).toBe(1);
+    expect(errors(run)).toEqual([
+      'The working tree has uncommitted changes (package-lock.json): a release must contain exactly what is committed. Commit or discard them and run again. Nothing was changed.',
+    ]);
+    expect(snapshot(r)).toEqual(before);
+    expect(github.requests).toEqual([]);
+  });
+
+  test('refuses a branch that is not the release branch', async () => {
+    const r = repo();
+    r.tag('v1.2.0');
+    git(r.work, ['checkout', '-q', '-b', 'feature/allergy-alerts']);
+    r.commit('feat: allergy alerts');
+
+    const run = await release(r);
+
+    expect(run.exitCode).toBe(1);
+    expect(errors(run)).toEqual([
+      "Releases are made from 'main', but 'feature/allergy-alerts' is checked out. Run the release on main (or set 'release-branch' if this repository releases from another branch). Nothing was changed.",
+    ]);
+    expect(git(r.work, ['tag', '--list'])).toBe('v1.2.0');
+  });
+
+  test('refuses when the release tag already exists for a different commit', async () => {
+    const r = repo();
+    r.tag('v1.2.0');
+    // Someone tagged v1.3.0 on a hotfix branch that never reached main.
+    git(r.work, ['checkout', '-q', '-b', 'hotfix']);
+    const stray = r.commit('feat: experiment');
+    git(r.work, ['tag', '-a', 'v1.3.0', '-m', 'by hand']);
+    git(r.work, ['push', '-q', 'origin', 'v1.3.0']);
+    git(r.work, ['checkout', '-q', 'main']);
+    git(r.work, ['tag', '-d', 'v1.3.0']);
+    r.commit('feat: attendance export');
+    r.push();
+    const remoteBefore = r.remoteRefs();
+
+    const run = await release(r);
+
+    expect(run.exitCode).toBe(1);
+    expect(errors(run)).toEqual([
+      `Tag v1.3.0 already exists on origin for commit ${stray.slice(0, 7)}, which is not this release (HEAD is ${git(r.work, ['rev-parse', '--short=7', 'HEAD'])} and v1.2.0 is the last release on main). Find out where it came from: delete it if it was made by mistake (git push origin :refs/tags/v1.3.0), or choose a higher 'bump'. Nothing was changed.`,
+    ]);
+    expect(r.remoteRefs()).toEqual(remoteBefore);
+    expect(r.json('package.json').version).toBe('1.2.0');
+    expect(github.requests).toEqual([]);
+  });
+
+  test('bad inputs fail before anything is touched, with one line naming the input', async () => {
+    const r = repo();
+    r.commit('feat: x');
+    const before = snapshot(r);
+    const cases: [Record<string, string>, string][] = [
+      [{ bump: 'huge' }, "Input 'bump' must be one of auto, patch, minor, major; got 'huge'."],
+      [
+        { emergency: 'true' },
+        "Input 'reason' is required when 'emergency' is true: say why this release cannot wait (it is recorded in the tag, the release notes and the audit record).",
+      ],
+      [
+        { packages: 'frontend' },
+        "Input 'packages' takes globs of package.json files, such as package.json or apps/*/package.json; got 'frontend'.",
+      ],
+      [
+        { push: 'false' },
+        "Input 'github-release' needs 'push: true' (a GitHub release is made from a tag on GitHub); set 'github-release: false' to release locally only.",
+      ],
+      [{ 'dry-run': 'yes' }, "Input 'dry-run' must be true or false; got 'yes'."],
+    ];
+    for (const [inputs, message] of cases) {
+      const run = await release(r, inputs);
+      expect(run.exitCode).toBe(1);
+      expect(errors(run)).toEqual([message]);
+    }
+    expect(snapshot(r)).toEqual(before);
+    expect(github.requests).toEqual([]);
+  });
+});
