@@ -35089,10 +35089,9 @@ function evaluateBudgets(budgets, files, baseline) {
             };
         };
         if (budget.scope === 'total' || matched.length === 0) {
-            const before = baseline
-                ? baseline
-                    .filter((file) => matches(file.path))
-                    .reduce((sum, file) => sum + sizeFor(file, budget.compression), 0)
+            const previous = baseline?.filter((file) => matches(file.path)) ?? [];
+            const before = previous.length > 0
+                ? previous.reduce((sum, file) => sum + sizeFor(file, budget.compression), 0)
                 : undefined;
             results.push(judge(budget.pattern, matched, before));
             continue;
@@ -36595,6 +36594,16 @@ async function readOutputFiles(workingDirectory, folders) {
 
 
 
+/** How the verdict line counts problems of a kind: one, many. */
+const KIND_NAMES = {
+    'failed-step': ['failed step', 'failed steps'],
+    'missing-artifact': ['missing artifact', 'missing artifacts'],
+    'empty-artifact': ['empty artifact', 'empty artifacts'],
+    'over-budget': ['over budget', 'over budget'],
+    forbidden: ['forbidden finding', 'forbidden findings'],
+    vulnerable: ['vulnerable dependency', 'vulnerable dependencies'],
+    'audit-unavailable': ['dependency audit failure', 'dependency audit failures'],
+};
 const SHOWN = 3;
 /**
  * Every reason the build is not fit to deploy, in the order a person would fix them.
@@ -36609,6 +36618,7 @@ function problemsOf(report) {
     if (step) {
         const where = step.folder === '.' ? '' : ` in ${step.folder}`;
         problems.push({
+            kind: 'failed-step',
             title: `${step.name} failed`,
             message: `${step.name} failed: \`${step.command}\` exited with code ${step.exitCode} after ${formatDuration(step.durationMs)}${where}; nothing was measured or approved. Last lines:\n${step.tail.join('\n')}`,
         });
@@ -36617,10 +36627,12 @@ function problemsOf(report) {
     for (const artifact of report.artifactProblems) {
         problems.push(artifact.kind === 'missing'
             ? {
+                kind: 'missing-artifact',
                 title: 'missing artifact',
                 message: `Artifact '${artifact.pattern}' matched no file in the build output`,
             }
             : {
+                kind: 'empty-artifact',
                 title: 'empty artifact',
                 message: `Artifact '${artifact.pattern}' matched empty files: ${artifact.files.join(', ')}`,
                 file: artifact.files[0],
@@ -36628,6 +36640,7 @@ function problemsOf(report) {
     }
     for (const result of report.budgets.filter((r) => r.status === 'over')) {
         problems.push({
+            kind: 'over-budget',
             title: 'over budget',
             message: describeOverBudget(result),
             ...(result.budget.scope === 'each' ? { file: result.subject } : {}),
@@ -36635,6 +36648,7 @@ function problemsOf(report) {
     }
     for (const finding of report.findings) {
         problems.push({
+            kind: 'forbidden',
             title: `forbidden: ${finding.rule}`,
             message: finding.message,
             file: finding.file,
@@ -36646,6 +36660,7 @@ function problemsOf(report) {
         const audit = deps.result;
         if ('unavailable' in audit) {
             problems.push({
+                kind: 'audit-unavailable',
                 title: 'dependency audit',
                 message: `Dependency audit could not run: ${audit.unavailable}`,
             });
@@ -36653,6 +36668,7 @@ function problemsOf(report) {
         else {
             for (const pkg of failingPackages(audit, deps.level)) {
                 problems.push({
+                    kind: 'vulnerable',
                     title: `vulnerable dependency (${pkg.severity})`,
                     message: `${pkg.name} has a ${pkg.severity} vulnerability (${pkg.via.join('; ')}); fix available: ${pkg.fix}`,
                     file: deps.lockfile,
@@ -36670,21 +36686,17 @@ function problemsOf(report) {
  * // 'Build validation failed: 1 over budget (dist/a.js is 1.5 kB, 500 B over its 1 kB budget).'
  */
 function verdictLine(problems) {
-    if (problems.length === 1 && problems[0]?.title.endsWith(' failed'))
-        return problems[0].message;
+    const failed = problems.find((p) => p.kind === 'failed-step');
+    if (failed)
+        return failed.message;
     const groups = new Map();
-    for (const p of problems) {
-        const kind = p.title.startsWith('forbidden')
-            ? 'forbidden content'
-            : p.title.startsWith('vulnerable')
-                ? 'vulnerable dependencies'
-                : p.title;
-        groups.set(kind, [...(groups.get(kind) ?? []), p]);
-    }
+    for (const p of problems)
+        groups.set(p.kind, [...(groups.get(p.kind) ?? []), p]);
     const clauses = [...groups].map(([kind, list]) => {
         const shown = list.slice(0, SHOWN).map((p) => p.message.replace(/\.$/, ''));
         const more = list.length > SHOWN ? `; and ${list.length - SHOWN} more` : '';
-        return `${list.length} ${kind} (${shown.join('; ')}${more})`;
+        const [one, many] = KIND_NAMES[kind];
+        return `${list.length} ${list.length === 1 ? one : many} (${shown.join('; ')}${more})`;
     });
     return `Build validation failed: ${clauses.join('; ')}. The output was not approved for deployment; see the job summary.`;
 }
@@ -36758,7 +36770,7 @@ function writeBudgets(summary, report) {
             r.budget.scope === 'total' ? `${r.subject} (total)` : r.subject,
             r.status === 'no-match' ? '—' : `${formatBytes(r.actual)}${kind}`,
             `${r.budget.limitText}${kind}`,
-            delta(r.actual, r.baseline, hasBaseline),
+            r.status === 'no-match' ? '—' : delta(r.actual, r.baseline, hasBaseline),
             { md: status },
         ];
     }));

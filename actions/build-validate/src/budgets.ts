@@ -164,11 +164,11 @@ export function evaluateBudgets(
       };
     };
     if (budget.scope === 'total' || matched.length === 0) {
-      const before = baseline
-        ? baseline
-            .filter((file) => matches(file.path))
-            .reduce((sum, file) => sum + sizeFor(file, budget.compression), 0)
-        : undefined;
+      const previous = baseline?.filter((file) => matches(file.path)) ?? [];
+      const before =
+        previous.length > 0
+          ? previous.reduce((sum, file) => sum + sizeFor(file, budget.compression), 0)
+          : undefined;
       results.push(judge(budget.pattern, matched, before));
       continue;
     }

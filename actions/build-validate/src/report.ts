@@ -31,8 +31,30 @@ export interface ValidationReport {
   dependencies?: DependencyCheck;
 }
 
+export type ProblemKind =
+  | 'failed-step'
+  | 'missing-artifact'
+  | 'empty-artifact'
+  | 'over-budget'
+  | 'forbidden'
+  | 'vulnerable'
+  | 'audit-unavailable';
+
+/** How the verdict line counts problems of a kind: one, many. */
+const KIND_NAMES: Record<ProblemKind, [string, string]> = {
+  'failed-step': ['failed step', 'failed steps'],
+  'missing-artifact': ['missing artifact', 'missing artifacts'],
+  'empty-artifact': ['empty artifact', 'empty artifacts'],
+  'over-budget': ['over budget', 'over budget'],
+  forbidden: ['forbidden finding', 'forbidden findings'],
+  vulnerable: ['vulnerable dependency', 'vulnerable dependencies'],
+  'audit-unavailable': ['dependency audit failure', 'dependency audit failures'],
+};
+
 /** One reason the job fails; `file` (relative to the working directory) is annotated. */
 export interface Problem {
+  kind: ProblemKind;
+  /** The annotation's title. */
   title: string;
   message: string;
   file?: string;
@@ -54,6 +76,7 @@ export function problemsOf(report: ValidationReport): Problem[] {
   if (step) {
     const where = step.folder === '.' ? '' : ` in ${step.folder}`;
     problems.push({
+      kind: 'failed-step',
       title: `${step.name} failed`,
       message: `${step.name} failed: \`${step.command}\` exited with code ${step.exitCode} after ${formatDuration(step.durationMs)}${where}; nothing was measured or approved. Last lines:\n${step.tail.join('\n')}`,
     });
@@ -63,10 +86,12 @@ export function problemsOf(report: ValidationReport): Problem[] {
     problems.push(
       artifact.kind === 'missing'
         ? {
+            kind: 'missing-artifact',
             title: 'missing artifact',
             message: `Artifact '${artifact.pattern}' matched no file in the build output`,
           }
         : {
+            kind: 'empty-artifact',
             title: 'empty artifact',
             message: `Artifact '${artifact.pattern}' matched empty files: ${artifact.files.join(', ')}`,
             file: artifact.files[0],
@@ -75,6 +100,7 @@ export function problemsOf(report: ValidationReport): Problem[] {
   }
   for (const result of report.budgets.filter((r) => r.status === 'over')) {
     problems.push({
+      kind: 'over-budget',
       title: 'over budget',
       message: describeOverBudget(result),
       ...(result.budget.scope === 'each' ? { file: result.subject } : {}),
@@ -82,6 +108,7 @@ export function problemsOf(report: ValidationReport): Problem[] {
   }
   for (const finding of report.findings) {
     problems.push({
+      kind: 'forbidden',
       title: `forbidden: ${finding.rule}`,
       message: finding.message,
       file: finding.file,
@@ -93,12 +120,14 @@ export function problemsOf(report: ValidationReport): Problem[] {
     const audit = deps.result;
     if ('unavailable' in audit) {
       problems.push({
+        kind: 'audit-unavailable',
         title: 'dependency audit',
         message: `Dependency audit could not run: ${audit.unavailable}`,
       });
     } else {
       for (const pkg of failingPackages(audit, deps.level)) {
         problems.push({
+          kind: 'vulnerable',
           title: `vulnerable dependency (${pkg.severity})`,
           message: `${pkg.name} has a ${pkg.severity} vulnerability (${pkg.via.join('; ')}); fix available: ${pkg.fix}`,
           file: deps.lockfile,
@@ -117,20 +146,15 @@ export function problemsOf(report: ValidationReport): Problem[] {
  * // 'Build validation failed: 1 over budget (dist/a.js is 1.5 kB, 500 B over its 1 kB budget).'
  */
 export function verdictLine(problems: readonly Problem[]): string {
-  if (problems.length === 1 && problems[0]?.title.endsWith(' failed')) return problems[0].message;
-  const groups = new Map<string, Problem[]>();
-  for (const p of problems) {
-    const kind = p.title.startsWith('forbidden')
-      ? 'forbidden content'
-      : p.title.startsWith('vulnerable')
-        ? 'vulnerable dependencies'
-        : p.title;
-    groups.set(kind, [...(groups.get(kind) ?? []), p]);
-  }
+  const failed = problems.find((p) => p.kind === 'failed-step');
+  if (failed) return failed.message;
+  const groups = new Map<ProblemKind, Problem[]>();
+  for (const p of problems) groups.set(p.kind, [...(groups.get(p.kind) ?? []), p]);
   const clauses = [...groups].map(([kind, list]) => {
     const shown = list.slice(0, SHOWN).map((p) => p.message.replace(/\.$/, ''));
     const more = list.length > SHOWN ? `; and ${list.length - SHOWN} more` : '';
-    return `${list.length} ${kind} (${shown.join('; ')}${more})`;
+    const [one, many] = KIND_NAMES[kind];
+    return `${list.length} ${list.length === 1 ? one : many} (${shown.join('; ')}${more})`;
   });
   return `Build validation failed: ${clauses.join('; ')}. The output was not approved for deployment; see the job summary.`;
 }
@@ -225,7 +249,7 @@ function writeBudgets(summary: SummaryBuilder, report: ValidationReport): void {
         r.budget.scope === 'total' ? `${r.subject} (total)` : r.subject,
         r.status === 'no-match' ? '—' : `${formatBytes(r.actual)}${kind}`,
         `${r.budget.limitText}${kind}`,
-        delta(r.actual, r.baseline, hasBaseline),
+        r.status === 'no-match' ? '—' : delta(r.actual, r.baseline, hasBaseline),
         { md: status },
       ];
     }),
