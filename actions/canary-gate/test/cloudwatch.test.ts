@@ -1,0 +1,111 @@
+/**
+ * The GetMetricData queries canary-gate sends and how their answers become an observation
+ * (pure: the wire is exercised against moto and the metrics stand-in in the bundle tests).
+ */
+import { expect, test } from '@jest/globals';
+import type { MetricDataResult } from '@aws-sdk/client-cloudwatch';
+import {
+  assembleObservation,
+  buildQueries,
+  wholeWindowPeriod,
+  type WindowRequest,
+} from '../src/cloudwatch.js';
+
+const target = {
+  loadBalancer: 'app/school-health-alb/50dc6c495c0c9188',
+  canaryTargetGroup: 'targetgroup/school-health-green/73e2d6bc24d8a067',
+  baselineTargetGroup: 'targetgroup/school-health-blue/0c5a9f3e2b1d4a77',
+};
+const start = Date.UTC(2026, 10, 21, 16, 0, 0);
+const request: WindowRequest = {
+  start,
+  end: start + 95_000,
+  periodSeconds: 60,
+  maxP95LatencyMs: 1000,
+  extraMetrics: [],
+};
+
+test('whole-window periods are ones CloudWatch accepts', () => {
+  expect(wholeWindowPeriod(0, 4_000)).toBe(5);
+  expect(wholeWindowPeriod(0, 10_000)).toBe(10);
+  expect(wholeWindowPeriod(0, 31_000)).toBe(60);
+  expect(wholeWindowPeriod(0, 95_000)).toBe(120);
+});
+
+test('queries: counts per period for both colors; latency and the percentile rank at the limit', () => {
+  const queries = buildQueries(target, request);
+  expect(
+    queries.map(
+      (q) => `${q.Id} ${q.MetricStat?.Metric?.MetricName} ${q.MetricStat?.Stat} ${q.MetricStat?.Period}`,
+    ),
+  ).toEqual([
+    'c_requests RequestCount Sum 60',
+    'c_target5xx HTTPCode_Target_5XX_Count Sum 60',
+    'c_elb5xx HTTPCode_ELB_5XX_Count Sum 60',
+    'c_p95 TargetResponseTime p95 60',
+    'c_p99 TargetResponseTime p99 60',
+    'c_w_p95 TargetResponseTime p95 120',
+    'c_w_p99 TargetResponseTime p99 120',
+    'c_w_samples TargetResponseTime SampleCount 120',
+    'c_w_within TargetResponseTime PR(:1) 120',
+    'b_requests RequestCount Sum 60',
+    'b_target5xx HTTPCode_Target_5XX_Count Sum 60',
+    'b_elb5xx HTTPCode_ELB_5XX_Count Sum 60',
+    'b_p95 TargetResponseTime p95 60',
+    'b_p99 TargetResponseTime p99 60',
+    'b_w_p95 TargetResponseTime p95 120',
+    'b_w_p99 TargetResponseTime p99 120',
+    'b_w_samples TargetResponseTime SampleCount 120',
+    'b_w_within TargetResponseTime PR(:1) 120',
+  ]);
+  expect(queries[0]?.MetricStat?.Metric?.Dimensions).toEqual([
+    { Name: 'LoadBalancer', Value: target.loadBalancer },
+    { Name: 'TargetGroup', Value: target.canaryTargetGroup },
+  ]);
+  expect(queries[9]?.MetricStat?.Metric?.Dimensions?.[1]?.Value).toBe(target.baselineTargetGroup);
+});
+
+test('with latency off no percentile is asked for (moto cannot answer one)', () => {
+  const { maxP95LatencyMs: _off, ...countsOnly } = request;
+  const stats = buildQueries(target, countsOnly).map((q) => q.MetricStat?.Stat);
+  expect(stats).toEqual(['Sum', 'Sum', 'Sum', 'Sum', 'Sum', 'Sum']);
+});
+
+test('answers become per-period points and window totals', () => {
+  const t0 = new Date(start);
+  const t1 = new Date(start + 60_000);
+  const r = (Id: string, Timestamps: Date[], Values: number[]): MetricDataResult => ({
+    Id,
+    Timestamps,
+    Values,
+    StatusCode: 'Complete',
+  });
+  const observation = assembleObservation(
+    [
+      r('c_requests', [t0, t1], [300, 100]),
+      r('c_target5xx', [t1], [4]),
+      r('c_elb5xx', [t0], [2]),
+      r('c_p95', [t0, t1], [0.25, 0.31]),
+      r('c_w_p95', [t0], [0.3]),
+      r('c_w_samples', [t0], [394]),
+      r('c_w_within', [t0], [97.5]),
+      r('b_requests', [t0, t1], [2700, 900]),
+    ],
+    request,
+  );
+  expect(observation.canary).toEqual({
+    requests: 400,
+    errors: 6,
+    latencySamples: 394,
+    p95Ms: 300,
+    slowResponses: 9.85,
+    periods: [
+      { at: start, requests: 300, errors: 2, p95Ms: 250 },
+      { at: start + 60_000, requests: 100, errors: 4, p95Ms: 310 },
+    ],
+    extra: {},
+  });
+  expect(observation.baseline.requests).toBe(3600);
+  expect(observation.baseline.errors).toBe(0);
+  expect(observation.baseline.slowResponses).toBeUndefined();
+});

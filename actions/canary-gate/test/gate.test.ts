@@ -1,0 +1,186 @@
+/**
+ * The sequential watch, driven through whole windows with a fake clock and a scripted metrics
+ * source (no servers, no waiting): when it looks, what it reads, when it stops.
+ */
+import { describe, expect, test } from '@jest/globals';
+import type { Logger } from '@white-cross/core';
+import type { MetricsSource, WindowRequest } from '../src/cloudwatch.js';
+import { lookOffsets, watchCanary } from '../src/gate.js';
+import type { CanaryPolicy, ColorMetrics, Observation } from '../src/judge.js';
+
+const policy: CanaryPolicy = {
+  maxErrorRate: 0.05,
+  confidence: 0.95,
+  compareBaseline: true,
+  baselineConfidence: 0.95,
+  baselineTolerance: 0.2,
+  requestsNeeded: 59,
+  extraMetrics: [],
+};
+
+function color(requests: number, errors: number): ColorMetrics {
+  return { requests, errors, latencySamples: 0, periods: [{ at: 0, requests, errors }], extra: {} };
+}
+
+/** A clock that only moves when slept on. */
+function fakeTime(start: number) {
+  let now = start;
+  const sleeps: number[] = [];
+  return {
+    clock: { now: () => now },
+    sleep: async (ms: number) => {
+      sleeps.push(ms);
+      now += ms;
+    },
+    sleeps,
+    advance: (ms: number) => {
+      now += ms;
+    },
+  };
+}
+
+function recordingLog(): Logger & { lines: string[] } {
+  const lines: string[] = [];
+  const add = (m: string): void => {
+    lines.push(m);
+  };
+  return {
+    lines,
+    redact: (t) => t,
+    debug: add,
+    info: add,
+    notice: add,
+    warning: add,
+    error: add,
+    group: (_title, body) => body(),
+  };
+}
+
+/** Canary and baseline traffic growing linearly with time since `start`; the canary's errors at `errorRate`. */
+function steadySource(start: number, errorRate: number, reads: WindowRequest[]): MetricsSource {
+  return {
+    read: async (request) => {
+      reads.push(request);
+      const seconds = (request.end - start) / 1000;
+      const canary = Math.round(10 * seconds);
+      const baseline = Math.round(90 * seconds);
+      const observation: Observation = {
+        canary: color(canary, Math.round(canary * errorRate)),
+        baseline: color(baseline, Math.round(baseline * 0.005)),
+      };
+      return observation;
+    },
+  };
+}
+
+const START = Date.UTC(2026, 10, 21, 16, 0, 30, 250);
+const SCHEDULE = { windowMs: 300_000, intervalMs: 60_000, periodSeconds: 60 };
+
+test('looks every interval and at the end of the window', () => {
+  expect(lookOffsets(300_000, 60_000)).toEqual([60_000, 120_000, 180_000, 240_000, 300_000]);
+  expect(lookOffsets(25_000, 10_000)).toEqual([10_000, 20_000, 25_000]);
+  expect(lookOffsets(10_000, 10_000)).toEqual([10_000]);
+});
+
+describe('watchCanary', () => {
+  test('a healthy canary is watched through the whole window and passes', async () => {
+    const time = fakeTime(START);
+    const reads: WindowRequest[] = [];
+    const log = recordingLog();
+    const result = await watchCanary(
+      policy,
+      { ...SCHEDULE, earlyStop: true },
+      { ...time, log, source: steadySource(START, 0.005, reads) },
+    );
+    expect(result.verdict).toBe('pass');
+    expect(time.sleeps).toEqual([60_000, 60_000, 60_000, 60_000, 60_000]);
+    // The window starts at the period boundary before the start, and grows look by look.
+    const windowStart = Date.UTC(2026, 10, 21, 16, 0, 0);
+    expect(reads.map((r) => [r.start, r.end - START])).toEqual([
+      [windowStart, 60_000],
+      [windowStart, 120_000],
+      [windowStart, 180_000],
+      [windowStart, 240_000],
+      [windowStart, 300_000],
+    ]);
+    expect(result.looks.map((l) => l.decision)).toEqual([
+      'continue',
+      'continue',
+      'continue',
+      'continue',
+      'pass',
+    ]);
+    expect(result.elapsedMs).toBe(300_000);
+    expect(log.lines[0]).toBe(
+      'Watching from 2026-11-21T16:00:00.000Z (60 s periods) until 2026-11-21T16:05:30.250Z; looks at 1 min 00 s, 2 min 00 s, 3 min 00 s, 4 min 00 s, 5 min 00 s.',
+    );
+    expect(log.lines[1]).toBe(
+      '[1 min 00 s of 5 min 00 s] canary 600 requests, 0.5 % errors; baseline 5400 requests, 0.5 % errors — no metric fails yet',
+    );
+  });
+
+  test('with early stop a faulty canary fails at the first look', async () => {
+    const time = fakeTime(START);
+    const result = await watchCanary(
+      policy,
+      { ...SCHEDULE, earlyStop: true },
+      { ...time, log: recordingLog(), source: steadySource(START, 0.055, []) },
+    );
+    expect(result.verdict).toBe('fail');
+    expect(result.looks).toHaveLength(1);
+    expect(result.elapsedMs).toBe(60_000);
+    expect(result.judgement.reason).toMatch(
+      /^Error rate vs baseline: 5\.5 % is significantly worse than baseline's 0\.5 %/,
+    );
+  });
+
+  test('without early stop the same canary is judged once, at the end', async () => {
+    const time = fakeTime(START);
+    const result = await watchCanary(
+      policy,
+      { ...SCHEDULE, earlyStop: false },
+      { ...time, log: recordingLog(), source: steadySource(START, 0.055, []) },
+    );
+    expect(result.verdict).toBe('fail');
+    expect(result.looks.map((l) => l.decision)).toEqual([
+      'continue',
+      'continue',
+      'continue',
+      'continue',
+      'fail',
+    ]);
+    expect(result.elapsedMs).toBe(300_000);
+  });
+
+  test('a slow read does not push the next look later than its time', async () => {
+    const time = fakeTime(START);
+    const slow: MetricsSource = {
+      read: async (request) => {
+        time.advance(15_000); // GetMetricData took 15 s
+        return steadySource(START, 0.005, []).read(request);
+      },
+    };
+    await watchCanary(
+      policy,
+      { ...SCHEDULE, earlyStop: true },
+      { ...time, log: recordingLog(), source: slow },
+    );
+    expect(time.sleeps).toEqual([60_000, 45_000, 45_000, 45_000, 45_000]);
+  });
+
+  test('a quiet canary is inconclusive at the end of the window', async () => {
+    const time = fakeTime(START);
+    const quiet: MetricsSource = { read: async () => ({ canary: color(12, 1), baseline: color(108, 0) }) };
+    const log = recordingLog();
+    const result = await watchCanary(
+      policy,
+      { ...SCHEDULE, earlyStop: true },
+      { ...time, log, source: quiet },
+    );
+    expect(result.verdict).toBe('inconclusive');
+    expect(result.looks).toHaveLength(5);
+    expect(log.lines[1]).toBe(
+      '[1 min 00 s of 5 min 00 s] canary 12 requests, 8.33 % errors; baseline 108 requests, 0 % errors — waiting for traffic: 12 of 59 canary requests',
+    );
+  });
+});
