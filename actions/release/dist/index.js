@@ -41635,7 +41635,7 @@ class GitRepository {
             ...refs.flatMap((r) => (r.startsWith('refs/tags/') ? [r, `${r}^{}`] : [r])),
         ]);
         if (result.exitCode !== 0) {
-            throw new ActionFailure(`Could not read the refs of remote '${remote}': ${lastLines(result.output)}`);
+            throw new ActionFailure(`Could not read the refs of remote '${remote}': ${lastLines(result.output)}${credentialsHint(result.output)}`);
         }
         const map = new Map();
         for (const line of result.stdout.split('\n').filter(Boolean)) {
@@ -41720,6 +41720,18 @@ function pushRefusal(output) {
     const remote = lines.filter((l) => /^remote: (error|fatal)/i.test(l)).slice(0, 3);
     const refused = lines.filter((l) => /^! \[/.test(l)).slice(0, 2);
     return [...remote, ...refused].join(' / ') || lastLines(output, 3);
+}
+/**
+ * A hint when git's output says the remote refused or wanted credentials.
+ *
+ * @example
+ * credentialsHint("fatal: could not read Username for 'https://github.com': terminal prompts disabled");
+ * // ". The remote did not accept the credentials: check that 'token' is set and may read and push to this repository (contents: write)."
+ */
+function credentialsHint(output) {
+    return /could not read (Username|Password)|Authentication failed|\b40[13]\b|Permission to .* denied/i.test(output)
+        ? ". The remote did not accept the credentials: check that 'token' is set and may read and push to this repository (contents: write)."
+        : '';
 }
 /** The last few lines of git's output, joined for a one-line message. */
 function lastLines(output, count = 4) {
@@ -48284,7 +48296,7 @@ async function pushRelease(inputs, state, tag, refspecs) {
     if (kind === 'non-fast-forward') {
         throw new ActionFailure(`${target} moved on while the release was being made, so the push of ${tag} was rejected (${said}). Nothing was pushed. Start again from the newest ${state.releaseBranch} (in this checkout: git reset --hard ${target} && git tag -d ${tag}).`);
     }
-    throw new ActionFailure(`Pushing the release commit and tag ${tag} to ${target} failed (${said}). Nothing was pushed (the push is atomic). ${rerun}`);
+    throw new ActionFailure(`Pushing the release commit and tag ${tag} to ${target} failed (${said})${credentialsHint(result.output) || '.'} Nothing was pushed (the push is atomic). ${rerun}`);
 }
 async function publishRelease(api, plan, inputs, steps) {
     try {

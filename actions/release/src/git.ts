@@ -172,7 +172,9 @@ export class GitRepository {
       ...refs.flatMap((r) => (r.startsWith('refs/tags/') ? [r, `${r}^{}`] : [r])),
     ]);
     if (result.exitCode !== 0) {
-      throw new ActionFailure(`Could not read the refs of remote '${remote}': ${lastLines(result.output)}`);
+      throw new ActionFailure(
+        `Could not read the refs of remote '${remote}': ${lastLines(result.output)}${credentialsHint(result.output)}`,
+      );
     }
     const map = new Map<string, string>();
     for (const line of result.stdout.split('\n').filter(Boolean)) {
@@ -277,6 +279,21 @@ export function pushRefusal(output: string): string {
   const remote = lines.filter((l) => /^remote: (error|fatal)/i.test(l)).slice(0, 3);
   const refused = lines.filter((l) => /^! \[/.test(l)).slice(0, 2);
   return [...remote, ...refused].join(' / ') || lastLines(output, 3);
+}
+
+/**
+ * A hint when git's output says the remote refused or wanted credentials.
+ *
+ * @example
+ * credentialsHint("fatal: could not read Username for 'https://github.com': terminal prompts disabled");
+ * // ". The remote did not accept the credentials: check that 'token' is set and may read and push to this repository (contents: write)."
+ */
+export function credentialsHint(output: string): string {
+  return /could not read (Username|Password)|Authentication failed|\b40[13]\b|Permission to .* denied/i.test(
+    output,
+  )
+    ? ". The remote did not accept the credentials: check that 'token' is set and may read and push to this repository (contents: write)."
+    : '';
 }
 
 /** The last few lines of git's output, joined for a one-line message. */

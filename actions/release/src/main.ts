@@ -23,7 +23,13 @@ import {
   type ReleaseCommit,
   type RepositoryLinks,
 } from './changelog.js';
-import { authorizationHeader, classifyPushRejection, GitRepository, pushRefusal } from './git.js';
+import {
+  authorizationHeader,
+  classifyPushRejection,
+  credentialsHint,
+  GitRepository,
+  pushRefusal,
+} from './git.js';
 import { octokitReleaseApi, parseRepository, type ReleaseApi } from './github.js';
 import { parseInputs, INPUT, type ReleaseInputs } from './inputs.js';
 import { planLockfiles, selectedManifests, setLockfileVersions, setManifestVersion } from './packages.js';
@@ -329,7 +335,7 @@ async function pushRelease(
     );
   }
   throw new ActionFailure(
-    `Pushing the release commit and tag ${tag} to ${target} failed (${said}). Nothing was pushed (the push is atomic). ${rerun}`,
+    `Pushing the release commit and tag ${tag} to ${target} failed (${said})${credentialsHint(result.output) || '.'} Nothing was pushed (the push is atomic). ${rerun}`,
   );
 }
 

@@ -11,7 +11,13 @@ import {
   summarySafe,
   writeReleaseSection,
 } from '../src/changelog.js';
-import { authorizationHeader, classifyPushRejection, displayUrl, pushRefusal } from '../src/git.js';
+import {
+  authorizationHeader,
+  classifyPushRejection,
+  credentialsHint,
+  displayUrl,
+  pushRefusal,
+} from '../src/git.js';
 import { isRetryableGitHubError, parseRepository } from '../src/github.js';
 import { parseInputs } from '../src/inputs.js';
 import { emergencyOfTagMessage, tagMessage } from '../src/main.js';
@@ -312,6 +318,15 @@ describe('git and GitHub', () => {
     expect(pushRefusal(output)).toBe(
       'remote: error: GH006: Protected branch update failed for refs/heads/main. / ! [remote rejected] HEAD -> main (protected branch hook declined)',
     );
+  });
+
+  test('refused credentials get a hint about the token; other failures do not', () => {
+    expect(
+      credentialsHint(
+        'remote: Permission to white-cross/school-health.git denied to bot.\nfatal: unable to access: The requested URL returned error: 403',
+      ),
+    ).toMatch(/^\. The remote did not accept the credentials/);
+    expect(credentialsHint('fatal: unable to access: Could not resolve host: github.com')).toBe('');
   });
 
   test('GitHub 5xx and 429 are retried; 4xx are not', () => {

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from '@jest/globals';
 import { runActionBundle, type ActionRun } from '@white-cross/testkit';
 import { startGitHubApi, type GitHubApiStandIn } from '@white-cross/testkit/github-api';
+import { startGitHttpServer } from './git-http-server.js';
 import { createRepo, git, gitEnv, type RepoOptions, type TestRepo } from './repo.js';
 
 const TOKEN = 'ghs_releaseTestToken0123456789abcdef';
@@ -52,7 +53,11 @@ function repo(options?: RepoOptions): TestRepo {
   return r;
 }
 
-function release(r: TestRepo, inputs: Record<string, string> = {}): Promise<ActionRun> {
+function release(
+  r: TestRepo,
+  inputs: Record<string, string> = {},
+  env: Record<string, string> = {},
+): Promise<ActionRun> {
   return runActionBundle('release', {
     workspace: r.work,
     inputs: { token: TOKEN, ...inputs },
@@ -61,6 +66,7 @@ function release(r: TestRepo, inputs: Record<string, string> = {}): Promise<Acti
       GITHUB_API_URL: github.url,
       GITHUB_REPOSITORY: `${OWNER}/${REPO}`,
       GITHUB_SERVER_URL: 'https://github.com',
+      ...env,
     },
   });
 }
@@ -337,7 +343,105 @@ describe('a release from conventional commits', () => {
   });
 });
 
+describe('packages, first releases and the token', () => {
+  test('packages selects which package.json files move; a first release starts from package.json', async () => {
+    const r = repo({ version: '0.1.0' });
+    r.commit('feat: first screens');
+    r.push();
+
+    const run = await release(r, { packages: 'package.json\nfrontend/package.json' });
+
+    expect(errors(run)).toEqual([]);
+    expect(run.outputs).toMatchObject({
+      released: 'true',
+      version: '0.2.0',
+      'previous-version': '0.1.0',
+      tag: 'v0.2.0',
+    });
+    expect(r.json('package.json').version).toBe('0.2.0');
+    expect(r.json('frontend/package.json').version).toBe('0.2.0');
+    expect(r.json('backend/package.json').version).toBe('0.1.0');
+    const lock = r.json('package-lock.json') as {
+      version: string;
+      packages: Record<string, { version?: string }>;
+    };
+    expect([
+      lock.version,
+      lock.packages['']?.version,
+      lock.packages.frontend?.version,
+      lock.packages.backend?.version,
+    ]).toEqual(['0.2.0', '0.2.0', '0.2.0', '0.1.0']);
+    // No earlier tag: no compare link.
+    expect((run.outputs.changelog ?? '').split('\n')[0]).toMatch(/^## 0\.2\.0 \(\d{4}-\d\d-\d\d\)$/);
+    expect(run.summary).toContain('| package-lock.json (root, frontend) | — | 0.2.0 |');
+  });
+
+  test('pushes over HTTPS with the token as a header, never in the remote URL', async () => {
+    const r = repo();
+    r.tag('v1.2.0');
+    r.commit('fix: roster paging');
+    r.push();
+    const server = await startGitHttpServer(r.remote, OWNER, TOKEN);
+    try {
+      git(r.work, ['remote', 'set-url', 'origin', server.repositoryUrl]);
+
+      const run = await release(r, {}, { GITHUB_SERVER_URL: server.url });
+
+      expect(errors(run)).toEqual([]);
+      expect(run.outputs.version).toBe('1.2.1');
+      expect(r.remoteRefs()['refs/tags/v1.2.1']).toBe(git(r.work, ['rev-parse', 'HEAD']));
+      expect(server.requests.some((q) => q.method === 'POST' && q.path.endsWith('/git-receive-pack'))).toBe(
+        true,
+      );
+      expect(server.requests.every((q) => q.authorized)).toBe(true);
+      expect(git(r.work, ['remote', 'get-url', 'origin'])).toBe(server.repositoryUrl);
+      expect(run.stdout).toContain(`Fetching main and the tags from origin (${server.repositoryUrl})`);
+      const shown = run.stdout
+        .split('\n')
+        .filter((line) => !line.startsWith('::add-mask::'))
+        .join('\n');
+      expect(shown).not.toContain(TOKEN);
+      expect(shown).not.toContain(Buffer.from(`x-access-token:${TOKEN}`).toString('base64'));
+
+      // A wrong token gets nowhere, and the error says what was being done.
+      const refused = await release(
+        r,
+        { token: 'ghs_wrongToken', 'github-release': 'false' },
+        { GITHUB_SERVER_URL: server.url },
+      );
+      expect(refused.exitCode).toBe(1);
+      expect(errors(refused)).toEqual([
+        `Could not read the refs of remote 'origin': fatal: could not read Username for '${server.url}': terminal prompts disabled. The remote did not accept the credentials: check that 'token' is set and may read and push to this repository (contents: write).`,
+      ]);
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
 describe('refusals and re-runs', () => {
+  test('refuses when the remote branch has commits the checkout does not', async () => {
+    const r = repo();
+    r.tag('v1.2.0');
+    r.commit('feat: immunization export');
+    r.push();
+    const remoteHead = git(r.work, ['rev-parse', 'HEAD']);
+    git(r.work, ['reset', '-q', '--hard', 'HEAD~1']);
+    const localHead = git(r.work, ['rev-parse', 'HEAD']);
+    r.commit('fix: a local fix');
+    const remoteBefore = r.remoteRefs();
+
+    const run = await release(r);
+
+    expect(run.exitCode).toBe(1);
+    expect(errors(run)).toEqual([
+      `origin/main has commits that the local main does not (it is at ${remoteHead.slice(0, 7)}, local HEAD at ${git(r.work, ['rev-parse', '--short=7', 'HEAD'])}): pull them first (or re-run the workflow on the newest commit). Nothing was changed.`,
+    ]);
+    expect(localHead).not.toBe(remoteHead);
+    expect(r.remoteRefs()).toEqual(remoteBefore);
+    expect(r.json('package.json').version).toBe('1.2.0');
+  });
+
   test('a push rejected by branch protection says so and what to do; the re-run pushes the same release commit instead of making another', async () => {
     const r = repo();
     r.tag('v1.2.0');
