@@ -10,6 +10,7 @@ import { join, relative, sep } from 'node:path';
 import {
   ActionFailure,
   ConfigurationError,
+  formatBytes,
   runAction,
   type ActionContext,
   type ActionDefinition,
@@ -67,9 +68,84 @@ function requireFolder(path: string, input: string, what: string): void {
   }
 }
 
-async function validateBuild(inputs: BuildValidateInputs, ctx: ActionContext): Promise<void> {
+/** Measures and judges the output of a successful build (everything but the commands). */
+async function judgeOutput(
+  inputs: BuildValidateInputs,
+  ctx: ActionContext,
+  report: ValidationReport,
+): Promise<void> {
+  const wd = inputs.workingDirectory;
+  ctx.log.info(`Measuring the output in ${report.outputFolders.join(', ')}`);
+  const files = await readOutputFiles(wd, report.outputFolders);
+  const measured = files.map((file) => measureArtifact(file.path, file.content));
+  const manifest = buildManifest(measured, {
+    commit: ctx.env.GITHUB_SHA,
+    createdAt: new Date(ctx.clock.now()).toISOString(),
+  });
+  report.manifest = manifest;
+  report.artifactProblems = checkArtifacts(inputs.artifacts, measured);
+  const baseline = inputs.baseline?.kind === 'manifest' ? inputs.baseline.artifacts : undefined;
+  report.budgets = evaluateBudgets(inputs.budgets, measured, baseline);
   const secrets = Object.values(inputs.buildEnv);
-  for (const value of secrets) ctx.addSecret(value);
+  report.findings = files.flatMap((file) => [
+    ...findForbiddenFiles(file.path, inputs.forbid),
+    ...(looksLikeText(file.content)
+      ? findForbiddenContent(file.path, file.content.toString('utf8'), inputs.forbid, secrets)
+      : []),
+  ]);
+  const over = report.budgets.filter((b) => b.status === 'over').length;
+  ctx.log.info(
+    `Measured ${manifest.fileCount} files, ${formatBytes(manifest.totalSize)} (${formatBytes(manifest.totalGzipSize)} gzip): ` +
+      `${over} over budget, ${report.findings.length} forbidden findings`,
+  );
+  if (inputs.auditLevel !== 'off') {
+    report.dependencies = {
+      level: inputs.auditLevel,
+      lockfile: 'package-lock.json',
+      result: await auditDependencies(wd, { ...ctx.env, ...inputs.buildEnv }, ctx.log),
+    };
+  }
+}
+
+/** Outputs, the manifest evidence file and the audit record's facts. */
+function publish(report: ValidationReport, ctx: ActionContext): void {
+  ctx.fact(
+    'steps',
+    report.steps.map((s) => ({ name: s.name, exitCode: s.exitCode, durationMs: s.durationMs })),
+  );
+  const manifest = report.manifest;
+  if (!manifest) return;
+  const over = report.budgets.filter((b) => b.status === 'over');
+  ctx.setOutput(Output.Manifest, JSON.stringify(manifest));
+  ctx.setOutput(
+    Output.ManifestFile,
+    ctx.writeEvidence(MANIFEST_EVIDENCE, `${JSON.stringify(manifest, null, 2)}\n`),
+  );
+  ctx.setOutput(Output.TotalSize, manifest.totalSize);
+  ctx.setOutput(Output.OverBudget, over.length > 0);
+  ctx.fact('outputFolders', report.outputFolders);
+  ctx.fact('fileCount', manifest.fileCount);
+  ctx.fact('totalSize', manifest.totalSize);
+  ctx.fact('totalGzipSize', manifest.totalGzipSize);
+  ctx.fact(
+    'overBudget',
+    over.map((b) => ({
+      subject: b.subject,
+      size: b.actual,
+      limit: b.budget.limit,
+      compression: b.budget.compression,
+    })),
+  );
+  ctx.fact(
+    'findings',
+    report.findings.map((f) => ({ rule: f.rule, file: f.file, line: f.line })),
+  );
+  const audit = report.dependencies?.result;
+  if (audit && !('unavailable' in audit)) ctx.fact('vulnerabilities', audit.counts);
+}
+
+async function validateBuild(inputs: BuildValidateInputs, ctx: ActionContext): Promise<void> {
+  for (const value of Object.values(inputs.buildEnv)) ctx.addSecret(value);
   const wd = inputs.workingDirectory;
   requireFolder(wd, Input.WorkingDirectory, `'${relative(ctx.workspace, wd) || '.'}'`);
   for (const folder of inputs.workspaces) requireFolder(join(wd, folder), Input.Workspaces, `'${folder}'`);
@@ -77,81 +153,17 @@ async function validateBuild(inputs: BuildValidateInputs, ctx: ActionContext): P
   const fromRoot = (path: string) => relative(ctx.workspace, join(wd, path)).split(sep).join('/');
 
   const { steps, failed } = await installAndBuild(inputs, ctx);
-  const folders = outputFolders(inputs.artifacts);
   const report: ValidationReport = {
     steps,
-    outputFolders: folders,
+    outputFolders: outputFolders(inputs.artifacts),
     artifactProblems: [],
     budgets: [],
     findings: [],
     ...(failed ? { failedStep: failed } : {}),
     ...(inputs.baseline ? { baseline: inputs.baseline } : {}),
   };
-  ctx.fact(
-    'steps',
-    steps.map((s) => ({ name: s.name, exitCode: s.exitCode, durationMs: s.durationMs })),
-  );
-
-  if (!failed) {
-    ctx.log.info(`Measuring the output in ${folders.join(', ')}`);
-    const files = await readOutputFiles(wd, folders);
-    const measured = files.map((file) => measureArtifact(file.path, file.content));
-    const manifest = buildManifest(measured, {
-      commit: ctx.env.GITHUB_SHA,
-      createdAt: new Date(ctx.clock.now()).toISOString(),
-    });
-    report.manifest = manifest;
-    report.artifactProblems = checkArtifacts(inputs.artifacts, measured);
-    const baseline = inputs.baseline?.kind === 'manifest' ? inputs.baseline.artifacts : undefined;
-    report.budgets = evaluateBudgets(inputs.budgets, measured, baseline);
-    report.findings = files.flatMap((file) => [
-      ...findForbiddenFiles(file.path, inputs.forbid),
-      ...(looksLikeText(file.content)
-        ? findForbiddenContent(file.path, file.content.toString('utf8'), inputs.forbid, secrets)
-        : []),
-    ]);
-    ctx.log.info(
-      `Measured ${manifest.fileCount} files: ${manifest.totalSize} bytes (${manifest.totalGzipSize} gzip); ` +
-        `${report.budgets.filter((b) => b.status === 'over').length} over budget, ${report.findings.length} forbidden findings`,
-    );
-    if (inputs.auditLevel !== 'off') {
-      const lockfile = 'package-lock.json';
-      report.dependencies = {
-        level: inputs.auditLevel,
-        lockfile,
-        result: await auditDependencies(wd, { ...ctx.env, ...inputs.buildEnv }, ctx.log),
-      };
-    }
-
-    const overBudget = report.budgets.some((b) => b.status === 'over');
-    const manifestJson = JSON.stringify(manifest, null, 2);
-    ctx.setOutput(Output.Manifest, JSON.stringify(manifest));
-    ctx.setOutput(Output.ManifestFile, ctx.writeEvidence(MANIFEST_EVIDENCE, `${manifestJson}\n`));
-    ctx.setOutput(Output.TotalSize, manifest.totalSize);
-    ctx.setOutput(Output.OverBudget, overBudget);
-    ctx.fact('outputFolders', folders);
-    ctx.fact('fileCount', manifest.fileCount);
-    ctx.fact('totalSize', manifest.totalSize);
-    ctx.fact('totalGzipSize', manifest.totalGzipSize);
-    ctx.fact(
-      'overBudget',
-      report.budgets
-        .filter((b) => b.status === 'over')
-        .map((b) => ({
-          subject: b.subject,
-          size: b.actual,
-          limit: b.budget.limit,
-          compression: b.budget.compression,
-        })),
-    );
-    ctx.fact(
-      'findings',
-      report.findings.map((f) => ({ rule: f.rule, file: f.file, line: f.line })),
-    );
-    if (report.dependencies && !('unavailable' in report.dependencies.result)) {
-      ctx.fact('vulnerabilities', report.dependencies.result.counts);
-    }
-  }
+  if (!failed) await judgeOutput(inputs, ctx, report);
+  publish(report, ctx);
 
   for (const result of report.budgets.filter((b) => b.status === 'no-match')) {
     ctx.log.warning(
@@ -168,10 +180,11 @@ async function validateBuild(inputs: BuildValidateInputs, ctx: ActionContext): P
   writeSummary(ctx.summary, report, problems);
   ctx.fact('verdict', problems.length === 0 ? 'pass' : 'fail');
   // Each problem on its file; the job's one verdict line comes from the ActionFailure below.
-  for (const problem of problems.filter((p) => p.file !== undefined)) {
+  for (const problem of problems) {
+    if (problem.file === undefined) continue;
     ctx.log.error(problem.message, {
       title: problem.title,
-      file: fromRoot(problem.file ?? ''),
+      file: fromRoot(problem.file),
       ...(problem.line === undefined ? {} : { startLine: problem.line }),
     });
   }

@@ -140,7 +140,8 @@ describe('build-validate bundle', () => {
       'working-directory': 'app',
       'install-command': 'none',
       workspaces: 'frontend',
-      budgets: 'frontend/dist/assets/*.js: 500 B\nfrontend/dist/assets/*.css: 10 kB',
+      budgets:
+        'frontend/dist/assets/*.js: 500 B\nfrontend/dist/assets/*.css: 10 kB\nfrontend/dist/*.wasm: 1 MB',
       baseline: JSON.stringify(baseline),
       'audit-level': 'off',
     });
@@ -162,6 +163,13 @@ describe('build-validate bundle', () => {
       },
     ]);
     expect(r.outputs['over-budget']).toBe('true');
+    expect(r.annotations.filter((a) => a.level === 'warning')).toEqual([
+      {
+        level: 'warning',
+        message: "Budget 'frontend/dist/*.wasm' (line 3) matched no output file; check the glob.",
+        properties: { title: 'budget matched nothing' },
+      },
+    ]);
     expect(r.summary).toContain(`| ${js} | ${size} B | 500 B | +${size - 700} B | ❌ over by ${excess} |`);
     expect(r.summary).toContain('Baseline: the manifest given inline.');
     expect(r.audit[0]).toMatchObject({
@@ -274,6 +282,7 @@ describe('build-validate bundle', () => {
       workspaces: 'frontend',
       'build-command': 'npm run build && : > dist/robots.txt',
       artifacts: 'frontend/dist/index.html\nfrontend/dist/robots.txt\nfrontend/dist/favicon.ico',
+      baseline: 'previous/build-validate-manifest.json',
       'audit-level': 'off',
     });
     expect(r.exitCode).toBe(1);
@@ -281,5 +290,22 @@ describe('build-validate bundle', () => {
       "Build validation failed: 1 empty artifact (Artifact 'frontend/dist/robots.txt' matched empty files: frontend/dist/robots.txt); 1 missing artifact (Artifact 'frontend/dist/favicon.ico' matched no file in the build output). The output was not approved for deployment; see the job summary.",
     );
     expect(r.outputs['over-budget']).toBe('false');
+    expect(r.annotations.filter((a) => a.level === 'warning').map((a) => a.message)).toEqual([
+      'No baseline manifest at previous/build-validate-manifest.json; sizes are shown without deltas.',
+    ]);
+  });
+
+  it('refuses a workspace folder that does not exist, before running anything', async () => {
+    const sample = app();
+    const r = await run(sample, { 'install-command': 'touch installed', workspaces: 'frontend, api' });
+    expect(r.exitCode).toBe(1);
+    expect(errors(r)).toEqual([
+      {
+        level: 'error',
+        message: "Input 'workspaces' names 'api', which is not a folder in the workspace.",
+        properties: {},
+      },
+    ]);
+    expect(existsSync(join(sample.root, 'installed'))).toBe(false);
   });
 });
