@@ -1,0 +1,128 @@
+/**
+ * The CloudWatch stand-in (testkit's metrics-server) answers GetMetricData as CloudWatch does,
+ * for the real SDK client reaching it through AWS_ENDPOINT_URL_CLOUDWATCH-style endpoint
+ * settings: periods, dimensions, counts, percentiles and the percentile rank.
+ */
+import { afterAll, beforeAll, expect, test } from '@jest/globals';
+import { CloudWatchClient, GetMetricDataCommand, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
+import { startMetricsServer, statistic, type MetricsServer } from '@white-cross/testkit/metrics-server';
+
+const LB = 'app/school-health-alb/50dc6c495c0c9188';
+const GREEN = 'targetgroup/school-health-green/73e2d6bc24d8a067';
+const BLUE = 'targetgroup/school-health-blue/0c5a9f3e2b1d4a77';
+const T0 = Date.UTC(2026, 10, 21, 16, 0, 0);
+
+let server: MetricsServer;
+let client: CloudWatchClient;
+
+beforeAll(async () => {
+  server = await startMetricsServer();
+  client = new CloudWatchClient({
+    region: 'us-east-1',
+    endpoint: server.url,
+    credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+  });
+  // Green: 100 responses at 1..100 ms in the first 10 s, one 500 and one load-balancer 502;
+  // 10 more in the next 10 s at 2 s. Blue: 10 responses at 50 ms.
+  for (let i = 1; i <= 100; i++)
+    server.record({
+      loadBalancer: LB,
+      targetGroup: GREEN,
+      at: T0 + i * 50,
+      latencyMs: i,
+      status: i === 7 ? 500 : 200,
+    });
+  server.record({
+    loadBalancer: LB,
+    targetGroup: GREEN,
+    at: T0 + 6000,
+    latencyMs: 0,
+    status: 502,
+    origin: 'elb',
+  });
+  for (let i = 0; i < 10; i++)
+    server.record({
+      loadBalancer: LB,
+      targetGroup: GREEN,
+      at: new Date(T0 + 10_000 + i),
+      latencyMs: 2000,
+      status: 200,
+    });
+  for (let i = 0; i < 10; i++)
+    server.record({ loadBalancer: LB, targetGroup: BLUE, at: T0 + 100 + i, latencyMs: 50, status: 200 });
+});
+
+afterAll(async () => {
+  client?.destroy();
+  await server?.stop();
+});
+
+function query(
+  id: string,
+  name: string,
+  stat: string,
+  period: number,
+  targetGroup?: string,
+): MetricDataQuery {
+  const dimensions = [
+    { Name: 'LoadBalancer', Value: LB },
+    ...(targetGroup ? [{ Name: 'TargetGroup', Value: targetGroup }] : []),
+  ];
+  return {
+    Id: id,
+    MetricStat: {
+      Metric: { Namespace: 'AWS/ApplicationELB', MetricName: name, Dimensions: dimensions },
+      Period: period,
+      Stat: stat,
+    },
+  };
+}
+
+test('per-period counts, percentiles and percentile rank per target group', async () => {
+  const response = await client.send(
+    new GetMetricDataCommand({
+      StartTime: new Date(T0),
+      EndTime: new Date(T0 + 20_000),
+      MetricDataQueries: [
+        query('requests', 'RequestCount', 'Sum', 10, GREEN),
+        query('t5xx', 'HTTPCode_Target_5XX_Count', 'Sum', 10, GREEN),
+        query('e5xx', 'HTTPCode_ELB_5XX_Count', 'Sum', 10, GREEN),
+        query('p95', 'TargetResponseTime', 'p95', 10, GREEN),
+        query('within', 'TargetResponseTime', 'PR(:1)', 30, GREEN),
+        query('samples', 'TargetResponseTime', 'SampleCount', 30, GREEN),
+        query('all', 'RequestCount', 'Sum', 30),
+      ],
+    }),
+  );
+  const byId = Object.fromEntries((response.MetricDataResults ?? []).map((r) => [r.Id, r]));
+  expect(byId.requests?.Values).toEqual([101, 10]);
+  expect(byId.requests?.Timestamps).toEqual([new Date(T0), new Date(T0 + 10_000)]);
+  expect(byId.t5xx?.Values).toEqual([1]);
+  expect(byId.e5xx?.Values).toEqual([1]);
+  // nearest rank: the 95th of 1..100 ms is 95 ms; the second period is all 2 s
+  expect(byId.p95?.Values).toEqual([0.095, 2]);
+  // 100 of 110 target responses at or under 1 s
+  expect(byId.within?.Values?.[0]).toBeCloseTo((100 * 100) / 110, 10);
+  expect(byId.samples?.Values).toEqual([110]);
+  // LoadBalancer alone: both target groups
+  expect(byId.all?.Values).toEqual([121]);
+});
+
+test('statistics', () => {
+  expect(statistic('p50', [5, 1, 3, 2, 4])).toBe(3);
+  expect(statistic('PR(2:4)', [1, 2, 3, 4, 5])).toBe(40);
+  expect(statistic('Average', [1, 2, 3])).toBe(2);
+  expect(() => statistic('TM(10%:90%)', [1])).toThrow('not supported');
+});
+
+test('errors in the service protocol', async () => {
+  await expect(
+    client.send(
+      new GetMetricDataCommand({
+        StartTime: new Date(T0),
+        EndTime: new Date(T0 + 20_000),
+        MetricDataQueries: [query('bad', 'RequestCount', 'Sum', 7, GREEN)],
+      }),
+    ),
+  ).rejects.toMatchObject({ name: 'InvalidParameterValueException' });
+});
