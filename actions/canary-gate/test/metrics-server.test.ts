@@ -126,3 +126,29 @@ test('errors in the service protocol', async () => {
     ),
   ).rejects.toMatchObject({ name: 'InvalidParameterValueException' });
 });
+
+test('observations can be posted from another process', async () => {
+  const other = 'targetgroup/school-health-green/00000000000000ff';
+  const res = await fetch(`${server.url}/observations`, {
+    method: 'POST',
+    body: JSON.stringify([
+      { loadBalancer: LB, targetGroup: other, at: T0 + 1000, latencyMs: 10, status: 200 },
+      { loadBalancer: LB, targetGroup: other, at: T0 + 2000, latencyMs: 30, status: 503 },
+    ]),
+  });
+  expect(res.status).toBe(200);
+  const response = await client.send(
+    new GetMetricDataCommand({
+      StartTime: new Date(T0),
+      EndTime: new Date(T0 + 10_000),
+      MetricDataQueries: [
+        query('n', 'RequestCount', 'Sum', 10, other),
+        query('e', 'HTTPCode_Target_5XX_Count', 'Sum', 10, other),
+      ],
+    }),
+  );
+  expect(response.MetricDataResults?.map((r) => [r.Id, r.Values])).toEqual([
+    ['n', [2]],
+    ['e', [1]],
+  ]);
+});
