@@ -1,0 +1,186 @@
+/**
+ * Backups kept in AWS, through a real moto server reached with the SDK's standard
+ * AWS_ENDPOINT_URL: a pg_dump backup written to S3 with SSE-KMS (and restored from its
+ * s3:// URI), and an RDS snapshot backup of an instance created in moto. The database is a
+ * real PostgreSQL 15; moto's RDS instance only stands for it (moto runs no database engine).
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { CreateBucketCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import {
+  CreateDBInstanceCommand,
+  DescribeDBSnapshotsCommand,
+  ListTagsForResourceCommand,
+  RDSClient,
+} from '@aws-sdk/client-rds';
+import {
+  runActionBundle,
+  startMoto,
+  startPostgres,
+  type ActionRun,
+  type MotoServer,
+  type PostgresServer,
+} from '@white-cross/testkit';
+import {
+  FAST_COMMANDS,
+  GOOD_MIGRATION,
+  SAMPLE_MIGRATIONS,
+  cloneDatabase,
+  createMigratedTemplate,
+  dataFingerprint,
+  expectNoSecrets,
+  makeWorkspace,
+  recorded,
+  type Workspace,
+} from './fixtures.js';
+
+let server: PostgresServer;
+let moto: MotoServer;
+let databaseCount = 0;
+const clientConfig = () => ({
+  region: 'us-east-1',
+  endpoint: moto.url,
+  forcePathStyle: true,
+  credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+});
+
+beforeAll(async () => {
+  [server, moto] = await Promise.all([startPostgres({ password: 'Aws-Secret-90d2' }), startMoto()]);
+  createMigratedTemplate(server, 'migrated_template');
+}, 60_000);
+
+afterAll(async () => {
+  await Promise.all([server?.stop(), moto?.stop()]);
+});
+
+function newDatabase(): { name: string; url: string } {
+  const name = `aws_${++databaseCount}`;
+  return { name, url: cloneDatabase(server, 'migrated_template', name) };
+}
+
+function runIn(ws: Workspace, inputs: Record<string, string>): Promise<ActionRun> {
+  return runActionBundle('db-migrate', {
+    workspace: ws.dir,
+    env: moto.env,
+    inputs: {
+      ssl: 'disable',
+      'working-directory': 'backend',
+      'pg-bin-dir': server.binDir,
+      ...FAST_COMMANDS,
+      ...inputs,
+    },
+  });
+}
+
+describe('db-migrate backups in AWS', () => {
+  it('writes the pg_dump backup to S3 with SSE-KMS, and restores it from its s3:// URI', async () => {
+    const s3 = new S3Client(clientConfig());
+    await s3.send(new CreateBucketCommand({ Bucket: 'school-health-db-backups' }));
+    // moto records the KMS key an object is encrypted with without requiring it to exist.
+    const keyId = 'arn:aws:kms:us-east-1:123456789012:key/5f0c3c5e-8d8c-4b7e-9a51-1d2b6c1e9f00';
+    const ws = makeWorkspace();
+    ws.addMigration(GOOD_MIGRATION.name, GOOD_MIGRATION.source);
+    const db = newDatabase();
+    const before = dataFingerprint(server, db.name);
+
+    const run = await runIn(ws, {
+      'database-url': db.url,
+      'backup-location': 's3://school-health-db-backups/staging/db',
+      'kms-key-id': keyId,
+    });
+
+    expect(run.annotations.filter((a) => a.level === 'error')).toEqual([]);
+    expect(run.exitCode).toBe(0);
+    expect(JSON.parse(run.outputs.applied ?? '')).toEqual([GOOD_MIGRATION.name]);
+    const id = run.outputs['backup-id'] ?? '';
+    expect(run.outputs['backup-location']).toBe(`s3://school-health-db-backups/staging/db/${id}.dump`);
+    const listed = await s3.send(new ListObjectsV2Command({ Bucket: 'school-health-db-backups' }));
+    expect((listed.Contents ?? []).map((o) => o.Key).sort()).toEqual([
+      `staging/db/${id}.dump`,
+      `staging/db/${id}.manifest.json`,
+    ]);
+    for (const object of listed.Contents ?? []) {
+      const head = await s3.send(
+        new HeadObjectCommand({ Bucket: 'school-health-db-backups', Key: object.Key }),
+      );
+      expect(head.ServerSideEncryption).toBe('aws:kms');
+      expect(head.SSEKMSKeyId).toContain(keyId);
+    }
+    expectNoSecrets(run, [server.password, db.url]);
+
+    const restore = await runIn(ws, {
+      'database-url': db.url,
+      mode: 'restore',
+      'restore-from': run.outputs['backup-location'] ?? '',
+      'backup-location': 's3://school-health-db-backups/staging/db',
+      'kms-key-id': keyId,
+    });
+    expect(restore.annotations.filter((a) => a.level === 'error')).toEqual([]);
+    expect(restore.exitCode).toBe(0);
+    expect(recorded(server, db.name)).toEqual(SAMPLE_MIGRATIONS);
+    expect(dataFingerprint(server, db.name)).toEqual(before);
+  });
+
+  it('takes an RDS snapshot of the instance, tagged with the run, when backup is rds-snapshot', async () => {
+    const rds = new RDSClient(clientConfig());
+    await rds.send(
+      new CreateDBInstanceCommand({
+        DBInstanceIdentifier: 'school-health-staging',
+        DBInstanceClass: 'db.t3.micro',
+        Engine: 'postgres',
+        EngineVersion: '15.5',
+        MasterUsername: 'postgres',
+        MasterUserPassword: 'not-used-by-this-test',
+        AllocatedStorage: 20,
+        StorageEncrypted: true,
+      }),
+    );
+    const ws = makeWorkspace();
+    ws.addMigration(GOOD_MIGRATION.name, GOOD_MIGRATION.source);
+    const db = newDatabase();
+
+    const run = await runIn(ws, {
+      'database-url': db.url,
+      backup: 'rds-snapshot',
+      'db-instance-identifier': 'school-health-staging',
+    });
+
+    expect(run.annotations.filter((a) => a.level !== 'debug').map((a) => a.message)).toEqual([
+      `TLS is off (ssl: disable) for postgres@127.0.0.1:${server.port}/${db.name}: allowed only because the database is on this machine.`,
+    ]);
+    expect(run.exitCode).toBe(0);
+    const id = run.outputs['backup-id'] ?? '';
+    expect(id).toMatch(/^school-health-staging-db-migrate-\d{8}t\d{6}z$/);
+    const snapshots = await rds.send(
+      new DescribeDBSnapshotsCommand({ DBInstanceIdentifier: 'school-health-staging' }),
+    );
+    const snapshot = (snapshots.DBSnapshots ?? []).find((s) => s.DBSnapshotIdentifier === id);
+    expect(snapshot?.Status).toBe('available');
+    expect(run.outputs['backup-location']).toBe(snapshot?.DBSnapshotArn);
+    const tags = await rds.send(new ListTagsForResourceCommand({ ResourceName: snapshot?.DBSnapshotArn }));
+    expect(tags.TagList).toEqual(
+      expect.arrayContaining([
+        { Key: 'white-cross:action', Value: 'db-migrate' },
+        { Key: 'white-cross:run-id', Value: '4242' },
+        { Key: 'white-cross:database', Value: db.name },
+      ]),
+    );
+    expect(recorded(server, db.name)).toEqual([...SAMPLE_MIGRATIONS, GOOD_MIGRATION.name]);
+    expect(run.summary).toContain(`| ${id} | rds-snapshot | migration | ${snapshot?.DBSnapshotArn} |`);
+  });
+
+  it('stops before migrating when the RDS instance does not exist', async () => {
+    const ws = makeWorkspace();
+    ws.addMigration(GOOD_MIGRATION.name, GOOD_MIGRATION.source);
+    const db = newDatabase();
+    const run = await runIn(ws, {
+      'database-url': db.url,
+      backup: 'rds-snapshot',
+      'db-instance-identifier': 'no-such-instance',
+    });
+    expect(run.exitCode).toBe(1);
+    expect(run.annotations.filter((a) => a.level === 'error').map((a) => a.message)).toEqual([
+      "RDS instance 'no-such-instance' does not exist in this account and region. Nothing was changed.",
+    ]);
+    expect(recorded(server, db.name)).toEqual(SAMPLE_MIGRATIONS);
+  });
+});

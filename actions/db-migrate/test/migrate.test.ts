@@ -1,0 +1,205 @@
+/**
+ * mode: migrate against a real PostgreSQL 15, through the committed bundle: a clean migrate
+ * with the default sequelize-cli commands, nothing pending, and a migration that half-applies
+ * and fails, under each on-failure policy.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { runActionBundle, startPostgres, type ActionRun, type PostgresServer } from '@white-cross/testkit';
+import {
+  FAILING_MIGRATION,
+  FAST_COMMANDS,
+  GOOD_MIGRATION,
+  LATER_MIGRATION,
+  SAMPLE_MIGRATIONS,
+  cloneDatabase,
+  columns,
+  createMigratedTemplate,
+  dataFingerprint,
+  expectNoSecrets,
+  makeWorkspace,
+  recorded,
+  type Workspace,
+} from './fixtures.js';
+
+let server: PostgresServer;
+let databaseCount = 0;
+
+beforeAll(async () => {
+  server = await startPostgres({ password: 'Db-Secret-7f3a9' });
+  createMigratedTemplate(server, 'migrated_template');
+}, 60_000);
+
+afterAll(async () => {
+  await server?.stop();
+});
+
+/** A new database for one test, with its URL. */
+function newDatabase(): { name: string; url: string } {
+  const name = `migrate_${++databaseCount}`;
+  return { name, url: server.createDatabase(name) };
+}
+
+function migrate(ws: Workspace, url: string, inputs: Record<string, string> = {}): Promise<ActionRun> {
+  return runActionBundle('db-migrate', {
+    workspace: ws.dir,
+    inputs: {
+      'database-url': url,
+      ssl: 'disable',
+      'working-directory': 'backend',
+      'backup-location': 'backups',
+      'pg-bin-dir': server.binDir,
+      ...inputs,
+    },
+  });
+}
+
+function errors(run: ActionRun): string[] {
+  return run.annotations.filter((a) => a.level === 'error').map((a) => a.message);
+}
+
+describe('db-migrate mode migrate', () => {
+  it('applies every pending migration with the default sequelize-cli commands, after a verified backup', async () => {
+    const ws = makeWorkspace();
+    const db = newDatabase();
+    const run = await migrate(ws, db.url, { 'node-env': 'production' });
+
+    expect(errors(run)).toEqual([]);
+    expect(run.exitCode).toBe(0);
+    expect(JSON.parse(run.outputs['pending-before'] ?? '')).toEqual(SAMPLE_MIGRATIONS);
+    expect(JSON.parse(run.outputs.applied ?? '')).toEqual(SAMPLE_MIGRATIONS);
+    expect(recorded(server, db.name)).toEqual(SAMPLE_MIGRATIONS);
+    expect(columns(server, db.name, 'health_visits')).toContain('follow_up_required');
+
+    const id = run.outputs['backup-id'] ?? '';
+    expect(id).toMatch(/^migrate-1-\d{8}T\d{6}Z$/);
+    expect(run.outputs['backup-location']).toBe(join(ws.backups, `${id}.dump`));
+    expect(readdirSync(ws.backups).sort()).toEqual([`${id}.dump`, `${id}.manifest.json`]);
+    const manifest = JSON.parse(readFileSync(join(ws.backups, `${id}.manifest.json`), 'utf8'));
+    expect(manifest).toMatchObject({ id, kind: 'pg_dump', database: db.name, migrations: [], rowCounts: {} });
+    expect(Number(run.outputs.duration)).toBeGreaterThan(0);
+
+    expect(run.summary).toContain('Applied 5 migration(s); nothing is pending.');
+    expect(run.summary).toContain('| 20240105090000-create-students.js | pending | applied |');
+    expect(run.summary).toContain(`| ${id} | pg_dump | migration |`);
+    const audit = run.audit[0] as { outcome: string; facts: Record<string, unknown> };
+    expect(audit.outcome).toBe('success');
+    expect(audit.facts.applied).toEqual(SAMPLE_MIGRATIONS);
+    expect((audit.facts.steps as { name: string }[]).map((s) => s.name)).toEqual([
+      'connect',
+      'take the migration lock',
+      'list pending migrations',
+      'pg_dump backup and verify',
+      'run migrations',
+      'check nothing is pending',
+    ]);
+    expectNoSecrets(run, [server.password, db.url]);
+  });
+
+  it('is a no-op when nothing is pending: no backup, no change', async () => {
+    const ws = makeWorkspace();
+    const name = `migrate_${++databaseCount}`;
+    const db = { name, url: cloneDatabase(server, 'migrated_template', name) };
+    const before = dataFingerprint(server, db.name);
+
+    const run = await migrate(ws, db.url, FAST_COMMANDS);
+
+    expect(run.exitCode).toBe(0);
+    expect(run.outputs['pending-before']).toBe('[]');
+    expect(run.outputs.applied).toBe('[]');
+    expect(run.outputs['backup-id']).toBeUndefined();
+    expect(existsSync(ws.backups)).toBe(false);
+    expect(dataFingerprint(server, db.name)).toEqual(before);
+    expect(run.summary).toContain(
+      'Nothing to do: all 5 migration(s) are applied; no backup was taken and nothing was changed.',
+    );
+  });
+
+  /** A database at the sample's five migrations with data in it, and the three extra migrations waiting. */
+  async function preparedForFailure(): Promise<{ ws: Workspace; db: { name: string; url: string } }> {
+    const ws = makeWorkspace();
+    const name = `migrate_${++databaseCount}`;
+    const db = { name, url: cloneDatabase(server, 'migrated_template', name) };
+    for (const m of [GOOD_MIGRATION, FAILING_MIGRATION, LATER_MIGRATION]) ws.addMigration(m.name, m.source);
+    return { ws, db };
+  }
+
+  it('on a failing migration with on-failure restore, brings back every table and row exactly', async () => {
+    const { ws, db } = await preparedForFailure();
+    const before = dataFingerprint(server, db.name);
+
+    const run = await migrate(ws, db.url, {
+      ...FAST_COMMANDS,
+      'on-failure': 'restore',
+      'allow-data-loss': 'true',
+    });
+
+    expect(run.exitCode).toBe(1);
+    const id = run.outputs['backup-id'] ?? '';
+    expect(errors(run)).toEqual([
+      `Migration ${FAILING_MIGRATION.name} failed on postgres@127.0.0.1:${server.port}/${db.name}: ERROR: column "no_such_column" does not exist. ` +
+        `on-failure: restore brought back backup ${id}; every table's row count matches the backup (4 tables). ` +
+        `Backup ${id} is kept at ${join(ws.backups, `${id}.dump`)}.`,
+    ]);
+    const annotation = run.annotations.find((a) => a.level === 'error');
+    expect(annotation?.properties).toMatchObject({
+      file: `backend/db/migrations/${FAILING_MIGRATION.name}`,
+      line: '3',
+    });
+    expect(dataFingerprint(server, db.name)).toEqual(before);
+    expect(columns(server, db.name, 'students')).not.toContain('nickname');
+    expect(columns(server, db.name, 'health_visits')).not.toContain('temperature_c');
+    expect(recorded(server, db.name)).toEqual(SAMPLE_MIGRATIONS);
+    expect(run.outputs.applied).toBe('[]');
+    expect(JSON.parse(run.outputs['pending-before'] ?? '')).toEqual([
+      GOOD_MIGRATION.name,
+      FAILING_MIGRATION.name,
+      LATER_MIGRATION.name,
+    ]);
+    expect(run.summary).toContain('Dropped first (not in the backup): table public.immunizations.');
+    expect(run.summary).toContain(`| ${GOOD_MIGRATION.name} | pending | rolled back by restore |`);
+    expect(run.summary).toContain(`| ${FAILING_MIGRATION.name} | pending | failed |`);
+    // The migration printed DATABASE_URL; the log shows it masked.
+    expect(run.stdout).toContain('migrating with ***');
+    expectNoSecrets(run, [server.password, db.url]);
+  });
+
+  it('on a failing migration with on-failure none, stops and says exactly what was and was not applied', async () => {
+    const { ws, db } = await preparedForFailure();
+
+    const run = await migrate(ws, db.url, FAST_COMMANDS);
+
+    expect(run.exitCode).toBe(1);
+    const id = run.outputs['backup-id'] ?? '';
+    expect(errors(run)).toEqual([
+      `Migration ${FAILING_MIGRATION.name} failed on postgres@127.0.0.1:${server.port}/${db.name}: ERROR: column "no_such_column" does not exist. ` +
+        `This run applied ${GOOD_MIGRATION.name}; not run: ${LATER_MIGRATION.name}; nothing was undone (on-failure: none). ` +
+        `Backup ${id} is kept at ${join(ws.backups, `${id}.dump`)}.`,
+    ]);
+    expect(JSON.parse(run.outputs.applied ?? '')).toEqual([GOOD_MIGRATION.name]);
+    expect(recorded(server, db.name)).toEqual([...SAMPLE_MIGRATIONS, GOOD_MIGRATION.name]);
+    // What the failed migration half-did stays, as reported; the backup is there to restore.
+    expect(columns(server, db.name, 'students')).toContain('nickname');
+    expect(existsSync(join(ws.backups, `${id}.dump`))).toBe(true);
+    expect(run.summary).toContain(`| ${LATER_MIGRATION.name} | pending | not run |`);
+  });
+
+  it('on a failing migration with on-failure undo, runs the down migrations of what this run applied', async () => {
+    const { ws, db } = await preparedForFailure();
+
+    const run = await migrate(ws, db.url, { ...FAST_COMMANDS, 'on-failure': 'undo' });
+
+    expect(run.exitCode).toBe(1);
+    const id = run.outputs['backup-id'] ?? '';
+    expect(errors(run)).toEqual([
+      `Migration ${FAILING_MIGRATION.name} failed on postgres@127.0.0.1:${server.port}/${db.name}: ERROR: column "no_such_column" does not exist. ` +
+        `on-failure: undo reverted what this run applied (${GOOD_MIGRATION.name}); the failed migration itself may have left partial changes if it did not run in a transaction. ` +
+        `Backup ${id} is kept at ${join(ws.backups, `${id}.dump`)}.`,
+    ]);
+    expect(recorded(server, db.name)).toEqual(SAMPLE_MIGRATIONS);
+    expect(columns(server, db.name, 'health_visits')).not.toContain('temperature_c');
+    expect(run.outputs.undone).toBe(JSON.stringify([GOOD_MIGRATION.name]));
+    expect(run.outputs.applied).toBe('[]');
+  });
+});
