@@ -1,0 +1,455 @@
+/**
+ * The deploy, step by step: hash the build, check the bucket is safe, read what is there,
+ * plan, then upload assets, HTML and the root index.html in that order, delete what is stale,
+ * record the result, and invalidate CloudFront. Any failure before the HTML step leaves the
+ * live site as it was (new assets beside the old, which nothing references yet).
+ */
+import { CloudFrontClient } from '@aws-sdk/client-cloudfront';
+import { S3Client } from '@aws-sdk/client-s3';
+import { ActionFailure, formatBytes, formatDuration, type ActionContext } from '@white-cross/core';
+import { awsErrorText, createAwsClient } from '@white-cross/aws';
+import type { DeployInputs } from './inputs.js';
+import { keyFor, scanLocalFiles, type LocalFile } from './local-files.js';
+import { mapConcurrent } from './concurrency.js';
+import {
+  DEPLOY_RECORD_PATH,
+  DEPLOY_RECORD_SCHEMA,
+  callerReferenceFor,
+  deleteRatio,
+  invalidationPathsFor,
+  keysToInspect,
+  manifestDigest,
+  mergeInvalidationPaths,
+  planSync,
+  recordedState,
+  uploadsOf,
+  type DeployRecord,
+  type ListedObject,
+  type ObjectState,
+  type PendingInvalidation,
+  type PlannedUpload,
+  type RecordedObject,
+  type SyncPlan,
+} from './plan.js';
+import {
+  UploadError,
+  deleteObjects,
+  inspectObjects,
+  listObjects,
+  readBucketSafety,
+  readDeployRecord,
+  uploadFile,
+  writeDeployRecord,
+  type BucketSafety,
+  type Encryption,
+} from './remote.js';
+import { ensureInvalidation, invalidationStatus, waitForInvalidation } from './invalidation.js';
+import { writeDeploySummary, type DeployReport } from './report.js';
+
+export const ACTION = 's3-deploy';
+export const VERSION = '0.1.0';
+
+/** Runs the deploy; the report is filled in as it goes, and written however it ends. */
+export async function deploy(inputs: DeployInputs, ctx: ActionContext): Promise<void> {
+  const report: DeployReport = {
+    target: `s3://${inputs.bucket}/${inputs.prefix === '' ? '' : `${inputs.prefix}/`}`,
+    dryRun: inputs.dryRun,
+    started: ctx.clock.now(),
+    uploaded: [],
+    deleted: [],
+    unchanged: 0,
+    bytesUploaded: 0,
+    stage: 'hashing the build',
+  };
+  try {
+    await run(inputs, ctx, report);
+  } finally {
+    report.ended = ctx.clock.now();
+    publish(ctx, report);
+  }
+}
+
+async function run(inputs: DeployInputs, ctx: ActionContext, report: DeployReport): Promise<void> {
+  const { log } = ctx;
+  const settings = { region: inputs.region, action: ACTION, version: VERSION, env: ctx.env };
+  const s3 = createAwsClient(S3Client, settings);
+  const encryption: Encryption = { mode: inputs.sse, kmsKeyId: inputs.kmsKeyId };
+  const recordKey = keyFor(inputs.prefix, DEPLOY_RECORD_PATH);
+  const where = report.target;
+
+  const local = await scanLocalFiles(inputs.sourceDir, inputs.prefix, inputs.cacheRules, inputs.concurrency);
+  if (local.length === 0)
+    throw new ActionFailure(
+      `Nothing to deploy: '${inputs.sourceDir}' holds no files; ${where} was not changed.`,
+    );
+  const clash = local.find((f) => f.path === DEPLOY_RECORD_PATH || f.path.startsWith('.white-cross-deploy/'));
+  if (clash)
+    throw new ActionFailure(
+      `${clash.path} is in the build, but .white-cross-deploy/ is where s3-deploy keeps its record; nothing was changed.`,
+    );
+  if (!local.some((f) => f.path === 'index.html'))
+    log.warning(`The build has no index.html at its root; deploying ${local.length} files anyway.`);
+  log.info(
+    `Hashed ${local.length} files (${formatBytes(local.reduce((s, f) => s + f.size, 0))}) in ${inputs.sourceDir}.`,
+  );
+
+  report.stage = 'checking the bucket';
+  const safety = await aws(
+    `reading the encryption and public access settings of bucket ${inputs.bucket}`,
+    'nothing was changed',
+    () => readBucketSafety(s3, inputs.bucket),
+  );
+  report.safety = safety;
+  enforceBucketSafety(inputs, safety);
+
+  report.stage = 'reading the bucket';
+  const [listing, record] = await aws(`listing ${where}`, 'nothing was changed', () =>
+    Promise.all([
+      listObjects(s3, inputs.bucket, inputs.prefix),
+      readDeployRecord(s3, inputs.bucket, recordKey),
+    ]),
+  );
+  listing.delete(recordKey);
+  const recorded = record?.objects ?? {};
+  const toInspect = keysToInspect(local, listing, recorded);
+  if (toInspect.length > 0)
+    log.info(`Reading the SHA-256 of ${toInspect.length} objects the deploy record does not vouch for.`);
+  const inspected = await aws(`reading object metadata in ${where}`, 'nothing was changed', () =>
+    inspectObjects(s3, inputs.bucket, toInspect, inputs.concurrency),
+  );
+  const states = new Map<string, ObjectState>(inspected);
+  for (const file of local) {
+    const listed = listing.get(file.key);
+    const known = listed && recordedState(listed, recorded[file.key]);
+    if (known && !states.has(file.key)) states.set(file.key, known);
+  }
+  report.inspected = toInspect.length;
+
+  const plan = planSync({
+    local,
+    listing,
+    states,
+    sse: inputs.sse,
+    deleteStale: inputs.delete,
+    reserved: new Set([recordKey]),
+  });
+  report.plan = plan;
+  report.unchanged = plan.unchanged.length;
+  const ratio = deleteRatio(plan);
+  if (ratio > inputs.maxDeleteRatio) {
+    throw new ActionFailure(
+      `Refusing to delete ${plan.deletions.length} of the ${plan.existingObjects} objects in ${where} (${percent(ratio)}, more than max-delete-ratio ${percent(inputs.maxDeleteRatio)}); nothing was changed. Check source-dir and prefix, or raise max-delete-ratio.`,
+    );
+  }
+  const uploads = uploadsOf(plan);
+  log.info(
+    `Plan for ${where}: upload ${uploads.length} (${formatBytes(plan.bytesToUpload)}), keep ${plan.unchanged.length} unchanged, delete ${plan.deletions.length}.`,
+  );
+  const manifest = Object.fromEntries(local.map((f) => [f.key, f.sha256]));
+  report.manifest = manifest;
+  if (inputs.dryRun) {
+    log.notice(`Dry run: ${where} was not changed.`);
+    return;
+  }
+
+  // What CloudFront must forget: this run's changes, plus any an earlier run left owed.
+  const changedPaths = [
+    ...uploads.map((u) => u.file.path),
+    ...plan.deletions.map((key) => relativePath(inputs.prefix, key)),
+  ];
+  let pending: PendingInvalidation | undefined;
+  if (inputs.distributionId) {
+    const owed =
+      record?.pendingInvalidation?.distributionId === inputs.distributionId
+        ? record.pendingInvalidation.paths
+        : [];
+    const ours =
+      changedPaths.length === 0
+        ? []
+        : inputs.invalidationPaths.length > 0
+          ? [...inputs.invalidationPaths]
+          : invalidationPathsFor(changedPaths);
+    const paths = mergeInvalidationPaths(owed, ours);
+    if (paths.length > 0) {
+      pending = {
+        distributionId: inputs.distributionId,
+        paths,
+        callerReference: callerReferenceFor({
+          distributionId: inputs.distributionId,
+          paths,
+          manifestSha256: manifestDigest(manifest),
+          runId: ctx.env.GITHUB_RUN_ID,
+        }),
+      };
+    }
+  }
+  const newRecord = (
+    objects: Record<string, RecordedObject>,
+    owed: PendingInvalidation | undefined,
+  ): DeployRecord => ({
+    schema: DEPLOY_RECORD_SCHEMA,
+    updatedAt: new Date(ctx.clock.now()).toISOString(),
+    runId: ctx.env.GITHUB_RUN_ID,
+    commit: ctx.env.GITHUB_SHA,
+    objects,
+    ...(owed ? { pendingInvalidation: owed } : {}),
+  });
+  if (pending && uploads.length + plan.deletions.length > 0) {
+    // Written before the first change, so a run that dies half-way still leaves the paths owed.
+    await aws(`writing the deploy record ${recordKey}`, 'nothing was changed', () =>
+      writeDeployRecord(s3, inputs.bucket, recordKey, newRecord(record?.objects ?? {}, pending), encryption),
+    );
+  }
+
+  const etags = new Map<string, string>();
+  for (const phase of plan.phases) {
+    if (phase.uploads.length === 0) continue;
+    report.stage = `uploading ${phase.name}`;
+    await uploadPhase(s3, inputs, ctx, report, phase.name, phase.uploads, encryption, etags);
+  }
+
+  if (plan.deletions.length > 0) {
+    report.stage = 'deleting stale objects';
+    log.info(`Deleting ${plan.deletions.length} objects the new site no longer has.`);
+    const failed = await aws(
+      `deleting stale objects in ${where}`,
+      'the new site is live; stale objects remain',
+      () => deleteObjects(s3, inputs.bucket, plan.deletions),
+    );
+    const failedKeys = new Set(failed.map((f) => f.key));
+    report.deleted = plan.deletions.filter((k) => !failedKeys.has(k));
+    for (const f of failed.slice(0, 10)) log.warning(`Could not delete ${f.key}: ${f.message}`);
+    if (failed.length > 0)
+      log.warning(`${failed.length} stale objects could not be deleted; the new site is live and whole.`);
+  }
+
+  report.stage = 'recording the deploy';
+  const finalListing =
+    uploads.length > 0
+      ? await aws(`listing ${where}`, 'the new site is live', () =>
+          listObjects(s3, inputs.bucket, inputs.prefix),
+        )
+      : listing;
+  const objects = recordObjects(local, plan, finalListing, states, etags, inputs);
+  let owed = pending;
+  const recordChanged = () =>
+    JSON.stringify({ o: record?.objects, p: record?.pendingInvalidation }) !==
+    JSON.stringify({ o: objects, p: owed });
+  if (recordChanged()) {
+    await aws(`writing the deploy record ${recordKey}`, 'the new site is live', () =>
+      writeDeployRecord(s3, inputs.bucket, recordKey, newRecord(objects, owed), encryption),
+    );
+  }
+
+  if (pending && inputs.distributionId) {
+    const distributionId = inputs.distributionId;
+    report.stage = 'invalidating CloudFront';
+    const cf = createAwsClient(CloudFrontClient, settings);
+    const invalidation = await aws(
+      `creating a CloudFront invalidation on ${distributionId}`,
+      'the new site is live in S3; CloudFront may serve cached copies until a re-run invalidates them',
+      () => ensureInvalidation(cf, distributionId, pending.callerReference, pending.paths),
+    );
+    report.invalidation = {
+      id: invalidation.id,
+      paths: pending.paths,
+      status: invalidation.status,
+      reused: invalidation.reused,
+    };
+    log.info(
+      `${invalidation.reused ? 'Reusing' : 'Created'} invalidation ${invalidation.id} on ${distributionId} for ${pending.paths.length === 1 ? pending.paths[0] : `${pending.paths.length} paths`}.`,
+    );
+    if (inputs.waitForInvalidation) {
+      const waited = await waitForInvalidation({
+        initialStatus: invalidation.status,
+        getStatus: invalidationStatus(cf, distributionId, invalidation.id),
+        timeoutMs: inputs.invalidationTimeoutMs,
+        clock: ctx.clock,
+        sleep: ctx.sleep,
+        log,
+        label: `${invalidation.id} on ${distributionId}`,
+      });
+      report.invalidation.status = waited.status;
+      report.invalidation.waitedMs = waited.waitedMs;
+      if (!waited.completed) {
+        throw new ActionFailure(
+          `Invalidation ${invalidation.id} on ${distributionId} was still ${waited.status} after ${formatDuration(waited.waitedMs)} (invalidation-timeout); the new site is live in S3 and CloudFront will finish invalidating on its own; a re-run waits for the same invalidation.`,
+        );
+      }
+    }
+    owed = undefined;
+    await aws(`writing the deploy record ${recordKey}`, 'the new site is live and invalidated', () =>
+      writeDeployRecord(s3, inputs.bucket, recordKey, newRecord(objects, owed), encryption),
+    );
+  }
+  report.stage = 'done';
+}
+
+async function uploadPhase(
+  s3: S3Client,
+  inputs: DeployInputs,
+  ctx: ActionContext,
+  report: DeployReport,
+  phase: string,
+  uploads: PlannedUpload[],
+  encryption: Encryption,
+  etags: Map<string, string>,
+): Promise<void> {
+  const total = uploads.length;
+  const bytes = uploads.reduce((s, u) => s + u.file.size, 0);
+  ctx.log.info(
+    `Uploading ${total} ${phase === 'assets' ? 'assets' : phase === 'pages' ? 'HTML pages' : 'index.html'} (${formatBytes(bytes)}).`,
+  );
+  let done = 0;
+  let lastLog = ctx.clock.now();
+  try {
+    await mapConcurrent(uploads, inputs.concurrency, async (upload) => {
+      etags.set(upload.file.key, await uploadFile(s3, inputs.bucket, upload.file, encryption));
+      report.uploaded.push(upload);
+      report.bytesUploaded += upload.file.size;
+      done++;
+      if (total > 50 && (ctx.clock.now() - lastLog > 5000 || done === total)) {
+        lastLog = ctx.clock.now();
+        ctx.log.info(
+          `  ${done}/${total} ${phase} uploaded (${formatBytes(report.bytesUploaded)} in all so far).`,
+        );
+      }
+    });
+  } catch (error) {
+    const key = error instanceof UploadError ? error.key : '?';
+    const cause = error instanceof UploadError ? error.cause : error;
+    const state =
+      phase === 'assets'
+        ? 'no HTML was uploaded and nothing was deleted, so the live site is unchanged (the new assets uploaded so far are not referenced yet); re-run to finish'
+        : 'every asset is in place and nothing was deleted, so old and new pages both work; re-run to finish';
+    throw new ActionFailure(
+      `Uploading ${key} to s3://${inputs.bucket} failed: ${awsErrorText(cause)}; ${state}.`,
+      { cause: error },
+    );
+  }
+}
+
+function recordObjects(
+  local: readonly LocalFile[],
+  plan: SyncPlan,
+  listing: ReadonlyMap<string, ListedObject>,
+  states: ReadonlyMap<string, ObjectState>,
+  etags: ReadonlyMap<string, string>,
+  inputs: DeployInputs,
+): Record<string, RecordedObject> {
+  const uploaded = new Set(uploadsOf(plan).map((u) => u.file.key));
+  const objects: Record<string, RecordedObject> = {};
+  for (const file of local) {
+    const listed = listing.get(file.key);
+    if (!listed) continue;
+    if (uploaded.has(file.key)) {
+      // Only vouch for the object if it is still the one this run wrote.
+      if (etags.get(file.key) !== listed.etag) continue;
+      objects[file.key] = {
+        sha256: file.sha256,
+        contentType: file.contentType,
+        cacheControl: file.cacheControl,
+        sse: inputs.sse,
+        ...identity(listed),
+      };
+    } else {
+      const state = states.get(file.key);
+      if (state)
+        objects[file.key] = {
+          sha256: state.sha256,
+          contentType: state.contentType,
+          cacheControl: state.cacheControl,
+          sse: state.sse,
+          ...identity(listed),
+        };
+    }
+  }
+  return objects;
+}
+
+const identity = (o: ListedObject) => ({ size: o.size, etag: o.etag, lastModified: o.lastModified });
+
+function enforceBucketSafety(inputs: DeployInputs, safety: BucketSafety): void {
+  if (safety.defaultEncryption === undefined && !inputs.allowUnencryptedBucket) {
+    throw new ActionFailure(
+      `Bucket ${inputs.bucket} has no default encryption; nothing was changed. Turn it on (aws s3api put-bucket-encryption), or set allow-unencrypted-bucket: true to deploy anyway (every object is still sent with sse ${inputs.sse}).`,
+    );
+  }
+  const gaps = safety.publicAccessGaps;
+  if ((gaps === undefined || gaps.length > 0) && !inputs.allowPublicBucket) {
+    const what =
+      gaps === undefined
+        ? 'has no Block Public Access configuration'
+        : `has Block Public Access settings off: ${gaps.join(', ')}`;
+    throw new ActionFailure(
+      `Bucket ${inputs.bucket} ${what}; nothing was changed. Block public access (aws s3api put-public-access-block) and serve through CloudFront, or set allow-public-bucket: true to deploy anyway.`,
+    );
+  }
+}
+
+/** Runs an AWS step; an AWS or network error becomes an ActionFailure saying what was being done and what state it left. */
+async function aws<T>(what: string, state: string, step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (error) {
+    if (error instanceof ActionFailure || !isAwsOrNetworkError(error)) throw error;
+    throw new ActionFailure(`Failed ${what}: ${awsErrorText(error)}; ${state}.`, { cause: error });
+  }
+}
+
+function isAwsOrNetworkError(error: unknown): boolean {
+  const e = error as { $metadata?: unknown; code?: unknown; name?: string };
+  return Boolean(e && (e.$metadata !== undefined || typeof e.code === 'string' || e.name === 'TimeoutError'));
+}
+
+function relativePath(prefix: string, key: string): string {
+  return prefix === '' ? key : key.slice(prefix.length + 1);
+}
+
+const percent = (fraction: number) => `${Number((fraction * 100).toFixed(1))}%`;
+
+function publish(ctx: ActionContext, report: DeployReport): void {
+  const manifest = report.manifest ?? {};
+  const planned = report.plan ? uploadsOf(report.plan) : [];
+  const uploadedCount = report.dryRun ? planned.length : report.uploaded.length;
+  const deletedCount = report.dryRun ? (report.plan?.deletions.length ?? 0) : report.deleted.length;
+  const bytes = report.dryRun ? (report.plan?.bytesToUpload ?? 0) : report.bytesUploaded;
+  ctx.setOutput('uploaded', uploadedCount);
+  ctx.setOutput('unchanged', report.unchanged);
+  ctx.setOutput('deleted', deletedCount);
+  ctx.setOutput('bytes-uploaded', bytes);
+  ctx.setOutput('invalidation-id', report.invalidation?.id ?? '');
+  ctx.setOutput('manifest', manifest);
+  ctx.fact('target', report.target);
+  ctx.fact('dryRun', report.dryRun);
+  ctx.fact('uploaded', uploadedCount);
+  ctx.fact('unchanged', report.unchanged);
+  ctx.fact('deleted', deletedCount);
+  ctx.fact('bytesUploaded', bytes);
+  if (report.safety) ctx.fact('bucketSafety', report.safety);
+  if (report.invalidation) ctx.fact('invalidation', report.invalidation);
+  ctx.fact('manifest', manifest);
+  if (report.plan) {
+    ctx.writeEvidence(
+      's3-deploy-manifest.json',
+      JSON.stringify(
+        {
+          target: report.target,
+          dryRun: report.dryRun,
+          objects: manifest,
+          uploaded: (report.dryRun ? planned : report.uploaded).map((u) => ({
+            key: u.file.key,
+            reason: u.reason,
+            sha256: u.file.sha256,
+            size: u.file.size,
+          })),
+          deleted: report.dryRun ? report.plan.deletions : report.deleted,
+          invalidation: report.invalidation ?? null,
+        },
+        null,
+        2,
+      ),
+    );
+  }
+  writeDeploySummary(ctx.summary, report);
+}

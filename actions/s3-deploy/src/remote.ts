@@ -1,0 +1,243 @@
+/**
+ * The S3 side of the deploy: the bucket's safety settings, the listing, object metadata,
+ * uploads (multipart for large files), deletions and the deploy record. Thin adapters; the
+ * decisions are in plan.ts.
+ */
+import { readFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import {
+  DeleteObjectsCommand,
+  GetBucketEncryptionCommand,
+  GetObjectCommand,
+  GetPublicAccessBlockCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { mapConcurrent } from './concurrency.js';
+import type { LocalFile } from './local-files.js';
+import type { SseMode } from './inputs.js';
+import { DEPLOY_RECORD_SCHEMA, type DeployRecord, type ListedObject, type ObjectState } from './plan.js';
+
+/** Files above this size are sent in parts (as the AWS CLI does). */
+export const MULTIPART_THRESHOLD = 8 * 1024 * 1024;
+export const PART_SIZE = 8 * 1024 * 1024;
+
+export interface Encryption {
+  mode: SseMode;
+  kmsKeyId: string | undefined;
+}
+
+export interface BucketSafety {
+  /** The default encryption rule, e.g. `aws:kms` or `AES256`; undefined when there is none. */
+  defaultEncryption: string | undefined;
+  /** The Block Public Access settings that are off; undefined when none is configured. */
+  publicAccessGaps: string[] | undefined;
+}
+
+const errorName = (error: unknown) => (error as { name?: string })?.name ?? '';
+
+/** Reads the bucket's default encryption and Block Public Access configuration. */
+export async function readBucketSafety(s3: S3Client, bucket: string): Promise<BucketSafety> {
+  let defaultEncryption: string | undefined;
+  try {
+    const out = await s3.send(new GetBucketEncryptionCommand({ Bucket: bucket }));
+    const rule = out.ServerSideEncryptionConfiguration?.Rules?.find(
+      (r) => r.ApplyServerSideEncryptionByDefault?.SSEAlgorithm,
+    );
+    defaultEncryption = rule?.ApplyServerSideEncryptionByDefault?.SSEAlgorithm;
+  } catch (error) {
+    if (errorName(error) !== 'ServerSideEncryptionConfigurationNotFoundError') throw error;
+  }
+  let publicAccessGaps: string[] | undefined;
+  try {
+    const out = await s3.send(new GetPublicAccessBlockCommand({ Bucket: bucket }));
+    const c = out.PublicAccessBlockConfiguration ?? {};
+    publicAccessGaps = (
+      ['BlockPublicAcls', 'IgnorePublicAcls', 'BlockPublicPolicy', 'RestrictPublicBuckets'] as const
+    ).filter((k) => c[k] !== true);
+  } catch (error) {
+    if (errorName(error) !== 'NoSuchPublicAccessBlockConfiguration') throw error;
+  }
+  return { defaultEncryption, publicAccessGaps };
+}
+
+/** Every object under the prefix (`''` for the whole bucket). */
+export async function listObjects(
+  s3: S3Client,
+  bucket: string,
+  prefix: string,
+): Promise<Map<string, ListedObject>> {
+  const objects = new Map<string, ListedObject>();
+  let token: string | undefined;
+  do {
+    const page = await s3.send(
+      new ListObjectsV2Command({
+        Bucket: bucket,
+        Prefix: prefix === '' ? undefined : `${prefix}/`,
+        ContinuationToken: token,
+      }),
+    );
+    for (const o of page.Contents ?? []) {
+      if (!o.Key || o.Key.endsWith('/')) continue;
+      objects.set(o.Key, {
+        key: o.Key,
+        size: o.Size ?? 0,
+        etag: o.ETag ?? '',
+        lastModified: o.LastModified?.toISOString() ?? '',
+      });
+    }
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+  return objects;
+}
+
+/**
+ * Reads an object's state from S3 itself: the SHA-256 this action stores in
+ * `x-amz-meta-sha256`, else S3's full-object SHA-256 checksum when another tool stored one.
+ */
+export async function inspectObject(s3: S3Client, bucket: string, key: string): Promise<ObjectState> {
+  const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key, ChecksumMode: 'ENABLED' }));
+  const fromMetadata = head.Metadata?.sha256;
+  const checksum = head.ChecksumSHA256;
+  // A composite checksum (of parts) ends in -N and is not the file's SHA-256.
+  const fromChecksum =
+    checksum && !checksum.includes('-') ? Buffer.from(checksum, 'base64').toString('hex') : undefined;
+  return {
+    sha256: fromMetadata && /^[0-9a-f]{64}$/.test(fromMetadata) ? fromMetadata : fromChecksum,
+    contentType: head.ContentType,
+    cacheControl: head.CacheControl,
+    sse: head.ServerSideEncryption,
+  };
+}
+
+/** Inspects many objects, `concurrency` at a time. */
+export async function inspectObjects(
+  s3: S3Client,
+  bucket: string,
+  keys: readonly string[],
+  concurrency: number,
+): Promise<Map<string, ObjectState>> {
+  const states = await mapConcurrent(keys, concurrency, (key) => inspectObject(s3, bucket, key));
+  return new Map(keys.map((key, i) => [key, states[i] as ObjectState]));
+}
+
+/** An upload that failed, naming the file. */
+export class UploadError extends Error {
+  override readonly name = 'UploadError';
+  constructor(
+    readonly key: string,
+    cause: unknown,
+  ) {
+    super(`upload of ${key} failed`, { cause });
+  }
+}
+
+/**
+ * Puts one file with its SHA-256 (metadata, and S3's own SHA-256 checksum so S3 verifies what
+ * it received), Content-Type, Cache-Control and the server-side encryption; never an ACL.
+ * Returns the ETag S3 gave the object.
+ */
+export async function uploadFile(
+  s3: S3Client,
+  bucket: string,
+  file: LocalFile,
+  encryption: Encryption,
+): Promise<string> {
+  const common = {
+    Bucket: bucket,
+    Key: file.key,
+    ContentType: file.contentType,
+    CacheControl: file.cacheControl,
+    Metadata: { sha256: file.sha256 },
+    ServerSideEncryption: encryption.mode,
+    SSEKMSKeyId: encryption.mode === 'aws:kms' ? encryption.kmsKeyId : undefined,
+  } as const;
+  try {
+    if (file.size <= MULTIPART_THRESHOLD) {
+      const body = await readFile(file.absolutePath);
+      const out = await s3.send(
+        new PutObjectCommand({
+          ...common,
+          Body: body,
+          ChecksumSHA256: Buffer.from(file.sha256, 'hex').toString('base64'),
+        }),
+      );
+      return out.ETag ?? '';
+    }
+    const upload = new Upload({
+      client: s3,
+      params: { ...common, Body: createReadStream(file.absolutePath), ChecksumAlgorithm: 'SHA256' },
+      partSize: PART_SIZE,
+      queueSize: 4,
+      leavePartsOnError: false,
+    });
+    const out = await upload.done();
+    return out.ETag ?? '';
+  } catch (error) {
+    throw new UploadError(file.key, error);
+  }
+}
+
+/** Deletes keys, 1,000 per request; returns the keys S3 reported as not deleted. */
+export async function deleteObjects(
+  s3: S3Client,
+  bucket: string,
+  keys: readonly string[],
+): Promise<{ key: string; message: string }[]> {
+  const failed: { key: string; message: string }[] = [];
+  for (let i = 0; i < keys.length; i += 1000) {
+    const batch = keys.slice(i, i + 1000);
+    const out = await s3.send(
+      new DeleteObjectsCommand({
+        Bucket: bucket,
+        Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true },
+      }),
+    );
+    for (const e of out.Errors ?? [])
+      failed.push({ key: e.Key ?? '?', message: `${e.Code ?? 'Error'}: ${e.Message ?? ''}` });
+  }
+  return failed;
+}
+
+/** Reads the deploy record; undefined when there is none (or it is not one this action wrote). */
+export async function readDeployRecord(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+): Promise<DeployRecord | undefined> {
+  try {
+    const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    const text = (await out.Body?.transformToString('utf-8')) ?? '';
+    const record = JSON.parse(text) as DeployRecord;
+    return record?.schema === DEPLOY_RECORD_SCHEMA && record.objects && typeof record.objects === 'object'
+      ? record
+      : undefined;
+  } catch (error) {
+    if (errorName(error) === 'NoSuchKey' || error instanceof SyntaxError) return undefined;
+    throw error;
+  }
+}
+
+/** Writes the deploy record (never cached, encrypted like the site). */
+export async function writeDeployRecord(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+  record: DeployRecord,
+  encryption: Encryption,
+): Promise<void> {
+  await s3.send(
+    new PutObjectCommand({
+      Bucket: bucket,
+      Key: key,
+      Body: JSON.stringify(record),
+      ContentType: 'application/json',
+      CacheControl: 'no-store',
+      ServerSideEncryption: encryption.mode,
+      SSEKMSKeyId: encryption.mode === 'aws:kms' ? encryption.kmsKeyId : undefined,
+    }),
+  );
+}
