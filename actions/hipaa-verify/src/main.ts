@@ -1,0 +1,133 @@
+/**
+ * hipaa-verify: runs the HIPAA checklist against the live system and the AWS account after a
+ * deploy, writes the evidence, and fails the job when a check fails.
+ */
+import { CloudFrontClient } from '@aws-sdk/client-cloudfront';
+import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { ECSClient } from '@aws-sdk/client-ecs';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { KMSClient } from '@aws-sdk/client-kms';
+import { RDSClient } from '@aws-sdk/client-rds';
+import { S3Client } from '@aws-sdk/client-s3';
+import { createAwsClient } from '@white-cross/aws';
+import {
+  ActionFailure,
+  runAction,
+  type ActionContext,
+  type ActionDefinition,
+  type Env,
+} from '@white-cross/core';
+import { evaluate } from './catalogue.js';
+import { gatherSources } from './gather.js';
+import { parseInputs, type HipaaVerifyInputs } from './inputs.js';
+import type { SourceName } from './model.js';
+import type { AwsClients } from './probes/aws-probes.js';
+import { blockingResults, buildReport, toSarif, writeSummary } from './report.js';
+
+export const ACTION = 'hipaa-verify';
+export const VERSION = '0.1.0';
+
+function awsClients(inputs: HipaaVerifyInputs, env: Env): AwsClients {
+  const settings = { region: inputs.region, action: ACTION, version: VERSION, env };
+  return {
+    elbv2: createAwsClient(ElasticLoadBalancingV2Client, settings),
+    cloudfront: createAwsClient(CloudFrontClient, settings),
+    rds: createAwsClient(RDSClient, settings),
+    s3: createAwsClient(S3Client, settings, { forcePathStyle: true }),
+    logs: createAwsClient(CloudWatchLogsClient, settings),
+    kms: createAwsClient(KMSClient, settings),
+    cloudtrail: createAwsClient(CloudTrailClient, settings),
+    ecs: createAwsClient(ECSClient, settings),
+  };
+}
+
+/** The workflow file that ran the action, from GITHUB_WORKFLOW_REF (`owner/repo/.github/workflows/x.yml@ref`). */
+export function workflowFile(env: Env): string {
+  const m = /^[^/]+\/[^/]+\/(.+?)@/.exec(env.GITHUB_WORKFLOW_REF ?? '');
+  return m?.[1] ?? '.github/workflows/deploy.yml';
+}
+
+async function verify(inputs: HipaaVerifyInputs, ctx: ActionContext): Promise<void> {
+  const { log } = ctx;
+  log.info(`Running ${inputs.checks.length} HIPAA check(s): ${inputs.checks.map((c) => c.id).join(', ')}`);
+  let clients: AwsClients | undefined;
+  const needed = new Set<SourceName>(inputs.checks.map((c) => c.source));
+  const { sources, gaps } = await gatherSources(inputs, needed, {
+    log,
+    clock: ctx.clock,
+    sleep: ctx.sleep,
+    workspace: ctx.workspace,
+    aws: () => (clients ??= awsClients(inputs, ctx.env)),
+  });
+  const now = ctx.clock.now();
+  const results = evaluate(inputs.checks, sources, gaps, { now });
+  const targets = {
+    appUrl: inputs.appUrl?.toString(),
+    apiUrl: inputs.apiUrl?.toString(),
+    protectedRoutes: inputs.protectedRoutes,
+    listenerArn: inputs.listenerArn,
+    distributionId: inputs.distributionId,
+    dbInstanceIdentifier: inputs.dbInstanceIdentifier,
+    buckets: inputs.buckets,
+    logGroups: inputs.logGroups,
+    auditLogGroup: inputs.auditLogGroup,
+    ecsCluster: inputs.ecsCluster,
+    ecsServices: inputs.ecsServices,
+    region: inputs.region,
+  };
+  const report = buildReport(results, inputs.failOn, targets, now);
+  const reportJson = JSON.stringify(report, null, 2);
+  const sarif = JSON.stringify(toSarif(results, VERSION, workflowFile(ctx.env)));
+  const path = ctx.writeEvidence('hipaa-verify-report.json', reportJson);
+  ctx.writeEvidence('hipaa-verify-sarif.json', sarif);
+  log.info(`Report written to ${path}`);
+
+  for (const r of report.results) {
+    if (r.verdict !== 'FAIL' && r.verdict !== 'WARN') continue;
+    const message = `${r.id} ${r.title}: ${r.evidence.filter((e) => !e.startsWith('PASS')).join('; ')}`;
+    const properties = {
+      title: `${r.id} ${r.verdict}`,
+      ...(r.file ? { file: r.file, startLine: r.line ?? 1 } : {}),
+    };
+    log.warning(message, properties);
+  }
+  writeSummary(ctx.summary, report);
+
+  const c = report.counts;
+  ctx.setOutput('passed', c.passed);
+  ctx.setOutput('failed', c.failed);
+  ctx.setOutput('warned', c.warned);
+  ctx.setOutput('manual', c.manual);
+  ctx.setOutput('skipped', c.skipped);
+  ctx.setOutput('report', JSON.stringify(report));
+  ctx.setOutput('sarif', sarif);
+  ctx.fact('counts', c);
+  ctx.fact('outcome', report.outcome);
+  ctx.fact(
+    'failedChecks',
+    results.filter((r) => r.verdict === 'FAIL').map((r) => r.id),
+  );
+  ctx.fact('report', 'hipaa-verify-report.json');
+
+  // In catalogue order, so the error line reads the same way as the checklist.
+  const blocking = blockingResults(results, inputs.failOn);
+  if (blocking.length) {
+    const ids = blocking.map((r) => r.id).join(', ');
+    throw new ActionFailure(
+      `HIPAA verification failed: ${blocking.length} check(s) ${inputs.failOn === 'WARN' ? 'failed or warned' : 'failed'} (${ids}); nothing was changed. See the job summary and hipaa-verify-report.json.`,
+    );
+  }
+  log.info(
+    `HIPAA verification passed: ${c.passed} passed, ${c.warned} warnings, ${c.manual} manual, ${c.skipped} skipped.`,
+  );
+}
+
+export const hipaaVerify: ActionDefinition<HipaaVerifyInputs> = {
+  name: ACTION,
+  version: VERSION,
+  parseInputs,
+  run: verify,
+};
+
+export const run = () => runAction(hipaaVerify);
