@@ -48231,7 +48231,9 @@ async function planRelease(inputs, state, ctx) {
         }
     }
     const reason = inputs.reason ? oneLine(redactPhi(inputs.reason)) : undefined;
-    const section = await writeReleaseSection({
+    // Commit messages can quote patient data; the section goes to the changelog, the tag and the
+    // GitHub release, so PHI-like text is redacted in it as it would be in a log line.
+    const written = await writeReleaseSection({
         commits,
         version,
         currentTag: tag,
@@ -48240,6 +48242,7 @@ async function planRelease(inputs, state, ctx) {
         ...(state.links ? { links: state.links } : {}),
         ...(inputs.emergency ? { preamble: `**Emergency release.** Reason: ${reason}` } : {}),
     });
+    const section = redactPhi(written);
     const files = manifests.map((file) => ({
         file,
         before: setManifestVersion(texts.get(file), version, file).previous,
@@ -48458,7 +48461,7 @@ function summarize(ctx, inputs, state, plan, result) {
         ['Branch', `${state.releaseBranch} on ${inputs.remote}`],
         ['Emergency', plan.emergency ? `yes: ${plan.reason ?? ''}` : 'no'],
     ];
-    s.table(['', ''], rows);
+    s.table(['Release', ''], rows);
     const linkList = links(state, plan, result);
     if (linkList.length)
         s.list(linkList.map((md) => ({ md })));

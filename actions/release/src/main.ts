@@ -256,7 +256,9 @@ async function planRelease(
     }
   }
   const reason = inputs.reason ? oneLine(redactPhi(inputs.reason)) : undefined;
-  const section = await writeReleaseSection({
+  // Commit messages can quote patient data; the section goes to the changelog, the tag and the
+  // GitHub release, so PHI-like text is redacted in it as it would be in a log line.
+  const written = await writeReleaseSection({
     commits,
     version,
     currentTag: tag,
@@ -265,6 +267,7 @@ async function planRelease(
     ...(state.links ? { links: state.links } : {}),
     ...(inputs.emergency ? { preamble: `**Emergency release.** Reason: ${reason}` } : {}),
   });
+  const section = redactPhi(written);
   const files: ReleasePlan['files'] = manifests.map((file) => ({
     file,
     before: setManifestVersion(texts.get(file) as string, version, file).previous,
@@ -550,7 +553,7 @@ function summarize(
     ['Branch', `${state.releaseBranch} on ${inputs.remote}`],
     ['Emergency', plan.emergency ? `yes: ${plan.reason ?? ''}` : 'no'],
   ];
-  s.table(['', ''], rows);
+  s.table(['Release', ''], rows);
   const linkList = links(state, plan, result);
   if (linkList.length) s.list(linkList.map((md) => ({ md })));
   if (result?.steps.length) {

@@ -3,7 +3,7 @@
  * and a clone, built commit by commit) and a local GitHub REST API stand-in reached through
  * GITHUB_API_URL.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from '@jest/globals';
 import { runActionBundle, type ActionRun } from '@white-cross/testkit';
@@ -284,7 +284,7 @@ describe('a release from conventional commits', () => {
   test('emergency: marked in the tag, the release title and notes, and the output; the reason is recorded', async () => {
     const r = repo();
     r.tag('v1.2.0');
-    r.commit("fix(records): stop showing another student's allergies");
+    r.commit("fix(records): stop showing another student's allergies (seen on MRN: 20119931)");
     r.push();
     // One 502 from GitHub on the create: retried, still one release.
     github.failNext('repos/create-release', 502, 1);
@@ -302,6 +302,10 @@ describe('a release from conventional commits', () => {
       '\nEmergency: true\nEmergency-Reason: Wrong allergy list shown, incident INC-2211',
     );
     expect(message).toContain('### Bug Fixes');
+    // PHI-like text in a commit subject is redacted in the changelog, the tag and the release notes.
+    expect(message).toContain("stop showing another student's allergies (seen on MRN: [REDACTED-MRN])");
+    expect(r.read('CHANGELOG.md')).toContain('MRN: [REDACTED-MRN]');
+    expect(`${message}${r.read('CHANGELOG.md')}${github.releases[0]?.body}`).not.toContain('20119931');
     expect(github.releases).toHaveLength(1);
     expect(github.releases[0]).toMatchObject({ tag_name: 'v1.2.1', name: 'v1.2.1 (EMERGENCY)' });
     expect(github.releases[0]?.body).toContain(
@@ -480,6 +484,51 @@ describe('refusals and re-runs', () => {
     expect(github.releases[0]?.body).toBe(rerun.outputs.changelog);
     expect(rerun.summary).toContain('## Release v1.3.0 — finished from an earlier run');
     expect(rerun.summary).toContain('Pushed the existing release commit and tag to origin (main, v1.3.0)');
+  });
+
+  test('a local-only release (push: false) is finished later: the missing tag is made, both pushed, a draft release created', async () => {
+    const r = repo();
+    r.tag('v1.2.0');
+    r.commit('feat: screening schedule');
+    r.push();
+    const remoteBefore = r.remoteRefs();
+
+    const local = await release(r, { push: 'false', 'github-release': 'false' });
+
+    expect(errors(local)).toEqual([]);
+    expect(local.outputs).toMatchObject({ released: 'true', version: '1.3.0', 'release-url': '' });
+    expect(r.remoteRefs()).toEqual(remoteBefore);
+    expect(github.requests).toEqual([]);
+    // As if the earlier run had stopped between the commit and the tag.
+    git(r.work, ['tag', '-d', 'v1.3.0']);
+    const releaseCommit = git(r.work, ['rev-parse', 'HEAD']);
+
+    const finished = await release(r, { draft: 'true' });
+
+    expect(errors(finished)).toEqual([]);
+    expect(finished.outputs).toMatchObject({
+      released: 'true',
+      version: '1.3.0',
+      'previous-version': '1.2.0',
+      tag: 'v1.3.0',
+    });
+    expect(git(r.work, ['rev-parse', 'HEAD'])).toBe(releaseCommit);
+    expect(r.remoteRefs()['refs/heads/main']).toBe(releaseCommit);
+    expect(r.remoteRefs()['refs/tags/v1.3.0']).toBe(releaseCommit);
+    expect(git(r.remote, ['cat-file', '-t', 'v1.3.0'])).toBe('tag');
+    expect(github.releases).toEqual([expect.objectContaining({ tag_name: 'v1.3.0', draft: true })]);
+    expect(finished.summary).toContain('Created the missing annotated tag v1.3.0');
+    const manifest = JSON.parse(
+      readFileSync(join(finished.evidenceDir, 'release-manifest.json'), 'utf8'),
+    ) as Record<string, unknown>;
+    expect(manifest).toMatchObject({
+      released: true,
+      resumed: true,
+      version: '1.3.0',
+      tag: 'v1.3.0',
+      commit: releaseCommit,
+      emergency: false,
+    });
   });
 
   test('pushed but the GitHub release failed: the re-run creates only the missing release', async () => {
