@@ -353,6 +353,10 @@ describe('packages, first releases and the token', () => {
     r.commit('feat: first screens');
     r.push();
 
+    // GitHub creates the release but the answer is lost: the retry meets 422 already_exists and
+    // the action takes the release that is there instead of failing or making a second one.
+    github.failNext('repos/create-release', 502, 1, { afterApplying: true });
+
     const run = await release(r, { packages: 'package.json\nfrontend/package.json' });
 
     expect(errors(run)).toEqual([]);
@@ -378,6 +382,16 @@ describe('packages, first releases and the token', () => {
     // No earlier tag: no compare link.
     expect((run.outputs.changelog ?? '').split('\n')[0]).toMatch(/^## 0\.2\.0 \(\d{4}-\d\d-\d\d\)$/);
     expect(run.summary).toContain('| package-lock.json (root, frontend) | — | 0.2.0 |');
+    expect(github.requests.map((q) => `${q.method} ${q.status}`)).toEqual([
+      'GET 404',
+      'POST 502',
+      'POST 422',
+      'GET 200',
+    ]);
+    expect(github.releases.map((x) => x.tag_name)).toEqual(['v0.2.0']);
+    expect(run.outputs['release-url']).toBe(
+      'https://github.com/white-cross/school-health/releases/tag/v0.2.0',
+    );
   });
 
   test('pushes over HTTPS with the token as a header, never in the remote URL', async () => {

@@ -51,8 +51,17 @@ export interface GitHubApiStandIn {
   releases: StoredRelease[];
   /** Problems with requests (undocumented routes, bad bodies, missing headers): should stay empty. */
   violations: string[];
-  /** The next `times` requests to an operation answer `status` (e.g. 502) instead. */
-  failNext(operation: NonNullable<RecordedGitHubRequest['operation']>, status: number, times?: number): void;
+  /**
+   * The next `times` requests to an operation answer `status` (e.g. 502) instead. With
+   * `afterApplying`, the request takes effect first and only its answer is lost (a release is
+   * created, the client sees a 502), as when a proxy times out on a request GitHub completed.
+   */
+  failNext(
+    operation: NonNullable<RecordedGitHubRequest['operation']>,
+    status: number,
+    times?: number,
+    options?: { afterApplying?: boolean },
+  ): void;
   stop(): Promise<void>;
 }
 
@@ -112,7 +121,7 @@ export async function startGitHubApi(options: GitHubApiOptions): Promise<GitHubA
   const url = `http://127.0.0.1:${port}`;
   const requests: RecordedGitHubRequest[] = [];
   const violations: string[] = [];
-  const failures = new Map<string, { status: number; times: number }>();
+  const failures = new Map<string, { status: number; times: number; afterApplying: boolean }>();
   let nextId = 1000;
   const htmlUrl = (tag: string) =>
     `https://github.com/${options.owner}/${options.repo}/releases/tag/${encodeURIComponent(tag)}`;
@@ -168,9 +177,11 @@ export async function startGitHubApi(options: GitHubApiOptions): Promise<GitHubA
       });
     }
     const failure = failures.get(record.operation);
+    const lostAnswer = failure !== undefined && failure.times > 0 && failure.afterApplying;
     if (failure && failure.times > 0) {
       failure.times--;
-      return reply(failure.status, { message: 'Server Error', status: String(failure.status) });
+      if (!failure.afterApplying)
+        return reply(failure.status, { message: 'Server Error', status: String(failure.status) });
     }
     if (record.operation === 'repos/get-release-by-tag') {
       const tag = decodeURIComponent(byTag?.[1] ?? '');
@@ -230,6 +241,7 @@ export async function startGitHubApi(options: GitHubApiOptions): Promise<GitHubA
       html_url: htmlUrl(body.tag_name),
     };
     releases.push(created);
+    if (lostAnswer) return reply(failure.status, { message: 'Server Error', status: String(failure.status) });
     return reply(201, toJson(created), {
       location: `${url}/repos/${options.owner}/${options.repo}/releases/${created.id}`,
     });
@@ -247,8 +259,8 @@ export async function startGitHubApi(options: GitHubApiOptions): Promise<GitHubA
     requests,
     releases,
     violations,
-    failNext(operation, status, times = 1) {
-      failures.set(operation, { status, times });
+    failNext(operation, status, times = 1, failOptions = {}) {
+      failures.set(operation, { status, times, afterApplying: failOptions.afterApplying ?? false });
     },
     stop: () =>
       new Promise<void>((resolve) => {
