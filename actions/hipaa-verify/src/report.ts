@@ -102,23 +102,41 @@ const ICON: Record<Verdict, string> = {
   SKIPPED: '⏭️ SKIPPED',
 };
 
-/** Writes the summary: counts, then one table grouped by safeguard, failures first, with evidence and fix. */
+/**
+ * Writes the summary: the counts, then one table of the judged checks grouped by safeguard,
+ * safeguards with failures first, each with its evidence and fix; skipped checks (inputs not
+ * given) follow in a collapsed list, so they are visible without crowding the findings.
+ */
 export function writeSummary(summary: SummaryBuilder, report: Report): void {
   const c = report.counts;
   summary.heading('HIPAA verification');
   summary.paragraph(
     `${report.outcome === 'pass' ? 'Passed' : 'Failed'} (fail on ${report.failOn}): ${c.failed} failed, ${c.warned} warnings, ${c.passed} passed, ${c.manual} for a person to confirm, ${c.skipped} skipped.`,
   );
-  const rows = report.results.map((r) => [
-    r.safeguard,
-    { md: `\`${r.id}\`` },
-    r.title,
-    { md: ICON[r.verdict] },
-    r.evidence.slice(0, 6).join(' • ') +
-      (r.evidence.length > 6 ? ` • … ${r.evidence.length - 6} more in the report` : ''),
-    r.verdict === 'PASS' || r.verdict === 'SKIPPED' ? '' : r.fix,
-  ]);
-  summary.table(['Safeguard', 'Check', 'Title', 'Verdict', 'Evidence', 'Fix'], rows);
+  const judged = report.results.filter((r) => r.verdict !== 'SKIPPED');
+  if (judged.length) {
+    summary.table(
+      ['Safeguard', 'Check', 'Title', 'Verdict', 'Evidence', 'Fix'],
+      judged.map((r) => [
+        r.safeguard,
+        { md: `\`${r.id}\`` },
+        r.title,
+        { md: ICON[r.verdict] },
+        r.evidence.slice(0, 6).join(' • ') +
+          (r.evidence.length > 6 ? ` • … ${r.evidence.length - 6} more in the report` : ''),
+        r.verdict === 'PASS' ? '' : r.fix,
+      ]),
+    );
+  }
+  const skipped = report.results.filter((r) => r.verdict === 'SKIPPED');
+  if (skipped.length) {
+    summary.details(`${skipped.length} check(s) skipped: their inputs were not given`, (inner) =>
+      inner.table(
+        ['Check', 'Title', 'Why'],
+        skipped.map((r) => [{ md: `\`${r.id}\`` }, r.title, r.evidence.join('; ')]),
+      ),
+    );
+  }
 }
 
 const SARIF_LEVEL: Partial<Record<Verdict, 'error' | 'warning' | 'note'>> = {

@@ -63,6 +63,10 @@ function app(options: { weak: boolean }) {
         res.writeHead(401, api);
         res.end('{"error":"unauthorized"}');
       }
+    } else if (req.url === '/api/v1/reports') {
+      // Refuses everyone with 403 rather than 401: a warning, not a failure.
+      res.writeHead(403, { ...headers, 'cache-control': 'no-store' });
+      res.end();
     } else {
       res.writeHead(404, headers);
       res.end();
@@ -167,6 +171,12 @@ describe('hipaa-verify against live HTTPS servers', () => {
       ['DOC-002', 'note'],
     ]);
     expect(run.summary).toContain('| Safeguard | Check | Title | Verdict | Evidence | Fix |');
+    expect(run.summary).toContain(
+      '<details><summary>29 check(s) skipped: their inputs were not given</summary>',
+    );
+    expect(run.summary).toContain(
+      '| `BAK-003` | Newest automated snapshot younger than 24 hours | no db-instance-identifier given |',
+    );
     expect(run.audit[0]).toMatchObject({
       action: 'hipaa-verify',
       outcome: 'success',
@@ -254,6 +264,25 @@ describe('hipaa-verify against live HTTPS servers', () => {
     expect(evidenceOf(untrusted, 'TLS-003')).toMatch(
       /not trusted \((SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_GET_ISSUER_CERT_LOCALLY|UNABLE_TO_VERIFY_LEAF_SIGNATURE)\)/,
     );
+  });
+
+  it('fails on a warning only when fail-on is WARN', async () => {
+    const inputs = { 'api-url': good.url, checks: 'ACC-001', 'protected-routes': '/api/v1/reports' };
+    const env = { NODE_EXTRA_CA_CERTS: caFile };
+    const lenient = await runActionBundle('hipaa-verify', { env, inputs });
+    expect(lenient.exitCode).toBe(0);
+    expect(lenient.outputs.warned).toBe('1');
+    expect(evidenceOf(lenient, 'ACC-001')).toContain(
+      'WARN: GET /api/v1/reports with alg-none token: HTTP 403',
+    );
+    expect(lenient.annotations.map((a) => [a.level, a.properties.title])).toEqual([
+      ['warning', 'ACC-001 WARN'],
+    ]);
+    const strict = await runActionBundle('hipaa-verify', { env, inputs: { ...inputs, 'fail-on': 'WARN' } });
+    expect(strict.exitCode).toBe(1);
+    expect(strict.annotations.filter((a) => a.level === 'error').map((a) => a.message)).toEqual([
+      'HIPAA verification failed: 1 check(s) failed or warned (ACC-001); nothing was changed. See the job summary and hipaa-verify-report.json.',
+    ]);
   });
 
   it('fails closed when a host does not answer', async () => {
