@@ -543,6 +543,20 @@ describe('refusals and re-runs', () => {
       commit: releaseCommit,
       emergency: false,
     });
+
+    // Once complete, a re-run changes nothing and reports the release that is there.
+    const remoteAfter = r.remoteRefs();
+    const again = await release(r);
+    expect(errors(again)).toEqual([]);
+    expect(again.outputs).toMatchObject({
+      released: 'true',
+      version: '1.3.0',
+      'release-url': github.releases[0]?.html_url,
+    });
+    expect(again.summary).toContain('main and v1.3.0 were already on origin');
+    expect(again.summary).toContain('GitHub release v1.3.0 already existed');
+    expect(r.remoteRefs()).toEqual(remoteAfter);
+    expect(github.releases).toHaveLength(1);
   });
 
   test('pushed but the GitHub release failed: the re-run creates only the missing release', async () => {
