@@ -35,10 +35,13 @@ export const MIN_SECRET_LENGTH = 8;
 
 const ENV_FILE_EXAMPLES = new Set(['.env.example', '.env.sample', '.env.template']);
 const PRIVATE_KEY = /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----/g;
-// AWS access key ids are four letters of kind and 16 base-32 characters.
-const AWS_ACCESS_KEY_ID = /(?<![A-Z0-9])(?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}(?![A-Z0-9])/g;
+// AWS access key ids: AKIA (long-term) or ASIA (temporary) and 16 base-32 characters, standing
+// alone: not inside a longer base-64 run, where such letters occur by chance.
+const AWS_ACCESS_KEY_ID = /(?<![A-Za-z0-9+/])(?:AKIA|ASIA)[A-Z2-7]{16}(?![A-Za-z0-9+/=])/g;
 // A secret access key is 40 base-64 characters; only searched for next to its name.
 const AWS_SECRET_KEY = /aws_?secret_?access_?key["']?\s*[:=]\s*["']?[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+])/gi;
+// AWS's documentation keys (…EXAMPLE, …EXAMPLEKEY) are placeholders in docs and code comments.
+const DOCUMENTATION_KEY = /EXAMPLE(?:KEY)?["']?$/;
 const INLINE_SOURCE_MAP = /[#@]\s*sourceMappingURL=data:/g;
 
 /**
@@ -85,6 +88,8 @@ interface ContentRule {
   pattern: RegExp;
   what: string;
   fix: string;
+  /** Matches that are known to be harmless. */
+  ignore?: RegExp;
 }
 
 /**
@@ -94,7 +99,7 @@ interface ContentRule {
  * text found is never repeated.
  *
  * @example
- * findForbiddenContent('dist/app.js', 'const k = "AKIAIOSFODNN7EXAMPLE";', defaultPolicy, []);
+ * findForbiddenContent('dist/app.js', `const k = "${accessKeyId}";`, defaultPolicy, []);
  * // [{ rule: 'aws-keys', file: 'dist/app.js', line: 1, message: 'An AWS access key id is in dist/app.js line 1 …' }]
  */
 export function findForbiddenContent(
@@ -109,8 +114,21 @@ export function findForbiddenContent(
     rules.push({ rule: 'private-keys', pattern: PRIVATE_KEY, what: 'A private key', fix: rotate });
   }
   if (policy.rules.has('aws-keys')) {
-    rules.push({ rule: 'aws-keys', pattern: AWS_ACCESS_KEY_ID, what: 'An AWS access key id', fix: rotate });
-    rules.push({ rule: 'aws-keys', pattern: AWS_SECRET_KEY, what: 'An AWS secret access key', fix: rotate });
+    const ignore = DOCUMENTATION_KEY;
+    rules.push({
+      rule: 'aws-keys',
+      pattern: AWS_ACCESS_KEY_ID,
+      what: 'An AWS access key id',
+      fix: rotate,
+      ignore,
+    });
+    rules.push({
+      rule: 'aws-keys',
+      pattern: AWS_SECRET_KEY,
+      what: 'An AWS secret access key',
+      fix: rotate,
+      ignore,
+    });
   }
   if (policy.rules.has('source-maps')) {
     rules.push({
@@ -140,8 +158,10 @@ export function findForbiddenContent(
     });
   }
   const findings: Finding[] = [];
-  for (const { rule, pattern, what, fix } of rules) {
-    const matches = [...text.matchAll(new RegExp(pattern.source, withGlobal(pattern.flags)))];
+  for (const { rule, pattern, what, fix, ignore } of rules) {
+    const matches = [...text.matchAll(new RegExp(pattern.source, withGlobal(pattern.flags)))].filter(
+      (m) => !ignore?.test(m[0]),
+    );
     const first = matches[0];
     if (first?.index === undefined) continue;
     const line = lineOf(text, first.index);

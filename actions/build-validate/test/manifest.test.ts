@@ -1,7 +1,13 @@
 import { describe, expect, it } from '@jest/globals';
 import { createHash } from 'node:crypto';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
-import { buildManifest, measureArtifact, parseBaseline } from '../src/manifest.js';
+import {
+  BROTLI_QUALITY,
+  GZIP_LEVEL,
+  buildManifest,
+  measureArtifact,
+  parseBaseline,
+} from '../src/manifest.js';
 
 describe('measureArtifact', () => {
   it('gives size, gzip and brotli sizes and sha256 of the content', () => {
@@ -10,9 +16,9 @@ describe('measureArtifact', () => {
     expect(record.path).toBe('dist/app.css');
     expect(record.size).toBe(content.length);
     expect(record.sha256).toBe(createHash('sha256').update(content).digest('hex'));
-    expect(record.gzipSize).toBe(gzipSync(content, { level: 9 }).length);
+    expect(record.gzipSize).toBe(gzipSync(content, { level: GZIP_LEVEL }).length);
     expect(record.brotliSize).toBe(
-      brotliCompressSync(content, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length,
+      brotliCompressSync(content, { params: { [constants.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY } }).length,
     );
     expect(record.gzipSize).toBeLessThan(record.size);
   });
