@@ -48168,6 +48168,9 @@ async function inspectRepository(inputs, ctx) {
             ctx.log.warning(`Could not check that ${releaseBranch} is up to date with ${inputs.remote} (commit ${main_short(remoteHead)} is not here).`);
     }
     const repository = parseRepository(ctx.env.GITHUB_REPOSITORY);
+    if (inputs.githubRelease && !inputs.dryRun && !repository) {
+        throw new ActionFailure(`GITHUB_REPOSITORY is not set as owner/repo, so the GitHub release cannot be created; set '${INPUT.githubRelease}: false' outside GitHub Actions. Nothing was changed.`);
+    }
     return {
         git,
         dir,
@@ -48281,6 +48284,7 @@ function writeReleaseFiles(inputs, dir, plan) {
         written.push(lock.file);
     }
     const changelogPath = (0,external_node_path_namespaceObject.join)(dir, inputs.changelogFile);
+    (0,external_node_fs_namespaceObject.mkdirSync)((0,external_node_path_namespaceObject.dirname)(changelogPath), { recursive: true });
     (0,external_node_fs_namespaceObject.writeFileSync)(changelogPath, prependSection((0,external_node_fs_namespaceObject.existsSync)(changelogPath) ? (0,external_node_fs_namespaceObject.readFileSync)(changelogPath, 'utf8') : undefined, plan.section));
     written.push(inputs.changelogFile);
     return written;

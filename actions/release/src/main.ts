@@ -4,8 +4,8 @@
  * an annotated tag, an atomic push of both, and the GitHub release. A run that stopped half-way
  * (commit made, push refused) is finished by the next run instead of being made twice.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import {
   ActionFailure,
   describeError,
@@ -172,6 +172,11 @@ async function inspectRepository(inputs: ReleaseInputs, ctx: ActionContext): Pro
       );
   }
   const repository = parseRepository(ctx.env.GITHUB_REPOSITORY);
+  if (inputs.githubRelease && !inputs.dryRun && !repository) {
+    throw new ActionFailure(
+      `GITHUB_REPOSITORY is not set as owner/repo, so the GitHub release cannot be created; set '${INPUT.githubRelease}: false' outside GitHub Actions. Nothing was changed.`,
+    );
+  }
   return {
     git,
     dir,
@@ -307,6 +312,7 @@ function writeReleaseFiles(inputs: ReleaseInputs, dir: string, plan: ReleasePlan
     written.push(lock.file);
   }
   const changelogPath = join(dir, inputs.changelogFile);
+  mkdirSync(dirname(changelogPath), { recursive: true });
   writeFileSync(
     changelogPath,
     prependSection(existsSync(changelogPath) ? readFileSync(changelogPath, 'utf8') : undefined, plan.section),

@@ -357,7 +357,10 @@ describe('packages, first releases and the token', () => {
     // the action takes the release that is there instead of failing or making a second one.
     github.failNext('repos/create-release', 502, 1, { afterApplying: true });
 
-    const run = await release(r, { packages: 'package.json\nfrontend/package.json' });
+    const run = await release(r, {
+      packages: 'package.json\nfrontend/package.json',
+      'changelog-file': 'docs/CHANGELOG.md',
+    });
 
     expect(errors(run)).toEqual([]);
     expect(run.outputs).toMatchObject({
@@ -379,6 +382,9 @@ describe('packages, first releases and the token', () => {
       lock.packages.frontend?.version,
       lock.packages.backend?.version,
     ]).toEqual(['0.2.0', '0.2.0', '0.2.0', '0.1.0']);
+    // A new changelog where asked; the existing one is left alone.
+    expect(r.read('docs/CHANGELOG.md')).toBe(`# Changelog\n\n${run.outputs.changelog}`);
+    expect(r.read('CHANGELOG.md')).toBe('# Changelog\n\nAll notable changes to the school-health app.\n');
     // No earlier tag: no compare link.
     expect((run.outputs.changelog ?? '').split('\n')[0]).toMatch(/^## 0\.2\.0 \(\d{4}-\d\d-\d\d\)$/);
     expect(run.summary).toContain('| package-lock.json (root, frontend) | — | 0.2.0 |');
@@ -652,6 +658,22 @@ describe('refusals and re-runs', () => {
     expect(r.remoteRefs()).toEqual(remoteBefore);
     expect(r.json('package.json').version).toBe('1.2.0');
     expect(github.requests).toEqual([]);
+  });
+
+  test('without GITHUB_REPOSITORY a GitHub release cannot be made: refused before anything changes', async () => {
+    const r = repo();
+    r.tag('v1.2.0');
+    r.commit('feat: health office hours');
+    r.push();
+    const before = snapshot(r);
+
+    const run = await release(r, {}, { GITHUB_REPOSITORY: '' });
+
+    expect(run.exitCode).toBe(1);
+    expect(errors(run)).toEqual([
+      "GITHUB_REPOSITORY is not set as owner/repo, so the GitHub release cannot be created; set 'github-release: false' outside GitHub Actions. Nothing was changed.",
+    ]);
+    expect(snapshot(r)).toEqual(before);
   });
 
   test('bad inputs fail before anything is touched, with one line naming the input', async () => {
