@@ -3,9 +3,9 @@ import { CATALOGUE, evaluate, selectChecks } from '../src/catalogue.js';
 import { secretLikeReason } from '../src/checks/access.js';
 import { readAuditStatus } from '../src/checks/audit.js';
 import { readReviewDate } from '../src/checks/documents.js';
-import { cookieProblems, judgeCsp, judgeHsts, parseCsp } from '../src/checks/headers.js';
+import { cookieProblems, judgeCsp, judgeHsts, noStoreOnPhi, parseCsp } from '../src/checks/headers.js';
 import { deniesInsecureTransport } from '../src/checks/transmission.js';
-import { worst, type CheckResult } from '../src/model.js';
+import { worst, type CheckResult, type HttpAnswer } from '../src/model.js';
 import { badCredentials, routeUrl } from '../src/probes/http-probe.js';
 import { tlsEndpoints } from '../src/gather.js';
 import { blockingResults, buildReport, countVerdicts, orderForReading, toSarif } from '../src/report.js';
@@ -266,5 +266,39 @@ describe('report', () => {
       artifactLocation: { uri: 'docs/hipaa/ea.md' },
       region: { startLine: 3 },
     });
+  });
+});
+
+describe('HDR-007 without a test token', () => {
+  const answer = (status: number, cacheControl?: string): HttpAnswer => ({
+    url: 'https://api.example.org/api/v1/students',
+    status,
+    headers: cacheControl ? { 'cache-control': cacheControl } : {},
+    setCookies: [],
+  });
+  const judge = (a: HttpAnswer) =>
+    noStoreOnPhi.judge(
+      {
+        pages: [],
+        authenticated: [],
+        unauthenticated: [
+          { route: '/api/v1/students', answers: { none: a, invalid: a, expired: a, 'alg-none': a } },
+        ],
+      },
+      { now: 0 },
+    );
+
+  it('fails data served without credentials and without no-store', () => {
+    expect(judge(answer(200)).verdict).toBe('FAIL');
+  });
+  it('only warns about a 401 without no-store, and that no PHI answer was seen', () => {
+    expect(judge(answer(401))).toMatchObject({
+      verdict: 'WARN',
+      evidence: [
+        expect.stringContaining('(HTTP 401): Cache-Control missing'),
+        'WARN: no PHI answer seen: give auth-token to check one',
+      ],
+    });
+    expect(judge(answer(401, 'no-store')).verdict).toBe('WARN');
   });
 });

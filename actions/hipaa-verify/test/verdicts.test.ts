@@ -462,9 +462,19 @@ const CASES: Record<string, Case> = {
     evidence: /cookie sid lacks Secure, HttpOnly, SameSite/,
   },
   'HDR-007': {
-    good: { http: http() },
-    bad: { http: http({ unauthenticated: [unauth(401, { 'cache-control': 'public, max-age=600' })] }) },
-    evidence: /Cache-Control public, max-age=600/,
+    good: { http: http({ authenticated: [{ ...good, url: 'https://api.example.org/api/v1/students' }] }) },
+    bad: {
+      http: http({
+        authenticated: [
+          {
+            ...good,
+            url: 'https://api.example.org/api/v1/students',
+            headers: { 'cache-control': 'public, max-age=600' },
+          },
+        ],
+      }),
+    },
+    evidence: /students \(HTTP 200, with the test token\): Cache-Control public, max-age=600/,
   },
   'BAK-001': {
     good: { rds: rds() },
