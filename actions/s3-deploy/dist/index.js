@@ -81338,16 +81338,16 @@ async function scanLocalFiles(sourceDir, prefix, rules, concurrency) {
 
 const DEPLOY_RECORD_SCHEMA = 'white-cross-deploy/s3-deploy-record@1';
 /** Where the deploy record lives, relative to the prefix. */
-const DEPLOY_RECORD_PATH = '.white-cross-deploy/s3-deploy-record.json';
+const DEPLOY_RECORD_PATH = '.white-cross-deploy/s3-deploy-record.json.gz';
 /** All uploads of a plan, in order. */
 function uploadsOf(plan) {
     return plan.phases.flatMap((p) => p.uploads);
 }
 /**
  * The keys whose state must be read from S3 itself (HeadObject): those that exist remotely
- * but whose deploy-record entry is missing, or whose size, ETag or LastModified no longer
- * match what the record saw (someone or something else wrote the object since). The ETag is
- * used only as S3's own name for "this exact object", never compared with a local digest.
+ * but whose deploy-record entry is missing, or whose size or ETag no longer match what the
+ * record saw (something else wrote the object since). The ETag is used only as S3's own name
+ * for "this exact object", as S3 gave it; it is never compared with a digest of a local file.
  *
  * @example
  * keysToInspect(local, listing, record.objects); // ['assets/new.js'] when only that one is unknown
@@ -81364,7 +81364,7 @@ function keysToInspect(local, listing, recorded) {
 function recordedState(listed, entry) {
     if (!entry)
         return undefined;
-    if (entry.size !== listed.size || entry.etag !== listed.etag || entry.lastModified !== listed.lastModified)
+    if (entry.size !== listed.size || entry.etag === '' || entry.etag !== listed.etag)
         return undefined;
     return entry;
 }
@@ -81421,6 +81421,10 @@ function planSync(input) {
     }
     const existing = [...input.listing.keys()].filter((key) => !input.reserved.has(key));
     const deletions = input.deleteStale ? existing.filter((key) => !localKeys.has(key)).sort() : [];
+    // Largest first: multipart uploads of big files then overlap with the many small ones.
+    const bySize = (a, b) => b.file.size - a.file.size || a.file.key.localeCompare(b.file.key);
+    assets.sort(bySize);
+    pages.sort(bySize);
     const all = [...assets, ...pages, ...entry];
     return {
         phases: [
@@ -81515,6 +81519,8 @@ function manifestDigest(manifest) {
     return (0,external_node_crypto_.createHash)('sha256').update(lines.join('\n')).digest('hex');
 }
 
+// EXTERNAL MODULE: external "node:zlib"
+var external_node_zlib_ = __nccwpck_require__(8522);
 // EXTERNAL MODULE: ../../node_modules/@aws-sdk/lib-storage/dist-cjs/index.js
 var lib_storage_dist_cjs = __nccwpck_require__(746);
 ;// CONCATENATED MODULE: ./src/remote.ts
@@ -81523,6 +81529,7 @@ var lib_storage_dist_cjs = __nccwpck_require__(746);
  * uploads (multipart for large files), deletions and the deploy record. Thin adapters; the
  * decisions are in plan.ts.
  */
+
 
 
 
@@ -81574,7 +81581,6 @@ async function listObjects(s3, bucket, prefix) {
                 key: o.Key,
                 size: o.Size ?? 0,
                 etag: o.ETag ?? '',
-                lastModified: o.LastModified?.toISOString() ?? '',
             });
         }
         token = page.IsTruncated ? page.NextContinuationToken : undefined;
@@ -81669,25 +81675,28 @@ async function deleteObjects(s3, bucket, keys) {
 async function readDeployRecord(s3, bucket, key) {
     try {
         const out = await s3.send(new client_s3_dist_cjs.GetObjectCommand({ Bucket: bucket, Key: key }));
-        const text = (await out.Body?.transformToString('utf-8')) ?? '';
-        const record = JSON.parse(text);
+        const body = Buffer.from((await out.Body?.transformToByteArray()) ?? []);
+        const record = JSON.parse((0,external_node_zlib_.gunzipSync)(body).toString('utf8'));
         return record?.schema === DEPLOY_RECORD_SCHEMA && record.objects && typeof record.objects === 'object'
             ? record
             : undefined;
     }
     catch (error) {
-        if (errorName(error) === 'NoSuchKey' || error instanceof SyntaxError)
+        // A missing or unreadable record only costs a HeadObject per object.
+        if (errorName(error) === 'NoSuchKey' ||
+            error instanceof SyntaxError ||
+            error.code?.startsWith('Z_'))
             return undefined;
         throw error;
     }
 }
-/** Writes the deploy record (never cached, encrypted like the site). */
+/** Writes the deploy record, gzipped (never cached, encrypted like the site). */
 async function writeDeployRecord(s3, bucket, key, record, encryption) {
     await s3.send(new client_s3_dist_cjs.PutObjectCommand({
         Bucket: bucket,
         Key: key,
-        Body: JSON.stringify(record),
-        ContentType: 'application/json',
+        Body: (0,external_node_zlib_.gzipSync)(JSON.stringify(record)),
+        ContentType: 'application/gzip',
         CacheControl: 'no-store',
         ServerSideEncryption: encryption.mode,
         SSEKMSKeyId: encryption.mode === 'aws:kms' ? encryption.kmsKeyId : undefined,
@@ -81928,15 +81937,9 @@ async function run(inputs, ctx, report) {
     const encryption = { mode: inputs.sse, kmsKeyId: inputs.kmsKeyId };
     const recordKey = keyFor(inputs.prefix, DEPLOY_RECORD_PATH);
     const where = report.target;
-    const local = await scanLocalFiles(inputs.sourceDir, inputs.prefix, inputs.cacheRules, inputs.concurrency);
-    if (local.length === 0)
-        throw new ActionFailure(`Nothing to deploy: '${inputs.sourceDir}' holds no files; ${where} was not changed.`);
-    const clash = local.find((f) => f.path === DEPLOY_RECORD_PATH || f.path.startsWith('.white-cross-deploy/'));
-    if (clash)
-        throw new ActionFailure(`${clash.path} is in the build, but .white-cross-deploy/ is where s3-deploy keeps its record; nothing was changed.`);
-    if (!local.some((f) => f.path === 'index.html'))
-        log.warning(`The build has no index.html at its root; deploying ${local.length} files anyway.`);
-    log.info(`Hashed ${local.length} files (${formatBytes(local.reduce((s, f) => s + f.size, 0))}) in ${inputs.sourceDir}.`);
+    // Hashing the build and reading the bucket overlap; nothing is changed before both are done.
+    const scan = scanLocalFiles(inputs.sourceDir, inputs.prefix, inputs.cacheRules, inputs.concurrency);
+    scan.catch(() => { });
     report.stage = 'checking the bucket';
     const safety = await aws(`reading the encryption and public access settings of bucket ${inputs.bucket}`, 'nothing was changed', () => readBucketSafety(s3, inputs.bucket));
     report.safety = safety;
@@ -81947,6 +81950,16 @@ async function run(inputs, ctx, report) {
         readDeployRecord(s3, inputs.bucket, recordKey),
     ]));
     listing.delete(recordKey);
+    report.stage = 'hashing the build';
+    const local = await scan;
+    if (local.length === 0)
+        throw new ActionFailure(`Nothing to deploy: '${inputs.sourceDir}' holds no files; ${where} was not changed.`);
+    const clash = local.find((f) => f.path.startsWith('.white-cross-deploy/'));
+    if (clash)
+        throw new ActionFailure(`${clash.path} is in the build, but .white-cross-deploy/ is where s3-deploy keeps its record; nothing was changed.`);
+    if (!local.some((f) => f.path === 'index.html'))
+        log.warning(`The build has no index.html at its root; deploying ${local.length} files anyway.`);
+    log.info(`Hashed ${local.length} files (${formatBytes(local.reduce((s, f) => s + f.size, 0))}) in ${inputs.sourceDir}.`);
     const recorded = record?.objects ?? {};
     const toInspect = keysToInspect(local, listing, recorded);
     if (toInspect.length > 0)
@@ -82116,36 +82129,35 @@ function recordObjects(local, plan, listing, states, etags, inputs) {
     const uploaded = new Set(uploadsOf(plan).map((u) => u.file.key));
     const objects = {};
     for (const file of local) {
-        const listed = listing.get(file.key);
-        if (!listed)
-            continue;
         if (uploaded.has(file.key)) {
-            // Only vouch for the object if it is still the one this run wrote.
-            if (etags.get(file.key) !== listed.etag)
-                continue;
-            objects[file.key] = {
-                sha256: file.sha256,
-                contentType: file.contentType,
-                cacheControl: file.cacheControl,
-                sse: inputs.sse,
-                ...identity(listed),
-            };
-        }
-        else {
-            const state = states.get(file.key);
-            if (state)
+            // The object this run wrote, by the ETag S3 answered the PUT with.
+            const etag = etags.get(file.key);
+            if (etag)
                 objects[file.key] = {
-                    sha256: state.sha256,
-                    contentType: state.contentType,
-                    cacheControl: state.cacheControl,
-                    sse: state.sse,
-                    ...identity(listed),
+                    sha256: file.sha256,
+                    contentType: file.contentType,
+                    cacheControl: file.cacheControl,
+                    sse: inputs.sse,
+                    size: file.size,
+                    etag,
                 };
+            continue;
+        }
+        const listed = listing.get(file.key);
+        const state = states.get(file.key);
+        if (listed && state) {
+            objects[file.key] = {
+                sha256: state.sha256,
+                contentType: state.contentType,
+                cacheControl: state.cacheControl,
+                sse: state.sse,
+                size: listed.size,
+                etag: listed.etag,
+            };
         }
     }
     return objects;
 }
-const identity = (o) => ({ size: o.size, etag: o.etag, lastModified: o.lastModified });
 function enforceBucketSafety(inputs, safety) {
     if (safety.defaultEncryption === undefined && !inputs.allowUnencryptedBucket) {
         throw new ActionFailure(`Bucket ${inputs.bucket} has no default encryption; nothing was changed. Turn it on (aws s3api put-bucket-encryption), or set allow-unencrypted-bucket: true to deploy anyway (every object is still sent with sse ${inputs.sse}).`);

@@ -77,22 +77,9 @@ async function run(inputs: DeployInputs, ctx: ActionContext, report: DeployRepor
   const recordKey = keyFor(inputs.prefix, DEPLOY_RECORD_PATH);
   const where = report.target;
 
-  const local = await scanLocalFiles(inputs.sourceDir, inputs.prefix, inputs.cacheRules, inputs.concurrency);
-  if (local.length === 0)
-    throw new ActionFailure(
-      `Nothing to deploy: '${inputs.sourceDir}' holds no files; ${where} was not changed.`,
-    );
-  const clash = local.find((f) => f.path === DEPLOY_RECORD_PATH || f.path.startsWith('.white-cross-deploy/'));
-  if (clash)
-    throw new ActionFailure(
-      `${clash.path} is in the build, but .white-cross-deploy/ is where s3-deploy keeps its record; nothing was changed.`,
-    );
-  if (!local.some((f) => f.path === 'index.html'))
-    log.warning(`The build has no index.html at its root; deploying ${local.length} files anyway.`);
-  log.info(
-    `Hashed ${local.length} files (${formatBytes(local.reduce((s, f) => s + f.size, 0))}) in ${inputs.sourceDir}.`,
-  );
-
+  // Hashing the build and reading the bucket overlap; nothing is changed before both are done.
+  const scan = scanLocalFiles(inputs.sourceDir, inputs.prefix, inputs.cacheRules, inputs.concurrency);
+  scan.catch(() => {});
   report.stage = 'checking the bucket';
   const safety = await aws(
     `reading the encryption and public access settings of bucket ${inputs.bucket}`,
@@ -110,6 +97,22 @@ async function run(inputs: DeployInputs, ctx: ActionContext, report: DeployRepor
     ]),
   );
   listing.delete(recordKey);
+  report.stage = 'hashing the build';
+  const local = await scan;
+  if (local.length === 0)
+    throw new ActionFailure(
+      `Nothing to deploy: '${inputs.sourceDir}' holds no files; ${where} was not changed.`,
+    );
+  const clash = local.find((f) => f.path.startsWith('.white-cross-deploy/'));
+  if (clash)
+    throw new ActionFailure(
+      `${clash.path} is in the build, but .white-cross-deploy/ is where s3-deploy keeps its record; nothing was changed.`,
+    );
+  if (!local.some((f) => f.path === 'index.html'))
+    log.warning(`The build has no index.html at its root; deploying ${local.length} files anyway.`);
+  log.info(
+    `Hashed ${local.length} files (${formatBytes(local.reduce((s, f) => s + f.size, 0))}) in ${inputs.sourceDir}.`,
+  );
   const recorded = record?.objects ?? {};
   const toInspect = keysToInspect(local, listing, recorded);
   if (toInspect.length > 0)
@@ -340,34 +343,35 @@ function recordObjects(
   const uploaded = new Set(uploadsOf(plan).map((u) => u.file.key));
   const objects: Record<string, RecordedObject> = {};
   for (const file of local) {
-    const listed = listing.get(file.key);
-    if (!listed) continue;
     if (uploaded.has(file.key)) {
-      // Only vouch for the object if it is still the one this run wrote.
-      if (etags.get(file.key) !== listed.etag) continue;
-      objects[file.key] = {
-        sha256: file.sha256,
-        contentType: file.contentType,
-        cacheControl: file.cacheControl,
-        sse: inputs.sse,
-        ...identity(listed),
-      };
-    } else {
-      const state = states.get(file.key);
-      if (state)
+      // The object this run wrote, by the ETag S3 answered the PUT with.
+      const etag = etags.get(file.key);
+      if (etag)
         objects[file.key] = {
-          sha256: state.sha256,
-          contentType: state.contentType,
-          cacheControl: state.cacheControl,
-          sse: state.sse,
-          ...identity(listed),
+          sha256: file.sha256,
+          contentType: file.contentType,
+          cacheControl: file.cacheControl,
+          sse: inputs.sse,
+          size: file.size,
+          etag,
         };
+      continue;
+    }
+    const listed = listing.get(file.key);
+    const state = states.get(file.key);
+    if (listed && state) {
+      objects[file.key] = {
+        sha256: state.sha256,
+        contentType: state.contentType,
+        cacheControl: state.cacheControl,
+        sse: state.sse,
+        size: listed.size,
+        etag: listed.etag,
+      };
     }
   }
   return objects;
 }
-
-const identity = (o: ListedObject) => ({ size: o.size, etag: o.etag, lastModified: o.lastModified });
 
 function enforceBucketSafety(inputs: DeployInputs, safety: BucketSafety): void {
   if (safety.defaultEncryption === undefined && !inputs.allowUnencryptedBucket) {

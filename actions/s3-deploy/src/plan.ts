@@ -13,7 +13,6 @@ export interface ListedObject {
   key: string;
   size: number;
   etag: string;
-  lastModified: string;
 }
 
 /** What is known of an object's content and headers (from its metadata, or the deploy record). */
@@ -25,11 +24,13 @@ export interface ObjectState {
   sse: string | undefined;
 }
 
-/** One object of the deploy record: its state, and the identity it had when it was recorded. */
+/**
+ * One object of the deploy record: its state, and the identity S3 gave the object when it was
+ * recorded (its size and ETag, as the PUT answered or a listing showed).
+ */
 export interface RecordedObject extends ObjectState {
   size: number;
   etag: string;
-  lastModified: string;
 }
 
 /**
@@ -55,7 +56,7 @@ export interface PendingInvalidation {
 
 export const DEPLOY_RECORD_SCHEMA = 'white-cross-deploy/s3-deploy-record@1';
 /** Where the deploy record lives, relative to the prefix. */
-export const DEPLOY_RECORD_PATH = '.white-cross-deploy/s3-deploy-record.json';
+export const DEPLOY_RECORD_PATH = '.white-cross-deploy/s3-deploy-record.json.gz';
 
 export type UploadReason = 'new' | 'content' | 'content-type' | 'cache-control' | 'encryption';
 
@@ -65,7 +66,10 @@ export interface PlannedUpload {
 }
 
 export interface SyncPlan {
-  /** Uploads in the order they must happen: non-HTML, then HTML pages, then the root `index.html`. */
+  /**
+   * Uploads in the order they must happen: non-HTML, then HTML pages, then the root
+   * `index.html`; within a phase, largest first.
+   */
   phases: { name: 'assets' | 'pages' | 'index.html'; uploads: PlannedUpload[] }[];
   unchanged: LocalFile[];
   /** Keys to delete after every upload succeeded. */
@@ -82,9 +86,9 @@ export function uploadsOf(plan: SyncPlan): PlannedUpload[] {
 
 /**
  * The keys whose state must be read from S3 itself (HeadObject): those that exist remotely
- * but whose deploy-record entry is missing, or whose size, ETag or LastModified no longer
- * match what the record saw (someone or something else wrote the object since). The ETag is
- * used only as S3's own name for "this exact object", never compared with a local digest.
+ * but whose deploy-record entry is missing, or whose size or ETag no longer match what the
+ * record saw (something else wrote the object since). The ETag is used only as S3's own name
+ * for "this exact object", as S3 gave it; it is never compared with a digest of a local file.
  *
  * @example
  * keysToInspect(local, listing, record.objects); // ['assets/new.js'] when only that one is unknown
@@ -108,8 +112,7 @@ export function recordedState(
   entry: RecordedObject | undefined,
 ): ObjectState | undefined {
   if (!entry) return undefined;
-  if (entry.size !== listed.size || entry.etag !== listed.etag || entry.lastModified !== listed.lastModified)
-    return undefined;
+  if (entry.size !== listed.size || entry.etag === '' || entry.etag !== listed.etag) return undefined;
   return entry;
 }
 
@@ -174,6 +177,11 @@ export function planSync(input: PlanInput): SyncPlan {
   }
   const existing = [...input.listing.keys()].filter((key) => !input.reserved.has(key));
   const deletions = input.deleteStale ? existing.filter((key) => !localKeys.has(key)).sort() : [];
+  // Largest first: multipart uploads of big files then overlap with the many small ones.
+  const bySize = (a: PlannedUpload, b: PlannedUpload) =>
+    b.file.size - a.file.size || a.file.key.localeCompare(b.file.key);
+  assets.sort(bySize);
+  pages.sort(bySize);
   const all = [...assets, ...pages, ...entry];
   return {
     phases: [

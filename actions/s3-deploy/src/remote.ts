@@ -4,6 +4,7 @@
  * decisions are in plan.ts.
  */
 import { readFile } from 'node:fs/promises';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { createReadStream } from 'node:fs';
 import {
   DeleteObjectsCommand,
@@ -86,7 +87,6 @@ export async function listObjects(
         key: o.Key,
         size: o.Size ?? 0,
         etag: o.ETag ?? '',
-        lastModified: o.LastModified?.toISOString() ?? '',
       });
     }
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
@@ -210,18 +210,24 @@ export async function readDeployRecord(
 ): Promise<DeployRecord | undefined> {
   try {
     const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-    const text = (await out.Body?.transformToString('utf-8')) ?? '';
-    const record = JSON.parse(text) as DeployRecord;
+    const body = Buffer.from((await out.Body?.transformToByteArray()) ?? []);
+    const record = JSON.parse(gunzipSync(body).toString('utf8')) as DeployRecord;
     return record?.schema === DEPLOY_RECORD_SCHEMA && record.objects && typeof record.objects === 'object'
       ? record
       : undefined;
   } catch (error) {
-    if (errorName(error) === 'NoSuchKey' || error instanceof SyntaxError) return undefined;
+    // A missing or unreadable record only costs a HeadObject per object.
+    if (
+      errorName(error) === 'NoSuchKey' ||
+      error instanceof SyntaxError ||
+      (error as { code?: string }).code?.startsWith('Z_')
+    )
+      return undefined;
     throw error;
   }
 }
 
-/** Writes the deploy record (never cached, encrypted like the site). */
+/** Writes the deploy record, gzipped (never cached, encrypted like the site). */
 export async function writeDeployRecord(
   s3: S3Client,
   bucket: string,
@@ -233,8 +239,8 @@ export async function writeDeployRecord(
     new PutObjectCommand({
       Bucket: bucket,
       Key: key,
-      Body: JSON.stringify(record),
-      ContentType: 'application/json',
+      Body: gzipSync(JSON.stringify(record)),
+      ContentType: 'application/gzip',
       CacheControl: 'no-store',
       ServerSideEncryption: encryption.mode,
       SSEKMSKeyId: encryption.mode === 'aws:kms' ? encryption.kmsKeyId : undefined,

@@ -34,7 +34,7 @@ import {
   type StatusRewriter,
 } from './harness.js';
 
-const RECORD = '.white-cross-deploy/s3-deploy-record.json';
+const RECORD = '.white-cross-deploy/s3-deploy-record.json.gz';
 
 // A Vite-like build: content-hashed assets, unhashed HTML and public files.
 const V1: Record<string, string> = {
@@ -378,6 +378,8 @@ describe('never a broken site', () => {
     rebuild({ ...V1, 'media/intro-4f5e6d7c.mp4': video }, dir, new Date(Date.now() + 60_000));
     const again = await deploy({ 'source-dir': dir, bucket });
     expect(again.outputs).toMatchObject({ uploaded: '0', unchanged: '7' });
+    // The ETag the multipart completion answered with is the one the listing shows.
+    expect(proxy.requests.filter((r) => r.method === 'HEAD')).toEqual([]);
   });
 });
 
