@@ -236,13 +236,13 @@ export async function restoreDumpBackup(id: string, deps: RestoreDeps): Promise<
     );
   }
   const file = await store.fetch(manifest.file, deps.scratchDir);
-  const sha256 = await sha256File(file);
+  // Both read the whole file; side by side they cost one read.
+  const [sha256, listing] = await Promise.all([sha256File(file), tools.list(file)]);
   if (sha256 !== manifest.sha256) {
     throw new ActionFailure(
       `Backup ${id} at ${store.uri(manifest.file)} does not match its manifest (SHA-256 ${sha256.slice(0, 12)}… instead of ${manifest.sha256.slice(0, 12)}…). Nothing was changed.`,
     );
   }
-  const listing = await tools.list(file);
   if (listing.exitCode !== 0) {
     throw new ActionFailure(
       `Backup ${id} cannot be read — ${explainToolFailure('pg_restore --list', listing.tail)}. Nothing was changed.`,

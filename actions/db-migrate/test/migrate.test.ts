@@ -116,6 +116,25 @@ describe('db-migrate mode migrate', () => {
     );
   });
 
+  it('with dry-run lists what it would do and changes nothing', async () => {
+    const ws = makeWorkspace();
+    ws.addMigration(GOOD_MIGRATION.name, GOOD_MIGRATION.source);
+    const name = `migrate_${++databaseCount}`;
+    const db = { name, url: cloneDatabase(server, 'migrated_template', name) };
+    const before = dataFingerprint(server, db.name);
+
+    const run = await migrate(ws, db.url, { ...FAST_COMMANDS, 'dry-run': 'true' });
+
+    expect(run.exitCode).toBe(0);
+    expect(run.outputs['pending-before']).toBe(JSON.stringify([GOOD_MIGRATION.name]));
+    expect(run.summary).toContain(
+      `Dry run: would back up (pg_dump) and apply 1 migration(s): ${GOOD_MIGRATION.name}. Nothing was changed.`,
+    );
+    expect(run.outputs['backup-id']).toBeUndefined();
+    expect(existsSync(ws.backups)).toBe(false);
+    expect(dataFingerprint(server, db.name)).toEqual(before);
+  });
+
   /** A database at the sample's five migrations with data in it, and the three extra migrations waiting. */
   async function preparedForFailure(): Promise<{ ws: Workspace; db: { name: string; url: string } }> {
     const ws = makeWorkspace();
