@@ -132,7 +132,10 @@ async function main(): Promise<void> {
     for (let run = 1; run <= runs; run++) {
       const plainFile = join(work, `plain-${run}.dump`);
       const dump = timed(() =>
-        spawnSync(bin('pg_dump'), [...connection, '-Fc', '-f', plainFile, 'bench'], { env, encoding: 'utf8' }),
+        spawnSync(bin('pg_dump'), [...connection, '-Fc', '-f', plainFile, 'bench'], {
+          env,
+          encoding: 'utf8',
+        }),
       );
       if (dump.value.status !== 0) throw new Error(`pg_dump failed: ${dump.value.stderr}`);
       plainDump.push(dump.ms);
@@ -164,14 +167,20 @@ async function main(): Promise<void> {
       const plainTarget = `plain_restore_${run}`;
       server.createDatabase(plainTarget);
       const restore = timed(() =>
-        spawnSync(bin('pg_restore'), [...connection, '-d', plainTarget, plainFile], { env, encoding: 'utf8' }),
+        spawnSync(bin('pg_restore'), [...connection, '-d', plainTarget, plainFile], {
+          env,
+          encoding: 'utf8',
+        }),
       );
       if (restore.value.status !== 0) throw new Error(`pg_restore failed: ${restore.value.stderr}`);
       plainRestore.push(restore.ms);
 
       const actionTarget = `action_restore_${run}`;
       server.createDatabase(actionTarget);
-      const into = await connect(target(actionTarget), { connectTimeoutMs: 10_000, applicationName: 'bench' });
+      const into = await connect(target(actionTarget), {
+        connectTimeoutMs: 10_000,
+        applicationName: 'bench',
+      });
       const restored = await timedAsync(() =>
         restoreDumpBackup(lastBackupId, {
           db: into,
