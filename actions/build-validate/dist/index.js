@@ -35452,21 +35452,38 @@ const GZIP_LEVEL = 9;
  */
 const BROTLI_QUALITY = 9;
 /**
- * Measures one file: its size, its size after gzip ({@link GZIP_LEVEL}) and brotli
- * ({@link BROTLI_QUALITY}), and its sha256.
+ * The size of `content` after gzip at {@link GZIP_LEVEL}.
+ *
+ * @example
+ * gzipSize(Buffer.from('aaaaaaaaaa')); // 23
+ */
+function gzipSize(content) {
+    return (0,external_node_zlib_.gzipSync)(content, { level: GZIP_LEVEL }).length;
+}
+/**
+ * The size of `content` after brotli at {@link BROTLI_QUALITY}.
+ *
+ * @example
+ * brotliSize(Buffer.from('aaaaaaaaaa')); // 7
+ */
+function brotliSize(content) {
+    return (0,external_node_zlib_.brotliCompressSync)(content, {
+        params: { [external_node_zlib_.constants.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY, [external_node_zlib_.constants.BROTLI_PARAM_SIZE_HINT]: content.length },
+    }).length;
+}
+/**
+ * Measures one file: its size, its gzip and brotli sizes and its sha256.
  *
  * @example
  * measureArtifact('dist/index.html', Buffer.from('<!doctype html>'));
- * // { path: 'dist/index.html', size: 15, gzipSize: 35, brotliSize: 19, sha256: '…' }
+ * // { path: 'dist/index.html', size: 15, gzipSize: 35, brotliSize: 10, sha256: '…' }
  */
 function measureArtifact(path, content) {
     return {
         path,
         size: content.length,
-        gzipSize: (0,external_node_zlib_.gzipSync)(content, { level: GZIP_LEVEL }).length,
-        brotliSize: (0,external_node_zlib_.brotliCompressSync)(content, {
-            params: { [external_node_zlib_.constants.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY, [external_node_zlib_.constants.BROTLI_PARAM_SIZE_HINT]: content.length },
-        }).length,
+        gzipSize: gzipSize(content),
+        brotliSize: brotliSize(content),
         sha256: (0,external_node_crypto_.createHash)('sha256').update(content).digest('hex'),
     };
 }

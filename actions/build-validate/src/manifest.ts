@@ -34,21 +34,40 @@ export const GZIP_LEVEL = 9;
 export const BROTLI_QUALITY = 9;
 
 /**
- * Measures one file: its size, its size after gzip ({@link GZIP_LEVEL}) and brotli
- * ({@link BROTLI_QUALITY}), and its sha256.
+ * The size of `content` after gzip at {@link GZIP_LEVEL}.
+ *
+ * @example
+ * gzipSize(Buffer.from('aaaaaaaaaa')); // 23
+ */
+export function gzipSize(content: Buffer): number {
+  return gzipSync(content, { level: GZIP_LEVEL }).length;
+}
+
+/**
+ * The size of `content` after brotli at {@link BROTLI_QUALITY}.
+ *
+ * @example
+ * brotliSize(Buffer.from('aaaaaaaaaa')); // 7
+ */
+export function brotliSize(content: Buffer): number {
+  return brotliCompressSync(content, {
+    params: { [zlib.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY, [zlib.BROTLI_PARAM_SIZE_HINT]: content.length },
+  }).length;
+}
+
+/**
+ * Measures one file: its size, its gzip and brotli sizes and its sha256.
  *
  * @example
  * measureArtifact('dist/index.html', Buffer.from('<!doctype html>'));
- * // { path: 'dist/index.html', size: 15, gzipSize: 35, brotliSize: 19, sha256: '…' }
+ * // { path: 'dist/index.html', size: 15, gzipSize: 35, brotliSize: 10, sha256: '…' }
  */
 export function measureArtifact(path: string, content: Buffer): ArtifactRecord {
   return {
     path,
     size: content.length,
-    gzipSize: gzipSync(content, { level: GZIP_LEVEL }).length,
-    brotliSize: brotliCompressSync(content, {
-      params: { [zlib.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY, [zlib.BROTLI_PARAM_SIZE_HINT]: content.length },
-    }).length,
+    gzipSize: gzipSize(content),
+    brotliSize: brotliSize(content),
     sha256: createHash('sha256').update(content).digest('hex'),
   };
 }
