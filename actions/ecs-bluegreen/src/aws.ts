@@ -1,0 +1,374 @@
+/**
+ * Thin adapters over ECS and ELBv2: each call retried on throttling and 5xx with core's
+ * full-jitter backoff (the SDK's own retries are off, so there is one retry layer and each
+ * retry is logged), and each failure turned into a message naming the call and the resource.
+ */
+import {
+  DeregisterTaskDefinitionCommand,
+  DescribeServicesCommand,
+  DescribeTaskDefinitionCommand,
+  DescribeTasksCommand,
+  ECSClient,
+  ListTaskDefinitionsCommand,
+  ListTasksCommand,
+  RegisterTaskDefinitionCommand,
+  TagResourceCommand,
+  UpdateServiceCommand,
+  type Deployment,
+  type ServiceEvent,
+} from '@aws-sdk/client-ecs';
+import {
+  DescribeListenersCommand,
+  DescribeRulesCommand,
+  DescribeTargetHealthCommand,
+  ElasticLoadBalancingV2Client,
+  ModifyListenerCommand,
+  ModifyRuleCommand,
+  type Action,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import { ActionFailure, retry, type Logger, type Sleep } from '@white-cross/core';
+import { awsErrorText, createAwsClient } from '@white-cross/aws';
+import { ACTION_NAME, ACTION_VERSION } from './constants.js';
+import type { ServiceFacts } from './state.js';
+import type { RenderedTaskDefinition } from './task-definition.js';
+
+/** A service as DescribeServices returns it, reduced to what this action reads. */
+export interface ServiceDescription extends ServiceFacts {
+  pendingCount: number;
+  deployments: Pick<
+    Deployment,
+    | 'status'
+    | 'taskDefinition'
+    | 'rolloutState'
+    | 'rolloutStateReason'
+    | 'runningCount'
+    | 'desiredCount'
+    | 'failedTasks'
+  >[];
+  events: { at?: number; message: string }[];
+}
+
+export interface TaskDefinitionInfo {
+  arn: string;
+  family: string;
+  tags: Record<string, string>;
+  containers: { name?: string; image?: string }[];
+}
+
+export interface TargetHealthInfo {
+  id: string;
+  port?: number;
+  state: string;
+  reason?: string;
+  description?: string;
+}
+
+export interface StoppedTaskInfo {
+  taskArn: string;
+  stoppedReason: string;
+  stoppedAt?: number;
+  containerReasons: string[];
+}
+
+export interface RouterInfo {
+  actions: Action[];
+}
+
+function tagMap(tags: { key?: string; value?: string }[] | undefined): Record<string, string> {
+  return Object.fromEntries((tags ?? []).filter((t) => t.key).map((t) => [t.key as string, t.value ?? '']));
+}
+
+function toServiceDescription(s: {
+  serviceName?: string;
+  serviceArn?: string;
+  taskDefinition?: string;
+  desiredCount?: number;
+  runningCount?: number;
+  pendingCount?: number;
+  loadBalancers?: { targetGroupArn?: string }[];
+  tags?: { key?: string; value?: string }[];
+  deployments?: Deployment[];
+  events?: ServiceEvent[];
+}): ServiceDescription {
+  const targetGroupArn = s.loadBalancers?.find((lb) => lb.targetGroupArn)?.targetGroupArn;
+  return {
+    serviceName: s.serviceName ?? '',
+    serviceArn: s.serviceArn ?? '',
+    taskDefinitionArn: s.taskDefinition ?? '',
+    desiredCount: s.desiredCount ?? 0,
+    runningCount: s.runningCount ?? 0,
+    pendingCount: s.pendingCount ?? 0,
+    ...(targetGroupArn ? { targetGroupArn } : {}),
+    tags: tagMap(s.tags),
+    deployments: (s.deployments ?? []).map((d) => ({
+      status: d.status,
+      taskDefinition: d.taskDefinition,
+      rolloutState: d.rolloutState,
+      rolloutStateReason: d.rolloutStateReason,
+      runningCount: d.runningCount,
+      desiredCount: d.desiredCount,
+      failedTasks: d.failedTasks,
+    })),
+    events: (s.events ?? []).map((e) => ({ at: e.createdAt?.getTime(), message: e.message ?? '' })),
+  };
+}
+
+/** Counts calls by operation, for the audit record and the benchmark. */
+export type CallCounter = Map<string, number>;
+
+/** ECS and ELBv2 as ecs-bluegreen uses them. */
+export class BlueGreenAws {
+  readonly calls: CallCounter = new Map();
+  private readonly ecs: ECSClient;
+  private readonly elb: ElasticLoadBalancingV2Client;
+
+  constructor(
+    region: string,
+    private readonly log: Logger,
+    private readonly sleep: Sleep,
+    env: Record<string, string | undefined>,
+  ) {
+    // One retry layer (ours, logged): the SDK makes a single attempt per call, and in standard
+    // mode, because adaptive mode's client-side rate limiter would add waits nobody sees.
+    const settings = {
+      region,
+      action: ACTION_NAME,
+      version: ACTION_VERSION,
+      maxAttempts: 1,
+      retryMode: 'standard' as const,
+      env,
+    };
+    this.ecs = createAwsClient(ECSClient, settings);
+    this.elb = createAwsClient(ElasticLoadBalancingV2Client, settings);
+  }
+
+  /** Sends one call with retries; a failure says which call on which resource. */
+  private async call<T>(operation: string, resource: string, send: () => Promise<T>): Promise<T> {
+    return retry(
+      async () => {
+        this.calls.set(operation, (this.calls.get(operation) ?? 0) + 1);
+        return send();
+      },
+      {
+        attempts: 5,
+        baseDelayMs: 200,
+        maxDelayMs: 5000,
+        sleep: this.sleep,
+        onRetry: (error, attempt, delay) =>
+          this.log.info(
+            `${operation} on ${resource}: ${awsErrorText(error)}; retry ${attempt} in ${delay} ms`,
+          ),
+      },
+    ).catch((error: unknown) => {
+      throw new AwsCallError(operation, resource, error);
+    });
+  }
+
+  /** Total calls made, all operations. */
+  totalCalls(): number {
+    return [...this.calls.values()].reduce((a, b) => a + b, 0);
+  }
+
+  async describeServices(
+    cluster: string,
+    names: readonly string[],
+  ): Promise<{ found: ServiceDescription[]; missing: string[] }> {
+    const out = await this.call('DescribeServices', `cluster ${cluster}`, () =>
+      this.ecs.send(new DescribeServicesCommand({ cluster, services: [...names], include: ['TAGS'] })),
+    );
+    const found = (out.services ?? []).filter((s) => s.status !== 'INACTIVE').map(toServiceDescription);
+    const missing = names.filter((n) => !found.some((s) => s.serviceName === n));
+    return { found, missing };
+  }
+
+  async describeTaskDefinition(arn: string): Promise<TaskDefinitionInfo | undefined> {
+    try {
+      const out = await this.call('DescribeTaskDefinition', arn, () =>
+        this.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: arn, include: ['TAGS'] })),
+      );
+      const td = out.taskDefinition;
+      if (!td?.taskDefinitionArn) return undefined;
+      return {
+        arn: td.taskDefinitionArn,
+        family: td.family ?? '',
+        tags: tagMap(out.tags),
+        containers: (td.containerDefinitions ?? []).map((c) => ({ name: c.name, image: c.image })),
+      };
+    } catch (error) {
+      const name =
+        (error as AwsCallError).cause instanceof Error ? ((error as AwsCallError).cause as Error).name : '';
+      if (name === 'ClientException' || name === 'InvalidParameterException') return undefined;
+      throw error;
+    }
+  }
+
+  async registerTaskDefinition(
+    definition: RenderedTaskDefinition,
+    tags: Record<string, string>,
+  ): Promise<string> {
+    const out = await this.call('RegisterTaskDefinition', `family ${definition.family}`, () =>
+      this.ecs.send(
+        new RegisterTaskDefinitionCommand({
+          ...definition,
+          tags: Object.entries(tags).map(([key, value]) => ({ key, value })),
+        }),
+      ),
+    );
+    const arn = out.taskDefinition?.taskDefinitionArn;
+    if (!arn)
+      throw new ActionFailure(
+        `RegisterTaskDefinition for family ${definition.family} returned no ARN; nothing else was changed.`,
+      );
+    return arn;
+  }
+
+  /** ACTIVE revisions of a family (any order). */
+  async listTaskDefinitions(family: string): Promise<string[]> {
+    const arns: string[] = [];
+    let nextToken: string | undefined;
+    do {
+      const out = await this.call('ListTaskDefinitions', `family ${family}`, () =>
+        this.ecs.send(
+          new ListTaskDefinitionsCommand({ familyPrefix: family, status: 'ACTIVE', sort: 'DESC', nextToken }),
+        ),
+      );
+      // familyPrefix is a prefix: keep only this family.
+      arns.push(
+        ...(out.taskDefinitionArns ?? []).filter((a) => a.split('/').pop()?.replace(/:\d+$/, '') === family),
+      );
+      nextToken = out.nextToken;
+    } while (nextToken);
+    return arns;
+  }
+
+  async deregisterTaskDefinition(arn: string): Promise<void> {
+    await this.call('DeregisterTaskDefinition', arn, () =>
+      this.ecs.send(new DeregisterTaskDefinitionCommand({ taskDefinition: arn })),
+    );
+  }
+
+  async updateService(
+    cluster: string,
+    service: string,
+    change: { taskDefinition?: string; desiredCount: number },
+  ): Promise<void> {
+    await this.call('UpdateService', `service ${service}`, () =>
+      this.ecs.send(new UpdateServiceCommand({ cluster, service, ...change })),
+    );
+  }
+
+  async tagResource(arn: string, tags: Record<string, string>): Promise<void> {
+    if (Object.keys(tags).length === 0) return;
+    await this.call('TagResource', arn, () =>
+      this.ecs.send(
+        new TagResourceCommand({
+          resourceArn: arn,
+          tags: Object.entries(tags).map(([key, value]) => ({ key, value })),
+        }),
+      ),
+    );
+  }
+
+  /**
+   * Recently stopped tasks of a service. ECS keeps stopped tasks for about an hour; tasks are
+   * matched by their `service:<name>` group as well as by the ListTasks filter.
+   */
+  async stoppedTasks(
+    cluster: string,
+    service: string,
+    taskDefinitionArn: string | undefined,
+    limit = 10,
+  ): Promise<StoppedTaskInfo[]> {
+    const list = await this.call('ListTasks', `service ${service}`, () =>
+      this.ecs.send(
+        new ListTasksCommand({ cluster, serviceName: service, desiredStatus: 'STOPPED', maxResults: 100 }),
+      ),
+    );
+    const arns = (list.taskArns ?? []).slice(0, 100);
+    if (arns.length === 0) return [];
+    const out = await this.call('DescribeTasks', `service ${service}`, () =>
+      this.ecs.send(new DescribeTasksCommand({ cluster, tasks: arns })),
+    );
+    return (out.tasks ?? [])
+      .filter(
+        (t) =>
+          t.group === `service:${service}` &&
+          (!taskDefinitionArn || t.taskDefinitionArn === taskDefinitionArn),
+      )
+      .sort((a, b) => (b.stoppedAt?.getTime() ?? 0) - (a.stoppedAt?.getTime() ?? 0))
+      .slice(0, limit)
+      .map((t) => ({
+        taskArn: t.taskArn ?? '',
+        stoppedReason: t.stoppedReason ?? 'no reason given',
+        ...(t.stoppedAt ? { stoppedAt: t.stoppedAt.getTime() } : {}),
+        containerReasons: (t.containers ?? [])
+          .filter((c) => c.reason || (c.exitCode !== undefined && c.exitCode !== 0))
+          .map((c) => `${c.name ?? 'container'}: ${c.reason ?? `exit code ${c.exitCode}`}`),
+      }));
+  }
+
+  async readRouter(kind: 'listener' | 'rule', arn: string): Promise<RouterInfo | undefined> {
+    try {
+      if (kind === 'listener') {
+        const out = await this.call('DescribeListeners', arn, () =>
+          this.elb.send(new DescribeListenersCommand({ ListenerArns: [arn] })),
+        );
+        const listener = out.Listeners?.[0];
+        return listener ? { actions: listener.DefaultActions ?? [] } : undefined;
+      }
+      const out = await this.call('DescribeRules', arn, () =>
+        this.elb.send(new DescribeRulesCommand({ RuleArns: [arn] })),
+      );
+      const rule = out.Rules?.[0];
+      return rule ? { actions: rule.Actions ?? [] } : undefined;
+    } catch (error) {
+      const name =
+        (error as AwsCallError).cause instanceof Error ? ((error as AwsCallError).cause as Error).name : '';
+      if (
+        name === 'ListenerNotFoundException' ||
+        name === 'ListenerNotFound' ||
+        name === 'RuleNotFoundException' ||
+        name === 'RuleNotFound'
+      )
+        return undefined;
+      throw error;
+    }
+  }
+
+  async modifyRouter(kind: 'listener' | 'rule', arn: string, actions: Action[]): Promise<void> {
+    if (kind === 'listener') {
+      await this.call('ModifyListener', arn, () =>
+        this.elb.send(new ModifyListenerCommand({ ListenerArn: arn, DefaultActions: actions })),
+      );
+    } else {
+      await this.call('ModifyRule', arn, () =>
+        this.elb.send(new ModifyRuleCommand({ RuleArn: arn, Actions: actions })),
+      );
+    }
+  }
+
+  async targetHealth(targetGroupArn: string): Promise<TargetHealthInfo[]> {
+    const out = await this.call('DescribeTargetHealth', targetGroupArn, () =>
+      this.elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: targetGroupArn })),
+    );
+    return (out.TargetHealthDescriptions ?? []).map((d) => ({
+      id: d.Target?.Id ?? '',
+      ...(d.Target?.Port !== undefined ? { port: d.Target.Port } : {}),
+      state: d.TargetHealth?.State ?? 'unknown',
+      ...(d.TargetHealth?.Reason ? { reason: d.TargetHealth.Reason } : {}),
+      ...(d.TargetHealth?.Description ? { description: d.TargetHealth.Description } : {}),
+    }));
+  }
+}
+
+/** An AWS call that failed after its retries. */
+export class AwsCallError extends Error {
+  override readonly name = 'AwsCallError';
+  constructor(
+    readonly operation: string,
+    readonly resource: string,
+    cause: unknown,
+  ) {
+    super(`${operation} on ${resource} failed: ${awsErrorText(cause)}`, { cause });
+  }
+}

@@ -1,0 +1,50 @@
+/** Names shared by the inputs, the outputs and the tags this action keeps its state in. */
+
+export const ACTION_NAME = 'ecs-bluegreen';
+export const ACTION_VERSION = '0.1.0';
+
+export const COLORS = ['blue', 'green'] as const;
+export type Color = (typeof COLORS)[number];
+
+/** The other color. */
+export function otherColor(color: Color): Color {
+  return color === 'blue' ? 'green' : 'blue';
+}
+
+export const MODES = ['deploy', 'shift', 'promote', 'rollback', 'cleanup', 'status'] as const;
+export type Mode = (typeof MODES)[number];
+
+/**
+ * Tags on the two ECS services (and on task definitions this action registers). They are the
+ * whole state of a blue/green pair besides the listener weights.
+ */
+export const TAG = {
+  /** `live` | `canary` | `previous` | `rolled-back`: what the color is for right now. */
+  role: 'white-cross:role',
+  /** The release the color's task definition carries (also on the task definition). */
+  version: 'white-cross:version',
+  /** ISO time the color became live (promote, or a rollback that made it live again). */
+  promotedAt: 'white-cross:promoted-at',
+  /** ISO time a canary or live color was rolled back. */
+  rolledBackAt: 'white-cross:rolled-back-at',
+  /** On task definitions: the image the container runs. */
+  image: 'white-cross:image',
+  /** On task definitions: sha256 of the rendered definition, so a re-run reuses it. */
+  specDigest: 'white-cross:spec-sha256',
+} as const;
+
+export const ROLES = ['live', 'canary', 'previous', 'rolled-back'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const OUTPUT = {
+  liveColor: 'live-color',
+  canaryColor: 'canary-color',
+  taskDefinitionArn: 'task-definition-arn',
+  previousTaskDefinitionArn: 'previous-task-definition-arn',
+  weights: 'weights',
+  loadBalancer: 'load-balancer',
+  canaryTargetGroup: 'canary-target-group',
+  baselineTargetGroup: 'baseline-target-group',
+} as const;
+
+export const EVIDENCE_FILE = 'ecs-bluegreen-report.json';

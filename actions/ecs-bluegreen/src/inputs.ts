@@ -1,0 +1,290 @@
+/**
+ * Reads and checks every input before anything touches AWS. Each mistake is a
+ * ConfigurationError naming the input and what it accepts.
+ */
+import { readFileSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import { ConfigurationError, type Env, type Inputs } from '@white-cross/core';
+import { resolveRegion } from '@white-cross/aws';
+import { MODES, type Color, type Mode } from './constants.js';
+import { arnRegion, isListenerArn, isRuleArn, isTargetGroupArn } from './dimensions.js';
+import {
+  imageTag,
+  isTaskDefinitionArn,
+  renderTaskDefinition,
+  specDigest,
+  TaskDefinitionFileError,
+  type RenderedTaskDefinition,
+} from './task-definition.js';
+
+/** Where the new task definition comes from. */
+export type TaskDefinitionSource =
+  | { kind: 'file'; path: string; definition: RenderedTaskDefinition; digest: string; image?: string }
+  | { kind: 'arn'; arn: string };
+
+/** What `rollback` goes back to. */
+export type RollbackTarget =
+  { kind: 'previous' } | { kind: 'arn'; arn: string } | { kind: 'release'; tag: string };
+
+export interface EcsBlueGreenInputs {
+  readonly mode: Mode;
+  readonly region: string;
+  readonly cluster: string;
+  readonly services: Readonly<Record<Color, string>>;
+  /** The listener or rule whose forward action splits traffic. */
+  readonly router: { readonly kind: 'listener' | 'rule'; readonly arn: string };
+  /** Given target groups; otherwise read from the services. */
+  readonly targetGroups?: Readonly<Record<Color, string>>;
+  readonly taskDefinition?: TaskDefinitionSource;
+  /** The release the new task definition is tagged with. */
+  readonly version?: string;
+  /** Percent of requests for the canary (deploy, shift). */
+  readonly traffic: number;
+  readonly rollbackTo?: RollbackTarget;
+  readonly reason?: string;
+  readonly retainMs: number;
+  readonly warmCount: number;
+  /** 0: deregister no revisions. */
+  readonly keepRevisions: number;
+  readonly waitTimeoutMs: number;
+  readonly pollIntervalMs: number;
+}
+
+const CLUSTER = /^(arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:cluster\/)?[A-Za-z0-9_-]{1,255}$/;
+const SERVICE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,254}$/;
+/** What an ECS tag value accepts, and a sensible release name. */
+const RELEASE = /^[A-Za-z0-9][A-Za-z0-9._+@=/:-]{0,127}$/;
+const IMAGE = /^[a-z0-9][a-z0-9._/:@-]*[A-Za-z0-9_.-]$/i;
+
+function reject(input: string, message: string): never {
+  throw new ConfigurationError(`Input '${input}' ${message}`, input);
+}
+
+function exclusive(inputs: Inputs, a: string, b: string, required?: string): 'a' | 'b' | undefined {
+  const hasA = inputs.has(a);
+  const hasB = inputs.has(b);
+  if (hasA && hasB)
+    throw new ConfigurationError(`Inputs '${a}' and '${b}' cannot both be given; give one.`, b);
+  if (!hasA && !hasB && required !== undefined) {
+    throw new ConfigurationError(`Input '${a}' or '${b}' is required${required}.`, a);
+  }
+  return hasA ? 'a' : hasB ? 'b' : undefined;
+}
+
+function readTaskDefinitionFile(inputs: Inputs, env: Env): TaskDefinitionSource {
+  const path = inputs.string('task-definition', { required: true });
+  const image = inputs.string('image');
+  const containerName = inputs.string('container-name');
+  if (image !== undefined && !IMAGE.test(image))
+    reject(
+      'image',
+      `must be an image reference such as 123456789012.dkr.ecr.us-east-1.amazonaws.com/api:v1.4.0; got '${image}'.`,
+    );
+  if (containerName !== undefined && image === undefined) {
+    throw new ConfigurationError(
+      "Input 'container-name' names the container that gets 'image'; give 'image' too.",
+      'container-name',
+    );
+  }
+  const workspace = env.GITHUB_WORKSPACE || process.cwd();
+  const file = isAbsolute(path) ? path : resolve(workspace, path);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    reject(
+      'task-definition',
+      `must name a task definition JSON file in the repository; '${path}' cannot be read.`,
+    );
+  }
+  try {
+    const definition = renderTaskDefinition(text, { image, containerName });
+    return { kind: 'file', path, definition, digest: specDigest(definition), ...(image ? { image } : {}) };
+  } catch (error) {
+    if (error instanceof TaskDefinitionFileError) {
+      const input = /container/.test(error.message) && image ? 'container-name' : 'task-definition';
+      reject(input, `names a file that cannot be used: ${path} ${error.message}.`);
+    }
+    throw error;
+  }
+}
+
+/**
+ * Parses the inputs of ecs-bluegreen.
+ *
+ * @example
+ * const inputs = parseInputs(new Inputs(process.env), process.env);
+ */
+export function parseInputs(inputs: Inputs, env: Env): EcsBlueGreenInputs {
+  const mode = inputs.choice('mode', MODES);
+  if (!mode) throw new ConfigurationError(`Input 'mode' is required: one of ${MODES.join(', ')}.`, 'mode');
+  const region = resolveRegion(inputs.string('region'), env);
+
+  const cluster = inputs.string('cluster', { required: true });
+  if (!CLUSTER.test(cluster)) reject('cluster', `must be an ECS cluster name or ARN; got '${cluster}'.`);
+
+  const serviceForm = exclusive(
+    inputs,
+    'service',
+    'blue-service',
+    ' (the base name: <service>-blue and <service>-green)',
+  );
+  let services: Record<Color, string>;
+  if (serviceForm === 'a') {
+    const base = inputs.string('service', { required: true });
+    if (!SERVICE.test(base) || base.length > 249)
+      reject('service', `must be an ECS service base name (letters, digits, _ and -); got '${base}'.`);
+    if (inputs.has('green-service'))
+      throw new ConfigurationError(
+        "Input 'green-service' goes with 'blue-service', not with 'service'.",
+        'green-service',
+      );
+    services = { blue: `${base}-blue`, green: `${base}-green` };
+  } else {
+    const blue = inputs.string('blue-service', { required: true });
+    const green = inputs.string('green-service');
+    if (!green)
+      throw new ConfigurationError(
+        "Input 'green-service' is required when 'blue-service' is given.",
+        'green-service',
+      );
+    if (!SERVICE.test(blue)) reject('blue-service', `must be an ECS service name; got '${blue}'.`);
+    if (!SERVICE.test(green)) reject('green-service', `must be an ECS service name; got '${green}'.`);
+    if (blue === green) reject('green-service', `must differ from 'blue-service'; both are '${blue}'.`);
+    services = { blue, green };
+  }
+
+  const routerForm = exclusive(inputs, 'listener-arn', 'rule-arn', '');
+  const routerInput = routerForm === 'a' ? 'listener-arn' : 'rule-arn';
+  const routerArn = inputs.string(routerInput, { required: true });
+  const routerOk = routerForm === 'a' ? isListenerArn(routerArn) : isRuleArn(routerArn);
+  if (!routerOk) {
+    reject(
+      routerInput,
+      routerForm === 'a'
+        ? `must be an application load balancer listener ARN (arn:aws:elasticloadbalancing:<region>:<account>:listener/app/<name>/<id>/<id>); got '${routerArn}'.`
+        : `must be an application load balancer listener rule ARN (arn:aws:elasticloadbalancing:<region>:<account>:listener-rule/app/<name>/<id>/<id>/<id>); got '${routerArn}'.`,
+    );
+  }
+  if (arnRegion(routerArn) !== region)
+    reject(
+      routerInput,
+      `is in region ${arnRegion(routerArn)}, but the action works in ${region} (input 'region').`,
+    );
+
+  let targetGroups: Record<Color, string> | undefined;
+  if (inputs.has('blue-target-group') || inputs.has('green-target-group')) {
+    const blue = inputs.string('blue-target-group');
+    const green = inputs.string('green-target-group');
+    if (!blue)
+      throw new ConfigurationError(
+        "Input 'blue-target-group' is required when 'green-target-group' is given.",
+        'blue-target-group',
+      );
+    if (!green)
+      throw new ConfigurationError(
+        "Input 'green-target-group' is required when 'blue-target-group' is given.",
+        'green-target-group',
+      );
+    for (const [name, arn] of [
+      ['blue-target-group', blue],
+      ['green-target-group', green],
+    ] as const) {
+      if (!isTargetGroupArn(arn))
+        reject(
+          name,
+          `must be a target group ARN (arn:aws:elasticloadbalancing:<region>:<account>:targetgroup/<name>/<id>); got '${arn}'.`,
+        );
+    }
+    if (blue === green) reject('green-target-group', "must differ from 'blue-target-group'.");
+    targetGroups = { blue, green };
+  }
+
+  const traffic = inputs.number('traffic', { default: 10, min: 0, max: 100, integer: true });
+  let taskDefinition: TaskDefinitionSource | undefined;
+  let rollbackTo: RollbackTarget | undefined;
+  let reason: string | undefined;
+
+  if (mode === 'deploy') {
+    const form = exclusive(inputs, 'task-definition', 'task-definition-arn', ' for mode deploy');
+    if (form === 'a') {
+      taskDefinition = readTaskDefinitionFile(inputs, env);
+    } else {
+      const arn = inputs.string('task-definition-arn', { required: true });
+      if (!isTaskDefinitionArn(arn))
+        reject(
+          'task-definition-arn',
+          `must be a task definition ARN with a revision (arn:aws:ecs:<region>:<account>:task-definition/<family>:<revision>); got '${arn}'.`,
+        );
+      if (inputs.has('image'))
+        throw new ConfigurationError(
+          "Input 'image' applies to 'task-definition' (a file); a 'task-definition-arn' is used as it is.",
+          'image',
+        );
+      taskDefinition = { kind: 'arn', arn };
+    }
+    if (traffic === 0)
+      reject('traffic', 'must be from 1 to 100 for mode deploy (the first canary weight); got 0.');
+  }
+
+  if (mode === 'rollback') {
+    const to = inputs.string('to', { required: true });
+    if (to === 'previous') rollbackTo = { kind: 'previous' };
+    else if (isTaskDefinitionArn(to)) rollbackTo = { kind: 'arn', arn: to };
+    else if (to.startsWith('arn:'))
+      reject(
+        'to',
+        `must be 'previous', a task definition ARN (…:task-definition/<family>:<revision>) or a release tag such as v1.4.0; got '${to}'.`,
+      );
+    else if (RELEASE.test(to)) rollbackTo = { kind: 'release', tag: to };
+    else
+      reject('to', `must be 'previous', a task definition ARN or a release tag such as v1.4.0; got '${to}'.`);
+    reason = inputs.string('reason', { required: true });
+    if (reason.length > 500) reject('reason', `must be at most 500 characters; got ${reason.length}.`);
+    if (rollbackTo.kind === 'release' && inputs.has('task-definition'))
+      taskDefinition = readTaskDefinitionFile(inputs, env);
+    else if (inputs.has('image')) {
+      throw new ConfigurationError(
+        "Input 'image' is used by a rollback only to a release tag, together with 'task-definition'.",
+        'image',
+      );
+    }
+  }
+
+  const version =
+    inputs.string('version') ??
+    (taskDefinition?.kind === 'file' && taskDefinition.image ? imageTag(taskDefinition.image) : undefined) ??
+    (rollbackTo?.kind === 'release' ? rollbackTo.tag : undefined);
+  if (version !== undefined && !RELEASE.test(version))
+    reject(
+      'version',
+      `must be a release name such as v1.4.0 (letters, digits and . _ + - @ = / :); got '${version}'.`,
+    );
+
+  const retainHours = inputs.number('retain-hours', { default: 24, min: 0, max: 24 * 90 });
+  const warmCount = inputs.number('warm-count', { default: 0, min: 0, max: 1000, integer: true });
+  const keepRevisions = inputs.number('keep-revisions', { default: 0, min: 0, max: 1000, integer: true });
+  const waitTimeoutMs = inputs.duration('wait-timeout', { default: '15m', min: 1000, max: 3 * 3_600_000 });
+  const pollIntervalMs = inputs.duration('poll-interval', { default: '15s', min: 100, max: 300_000 });
+  if (pollIntervalMs > waitTimeoutMs)
+    reject('poll-interval', `must be shorter than 'wait-timeout' (${waitTimeoutMs / 1000} s).`);
+
+  return {
+    mode,
+    region,
+    cluster,
+    services,
+    router: { kind: routerForm === 'a' ? 'listener' : 'rule', arn: routerArn },
+    ...(targetGroups ? { targetGroups } : {}),
+    ...(taskDefinition ? { taskDefinition } : {}),
+    ...(version ? { version } : {}),
+    traffic,
+    ...(rollbackTo ? { rollbackTo } : {}),
+    ...(reason ? { reason } : {}),
+    retainMs: Math.round(retainHours * 3_600_000),
+    warmCount,
+    keepRevisions,
+    waitTimeoutMs,
+    pollIntervalMs,
+  };
+}

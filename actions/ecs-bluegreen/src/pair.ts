@@ -1,0 +1,98 @@
+/**
+ * Loads a blue/green pair from AWS and checks it against the inputs before anything changes:
+ * both services exist, each is registered in its target group, and the listener (or rule)
+ * forwards only to those two target groups.
+ */
+import { ConfigurationError } from '@white-cross/core';
+import { AwsCallError, type BlueGreenAws, type ServiceDescription } from './aws.js';
+import { COLORS, type Color } from './constants.js';
+import type { EcsBlueGreenInputs } from './inputs.js';
+import { deriveState, type BlueGreenState } from './state.js';
+import { ForwardActionError, readTrafficSplit, type ColorTargetGroups } from './traffic.js';
+import type { Action } from '@aws-sdk/client-elastic-load-balancing-v2';
+
+export interface Pair {
+  state: BlueGreenState;
+  services: Record<Color, ServiceDescription>;
+  targetGroups: ColorTargetGroups;
+  /** The listener's or rule's actions as read (rewritten with new weights). */
+  actions: Action[];
+}
+
+function serviceInput(inputs: EcsBlueGreenInputs, color: Color): string {
+  return inputs.services.blue.endsWith('-blue') &&
+    inputs.services.green === inputs.services.blue.replace(/-blue$/, '-green')
+    ? 'service'
+    : `${color}-service`;
+}
+
+/** Reads both services and the listener (two calls, in parallel) and checks them. */
+export async function loadPair(aws: BlueGreenAws, inputs: EcsBlueGreenInputs): Promise<Pair> {
+  const routerInput = inputs.router.kind === 'listener' ? 'listener-arn' : 'rule-arn';
+  const [described, router] = await Promise.all([
+    aws
+      .describeServices(inputs.cluster, [inputs.services.blue, inputs.services.green])
+      .catch((error: unknown) => {
+        const name = error instanceof AwsCallError && error.cause instanceof Error ? error.cause.name : '';
+        if (name === 'ClusterNotFoundException') {
+          throw new ConfigurationError(
+            `Input 'cluster' names no ECS cluster in ${inputs.region}: '${inputs.cluster}'.`,
+            'cluster',
+          );
+        }
+        throw error;
+      }),
+    aws.readRouter(inputs.router.kind, inputs.router.arn),
+  ]);
+  for (const color of COLORS) {
+    if (described.missing.includes(inputs.services[color])) {
+      const input = serviceInput(inputs, color);
+      throw new ConfigurationError(
+        `Input '${input}': the ${color} service '${inputs.services[color]}' does not exist (or is inactive) in cluster ${inputs.cluster}.`,
+        input,
+      );
+    }
+  }
+  const services = Object.fromEntries(
+    COLORS.map((c) => [c, described.found.find((s) => s.serviceName === inputs.services[c])!]),
+  ) as Record<Color, ServiceDescription>;
+
+  const targetGroups = {} as Record<Color, string>;
+  for (const color of COLORS) {
+    const registered = services[color].targetGroupArn;
+    const given = inputs.targetGroups?.[color];
+    if (given && registered && given !== registered) {
+      throw new ConfigurationError(
+        `Input '${color}-target-group' is ${given}, but service ${inputs.services[color]} registers its tasks in ${registered}.`,
+        `${color}-target-group`,
+      );
+    }
+    const arn = given ?? registered;
+    if (!arn) {
+      throw new ConfigurationError(
+        `Input '${color}-target-group' is needed: service ${inputs.services[color]} is not attached to a load balancer target group.`,
+        `${color}-target-group`,
+      );
+    }
+    targetGroups[color] = arn;
+  }
+  if (!router) {
+    throw new ConfigurationError(
+      `Input '${routerInput}' names no ${inputs.router.kind} in ${inputs.region}: '${inputs.router.arn}'.`,
+      routerInput,
+    );
+  }
+  let split;
+  try {
+    split = readTrafficSplit(router.actions, targetGroups);
+  } catch (error) {
+    if (error instanceof ForwardActionError) {
+      throw new ConfigurationError(
+        `Input '${routerInput}': the ${inputs.router.kind} ${error.message} (blue ${targetGroups.blue}, green ${targetGroups.green}).`,
+        routerInput,
+      );
+    }
+    throw error;
+  }
+  return { state: deriveState(services, split), services, targetGroups, actions: router.actions };
+}

@@ -1,0 +1,309 @@
+/**
+ * The state of a blue/green pair as read from AWS (service facts, service tags and the
+ * listener weights), and what each mode decides to do from it. Pure: the modes call AWS with
+ * what these functions decide.
+ */
+import { otherColor, ROLES, TAG, type Color, type Role } from './constants.js';
+import { splitWithCanary, sameSplit, type TrafficSplit } from './traffic.js';
+
+/** What AWS says about one color's service. */
+export interface ServiceFacts {
+  serviceName: string;
+  serviceArn: string;
+  taskDefinitionArn: string;
+  desiredCount: number;
+  runningCount: number;
+  /** The target group the service registers its tasks in (first load balancer entry). */
+  targetGroupArn?: string;
+  tags: Readonly<Record<string, string>>;
+}
+
+/** One color as this action sees it. */
+export interface ColorState extends ServiceFacts {
+  color: Color;
+  role?: Role;
+  version?: string;
+  /** When the color became live (ms since the epoch). */
+  promotedAt?: number;
+  rolledBackAt?: number;
+  /** Percent of requests it receives. */
+  weight: number;
+}
+
+/** Both colors, the split, which is live and which (if any) is the canary. */
+export interface BlueGreenState {
+  colors: Readonly<Record<Color, ColorState>>;
+  split: TrafficSplit;
+  live: Color;
+  /** The non-live color when it is a canary: tagged `canary`, or receiving any traffic. */
+  canary?: Color;
+  /** Problems with the tags that the state had to resolve (shown as warnings). */
+  warnings: string[];
+}
+
+function parseTime(text: string | undefined): number | undefined {
+  if (!text) return undefined;
+  const ms = Date.parse(text);
+  return Number.isFinite(ms) ? ms : undefined;
+}
+
+function colorState(color: Color, facts: ServiceFacts, weight: number): ColorState {
+  const role = facts.tags[TAG.role];
+  return {
+    ...facts,
+    color,
+    role: (ROLES as readonly string[]).includes(role ?? '') ? (role as Role) : undefined,
+    version: facts.tags[TAG.version],
+    promotedAt: parseTime(facts.tags[TAG.promotedAt]),
+    rolledBackAt: parseTime(facts.tags[TAG.rolledBackAt]),
+    weight,
+  };
+}
+
+/**
+ * Works out which color is live: the one tagged `live` (the later promotion if both are);
+ * with no tags yet (a pair this action has never touched), the one with more traffic, blue on
+ * a tie.
+ *
+ * @example
+ * const state = deriveState({ blue: blueFacts, green: greenFacts }, { blue: 90, green: 10 });
+ * state.live; // 'blue' when blue is tagged white-cross:role=live
+ */
+export function deriveState(
+  services: Readonly<Record<Color, ServiceFacts>>,
+  split: TrafficSplit,
+): BlueGreenState {
+  const colors = {
+    blue: colorState('blue', services.blue, split.blue),
+    green: colorState('green', services.green, split.green),
+  };
+  const warnings: string[] = [];
+  const tagged = (['blue', 'green'] as const).filter((c) => colors[c].role === 'live');
+  let live: Color;
+  if (tagged.length === 1) {
+    live = tagged[0]!;
+  } else if (tagged.length === 2) {
+    const b = colors.blue.promotedAt ?? 0;
+    const g = colors.green.promotedAt ?? 0;
+    live = g > b || (g === b && split.green > split.blue) ? 'green' : 'blue';
+    warnings.push(`Both services are tagged ${TAG.role}=live; taking ${live} (the later promotion) as live.`);
+  } else {
+    live = split.green > split.blue ? 'green' : 'blue';
+  }
+  const other = colors[otherColor(live)];
+  const canary = other.role === 'canary' || other.weight > 0 ? other.color : undefined;
+  return { colors, split, live, canary, warnings };
+}
+
+/** A tag change on one color's service. */
+export interface TagChange {
+  color: Color;
+  set: Record<string, string>;
+}
+
+/** What a traffic mode (shift, promote, rollback to previous) will do. */
+export interface TrafficDecision {
+  /** The split to set; equal to the current one when nothing moves. */
+  split: TrafficSplit;
+  tags: TagChange[];
+  /** A color that must be scaled up (to `count` tasks) and healthy before traffic moves. */
+  scaleUp?: { color: Color; count: number };
+  /** Why nothing changes, when nothing does. */
+  nothingToDo?: string;
+  /** The color that will be live afterwards. */
+  live: Color;
+}
+
+/** A decision that cannot be carried out: a message for the user; nothing was changed. */
+export class DecisionError extends Error {
+  override readonly name = 'DecisionError';
+}
+
+/**
+ * `shift`: the canary gets `percent` of requests, the live color the rest.
+ *
+ * @example
+ * planShift(state, 25).split; // { blue: 75, green: 25 } with green the canary
+ */
+export function planShift(state: BlueGreenState, percent: number): TrafficDecision {
+  if (!state.canary) {
+    throw new DecisionError(
+      `There is no canary to shift traffic to: ${state.live} is live with ${state.split[state.live]} % and ${otherColor(state.live)} is not a canary. Run mode deploy first.`,
+    );
+  }
+  const split = splitWithCanary(state.canary, percent);
+  return {
+    split,
+    tags: [],
+    live: state.live,
+    ...(sameSplit(split, state.split)
+      ? { nothingToDo: `${state.canary} already receives ${percent} %.` }
+      : {}),
+  };
+}
+
+/**
+ * `promote`: all traffic to the canary, which becomes live; the old live color becomes
+ * `previous` and keeps running (cleanup scales it down later).
+ *
+ * @example
+ * planPromote(state, '2026-11-21T16:00:00.000Z').split; // { blue: 0, green: 100 }
+ */
+export function planPromote(state: BlueGreenState, nowIso: string): TrafficDecision {
+  const canary = state.canary;
+  if (!canary) {
+    if (state.split[state.live] === 100 && state.colors[state.live].role === 'live') {
+      return {
+        split: state.split,
+        tags: [],
+        live: state.live,
+        nothingToDo: `${state.live} is already live with 100 %; nothing to promote.`,
+      };
+    }
+    throw new DecisionError(
+      `There is no canary to promote: ${otherColor(state.live)} is not a canary. Run mode deploy first.`,
+    );
+  }
+  const split = splitWithCanary(canary, 100);
+  const tags: TagChange[] = [
+    { color: canary, set: { [TAG.role]: 'live', [TAG.promotedAt]: nowIso } },
+    { color: state.live, set: { [TAG.role]: 'previous' } },
+  ];
+  return { split, tags, live: canary };
+}
+
+/**
+ * `rollback` to `previous`: during a canary, all traffic back to the live color at once (the
+ * canary is marked `rolled-back` and left running for diagnosis); after a promotion, all
+ * traffic back to the previous color, scaled up first if cleanup had scaled it down.
+ *
+ * @example
+ * planRollbackToPrevious(state, now).split; // { blue: 100, green: 0 } while green is a canary
+ */
+export function planRollbackToPrevious(state: BlueGreenState, nowIso: string): TrafficDecision {
+  const live = state.colors[state.live];
+  const other = state.colors[otherColor(state.live)];
+  if (state.canary) {
+    const split = splitWithCanary(state.live, 100);
+    const tags: TagChange[] = [
+      { color: state.canary, set: { [TAG.role]: 'rolled-back', [TAG.rolledBackAt]: nowIso } },
+    ];
+    return { split, tags, live: state.live };
+  }
+  if (other.role === 'rolled-back' && live.weight === 100) {
+    return {
+      split: state.split,
+      tags: [],
+      live: state.live,
+      nothingToDo: `Already rolled back: ${live.color} is live with 100 % and ${other.color} was rolled back${other.rolledBackAt ? ` at ${new Date(other.rolledBackAt).toISOString()}` : ''}.`,
+    };
+  }
+  if (other.role !== 'previous') {
+    throw new DecisionError(
+      `Nothing to roll back to: ${live.color} is live with ${live.weight} % and ${other.color} has never been live before it (no ${TAG.role}=previous tag on ${other.serviceName}). Roll back to a task definition ARN or a release tag instead.`,
+    );
+  }
+  const split = splitWithCanary(other.color, 100);
+  const tags: TagChange[] = [
+    { color: other.color, set: { [TAG.role]: 'live', [TAG.promotedAt]: nowIso } },
+    { color: live.color, set: { [TAG.role]: 'rolled-back', [TAG.rolledBackAt]: nowIso } },
+  ];
+  const count = Math.max(live.desiredCount, 1);
+  const scaleUp = other.desiredCount < count ? { color: other.color, count } : undefined;
+  return { split, tags, live: other.color, ...(scaleUp ? { scaleUp } : {}) };
+}
+
+/** What `deploy` (and a rollback to a given version) will do to the idle color. */
+export interface DeployDecision {
+  /** The color that receives the new task definition. */
+  target: Color;
+  /** Its task count: the live color's. */
+  count: number;
+  /** False when the target already runs the task definition at that count. */
+  updateService: boolean;
+  /** Why nothing is deployed, when nothing is. */
+  nothingToDo?: string;
+}
+
+/**
+ * `deploy`: the idle color gets the new task definition at the live color's count. Refuses
+ * while a canary of another task definition receives traffic.
+ *
+ * @example
+ * planDeploy(state, 'arn:aws:ecs:us-east-1:123456789012:task-definition/api:8').target; // 'green' when blue is live
+ */
+export function planDeploy(state: BlueGreenState, taskDefinitionArn: string): DeployDecision {
+  const live = state.colors[state.live];
+  const target = state.colors[otherColor(state.live)];
+  if (live.taskDefinitionArn === taskDefinitionArn) {
+    return {
+      target: target.color,
+      count: 0,
+      updateService: false,
+      nothingToDo: `${live.color} (live) already runs ${taskDefinitionArn}; nothing to deploy.`,
+    };
+  }
+  if (state.canary && target.weight > 0 && target.taskDefinitionArn !== taskDefinitionArn) {
+    throw new DecisionError(
+      `A canary is in progress: ${target.color} runs ${target.taskDefinitionArn} and receives ${target.weight} %. Promote it or roll it back before deploying ${taskDefinitionArn}.`,
+    );
+  }
+  const count = Math.max(live.desiredCount, 1);
+  const updateService = target.taskDefinitionArn !== taskDefinitionArn || target.desiredCount !== count;
+  return { target: target.color, count, updateService };
+}
+
+/** What `cleanup` will do. */
+export interface CleanupDecision {
+  /** The color to scale down, and to how many tasks. */
+  scaleDown?: { color: Color; count: number };
+  /** Why nothing is scaled down, when nothing is. */
+  reason: string;
+  /** When the scale-down is due (ms), when a promotion time is known. */
+  dueAt?: number;
+}
+
+/**
+ * `cleanup`: once the live color was promoted more than `retainMs` ago, the other color is
+ * scaled to `warmCount`. Never while a canary is in progress.
+ *
+ * @example
+ * planCleanup(state, Date.parse('2026-11-22T17:00:00Z'), 24 * 3_600_000, 0).scaleDown; // { color: 'blue', count: 0 }
+ */
+export function planCleanup(
+  state: BlueGreenState,
+  now: number,
+  retainMs: number,
+  warmCount: number,
+): CleanupDecision {
+  const live = state.colors[state.live];
+  const old = state.colors[otherColor(state.live)];
+  if (state.canary) {
+    return {
+      reason: `${state.canary} is a canary receiving ${old.weight} %; cleanup waits until it is promoted or rolled back.`,
+    };
+  }
+  if (live.promotedAt === undefined) {
+    return {
+      reason: `${live.color} has no ${TAG.promotedAt} tag (it was never promoted by this action); nothing is scaled down.`,
+    };
+  }
+  const dueAt = live.promotedAt + retainMs;
+  if (now < dueAt) {
+    return {
+      reason: `${live.color} was promoted at ${new Date(live.promotedAt).toISOString()}; ${old.color} is kept until ${new Date(dueAt).toISOString()}.`,
+      dueAt,
+    };
+  }
+  if (old.desiredCount <= warmCount) {
+    return {
+      reason: `${old.color} already runs ${old.desiredCount} task(s) (warm count ${warmCount}).`,
+      dueAt,
+    };
+  }
+  return {
+    scaleDown: { color: old.color, count: warmCount },
+    reason: `${live.color} was promoted at ${new Date(live.promotedAt).toISOString()}, more than the retention ago; ${old.color} goes from ${old.desiredCount} to ${warmCount} task(s).`,
+    dueAt,
+  };
+}
