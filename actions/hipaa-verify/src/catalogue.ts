@@ -77,6 +77,9 @@ export type SourceGap = { skipped: string } | { failed: string };
  * Judges each check against the evidence of its source. A source that could not be read fails
  * its checks (fail closed, with what went wrong as the evidence); one whose inputs were not
  * given skips them.
+ *
+ * @example
+ * evaluate(selectChecks(['BAK-004']), { rds }, {}, { now: Date.now() })[0].verdict; // 'PASS' when DeletionProtection is on
  */
 export function evaluate(
   checks: readonly Check[],

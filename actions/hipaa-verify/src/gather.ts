@@ -56,7 +56,12 @@ const strip = ({ url, status, headers, setCookies, error }: HttpAnswer): HttpAns
   ...(error ? { error } : {}),
 });
 
-/** The distinct `host:port` endpoints of the given URLs. */
+/**
+ * The distinct `host:port` endpoints of the given URLs.
+ *
+ * @example
+ * tlsEndpoints([new URL('https://a.example.org'), new URL('https://a.example.org/api')]); // [{ host: 'a.example.org', port: 443 }]
+ */
 export function tlsEndpoints(urls: readonly (URL | undefined)[]): { host: string; port: number }[] {
   const seen = new Map<string, { host: string; port: number }>();
   for (const url of urls) {
@@ -68,6 +73,28 @@ export function tlsEndpoints(urls: readonly (URL | undefined)[]): { host: string
   return [...seen.values()];
 }
 
+/** What each source reads, for messages when reading fails. */
+const SOURCE_LABELS: Record<SourceName, (i: HipaaVerifyInputs) => string> = {
+  tls: (i) =>
+    `TLS of ${tlsEndpoints([i.appUrl, i.apiUrl])
+      .map((e) => `${e.host}:${e.port}`)
+      .join(', ')}`,
+  http: (i) => `HTTP answers of ${[i.appUrl, i.apiUrl].filter(Boolean).join(', ')}`,
+  audit: (i) => `the audit trail of ${i.apiUrl?.toString() ?? '?'}`,
+  alb: (i) => `ALB listener ${i.listenerArn ?? '?'}`,
+  cloudfront: (i) => `CloudFront distribution ${i.distributionId ?? '?'}`,
+  rds: (i) => `RDS instance ${i.dbInstanceIdentifier ?? '?'}`,
+  buckets: (i) => `S3 buckets ${i.buckets.join(', ')}`,
+  logGroups: (i) =>
+    `log groups ${[...i.logGroups, ...(i.auditLogGroup ? [i.auditLogGroup] : [])].join(', ')}`,
+  keys: () => 'KMS keys',
+  trails: () => 'CloudTrail trails',
+  ecs: (i) => `ECS services ${i.ecsServices.join(', ')} in ${i.ecsCluster ?? '?'}`,
+  logScan: (i) => `log events of ${i.logGroups.join(', ')}`,
+  documents: (i) => `documents ${i.emergencyAccessDoc}, ${i.incidentResponseDoc}`,
+};
+
+/** Reads every source the selected checks need (and only those), in a fixed order, with progress lines. */
 export async function gatherSources(
   inputs: HipaaVerifyInputs,
   needed: ReadonlySet<SourceName>,
@@ -92,8 +119,8 @@ export async function gatherSources(
     try {
       sources[name] = await read();
     } catch (error) {
-      const text = (error as { $metadata?: unknown }).$metadata ? awsErrorText(error) : describeError(error);
-      log.warning(`Could not gather ${name} evidence: ${text}`);
+      const text = `reading ${SOURCE_LABELS[name](inputs)}: ${(error as { $metadata?: unknown }).$metadata ? awsErrorText(error) : describeError(error)}`;
+      log.warning(`Could not gather evidence, ${text}; its checks fail.`);
       gaps[name] = { failed: text };
     }
   };

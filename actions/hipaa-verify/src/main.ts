@@ -42,7 +42,12 @@ function awsClients(inputs: HipaaVerifyInputs, env: Env): AwsClients {
   };
 }
 
-/** The workflow file that ran the action, from GITHUB_WORKFLOW_REF (`owner/repo/.github/workflows/x.yml@ref`). */
+/**
+ * The workflow file that ran the action, from GITHUB_WORKFLOW_REF.
+ *
+ * @example
+ * workflowFile({ GITHUB_WORKFLOW_REF: 'wc/app/.github/workflows/production.yml@refs/tags/v1.2.0' }); // '.github/workflows/production.yml'
+ */
 export function workflowFile(env: Env): string {
   const m = /^[^/]+\/[^/]+\/(.+?)@/.exec(env.GITHUB_WORKFLOW_REF ?? '');
   return m?.[1] ?? '.github/workflows/deploy.yml';

@@ -249,7 +249,13 @@ export function worst(verdicts: Verdict[]): Verdict {
   return judged.reduce((a, b) => (VERDICT_RANK[b] < VERDICT_RANK[a] ? b : a));
 }
 
-/** Builds a judgement from per-item verdicts and evidence lines. */
+/**
+ * Builds a judgement from per-item verdicts and evidence lines: the worst verdict, each line
+ * prefixed with its own.
+ *
+ * @example
+ * combine([{ verdict: 'PASS', line: 'a ok' }, { verdict: 'FAIL', line: 'b off' }]); // { verdict: 'FAIL', evidence: ['PASS: a ok', 'FAIL: b off'] }
+ */
 export function combine(items: { verdict: Verdict; line: string }[], resource?: string): Judgement {
   return {
     verdict: worst(items.map((i) => i.verdict)),

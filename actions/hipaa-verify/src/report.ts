@@ -76,7 +76,12 @@ export interface Report {
   results: CheckResult[];
 }
 
-/** Builds the JSON report (the deployment's evidence). */
+/**
+ * Builds the JSON report (the deployment's evidence), results in reading order.
+ *
+ * @example
+ * buildReport(results, 'FAIL', { apiUrl: 'https://api.example.org' }, Date.now()).outcome; // 'pass' | 'fail'
+ */
 export function buildReport(
   results: readonly CheckResult[],
   failOn: 'FAIL' | 'WARN',
@@ -106,6 +111,9 @@ const ICON: Record<Verdict, string> = {
  * Writes the summary: the counts, then one table of the judged checks grouped by safeguard,
  * safeguards with failures first, each with its evidence and fix; skipped checks (inputs not
  * given) follow in a collapsed list, so they are visible without crowding the findings.
+ *
+ * @example
+ * writeSummary(ctx.summary, buildReport(results, 'FAIL', targets, Date.now()));
  */
 export function writeSummary(summary: SummaryBuilder, report: Report): void {
   const c = report.counts;
@@ -150,6 +158,9 @@ const SARIF_LEVEL: Partial<Record<Verdict, 'error' | 'warning' | 'note'>> = {
  * with its rule id. Results about a repository file (documents) point at it; the others
  * point at the workflow file that ran the check and name the AWS resource or URL as a logical
  * location, since code scanning needs a file for every result.
+ *
+ * @example
+ * JSON.stringify(toSarif(results, '0.1.0', '.github/workflows/production.yml'));
  */
 export function toSarif(results: readonly CheckResult[], version: string, workflowFile: string): object {
   const rules = results.map((r) => ({

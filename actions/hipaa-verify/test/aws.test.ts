@@ -643,8 +643,16 @@ describe('hipaa-verify against AWS (moto)', () => {
   it('fails closed when AWS refuses to answer', async () => {
     const run = await verify('good', { checks: 'BAK-001', 'db-instance-identifier': 'no-such-db' });
     expect(run.exitCode).toBe(1);
+    expect(run.annotations).toContainEqual(
+      expect.objectContaining({
+        level: 'warning',
+        message: expect.stringMatching(
+          /^Could not gather evidence, reading RDS instance no-such-db: .+; its checks fail\.$/,
+        ),
+      }),
+    );
     expect(evidenceOf(run, 'BAK-001')).toMatch(
-      /^could not be verified: DBInstanceNotFound(Fault)? \(HTTP 404\)/,
+      /^could not be verified: reading RDS instance no-such-db: DBInstanceNotFound(Fault)? \(HTTP 404\)/,
     );
   });
 });

@@ -61,6 +61,7 @@ const send = <T>(operation: () => Promise<T>) => retry(operation, { attempts: 4 
 const iso = (d: Date | undefined) => (d ? d.toISOString() : undefined);
 const errorName = (e: unknown) => (e as { name?: string }).name ?? '';
 
+/** The HTTPS listener, its SSL policy's protocols, the plain HTTP listeners beside it and the access-log attributes. */
 export async function readAlb(c: AwsClients, listenerArn: string): Promise<AlbEvidence> {
   const [listener] =
     (await send(() => c.elbv2.send(new DescribeListenersCommand({ ListenerArns: [listenerArn] }))))
@@ -113,6 +114,7 @@ export async function readAlb(c: AwsClients, listenerArn: string): Promise<AlbEv
   };
 }
 
+/** Viewer policies, certificate and minimum protocol, origins and logging of one distribution. */
 export async function readCloudFront(c: AwsClients, distributionId: string): Promise<CloudFrontEvidence> {
   const config = (
     await send(() => c.cloudfront.send(new GetDistributionConfigCommand({ Id: distributionId })))
@@ -145,6 +147,7 @@ export async function readCloudFront(c: AwsClients, distributionId: string): Pro
   };
 }
 
+/** The instance's settings, `rds.force_ssl` from its parameter groups, and its snapshots. */
 export async function readRds(c: AwsClients, identifier: string): Promise<RdsEvidence> {
   const [db] =
     (await send(() => c.rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: identifier }))))
@@ -204,6 +207,7 @@ async function optional<T>(operation: () => Promise<T>, absent: string[]): Promi
   }
 }
 
+/** Default encryption, public access block and policy; a bucket that cannot be read carries the error. */
 export async function readBucket(c: AwsClients, bucket: string): Promise<BucketEvidence> {
   try {
     const enc = await optional(
@@ -238,6 +242,7 @@ export async function readBucket(c: AwsClients, bucket: string): Promise<BucketE
   }
 }
 
+/** Retention and KMS key of each named log group (and the audit log group). */
 export async function readLogGroups(
   c: AwsClients,
   names: readonly string[],
@@ -261,6 +266,7 @@ export async function readLogGroups(
   return out;
 }
 
+/** State, manager and rotation of each KMS key, with what uses it. */
 export async function readKeys(c: AwsClients, usage: ReadonlyMap<string, string[]>): Promise<KeyEvidence[]> {
   const out: KeyEvidence[] = [];
   for (const [keyId, usedBy] of usage) {
@@ -281,6 +287,7 @@ export async function readKeys(c: AwsClients, usage: ReadonlyMap<string, string[
   return out;
 }
 
+/** Every trail visible from the region, with whether it is logging. */
 export async function readTrails(c: AwsClients): Promise<TrailEvidence[]> {
   const trails =
     (await send(() => c.cloudtrail.send(new DescribeTrailsCommand({ includeShadowTrails: true }))))
@@ -300,6 +307,7 @@ export async function readTrails(c: AwsClients): Promise<TrailEvidence[]> {
   return out;
 }
 
+/** Network configuration of the services and the secret-like environment variables (names only) of their task definitions. */
 export async function readEcs(
   c: AwsClients,
   cluster: string,

@@ -91,7 +91,12 @@ export function badCredentials(now: number): Record<BadCredential, string | unde
   };
 }
 
-/** Joins a base URL and a route (`https://api.example.org/v2` + `/students`). */
+/**
+ * Joins a base URL and a route.
+ *
+ * @example
+ * routeUrl(new URL('https://api.example.org/v2/'), '/students').toString(); // 'https://api.example.org/v2/students'
+ */
 export function routeUrl(base: URL, route: string): URL {
   const url = new URL(base.toString());
   const [path, query] = route.split('?', 2);
