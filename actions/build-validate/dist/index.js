@@ -31413,6 +31413,115 @@ function isTransientError(error) {
     return false;
 }
 
+;// CONCATENATED MODULE: ../../packages/core/src/summary.ts
+/**
+ * A job-summary builder. Everything that comes from outside (file names, AWS messages, commit
+ * subjects) is escaped, so it can neither break a table nor inject HTML into the summary page.
+ */
+/**
+ * Escapes untrusted text for Markdown/HTML: `& < > " '`, table pipes, backticks; line breaks
+ * become spaces (inside a table cell they would end the row).
+ *
+ * @example
+ * escapeMarkdown('a|b <script>'); // 'a\\|b &lt;script&gt;'
+ */
+function escapeMarkdown(text) {
+    return text
+        .replace(/&/g, '&amp;')
+        .replace(/</g, '&lt;')
+        .replace(/>/g, '&gt;')
+        .replace(/"/g, '&quot;')
+        .replace(/\|/g, '\\|')
+        .replace(/`/g, '\\`')
+        .replace(/\r?\n/g, ' ');
+}
+function cell(value) {
+    if (typeof value === 'number')
+        return String(value);
+    if (typeof value === 'string')
+        return escapeMarkdown(value);
+    return value.md;
+}
+function mermaidText(text) {
+    return text.replace(/["\r\n`]/g, ' ');
+}
+/**
+ * Builds Markdown in order; `toString()` returns it.
+ *
+ * @example
+ * const md = new SummaryBuilder().heading('Budgets').table(['File', 'Size'], [['app.js', '12 kB']]).toString();
+ */
+class SummaryBuilder {
+    parts = [];
+    heading(text, level = 2) {
+        this.parts.push(`${'#'.repeat(level)} ${escapeMarkdown(text)}\n`);
+        return this;
+    }
+    paragraph(text) {
+        this.parts.push(`${escapeMarkdown(text)}\n`);
+        return this;
+    }
+    /** Markdown the action wrote itself (not escaped: never pass untrusted text here). */
+    raw(markdown) {
+        this.parts.push(markdown.endsWith('\n') ? markdown : `${markdown}\n`);
+        return this;
+    }
+    table(headers, rows) {
+        const lines = [
+            `| ${headers.map(escapeMarkdown).join(' | ')} |`,
+            `| ${headers.map(() => '---').join(' | ')} |`,
+            ...rows.map((row) => `| ${row.map(cell).join(' | ')} |`),
+        ];
+        this.parts.push(`${lines.join('\n')}\n`);
+        return this;
+    }
+    list(items) {
+        this.parts.push(`${items.map((i) => `- ${cell(i)}`).join('\n')}\n`);
+        return this;
+    }
+    /** A fenced code block; the fence is longer than any backtick run inside. */
+    code(text, language = '') {
+        const longest = Math.max(2, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
+        const fence = '`'.repeat(longest + 1);
+        this.parts.push(`${fence}${language}\n${text}\n${fence}\n`);
+        return this;
+    }
+    /** A collapsible section; `body` is built by the callback. */
+    details(summaryText, body) {
+        const inner = new SummaryBuilder();
+        body(inner);
+        this.parts.push(`<details><summary>${escapeMarkdown(summaryText)}</summary>\n\n${inner.toString()}\n</details>\n`);
+        return this;
+    }
+    /**
+     * A Mermaid `xychart-beta` line chart, one line per series (GitHub renders it in summaries).
+     * Mermaid's xychart has no legend, so a caption names the series in drawing order.
+     */
+    lineChart(chart) {
+        const all = chart.series.flatMap((s) => s.values).filter(Number.isFinite);
+        const max = all.length ? Math.max(...all) : 1;
+        const top = max <= 0 ? 1 : Number((max * 1.1).toPrecision(2));
+        const lines = [
+            '```mermaid',
+            'xychart-beta',
+            `  title "${mermaidText(chart.title)}"`,
+            `  x-axis [${chart.xLabels.map((l) => `"${mermaidText(l)}"`).join(', ')}]`,
+            `  y-axis "${mermaidText(chart.yLabel)}" 0 --> ${top}`,
+            ...chart.series.map((s) => `  line [${s.values.map((v) => (Number.isFinite(v) ? Number(v.toPrecision(4)) : 0)).join(', ')}]`),
+            '```',
+            `_Lines, in order: ${chart.series.map((s) => escapeMarkdown(s.name)).join(', ')}._`,
+        ];
+        this.parts.push(`${lines.join('\n')}\n`);
+        return this;
+    }
+    isEmpty() {
+        return this.parts.length === 0;
+    }
+    toString() {
+        return this.parts.join('\n');
+    }
+}
+
 ;// CONCATENATED MODULE: external "node:os"
 const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
 ;// CONCATENATED MODULE: ../../packages/core/src/audit.ts
@@ -34623,115 +34732,6 @@ class MemoryLogger {
     }
 }
 
-;// CONCATENATED MODULE: ../../packages/core/src/summary.ts
-/**
- * A job-summary builder. Everything that comes from outside (file names, AWS messages, commit
- * subjects) is escaped, so it can neither break a table nor inject HTML into the summary page.
- */
-/**
- * Escapes untrusted text for Markdown/HTML: `& < > " '`, table pipes, backticks; line breaks
- * become spaces (inside a table cell they would end the row).
- *
- * @example
- * escapeMarkdown('a|b <script>'); // 'a\\|b &lt;script&gt;'
- */
-function escapeMarkdown(text) {
-    return text
-        .replace(/&/g, '&amp;')
-        .replace(/</g, '&lt;')
-        .replace(/>/g, '&gt;')
-        .replace(/"/g, '&quot;')
-        .replace(/\|/g, '\\|')
-        .replace(/`/g, '\\`')
-        .replace(/\r?\n/g, ' ');
-}
-function cell(value) {
-    if (typeof value === 'number')
-        return String(value);
-    if (typeof value === 'string')
-        return escapeMarkdown(value);
-    return value.md;
-}
-function mermaidText(text) {
-    return text.replace(/["\r\n`]/g, ' ');
-}
-/**
- * Builds Markdown in order; `toString()` returns it.
- *
- * @example
- * const md = new SummaryBuilder().heading('Budgets').table(['File', 'Size'], [['app.js', '12 kB']]).toString();
- */
-class SummaryBuilder {
-    parts = [];
-    heading(text, level = 2) {
-        this.parts.push(`${'#'.repeat(level)} ${escapeMarkdown(text)}\n`);
-        return this;
-    }
-    paragraph(text) {
-        this.parts.push(`${escapeMarkdown(text)}\n`);
-        return this;
-    }
-    /** Markdown the action wrote itself (not escaped: never pass untrusted text here). */
-    raw(markdown) {
-        this.parts.push(markdown.endsWith('\n') ? markdown : `${markdown}\n`);
-        return this;
-    }
-    table(headers, rows) {
-        const lines = [
-            `| ${headers.map(escapeMarkdown).join(' | ')} |`,
-            `| ${headers.map(() => '---').join(' | ')} |`,
-            ...rows.map((row) => `| ${row.map(cell).join(' | ')} |`),
-        ];
-        this.parts.push(`${lines.join('\n')}\n`);
-        return this;
-    }
-    list(items) {
-        this.parts.push(`${items.map((i) => `- ${cell(i)}`).join('\n')}\n`);
-        return this;
-    }
-    /** A fenced code block; the fence is longer than any backtick run inside. */
-    code(text, language = '') {
-        const longest = Math.max(2, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
-        const fence = '`'.repeat(longest + 1);
-        this.parts.push(`${fence}${language}\n${text}\n${fence}\n`);
-        return this;
-    }
-    /** A collapsible section; `body` is built by the callback. */
-    details(summaryText, body) {
-        const inner = new SummaryBuilder();
-        body(inner);
-        this.parts.push(`<details><summary>${escapeMarkdown(summaryText)}</summary>\n\n${inner.toString()}\n</details>\n`);
-        return this;
-    }
-    /**
-     * A Mermaid `xychart-beta` line chart, one line per series (GitHub renders it in summaries).
-     * Mermaid's xychart has no legend, so a caption names the series in drawing order.
-     */
-    lineChart(chart) {
-        const all = chart.series.flatMap((s) => s.values).filter(Number.isFinite);
-        const max = all.length ? Math.max(...all) : 1;
-        const top = max <= 0 ? 1 : Number((max * 1.1).toPrecision(2));
-        const lines = [
-            '```mermaid',
-            'xychart-beta',
-            `  title "${mermaidText(chart.title)}"`,
-            `  x-axis [${chart.xLabels.map((l) => `"${mermaidText(l)}"`).join(', ')}]`,
-            `  y-axis "${mermaidText(chart.yLabel)}" 0 --> ${top}`,
-            ...chart.series.map((s) => `  line [${s.values.map((v) => (Number.isFinite(v) ? Number(v.toPrecision(4)) : 0)).join(', ')}]`),
-            '```',
-            `_Lines, in order: ${chart.series.map((s) => escapeMarkdown(s.name)).join(', ')}._`,
-        ];
-        this.parts.push(`${lines.join('\n')}\n`);
-        return this;
-    }
-    isEmpty() {
-        return this.parts.length === 0;
-    }
-    toString() {
-        return this.parts.join('\n');
-    }
-}
-
 ;// CONCATENATED MODULE: ../../packages/core/src/action.ts
 /**
  * The `run()` wrapper every action's `main.ts` uses. It reads and checks the inputs first
@@ -36741,6 +36741,18 @@ function verdictLine(problems) {
     });
     return `Build validation failed: ${clauses.join('; ')}. The output was not approved for deployment; see the job summary.`;
 }
+/**
+ * How many problems of each kind, e.g. `1 over budget, 3 forbidden findings`.
+ *
+ * @example
+ * tally(problems); // '2 missing artifacts, 1 vulnerable dependency'
+ */
+function tally(problems) {
+    const counts = new Map();
+    for (const p of problems)
+        counts.set(p.kind, (counts.get(p.kind) ?? 0) + 1);
+    return [...counts].map(([kind, n]) => `${n} ${KIND_NAMES[kind][n === 1 ? 0 : 1]}`).join(', ');
+}
 const delta = (now, before, hasBaseline) => {
     if (!hasBaseline)
         return '—';
@@ -36758,6 +36770,8 @@ const delta = (now, before, hasBaseline) => {
 function writeSummary(summary, report, problems) {
     const passed = problems.length === 0;
     summary.heading(`Build validation ${passed ? 'passed' : 'failed'}`, 2);
+    if (!passed)
+        summary.raw(`❌ ${escapeMarkdown(tally(problems))}: see the annotations and the tables below.`);
     if (report.manifest) {
         const m = report.manifest;
         summary.paragraph(`${m.fileCount} files in ${report.outputFolders.join(', ')}: ${formatBytes(m.totalSize)} (${formatBytes(m.totalGzipSize)} gzip, ${formatBytes(m.totalBrotliSize)} brotli).`);

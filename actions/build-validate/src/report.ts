@@ -2,7 +2,7 @@
  * What a validation found, and how it is told: the problems that fail the job (each with the
  * file to annotate), the one-line verdict, and the job summary.
  */
-import { formatBytes, formatDuration, type SummaryBuilder } from '@white-cross/core';
+import { escapeMarkdown, formatBytes, formatDuration, type SummaryBuilder } from '@white-cross/core';
 import { describeOverBudget, type BudgetResult } from './budgets.js';
 import type { StepResult } from './build-steps.js';
 import type { Finding } from './forbidden.js';
@@ -159,6 +159,18 @@ export function verdictLine(problems: readonly Problem[]): string {
   return `Build validation failed: ${clauses.join('; ')}. The output was not approved for deployment; see the job summary.`;
 }
 
+/**
+ * How many problems of each kind, e.g. `1 over budget, 3 forbidden findings`.
+ *
+ * @example
+ * tally(problems); // '2 missing artifacts, 1 vulnerable dependency'
+ */
+export function tally(problems: readonly Problem[]): string {
+  const counts = new Map<ProblemKind, number>();
+  for (const p of problems) counts.set(p.kind, (counts.get(p.kind) ?? 0) + 1);
+  return [...counts].map(([kind, n]) => `${n} ${KIND_NAMES[kind][n === 1 ? 0 : 1]}`).join(', ');
+}
+
 const delta = (now: number, before: number | undefined, hasBaseline: boolean): string => {
   if (!hasBaseline) return '—';
   if (before === undefined) return 'new';
@@ -178,6 +190,8 @@ export function writeSummary(
 ): void {
   const passed = problems.length === 0;
   summary.heading(`Build validation ${passed ? 'passed' : 'failed'}`, 2);
+  if (!passed)
+    summary.raw(`❌ ${escapeMarkdown(tally(problems))}: see the annotations and the tables below.`);
   if (report.manifest) {
     const m = report.manifest;
     summary.paragraph(

@@ -110,6 +110,7 @@ describe('writeSummary', () => {
     writeSummary(summary, r, problemsOf(r));
     const md = summary.toString();
     expect(md).toContain('## Build validation failed');
+    expect(md).toContain('❌ 1 over budget, 1 forbidden finding: see the annotations and the tables below.');
     expect(md).toContain('| File / glob | Size | Limit | Δ vs baseline | Status |');
     expect(md).toContain(
       '| frontend/dist/assets/app.1a2b3c4d5e.js | 1.5 kB | 1 kB | +500 B | ❌ over by 500 B |',
