@@ -4,6 +4,11 @@
  * register ECS tasks in target groups, so the test plays the ECS agent (see harness.ts).
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import {
+  CreateListenerCommand,
+  CreateTargetGroupCommand,
+  DescribeTargetGroupsCommand,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
 import { runActionBundle } from '@white-cross/testkit';
 import {
   activeRevisions,
@@ -45,6 +50,97 @@ const run = (inputs: Record<string, string>) =>
 
 const mutations =
   /^(RegisterTaskDefinition|UpdateService|ModifyListener|ModifyRule|TagResource|DeregisterTaskDefinition)$/;
+
+describe('inputs checked against AWS before any change', () => {
+  let otherTargetGroup: string;
+  let otherListener: string;
+  beforeAll(async () => {
+    const groups = await stack.elb.send(
+      new DescribeTargetGroupsCommand({ TargetGroupArns: [stack.targetGroups.blue] }),
+    );
+    const tg = await stack.elb.send(
+      new CreateTargetGroupCommand({
+        Name: 'billing',
+        Protocol: 'HTTP',
+        Port: 3000,
+        VpcId: groups.TargetGroups![0]!.VpcId,
+        TargetType: 'ip',
+      }),
+    );
+    otherTargetGroup = tg.TargetGroups![0]!.TargetGroupArn!;
+    const listener = await stack.elb.send(
+      new CreateListenerCommand({
+        LoadBalancerArn: stack.loadBalancerArn,
+        Protocol: 'HTTP',
+        Port: 8080,
+        DefaultActions: [
+          {
+            Type: 'forward',
+            ForwardConfig: {
+              TargetGroups: [
+                { TargetGroupArn: stack.targetGroups.blue, Weight: 100 },
+                { TargetGroupArn: otherTargetGroup, Weight: 0 },
+              ],
+            },
+          },
+        ],
+      }),
+    );
+    otherListener = listener.Listeners![0]!.ListenerArn!;
+  });
+
+  const cases: [string, () => Record<string, string>, () => string][] = [
+    [
+      'a cluster that does not exist',
+      () => ({ cluster: 'billing' }),
+      () => "Input 'cluster' names no ECS cluster in us-east-1: 'billing'.",
+    ],
+    [
+      'services that do not exist',
+      () => ({ service: 'billing' }),
+      () =>
+        "Input 'service': the blue service 'billing-blue' does not exist (or is inactive) in cluster school-health.",
+    ],
+    [
+      'a listener that does not exist',
+      () => ({ 'listener-arn': stack.listenerArn.replace(/[0-9a-f]{16}$/, '0123456789abcdef') }),
+      () =>
+        `Input 'listener-arn' names no listener in us-east-1: '${stack.listenerArn.replace(/[0-9a-f]{16}$/, '0123456789abcdef')}'.`,
+    ],
+    [
+      'a listener that forwards to another target group',
+      () => ({ 'listener-arn': otherListener }),
+      () =>
+        `Input 'listener-arn': the listener forwards to ${otherTargetGroup}, which is neither the blue nor the green target group (blue ${stack.targetGroups.blue}, green ${stack.targetGroups.green}).`,
+    ],
+    [
+      'a target group the service does not register in',
+      () => ({ 'blue-target-group': stack.targetGroups.blue, 'green-target-group': otherTargetGroup }),
+      () =>
+        `Input 'green-target-group' is ${otherTargetGroup}, but service school-health-api-green registers its tasks in ${stack.targetGroups.green}.`,
+    ],
+    [
+      'a task definition that does not exist',
+      () => ({ mode: 'deploy', 'task-definition-arn': stack.firstTaskDefinition.replace(/:1$/, ':99') }),
+      () =>
+        `Input 'task-definition-arn': no task definition ${stack.firstTaskDefinition.replace(/:1$/, ':99')} in us-east-1.`,
+    ],
+    [
+      'a shift with no canary',
+      () => ({ mode: 'shift', traffic: '50' }),
+      () =>
+        'There is no canary to shift traffic to: blue is live with 100 % and green is not a canary. Run mode deploy first. Nothing was changed.',
+    ],
+  ];
+
+  test.each(cases)('%s: one error line, nothing changed', async (_name, inputs, message) => {
+    stack.proxy.reset();
+    const result = await run({ mode: 'status', ...inputs() });
+    expect(result.exitCode).toBe(1);
+    expect(result.annotations.filter((a) => a.level === 'error').map((a) => a.message)).toEqual([message()]);
+    expect(stack.proxy.count(mutations)).toBe(0);
+  });
+});
 
 describe('deploy → shift → promote → cleanup', () => {
   test("deploy registers the task definition, brings green up at blue's count and gives it 10 %", async () => {
