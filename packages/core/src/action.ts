@@ -76,9 +76,15 @@ export async function runAction<I>(
   const clock = options.clock ?? systemClock;
   const env = runtime.env;
   const redactor = new Redactor();
+  const masked = new Set<string>();
   const addSecret = (value: string) => {
     redactor.addSecret(value);
-    for (const form of redactor.registered) runtime.registerSecret(form);
+    // Tell the runner about each form once (it masks what it was told for the rest of the job).
+    for (const form of redactor.registered) {
+      if (masked.has(form)) continue;
+      masked.add(form);
+      runtime.registerSecret(form);
+    }
   };
   const log = new RedactingLogger(runtime.sink, redactor);
   const inputs = new Inputs(env, addSecret);

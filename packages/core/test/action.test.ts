@@ -98,7 +98,7 @@ describe('runAction', () => {
     const outcome = await runAction(definition, { runtime, clock: clock() });
     expect(outcome).toBe('success');
     expect(process.exitCode ?? 0).toBe(0);
-    expect(captured.secrets).toContain('tok-SECRET-value');
+    expect(captured.secrets).toEqual(['tok-SECRET-value']);
     expect(captured.lines).toEqual([{ level: 'info', message: 'using *** for ssn [REDACTED-SSN]' }]);
     expect(captured.outputs.report).toBe('{"token":"***","count":3}');
     expect(captured.summary).toBe('## Done\n\ntoken ***\n');
