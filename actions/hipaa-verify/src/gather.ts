@@ -18,29 +18,26 @@ import type {
   SourceName,
   Sources,
 } from './model.js';
-import {
-  findAuditMarker,
-  readAlb,
-  readBucket,
-  readCloudFront,
-  readEcs,
-  readKeys,
-  readLogGroups,
-  readRds,
-  readTrails,
-  scanLogGroups,
-  type AwsClients,
-} from './probes/aws-probes.js';
+import type * as AwsProbes from './probes/aws-probes.js';
+import type { AwsClients } from './probes/aws-probes.js';
 import { badCredentials, fetchAnswer, routeUrl } from './probes/http-probe.js';
 import { probeTls } from './probes/tls-probe.js';
+
+export interface AwsAccess {
+  clients: AwsClients;
+  probes: typeof AwsProbes;
+}
 
 export interface GatherDeps {
   log: Logger;
   clock: Clock;
   sleep: Sleep;
   workspace: string;
-  /** Built only when an AWS source is needed. */
-  aws: () => AwsClients;
+  /**
+   * The AWS clients and readers, loaded only when an AWS source is needed (the SDK is most of
+   * the bundle: a run with bad inputs or only live probes never loads it).
+   */
+  aws: () => Promise<AwsAccess>;
 }
 
 export interface Gathered {
@@ -105,6 +102,10 @@ export async function gatherSources(
   const { log } = deps;
   const timeoutMs = inputs.requestTimeoutMs;
 
+  const withAws =
+    <T>(read: (aws: AwsAccess) => Promise<T>) =>
+    async () =>
+      read(await deps.aws());
   const gather = async <S extends SourceName>(
     name: S,
     skipReason: string | undefined,
@@ -218,8 +219,9 @@ export async function gatherSources(
           error: read.error ?? `HTTP ${read.status}`,
         };
       } else {
-        const result = await findAuditMarker(
-          deps.aws(),
+        const aws = await deps.aws();
+        const result = await aws.probes.findAuditMarker(
+          aws.clients,
           inputs.auditLogGroup,
           marker,
           since,
@@ -234,26 +236,35 @@ export async function gatherSources(
     return evidence;
   });
 
-  await gather('alb', inputs.listenerArn ? undefined : 'no listener-arn given', () =>
-    readAlb(deps.aws(), inputs.listenerArn as string),
+  await gather(
+    'alb',
+    inputs.listenerArn ? undefined : 'no listener-arn given',
+    withAws((aws) => aws.probes.readAlb(aws.clients, inputs.listenerArn as string)),
   );
-  await gather('cloudfront', inputs.distributionId ? undefined : 'no distribution-id given', () =>
-    readCloudFront(deps.aws(), inputs.distributionId as string),
+  await gather(
+    'cloudfront',
+    inputs.distributionId ? undefined : 'no distribution-id given',
+    withAws((aws) => aws.probes.readCloudFront(aws.clients, inputs.distributionId as string)),
   );
 
   // KMS keys are those the other resources use, so RDS, buckets and log groups are read when keys are needed.
   const keysNeeded = needed.has('keys');
-  await gather('rds', inputs.dbInstanceIdentifier ? undefined : 'no db-instance-identifier given', () =>
-    readRds(deps.aws(), inputs.dbInstanceIdentifier as string),
+  await gather(
+    'rds',
+    inputs.dbInstanceIdentifier ? undefined : 'no db-instance-identifier given',
+    withAws((aws) => aws.probes.readRds(aws.clients, inputs.dbInstanceIdentifier as string)),
   );
   await gather('buckets', inputs.buckets.length ? undefined : 'no buckets given', async () => {
     const out = [];
-    for (const bucket of inputs.buckets) out.push(await readBucket(deps.aws(), bucket));
+    const aws = await deps.aws();
+    for (const bucket of inputs.buckets) out.push(await aws.probes.readBucket(aws.clients, bucket));
     return out;
   });
   const anyGroup = inputs.logGroups.length || inputs.auditLogGroup;
-  await gather('logGroups', anyGroup ? undefined : 'no log-groups or audit-log-group given', () =>
-    readLogGroups(deps.aws(), inputs.logGroups, inputs.auditLogGroup),
+  await gather(
+    'logGroups',
+    anyGroup ? undefined : 'no log-groups or audit-log-group given',
+    withAws((aws) => aws.probes.readLogGroups(aws.clients, inputs.logGroups, inputs.auditLogGroup)),
   );
 
   if (keysNeeded) {
@@ -265,8 +276,10 @@ export async function gatherSources(
     for (const b of sources.buckets ?? []) use(b.encryption?.kmsKeyId, `s3://${b.bucket}`);
     for (const g of sources.logGroups ?? []) use(g.kmsKeyId, g.name);
     const anyKeySource = inputs.dbInstanceIdentifier || inputs.buckets.length || anyGroup;
-    await gather('keys', anyKeySource ? undefined : 'no RDS instance, buckets or log groups given', () =>
-      readKeys(deps.aws(), usage),
+    await gather(
+      'keys',
+      anyKeySource ? undefined : 'no RDS instance, buckets or log groups given',
+      withAws((aws) => aws.probes.readKeys(aws.clients, usage)),
     );
   }
   const anyAws = Boolean(
@@ -278,17 +291,22 @@ export async function gatherSources(
       anyGroup ||
       inputs.ecsCluster),
   );
-  await gather('trails', anyAws ? undefined : 'no AWS resource given', () => readTrails(deps.aws()));
+  await gather(
+    'trails',
+    anyAws ? undefined : 'no AWS resource given',
+    withAws((aws) => aws.probes.readTrails(aws.clients)),
+  );
   await gather(
     'ecs',
     inputs.ecsCluster && inputs.ecsServices.length ? undefined : 'no ecs-cluster and ecs-services given',
-    () => readEcs(deps.aws(), inputs.ecsCluster as string, inputs.ecsServices),
+    withAws((aws) => aws.probes.readEcs(aws.clients, inputs.ecsCluster as string, inputs.ecsServices)),
   );
 
   await gather('logScan', inputs.logGroups.length ? undefined : 'no log-groups given', async () => {
     const startTime = deps.clock.now() - inputs.logsSinceMs;
     log.info(`Scanning ${inputs.logGroups.join(', ')} for PHI since ${new Date(startTime).toISOString()}…`);
-    const result = await scanLogGroups(deps.aws(), inputs.logGroups, {
+    const aws = await deps.aws();
+    const result = await aws.probes.scanLogGroups(aws.clients, inputs.logGroups, {
       startTime,
       maxEvents: inputs.maxLogEvents,
       syntheticValues: inputs.syntheticValues,

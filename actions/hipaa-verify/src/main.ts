@@ -2,14 +2,6 @@
  * hipaa-verify: runs the HIPAA checklist against the live system and the AWS account after a
  * deploy, writes the evidence, and fails the job when a check fails.
  */
-import { CloudFrontClient } from '@aws-sdk/client-cloudfront';
-import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
-import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
-import { ECSClient } from '@aws-sdk/client-ecs';
-import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { KMSClient } from '@aws-sdk/client-kms';
-import { RDSClient } from '@aws-sdk/client-rds';
-import { S3Client } from '@aws-sdk/client-s3';
 import { createAwsClient } from '@white-cross/aws';
 import {
   ActionFailure,
@@ -19,26 +11,40 @@ import {
   type Env,
 } from '@white-cross/core';
 import { evaluate } from './catalogue.js';
-import { gatherSources } from './gather.js';
+import { gatherSources, type AwsAccess } from './gather.js';
 import { parseInputs, type HipaaVerifyInputs } from './inputs.js';
 import type { SourceName } from './model.js';
-import type { AwsClients } from './probes/aws-probes.js';
 import { blockingResults, buildReport, toSarif, writeSummary } from './report.js';
 
 export const ACTION = 'hipaa-verify';
 export const VERSION = '0.1.0';
 
-function awsClients(inputs: HipaaVerifyInputs, env: Env): AwsClients {
+/** Loads the AWS SDK clients and readers (only when an AWS source is needed) and builds the clients. */
+async function openAws(inputs: HipaaVerifyInputs, env: Env): Promise<AwsAccess> {
+  const [cloudfront, cloudtrail, logs, ecs, elbv2, kms, rds, s3, probes] = await Promise.all([
+    import('@aws-sdk/client-cloudfront'),
+    import('@aws-sdk/client-cloudtrail'),
+    import('@aws-sdk/client-cloudwatch-logs'),
+    import('@aws-sdk/client-ecs'),
+    import('@aws-sdk/client-elastic-load-balancing-v2'),
+    import('@aws-sdk/client-kms'),
+    import('@aws-sdk/client-rds'),
+    import('@aws-sdk/client-s3'),
+    import('./probes/aws-probes.js'),
+  ]);
   const settings = { region: inputs.region, action: ACTION, version: VERSION, env };
   return {
-    elbv2: createAwsClient(ElasticLoadBalancingV2Client, settings),
-    cloudfront: createAwsClient(CloudFrontClient, settings),
-    rds: createAwsClient(RDSClient, settings),
-    s3: createAwsClient(S3Client, settings, { forcePathStyle: true }),
-    logs: createAwsClient(CloudWatchLogsClient, settings),
-    kms: createAwsClient(KMSClient, settings),
-    cloudtrail: createAwsClient(CloudTrailClient, settings),
-    ecs: createAwsClient(ECSClient, settings),
+    probes,
+    clients: {
+      elbv2: createAwsClient(elbv2.ElasticLoadBalancingV2Client, settings),
+      cloudfront: createAwsClient(cloudfront.CloudFrontClient, settings),
+      rds: createAwsClient(rds.RDSClient, settings),
+      s3: createAwsClient(s3.S3Client, settings, { forcePathStyle: true }),
+      logs: createAwsClient(logs.CloudWatchLogsClient, settings),
+      kms: createAwsClient(kms.KMSClient, settings),
+      cloudtrail: createAwsClient(cloudtrail.CloudTrailClient, settings),
+      ecs: createAwsClient(ecs.ECSClient, settings),
+    },
   };
 }
 
@@ -56,14 +62,14 @@ export function workflowFile(env: Env): string {
 async function verify(inputs: HipaaVerifyInputs, ctx: ActionContext): Promise<void> {
   const { log } = ctx;
   log.info(`Running ${inputs.checks.length} HIPAA check(s): ${inputs.checks.map((c) => c.id).join(', ')}`);
-  let clients: AwsClients | undefined;
+  let aws: Promise<AwsAccess> | undefined;
   const needed = new Set<SourceName>(inputs.checks.map((c) => c.source));
   const { sources, gaps } = await gatherSources(inputs, needed, {
     log,
     clock: ctx.clock,
     sleep: ctx.sleep,
     workspace: ctx.workspace,
-    aws: () => (clients ??= awsClients(inputs, ctx.env)),
+    aws: () => (aws ??= openAws(inputs, ctx.env)),
   });
   const now = ctx.clock.now();
   const results = evaluate(inputs.checks, sources, gaps, { now });

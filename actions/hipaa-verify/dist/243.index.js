@@ -1,0 +1,489 @@
+export const id = 243;
+export const ids = [243];
+export const modules = {
+
+/***/ 1243:
+/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
+
+// ESM COMPAT FLAG
+__webpack_require__.r(__webpack_exports__);
+
+// EXPORTS
+__webpack_require__.d(__webpack_exports__, {
+  findAuditMarker: () => (/* binding */ findAuditMarker),
+  readAlb: () => (/* binding */ readAlb),
+  readBucket: () => (/* binding */ readBucket),
+  readCloudFront: () => (/* binding */ readCloudFront),
+  readEcs: () => (/* binding */ readEcs),
+  readKeys: () => (/* binding */ readKeys),
+  readLogGroups: () => (/* binding */ readLogGroups),
+  readRds: () => (/* binding */ readRds),
+  readTrails: () => (/* binding */ readTrails),
+  scanLogGroups: () => (/* binding */ scanLogGroups)
+});
+
+// EXTERNAL MODULE: ../../node_modules/@aws-sdk/client-cloudfront/dist-cjs/index.js
+var dist_cjs = __webpack_require__(6765);
+// EXTERNAL MODULE: ../../node_modules/@aws-sdk/client-cloudtrail/dist-cjs/index.js
+var client_cloudtrail_dist_cjs = __webpack_require__(7004);
+// EXTERNAL MODULE: ../../node_modules/@aws-sdk/client-cloudwatch-logs/dist-cjs/index.js
+var client_cloudwatch_logs_dist_cjs = __webpack_require__(1107);
+// EXTERNAL MODULE: ../../node_modules/@aws-sdk/client-ecs/dist-cjs/index.js
+var client_ecs_dist_cjs = __webpack_require__(4224);
+// EXTERNAL MODULE: ../../node_modules/@aws-sdk/client-elastic-load-balancing-v2/dist-cjs/index.js
+var client_elastic_load_balancing_v2_dist_cjs = __webpack_require__(5710);
+// EXTERNAL MODULE: ../../node_modules/@aws-sdk/client-kms/dist-cjs/index.js
+var client_kms_dist_cjs = __webpack_require__(676);
+// EXTERNAL MODULE: ../../node_modules/@aws-sdk/client-rds/dist-cjs/index.js
+var client_rds_dist_cjs = __webpack_require__(7966);
+// EXTERNAL MODULE: ../../node_modules/@aws-sdk/client-s3/dist-cjs/index.js
+var client_s3_dist_cjs = __webpack_require__(8299);
+// EXTERNAL MODULE: ../../packages/aws/src/index.ts
+var src = __webpack_require__(9699);
+// EXTERNAL MODULE: ../../packages/core/src/index.ts + 31 modules
+var core_src = __webpack_require__(1145);
+// EXTERNAL MODULE: ./src/checks/access.ts
+var access = __webpack_require__(9718);
+;// CONCATENATED MODULE: ./src/phi-scan.ts
+/**
+ * The PHI scanner for application log lines: exact matches of known synthetic values, and
+ * patterns (SSN with validity rules and context, MRN and DOB next to their keys, emails,
+ * phones). Built to be quiet on the look-alikes logs are full of: an order number shaped like
+ * an SSN is not an SSN.
+ */
+
+// Numbers the SSA never issued or that were published as examples (and so appear in test data).
+const ADVERTISED_SSNS = new Set(['078051120', '219099999', '457555462', '123456789']);
+const SSN_CANDIDATE = /(?<![\w-])(\d{3})([- ]?)(\d{2})\2(\d{4})(?![\w-])/g;
+const SSN_KEY = /\b(ssn|social[ _-]?security(?:[ _-]?(?:number|no|num))?|soc[ _-]?sec|ss#|tax[ _-]?id|tin)\b[^\w\n]{0,6}$/i;
+const OTHER_NUMBER_KEY = /\b(order|invoice|tracking|confirmation|conf|ref|reference|po|sku|ticket|case|shipment|transaction|txn|request|req|build|version|batch|lot|serial|part|account|acct|phone|tel|fax|zip|route)\b[^\n]{0,12}$/i;
+const MRN = /\b(MRN|medical[ _-]?record(?:[ _-]?(?:number|no\.?|num|#))?)(["']?\s*[:=#]?\s*["']?)([A-Z0-9][A-Z0-9-]{3,})/gi;
+const DOB = /\b(DOB|date[ _-]?of[ _-]?birth|birth[ _-]?date)(["']?\s*[:=]?\s*["']?)(\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4})/gi;
+const EMAIL = /\b[A-Z0-9._%+-]+@[A-Z0-9.-]+\.[A-Z]{2,}\b/gi;
+const PHONE = /(?<![\w-])(?:\+?1[ .-]?)?(?:\(\d{3}\)\s?|\d{3}[ .-])\d{3}[ .-]\d{4}(?![\w-])/g;
+/**
+ * True when the nine digits could be an issued SSN: area not 000, 666 or 900-999; group not
+ * 00; serial not 0000; not one of the numbers published as examples.
+ *
+ * @example
+ * isValidSsn('536-22-1907'); // true
+ * isValidSsn('987-65-4321'); // false (area 9xx is never issued)
+ */
+function isValidSsn(text) {
+    const digits = text.replace(/\D/g, '');
+    if (digits.length !== 9)
+        return false;
+    const area = digits.slice(0, 3);
+    const group = digits.slice(3, 5);
+    const serial = digits.slice(5);
+    if (area === '000' || area === '666' || area.startsWith('9'))
+        return false;
+    if (group === '00' || serial === '0000')
+        return false;
+    return !ADVERTISED_SSNS.has(digits);
+}
+function ssnMatches(line) {
+    const out = [];
+    SSN_CANDIDATE.lastIndex = 0;
+    for (let m = SSN_CANDIDATE.exec(line); m; m = SSN_CANDIDATE.exec(line)) {
+        const text = m[0];
+        if (!isValidSsn(text))
+            continue;
+        const before = line.slice(Math.max(0, m.index - 40), m.index);
+        const keyed = SSN_KEY.test(before);
+        // A number introduced by another key (order, invoice, tracking, …) is that thing, not an SSN.
+        if (!keyed && OTHER_NUMBER_KEY.test(before))
+            continue;
+        // Without an SSN key, only the canonical dashed form counts: nine bare digits are too common.
+        if (!keyed && m[2] !== '-')
+            continue;
+        out.push({ kind: 'SSN', start: m.index, end: m.index + text.length });
+    }
+    return out;
+}
+function regexMatches(line, pattern, kind, valueGroup) {
+    const out = [];
+    pattern.lastIndex = 0;
+    for (let m = pattern.exec(line); m; m = pattern.exec(line)) {
+        const value = valueGroup === undefined ? m[0] : (m[valueGroup] ?? '');
+        const start = valueGroup === undefined ? m.index : m.index + m[0].length - value.length;
+        out.push({ kind, start, end: start + value.length });
+    }
+    return out;
+}
+/**
+ * Finds PHI in one log line. Synthetic values (the known test patients' identifiers) match
+ * exactly, case-insensitively; overlapping pattern matches keep the first kind found.
+ *
+ * @example
+ * scanLine('created student ssn=536-22-1907', []); // [{ kind: 'SSN', start: 23, end: 34 }]
+ * scanLine('order 536-22-1907 shipped', []); // []
+ */
+function scanLine(line, syntheticValues) {
+    const found = [];
+    const lower = line.toLowerCase();
+    for (const value of syntheticValues) {
+        const needle = value.toLowerCase();
+        if (!needle)
+            continue;
+        for (let i = lower.indexOf(needle); i >= 0; i = lower.indexOf(needle, i + needle.length)) {
+            found.push({ kind: 'SYNTHETIC', start: i, end: i + needle.length });
+        }
+    }
+    const patterns = [
+        ...regexMatches(line, MRN, 'MRN', 3),
+        ...regexMatches(line, DOB, 'DOB', 3),
+        ...ssnMatches(line),
+        ...regexMatches(line, EMAIL, 'EMAIL'),
+        ...regexMatches(line, PHONE, 'PHONE'),
+    ];
+    for (const p of patterns) {
+        if (!found.some((f) => p.start < f.end && f.start < p.end))
+            found.push(p);
+    }
+    return found.sort((a, b) => a.start - b.start);
+}
+/**
+ * The line around the first match, every match replaced by `[KIND]`, then passed through the
+ * core PHI redaction as well; at most `width` characters each side.
+ *
+ * @example
+ * redactedExcerpt('x ssn=536-22-1907 y', [{ kind: 'SSN', start: 6, end: 17 }]); // 'x ssn=[SSN] y'
+ */
+function redactedExcerpt(line, matches, width = 60) {
+    let out = '';
+    let cursor = 0;
+    for (const m of matches) {
+        if (m.start < cursor)
+            continue;
+        out += line.slice(cursor, m.start) + `[${m.kind}]`;
+        cursor = m.end;
+    }
+    out += line.slice(cursor);
+    const first = out.indexOf('[');
+    const from = Math.max(0, first - width);
+    const excerpt = `${from > 0 ? '…' : ''}${out.slice(from, first + width + 10)}${first + width + 10 < out.length ? '…' : ''}`;
+    return (0,core_src/* redactPhi */.Hq)(excerpt.replace(/\s+/g, ' ').trim());
+}
+
+;// CONCATENATED MODULE: ./src/probes/aws-probes.ts
+
+
+
+
+
+
+
+
+
+
+
+
+const send = (operation) => (0,core_src/* retry */.L5)(operation, { attempts: 4 });
+const iso = (d) => (d ? d.toISOString() : undefined);
+const errorName = (e) => e.name ?? '';
+/** The HTTPS listener, its SSL policy's protocols, the plain HTTP listeners beside it and the access-log attributes. */
+async function readAlb(c, listenerArn) {
+    const [listener] = (await send(() => c.elbv2.send(new client_elastic_load_balancing_v2_dist_cjs.DescribeListenersCommand({ ListenerArns: [listenerArn] }))))
+        .Listeners ?? [];
+    if (!listener)
+        throw new Error(`listener ${listenerArn} not found`);
+    const all = (await send(() => c.elbv2.send(new client_elastic_load_balancing_v2_dist_cjs.DescribeListenersCommand({ LoadBalancerArn: listener.LoadBalancerArn })))).Listeners ?? [];
+    let policyProtocols;
+    if (listener.SslPolicy) {
+        const [policy] = (await send(() => c.elbv2.send(new client_elastic_load_balancing_v2_dist_cjs.DescribeSSLPoliciesCommand({ Names: [listener.SslPolicy] })))).SslPolicies ?? [];
+        policyProtocols = policy?.SslProtocols;
+    }
+    const attributes = (await send(() => c.elbv2.send(new client_elastic_load_balancing_v2_dist_cjs.DescribeLoadBalancerAttributesCommand({ LoadBalancerArn: listener.LoadBalancerArn })))).Attributes ?? [];
+    const attr = (key) => attributes.find((a) => a.Key === key)?.Value;
+    return {
+        listenerArn,
+        protocol: listener.Protocol ?? '?',
+        sslPolicy: listener.SslPolicy,
+        policyProtocols,
+        httpListeners: all
+            .filter((l) => l.Protocol === 'HTTP')
+            .map((l) => {
+            const action = l.DefaultActions?.[0];
+            return {
+                port: l.Port ?? 0,
+                redirectsToHttps: action?.Type === 'redirect' && action.RedirectConfig?.Protocol === 'HTTPS',
+                action: action?.Type ?? 'none',
+            };
+        }),
+        accessLogs: {
+            enabled: attr('access_logs.s3.enabled') === 'true',
+            bucket: attr('access_logs.s3.bucket') || undefined,
+        },
+    };
+}
+/** Viewer policies, certificate and minimum protocol, origins and logging of one distribution. */
+async function readCloudFront(c, distributionId) {
+    const config = (await send(() => c.cloudfront.send(new dist_cjs.GetDistributionConfigCommand({ Id: distributionId })))).DistributionConfig;
+    if (!config)
+        throw new Error(`distribution ${distributionId} has no configuration`);
+    const vc = config.ViewerCertificate ?? {};
+    return {
+        distributionId,
+        viewerPolicies: [
+            { pathPattern: 'default (*)', policy: config.DefaultCacheBehavior?.ViewerProtocolPolicy ?? '?' },
+            ...(config.CacheBehaviors?.Items ?? []).map((b) => ({
+                pathPattern: b.PathPattern ?? '?',
+                policy: b.ViewerProtocolPolicy ?? '?',
+            })),
+        ],
+        customCertificate: Boolean(vc.ACMCertificateArn || vc.IAMCertificateId),
+        minimumProtocolVersion: vc.MinimumProtocolVersion,
+        origins: (config.Origins?.Items ?? []).map((o) => {
+            const s3 = !o.CustomOriginConfig && /\.s3[.-]([\w-]+\.)?amazonaws\.com$/.test(o.DomainName ?? '');
+            return {
+                id: o.Id ?? '?',
+                domain: o.DomainName ?? '?',
+                kind: s3 || o.S3OriginConfig ? 's3' : 'custom',
+                originProtocolPolicy: o.CustomOriginConfig?.OriginProtocolPolicy,
+                originAccessControlId: o.OriginAccessControlId || undefined,
+                originAccessIdentity: o.S3OriginConfig?.OriginAccessIdentity || undefined,
+            };
+        }),
+        logging: { enabled: Boolean(config.Logging?.Enabled), bucket: config.Logging?.Bucket || undefined },
+    };
+}
+/** The instance's settings, `rds.force_ssl` from its parameter groups, and its snapshots. */
+async function readRds(c, identifier) {
+    const [db] = (await send(() => c.rds.send(new client_rds_dist_cjs.DescribeDBInstancesCommand({ DBInstanceIdentifier: identifier }))))
+        .DBInstances ?? [];
+    if (!db)
+        throw new Error(`DB instance ${identifier} not found`);
+    const parameterGroups = (db.DBParameterGroups ?? []).map((g) => g.DBParameterGroupName ?? '?');
+    let forceSsl;
+    for (const group of parameterGroups) {
+        let marker;
+        do {
+            const page = await send(() => c.rds.send(new client_rds_dist_cjs.DescribeDBParametersCommand({ DBParameterGroupName: group, Marker: marker })));
+            const p = page.Parameters?.find((x) => x.ParameterName === 'rds.force_ssl');
+            if (p?.ParameterValue !== undefined)
+                forceSsl = p.ParameterValue;
+            marker = page.Marker;
+        } while (marker && forceSsl === undefined);
+    }
+    const snapshots = [];
+    let marker;
+    do {
+        const page = await send(() => c.rds.send(new client_rds_dist_cjs.DescribeDBSnapshotsCommand({ DBInstanceIdentifier: identifier, Marker: marker })));
+        for (const s of page.DBSnapshots ?? []) {
+            snapshots.push({
+                id: s.DBSnapshotIdentifier ?? '?',
+                type: s.SnapshotType ?? '?',
+                encrypted: Boolean(s.Encrypted),
+                createdAt: iso(s.SnapshotCreateTime),
+            });
+        }
+        marker = page.Marker;
+    } while (marker);
+    return {
+        identifier,
+        storageEncrypted: Boolean(db.StorageEncrypted),
+        kmsKeyId: db.KmsKeyId,
+        publiclyAccessible: Boolean(db.PubliclyAccessible),
+        backupRetentionDays: db.BackupRetentionPeriod ?? 0,
+        latestRestorableTime: iso(db.LatestRestorableTime),
+        deletionProtection: Boolean(db.DeletionProtection),
+        multiAz: Boolean(db.MultiAZ),
+        forceSsl,
+        parameterGroups,
+        snapshots,
+    };
+}
+/** Runs a Get that answers a "not configured" error when the setting is absent. */
+async function optional(operation, absent) {
+    try {
+        return await send(operation);
+    }
+    catch (error) {
+        if (absent.includes(errorName(error)))
+            return undefined;
+        throw error;
+    }
+}
+/** Default encryption, public access block and policy; a bucket that cannot be read carries the error. */
+async function readBucket(c, bucket) {
+    try {
+        const enc = await optional(() => c.s3.send(new client_s3_dist_cjs.GetBucketEncryptionCommand({ Bucket: bucket })), ['ServerSideEncryptionConfigurationNotFoundError']);
+        const rule = enc?.ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault;
+        const pab = await optional(() => c.s3.send(new client_s3_dist_cjs.GetPublicAccessBlockCommand({ Bucket: bucket })), ['NoSuchPublicAccessBlockConfiguration']);
+        const p = pab?.PublicAccessBlockConfiguration;
+        const policy = await optional(() => c.s3.send(new client_s3_dist_cjs.GetBucketPolicyCommand({ Bucket: bucket })), ['NoSuchBucketPolicy']);
+        return {
+            bucket,
+            encryption: rule ? { algorithm: rule.SSEAlgorithm ?? '?', kmsKeyId: rule.KMSMasterKeyID } : undefined,
+            publicAccessBlock: p
+                ? {
+                    blockPublicAcls: Boolean(p.BlockPublicAcls),
+                    ignorePublicAcls: Boolean(p.IgnorePublicAcls),
+                    blockPublicPolicy: Boolean(p.BlockPublicPolicy),
+                    restrictPublicBuckets: Boolean(p.RestrictPublicBuckets),
+                }
+                : undefined,
+            policy: policy?.Policy ? JSON.parse(policy.Policy) : undefined,
+        };
+    }
+    catch (error) {
+        return { bucket, error: `could not read: ${(0,src/* awsErrorText */.xL)(error)}` };
+    }
+}
+/** Retention and KMS key of each named log group (and the audit log group). */
+async function readLogGroups(c, names, auditGroup) {
+    const all = [...new Set([...names, ...(auditGroup ? [auditGroup] : [])])];
+    const out = [];
+    for (const name of all) {
+        const groups = (await send(() => c.logs.send(new client_cloudwatch_logs_dist_cjs.DescribeLogGroupsCommand({ logGroupNamePrefix: name })))).logGroups ??
+            [];
+        const g = groups.find((x) => x.logGroupName === name);
+        out.push({
+            name,
+            found: Boolean(g),
+            retentionDays: g?.retentionInDays,
+            kmsKeyId: g?.kmsKeyId,
+            audit: name === auditGroup,
+        });
+    }
+    return out;
+}
+/** State, manager and rotation of each KMS key, with what uses it. */
+async function readKeys(c, usage) {
+    const out = [];
+    for (const [keyId, usedBy] of usage) {
+        try {
+            const meta = (await send(() => c.kms.send(new client_kms_dist_cjs.DescribeKeyCommand({ KeyId: keyId })))).KeyMetadata;
+            let rotationEnabled;
+            if (meta?.KeyManager === 'CUSTOMER') {
+                rotationEnabled = Boolean((await send(() => c.kms.send(new client_kms_dist_cjs.GetKeyRotationStatusCommand({ KeyId: meta.KeyId }))))
+                    .KeyRotationEnabled);
+            }
+            out.push({ keyId, usedBy, state: meta?.KeyState, manager: meta?.KeyManager, rotationEnabled });
+        }
+        catch (error) {
+            out.push({ keyId, usedBy, error: (0,src/* awsErrorText */.xL)(error) });
+        }
+    }
+    return out;
+}
+/** Every trail visible from the region, with whether it is logging. */
+async function readTrails(c) {
+    const trails = (await send(() => c.cloudtrail.send(new client_cloudtrail_dist_cjs.DescribeTrailsCommand({ includeShadowTrails: true }))))
+        .trailList ?? [];
+    const out = [];
+    for (const t of trails) {
+        const status = await send(() => c.cloudtrail.send(new client_cloudtrail_dist_cjs.GetTrailStatusCommand({ Name: t.TrailARN ?? t.Name })));
+        out.push({
+            name: t.Name ?? '?',
+            multiRegion: Boolean(t.IsMultiRegionTrail),
+            logFileValidation: Boolean(t.LogFileValidationEnabled),
+            isLogging: Boolean(status.IsLogging),
+        });
+    }
+    return out;
+}
+/** Network configuration of the services and the secret-like environment variables (names only) of their task definitions. */
+async function readEcs(c, cluster, serviceNames) {
+    const services = [];
+    for (let i = 0; i < serviceNames.length; i += 10) {
+        const names = serviceNames.slice(i, i + 10);
+        const answer = await send(() => c.ecs.send(new client_ecs_dist_cjs.DescribeServicesCommand({ cluster, services: names })));
+        for (const name of names) {
+            const s = answer.services?.find((x) => x.serviceName === name && x.status !== 'INACTIVE');
+            services.push({
+                name,
+                found: Boolean(s),
+                assignPublicIp: s?.networkConfiguration?.awsvpcConfiguration?.assignPublicIp,
+                taskDefinition: s?.taskDefinition,
+            });
+        }
+    }
+    const taskDefinitions = [
+        ...new Set(services.map((s) => s.taskDefinition).filter((t) => Boolean(t))),
+    ];
+    const secretLikeEnvironment = [];
+    for (const arn of taskDefinitions) {
+        const td = (await send(() => c.ecs.send(new client_ecs_dist_cjs.DescribeTaskDefinitionCommand({ taskDefinition: arn }))))
+            .taskDefinition;
+        const label = td?.family && td.revision ? `${td.family}:${td.revision}` : arn;
+        for (const container of td?.containerDefinitions ?? []) {
+            for (const variable of container.environment ?? []) {
+                const reason = (0,access/* secretLikeReason */.Ii)(variable.name ?? '', variable.value ?? '');
+                if (reason)
+                    secretLikeEnvironment.push({
+                        taskDefinition: label,
+                        container: container.name ?? '?',
+                        variable: variable.name ?? '?',
+                        reason,
+                    });
+            }
+        }
+    }
+    return { cluster, services, taskDefinitions, secretLikeEnvironment };
+}
+/** Reads log events since `startTime` and scans each; stops at `maxEvents` in all. */
+async function scanLogGroups(c, groups, options) {
+    const findings = [];
+    let eventsScanned = 0;
+    let truncated = false;
+    for (const group of groups) {
+        let nextToken;
+        do {
+            const page = await send(() => c.logs.send(new client_cloudwatch_logs_dist_cjs.FilterLogEventsCommand({
+                logGroupName: group,
+                startTime: options.startTime,
+                nextToken,
+                limit: 10_000,
+            })));
+            for (const event of page.events ?? []) {
+                if (eventsScanned >= options.maxEvents) {
+                    truncated = true;
+                    break;
+                }
+                eventsScanned++;
+                const message = event.message ?? '';
+                const matches = scanLine(message, options.syntheticValues);
+                const kinds = new Set(matches.map((m) => m.kind));
+                for (const kind of kinds) {
+                    findings.push({
+                        kind,
+                        logGroup: group,
+                        logStream: event.logStreamName ?? '?',
+                        at: new Date(event.timestamp ?? 0).toISOString(),
+                        excerpt: redactedExcerpt(message, matches),
+                    });
+                }
+            }
+            options.onProgress?.(eventsScanned, group);
+            nextToken = truncated ? undefined : page.nextToken;
+        } while (nextToken);
+        if (truncated)
+            break;
+    }
+    return { eventsScanned, truncated, findings };
+}
+/** Polls the audit log group until an event carries `marker`, or `waitMs` passes. */
+async function findAuditMarker(c, logGroup, marker, since, waitMs, clock, sleep, onWait) {
+    const started = clock.now();
+    for (;;) {
+        const page = await send(() => c.logs.send(new client_cloudwatch_logs_dist_cjs.FilterLogEventsCommand({
+            logGroupName: logGroup,
+            startTime: since,
+            filterPattern: `"${marker}"`,
+        })));
+        const waitedMs = clock.now() - started;
+        if ((page.events ?? []).some((e) => e.message?.includes(marker)))
+            return { found: true, waitedMs };
+        if (waitedMs >= waitMs)
+            return { found: false, waitedMs };
+        onWait(waitedMs);
+        await sleep(Math.min(2000, waitMs - waitedMs));
+    }
+}
+
+
+/***/ })
+
+};
