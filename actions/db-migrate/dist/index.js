@@ -83681,7 +83681,7 @@ function describeConnectionFailure(error, target, connectTimeoutMs) {
             ? 'the server requires TLS: set ssl to require'
             : /does not support SSL/i.test(text)
                 ? `the server does not offer TLS but ssl is ${target.ssl}; enable TLS on the server (ssl: disable is allowed only for a database on this machine)`
-                : `TLS failed (${code || text}); for verify-full the server certificate must match the host and chain to a trusted CA (NODE_EXTRA_CA_CERTS for the RDS bundle)`;
+                : `TLS failed (${code || text}); for verify-full the server certificate must match the host and chain to a CA in ssl-root-cert (e.g. the RDS bundle)`;
         return { kind: 'tls', message: `${at}: ${fix}.` };
     }
     if (code === '28000') {
@@ -83742,13 +83742,18 @@ const defaults = lib.defaults
 
 
 
+
 /** The TLS settings the pg driver takes for each `ssl` mode. */
-function driverSsl(target) {
+function driverSsl(target, rootCert) {
     if (target.ssl === 'disable')
         return false;
     if (target.ssl === 'require')
         return { rejectUnauthorized: false };
-    return { rejectUnauthorized: true, servername: target.host };
+    return {
+        rejectUnauthorized: true,
+        servername: target.host,
+        ...(rootCert ? { ca: (0,external_node_fs_.readFileSync)(rootCert, 'utf8') } : {}),
+    };
 }
 /**
  * Connects, or throws an ActionFailure saying which of DNS, refused, timeout, auth, missing
@@ -83761,7 +83766,7 @@ async function connect(target, options) {
         user: target.user,
         password: target.password ?? '',
         database: target.database,
-        ssl: driverSsl(target),
+        ssl: driverSsl(target, options.sslRootCert),
         connectionTimeoutMillis: options.connectTimeoutMs,
         application_name: options.applicationName,
     });
@@ -83934,7 +83939,7 @@ async function dropObjectsNotInBackup(db, toc) {
 
 
 /** The environment a libpq tool needs to reach the target, without argv secrets. */
-function libpqEnv(target, connectTimeoutMs, applicationName) {
+function libpqEnv(target, connectTimeoutMs, applicationName, sslRootCert) {
     return {
         ...process.env,
         PGHOST: target.host,
@@ -83945,12 +83950,13 @@ function libpqEnv(target, connectTimeoutMs, applicationName) {
         PGSSLMODE: target.ssl,
         PGCONNECT_TIMEOUT: String(Math.max(2, Math.ceil(connectTimeoutMs / 1000))),
         PGAPPNAME: applicationName,
+        ...(sslRootCert ? { PGSSLROOTCERT: sslRootCert } : {}),
     };
 }
 /** pg_dump/pg_restore from `binDir`, or from PATH. */
 function pgTools(target, settings) {
     const bin = (name) => (settings.binDir ? (0,external_node_path_.join)(settings.binDir, name) : name);
-    const env = libpqEnv(target, settings.connectTimeoutMs, settings.applicationName);
+    const env = libpqEnv(target, settings.connectTimeoutMs, settings.applicationName, settings.sslRootCert);
     const quiet = quietLogger(settings.log);
     const run = (args, options = {}) => runCommand(args, {
         env: { ...env, ...options.extraEnv },
@@ -84073,6 +84079,8 @@ async function takeDumpBackup(deps) {
         (0,external_node_fs_.rmSync)(staged, { force: true });
         throw new ActionFailure(`Backup of ${describeTarget(deps.target)} failed — ${explainToolFailure('pg_dump', dumpExit.tail)}. Nothing was changed.`);
     }
+    // The dump holds PHI: owner-only, whatever the umask.
+    (0,external_node_fs_.chmodSync)(staged, 0o600);
     const verifyStarted = clock.now();
     const bytes = (0,external_node_fs_.statSync)(staged).size;
     const [listing, sha256] = await Promise.all([tools.list(staged), sha256File(staged)]);
@@ -84316,6 +84324,18 @@ function parseInputs(inputs, env) {
     });
     const connectTimeoutMs = inputs.duration('connect-timeout', { default: '10s', min: 1000, max: 300_000 });
     const dryRun = inputs.boolean('dry-run', false);
+    const sslRootCertText = inputs.string('ssl-root-cert');
+    const sslRootCert = sslRootCertText === undefined
+        ? undefined
+        : (0,external_node_path_.isAbsolute)(sslRootCertText)
+            ? sslRootCertText
+            : (0,external_node_path_.resolve)(workspace, sslRootCertText);
+    if (sslRootCert !== undefined && !(0,external_node_fs_.existsSync)(sslRootCert)) {
+        throw new ConfigurationError(`Input 'ssl-root-cert' must be a PEM file of trusted CAs (e.g. the RDS global bundle); '${sslRootCertText}' does not exist.`, 'ssl-root-cert');
+    }
+    if (sslRootCert !== undefined && ssl !== 'verify-full') {
+        throw new ConfigurationError("Input 'ssl-root-cert' applies only when 'ssl' is verify-full.", 'ssl-root-cert');
+    }
     const pgBinDir = inputs.string('pg-bin-dir');
     const region = inputs.string('region');
     if (backup === 'none' && !allowNoBackup && mode !== 'status') {
@@ -84376,6 +84396,7 @@ function parseInputs(inputs, env) {
         lockTimeoutMs,
         statementTimeoutMs,
         connectTimeoutMs,
+        sslRootCert,
         dryRun,
         pgBinDir,
         region,
@@ -84702,8 +84723,13 @@ async function runDbMigrate(inputs, ctx) {
     };
     const applicationName = `white-cross db-migrate run ${ctx.env.GITHUB_RUN_ID ?? 'local'}/${ctx.env.GITHUB_RUN_ATTEMPT ?? '1'}`;
     let db;
+    const scratchDir = (0,external_node_path_.join)(ctx.env.RUNNER_TEMP || (0,external_node_os_.tmpdir)(), `db-migrate-${process.pid}`);
     try {
-        db = await step('connect', () => connect(inputs.target, { connectTimeoutMs: inputs.connectTimeoutMs, applicationName }));
+        db = await step('connect', () => connect(inputs.target, {
+            connectTimeoutMs: inputs.connectTimeoutMs,
+            applicationName,
+            sslRootCert: inputs.sslRootCert,
+        }));
         const info = await serverInfo(db);
         report.serverVersion = info.version;
         report.databaseBytes = info.databaseBytes;
@@ -84718,11 +84744,12 @@ async function runDbMigrate(inputs, ctx) {
                 connectTimeoutMs: inputs.connectTimeoutMs,
                 applicationName,
                 log: ctx.log,
+                sslRootCert: inputs.sslRootCert,
             }),
             report,
             serverVersion: info.version,
             where,
-            scratchDir: (0,external_node_path_.join)(ctx.env.RUNNER_TEMP || (0,external_node_os_.tmpdir)(), `db-migrate-${process.pid}`),
+            scratchDir,
             step,
         };
         if (inputs.mode === 'status')
@@ -84741,6 +84768,8 @@ async function runDbMigrate(inputs, ctx) {
     }
     finally {
         await db?.end().catch(() => { });
+        // Downloaded and staged dumps hold PHI: never leave them on the runner.
+        (0,external_node_fs_.rmSync)(scratchDir, { recursive: true, force: true });
         const seconds = (ctx.clock.now() - started) / 1000;
         ctx.setOutput('duration', seconds.toFixed(1));
         ctx.fact('pendingBefore', report.pendingBefore);
@@ -84762,6 +84791,10 @@ function toolEnv(inputs, env) {
         NODE_ENV: inputs.nodeEnv,
         PGSSLMODE: inputs.target.ssl,
         PGOPTIONS: `-c lock_timeout=${inputs.lockTimeoutMs} -c statement_timeout=${inputs.statementTimeoutMs}`,
+        // The pg driver (Node) and libpq tools each read their own CA setting.
+        ...(inputs.sslRootCert
+            ? { NODE_EXTRA_CA_CERTS: inputs.sslRootCert, PGSSLROOTCERT: inputs.sslRootCert }
+            : {}),
     };
 }
 async function runTool(s, what, command) {
@@ -85000,16 +85033,22 @@ async function undoAfterFailure(s, applied, mark) {
 }
 async function restoreAfterFailure(s, backup, mark) {
     const store = storeFor(s, s.inputs.backupLocation);
-    const restored = await s.step('restore the backup', () => restoreDumpBackup(backup.id, {
-        db: s.db,
-        tools: s.tools,
-        store,
-        target: s.inputs.target,
-        lockTimeoutMs: s.inputs.lockTimeoutMs,
-        scratchDir: s.scratchDir,
-        log: s.ctx.log,
-        clock: s.ctx.clock,
-    }));
+    let restored;
+    try {
+        restored = await s.step('restore the backup', () => restoreDumpBackup(backup.id, {
+            db: s.db,
+            tools: s.tools,
+            store,
+            target: s.inputs.target,
+            lockTimeoutMs: s.inputs.lockTimeoutMs,
+            scratchDir: s.scratchDir,
+            log: s.ctx.log,
+            clock: s.ctx.clock,
+        }));
+    }
+    catch (error) {
+        return `on-failure: restore of backup ${backup.id} failed too — ${describeError(error).replace(/^ActionFailure: /, '')}`;
+    }
     s.report.restore = {
         id: restored.id,
         location: restored.uri,

@@ -5,7 +5,7 @@
  * compared with the manifest.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, rmSync, statSync } from 'node:fs';
+import { chmodSync, createReadStream, rmSync, statSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { ActionFailure, type Clock, type Logger } from '@white-cross/core';
 import {
@@ -104,6 +104,8 @@ export async function takeDumpBackup(deps: BackupDeps): Promise<TakenBackup> {
     );
   }
 
+  // The dump holds PHI: owner-only, whatever the umask.
+  chmodSync(staged, 0o600);
   const verifyStarted = clock.now();
   const bytes = statSync(staged).size;
   const [listing, sha256] = await Promise.all([tools.list(staged), sha256File(staged)]);

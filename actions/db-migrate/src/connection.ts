@@ -172,7 +172,7 @@ export function describeConnectionFailure(
         ? 'the server requires TLS: set ssl to require'
         : /does not support SSL/i.test(text)
           ? `the server does not offer TLS but ssl is ${target.ssl}; enable TLS on the server (ssl: disable is allowed only for a database on this machine)`
-          : `TLS failed (${code || text}); for verify-full the server certificate must match the host and chain to a trusted CA (NODE_EXTRA_CA_CERTS for the RDS bundle)`;
+          : `TLS failed (${code || text}); for verify-full the server certificate must match the host and chain to a CA in ssl-root-cert (e.g. the RDS bundle)`;
     return { kind: 'tls', message: `${at}: ${fix}.` };
   }
   if (code === '28000') {

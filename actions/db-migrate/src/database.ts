@@ -3,6 +3,7 @@
  * error for each way it can fail, the migration lock, the migration table, the tables and
  * their row counts, and removing what a failed migration created before a restore.
  */
+import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { ActionFailure } from '@white-cross/core';
 import {
@@ -16,10 +17,14 @@ import type { TableName, TocEntry } from './backup-manifest.js';
 export type Database = pg.Client;
 
 /** The TLS settings the pg driver takes for each `ssl` mode. */
-export function driverSsl(target: ConnectionTarget): pg.ClientConfig['ssl'] {
+export function driverSsl(target: ConnectionTarget, rootCert?: string): pg.ClientConfig['ssl'] {
   if (target.ssl === 'disable') return false;
   if (target.ssl === 'require') return { rejectUnauthorized: false };
-  return { rejectUnauthorized: true, servername: target.host };
+  return {
+    rejectUnauthorized: true,
+    servername: target.host,
+    ...(rootCert ? { ca: readFileSync(rootCert, 'utf8') } : {}),
+  };
 }
 
 /**
@@ -28,7 +33,7 @@ export function driverSsl(target: ConnectionTarget): pg.ClientConfig['ssl'] {
  */
 export async function connect(
   target: ConnectionTarget,
-  options: { connectTimeoutMs: number; applicationName: string },
+  options: { connectTimeoutMs: number; applicationName: string; sslRootCert?: string },
 ): Promise<Database> {
   const client = new pg.Client({
     host: target.host,
@@ -36,7 +41,7 @@ export async function connect(
     user: target.user,
     password: target.password ?? '',
     database: target.database,
-    ssl: driverSsl(target),
+    ssl: driverSsl(target, options.sslRootCert),
     connectionTimeoutMillis: options.connectTimeoutMs,
     application_name: options.applicationName,
   });

@@ -49,6 +49,8 @@ export interface DbMigrateInputs {
   readonly lockTimeoutMs: number;
   readonly statementTimeoutMs: number;
   readonly connectTimeoutMs: number;
+  /** A CA bundle (PEM) to verify the server certificate with, for ssl: verify-full. */
+  readonly sslRootCert: string | undefined;
   readonly dryRun: boolean;
   /** The folder holding pg_dump, pg_restore; undefined means PATH. */
   readonly pgBinDir: string | undefined;
@@ -182,6 +184,25 @@ export function parseInputs(inputs: Inputs, env: Env): DbMigrateInputs {
   });
   const connectTimeoutMs = inputs.duration('connect-timeout', { default: '10s', min: 1000, max: 300_000 });
   const dryRun = inputs.boolean('dry-run', false);
+  const sslRootCertText = inputs.string('ssl-root-cert');
+  const sslRootCert =
+    sslRootCertText === undefined
+      ? undefined
+      : isAbsolute(sslRootCertText)
+        ? sslRootCertText
+        : resolve(workspace, sslRootCertText);
+  if (sslRootCert !== undefined && !existsSync(sslRootCert)) {
+    throw new ConfigurationError(
+      `Input 'ssl-root-cert' must be a PEM file of trusted CAs (e.g. the RDS global bundle); '${sslRootCertText}' does not exist.`,
+      'ssl-root-cert',
+    );
+  }
+  if (sslRootCert !== undefined && ssl !== 'verify-full') {
+    throw new ConfigurationError(
+      "Input 'ssl-root-cert' applies only when 'ssl' is verify-full.",
+      'ssl-root-cert',
+    );
+  }
   const pgBinDir = inputs.string('pg-bin-dir');
   const region = inputs.string('region');
 
@@ -271,6 +292,7 @@ export function parseInputs(inputs: Inputs, env: Env): DbMigrateInputs {
     lockTimeoutMs,
     statementTimeoutMs,
     connectTimeoutMs,
+    sslRootCert,
     dryRun,
     pgBinDir,
     region,

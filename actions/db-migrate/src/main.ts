@@ -1,7 +1,7 @@
 /**
  * db-migrate: back up, migrate, verify — and undo or restore — on PostgreSQL.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { tmpdir } from 'node:os';
 import { RDSClient } from '@aws-sdk/client-rds';
@@ -108,9 +108,14 @@ async function runDbMigrate(inputs: DbMigrateInputs, ctx: ActionContext): Promis
   };
   const applicationName = `white-cross db-migrate run ${ctx.env.GITHUB_RUN_ID ?? 'local'}/${ctx.env.GITHUB_RUN_ATTEMPT ?? '1'}`;
   let db: Database | undefined;
+  const scratchDir = join(ctx.env.RUNNER_TEMP || tmpdir(), `db-migrate-${process.pid}`);
   try {
     db = await step('connect', () =>
-      connect(inputs.target, { connectTimeoutMs: inputs.connectTimeoutMs, applicationName }),
+      connect(inputs.target, {
+        connectTimeoutMs: inputs.connectTimeoutMs,
+        applicationName,
+        sslRootCert: inputs.sslRootCert,
+      }),
     );
     const info = await serverInfo(db);
     report.serverVersion = info.version;
@@ -126,11 +131,12 @@ async function runDbMigrate(inputs: DbMigrateInputs, ctx: ActionContext): Promis
         connectTimeoutMs: inputs.connectTimeoutMs,
         applicationName,
         log: ctx.log,
+        sslRootCert: inputs.sslRootCert,
       }),
       report,
       serverVersion: info.version,
       where,
-      scratchDir: join(ctx.env.RUNNER_TEMP || tmpdir(), `db-migrate-${process.pid}`),
+      scratchDir,
       step,
     };
     if (inputs.mode === 'status') await statusMode(session);
@@ -142,6 +148,8 @@ async function runDbMigrate(inputs: DbMigrateInputs, ctx: ActionContext): Promis
     throw error;
   } finally {
     await db?.end().catch(() => {});
+    // Downloaded and staged dumps hold PHI: never leave them on the runner.
+    rmSync(scratchDir, { recursive: true, force: true });
     const seconds = (ctx.clock.now() - started) / 1000;
     ctx.setOutput('duration', seconds.toFixed(1));
     ctx.fact('pendingBefore', report.pendingBefore);
@@ -163,6 +171,10 @@ function toolEnv(inputs: DbMigrateInputs, env: NodeJS.ProcessEnv): NodeJS.Proces
     NODE_ENV: inputs.nodeEnv,
     PGSSLMODE: inputs.target.ssl,
     PGOPTIONS: `-c lock_timeout=${inputs.lockTimeoutMs} -c statement_timeout=${inputs.statementTimeoutMs}`,
+    // The pg driver (Node) and libpq tools each read their own CA setting.
+    ...(inputs.sslRootCert
+      ? { NODE_EXTRA_CA_CERTS: inputs.sslRootCert, PGSSLROOTCERT: inputs.sslRootCert }
+      : {}),
   };
 }
 
@@ -437,18 +449,23 @@ async function restoreAfterFailure(
   mark: (name: string, result: MigrationRecord['result']) => void,
 ): Promise<string> {
   const store = storeFor(s, s.inputs.backupLocation as BackupLocation);
-  const restored = await s.step('restore the backup', () =>
-    restoreDumpBackup(backup.id, {
-      db: s.db,
-      tools: s.tools,
-      store,
-      target: s.inputs.target,
-      lockTimeoutMs: s.inputs.lockTimeoutMs,
-      scratchDir: s.scratchDir,
-      log: s.ctx.log,
-      clock: s.ctx.clock,
-    }),
-  );
+  let restored;
+  try {
+    restored = await s.step('restore the backup', () =>
+      restoreDumpBackup(backup.id, {
+        db: s.db,
+        tools: s.tools,
+        store,
+        target: s.inputs.target,
+        lockTimeoutMs: s.inputs.lockTimeoutMs,
+        scratchDir: s.scratchDir,
+        log: s.ctx.log,
+        clock: s.ctx.clock,
+      }),
+    );
+  } catch (error) {
+    return `on-failure: restore of backup ${backup.id} failed too — ${describeError(error).replace(/^ActionFailure: /, '')}`;
+  }
   s.report.restore = {
     id: restored.id,
     location: restored.uri,

@@ -22,6 +22,7 @@ export function libpqEnv(
   target: ConnectionTarget,
   connectTimeoutMs: number,
   applicationName: string,
+  sslRootCert?: string,
 ): NodeJS.ProcessEnv {
   return {
     ...process.env,
@@ -33,16 +34,23 @@ export function libpqEnv(
     PGSSLMODE: target.ssl,
     PGCONNECT_TIMEOUT: String(Math.max(2, Math.ceil(connectTimeoutMs / 1000))),
     PGAPPNAME: applicationName,
+    ...(sslRootCert ? { PGSSLROOTCERT: sslRootCert } : {}),
   };
 }
 
 /** pg_dump/pg_restore from `binDir`, or from PATH. */
 export function pgTools(
   target: ConnectionTarget,
-  settings: { binDir: string | undefined; connectTimeoutMs: number; applicationName: string; log: Logger },
+  settings: {
+    binDir: string | undefined;
+    connectTimeoutMs: number;
+    applicationName: string;
+    log: Logger;
+    sslRootCert?: string;
+  },
 ): PgTools {
   const bin = (name: string) => (settings.binDir ? join(settings.binDir, name) : name);
-  const env = libpqEnv(target, settings.connectTimeoutMs, settings.applicationName);
+  const env = libpqEnv(target, settings.connectTimeoutMs, settings.applicationName, settings.sslRootCert);
   const quiet = quietLogger(settings.log);
   const run = (
     args: [string, ...string[]],

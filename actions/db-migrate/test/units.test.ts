@@ -391,6 +391,10 @@ describe('inputs', () => {
       "Input 'working-directory' must be the backend's folder (where .sequelizerc is); 'no/such/dir' is not a folder.",
     ],
     [
+      { 'database-url': local, ssl: 'disable', 'backup-location': 'b', 'ssl-root-cert': 'no-such-ca.pem' },
+      "Input 'ssl-root-cert' must be a PEM file of trusted CAs (e.g. the RDS global bundle); 'no-such-ca.pem' does not exist.",
+    ],
+    [
       { 'database-url': 'postgresql://app:topsecret@127.0.0.1/', ssl: 'disable' },
       "Input 'database-url' has no database name (postgresql://user:password@host:5432/database).",
     ],
