@@ -276,11 +276,21 @@ export async function gatherSources(
     for (const b of sources.buckets ?? []) use(b.encryption?.kmsKeyId, `s3://${b.bucket}`);
     for (const g of sources.logGroups ?? []) use(g.kmsKeyId, g.name);
     const anyKeySource = inputs.dbInstanceIdentifier || inputs.buckets.length || anyGroup;
-    await gather(
-      'keys',
-      anyKeySource ? undefined : 'no RDS instance, buckets or log groups given',
-      withAws((aws) => aws.probes.readKeys(aws.clients, usage)),
+    // Keys named by a resource that could not be read are unknown: judging the others alone would pass too easily.
+    const unread = (['rds', 'buckets', 'logGroups'] as const).filter(
+      (n) => gaps[n] && 'failed' in (gaps[n] as SourceGap),
     );
+    if (unread.length) {
+      gaps.keys = {
+        failed: `the keys of ${unread.map((n) => SOURCE_LABELS[n](inputs)).join('; ')} are unknown (could not read them)`,
+      };
+    } else {
+      await gather(
+        'keys',
+        anyKeySource ? undefined : 'no RDS instance, buckets or log groups given',
+        withAws((aws) => aws.probes.readKeys(aws.clients, usage)),
+      );
+    }
   }
   const anyAws = Boolean(
     inputs.region &&

@@ -641,8 +641,16 @@ describe('hipaa-verify against AWS (moto)', () => {
   });
 
   it('fails closed when AWS refuses to answer', async () => {
-    const run = await verify('good', { checks: 'BAK-001', 'db-instance-identifier': 'no-such-db' });
+    const run = await verify('good', {
+      checks: 'BAK-001, ENC-005',
+      'db-instance-identifier': 'no-such-db',
+      buckets: 'good-site',
+    });
     expect(run.exitCode).toBe(1);
+    // The bucket's key was readable, but the instance's is unknown: ENC-005 cannot pass on half the keys.
+    expect(evidenceOf(run, 'ENC-005')).toBe(
+      'could not be verified: the keys of RDS instance no-such-db are unknown (could not read them)',
+    );
     expect(run.annotations).toContainEqual(
       expect.objectContaining({
         level: 'warning',
