@@ -81293,8 +81293,14 @@ const IGNORED = ['**/.git/**', '**/.DS_Store', '**/Thumbs.db'];
 function keyFor(prefix, path) {
     return prefix === '' ? path : `${prefix}/${path}`;
 }
-/** Hex SHA-256 of a file, streamed. */
-function hashFile(file) {
+// Files up to this size are hashed from one read (fewer system calls than a stream).
+const READ_WHOLE_LIMIT = 8 * 1024 * 1024;
+/** Hex SHA-256 of a file: read whole when small, streamed when large. */
+async function hashFile(file, size) {
+    if (size <= READ_WHOLE_LIMIT)
+        return (0,external_node_crypto_.createHash)('sha256')
+            .update(await (0,promises_.readFile)(file))
+            .digest('hex');
     return new Promise((resolve, reject) => {
         const hash = (0,external_node_crypto_.createHash)('sha256');
         (0,external_node_fs_.createReadStream)(file)
@@ -81314,7 +81320,8 @@ async function scanLocalFiles(sourceDir, prefix, rules, concurrency) {
     })).sort();
     return mapConcurrent(paths, concurrency, async (path) => {
         const absolutePath = (0,external_node_path_.join)(sourceDir, path);
-        const [info, sha256] = await Promise.all([(0,promises_.stat)(absolutePath), hashFile(absolutePath)]);
+        const info = await (0,promises_.stat)(absolutePath);
+        const sha256 = await hashFile(absolutePath, info.size);
         return {
             path,
             absolutePath,

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { glob } from 'tinyglobby';
 import { cacheControlFor, isHtml, type CacheRule } from './cache-rules.js';
@@ -40,8 +40,15 @@ export function keyFor(prefix: string, path: string): string {
   return prefix === '' ? path : `${prefix}/${path}`;
 }
 
-/** Hex SHA-256 of a file, streamed. */
-export function hashFile(file: string): Promise<string> {
+// Files up to this size are hashed from one read (fewer system calls than a stream).
+const READ_WHOLE_LIMIT = 8 * 1024 * 1024;
+
+/** Hex SHA-256 of a file: read whole when small, streamed when large. */
+export async function hashFile(file: string, size: number): Promise<string> {
+  if (size <= READ_WHOLE_LIMIT)
+    return createHash('sha256')
+      .update(await readFile(file))
+      .digest('hex');
   return new Promise((resolve, reject) => {
     const hash = createHash('sha256');
     createReadStream(file)
@@ -69,7 +76,8 @@ export async function scanLocalFiles(
   ).sort();
   return mapConcurrent(paths, concurrency, async (path) => {
     const absolutePath = join(sourceDir, path);
-    const [info, sha256] = await Promise.all([stat(absolutePath), hashFile(absolutePath)]);
+    const info = await stat(absolutePath);
+    const sha256 = await hashFile(absolutePath, info.size);
     return {
       path,
       absolutePath,
