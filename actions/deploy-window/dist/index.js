@@ -32257,10 +32257,16 @@ async function runAction(definition, options = {}) {
     const clock = options.clock ?? systemClock;
     const env = runtime.env;
     const redactor = new Redactor();
+    const masked = new Set();
     const addSecret = (value) => {
         redactor.addSecret(value);
-        for (const form of redactor.registered)
+        // Tell the runner about each form once (it masks what it was told for the rest of the job).
+        for (const form of redactor.registered) {
+            if (masked.has(form))
+                continue;
+            masked.add(form);
             runtime.registerSecret(form);
+        }
     };
     const log = new RedactingLogger(runtime.sink, redactor);
     const inputs = new Inputs(env, addSecret);
@@ -33142,6 +33148,14 @@ function readSchedule(inputs, ctx) {
 function iso(instant) {
     return new Date(instant).toISOString();
 }
+/** The open window for people; with `windows: always` it is the time until the next blackout. */
+function currentWindowText(schedule, decision) {
+    if (!decision.current)
+        return '—';
+    if (schedule.windows === 'always')
+        return `open at any time outside blackouts (next blackout from ${iso(decision.current.end)} at the latest)`;
+    return `${decision.current.text} (ends ${iso(decision.current.end)})`;
+}
 function writeSummary(ctx, inputs, schedule, decision, now) {
     const verdict = decision.allowed ? 'Allowed' : inputs.emergency ? 'Emergency override' : 'Refused';
     const s = ctx.summary.heading(`Deployment window: ${verdict}`);
@@ -33203,7 +33217,7 @@ const deployWindow = {
         ctx.setOutput('next-window', decision.next?.text ?? '');
         ctx.setOutput('next-window-start', decision.next ? iso(decision.next.start) : '');
         if (decision.allowed) {
-            ctx.log.info(`Deploy allowed at ${decision.localTime}: inside ${decision.current?.text ?? 'an allowed window'}${decision.current ? `, which ends ${iso(decision.current.end)}` : ''}.`);
+            ctx.log.info(`Deploy allowed at ${decision.localTime}: ${currentWindowText(schedule, decision)}.`);
             return;
         }
         if (override) {

@@ -54,6 +54,14 @@ function iso(instant: number): string {
   return new Date(instant).toISOString();
 }
 
+/** The open window for people; with `windows: always` it is the time until the next blackout. */
+function currentWindowText(schedule: Schedule, decision: WindowDecision): string {
+  if (!decision.current) return '—';
+  if (schedule.windows === 'always')
+    return `open at any time outside blackouts (next blackout from ${iso(decision.current.end)} at the latest)`;
+  return `${decision.current.text} (ends ${iso(decision.current.end)})`;
+}
+
 function writeSummary(
   ctx: ActionContext,
   inputs: DeployWindowInputs,
@@ -137,9 +145,7 @@ export const deployWindow: ActionDefinition<DeployWindowInputs> = {
     ctx.setOutput('next-window', decision.next?.text ?? '');
     ctx.setOutput('next-window-start', decision.next ? iso(decision.next.start) : '');
     if (decision.allowed) {
-      ctx.log.info(
-        `Deploy allowed at ${decision.localTime}: inside ${decision.current?.text ?? 'an allowed window'}${decision.current ? `, which ends ${iso(decision.current.end)}` : ''}.`,
-      );
+      ctx.log.info(`Deploy allowed at ${decision.localTime}: ${currentWindowText(schedule, decision)}.`);
       return;
     }
     if (override) {

@@ -149,6 +149,10 @@ function createApp(env, express) {
     res.setHeader('X-App-Version', version);
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('Cache-Control', 'no-store');
+    // An API answers JSON only: nothing may run, frame it or learn where its callers came from.
+    res.setHeader('Content-Security-Policy', "default-src 'none'; frame-ancestors 'none'");
+    res.setHeader('X-Frame-Options', 'DENY');
+    res.setHeader('Referrer-Policy', 'no-referrer');
     next();
   });
 

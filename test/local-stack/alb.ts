@@ -1,0 +1,168 @@
+/**
+ * A stand-in for the Application Load Balancer: an HTTPS server that routes real requests to
+ * the targets registered in moto's target groups, split by the weights of moto's listener
+ * (polled, so a ModifyListener by ecs-bluegreen takes effect within a poll), and records each
+ * request into the CloudWatch stand-in the way the ALB's metrics would count it. moto models the
+ * ALB's configuration but forwards no traffic, and its CloudWatch has no percentiles.
+ *
+ * The split is a smooth weighted round robin (nginx's), so 10 % means every tenth request, not
+ * 10 % on average: the demo's verdicts do not depend on luck.
+ */
+import { request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
+import {
+  DescribeListenersCommand,
+  DescribeTargetHealthCommand,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import { startHttpsServer, type Certificate } from '@white-cross/testkit';
+import type { MetricsServer } from '@white-cross/testkit/metrics-server';
+import { dimensions, type AwsClients, type Color, type Environment } from './aws-setup.js';
+
+export interface AlbStandIn {
+  url: string;
+  /** Requests answered per color so far. */
+  counts: Record<Color, number>;
+  /** The weights in force (as last read from moto). */
+  weights(): Record<Color, number>;
+  stop(): Promise<void>;
+}
+
+interface Route {
+  weights: Record<Color, number>;
+  targets: Record<Color, { ip: string; port: number }[]>;
+}
+
+/**
+ * Picks the next color by smooth weighted round robin.
+ *
+ * @example
+ * const next = weightedRoundRobin(); next({ blue: 90, green: 10 }); // 'blue' nine times in ten
+ */
+export function weightedRoundRobin(): (weights: Record<Color, number>) => Color | undefined {
+  const current: Record<Color, number> = { blue: 0, green: 0 };
+  return (weights) => {
+    const total = weights.blue + weights.green;
+    if (total <= 0) return undefined;
+    current.blue += weights.blue;
+    current.green += weights.green;
+    const pick: Color = current.blue >= current.green ? 'blue' : 'green';
+    current[pick] -= total;
+    return pick;
+  };
+}
+
+/** Starts the stand-in on 127.0.0.1 with the given certificate. */
+export async function startAlb(
+  aws: AwsClients,
+  environment: Environment,
+  metrics: MetricsServer,
+  certificate: Certificate,
+  options: { pollMs?: number; log?: (line: string) => void } = {},
+): Promise<AlbStandIn> {
+  const dims = dimensions(environment);
+  const route: Route = { weights: { blue: 100, green: 0 }, targets: { blue: [], green: [] } };
+  const counts: Record<Color, number> = { blue: 0, green: 0 };
+  const nextColor = weightedRoundRobin();
+  const nextTarget: Record<Color, number> = { blue: 0, green: 0 };
+  let running = true;
+
+  async function refresh(): Promise<void> {
+    const listeners = await aws.elb.send(
+      new DescribeListenersCommand({ ListenerArns: [environment.listenerArn] }),
+    );
+    const groups =
+      listeners.Listeners?.[0]?.DefaultActions?.find((a) => a.ForwardConfig)?.ForwardConfig?.TargetGroups ??
+      [];
+    const weights: Record<Color, number> = { blue: 0, green: 0 };
+    for (const color of ['blue', 'green'] as const) {
+      weights[color] = groups.find((g) => g.TargetGroupArn === environment.targetGroups[color])?.Weight ?? 0;
+      const health = await aws.elb.send(
+        new DescribeTargetHealthCommand({ TargetGroupArn: environment.targetGroups[color] }),
+      );
+      route.targets[color] = (health.TargetHealthDescriptions ?? [])
+        .filter((d) => d.TargetHealth?.State !== 'draining')
+        .map((d) => ({ ip: d.Target!.Id!, port: d.Target!.Port! }));
+    }
+    if (weights.blue !== route.weights.blue || weights.green !== route.weights.green) {
+      options.log?.(`alb: listener now sends blue ${weights.blue} %, green ${weights.green} %`);
+    }
+    route.weights = weights;
+  }
+  await refresh();
+  const poller = (async () => {
+    while (running) {
+      await new Promise((r) => setTimeout(r, options.pollMs ?? 250));
+      try {
+        await refresh();
+      } catch {
+        // moto busy: keep the last route
+      }
+    }
+  })();
+
+  function answer(req: IncomingMessage, res: ServerResponse): void {
+    const started = performance.now();
+    const color = nextColor(route.weights);
+    const targets = color ? route.targets[color] : [];
+    const record = (status: number, origin: 'target' | 'elb') => {
+      if (!color) return;
+      metrics.record({
+        loadBalancer: dims.loadBalancer,
+        targetGroup: dims.targetGroups[color],
+        at: Date.now(),
+        latencyMs: performance.now() - started,
+        status,
+        origin,
+      });
+    };
+    if (!color || targets.length === 0) {
+      record(503, 'elb');
+      res.writeHead(503, { 'content-type': 'text/plain' }).end('503 Service Temporarily Unavailable');
+      return;
+    }
+    const target = targets[nextTarget[color]++ % targets.length]!;
+    const upstream = httpRequest(
+      {
+        host: target.ip,
+        port: target.port,
+        method: req.method,
+        path: req.url,
+        headers: {
+          ...req.headers,
+          'x-forwarded-proto': 'https',
+          'x-forwarded-for': req.socket.remoteAddress ?? '',
+        },
+        timeout: 10_000,
+      },
+      (up) => {
+        const headers = {
+          ...up.headers,
+          'strict-transport-security': 'max-age=63072000; includeSubDomains',
+        };
+        res.writeHead(up.statusCode ?? 502, headers);
+        up.pipe(res);
+        up.on('end', () => {
+          counts[color]++;
+          record(up.statusCode ?? 502, 'target');
+        });
+      },
+    );
+    upstream.on('error', () => {
+      record(502, 'elb');
+      if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
+      res.end('502 Bad Gateway');
+    });
+    req.pipe(upstream);
+  }
+
+  const server = await startHttpsServer(certificate, answer, { minVersion: 'TLSv1.2' });
+  return {
+    url: server.url,
+    counts,
+    weights: () => ({ ...route.weights }),
+    stop: async () => {
+      running = false;
+      await poller;
+      await server.stop();
+    },
+  };
+}
