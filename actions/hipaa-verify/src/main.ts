@@ -39,7 +39,7 @@ async function openAws(inputs: HipaaVerifyInputs, env: Env): Promise<AwsAccess> 
       elbv2: createAwsClient(elbv2.ElasticLoadBalancingV2Client, settings),
       cloudfront: createAwsClient(cloudfront.CloudFrontClient, settings),
       rds: createAwsClient(rds.RDSClient, settings),
-      s3: createAwsClient(s3.S3Client, settings, { forcePathStyle: true }),
+      s3: createAwsClient(s3.S3Client, settings),
       logs: createAwsClient(logs.CloudWatchLogsClient, settings),
       kms: createAwsClient(kms.KMSClient, settings),
       cloudtrail: createAwsClient(cloudtrail.CloudTrailClient, settings),
