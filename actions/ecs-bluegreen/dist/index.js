@@ -67260,10 +67260,16 @@ async function runAction(definition, options = {}) {
     const clock = options.clock ?? systemClock;
     const env = runtime.env;
     const redactor = new Redactor();
+    const masked = new Set();
     const addSecret = (value) => {
         redactor.addSecret(value);
-        for (const form of redactor.registered)
+        // Tell the runner about each form once (it masks what it was told for the rest of the job).
+        for (const form of redactor.registered) {
+            if (masked.has(form))
+                continue;
+            masked.add(form);
             runtime.registerSecret(form);
+        }
     };
     const log = new RedactingLogger(runtime.sink, redactor);
     const inputs = new Inputs(env, addSecret);
@@ -68892,6 +68898,10 @@ async function resolveDeployTaskDefinition(run) {
             };
         }
     }
+    const state = run.state();
+    if (state.canary && state.split[state.canary] > 0) {
+        throw new DecisionError(`A canary is in progress: ${state.canary} runs ${run.services[state.canary].taskDefinitionArn} and receives ${state.split[state.canary]} %. Promote it or roll it back before deploying a new task definition from ${source.path}.`);
+    }
     const version = inputs.version;
     const image = mainImage(source.definition.containerDefinitions, undefined);
     const arn = await run.step(`Register task definition ${source.definition.family}`, () => aws.registerTaskDefinition(source.definition, {
@@ -68944,6 +68954,14 @@ async function promote(run) {
 }
 async function findReleaseTaskDefinition(run, tag) {
     const { aws } = run;
+    // Usually the release is what one of the colors runs: its service tag says so, no search needed.
+    for (const color of COLORS) {
+        if (run.services[color].tags[TAG.version] === tag) {
+            const td = await aws.describeTaskDefinition(run.services[color].taskDefinitionArn);
+            if (td?.tags[TAG.version] === tag)
+                return td.arn;
+        }
+    }
     const families = [
         ...new Set(COLORS.map((c) => parseTaskDefinitionArn(run.services[c].taskDefinitionArn).family)),
     ];
@@ -69060,6 +69078,20 @@ function stateLeft(run) {
     const colors = COLORS.map((c) => `${c} runs ${main_shortArn(run.services[c].taskDefinitionArn)} with ${run.services[c].desiredCount} task(s)`);
     return `State left: traffic ${formatSplit(run.split)}; ${colors.join('; ')}. Running the same step again continues from here.`;
 }
+async function main_status(run) {
+    // A color deployed by other means has no version tag: read it from its task definition.
+    for (const color of COLORS) {
+        const service = run.services[color];
+        if (service.tags[TAG.version])
+            continue;
+        const td = await run.aws.describeTaskDefinition(service.taskDefinitionArn);
+        const version = td?.tags[TAG.version] ?? imageTag(mainImage(td?.containers) ?? '');
+        if (version)
+            service.tags = { ...service.tags, [TAG.version]: version };
+    }
+    const state = run.state();
+    run.report.outcome = `${state.live} is live; ${formatSplit(state.split)}${state.canary ? `; ${state.canary} is a canary` : ''}.`;
+}
 function setOutputs(ctx, run) {
     const state = run.state();
     const other = otherColor(state.live);
@@ -69109,7 +69141,7 @@ async function runBlueGreen(inputs, ctx) {
             else if (inputs.mode === 'cleanup')
                 await cleanup(run);
             else
-                report.outcome = `${pair.state.live} is live; ${formatSplit(pair.state.split)}.`;
+                await main_status(run);
         }
         catch (error) {
             if (error instanceof DecisionError)

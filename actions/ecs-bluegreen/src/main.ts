@@ -261,6 +261,12 @@ async function resolveDeployTaskDefinition(run: BlueGreenRun): Promise<{ arn: st
       };
     }
   }
+  const state = run.state();
+  if (state.canary && state.split[state.canary] > 0) {
+    throw new DecisionError(
+      `A canary is in progress: ${state.canary} runs ${run.services[state.canary].taskDefinitionArn} and receives ${state.split[state.canary]} %. Promote it or roll it back before deploying a new task definition from ${source.path}.`,
+    );
+  }
   const version = inputs.version;
   const image = mainImage(source.definition.containerDefinitions, undefined);
   const arn = await run.step(
@@ -321,6 +327,13 @@ async function promote(run: BlueGreenRun): Promise<void> {
 
 async function findReleaseTaskDefinition(run: BlueGreenRun, tag: string): Promise<string | undefined> {
   const { aws } = run;
+  // Usually the release is what one of the colors runs: its service tag says so, no search needed.
+  for (const color of COLORS) {
+    if (run.services[color].tags[TAG.version] === tag) {
+      const td = await aws.describeTaskDefinition(run.services[color].taskDefinitionArn);
+      if (td?.tags[TAG.version] === tag) return td.arn;
+    }
+  }
   const families = [
     ...new Set(COLORS.map((c) => parseTaskDefinitionArn(run.services[c].taskDefinitionArn).family)),
   ];
@@ -456,6 +469,19 @@ function stateLeft(run: BlueGreenRun): string {
   return `State left: traffic ${formatSplit(run.split)}; ${colors.join('; ')}. Running the same step again continues from here.`;
 }
 
+async function status(run: BlueGreenRun): Promise<void> {
+  // A color deployed by other means has no version tag: read it from its task definition.
+  for (const color of COLORS) {
+    const service = run.services[color];
+    if (service.tags[TAG.version]) continue;
+    const td = await run.aws.describeTaskDefinition(service.taskDefinitionArn);
+    const version = td?.tags[TAG.version] ?? imageTag(mainImage(td?.containers) ?? '');
+    if (version) service.tags = { ...service.tags, [TAG.version]: version };
+  }
+  const state = run.state();
+  run.report.outcome = `${state.live} is live; ${formatSplit(state.split)}${state.canary ? `; ${state.canary} is a canary` : ''}.`;
+}
+
 function setOutputs(ctx: ActionContext, run: BlueGreenRun): void {
   const state = run.state();
   const other = otherColor(state.live);
@@ -504,7 +530,7 @@ async function runBlueGreen(inputs: EcsBlueGreenInputs, ctx: ActionContext): Pro
       else if (inputs.mode === 'promote') await promote(run);
       else if (inputs.mode === 'rollback') await rollback(run);
       else if (inputs.mode === 'cleanup') await cleanup(run);
-      else report.outcome = `${pair.state.live} is live; ${formatSplit(pair.state.split)}.`;
+      else await status(run);
     } catch (error) {
       if (error instanceof DecisionError) throw new ActionFailure(`${error.message} Nothing was changed.`);
       if (error instanceof AwsCallError)

@@ -208,6 +208,21 @@ describe('deploy → shift → promote → cleanup', () => {
     expect(stack.proxy.count(mutations)).toBe(0);
   });
 
+  test('a deploy of another version while the canary has traffic is refused before anything is registered', async () => {
+    stack.proxy.reset();
+    const result = await run({
+      mode: 'deploy',
+      'task-definition': taskDefinitionFile,
+      image: `${REGISTRY}:v1.2.0`,
+      'container-name': 'api',
+    });
+    expect(result.exitCode).toBe(1);
+    expect(result.annotations.filter((a) => a.level === 'error').map((a) => a.message)).toEqual([
+      `A canary is in progress: green runs ${stack.firstTaskDefinition.replace(/:1$/, ':2')} and receives 50 %. Promote it or roll it back before deploying a new task definition from ${taskDefinitionFile}. Nothing was changed.`,
+    ]);
+    expect(stack.proxy.count(mutations)).toBe(0);
+  });
+
   test('promote sends 100 % to green and tags it; blue stays up; again changes nothing', async () => {
     const result = await run({ mode: 'promote' });
     expect(result.exitCode).toBe(0);
