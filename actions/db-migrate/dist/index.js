@@ -83078,10 +83078,16 @@ async function runAction(definition, options = {}) {
     const clock = options.clock ?? systemClock;
     const env = runtime.env;
     const redactor = new Redactor();
+    const masked = new Set();
     const addSecret = (value) => {
         redactor.addSecret(value);
-        for (const form of redactor.registered)
+        // Tell the runner about each form once (it masks what it was told for the rest of the job).
+        for (const form of redactor.registered) {
+            if (masked.has(form))
+                continue;
+            masked.add(form);
             runtime.registerSecret(form);
+        }
     };
     const log = new RedactingLogger(runtime.sink, redactor);
     const inputs = new Inputs(env, addSecret);
@@ -83612,14 +83618,15 @@ function isLoopbackHost(host) {
     return h === 'localhost' || h === '::1' || /^127(\.\d{1,3}){3}$/.test(h);
 }
 /**
- * How the target is named in messages: `user@host:port/database`, never the password.
+ * How the target is named in messages: `host:port/database as user`, never the password
+ * (and not `user@host`, which reads as an e-mail address and would be redacted as PHI).
  *
  * @example
  * describeTarget({ host: 'db', port: 5432, user: 'app', password: 'x', database: 'health', ssl: 'require' });
- * // 'app@db:5432/health'
+ * // 'db:5432/health as app'
  */
 function describeTarget(target) {
-    return `${target.user}@${target.host}:${target.port}/${target.database}`;
+    return `${target.host}:${target.port}/${target.database} as ${target.user}`;
 }
 const TLS_CODES = new Set([
     'SELF_SIGNED_CERT_IN_CHAIN',
@@ -84036,6 +84043,20 @@ function quietLogger(log) {
 
 
 
+const PROGRESS_EVERY_MS = 15_000;
+/** Logs a progress line every 15 s while `work` runs, so a long dump or restore is not silent. */
+function withProgress(work, log, line) {
+    const timer = setInterval(() => log.info(line()), PROGRESS_EVERY_MS);
+    return work.finally(() => clearInterval(timer));
+}
+function sizeOf(file) {
+    try {
+        return (0,external_node_fs_.statSync)(file).size;
+    }
+    catch {
+        return 0;
+    }
+}
 /** SHA-256 of a file, streamed. */
 async function sha256File(file) {
     const hash = (0,external_node_crypto_.createHash)('sha256');
@@ -84063,7 +84084,7 @@ async function takeDumpBackup(deps) {
     try {
         tables = await listTables(db);
         migrations = await recordedMigrations(db, deps.migrationTable);
-        const dumping = tools.dump(staged, { snapshot, lockWaitTimeoutMs: Math.max(deps.lockTimeoutMs, 1000) });
+        const dumping = withProgress(tools.dump(staged, { snapshot, lockWaitTimeoutMs: Math.max(deps.lockTimeoutMs, 1000) }), log, () => `pg_dump: ${formatBytes(sizeOf(staged))} written in ${formatDuration(clock.now() - started)}…`);
         // Counted while pg_dump runs, in the snapshot it dumps.
         rowCounts = await countRows(db, tables).catch(async (error) => {
             await dumping.catch(() => undefined);
@@ -84190,7 +84211,7 @@ async function restoreDumpBackup(id, deps) {
     const dropped = await dropObjectsNotInBackup(db, toc);
     if (dropped.length)
         log.info(`Dropped what the backup does not have: ${dropped.map((d) => `${d.kind} ${d.name}`).join(', ')}`);
-    const restored = await tools.restore(file, { lockTimeoutMs: Math.max(deps.lockTimeoutMs, 1000) });
+    const restored = await withProgress(tools.restore(file, { lockTimeoutMs: Math.max(deps.lockTimeoutMs, 1000) }), log, () => `pg_restore: still restoring ${id} after ${formatDuration(clock.now() - restoreStarted)} (one transaction)…`);
     if (restored.exitCode !== 0) {
         const droppedText = dropped.length
             ? ` The objects the backup lacks were dropped first (${dropped.map((d) => d.name).join(', ')}).`
@@ -84602,7 +84623,7 @@ function newReport(mode, dryRun, database) {
  * check, and the steps with their durations.
  *
  * @example
- * writeSummary(report, new SummaryBuilder()).toString(); // '## db-migrate: migrate on app@db:5432/health …'
+ * writeSummary(report, new SummaryBuilder()).toString(); // '## db-migrate: migrate on db:5432/health as app …'
  */
 function writeSummary(report, summary) {
     summary.heading(`db-migrate: ${report.mode}${report.dryRun ? ' (dry run)' : ''} on ${report.database}`);

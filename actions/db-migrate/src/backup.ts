@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { chmodSync, createReadStream, rmSync, statSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import { ActionFailure, type Clock, type Logger } from '@white-cross/core';
+import { ActionFailure, formatBytes, formatDuration, type Clock, type Logger } from '@white-cross/core';
 import {
   MANIFEST_SCHEMA,
   backupId,
@@ -58,6 +58,22 @@ export interface TakenBackup {
   timings: { dumpMs: number; verifyMs: number; storeMs: number };
 }
 
+const PROGRESS_EVERY_MS = 15_000;
+
+/** Logs a progress line every 15 s while `work` runs, so a long dump or restore is not silent. */
+function withProgress<T>(work: Promise<T>, log: Logger, line: () => string): Promise<T> {
+  const timer = setInterval(() => log.info(line()), PROGRESS_EVERY_MS);
+  return work.finally(() => clearInterval(timer));
+}
+
+function sizeOf(file: string): number {
+  try {
+    return statSync(file).size;
+  } catch {
+    return 0;
+  }
+}
+
 /** SHA-256 of a file, streamed. */
 export async function sha256File(file: string): Promise<string> {
   const hash = createHash('sha256');
@@ -86,7 +102,11 @@ export async function takeDumpBackup(deps: BackupDeps): Promise<TakenBackup> {
   try {
     tables = await listTables(db);
     migrations = await recordedMigrations(db, deps.migrationTable);
-    const dumping = tools.dump(staged, { snapshot, lockWaitTimeoutMs: Math.max(deps.lockTimeoutMs, 1000) });
+    const dumping = withProgress(
+      tools.dump(staged, { snapshot, lockWaitTimeoutMs: Math.max(deps.lockTimeoutMs, 1000) }),
+      log,
+      () => `pg_dump: ${formatBytes(sizeOf(staged))} written in ${formatDuration(clock.now() - started)}…`,
+    );
     // Counted while pg_dump runs, in the snapshot it dumps.
     rowCounts = await countRows(db, tables).catch(async (error: unknown) => {
       await dumping.catch(() => undefined);
@@ -260,7 +280,12 @@ export async function restoreDumpBackup(id: string, deps: RestoreDeps): Promise<
     log.info(
       `Dropped what the backup does not have: ${dropped.map((d) => `${d.kind} ${d.name}`).join(', ')}`,
     );
-  const restored = await tools.restore(file, { lockTimeoutMs: Math.max(deps.lockTimeoutMs, 1000) });
+  const restored = await withProgress(
+    tools.restore(file, { lockTimeoutMs: Math.max(deps.lockTimeoutMs, 1000) }),
+    log,
+    () =>
+      `pg_restore: still restoring ${id} after ${formatDuration(clock.now() - restoreStarted)} (one transaction)…`,
+  );
   if (restored.exitCode !== 0) {
     const droppedText = dropped.length
       ? ` The objects the backup lacks were dropped first (${dropped.map((d) => d.name).join(', ')}).`

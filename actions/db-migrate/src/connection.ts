@@ -85,16 +85,17 @@ export function isLoopbackHost(host: string): boolean {
 }
 
 /**
- * How the target is named in messages: `user@host:port/database`, never the password.
+ * How the target is named in messages: `host:port/database as user`, never the password
+ * (and not `user@host`, which reads as an e-mail address and would be redacted as PHI).
  *
  * @example
  * describeTarget({ host: 'db', port: 5432, user: 'app', password: 'x', database: 'health', ssl: 'require' });
- * // 'app@db:5432/health'
+ * // 'db:5432/health as app'
  */
 export function describeTarget(
   target: Pick<ConnectionTarget, 'host' | 'port' | 'user' | 'database'>,
 ): string {
-  return `${target.user}@${target.host}:${target.port}/${target.database}`;
+  return `${target.host}:${target.port}/${target.database} as ${target.user}`;
 }
 
 /** The kinds of connection failure, each with its own message and fix. */

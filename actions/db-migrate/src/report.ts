@@ -82,7 +82,7 @@ export function newReport(mode: Mode, dryRun: boolean, database: string): RunRep
  * check, and the steps with their durations.
  *
  * @example
- * writeSummary(report, new SummaryBuilder()).toString(); // '## db-migrate: migrate on app@db:5432/health …'
+ * writeSummary(report, new SummaryBuilder()).toString(); // '## db-migrate: migrate on db:5432/health as app …'
  */
 export function writeSummary(report: RunReport, summary: SummaryBuilder): SummaryBuilder {
   summary.heading(`db-migrate: ${report.mode}${report.dryRun ? ' (dry run)' : ''} on ${report.database}`);

@@ -145,7 +145,7 @@ describe('db-migrate backups in AWS', () => {
     });
 
     expect(run.annotations.filter((a) => a.level !== 'debug').map((a) => a.message)).toEqual([
-      `TLS is off (ssl: disable) for postgres@127.0.0.1:${server.port}/${db.name}: allowed only because the database is on this machine.`,
+      `TLS is off (ssl: disable) for 127.0.0.1:${server.port}/${db.name} as postgres: allowed only because the database is on this machine.`,
     ]);
     expect(run.exitCode).toBe(0);
     const id = run.outputs['backup-id'] ?? '';

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import pg from 'pg';
 import { runActionBundle, startPostgres, type ActionRun, type PostgresServer } from '@white-cross/testkit';
 import {
   FAILING_MIGRATION,
@@ -135,6 +136,33 @@ describe('db-migrate mode migrate', () => {
     expect(dataFingerprint(server, db.name)).toEqual(before);
   });
 
+  it('gives up on a table lock after lock-timeout rather than stall the app behind a long transaction', async () => {
+    const ws = makeWorkspace();
+    ws.addMigration(GOOD_MIGRATION.name, GOOD_MIGRATION.source);
+    const name = `migrate_${++databaseCount}`;
+    const db = { name, url: cloneDatabase(server, 'migrated_template', name) };
+    // The live app, mid-transaction on health_visits: the migration's ALTER TABLE must wait for it.
+    const app = new pg.Client({ connectionString: db.url });
+    await app.connect();
+    try {
+      await app.query('BEGIN');
+      await app.query('LOCK TABLE health_visits IN ROW EXCLUSIVE MODE');
+
+      const run = await migrate(ws, db.url, { ...FAST_COMMANDS, 'lock-timeout': '1s' });
+
+      expect(run.exitCode).toBe(1);
+      const id = run.outputs['backup-id'] ?? '';
+      expect(errors(run)).toEqual([
+        `Migration ${GOOD_MIGRATION.name} failed on 127.0.0.1:${server.port}/${db.name} as postgres: ERROR: canceling statement due to lock timeout. ` +
+          `This run applied none; nothing was undone (on-failure: none). Backup ${id} is kept at ${join(ws.backups, `${id}.dump`)}.`,
+      ]);
+      expect(columns(server, db.name, 'health_visits')).not.toContain('temperature_c');
+    } finally {
+      await app.query('ROLLBACK');
+      await app.end();
+    }
+  });
+
   /** A database at the sample's five migrations with data in it, and the three extra migrations waiting. */
   async function preparedForFailure(): Promise<{ ws: Workspace; db: { name: string; url: string } }> {
     const ws = makeWorkspace();
@@ -157,7 +185,7 @@ describe('db-migrate mode migrate', () => {
     expect(run.exitCode).toBe(1);
     const id = run.outputs['backup-id'] ?? '';
     expect(errors(run)).toEqual([
-      `Migration ${FAILING_MIGRATION.name} failed on postgres@127.0.0.1:${server.port}/${db.name}: ERROR: column "no_such_column" does not exist. ` +
+      `Migration ${FAILING_MIGRATION.name} failed on 127.0.0.1:${server.port}/${db.name} as postgres: ERROR: column "no_such_column" does not exist. ` +
         `on-failure: restore brought back backup ${id}; every table's row count matches the backup (4 tables). ` +
         `Backup ${id} is kept at ${join(ws.backups, `${id}.dump`)}.`,
     ]);
@@ -192,7 +220,7 @@ describe('db-migrate mode migrate', () => {
     expect(run.exitCode).toBe(1);
     const id = run.outputs['backup-id'] ?? '';
     expect(errors(run)).toEqual([
-      `Migration ${FAILING_MIGRATION.name} failed on postgres@127.0.0.1:${server.port}/${db.name}: ERROR: column "no_such_column" does not exist. ` +
+      `Migration ${FAILING_MIGRATION.name} failed on 127.0.0.1:${server.port}/${db.name} as postgres: ERROR: column "no_such_column" does not exist. ` +
         `This run applied ${GOOD_MIGRATION.name}; not run: ${LATER_MIGRATION.name}; nothing was undone (on-failure: none). ` +
         `Backup ${id} is kept at ${join(ws.backups, `${id}.dump`)}.`,
     ]);
@@ -212,7 +240,7 @@ describe('db-migrate mode migrate', () => {
     expect(run.exitCode).toBe(1);
     const id = run.outputs['backup-id'] ?? '';
     expect(errors(run)).toEqual([
-      `Migration ${FAILING_MIGRATION.name} failed on postgres@127.0.0.1:${server.port}/${db.name}: ERROR: column "no_such_column" does not exist. ` +
+      `Migration ${FAILING_MIGRATION.name} failed on 127.0.0.1:${server.port}/${db.name} as postgres: ERROR: column "no_such_column" does not exist. ` +
         `on-failure: undo reverted what this run applied (${GOOD_MIGRATION.name}); the failed migration itself may have left partial changes if it did not run in a transaction. ` +
         `Backup ${id} is kept at ${join(ws.backups, `${id}.dump`)}.`,
     ]);

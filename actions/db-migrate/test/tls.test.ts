@@ -96,7 +96,7 @@ describe('db-migrate over TLS', () => {
     });
     expect(run.exitCode).toBe(1);
     expect(run.annotations.filter((a) => a.level === 'error').map((a) => a.message)).toEqual([
-      `Cannot connect to PostgreSQL at postgres@127.0.0.1:${server.port}/app: TLS failed (UNABLE_TO_VERIFY_LEAF_SIGNATURE); for verify-full the server certificate must match the host and chain to a CA in ssl-root-cert (e.g. the RDS bundle). Nothing was changed.`,
+      `Cannot connect to PostgreSQL at 127.0.0.1:${server.port}/app as postgres: TLS failed (UNABLE_TO_VERIFY_LEAF_SIGNATURE); for verify-full the server certificate must match the host and chain to a CA in ssl-root-cert (e.g. the RDS bundle). Nothing was changed.`,
     ]);
   });
 });

@@ -104,7 +104,7 @@ describe('db-migrate mode undo', () => {
     });
     expect(run.exitCode).toBe(1);
     expect(errors(run)).toEqual([
-      `undo-to '20990101000000-nope.js' is not an applied migration on postgres@127.0.0.1:${server.port}/${db.name} (applied: ${SAMPLE_MIGRATIONS.join(', ')}). Nothing was changed.`,
+      `undo-to '20990101000000-nope.js' is not an applied migration on 127.0.0.1:${server.port}/${db.name} as postgres (applied: ${SAMPLE_MIGRATIONS.join(', ')}). Nothing was changed.`,
     ]);
     expect(recorded(server, db.name)).toEqual(SAMPLE_MIGRATIONS);
   });
@@ -129,7 +129,7 @@ describe('db-migrate mode restore', () => {
     const safety = run.outputs['backup-id'] ?? '';
     expect(safety).not.toBe(named);
     expect(run.summary).toContain(
-      `Restored backup ${named} over postgres@127.0.0.1:${server.port}/${db.name}: all 4 tables match the backup's row counts (`,
+      `Restored backup ${named} over 127.0.0.1:${server.port}/${db.name} as postgres: all 4 tables match the backup's row counts (`,
     );
     expect(run.summary).toContain('Dropped first (not in the backup): table public.scratch.');
     expect(recorded(server, db.name)).toEqual(SAMPLE_MIGRATIONS);
@@ -168,7 +168,7 @@ describe('db-migrate migration lock', () => {
       const [message] = errors(run);
       expect(message).toMatch(
         new RegExp(
-          `^Another migration run holds the migration lock on postgres@127\\.0\\.0\\.1:${server.port}/${db.name}: ` +
+          `^Another migration run holds the migration lock on 127\\.0\\.0\\.1:${server.port}/${db.name} as postgres: ` +
             `'white-cross db-migrate run 7001/1' \\(pid ${pid} from 127\\.0\\.0\\.1, connected since \\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ\\)\\. ` +
             'Nothing was changed; run again when it has finished\\.$',
         ),
@@ -190,9 +190,21 @@ describe('db-migrate connection failures', () => {
     const run = await runIn(ws, { ...base(), 'database-url': url });
     expect(run.exitCode).toBe(1);
     expect(errors(run)).toEqual([
-      `Cannot connect to PostgreSQL at postgres@127.0.0.1:${server.port}/postgres: password authentication failed for user 'postgres'; check the password (and user) in the connection settings. Nothing was changed.`,
+      `Cannot connect to PostgreSQL at 127.0.0.1:${server.port}/postgres as postgres: password authentication failed for user 'postgres'; check the password (and user) in the connection settings. Nothing was changed.`,
     ]);
     expectNoSecrets(run, ['not-the-password', url]);
+  });
+
+  it('says the host name does not resolve', async () => {
+    const run = await runIn(ws, {
+      ...base(),
+      ssl: 'require',
+      'database-url': 'postgresql://app:pw-9f2c@db.school-health.invalid:5432/health',
+    });
+    expect(errors(run)).toEqual([
+      "Cannot connect to PostgreSQL at db.school-health.invalid:5432/health as app: the host name 'db.school-health.invalid' does not resolve (DNS ENOTFOUND); check the host in the connection settings. Nothing was changed.",
+    ]);
+    expectNoSecrets(run, ['pw-9f2c']);
   });
 
   it('says nothing listens on a closed port', async () => {
@@ -202,7 +214,7 @@ describe('db-migrate connection failures', () => {
       'database-url': `postgresql://postgres:${server.password}@127.0.0.1:${port}/app`,
     });
     expect(errors(run)).toEqual([
-      `Cannot connect to PostgreSQL at postgres@127.0.0.1:${port}/app: connection refused by 127.0.0.1:${port}; nothing is listening there — check the port and that the database is running. Nothing was changed.`,
+      `Cannot connect to PostgreSQL at 127.0.0.1:${port}/app as postgres: connection refused by 127.0.0.1:${port}; nothing is listening there — check the port and that the database is running. Nothing was changed.`,
     ]);
   });
 
@@ -216,7 +228,7 @@ describe('db-migrate connection failures', () => {
       database: 'no_such_db',
     });
     expect(errors(run)).toEqual([
-      `Cannot connect to PostgreSQL at postgres@127.0.0.1:${server.port}/no_such_db: the server has no database named 'no_such_db'; check the database name. Nothing was changed.`,
+      `Cannot connect to PostgreSQL at 127.0.0.1:${server.port}/no_such_db as postgres: the server has no database named 'no_such_db'; check the database name. Nothing was changed.`,
     ]);
     expectNoSecrets(run, [server.password]);
   });
@@ -224,7 +236,7 @@ describe('db-migrate connection failures', () => {
   it('says the server offers no TLS when ssl is require', async () => {
     const run = await runIn(ws, { ...base(), ssl: 'require', 'database-url': server.url });
     expect(errors(run)).toEqual([
-      `Cannot connect to PostgreSQL at postgres@127.0.0.1:${server.port}/app: the server does not offer TLS but ssl is require; enable TLS on the server (ssl: disable is allowed only for a database on this machine). Nothing was changed.`,
+      `Cannot connect to PostgreSQL at 127.0.0.1:${server.port}/app as postgres: the server does not offer TLS but ssl is require; enable TLS on the server (ssl: disable is allowed only for a database on this machine). Nothing was changed.`,
     ]);
   });
 

@@ -104,7 +104,7 @@ describe('connection settings', () => {
     expect(kind({ code: 'ENOTFOUND' })).toEqual({
       kind: 'dns',
       message:
-        "Cannot connect to PostgreSQL at app@db.internal:5432/health: the host name 'db.internal' does not resolve (DNS ENOTFOUND); check the host in the connection settings.",
+        "Cannot connect to PostgreSQL at db.internal:5432/health as app: the host name 'db.internal' does not resolve (DNS ENOTFOUND); check the host in the connection settings.",
     });
     expect(kind({ code: 'ECONNREFUSED' }).kind).toBe('refused');
     expect(kind({ message: 'Connection terminated due to connection timeout' }).message).toContain(
@@ -422,7 +422,7 @@ describe('inputs', () => {
 
 describe('the summary', () => {
   it('shows the conclusion, the failure, the migrations and the backups, escaping what tools said', () => {
-    const report = newReport('migrate', false, 'app@db:5432/health');
+    const report = newReport('migrate', false, 'db:5432/health as app');
     report.conclusion = 'Migration b.js failed.';
     report.failure = {
       migration: 'b.js',
@@ -448,7 +448,7 @@ describe('the summary', () => {
     ];
     report.steps = [{ name: 'connect', ms: 25, result: 'ok' }];
     const md = writeSummary(report, new SummaryBuilder()).toString();
-    expect(md).toContain('## db-migrate: migrate on app@db:5432/health');
+    expect(md).toContain('## db-migrate: migrate on db:5432/health as app');
     expect(md).toContain('| b.js | ERROR: relation &quot;x\\|y&quot; does not exist | none | applied a.js |');
     expect(md).toContain('| a.js | pending | applied | 0.021 s |');
     expect(md).toContain(
