@@ -80,6 +80,51 @@ describe('a deploy whose tasks never become healthy', () => {
   });
 });
 
+describe('a run killed half-way', () => {
+  test('a deploy killed while waiting left traffic alone; running it again finishes without registering again', async () => {
+    const file = new URL('./task-definition.json', import.meta.url).pathname;
+    const inputs = {
+      mode: 'deploy',
+      'task-definition': file,
+      image: `${REGISTRY}:v1.1.0`,
+      'container-name': 'api',
+      'wait-timeout': '60s',
+    };
+    agent!.hold = true; // the new tasks are still starting when the job is cancelled
+    let waiting = false;
+    const killed = await runActionBundle('ecs-bluegreen', {
+      inputs: {
+        cluster: CLUSTER,
+        service: SERVICE,
+        'listener-arn': stack.listenerArn,
+        'poll-interval': '100ms',
+        ...inputs,
+      },
+      env: stack.env,
+      timeoutMs: 6000,
+      onLine: (line) => {
+        waiting ||= line.startsWith('Waiting for school-health-api-green');
+      },
+    });
+    expect(killed.exitCode).toBe(137);
+    expect(waiting).toBe(true);
+    let pair = await readPair(stack);
+    expect(pair.weights).toEqual({ blue: 100, green: 0 });
+    expect(pair.green.tags['white-cross:role']).toBe('canary');
+    const registered = pair.green.taskDefinition;
+
+    agent!.hold = false;
+    stack.proxy.reset();
+    const again = await run(inputs);
+    expect(again.exitCode).toBe(0);
+    expect(stack.proxy.count('RegisterTaskDefinition')).toBe(0);
+    expect(stack.proxy.count('UpdateService')).toBe(0);
+    pair = await readPair(stack);
+    expect(pair.green.taskDefinition).toBe(registered);
+    expect(pair.weights).toEqual({ blue: 90, green: 10 });
+  });
+});
+
 describe('throttling', () => {
   test('throttled ECS and ELBv2 calls are retried and the deploy completes', async () => {
     const release = await registerRelease(stack, 'v1.1.0');

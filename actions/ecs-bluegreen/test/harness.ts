@@ -229,6 +229,8 @@ export interface Agent {
   broken: Set<string>;
   /** Errors the agent met (it retries on its next tick). */
   errors: unknown[];
+  /** While true, the agent places nothing (tasks still starting). */
+  hold: boolean;
   stop(): Promise<void>;
 }
 
@@ -297,9 +299,23 @@ export function startAgent(stack: Stack, port = 3000): Agent {
     }
     placed[color] = want;
   }
-  const loop = (async () => {
+  let loop: Promise<void> = Promise.resolve();
+  const agent: Agent = {
+    broken,
+    errors,
+    hold: false,
+    stop: async () => {
+      running = false;
+      await loop;
+    },
+  };
+  loop = (async () => {
     while (running) {
       try {
+        if (agent.hold) {
+          await new Promise((r) => setTimeout(r, 100));
+          continue;
+        }
         await reconcile('blue');
         await reconcile('green');
       } catch (error) {
@@ -309,14 +325,7 @@ export function startAgent(stack: Stack, port = 3000): Agent {
       await new Promise((r) => setTimeout(r, 100));
     }
   })();
-  return {
-    broken,
-    errors,
-    stop: async () => {
-      running = false;
-      await loop;
-    },
-  };
+  return agent;
 }
 
 /** The pair as AWS holds it now, for assertions. */
