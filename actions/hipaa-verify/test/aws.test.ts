@@ -5,7 +5,8 @@
  *
  * Where moto falls short (said at each place): it drops OriginAccessControlId from CloudFront
  * origins, and it creates a fresh automated snapshot and LatestRestorableTime with every
- * instance, so stale backups are answered through the fault proxy in front of moto.
+ * instance; those answers come from the fault proxy in front of moto instead, so the action
+ * still parses real wire-format responses.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -614,7 +615,7 @@ describe('hipaa-verify against AWS (moto)', () => {
     expect(run.stdout).toMatch(/still waiting for the audit entry/);
   });
 
-  it('fails stale backups (served through the fault proxy: moto always reports a fresh one)', async () => {
+  it('fails stale backups (served through the fault proxy: moto always reports fresh ones)', async () => {
     const proxy: AwsProxy = await startAwsProxy(moto.url);
     try {
       const old = new Date(Date.now() - 30 * 3_600_000).toISOString();
@@ -629,12 +630,74 @@ describe('hipaa-verify against AWS (moto)', () => {
           body: `<DescribeDBSnapshotsResponse xmlns="http://rds.amazonaws.com/doc/2014-10-31/"><DescribeDBSnapshotsResult><DBSnapshots><DBSnapshot><DBSnapshotIdentifier>rds:good-db-old</DBSnapshotIdentifier><DBInstanceIdentifier>good-db</DBInstanceIdentifier><SnapshotType>automated</SnapshotType><Encrypted>true</Encrypted><SnapshotCreateTime>${old}</SnapshotCreateTime></DBSnapshot></DBSnapshots></DescribeDBSnapshotsResult></DescribeDBSnapshotsResponse>`,
         },
       });
-      const run = await verify('good', { checks: 'BAK-003, ENC-002' }, { AWS_ENDPOINT_URL: proxy.url });
+      const restorable = new Date(Date.now() - 3 * 3_600_000).toISOString();
+      proxy.addFault({
+        match: (r) => r.operation === 'DescribeDBInstances',
+        fault: {
+          kind: 'respond',
+          status: 200,
+          name: 'StaleRestorableTime',
+          contentType: 'text/xml',
+          body: `<DescribeDBInstancesResponse xmlns="http://rds.amazonaws.com/doc/2014-10-31/"><DescribeDBInstancesResult><DBInstances><DBInstance><DBInstanceIdentifier>good-db</DBInstanceIdentifier><StorageEncrypted>true</StorageEncrypted><BackupRetentionPeriod>14</BackupRetentionPeriod><LatestRestorableTime>${restorable}</LatestRestorableTime><DeletionProtection>true</DeletionProtection><MultiAZ>true</MultiAZ><PubliclyAccessible>false</PubliclyAccessible><DBParameterGroups><DBParameterGroup><DBParameterGroupName>school-health-pg15</DBParameterGroupName></DBParameterGroup></DBParameterGroups></DBInstance></DBInstances></DescribeDBInstancesResult></DescribeDBInstancesResponse>`,
+        },
+      });
+      const run = await verify(
+        'good',
+        { checks: 'BAK-001, BAK-002, BAK-003, ENC-002' },
+        { AWS_ENDPOINT_URL: proxy.url },
+      );
       expect(run.exitCode).toBe(1);
-      expect(verdicts(run)).toEqual({ 'BAK-003': 'FAIL', 'ENC-002': 'PASS' });
+      expect(verdicts(run)).toEqual({
+        'BAK-001': 'PASS',
+        'BAK-002': 'FAIL',
+        'BAK-003': 'FAIL',
+        'ENC-002': 'PASS',
+      });
+      expect(evidenceOf(run, 'BAK-002')).toMatch(/^LatestRestorableTime \S+ \(180 min ago\)$/);
       expect(evidenceOf(run, 'BAK-003')).toMatch(
         /^newest automated snapshot rds:good-db-old at \S+ \(30\.0 h ago\)$/,
       );
+    } finally {
+      await proxy.stop();
+    }
+  });
+
+  it('passes an S3 origin behind origin access control (served through the fault proxy: moto drops OriginAccessControlId)', async () => {
+    const proxy: AwsProxy = await startAwsProxy(moto.url);
+    try {
+      proxy.addFault({
+        match: (r) => r.method === 'GET' && /\/distribution\/[A-Z0-9]+\/config$/.test(r.path),
+        fault: {
+          kind: 'respond',
+          status: 200,
+          name: 'DistributionWithOac',
+          contentType: 'text/xml',
+          body:
+            '<?xml version="1.0" encoding="UTF-8"?><DistributionConfig xmlns="http://cloudfront.amazonaws.com/doc/2020-05-31/">' +
+            '<CallerReference>site</CallerReference><Comment>site</Comment><Enabled>true</Enabled>' +
+            '<Origins><Quantity>1</Quantity><Items><Origin><Id>site</Id><DomainName>good-site.s3.us-east-1.amazonaws.com</DomainName>' +
+            '<S3OriginConfig><OriginAccessIdentity></OriginAccessIdentity></S3OriginConfig><OriginAccessControlId>E2OACEXAMPLE</OriginAccessControlId></Origin></Items></Origins>' +
+            '<DefaultCacheBehavior><TargetOriginId>site</TargetOriginId><ViewerProtocolPolicy>https-only</ViewerProtocolPolicy></DefaultCacheBehavior>' +
+            '<Logging><Enabled>true</Enabled><IncludeCookies>false</IncludeCookies><Bucket>cf-logs.s3.amazonaws.com</Bucket><Prefix></Prefix></Logging>' +
+            '<ViewerCertificate><ACMCertificateArn>arn:aws:acm:us-east-1:123456789012:certificate/cf</ACMCertificateArn><SSLSupportMethod>sni-only</SSLSupportMethod>' +
+            '<MinimumProtocolVersion>TLSv1.2_2021</MinimumProtocolVersion></ViewerCertificate></DistributionConfig>',
+        },
+      });
+      const run = await verify(
+        'good',
+        { checks: 'ACC-006, TLS-008, TLS-009, TLS-010' },
+        { AWS_ENDPOINT_URL: proxy.url },
+      );
+      expect(proxy.requests.filter((r) => r.fault === 'DistributionWithOac')).toHaveLength(1);
+      expect(run.exitCode).toBe(0);
+      expect(verdicts(run)).toEqual({
+        'ACC-006': 'PASS',
+        'TLS-008': 'PASS',
+        'TLS-009': 'PASS',
+        'TLS-010': 'PASS',
+      });
+      expect(evidenceOf(run, 'ACC-006')).toBe('PASS: origin site: OAC E2OACEXAMPLE');
+      expect(evidenceOf(run, 'TLS-010')).toBe('no custom origins (S3 origins are reached over HTTPS)');
     } finally {
       await proxy.stop();
     }
