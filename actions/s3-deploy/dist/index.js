@@ -78746,10 +78746,16 @@ async function runAction(definition, options = {}) {
     const clock = options.clock ?? systemClock;
     const env = runtime.env;
     const redactor = new Redactor();
+    const masked = new Set();
     const addSecret = (value) => {
         redactor.addSecret(value);
-        for (const form of redactor.registered)
+        // Tell the runner about each form once (it masks what it was told for the rest of the job).
+        for (const form of redactor.registered) {
+            if (masked.has(form))
+                continue;
+            masked.add(form);
             runtime.registerSecret(form);
+        }
     };
     const log = new RedactingLogger(runtime.sink, redactor);
     const inputs = new Inputs(env, addSecret);
@@ -81855,14 +81861,19 @@ function writeDeploySummary(summary, report) {
             const shown = [...changed]
                 .sort((a, b) => a.file.key.localeCompare(b.file.key))
                 .slice(0, CHANGED_FILES_SHOWN);
-            summary.heading(`Changed files${changed.length > shown.length ? ` (first ${shown.length} of ${changed.length})` : ''}`, 3);
-            summary.table(['File', 'Why', 'Size', 'Content-Type', 'Cache-Control'], shown.map((u) => [
+            const title = `Changed files${changed.length > shown.length ? ` (first ${shown.length} of ${changed.length})` : ''}`;
+            const table = (inner) => inner.table(['File', 'Why', 'Size', 'Content-Type', 'Cache-Control'], shown.map((u) => [
                 u.file.path,
                 u.reason,
                 formatBytes(u.file.size),
                 u.file.contentType,
                 u.file.cacheControl,
             ]));
+            // A long list folds away, so the counts above stay in view.
+            if (shown.length > 10)
+                summary.details(title, table);
+            else
+                table(summary.heading(title, 3));
         }
         if (plan.deletions.length > 0) {
             const shown = plan.deletions.slice(0, CHANGED_FILES_SHOWN);
@@ -82104,6 +82115,7 @@ async function run(inputs, ctx, report) {
         await aws(`writing the deploy record ${recordKey}`, 'the new site is live and invalidated', () => writeDeployRecord(s3, inputs.bucket, recordKey, newRecord(objects, owed), encryption));
     }
     report.stage = 'done';
+    log.info(`Deployed ${where}: ${report.uploaded.length} uploaded (${formatBytes(report.bytesUploaded)}), ${plan.unchanged.length} unchanged, ${report.deleted.length} deleted, in ${formatDuration(ctx.clock.now() - report.started)}.`);
 }
 async function uploadPhase(s3, inputs, ctx, report, phase, uploads, encryption, etags) {
     const total = uploads.length;

@@ -286,6 +286,9 @@ async function run(inputs: DeployInputs, ctx: ActionContext, report: DeployRepor
     );
   }
   report.stage = 'done';
+  log.info(
+    `Deployed ${where}: ${report.uploaded.length} uploaded (${formatBytes(report.bytesUploaded)}), ${plan.unchanged.length} unchanged, ${report.deleted.length} deleted, in ${formatDuration(ctx.clock.now() - report.started)}.`,
+  );
 }
 
 async function uploadPhase(

@@ -74,20 +74,21 @@ export function writeDeploySummary(summary: SummaryBuilder, report: DeployReport
       const shown = [...changed]
         .sort((a, b) => a.file.key.localeCompare(b.file.key))
         .slice(0, CHANGED_FILES_SHOWN);
-      summary.heading(
-        `Changed files${changed.length > shown.length ? ` (first ${shown.length} of ${changed.length})` : ''}`,
-        3,
-      );
-      summary.table(
-        ['File', 'Why', 'Size', 'Content-Type', 'Cache-Control'],
-        shown.map((u) => [
-          u.file.path,
-          u.reason,
-          formatBytes(u.file.size),
-          u.file.contentType,
-          u.file.cacheControl,
-        ]),
-      );
+      const title = `Changed files${changed.length > shown.length ? ` (first ${shown.length} of ${changed.length})` : ''}`;
+      const table = (inner: SummaryBuilder) =>
+        inner.table(
+          ['File', 'Why', 'Size', 'Content-Type', 'Cache-Control'],
+          shown.map((u) => [
+            u.file.path,
+            u.reason,
+            formatBytes(u.file.size),
+            u.file.contentType,
+            u.file.cacheControl,
+          ]),
+        );
+      // A long list folds away, so the counts above stay in view.
+      if (shown.length > 10) summary.details(title, table);
+      else table(summary.heading(title, 3));
     }
     if (plan.deletions.length > 0) {
       const shown = plan.deletions.slice(0, CHANGED_FILES_SHOWN);

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DeleteObjectCommand } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import {
   CloudFrontClient,
   CreateDistributionCommand,
@@ -193,25 +193,32 @@ describe('content-hash sync', () => {
     expect(one.summary).toContain('| robots.txt | content |');
   });
 
-  it('ships a new release as its new chunk, then index.html, then deletes the old chunk', async () => {
+  it('ships a new release under a prefix as its new chunk, then index.html, then deletes the old chunk', async () => {
     const bucket = nextBucket();
     await createBucket(s3(), bucket);
+    // Another site in the same bucket, outside the prefix: never touched.
+    await s3().send(new PutObjectCommand({ Bucket: bucket, Key: 'staff/index.html', Body: '<p>staff</p>' }));
     const dir = writeBuild(V1);
-    expect((await deploy({ 'source-dir': dir, bucket })).exitCode).toBe(0);
+    expect((await deploy({ 'source-dir': dir, bucket, prefix: 'portal' })).exitCode).toBe(0);
     writeBuild(V2, dir);
     proxy.reset();
-    const run = await deploy({ 'source-dir': dir, bucket });
+    const run = await deploy({ 'source-dir': dir, bucket, prefix: '/portal/' });
     expect(run.exitCode).toBe(0);
     expect(run.outputs).toMatchObject({ uploaded: '2', unchanged: '4', deleted: '1' });
     const changes = proxy.requests.filter(
       (r) => sitePut(r, bucket) || (r.method === 'POST' && r.path.includes('?delete')),
     );
     expect(changes.map((r) => (r.method === 'POST' ? 'DELETE' : keyOf(r, bucket)))).toEqual([
-      'assets/index-Zq4w7Ty2.js',
-      'index.html',
+      'portal/assets/index-Zq4w7Ty2.js',
+      'portal/index.html',
       'DELETE',
     ]);
-    expect(await listKeys(s3(), bucket)).toEqual([...Object.keys(V2), RECORD].sort());
+    expect(await listKeys(s3(), bucket)).toEqual(
+      [...Object.keys(V2).map((k) => `portal/${k}`), `portal/${RECORD}`, 'staff/index.html'].sort(),
+    );
+    expect(run.stdout).toContain(
+      `Deployed s3://${bucket}/portal/: 2 uploaded (157 B), 4 unchanged, 1 deleted, in `,
+    );
   });
 
   it('finds unchanged objects by their stored SHA-256 under SSE-KMS even without the deploy record', async () => {
