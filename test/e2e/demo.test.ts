@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { request } from 'node:https';
+import { parse } from 'yaml';
 import { DescribeListenersCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { repoRoot } from '@white-cross/testkit';
@@ -54,7 +55,21 @@ async function weights(): Promise<{ blue: number; green: number }> {
   };
 }
 
+/** The demo runs deploy.yml's jobs and rollout steps, not an order of its own. */
+function expectDeployYmlShape(result: PipelineResult): void {
+  const workflow = parse(readFileSync(join(repoRoot, '.github', 'workflows', 'deploy.yml'), 'utf8')) as {
+    jobs: Record<string, { steps?: { id?: string }[] }>;
+  };
+  const jobs = Object.keys(workflow.jobs);
+  const ran = result.steps.map((s) => s.job);
+  expect(ran.every((j) => jobs.includes(j))).toBe(true);
+  expect(ran.filter((j, i) => j !== ran[i - 1])).toEqual(jobs.filter((j) => ran.includes(j)));
+  for (const s of result.steps)
+    expect((workflow.jobs[s.job]?.steps ?? []).map((x) => x.id)).toContain(s.step);
+}
+
 function expectSteps(result: PipelineResult, expected: Record<string, StepResult['status']>): void {
+  expectDeployYmlShape(result);
   for (const s of result.steps) {
     if (CORE.includes(s.action)) expect(s.status).not.toBe('missing');
     if (s.status === 'missing') console.log(`note: ${s.job}/${s.step} not run: ${s.note}`);
