@@ -15,6 +15,7 @@ import {
 import { MIGRATION_LOCK_KEY } from '../src/connection.js';
 import {
   FAST_COMMANDS,
+  GOOD_MIGRATION,
   SAMPLE_MIGRATIONS,
   cloneDatabase,
   columns,
@@ -67,6 +68,24 @@ async function migratedDatabase(): Promise<{ ws: Workspace; db: { name: string; 
   const name = `undo_${++databaseCount}`;
   return { ws: makeWorkspace(), db: { name, url: cloneDatabase(server, 'migrated_template', name) } };
 }
+
+describe('db-migrate mode status', () => {
+  it('lists applied and pending migrations and changes nothing', async () => {
+    const { ws, db } = await migratedDatabase();
+    ws.addMigration(GOOD_MIGRATION.name, GOOD_MIGRATION.source);
+    const before = dataFingerprint(server, db.name);
+
+    const run = await runIn(ws, { 'database-url': db.url, mode: 'status' });
+
+    expect(run.exitCode).toBe(0);
+    expect(run.outputs['pending-before']).toBe(JSON.stringify([GOOD_MIGRATION.name]));
+    expect(run.outputs['backup-id']).toBeUndefined();
+    expect(run.summary).toContain(`5 migration(s) applied, 1 pending: ${GOOD_MIGRATION.name}.`);
+    expect(run.summary).toContain(`| ${GOOD_MIGRATION.name} | pending | pending |`);
+    expect(run.summary).toContain(`| ${SAMPLE_MIGRATIONS[0]} | applied | already applied |`);
+    expect(dataFingerprint(server, db.name)).toEqual(before);
+  });
+});
 
 describe('db-migrate mode undo', () => {
   it('backs up, then undoes the last migration; with undo-to, every one after the named one', async () => {
