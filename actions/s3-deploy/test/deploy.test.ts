@@ -304,6 +304,15 @@ describe('never a broken site', () => {
     expect((await head(s3(), open, 'index.html')).ServerSideEncryption).toBe('AES256');
   });
 
+  it('says plainly when the bucket does not exist', async () => {
+    const run = await deploy({ 'source-dir': writeBuild(V1), bucket: 'no-such-school-bucket' });
+    expect(run.exitCode).toBe(1);
+    expect(errorLines(run)).toEqual([
+      'Failed reading the encryption and public access settings of bucket no-such-school-bucket: NoSuchBucket (HTTP 404): The specified bucket does not exist; nothing was changed.',
+    ]);
+    expect((run.audit[0] as { outcome: string }).outcome).toBe('failure');
+  });
+
   it('leaves the old index.html and all its assets in place when an upload fails half-way', async () => {
     const bucket = nextBucket();
     await createBucket(s3(), bucket);
