@@ -68199,8 +68199,8 @@ function withTrafficSplit(actions, targetGroups, split) {
  * splitWithCanary('green', 25); // { blue: 75, green: 25 }
  */
 function splitWithCanary(canary, canaryPercent) {
-    const split = { [canary]: canaryPercent, [otherColor(canary)]: 100 - canaryPercent };
-    return split;
+    const other = 100 - canaryPercent;
+    return canary === 'blue' ? { blue: canaryPercent, green: other } : { blue: other, green: canaryPercent };
 }
 /** True when both splits send the same share to each color. */
 function sameSplit(a, b) {

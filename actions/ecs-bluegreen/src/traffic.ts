@@ -3,7 +3,7 @@
  * an ALB listener or rule. Pure: no AWS calls.
  */
 import type { Action, TargetGroupTuple } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { COLORS, otherColor, type Color } from './constants.js';
+import { COLORS, type Color } from './constants.js';
 
 /** Percent of requests each color receives; the two add up to 100. */
 export type TrafficSplit = Readonly<Record<Color, number>>;
@@ -93,11 +93,8 @@ export function withTrafficSplit(
  * splitWithCanary('green', 25); // { blue: 75, green: 25 }
  */
 export function splitWithCanary(canary: Color, canaryPercent: number): TrafficSplit {
-  const split = { [canary]: canaryPercent, [otherColor(canary)]: 100 - canaryPercent } as Record<
-    Color,
-    number
-  >;
-  return split;
+  const other = 100 - canaryPercent;
+  return canary === 'blue' ? { blue: canaryPercent, green: other } : { blue: other, green: canaryPercent };
 }
 
 /** True when both splits send the same share to each color. */
