@@ -3,6 +3,9 @@
  * Clients reach it through the SDK's standard AWS_ENDPOINT_URL setting (see {@link awsEnv}).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { freePort, waitFor } from './ports.js';
 
 export interface MotoServer {
@@ -33,14 +36,23 @@ export async function startMoto(options: { region?: string } = {}): Promise<Moto
   const url = `http://127.0.0.1:${port}`;
   // MOTO_PYTHON names the interpreter that has moto (e.g. Debian's /usr/bin/python3 with python3-moto).
   const python = process.env.MOTO_PYTHON || 'python3';
+  // moto logs every request to stderr. A pipe would fill (and stall moto) whenever the test's
+  // event loop is busy, so it goes to a file, read only to explain a failed start.
+  const logDir = mkdtempSync(join(tmpdir(), 'wcd-moto-'));
+  const logFile = join(logDir, 'moto.log');
+  const logFd = openSync(logFile, 'a');
   const child: ChildProcess = spawn(python, ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(port)], {
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', 'ignore', logFd],
     env: { ...process.env, MOTO_ALLOW_NONEXISTENT_REGION: 'true' },
   });
-  let stderr = '';
-  child.stderr?.on('data', (d: Buffer) => {
-    stderr = (stderr + d.toString()).slice(-4000);
-  });
+  closeSync(logFd);
+  const stderrTail = () => {
+    try {
+      return readFileSync(logFile, 'utf8').slice(-4000);
+    } catch {
+      return '';
+    }
+  };
   let exited = false;
   child.on('exit', () => {
     exited = true;
@@ -49,7 +61,7 @@ export async function startMoto(options: { region?: string } = {}): Promise<Moto
     await waitFor(
       `moto on ${url}`,
       async () => {
-        if (exited) throw new Error(`moto exited: ${stderr}`);
+        if (exited) throw new Error(`moto exited: ${stderrTail()}`);
         const res = await fetch(`${url}/moto-api/`);
         return res.ok;
       },
@@ -69,8 +81,12 @@ export async function startMoto(options: { region?: string } = {}): Promise<Moto
     },
     stop: () =>
       new Promise<void>((resolve) => {
-        if (exited) return resolve();
-        child.once('exit', () => resolve());
+        const done = () => {
+          rmSync(logDir, { recursive: true, force: true });
+          resolve();
+        };
+        if (exited) return done();
+        child.once('exit', done);
         child.kill('SIGTERM');
         setTimeout(() => child.kill('SIGKILL'), 3000).unref();
       }),
