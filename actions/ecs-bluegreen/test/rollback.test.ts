@@ -5,11 +5,13 @@
  * the ECS agent (see harness.ts).
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
+import { DescribeTaskDefinitionCommand } from '@aws-sdk/client-ecs';
 import { runActionBundle } from '@white-cross/testkit';
 import {
   CLUSTER,
   readPair,
   registerRelease,
+  REGISTRY,
   SERVICE,
   startAgent,
   startStack,
@@ -208,6 +210,29 @@ describe('rollback to a version', () => {
     expect(pair.blue.taskDefinition).toBe(stack.firstTaskDefinition);
     expect(result.outputs['task-definition-arn']).toBe(stack.firstTaskDefinition);
     expect(result.summary).toContain('Find the task definition of v1.0.0');
+  });
+
+  test('to a release tag with no task definition yet: builds one from the file and image, tagged with the release', async () => {
+    const file = new URL('./task-definition.json', import.meta.url).pathname;
+    const result = await run({
+      mode: 'rollback',
+      to: 'v0.9.4',
+      reason: 'restore the last release before the records migration',
+      'task-definition': file,
+      image: `${REGISTRY}:v0.9.4`,
+      'container-name': 'api',
+    });
+    expect(result.exitCode).toBe(0);
+    const pair = await readPair(stack);
+    expect(pair.weights).toEqual({ blue: 0, green: 100 });
+    expect(pair.green.tags).toMatchObject({ 'white-cross:role': 'live', 'white-cross:version': 'v0.9.4' });
+    const td = await stack.ecs.send(
+      new DescribeTaskDefinitionCommand({ taskDefinition: pair.green.taskDefinition, include: ['TAGS'] }),
+    );
+    expect(td.taskDefinition?.containerDefinitions?.find((c) => c.name === 'api')?.image).toBe(
+      `${REGISTRY}:v0.9.4`,
+    );
+    expect(td.tags).toContainEqual({ key: 'white-cross:version', value: 'v0.9.4' });
   });
 
   test('to a release tag no task definition carries: fails naming the input, nothing changed', async () => {
