@@ -74,7 +74,7 @@ describe('db-migrate mode migrate', () => {
     expect(columns(server, db.name, 'health_visits')).toContain('follow_up_required');
 
     const id = run.outputs['backup-id'] ?? '';
-    expect(id).toMatch(/^migrate-1-\d{8}T\d{6}Z$/);
+    expect(id).toMatch(new RegExp(`^${db.name.replace('_', '-')}-\\d{8}T\\d{6}Z$`));
     expect(run.outputs['backup-location']).toBe(join(ws.backups, `${id}.dump`));
     expect(readdirSync(ws.backups).sort()).toEqual([`${id}.dump`, `${id}.manifest.json`]);
     const manifest = JSON.parse(readFileSync(join(ws.backups, `${id}.manifest.json`), 'utf8'));

@@ -97,7 +97,7 @@ describe('db-migrate mode undo', () => {
     expect(last.outputs.undone).toBe(JSON.stringify(['20240402090000-add-visit-follow-up.js']));
     expect(recorded(server, db.name)).toEqual(SAMPLE_MIGRATIONS.slice(0, 4));
     expect(columns(server, db.name, 'health_visits')).not.toContain('follow_up_required');
-    expect(last.outputs['backup-id']).toMatch(/^undo-1-\d{8}T\d{6}Z$/);
+    expect(last.outputs['backup-id']).toMatch(new RegExp(`^${db.name.replace('_', '-')}-\\d{8}T\\d{6}Z$`));
 
     const to = await runIn(ws, {
       'database-url': db.url,
