@@ -12,6 +12,7 @@ import {
   type ActionContext,
   type ActionDefinition,
 } from '@white-cross/core';
+import { clockText, isoDate } from './calendar.js';
 import { parseInputs, type DeployWindowInputs } from './inputs.js';
 import {
   decide,
