@@ -32362,51 +32362,6 @@ async function runAction(definition, options = {}) {
 
 
 
-;// CONCATENATED MODULE: ./src/inputs.ts
-/**
- * The deploy-window inputs, read and checked before anything else happens.
- */
-
-/** The shortest emergency reason accepted: enough to say what is broken. */
-const MIN_REASON_LENGTH = 10;
-/**
- * Reads the inputs.
- *
- * @example
- * parseInputs(new Inputs({ INPUT_SCHEDULE: '.github/deploy-windows.yml' }), {});
- */
-function parseInputs(inputs, _env) {
-    const schedule = inputs.string('schedule', { default: '.github/deploy-windows.yml' });
-    if (schedule.includes('\0'))
-        throw new ConfigurationError("Input 'schedule' must be a file path.", 'schedule');
-    const environment = inputs.string('environment');
-    if (environment !== undefined && !/^[\w.-]+$/.test(environment)) {
-        throw new ConfigurationError(`Input 'environment' must be an environment name (letters, digits, '.', '_', '-'); got '${environment}'.`, 'environment');
-    }
-    const emergency = inputs.boolean('emergency', false);
-    const reason = inputs.string('reason');
-    if (emergency && (reason === undefined || reason.length < MIN_REASON_LENGTH)) {
-        throw new ConfigurationError(`Input 'reason' is required with emergency: true: say in at least ${MIN_REASON_LENGTH} characters why the deploy cannot wait for the next window${reason ? ` (got '${reason}')` : ''}.`, 'reason');
-    }
-    const atText = inputs.string('at');
-    let at;
-    if (atText !== undefined) {
-        at = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(atText)
-            ? Date.parse(atText)
-            : NaN;
-        if (!Number.isFinite(at)) {
-            throw new ConfigurationError(`Input 'at' must be an ISO 8601 instant with a zone, such as 2026-11-24T07:30:00Z; got '${atText}'.`, 'at');
-        }
-    }
-    return {
-        schedule,
-        emergency,
-        ...(environment === undefined ? {} : { environment }),
-        ...(reason === undefined ? {} : { reason }),
-        ...(at === undefined ? {} : { at }),
-    };
-}
-
 ;// CONCATENATED MODULE: ./src/calendar.ts
 /**
  * Calendar arithmetic in an IANA time zone through `Intl`, with no time-zone data of our own:
@@ -32540,6 +32495,51 @@ function nthWeekday(year, month, weekday, n) {
     const lastDay = new Date(Date.UTC(year, month, 0)).getUTCDate();
     const last = weekdayOf({ year, month, day: lastDay });
     return { year, month, day: lastDay - ((last - weekday + 7) % 7) };
+}
+
+;// CONCATENATED MODULE: ./src/inputs.ts
+/**
+ * The deploy-window inputs, read and checked before anything else happens.
+ */
+
+/** The shortest emergency reason accepted: enough to say what is broken. */
+const MIN_REASON_LENGTH = 10;
+/**
+ * Reads the inputs.
+ *
+ * @example
+ * parseInputs(new Inputs({ INPUT_SCHEDULE: '.github/deploy-windows.yml' }), {});
+ */
+function parseInputs(inputs, _env) {
+    const schedule = inputs.string('schedule', { default: '.github/deploy-windows.yml' });
+    if (schedule.includes('\0'))
+        throw new ConfigurationError("Input 'schedule' must be a file path.", 'schedule');
+    const environment = inputs.string('environment');
+    if (environment !== undefined && !/^[\w.-]+$/.test(environment)) {
+        throw new ConfigurationError(`Input 'environment' must be an environment name (letters, digits, '.', '_', '-'); got '${environment}'.`, 'environment');
+    }
+    const emergency = inputs.boolean('emergency', false);
+    const reason = inputs.string('reason');
+    if (emergency && (reason === undefined || reason.length < MIN_REASON_LENGTH)) {
+        throw new ConfigurationError(`Input 'reason' is required with emergency: true: say in at least ${MIN_REASON_LENGTH} characters why the deploy cannot wait for the next window${reason ? ` (got '${reason}')` : ''}.`, 'reason');
+    }
+    const atText = inputs.string('at');
+    let at;
+    if (atText !== undefined) {
+        at = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(atText)
+            ? Date.parse(atText)
+            : NaN;
+        if (!Number.isFinite(at)) {
+            throw new ConfigurationError(`Input 'at' must be an ISO 8601 instant with a zone, such as 2026-11-24T07:30:00Z; got '${atText}'.`, 'at');
+        }
+    }
+    return {
+        schedule,
+        emergency,
+        ...(environment === undefined ? {} : { environment }),
+        ...(reason === undefined ? {} : { reason }),
+        ...(at === undefined ? {} : { at }),
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/holidays.ts
@@ -33125,6 +33125,7 @@ function parseScheduleFile(text, environment) {
 
 
 
+
 const VERSION = '0.1.0';
 function readSchedule(inputs, ctx) {
     const file = (0,external_node_path_namespaceObject.isAbsolute)(inputs.schedule) ? inputs.schedule : (0,external_node_path_namespaceObject.join)(ctx.workspace, inputs.schedule);
@@ -33187,7 +33188,10 @@ function writeSummary(ctx, inputs, schedule, decision, now) {
             ...(schedule.federalHolidays
                 ? [['Blackout', 'US federal holidays (and observed days)']]
                 : []),
-            ...schedule.freezes.map((f) => [`Freeze: ${f.name}`, `${JSON.stringify(f.from.date)} – ${JSON.stringify(f.to.date)}`]),
+            ...schedule.freezes.map((f) => [
+                `Freeze: ${f.name}`,
+                `${isoDate(f.from.date)} ${clockText(f.from.minute)} – ${isoDate(f.to.date)} ${clockText(f.to.minute)}`,
+            ]),
         ]);
     });
 }

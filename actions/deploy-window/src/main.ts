@@ -112,10 +112,10 @@ function writeSummary(
           : []),
         ...schedule.freezes.map(
           (f) =>
-            [`Freeze: ${f.name}`, `${JSON.stringify(f.from.date)} – ${JSON.stringify(f.to.date)}`] as [
-              string,
-              string,
-            ],
+            [
+              `Freeze: ${f.name}`,
+              `${isoDate(f.from.date)} ${clockText(f.from.minute)} – ${isoDate(f.to.date)} ${clockText(f.to.minute)}`,
+            ] as [string, string],
         ),
       ],
     );
