@@ -29,6 +29,7 @@ import {
   dataFingerprint,
   expectNoSecrets,
   makeWorkspace,
+  removeWorkspaces,
   recorded,
   type Workspace,
 } from './fixtures.js';
@@ -49,6 +50,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
+  removeWorkspaces();
   await Promise.all([server?.stop(), moto?.stop()]);
 });
 

@@ -12,6 +12,7 @@ import {
   mkdtempSync,
   readFileSync,
   readdirSync,
+  rmSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
@@ -46,9 +47,17 @@ export interface Workspace {
   addMigration(name: string, source: string): void;
 }
 
+const workspaces: string[] = [];
+
+/** Deletes every workspace this test file made (their backups hold the fake data). */
+export function removeWorkspaces(): void {
+  for (const dir of workspaces.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+
 /** A new workspace with `backend/` (the sample backend) and an empty `backups/`. */
 export function makeWorkspace(): Workspace {
   const dir = mkdtempSync(join(tmpdir(), 'wcd-dbm-ws-'));
+  workspaces.push(dir);
   const backend = join(dir, 'backend');
   mkdirSync(backend);
   for (const entry of ['.sequelizerc', 'db', 'package.json']) {

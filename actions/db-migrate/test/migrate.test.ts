@@ -20,6 +20,7 @@ import {
   dataFingerprint,
   expectNoSecrets,
   makeWorkspace,
+  removeWorkspaces,
   recorded,
   type Workspace,
 } from './fixtures.js';
@@ -33,6 +34,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
+  removeWorkspaces();
   await server?.stop();
 });
 

@@ -16,6 +16,7 @@ import {
   cloneDatabase,
   createMigratedTemplate,
   makeWorkspace,
+  removeWorkspaces,
   recorded,
 } from './fixtures.js';
 
@@ -53,6 +54,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
+  removeWorkspaces();
   await server?.stop();
 });
 

@@ -24,6 +24,7 @@ import {
   expectNoSecrets,
   holdMigrationLock,
   makeWorkspace,
+  removeWorkspaces,
   recorded,
   type Workspace,
 } from './fixtures.js';
@@ -37,6 +38,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
+  removeWorkspaces();
   await server?.stop();
 });
 
