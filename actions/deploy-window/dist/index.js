@@ -33165,17 +33165,15 @@ function writeSummary(ctx, inputs, schedule, decision, now) {
         ['Decided for', `${decision.localTime} (${iso(now)})`],
         ['Inside a weekly window', decision.inWindow ? 'yes' : 'no'],
         ['Blackouts in force', decision.blockedBy.length ? decision.blockedBy.join('; ') : 'none'],
-        [
-            'Current window',
-            decision.current ? `${decision.current.text} (ends ${iso(decision.current.end)})` : '—',
-        ],
+        ['Current window', currentWindowText(schedule, decision)],
         [
             'Next allowed window',
             decision.next ? `${decision.next.text} (starts ${iso(decision.next.start)})` : '—',
         ],
         ...(inputs.emergency ? [['Emergency reason', inputs.reason ?? '']] : []),
     ]);
-    const upcoming = upcomingWindows(schedule, now, 5);
+    // With `windows: always` the windows are the gaps between blackouts: no table to plan by.
+    const upcoming = schedule.windows === 'always' ? [] : upcomingWindows(schedule, now, 5);
     if (upcoming.length) {
         s.heading('Upcoming windows', 3).table(['Window', 'Starts (UTC)', 'Ends (UTC)'], upcoming.map((w) => [w.text, iso(w.start), iso(w.end)]));
     }

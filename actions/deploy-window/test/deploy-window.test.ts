@@ -14,6 +14,10 @@ windows:
 blackouts:
   - { name: School hours, days: Mon-Fri, from: "07:00", to: "16:00" }
 holidays: us-federal
+environments:
+  staging:
+    windows: always
+    holidays: none
 `;
 
 let workspace: string;
@@ -73,6 +77,24 @@ describe('deploy-window bundle', () => {
       'window-end': '2026-11-24T11:00:00.000Z',
     });
     expect(run.summary).toContain('## Deployment window: Allowed');
+  });
+
+  it("uses the environment's section: staging is open at any time outside blackouts", async () => {
+    const open = await runActionBundle('deploy-window', {
+      workspace,
+      inputs: { environment: 'staging', at: '2026-11-22T15:00:00Z' },
+    });
+    expect(open.exitCode).toBe(0);
+    expect(open.summary).toContain(
+      '| Current window | open at any time outside blackouts (next blackout from 2026-11-23T12:00:00.000Z at the latest) |',
+    );
+    expect(open.summary).not.toContain('Upcoming windows');
+    const blocked = await runActionBundle('deploy-window', {
+      workspace,
+      inputs: { environment: 'staging', at: '2026-11-23T15:00:00Z' },
+    });
+    expect(blocked.exitCode).toBe(1);
+    expect(blocked.outputs['next-window-start']).toBe('2026-11-23T21:00:00.000Z');
   });
 
   it('lets an emergency through with a warning and writes the reason to the audit record', async () => {
