@@ -51,6 +51,11 @@ export interface AgentOptions {
   /** Environment every task gets (DATABASE_URL, API_TOKENS, AUDIT_LOG_FILE …), on top of the task definition's. */
   baseEnv: Record<string, string>;
   pollMs?: number;
+  /**
+   * The port the tasks listen on (default the container port). Giving a free one keeps two
+   * stacks on one machine (a demo beside a test run) from colliding on the loopback addresses.
+   */
+  port?: number;
   log?: (line: string) => void;
 }
 
@@ -109,6 +114,7 @@ export function startEcsAgent(aws: AwsClients, environment: Environment, options
     green: { taskDefinition: '', count: 0, tasks: [] },
   };
   let running = true;
+  const port = options.port ?? TASK_PORT;
   const ip = (color: Color, i: number) => `127.0.0.${(color === 'blue' ? 2 : 102) + i}`;
 
   async function startTask(
@@ -124,7 +130,7 @@ export function startEcsAgent(aws: AwsClients, environment: Environment, options
         ...options.baseEnv,
         ...env,
         HOST: address,
-        PORT: String(TASK_PORT),
+        PORT: String(port),
         APP_VERSION: version,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -144,7 +150,7 @@ export function startEcsAgent(aws: AwsClients, environment: Environment, options
       `the ${color} task on ${address}`,
       async () => {
         if (child.exitCode !== null) throw new Error(`exited ${child.exitCode}: ${stderr}`);
-        const res = await fetch(`http://${address}:${TASK_PORT}/health`);
+        const res = await fetch(`http://${address}:${port}/health`);
         return res.ok;
       },
       20_000,
@@ -193,7 +199,7 @@ export function startEcsAgent(aws: AwsClients, environment: Environment, options
       await aws.elb.send(
         new RegisterTargetsCommand({
           TargetGroupArn: tg,
-          Targets: tasks.map((t) => ({ Id: t.ip, Port: TASK_PORT })),
+          Targets: tasks.map((t) => ({ Id: t.ip, Port: port })),
         }),
       );
       const faults = Object.entries(env)

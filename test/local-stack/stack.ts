@@ -7,6 +7,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  freePort,
   makeCertificate,
   startMoto,
   startPostgres,
@@ -69,7 +70,11 @@ export async function startLocalStack(
     writeFileSync(caFile, certificate.ca);
     const apiToken = 'demo-nurse-token-6c1f0a';
     mkdirSync(join(dir, 'backups'), { recursive: true });
-    const agentOptions = { baseEnv: { DATABASE_URL: postgres.url, API_TOKENS: apiToken }, log };
+    const agentOptions = {
+      baseEnv: { DATABASE_URL: postgres.url, API_TOKENS: apiToken },
+      port: await freePort(),
+      log,
+    };
     const agent = startEcsAgent(aws, environment, agentOptions);
     started.push(agent);
     const alb = await startAlb(aws, environment, metrics, certificate, { log });
