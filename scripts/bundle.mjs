@@ -5,7 +5,9 @@ import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
-const all = readdirSync(join(root, 'actions')).filter((a) => existsSync(join(root, 'actions', a, 'src', 'index.ts')));
+const all = readdirSync(join(root, 'actions')).filter((a) =>
+  existsSync(join(root, 'actions', a, 'src', 'index.ts')),
+);
 const wanted = process.argv.slice(2);
 const unknown = wanted.filter((a) => !all.includes(a));
 if (unknown.length) {
@@ -20,12 +22,29 @@ function bundle(action) {
   rmSync(join(dir, 'dist'), { recursive: true, force: true });
   return new Promise((resolve) => {
     const started = Date.now();
-    const child = spawn(process.execPath, [ncc, 'build', 'src/index.ts', '-o', 'dist', '--license', 'licenses.txt', '--quiet', '--target', 'es2023'], {
-      cwd: dir,
-      stdio: ['ignore', 'inherit', 'inherit'],
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        ncc,
+        'build',
+        'src/index.ts',
+        '-o',
+        'dist',
+        '--license',
+        'licenses.txt',
+        '--quiet',
+        '--target',
+        'es2023',
+      ],
+      {
+        cwd: dir,
+        stdio: ['ignore', 'inherit', 'inherit'],
+      },
+    );
     child.on('close', (code) => {
-      console.log(`${code === 0 ? 'bundled' : 'FAILED '} ${action} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      console.log(
+        `${code === 0 ? 'bundled' : 'FAILED '} ${action} in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+      );
       resolve(code === 0);
     });
   });

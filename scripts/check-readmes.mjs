@@ -45,17 +45,28 @@ for (const action of readdirSync(join(root, 'actions'))) {
     }
     const required = (row.cells[0] ?? '').toLowerCase();
     if ((required === 'yes') !== Boolean(def.required)) {
-      problems.push(`${where}: input '${name}' is required=${Boolean(def.required)} in action.yml but '${row.cells[0]}' in the README`);
+      problems.push(
+        `${where}: input '${name}' is required=${Boolean(def.required)} in action.yml but '${row.cells[0]}' in the README`,
+      );
     }
     const dflt = def.default === undefined ? undefined : String(def.default);
     if (dflt !== undefined && !dflt.includes('\n')) {
       const cell = (row.cells[1] ?? '').replace(/^`|`$/g, '');
-      if (cell !== dflt) problems.push(`${where}: input '${name}' defaults to '${dflt}' in action.yml but '${cell}' in the README`);
+      if (cell !== dflt)
+        problems.push(
+          `${where}: input '${name}' defaults to '${dflt}' in action.yml but '${cell}' in the README`,
+        );
     }
   }
-  for (const row of inputs ?? []) if (!(row.name in specInputs)) problems.push(`${where}: input '${row.name}' is in the README but not in action.yml`);
-  for (const name of Object.keys(specOutputs)) if (!outputs?.some((r) => r.name === name)) problems.push(`${where}: output '${name}' is in action.yml but not in the README`);
-  for (const row of outputs ?? []) if (!(row.name in specOutputs)) problems.push(`${where}: output '${row.name}' is in the README but not in action.yml`);
+  for (const row of inputs ?? [])
+    if (!(row.name in specInputs))
+      problems.push(`${where}: input '${row.name}' is in the README but not in action.yml`);
+  for (const name of Object.keys(specOutputs))
+    if (!outputs?.some((r) => r.name === name))
+      problems.push(`${where}: output '${name}' is in action.yml but not in the README`);
+  for (const row of outputs ?? [])
+    if (!(row.name in specOutputs))
+      problems.push(`${where}: output '${row.name}' is in the README but not in action.yml`);
 }
 for (const p of problems) console.log(`::error::${p}`);
 console.log(`check-readmes: ${problems.length} problem(s)`);

@@ -38854,10 +38854,16 @@ async function runAction(definition, options = {}) {
     const clock = options.clock ?? systemClock;
     const env = runtime.env;
     const redactor = new Redactor();
+    const masked = new Set();
     const addSecret = (value) => {
         redactor.addSecret(value);
-        for (const form of redactor.registered)
+        // Tell the runner about each form once (it masks what it was told for the rest of the job).
+        for (const form of redactor.registered) {
+            if (masked.has(form))
+                continue;
+            masked.add(form);
             runtime.registerSecret(form);
+        }
     };
     const log = new RedactingLogger(runtime.sink, redactor);
     const inputs = new Inputs(env, addSecret);
