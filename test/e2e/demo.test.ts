@@ -5,7 +5,7 @@
  * which version answers, what the gate said and what the evidence holds.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { request } from 'node:https';
 import { parse } from 'yaml';
@@ -98,13 +98,15 @@ async function storedBundle(result: PipelineResult) {
 }
 
 beforeAll(async () => {
+  // demo-output/ is git-ignored, so a fresh clone does not have it yet.
+  mkdirSync(join(repoRoot, 'demo-output'), { recursive: true });
   outputDir = mkdtempSync(join(repoRoot, 'demo-output', 'e2e-'));
   stack = await startLocalStack({ log: (l) => lines.push(l) });
 }, 120_000);
 
 afterAll(async () => {
   await stack?.stop();
-  rmSync(outputDir, { recursive: true, force: true });
+  if (outputDir) rmSync(outputDir, { recursive: true, force: true });
 }, 60_000);
 
 describe('the deploy pipeline on the local stack', () => {
