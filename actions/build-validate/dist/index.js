@@ -36930,6 +36930,27 @@ function requireFolder(path, input, what) {
         throw new ConfigurationError(`Input '${input}' names ${what}, which is not a folder in the workspace.`, input);
     }
 }
+/**
+ * An npm command run where there is no package.json fails with npm's usage text; say what is
+ * wrong instead, before anything runs.
+ */
+function requirePackageJson(inputs, ctx) {
+    const usesNpm = (command) => command !== undefined && /^npm\s/.test(command);
+    const wd = inputs.workingDirectory;
+    const shown = (0,external_node_path_namespaceObject.relative)(ctx.workspace, wd) || '.';
+    if (usesNpm(inputs.installCommand) && !(0,external_node_fs_namespaceObject.existsSync)((0,external_node_path_namespaceObject.join)(wd, 'package.json'))) {
+        throw new ConfigurationError(`Input '${Input.WorkingDirectory}' names '${shown}', which has no package.json for \`${inputs.installCommand}\`; point it at the app's root folder.`, Input.WorkingDirectory);
+    }
+    if (!usesNpm(inputs.buildCommand))
+        return;
+    const folders = inputs.workspaces.length ? inputs.workspaces : ['.'];
+    for (const folder of folders) {
+        if ((0,external_node_fs_namespaceObject.existsSync)((0,external_node_path_namespaceObject.join)(wd, folder, 'package.json')))
+            continue;
+        const input = inputs.workspaces.length ? Input.Workspaces : Input.WorkingDirectory;
+        throw new ConfigurationError(`Input '${input}' names '${inputs.workspaces.length ? folder : shown}', which has no package.json for \`${inputs.buildCommand}\`.`, input);
+    }
+}
 /** Measures and judges the output of a successful build (everything but the commands). */
 async function judgeOutput(inputs, ctx, report) {
     const wd = inputs.workingDirectory;
@@ -36995,6 +37016,7 @@ async function validateBuild(inputs, ctx) {
     requireFolder(wd, Input.WorkingDirectory, `'${(0,external_node_path_namespaceObject.relative)(ctx.workspace, wd) || '.'}'`);
     for (const folder of inputs.workspaces)
         requireFolder((0,external_node_path_namespaceObject.join)(wd, folder), Input.Workspaces, `'${folder}'`);
+    requirePackageJson(inputs, ctx);
     // Annotations point at files relative to the repository root, where the runner looks.
     const fromRoot = (path) => (0,external_node_path_namespaceObject.relative)(ctx.workspace, (0,external_node_path_namespaceObject.join)(wd, path)).split(external_node_path_namespaceObject.sep).join('/');
     const { steps, failed } = await installAndBuild(inputs, ctx);

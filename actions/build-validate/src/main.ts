@@ -68,6 +68,32 @@ function requireFolder(path: string, input: string, what: string): void {
   }
 }
 
+/**
+ * An npm command run where there is no package.json fails with npm's usage text; say what is
+ * wrong instead, before anything runs.
+ */
+function requirePackageJson(inputs: BuildValidateInputs, ctx: ActionContext): void {
+  const usesNpm = (command?: string) => command !== undefined && /^npm\s/.test(command);
+  const wd = inputs.workingDirectory;
+  const shown = relative(ctx.workspace, wd) || '.';
+  if (usesNpm(inputs.installCommand) && !existsSync(join(wd, 'package.json'))) {
+    throw new ConfigurationError(
+      `Input '${Input.WorkingDirectory}' names '${shown}', which has no package.json for \`${inputs.installCommand}\`; point it at the app's root folder.`,
+      Input.WorkingDirectory,
+    );
+  }
+  if (!usesNpm(inputs.buildCommand)) return;
+  const folders = inputs.workspaces.length ? inputs.workspaces : ['.'];
+  for (const folder of folders) {
+    if (existsSync(join(wd, folder, 'package.json'))) continue;
+    const input = inputs.workspaces.length ? Input.Workspaces : Input.WorkingDirectory;
+    throw new ConfigurationError(
+      `Input '${input}' names '${inputs.workspaces.length ? folder : shown}', which has no package.json for \`${inputs.buildCommand}\`.`,
+      input,
+    );
+  }
+}
+
 /** Measures and judges the output of a successful build (everything but the commands). */
 async function judgeOutput(
   inputs: BuildValidateInputs,
@@ -149,6 +175,7 @@ async function validateBuild(inputs: BuildValidateInputs, ctx: ActionContext): P
   const wd = inputs.workingDirectory;
   requireFolder(wd, Input.WorkingDirectory, `'${relative(ctx.workspace, wd) || '.'}'`);
   for (const folder of inputs.workspaces) requireFolder(join(wd, folder), Input.Workspaces, `'${folder}'`);
+  requirePackageJson(inputs, ctx);
   // Annotations point at files relative to the repository root, where the runner looks.
   const fromRoot = (path: string) => relative(ctx.workspace, join(wd, path)).split(sep).join('/');
 

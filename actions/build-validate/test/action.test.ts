@@ -4,7 +4,15 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runActionBundle, type ActionRun } from '@white-cross/testkit';
@@ -292,6 +300,21 @@ describe('build-validate bundle', () => {
     expect(r.outputs['over-budget']).toBe('false');
     expect(r.annotations.filter((a) => a.level === 'warning').map((a) => a.message)).toEqual([
       'No baseline manifest at previous/build-validate-manifest.json; sizes are shown without deltas.',
+    ]);
+  });
+
+  it('refuses a working directory without a package.json before running npm', async () => {
+    const sample = app();
+    mkdirSync(join(sample.workspace, 'docs'), { recursive: true });
+    const r = await run(sample, { 'working-directory': 'docs' });
+    expect(r.exitCode).toBe(1);
+    expect(errors(r)).toEqual([
+      {
+        level: 'error',
+        message:
+          "Input 'working-directory' names 'docs', which has no package.json for `npm ci`; point it at the app's root folder.",
+        properties: {},
+      },
     ]);
   });
 
