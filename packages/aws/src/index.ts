@@ -2,7 +2,8 @@
  * One factory for AWS SDK v3 clients, so that every action reaches AWS the same way: the
  * region from the input or the standard variables, the SDK's own standard endpoint settings
  * (`AWS_ENDPOINT_URL` and the per-service `AWS_ENDPOINT_URL_<SERVICE>`, which the SDK reads
- * itself — no code path exists that production does not take), adaptive retries, a user agent
+ * itself — no code path exists that production does not take), one attempt per SDK call (the
+ * retry is {@link awsCall}'s, logged, with an injectable sleep), a user agent
  * naming the action, and connection/request timeouts.
  */
 import { ConfigurationError, type Env } from '@white-cross/core';
@@ -13,7 +14,7 @@ export interface AwsClientSettings {
   /** The action, for the user agent (e.g. `s3-deploy`). */
   action: string;
   version: string;
-  /** Attempts per call, including the first. Default 5. */
+  /** Attempts per call, including the first. Default 1: {@link awsCall} is the one retry layer. */
   maxAttempts?: number;
   retryMode?: 'standard' | 'adaptive';
   connectionTimeoutMs?: number;
@@ -64,8 +65,8 @@ export function resolveRegion(input: string | undefined, env: Env = process.env)
 export function awsClientConfig(settings: AwsClientSettings): AwsClientConfig {
   return {
     region: resolveRegion(settings.region, settings.env ?? process.env),
-    maxAttempts: settings.maxAttempts ?? 5,
-    retryMode: settings.retryMode ?? 'adaptive',
+    maxAttempts: settings.maxAttempts ?? 1,
+    retryMode: settings.retryMode ?? 'standard',
     customUserAgent: [
       ['white-cross-deploy', settings.version],
       [`action/${settings.action}`, settings.version],
@@ -92,9 +93,4 @@ export function createAwsClient<C, X extends object = object>(
   return new Client({ ...awsClientConfig(settings), ...(extra ?? ({} as X)) });
 }
 
-/** The error name and HTTP status of an SDK error, for messages. */
-export function awsErrorText(error: unknown): string {
-  const e = error as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
-  const status = e?.$metadata?.httpStatusCode;
-  return `${e?.name ?? 'Error'}${status ? ` (HTTP ${status})` : ''}: ${e?.message ?? String(error)}`;
-}
+export * from './call.js';

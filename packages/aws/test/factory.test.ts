@@ -22,11 +22,11 @@ describe('resolveRegion', () => {
 });
 
 describe('awsClientConfig', () => {
-  it('sets retries, user agent and timeouts', () => {
+  it('makes one attempt per SDK call (awsCall is the retry), with our user agent and timeouts', () => {
     expect(awsClientConfig({ region: 'us-east-1', action: 's3-deploy', version: '1.0.0', env: {} })).toEqual({
       region: 'us-east-1',
-      maxAttempts: 5,
-      retryMode: 'adaptive',
+      maxAttempts: 1,
+      retryMode: 'standard',
       customUserAgent: [
         ['white-cross-deploy', '1.0.0'],
         ['action/s3-deploy', '1.0.0'],
