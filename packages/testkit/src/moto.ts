@@ -3,10 +3,11 @@
  * Clients reach it through the SDK's standard AWS_ENDPOINT_URL setting (see {@link awsEnv}).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, waitFor } from './ports.js';
+import { repoRoot } from './run-action.js';
 
 export interface MotoServer {
   url: string;
@@ -31,11 +32,24 @@ export function awsEnv(endpoint: string, region = 'us-east-1'): Record<string, s
   };
 }
 
+/**
+ * The interpreter that has moto: MOTO_PYTHON when set, else the virtual environment `.ci/run`
+ * makes under `.tools/moto` where the system Python is externally managed (Debian 12,
+ * Ubuntu 24.04), else `python3`.
+ *
+ * @example
+ * spawn(motoPython(), ['-m', 'moto.server', '-p', '5000']);
+ */
+export function motoPython(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.MOTO_PYTHON) return env.MOTO_PYTHON;
+  const venv = join(repoRoot, '.tools', 'moto', 'bin', 'python');
+  return existsSync(venv) ? venv : 'python3';
+}
+
 export async function startMoto(options: { region?: string } = {}): Promise<MotoServer> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  // MOTO_PYTHON names the interpreter that has moto (e.g. Debian's /usr/bin/python3 with python3-moto).
-  const python = process.env.MOTO_PYTHON || 'python3';
+  const python = motoPython();
   // moto logs every request to stderr. A pipe would fill (and stall moto) whenever the test's
   // event loop is busy, so it goes to a file, read only to explain a failed start.
   const logDir = mkdtempSync(join(tmpdir(), 'wcd-moto-'));
