@@ -316,6 +316,21 @@ describe('rollback on failure, cancellation and timeout (item 6)', () => {
     expect(jobRuns(condition, { needs: needs({ rollout: 'failure', rollback: 'success' }) })).toBe(true);
   });
 
+  it('when traffic-moved is unknown (a cancelled rollout), the rollback asks AWS first and acts only on a canary', () => {
+    const job = deploy().jobs.rollback;
+    const ids = (job?.steps ?? []).map((s) => s.id).filter(Boolean);
+    expect(ids.indexOf('state')).toBeLessThan(ids.indexOf('rollback'));
+    expect(stepById(job, 'state').with?.mode).toBe('status');
+    expect(stepById(job, 'state').if).toBe("needs.rollout.outputs.traffic-moved != 'true'");
+    expect(stepById(job, 'rollback').if).toBe(
+      "needs.rollout.outputs.traffic-moved == 'true' || steps.state.outputs.canary-color != ''",
+    );
+    expect(job?.outputs?.['rolled-back']).toBe('${{ steps.rollback.outcome }}');
+    expect(String(stepById(deploy().jobs.notify, 'message').env?.ROLLED_BACK)).toContain(
+      "needs.rollback.outputs.rolled-back == 'success'",
+    );
+  });
+
   it('the notice keeps running in a cancelled run', () => {
     const condition = String(deploy().jobs.notify?.if ?? '');
     expect(condition).toMatch(/^always\(\) &&/);
