@@ -1,4 +1,5 @@
 export * from './errors.js';
+export * from './phi-patterns.js';
 export * from './redact.js';
 export * from './inputs.js';
 export * from './logger.js';
