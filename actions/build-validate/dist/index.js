@@ -30878,7 +30878,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8038);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3745);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -30887,7 +30887,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 8038:
+/***/ 3745:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -31218,6 +31218,111 @@ class Redactor {
     }
 }
 
+;// CONCATENATED MODULE: ../../packages/core/src/values.ts
+/**
+ * What a value means, checked once for every action: decimal numbers that are only decimal
+ * numbers, calendar dates that exist, instants with a zone, paths that stay in the workspace.
+ * Each parser returns undefined (or a problem) instead of guessing: `0x10` is not 16, `1e3`
+ * is not 1000 and `Feb 31` is not March 3.
+ */
+
+
+/**
+ * A plain decimal number: digits, an optional `-` and an optional fraction. No hex, octal or
+ * binary prefix, no exponent, no `Infinity`, no `+`, no spaces, no `_` separators.
+ *
+ * @example
+ * parseDecimal('12.5'); // 12.5
+ * parseDecimal('0x10'); // undefined
+ * parseDecimal('1e3'); // undefined
+ */
+function parseDecimal(text) {
+    if (!/^-?(?:\d+(?:\.\d+)?|\.\d+)$/.test(text))
+        return undefined;
+    const n = Number(text);
+    return Number.isFinite(n) ? n : undefined;
+}
+/**
+ * True when the date exists on the Gregorian calendar (`2026-02-31` does not; `2028-02-29` does).
+ *
+ * @example
+ * isCalendarDate({ year: 2026, month: 2, day: 31 }); // false
+ */
+function isCalendarDate(date) {
+    const { year, month, day } = date;
+    if (![year, month, day].every(Number.isInteger) || month < 1 || month > 12 || day < 1)
+        return false;
+    return day <= new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
+/**
+ * A calendar date written `YYYY-MM-DD`, refused when that day does not exist.
+ *
+ * @example
+ * parseCalendarDate('2026-11-24'); // { year: 2026, month: 11, day: 24 }
+ * parseCalendarDate('2026-02-31'); // undefined
+ */
+function parseCalendarDate(text) {
+    const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+    if (!m)
+        return undefined;
+    const date = { year: Number(m[1]), month: Number(m[2]), day: Number(m[3]) };
+    return isCalendarDate(date) ? date : undefined;
+}
+/**
+ * An ISO 8601 instant with a zone, `2026-11-24T07:30:00Z` or `2026-11-24T07:30+01:00`, as
+ * epoch milliseconds; refused when its date does not exist or its time or offset is out of
+ * range (where `Date.parse` would roll `2026-02-31` over into March).
+ *
+ * @example
+ * parseInstant('2026-11-24T07:30:00Z'); // 1795505400000
+ * parseInstant('2026-02-31T07:30:00Z'); // undefined
+ */
+function parseInstant(text) {
+    const m = /^(\d{4}-\d{2}-\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|([+-])(\d{2}):(\d{2}))$/.exec(text);
+    if (!m || !parseCalendarDate(m[1] ?? ''))
+        return undefined;
+    const [hour, minute, second, offsetHours, offsetMinutes] = [m[2], m[3], m[4], m[6], m[7]].map((v) => Number(v ?? 0));
+    if (hour > 23 || minute > 59 || second > 59 || offsetHours > 14 || offsetMinutes > 59)
+        return undefined;
+    const ms = Date.parse(text);
+    return Number.isFinite(ms) ? ms : undefined;
+}
+/** The real path of `path`: its nearest existing ancestor resolved through symlinks, plus the rest. */
+function realPathOf(path) {
+    if ((0,external_node_fs_namespaceObject.existsSync)(path))
+        return (0,external_node_fs_namespaceObject.realpathSync)(path);
+    const parent = (0,external_node_path_namespaceObject.dirname)(path);
+    if (parent === path)
+        return path;
+    return (0,external_node_path_namespaceObject.resolve)(realPathOf(parent), (0,external_node_path_namespaceObject.basename)(path));
+}
+/**
+ * Resolves a path given by a user against `from` (default: the workspace), following every
+ * symlink of the part that exists, and says why it cannot be used when it ends up outside
+ * the workspace. The workspace itself is resolved the same way.
+ *
+ * @example
+ * resolveInWorkspace('app/dist', { workspace: '/repo' }); // { path: '/repo/app/dist' }
+ * resolveInWorkspace('../etc', { workspace: '/repo' }); // { problem: 'resolves outside the workspace' }
+ */
+function resolveInWorkspace(path, options) {
+    if (path.includes('\0') || /[\r\n]/.test(path))
+        return { problem: 'must be a path on one line' };
+    const workspace = realPathOf((0,external_node_path_namespaceObject.resolve)(options.workspace));
+    const given = (0,external_node_path_namespaceObject.isAbsolute)(path) ? path : (0,external_node_path_namespaceObject.resolve)(options.from ?? options.workspace, path);
+    const real = realPathOf(given);
+    const rel = (0,external_node_path_namespaceObject.relative)(workspace, real);
+    if (rel === '' || (!rel.startsWith(`..${external_node_path_namespaceObject.sep}`) && rel !== '..' && !(0,external_node_path_namespaceObject.isAbsolute)(rel)))
+        return { path: real };
+    const lexical = (0,external_node_path_namespaceObject.relative)((0,external_node_path_namespaceObject.resolve)(options.workspace), (0,external_node_path_namespaceObject.resolve)(given));
+    const lexicallyInside = lexical === '' || (!lexical.startsWith(`..${external_node_path_namespaceObject.sep}`) && lexical !== '..' && !(0,external_node_path_namespaceObject.isAbsolute)(lexical));
+    return {
+        problem: lexicallyInside
+            ? 'resolves outside the workspace through a symbolic link'
+            : 'resolves outside the workspace',
+    };
+}
+
 ;// CONCATENATED MODULE: ../../packages/core/src/inputs.ts
 /**
  * Typed reading of action inputs. Each action parses all of its inputs once, in its
@@ -31225,6 +31330,8 @@ class Redactor {
  * database; every mistake is a {@link ConfigurationError} that names the input and says what
  * would be accepted.
  */
+
+
 
 /** The environment variable the runner sets for an input (as `@actions/core` reads it). */
 function inputVariable(name) {
@@ -31328,6 +31435,10 @@ function formatDuration(ms) {
     const minutes = Math.round(ms / 60_000);
     return `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, '0')} min`;
 }
+/** The default bound on a free-text input (a reason, a title, an environment name). */
+const DEFAULT_TEXT_LIMIT = 1000;
+// Query parameters whose values are credentials (API keys, signed-URL signatures, tokens).
+const SECRET_QUERY_PARAMETER = /(token|secret|passw|pwd|pass$|key|auth|credential|signature|^sig$|session|^code$|jwt|bearer)/i;
 /**
  * Reads inputs from the runner's `INPUT_*` variables. Remembers what it read, so the audit
  * record can list the non-secret inputs; secrets are handed to `onSecret` (to be masked)
@@ -31400,10 +31511,10 @@ class Inputs {
         if (value === '')
             return options.default;
         this.remember(name, value);
-        const n = Number(value);
+        const n = parseDecimal(value) ?? NaN;
         const kind = options.integer ? 'a whole number' : 'a number';
         if (!Number.isFinite(n) || (options.integer && !Number.isInteger(n))) {
-            throw new ConfigurationError(`Input '${name}' must be ${kind}${rangeText(options)}; got '${value}'.`, name);
+            throw new ConfigurationError(`Input '${name}' must be ${kind}${rangeText(options)}; got '${shown(value)}'.`, name);
         }
         if ((options.min !== undefined && n < options.min) || (options.max !== undefined && n > options.max)) {
             throw new ConfigurationError(`Input '${name}' must be ${kind}${rangeText(options)}; got ${n}.`, name);
@@ -31454,6 +31565,145 @@ class Inputs {
         }
         return ms;
     }
+    text(name, options = {}) {
+        const raw = this.raw(name);
+        if (raw === '')
+            return this.string(name, options);
+        const value = options.multiline ? raw.replace(/\r\n?/g, '\n') : raw;
+        const limit = options.maxLength ?? DEFAULT_TEXT_LIMIT;
+        if (value.length > limit) {
+            throw new ConfigurationError(`Input '${name}' must be at most ${limit} characters; got ${value.length}.`, name);
+        }
+        if (!options.multiline && /[\r\n\u2028\u2029]/.test(value)) {
+            throw new ConfigurationError(`Input '${name}' must be one line; it has a line break.`, name);
+        }
+        // eslint-disable-next-line no-control-regex
+        if (/[\u0000-\u0008\u000b-\u001f\u007f]/.test(value)) {
+            throw new ConfigurationError(`Input '${name}' must be plain text; it has a control character (such as an escape code).`, name);
+        }
+        this.remember(name, value);
+        return value;
+    }
+    url(name, options = {}) {
+        const value = this.raw(name);
+        if (value === '') {
+            if (options.required) {
+                throw new ConfigurationError(`Input '${name}' is required but was not given.`, name);
+            }
+            return undefined;
+        }
+        const protocols = options.protocols ?? ['https:'];
+        const example = `${protocols[0] ?? 'https:'}//app.example.org/health`;
+        // Mask what looks like a user's credentials first: the value may be refused below.
+        const userinfo = /^[a-z][a-z0-9+.-]*:\/\/([^/?#\s]*)@/i.exec(value)?.[1];
+        if (userinfo)
+            for (const part of userinfo.split(':'))
+                this.maskAll(part);
+        // new URL() drops tabs and line breaks silently: refuse them instead.
+        // eslint-disable-next-line no-control-regex
+        if (/[\s\u0000-\u001f\u007f]/.test(value)) {
+            throw new ConfigurationError(`Input '${name}' must be a URL such as ${example}, on one line without spaces.`, name);
+        }
+        let url;
+        try {
+            url = new URL(value);
+        }
+        catch {
+            throw new ConfigurationError(`Input '${name}' must be a URL such as ${example}; got '${shown(maskUserinfo(value))}'.`, name);
+        }
+        this.maskAll(url.username);
+        this.maskAll(url.password);
+        const masked = new URL(url.href);
+        if (masked.username)
+            masked.username = '***';
+        if (masked.password)
+            masked.password = '***';
+        for (const [key, v] of url.searchParams) {
+            if (!SECRET_QUERY_PARAMETER.test(key))
+                continue;
+            this.maskAll(v);
+            masked.searchParams.set(key, '***');
+        }
+        this.read.set(name, masked.href);
+        if (!protocols.includes(url.protocol)) {
+            throw new ConfigurationError(`Input '${name}' must be a ${protocols.map((p) => p.replace(/:$/, '')).join(' or ')} URL such as ${example}; got a ${url.protocol.replace(/:$/, '')} URL.`, name);
+        }
+        return url;
+    }
+    path(name, options = {}) {
+        const given = this.string(name, options);
+        if (given === undefined)
+            return undefined;
+        const workspace = options.workspace ?? (this.env.GITHUB_WORKSPACE || process.cwd());
+        const resolved = resolveInWorkspace(given, {
+            workspace,
+            ...(options.from ? { from: options.from } : {}),
+        });
+        if ('problem' in resolved) {
+            throw new ConfigurationError(`Input '${name}' must be a path inside the workspace (the repository checkout); '${shown(given)}' ${resolved.problem}.`, name);
+        }
+        if (options.mustExist && !(0,external_node_fs_namespaceObject.existsSync)(resolved.path)) {
+            throw new ConfigurationError(`Input '${name}' names '${shown(given)}', which does not exist in the workspace.`, name);
+        }
+        return resolved.path;
+    }
+    /**
+     * A calendar date, `YYYY-MM-DD`, that exists (`2026-02-31` is refused, not rolled over).
+     *
+     * @example
+     * inputs.date('freeze-from'); // { year: 2026, month: 12, day: 21 }
+     */
+    date(name, options = {}) {
+        const value = this.string(name, options);
+        if (value === undefined)
+            return undefined;
+        const date = parseCalendarDate(value);
+        if (!date) {
+            throw new ConfigurationError(`Input '${name}' must be a date that exists, written YYYY-MM-DD such as 2026-11-24; got '${shown(value)}'.`, name);
+        }
+        return date;
+    }
+    /**
+     * An instant: ISO 8601 with a zone, such as `2026-11-24T07:30:00Z`, on a date that exists.
+     * Returns epoch milliseconds.
+     *
+     * @example
+     * inputs.instant('at'); // 1795505400000
+     */
+    instant(name, options = {}) {
+        const value = this.string(name, options);
+        if (value === undefined)
+            return undefined;
+        const ms = parseInstant(value);
+        if (ms === undefined) {
+            throw new ConfigurationError(`Input '${name}' must be an ISO 8601 instant with a zone on a date that exists, such as 2026-11-24T07:30:00Z; got '${shown(value)}'.`, name);
+        }
+        return ms;
+    }
+    /**
+     * Masks a value derived from a secret input while the inputs are read (each value of a
+     * `KEY=VALUE` secret, say), before anything can print it.
+     *
+     * @example
+     * for (const value of Object.values(parsedEnv)) inputs.maskDerived(value);
+     */
+    maskDerived(value) {
+        if (value.trim() !== '')
+            this.onSecret(value);
+    }
+    maskAll(value) {
+        if (value === '')
+            return;
+        this.onSecret(value);
+        try {
+            const decoded = decodeURIComponent(value);
+            if (decoded !== value)
+                this.onSecret(decoded);
+        }
+        catch {
+            // Not percent-encoded text: the raw form is masked already.
+        }
+    }
     /**
      * A percentage, written `5%` or `5` (meaning 5 %), returned as a fraction (0.05).
      */
@@ -31472,6 +31722,14 @@ class Inputs {
         return fraction;
     }
 }
+/** A value as shown in an error: one line, at most 80 characters. */
+function shown(value) {
+    const line = value.replace(/[\r\n]+/g, ' ');
+    return line.length > 80 ? `${line.slice(0, 77)}...` : line;
+}
+function maskUserinfo(value) {
+    return value.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#\s]*@/i, '$1***@');
+}
 function rangeText(options) {
     if (options.min !== undefined && options.max !== undefined)
         return ` from ${options.min} to ${options.max}`;
@@ -31480,6 +31738,161 @@ function rangeText(options) {
     if (options.max !== undefined)
         return ` of at most ${options.max}`;
     return '';
+}
+
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+;// CONCATENATED MODULE: ../../packages/core/src/workflow-commands.ts
+/**
+ * Keeping printed text from becoming a workflow command. The runner reads every line an
+ * action writes to stdout and runs it as a command when, after leading whitespace, it starts
+ * with `::` and a registered command name (`::add-mask::`, `::error::`, `::stop-commands::`,
+ * …), or when it holds the legacy `##[command]` form anywhere in the line; it splits stdout
+ * into lines at `\n`, `\r\n` and a lone `\r` (the runner's `ActionCommand.TryParseV2` and
+ * `TryParse` in `src/Runner.Common/ActionCommand.cs`, tried in that order by
+ * `ActionCommandManager.TryProcessCommand` in `src/Runner.Worker/ActionCommandManager.cs`, of
+ * github.com/actions/runner). Text we did not write ourselves — a user's input, a build's
+ * output, an AWS error — is therefore printed inside a `::stop-commands::` block with a random
+ * token whenever one of its lines could be read as a command: the runner shows those lines
+ * as they are and processes no command until the token ends the block.
+ */
+
+/** Every line break the runner splits stdout at. */
+const LINE_BREAK = /\r\n|\r|\n/;
+/**
+ * True when the runner could read a line as a workflow command (either syntax).
+ *
+ * @example
+ * couldBeCommand('  ::add-mask::x'); // true
+ * couldBeCommand('see ##[error]x'); // true
+ * couldBeCommand('ratio 3::1'); // false
+ */
+function couldBeCommand(line) {
+    return /^\s*::/.test(line) || line.includes('##[');
+}
+/**
+ * The lines to print for a plain message so that none of it runs as a command: the message's
+ * lines unchanged when none could be a command, else the same lines inside a stop-commands
+ * block whose token (random unless given) appears nowhere in the message.
+ *
+ * @example
+ * commandSafeLines('reason: oops\n::add-mask::abc', 'tok');
+ * // ['::stop-commands::tok', 'reason: oops', '::add-mask::abc', '::tok::']
+ */
+function commandSafeLines(message, token) {
+    const lines = message.split(LINE_BREAK);
+    if (!lines.some(couldBeCommand))
+        return lines;
+    let stop = token ?? (0,external_node_crypto_.randomBytes)(16).toString('hex');
+    while (message.includes(stop))
+        stop = (0,external_node_crypto_.randomBytes)(16).toString('hex');
+    return [`::stop-commands::${stop}`, ...lines, `::${stop}::`];
+}
+/**
+ * Escapes the data of a workflow command the way the runner unescapes it (`%`, CR, LF), as
+ * `@actions/core` does for every command it writes.
+ *
+ * @example
+ * escapeCommandData('50%\nnext'); // '50%25%0Anext'
+ */
+function escapeCommandData(text) {
+    return text.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+}
+/**
+ * Escapes a workflow command property (`title=`, `file=`): also `:` and `,`, which end it.
+ *
+ * @example
+ * escapeCommandProperty('a:b,c'); // 'a%3Ab%2Cc'
+ */
+function escapeCommandProperty(text) {
+    return escapeCommandData(text).replace(/:/g, '%3A').replace(/,/g, '%2C');
+}
+
+;// CONCATENATED MODULE: ../../packages/core/src/logger.ts
+
+function redactProperties(redactor, p) {
+    if (!p)
+        return undefined;
+    return { ...p, title: p.title === undefined ? undefined : redactor.redact(p.title) };
+}
+/**
+ * A logger that redacts secrets and PHI from every message before the sink sees it, and
+ * never lets a message become a workflow command: a plain line that the runner could read as
+ * one (`::add-mask::…`, `##[error]…`, after any line break a user put in) is printed inside a
+ * stop-commands block (see `workflow-commands.ts`).
+ *
+ * @example
+ * const log = new RedactingLogger(sink, redactor);
+ * log.info('student DOB: 2012-03-04'); // the sink receives 'student DOB: [REDACTED-DOB]'
+ */
+class RedactingLogger {
+    sink;
+    redactor;
+    constructor(sink, redactor) {
+        this.sink = sink;
+        this.redactor = redactor;
+    }
+    redact(text) {
+        return this.redactor.redact(text);
+    }
+    debug(message) {
+        this.sink.debug(this.redactor.redact(message));
+    }
+    info(message) {
+        this.sink.info(commandSafeLines(this.redactor.redact(message)).join('\n'));
+    }
+    notice(message, properties) {
+        this.sink.notice(this.redactor.redact(message), redactProperties(this.redactor, properties));
+    }
+    warning(message, properties) {
+        this.sink.warning(this.redactor.redact(message), redactProperties(this.redactor, properties));
+    }
+    error(message, properties) {
+        this.sink.error(this.redactor.redact(message), redactProperties(this.redactor, properties));
+    }
+    async group(title, body) {
+        this.sink.startGroup(this.redactor.redact(title));
+        try {
+            return await body();
+        }
+        finally {
+            this.sink.endGroup();
+        }
+    }
+}
+/** A logger that keeps what it is told, for tests of logic. */
+class MemoryLogger {
+    redactor;
+    lines = [];
+    constructor(redactor) {
+        this.redactor = redactor;
+    }
+    redact(text) {
+        return this.redactor ? this.redactor.redact(text) : text;
+    }
+    debug(message) {
+        this.lines.push({ level: 'debug', message: this.redact(message) });
+    }
+    info(message) {
+        this.lines.push({ level: 'info', message: this.redact(message) });
+    }
+    notice(message, properties) {
+        this.lines.push({ level: 'notice', message: this.redact(message), properties });
+    }
+    warning(message, properties) {
+        this.lines.push({ level: 'warning', message: this.redact(message), properties });
+    }
+    error(message, properties) {
+        this.lines.push({ level: 'error', message: this.redact(message), properties });
+    }
+    async group(title, body) {
+        this.lines.push({ level: 'group', message: title });
+        return body();
+    }
+    /** All messages, one string, for assertions. */
+    text() {
+        return this.lines.map((l) => `${l.level}: ${l.message}`).join('\n');
+    }
 }
 
 ;// CONCATENATED MODULE: ../../packages/core/src/retry.ts
@@ -34811,89 +35224,6 @@ function actionsRuntime() {
     };
 }
 
-;// CONCATENATED MODULE: ../../packages/core/src/logger.ts
-function redactProperties(redactor, p) {
-    if (!p)
-        return undefined;
-    return { ...p, title: p.title === undefined ? undefined : redactor.redact(p.title) };
-}
-/**
- * A logger that redacts secrets and PHI from every message before the sink sees it.
- *
- * @example
- * const log = new RedactingLogger(sink, redactor);
- * log.info('student DOB: 2012-03-04'); // the sink receives 'student DOB: [REDACTED-DOB]'
- */
-class RedactingLogger {
-    sink;
-    redactor;
-    constructor(sink, redactor) {
-        this.sink = sink;
-        this.redactor = redactor;
-    }
-    redact(text) {
-        return this.redactor.redact(text);
-    }
-    debug(message) {
-        this.sink.debug(this.redactor.redact(message));
-    }
-    info(message) {
-        this.sink.info(this.redactor.redact(message));
-    }
-    notice(message, properties) {
-        this.sink.notice(this.redactor.redact(message), redactProperties(this.redactor, properties));
-    }
-    warning(message, properties) {
-        this.sink.warning(this.redactor.redact(message), redactProperties(this.redactor, properties));
-    }
-    error(message, properties) {
-        this.sink.error(this.redactor.redact(message), redactProperties(this.redactor, properties));
-    }
-    async group(title, body) {
-        this.sink.startGroup(this.redactor.redact(title));
-        try {
-            return await body();
-        }
-        finally {
-            this.sink.endGroup();
-        }
-    }
-}
-/** A logger that keeps what it is told, for tests of logic. */
-class MemoryLogger {
-    redactor;
-    lines = [];
-    constructor(redactor) {
-        this.redactor = redactor;
-    }
-    redact(text) {
-        return this.redactor ? this.redactor.redact(text) : text;
-    }
-    debug(message) {
-        this.lines.push({ level: 'debug', message: this.redact(message) });
-    }
-    info(message) {
-        this.lines.push({ level: 'info', message: this.redact(message) });
-    }
-    notice(message, properties) {
-        this.lines.push({ level: 'notice', message: this.redact(message), properties });
-    }
-    warning(message, properties) {
-        this.lines.push({ level: 'warning', message: this.redact(message), properties });
-    }
-    error(message, properties) {
-        this.lines.push({ level: 'error', message: this.redact(message), properties });
-    }
-    async group(title, body) {
-        this.lines.push({ level: 'group', message: title });
-        return body();
-    }
-    /** All messages, one string, for assertions. */
-    text() {
-        return this.lines.map((l) => `${l.level}: ${l.message}`).join('\n');
-    }
-}
-
 ;// CONCATENATED MODULE: ../../packages/core/src/action.ts
 /**
  * The `run()` wrapper every action's `main.ts` uses. It reads and checks the inputs first
@@ -35018,6 +35348,8 @@ async function runAction(definition, options = {}) {
 }
 
 ;// CONCATENATED MODULE: ../../packages/core/src/index.ts
+
+
 
 
 
@@ -35599,8 +35931,6 @@ function escapeRegExp(text) {
     return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
 // EXTERNAL MODULE: external "node:zlib"
 var external_node_zlib_ = __nccwpck_require__(8522);
 ;// CONCATENATED MODULE: ./src/manifest.ts
@@ -35722,7 +36052,6 @@ function parseBaseline(text) {
 
 
 
-
 const DEFAULT_FORBID = 'source-maps, env-files, private-keys, aws-keys, build-secrets';
 /**
  * Parses the inputs of build-validate.
@@ -35733,7 +36062,7 @@ const DEFAULT_FORBID = 'source-maps, env-files, private-keys, aws-keys, build-se
  */
 function parseInputs(inputs, env) {
     const workspace = env.GITHUB_WORKSPACE || process.cwd();
-    const workingDirectory = (0,external_node_path_namespaceObject.resolve)(workspace, inputs.string(Input.WorkingDirectory, { default: '.' }));
+    const workingDirectory = inputs.path(Input.WorkingDirectory, { default: '.', workspace });
     const install = inputs.string(Input.InstallCommand, { default: 'npm ci' });
     const buildCommand = inputs.string(Input.BuildCommand, { default: 'npm run build' });
     const workspaces = inputs.list(Input.Workspaces, { commas: true });
@@ -35744,10 +36073,13 @@ function parseInputs(inputs, env) {
         }
     }
     const buildEnv = parseBuildEnv(inputs.secret(Input.BuildEnv));
+    for (const value of Object.values(buildEnv))
+        inputs.maskDerived(value);
     const artifacts = parseArtifacts(inputs.list(Input.Artifacts), workspaces);
-    const budgets = parseBudgetInput(inputs.list(Input.Budgets), workingDirectory);
+    const places = { workspace, from: workingDirectory };
+    const budgets = parseBudgetInput(inputs.list(Input.Budgets), places);
     const baselineText = inputs.string(Input.Baseline);
-    const baseline = baselineText === undefined ? undefined : readBaseline(baselineText, workingDirectory);
+    const baseline = baselineText === undefined ? undefined : readBaseline(baselineText, places);
     const forbid = parseForbid(inputs.string(Input.Forbid, { default: DEFAULT_FORBID }));
     const auditLevel = inputs.choice(Input.AuditLevel, AUDIT_LEVELS, 'high');
     return {
@@ -35798,14 +36130,22 @@ function parseArtifacts(patterns, workspaces) {
     }
     return artifacts;
 }
+/** The real path of a file named in `input`; refused outside the workspace (after symlinks). */
+function fileInWorkspace(input, path, places) {
+    const resolved = resolveInWorkspace(path, places);
+    if ('problem' in resolved) {
+        throw new ConfigurationError(`Input '${input}' must name a file inside the workspace (the repository checkout); '${path}' ${resolved.problem}.`, input);
+    }
+    return resolved.path;
+}
 /** Budget lines, or a single line naming a file of budget lines (a line without a colon). */
-function parseBudgetInput(lines, workingDirectory) {
+function parseBudgetInput(lines, places) {
     const only = lines[0];
     const isFile = lines.length === 1 && only !== undefined && !only.includes(':');
     let text = lines.join('\n');
     let origin = '';
     if (isFile) {
-        const file = (0,external_node_path_namespaceObject.resolve)(workingDirectory, only);
+        const file = fileInWorkspace(Input.Budgets, only, places);
         if (!(0,external_node_fs_namespaceObject.existsSync)(file)) {
             throw new ConfigurationError(`Input '${Input.Budgets}' names the budget file '${only}', which does not exist in the working directory; give budget lines as ${BUDGET_SYNTAX}, or an existing file of them.`, Input.Budgets);
         }
@@ -35818,13 +36158,15 @@ function parseBudgetInput(lines, workingDirectory) {
     catch (error) {
         if (!(error instanceof BudgetSyntaxError))
             throw error;
-        throw new ConfigurationError(`Input '${Input.Budgets}' ${error.origin}: ${error.reason}; expected ${BUDGET_SYNTAX}.`, Input.Budgets);
+        // A file's lines are not repeated: the file named may not be a budget file at all.
+        const reason = isFile ? 'is not a budget line (the file is not quoted)' : error.reason;
+        throw new ConfigurationError(`Input '${Input.Budgets}' ${error.origin}: ${reason}; expected ${BUDGET_SYNTAX}.`, Input.Budgets);
     }
 }
 /** A manifest as inline JSON, or a path to one; a path that does not exist yet is allowed. */
-function readBaseline(text, workingDirectory) {
+function readBaseline(text, places) {
     const inline = text.startsWith('{');
-    const file = inline ? undefined : (0,external_node_path_namespaceObject.isAbsolute)(text) ? text : (0,external_node_path_namespaceObject.resolve)(workingDirectory, text);
+    const file = inline ? undefined : fileInWorkspace(Input.Baseline, text, places);
     if (file !== undefined && !(0,external_node_fs_namespaceObject.existsSync)(file))
         return { kind: 'missing', source: text };
     const parsed = parseBaseline(file === undefined ? text : (0,external_node_fs_namespaceObject.readFileSync)(file, 'utf8'));
@@ -36776,13 +37118,28 @@ function globSync(globInput, options) {
 
 
 
+
+
 /**
  * Every file under the output folders (dotfiles included, so a `.env` cannot hide), read
- * into memory, sorted by path. A folder the build did not create gives no files.
+ * into memory, sorted by path. A folder the build did not create gives no files. An output
+ * folder or file that resolves outside `workspace` (a symlink the build made to `/etc`, say)
+ * is refused before anything is read from it.
+ *
+ * @throws {ActionFailure} naming the folder or file that leads outside the workspace.
  */
-async function readOutputFiles(workingDirectory, folders) {
+async function readOutputFiles(workingDirectory, folders, workspace = workingDirectory) {
+    const inside = (path) => {
+        const resolved = resolveInWorkspace((0,external_node_path_namespaceObject.join)(workingDirectory, path), { workspace });
+        if ('problem' in resolved) {
+            throw new ActionFailure(`The build's output ${path} ${resolved.problem}: build-validate reads, measures and approves only files inside the workspace. Make the build write real files there.`);
+        }
+    };
     const paths = new Set();
     for (const folder of folders) {
+        if (!(0,external_node_fs_namespaceObject.existsSync)((0,external_node_path_namespaceObject.join)(workingDirectory, folder)))
+            continue;
+        inside(folder);
         const found = await glob('**', {
             cwd: (0,external_node_path_namespaceObject.join)(workingDirectory, folder),
             dot: true,
@@ -36793,6 +37150,8 @@ async function readOutputFiles(workingDirectory, folders) {
             paths.add(`${folder}/${path}`);
     }
     const sorted = [...paths].sort();
+    for (const path of sorted)
+        inside(path);
     return Promise.all(sorted.map(async (path) => ({ path, content: await (0,promises_namespaceObject.readFile)((0,external_node_path_namespaceObject.join)(workingDirectory, path)) })));
 }
 
@@ -37118,7 +37477,7 @@ function requirePackageJson(inputs, ctx) {
 async function judgeOutput(inputs, ctx, report) {
     const wd = inputs.workingDirectory;
     ctx.log.info(`Measuring the output in ${report.outputFolders.join(', ')}`);
-    const files = await readOutputFiles(wd, report.outputFolders);
+    const files = await readOutputFiles(wd, report.outputFolders, ctx.workspace);
     const measured = files.map((file) => measureArtifact(file.path, file.content));
     const manifest = buildManifest(measured, {
         commit: ctx.env.GITHUB_SHA,

@@ -4,8 +4,7 @@
  * build.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
-import { ConfigurationError, type Env, type Inputs } from '@white-cross/core';
+import { ConfigurationError, resolveInWorkspace, type Env, type Inputs } from '@white-cross/core';
 import { BUDGET_SYNTAX, BudgetSyntaxError, parseBudgets, type Budget, type MeasuredSize } from './budgets.js';
 import { Input } from './constants.js';
 import { BUILT_IN_RULES, type BuiltInRule, type ForbidPolicy } from './forbidden.js';
@@ -45,7 +44,7 @@ const DEFAULT_FORBID = 'source-maps, env-files, private-keys, aws-keys, build-se
  */
 export function parseInputs(inputs: Inputs, env: Env): BuildValidateInputs {
   const workspace = env.GITHUB_WORKSPACE || process.cwd();
-  const workingDirectory = resolve(workspace, inputs.string(Input.WorkingDirectory, { default: '.' }));
+  const workingDirectory = inputs.path(Input.WorkingDirectory, { default: '.', workspace });
   const install = inputs.string(Input.InstallCommand, { default: 'npm ci' });
   const buildCommand = inputs.string(Input.BuildCommand, { default: 'npm run build' });
   const workspaces = inputs.list(Input.Workspaces, { commas: true });
@@ -59,10 +58,12 @@ export function parseInputs(inputs: Inputs, env: Env): BuildValidateInputs {
     }
   }
   const buildEnv = parseBuildEnv(inputs.secret(Input.BuildEnv));
+  for (const value of Object.values(buildEnv)) inputs.maskDerived(value);
   const artifacts = parseArtifacts(inputs.list(Input.Artifacts), workspaces);
-  const budgets = parseBudgetInput(inputs.list(Input.Budgets), workingDirectory);
+  const places = { workspace, from: workingDirectory };
+  const budgets = parseBudgetInput(inputs.list(Input.Budgets), places);
   const baselineText = inputs.string(Input.Baseline);
-  const baseline = baselineText === undefined ? undefined : readBaseline(baselineText, workingDirectory);
+  const baseline = baselineText === undefined ? undefined : readBaseline(baselineText, places);
   const forbid = parseForbid(inputs.string(Input.Forbid, { default: DEFAULT_FORBID }));
   const auditLevel = inputs.choice(Input.AuditLevel, AUDIT_LEVELS, 'high');
   return {
@@ -122,14 +123,32 @@ function parseArtifacts(patterns: string[], workspaces: readonly string[]): stri
   return artifacts;
 }
 
+/** Where user paths are: relative to the working directory, never outside the workspace. */
+interface Places {
+  workspace: string;
+  from: string;
+}
+
+/** The real path of a file named in `input`; refused outside the workspace (after symlinks). */
+function fileInWorkspace(input: string, path: string, places: Places): string {
+  const resolved = resolveInWorkspace(path, places);
+  if ('problem' in resolved) {
+    throw new ConfigurationError(
+      `Input '${input}' must name a file inside the workspace (the repository checkout); '${path}' ${resolved.problem}.`,
+      input,
+    );
+  }
+  return resolved.path;
+}
+
 /** Budget lines, or a single line naming a file of budget lines (a line without a colon). */
-function parseBudgetInput(lines: string[], workingDirectory: string): Budget[] {
+function parseBudgetInput(lines: string[], places: Places): Budget[] {
   const only = lines[0];
   const isFile = lines.length === 1 && only !== undefined && !only.includes(':');
   let text = lines.join('\n');
   let origin = '';
   if (isFile) {
-    const file = resolve(workingDirectory, only);
+    const file = fileInWorkspace(Input.Budgets, only, places);
     if (!existsSync(file)) {
       throw new ConfigurationError(
         `Input '${Input.Budgets}' names the budget file '${only}', which does not exist in the working directory; give budget lines as ${BUDGET_SYNTAX}, or an existing file of them.`,
@@ -143,17 +162,19 @@ function parseBudgetInput(lines: string[], workingDirectory: string): Budget[] {
     return parseBudgets(text, origin);
   } catch (error) {
     if (!(error instanceof BudgetSyntaxError)) throw error;
+    // A file's lines are not repeated: the file named may not be a budget file at all.
+    const reason = isFile ? 'is not a budget line (the file is not quoted)' : error.reason;
     throw new ConfigurationError(
-      `Input '${Input.Budgets}' ${error.origin}: ${error.reason}; expected ${BUDGET_SYNTAX}.`,
+      `Input '${Input.Budgets}' ${error.origin}: ${reason}; expected ${BUDGET_SYNTAX}.`,
       Input.Budgets,
     );
   }
 }
 
 /** A manifest as inline JSON, or a path to one; a path that does not exist yet is allowed. */
-function readBaseline(text: string, workingDirectory: string): Baseline {
+function readBaseline(text: string, places: Places): Baseline {
   const inline = text.startsWith('{');
-  const file = inline ? undefined : isAbsolute(text) ? text : resolve(workingDirectory, text);
+  const file = inline ? undefined : fileInWorkspace(Input.Baseline, text, places);
   if (file !== undefined && !existsSync(file)) return { kind: 'missing', source: text };
   const parsed = parseBaseline(file === undefined ? text : readFileSync(file, 'utf8'));
   if ('problem' in parsed) {

@@ -102,7 +102,7 @@ async function judgeOutput(
 ): Promise<void> {
   const wd = inputs.workingDirectory;
   ctx.log.info(`Measuring the output in ${report.outputFolders.join(', ')}`);
-  const files = await readOutputFiles(wd, report.outputFolders);
+  const files = await readOutputFiles(wd, report.outputFolders, ctx.workspace);
   const measured = files.map((file) => measureArtifact(file.path, file.content));
   const manifest = buildManifest(measured, {
     commit: ctx.env.GITHUB_SHA,

@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { runActionBundle, type ActionRun } from '@white-cross/testkit';
 import { startRegistryStandIn, type PublishedVersion, type RegistryStandIn } from './registry-stand-in.js';
 import { makeSampleApp, npmEnv, type SampleApp } from './sample-app.js';
+import { runnerReads } from '../../../packages/core/test/runner-commands.js';
 
 let registry: RegistryStandIn;
 let leftPad: PublishedVersion;
@@ -221,6 +222,37 @@ describe('build-validate bundle', () => {
     expect(r.summary).toContain(
       `| aws-keys | ${js} | ${line} | An AWS access key id is in ${js} line ${line}.`,
     );
+  });
+
+  it('prints hostile build output without letting any of it run as a workflow command', async () => {
+    const sample = app();
+    const r = await run(sample, {
+      'install-command': 'none',
+      workspaces: 'frontend',
+      'build-command': `printf 'step 1\\n::add-mask::hidden-by-build\\n  ::error file=x.js::forged\\r::warning::forged too\\nsee ##[set-output name=a]b %%0A::notice::x\\n::stop-commands::t\\n::add-mask::after\\n' && npm run build`,
+      'audit-level': 'off',
+    });
+    expect(r.exitCode).toBe(0);
+    const { commands, shown } = runnerReads(r.stdout);
+    // The runner runs only the action's own commands (the step's group title quotes the
+    // command, escaped): no mask the build chose, no forged annotation, no output.
+    expect(
+      commands.filter(
+        (c) =>
+          c.name !== 'group' &&
+          (c.data.includes('forged') || c.data.includes('hidden-by-build') || c.data === 'after'),
+      ),
+    ).toEqual([]);
+    expect(commands.filter((c) => c.name === 'set-output' || c.name === 'notice')).toEqual([]);
+    // And it shows each line of the build as the build printed it.
+    for (const line of [
+      '::add-mask::hidden-by-build',
+      '  ::error file=x.js::forged',
+      '::warning::forged too',
+      '::add-mask::after',
+    ]) {
+      expect(shown).toContain(line);
+    }
   });
 
   it('masks build-env secrets everywhere, redacts PHI the build prints, and catches a secret inlined into the output', async () => {

@@ -2,6 +2,8 @@ export * from './errors.js';
 export * from './phi-patterns.js';
 export * from './redact.js';
 export * from './inputs.js';
+export * from './values.js';
+export * from './workflow-commands.js';
 export * from './logger.js';
 export * from './retry.js';
 export * from './summary.js';
