@@ -30941,6 +30941,28 @@ class ActionFailure extends Error {
         this.details = details;
     }
 }
+/**
+ * The run was cancelled (the runner sent SIGINT or SIGTERM): thrown by work that stops early
+ * because `ctx.signal` was aborted, such as a `ctx.sleep` or a command whose process group
+ * was stopped.
+ *
+ * @example
+ * if (ctx.signal.aborted) throw new ActionCancelled('before the build', ctx.signal);
+ */
+class ActionCancelled extends Error {
+    during;
+    name = 'ActionCancelled';
+    constructor(
+    /** What was about to happen, or was happening, when the run was cancelled. */
+    during, signal) {
+        super(`Cancelled ${during}${signalName(signal) ? ` (${signalName(signal)})` : ''}.`);
+        this.during = during;
+    }
+}
+function signalName(signal) {
+    const reason = signal?.reason;
+    return typeof reason === 'string' ? reason : undefined;
+}
 /** True for errors that are the user's or the job's, not a bug in the action. */
 function isExpectedError(error) {
     return error instanceof ConfigurationError || error instanceof ActionFailure;
@@ -32164,31 +32186,77 @@ const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createReq
 ;// CONCATENATED MODULE: ../../packages/core/src/command.ts
 /**
  * Running a command (a build, a migration tool, pg_dump) with its output streamed line by
- * line through the redacting logger, and its last lines kept for the error message.
+ * line through the redacting logger, and its last lines kept for the error message. Each
+ * command runs in its own process group, so that stopping it (a timeout, a cancelled run)
+ * stops everything it started: `npm run build` and the bundler under it, a shell and its
+ * migration tool.
  */
 
+/** The default time between SIGTERM and SIGKILL for a stopped command's process group. */
+const KILL_GRACE_MS = 3000;
 const STDOUT_CAP = 16 * 1024 * 1024;
 /**
  * Runs `command` through `bash -c` (as a workflow `run:` step would), or `file` with `args`
- * when given as an array. Never throws for a non-zero exit: the caller decides.
+ * when given as an array, in a process group of its own. Never throws for a non-zero exit:
+ * the caller decides. With `signal`, an abort stops the whole group (SIGTERM, then SIGKILL
+ * after `killGraceMs`) and the result says `cancelled`.
  *
  * @example
  * const result = await runCommand('npm run build', { cwd: dir, log });
  * if (result.exitCode !== 0) throw new ActionFailure(`build failed:\n${result.tail.join('\n')}`);
+ * @example
+ * // In an action: the build stops with the run.
+ * const build = await runCommand('npm run build', { cwd, log: ctx.log, signal: ctx.signal });
+ * if (build.cancelled) throw new ActionCancelled('during the build', ctx.signal);
  */
 function runCommand(command, options = {}) {
     const started = Date.now();
     const tailSize = options.tailLines ?? 40;
     const [file, args] = typeof command === 'string' ? ['bash', ['-c', command]] : [command[0], command.slice(1)];
     return new Promise((resolve, reject) => {
+        if (options.signal?.aborted) {
+            resolve({
+                exitCode: 130,
+                signal: null,
+                timedOut: false,
+                cancelled: true,
+                tail: [],
+                stdout: '',
+                durationMs: 0,
+            });
+            return;
+        }
         const child = (0,external_node_child_process_namespaceObject.spawn)(file, args, {
             cwd: options.cwd,
             env: options.env ?? process.env,
             stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+            // Its own process group (setsid): a signal to -pid reaches everything it started.
+            detached: true,
         });
         const tail = [];
         let stdout = '';
         let timedOut = false;
+        let cancelled = false;
+        let killTimer;
+        const signalGroup = (signal) => {
+            if (child.pid === undefined)
+                return;
+            try {
+                process.kill(-child.pid, signal);
+            }
+            catch {
+                // The group is gone already.
+            }
+        };
+        const stopGroup = () => {
+            signalGroup('SIGTERM');
+            killTimer ??= setTimeout(() => signalGroup('SIGKILL'), options.killGraceMs ?? KILL_GRACE_MS);
+        };
+        const onAbort = () => {
+            cancelled = true;
+            stopGroup();
+        };
+        options.signal?.addEventListener('abort', onAbort, { once: true });
         const pending = { out: '', err: '' };
         const emit = (line) => {
             const shown = options.log ? redactLine(options.log, line) : line;
@@ -32215,17 +32283,27 @@ function runCommand(command, options = {}) {
             ? undefined
             : setTimeout(() => {
                 timedOut = true;
-                child.kill('SIGTERM');
-                setTimeout(() => child.kill('SIGKILL'), 5000).unref();
+                stopGroup();
             }, options.timeoutMs);
-        child.on('error', (error) => {
+        const finish = () => {
             if (timer)
                 clearTimeout(timer);
+            options.signal?.removeEventListener('abort', onAbort);
+        };
+        child.on('error', (error) => {
+            finish();
+            if (killTimer)
+                clearTimeout(killTimer);
             reject(error);
         });
         child.on('close', (code, signal) => {
-            if (timer)
-                clearTimeout(timer);
+            finish();
+            // Whatever the command left running in its group goes with it.
+            if (cancelled || timedOut) {
+                signalGroup('SIGKILL');
+                if (killTimer)
+                    clearTimeout(killTimer);
+            }
             for (const key of ['out', 'err'])
                 if (pending[key])
                     emit(pending[key]);
@@ -32233,6 +32311,8 @@ function runCommand(command, options = {}) {
                 exitCode: code ?? (signal ? 128 : 1),
                 signal,
                 timedOut,
+                cancelled,
+                ...(child.pid === undefined ? {} : { pid: child.pid }),
                 tail,
                 stdout,
                 durationMs: Date.now() - started,
@@ -35230,7 +35310,8 @@ function actionsRuntime() {
  * (nothing else happens when they are wrong), runs the action with a context of redacting
  * logger, outputs, summary, state and audit facts, and ends the run the right way for each
  * kind of failure: a ConfigurationError or ActionFailure as one `::error::` line, a bug with
- * its stack. The summary and the audit record are written however the run ends.
+ * its stack. The summary and the audit record are written however the run ends, a
+ * cancellation (SIGINT/SIGTERM from the runner) included.
  */
 
 
@@ -35240,14 +35321,52 @@ function actionsRuntime() {
 
 
 
+
+/**
+ * The default time cancelled work gets to stop. The runner sends SIGINT, then SIGTERM 7.5 s
+ * later, then kills the process tree 2.5 s after that
+ * (https://docs.github.com/en/actions/reference/workflow-cancellation-reference): 5 s leaves
+ * time to write the summary and the audit record before the SIGTERM.
+ */
+const CANCEL_GRACE_MS = 5000;
+const CANCEL_SIGNALS = ['SIGINT', 'SIGTERM'];
+/** A sleep that ends early, rejecting with ActionCancelled, when `signal` is aborted. */
+function cancellableSleep(sleep, signal) {
+    return (ms) => new Promise((resolve, reject) => {
+        if (signal.aborted)
+            return reject(new ActionCancelled('while waiting', signal));
+        const onAbort = () => reject(new ActionCancelled('while waiting', signal));
+        signal.addEventListener('abort', onAbort, { once: true });
+        sleep(ms).then(() => {
+            signal.removeEventListener('abort', onAbort);
+            resolve();
+        }, (error) => {
+            signal.removeEventListener('abort', onAbort);
+            reject(error instanceof Error ? error : new Error(String(error)));
+        });
+    });
+}
 /**
  * Runs an action definition as the runner's entry point; sets `process.exitCode`.
+ *
+ * Cancellation: on SIGINT or SIGTERM, `ctx.signal` is aborted (reason: the signal's name),
+ * `ctx.sleep` rejects, and commands started with `runCommand(…, { signal: ctx.signal })`
+ * have their process group stopped. The run's work gets {@link CANCEL_GRACE_MS} to return;
+ * then (or at once on a second signal) the summary and the audit record are written with
+ * outcome `cancelled`, the facts recorded so far and whether the work stopped in time, and
+ * the process exits non-zero.
  *
  * @example
  * // src/main.ts
  * export const run = () => runAction(buildValidate);
  * // src/index.ts
  * await run();
+ * @example
+ * // In run(): stop between steps, and let children be stopped with the run.
+ * for (const step of plan) {
+ *   if (ctx.signal.aborted) throw new ActionCancelled(`before ${step.name}`, ctx.signal);
+ *   await runCommand(step.command, { log: ctx.log, signal: ctx.signal });
+ * }
  */
 async function runAction(definition, options = {}) {
     const runtime = options.runtime ?? actionsRuntime();
@@ -35272,6 +35391,35 @@ async function runAction(definition, options = {}) {
     const started = clock.now();
     let outcome = 'success';
     let errorText;
+    const controller = new AbortController();
+    const grace = options.cancelGraceMs ?? CANCEL_GRACE_MS;
+    let cancellation;
+    let cutOff;
+    const cutOffPromise = new Promise((resolve) => {
+        cutOff = () => resolve('cut-off');
+    });
+    let graceTimer;
+    const cancelRun = (signal) => {
+        if (cancellation) {
+            // A second signal: stop waiting for the work.
+            cutOff?.();
+            return;
+        }
+        cancellation = { signal, at: new Date(clock.now()).toISOString(), stoppedInTime: true };
+        log.warning(`${definition.name} was cancelled (${signal}): stopping its work, waiting at most ${formatDuration(grace)} for it.`);
+        controller.abort(signal);
+        graceTimer = setTimeout(() => cutOff?.(), grace);
+    };
+    const handleSignals = options.handleSignals ?? options.runtime === undefined;
+    const onSignal = (signal) => cancelRun(signal);
+    if (handleSignals)
+        for (const signal of CANCEL_SIGNALS)
+            process.on(signal, onSignal);
+    const onExternalCancel = () => cancelRun(String(options.cancel?.reason ?? 'cancelled'));
+    if (options.cancel?.aborted)
+        onExternalCancel();
+    else
+        options.cancel?.addEventListener('abort', onExternalCancel, { once: true });
     const context = {
         log,
         setOutput: (name, value) => {
@@ -35288,16 +35436,35 @@ async function runAction(definition, options = {}) {
         getState: (name) => runtime.getState(name),
         env,
         clock,
-        sleep: options.sleep ?? realSleep,
+        sleep: cancellableSleep(options.sleep ?? realSleep, controller.signal),
+        signal: controller.signal,
         workspace: env.GITHUB_WORKSPACE || process.cwd(),
     };
     try {
         const parsed = definition.parseInputs(inputs, env);
-        await definition.run(parsed, context);
+        const work = definition.run(parsed, context);
+        // Work cut off after a cancellation may still end later: its result no longer matters.
+        work.catch(() => { });
+        if ((await Promise.race([work, cutOffPromise])) === 'cut-off' && cancellation) {
+            cancellation.stoppedInTime = false;
+        }
+        if (cancellation)
+            throw new ActionCancelled('while running', controller.signal);
     }
     catch (error) {
         errorText = describeError(error);
-        if (error instanceof ConfigurationError) {
+        if (cancellation) {
+            outcome = 'cancelled';
+            const ran = formatDuration(clock.now() - started);
+            const how = cancellation.stoppedInTime
+                ? 'its work stopped'
+                : `its work did not stop within ${formatDuration(grace)} and was left`;
+            log.error(`${definition.name} was cancelled (${cancellation.signal}) after ${ran}; ${how}.`);
+            summary
+                .heading(`${definition.name} was cancelled`, 3)
+                .paragraph(`Cancelled by ${cancellation.signal} after ${ran}; ${how}. What was done before is in the audit record's facts${Object.keys(facts).length ? `: ${Object.keys(facts).join(', ')}` : ' (none recorded)'}.`);
+        }
+        else if (error instanceof ConfigurationError) {
             outcome = 'invalid-input';
             log.error(error.message);
         }
@@ -35336,14 +35503,24 @@ async function runAction(definition, options = {}) {
                 ...runIdentity(env),
                 inputs: inputs.recorded(),
                 facts,
+                ...(cancellation ? { cancellation } : {}),
             }));
         }
         catch (error) {
             log.warning(`Could not write the audit record: ${describeError(error)}`);
         }
+        if (graceTimer)
+            clearTimeout(graceTimer);
+        if (handleSignals)
+            for (const signal of CANCEL_SIGNALS)
+                process.off(signal, onSignal);
+        options.cancel?.removeEventListener('abort', onExternalCancel);
     }
     if (outcome !== 'success')
         process.exitCode = 1;
+    // Work that did not stop would keep the process alive: end it, the records being written.
+    if (cancellation && !cancellation.stoppedInTime)
+        (options.exit ?? ((code) => process.exit(code)))(1);
     return outcome;
 }
 
@@ -35703,16 +35880,25 @@ function rank(severity) {
 const TAIL_LINES = 20;
 /** Runs one command in a log group; never throws for a non-zero exit (the caller decides). */
 async function runStep(options) {
-    const { name, command, folder, cwd, env, log } = options;
+    const { name, command, folder, cwd, env, log, signal } = options;
     return log.group(`${name}: ${command}`, async () => {
-        const result = await runCommand(command, { cwd, env, log, tailLines: TAIL_LINES });
-        log.info(`${name}: exit code ${result.exitCode} after ${formatDuration(result.durationMs)}`);
+        const result = await runCommand(command, {
+            cwd,
+            env,
+            log,
+            tailLines: TAIL_LINES,
+            ...(signal ? { signal } : {}),
+        });
+        log.info(result.cancelled
+            ? `${name}: stopped by the cancellation after ${formatDuration(result.durationMs)}`
+            : `${name}: exit code ${result.exitCode} after ${formatDuration(result.durationMs)}`);
         return {
             name,
             command,
             folder,
             exitCode: result.exitCode,
             durationMs: result.durationMs,
+            cancelled: result.cancelled,
             tail: result.tail,
         };
     });
@@ -35721,14 +35907,17 @@ async function runStep(options) {
  * Runs `npm audit --json` in `cwd` and reads its report, or says why there is none (no
  * lockfile, registry unreachable).
  */
-async function auditDependencies(cwd, env, log) {
+async function auditDependencies(cwd, env, log, signal) {
     log.info('Checking dependencies: npm audit --json');
     const result = await runCommand(['npm', 'audit', '--json'], {
         cwd,
         env,
         captureStdout: true,
         tailLines: 5,
+        ...(signal ? { signal } : {}),
     });
+    if (result.cancelled)
+        throw new ActionCancelled('during npm audit', signal);
     try {
         return parseNpmAudit(result.stdout);
     }
@@ -37433,6 +37622,8 @@ async function installAndBuild(inputs, ctx) {
             }))),
     ];
     for (const { name, command, folder } of plan) {
+        if (ctx.signal.aborted)
+            throw new ActionCancelled(`before ${name}`, ctx.signal);
         const step = await runStep({
             name,
             command,
@@ -37440,8 +37631,17 @@ async function installAndBuild(inputs, ctx) {
             cwd: (0,external_node_path_namespaceObject.join)(inputs.workingDirectory, folder),
             env,
             log: ctx.log,
+            signal: ctx.signal,
         });
         steps.push(step);
+        ctx.fact('steps', steps.map((s) => ({
+            name: s.name,
+            exitCode: s.exitCode,
+            durationMs: s.durationMs,
+            cancelled: s.cancelled,
+        })));
+        if (step.cancelled)
+            throw new ActionCancelled(`during ${name}`, ctx.signal);
         if (step.exitCode !== 0)
             return { steps, failed: step };
     }
@@ -37501,7 +37701,7 @@ async function judgeOutput(inputs, ctx, report) {
         report.dependencies = {
             level: inputs.auditLevel,
             lockfile: 'package-lock.json',
-            result: await auditDependencies(wd, { ...ctx.env, ...inputs.buildEnv }, ctx.log),
+            result: await auditDependencies(wd, { ...ctx.env, ...inputs.buildEnv }, ctx.log, ctx.signal),
         };
     }
 }

@@ -8,6 +8,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import {
+  ActionCancelled,
   ActionFailure,
   ConfigurationError,
   formatBytes,
@@ -45,6 +46,7 @@ async function installAndBuild(
         }))),
   ];
   for (const { name, command, folder } of plan) {
+    if (ctx.signal.aborted) throw new ActionCancelled(`before ${name}`, ctx.signal);
     const step = await runStep({
       name,
       command,
@@ -52,8 +54,19 @@ async function installAndBuild(
       cwd: join(inputs.workingDirectory, folder),
       env,
       log: ctx.log,
+      signal: ctx.signal,
     });
     steps.push(step);
+    ctx.fact(
+      'steps',
+      steps.map((s) => ({
+        name: s.name,
+        exitCode: s.exitCode,
+        durationMs: s.durationMs,
+        cancelled: s.cancelled,
+      })),
+    );
+    if (step.cancelled) throw new ActionCancelled(`during ${name}`, ctx.signal);
     if (step.exitCode !== 0) return { steps, failed: step };
   }
   return { steps };
@@ -128,7 +141,7 @@ async function judgeOutput(
     report.dependencies = {
       level: inputs.auditLevel,
       lockfile: 'package-lock.json',
-      result: await auditDependencies(wd, { ...ctx.env, ...inputs.buildEnv }, ctx.log),
+      result: await auditDependencies(wd, { ...ctx.env, ...inputs.buildEnv }, ctx.log, ctx.signal),
     };
   }
 }

@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { runActionBundle, type ActionRun } from '@white-cross/testkit';
 import { startRegistryStandIn, type PublishedVersion, type RegistryStandIn } from './registry-stand-in.js';
 import { makeSampleApp, npmEnv, type SampleApp } from './sample-app.js';
+import { liveGroupMembers } from '../../../packages/core/test/process-groups.js';
 import { runnerReads } from '../../../packages/core/test/runner-commands.js';
 
 let registry: RegistryStandIn;
@@ -222,6 +223,41 @@ describe('build-validate bundle', () => {
     expect(r.summary).toContain(
       `| aws-keys | ${js} | ${line} | An AWS access key id is in ${js} line ${line}.`,
     );
+  });
+
+  it("on SIGTERM stops the build's whole process group and records the run as cancelled", async () => {
+    const sample = app();
+    const marks = mkdtempSync(join(scratch, 'sigterm-'));
+    let signalled = false;
+    const r = await runActionBundle('build-validate', {
+      workspace: sample.workspace,
+      env: npmEnv(registry.url, scratch),
+      inputs: {
+        'install-command': 'none',
+        // The build's shell and two children, one of which ignores SIGTERM (only SIGKILL ends it).
+        'build-command': `echo $PPID > ${marks}/action.pid; echo $$ > ${marks}/build.pgid; (trap '' TERM; exec sleep 300) & sleep 300 & echo build running; wait`,
+        'audit-level': 'off',
+      },
+      timeoutMs: 45_000,
+      onLine: (line) => {
+        if (signalled || line !== 'build running') return;
+        signalled = true;
+        process.kill(Number(readFileSync(join(marks, 'action.pid'), 'utf8')), 'SIGTERM');
+      },
+    });
+    expect(signalled).toBe(true);
+    expect(r.exitCode).not.toBe(0);
+    const pgid = Number(readFileSync(join(marks, 'build.pgid'), 'utf8'));
+    expect(liveGroupMembers(pgid)).toEqual([]);
+    expect(r.audit).toHaveLength(1);
+    expect(r.audit[0]).toMatchObject({
+      action: 'build-validate',
+      outcome: 'cancelled',
+      cancellation: { signal: 'SIGTERM' },
+      facts: { steps: [{ name: 'Build', cancelled: true }] },
+    });
+    expect(r.summary).toContain('build-validate was cancelled');
+    expect(r.stdout).toMatch(/::error::build-validate was cancelled \(SIGTERM\) after .+/);
   });
 
   it('prints hostile build output without letting any of it run as a workflow command', async () => {
