@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { ConfigurationError, resolveInWorkspace, type Env, type Inputs } from '@white-cross/core';
 import { BUDGET_SYNTAX, BudgetSyntaxError, parseBudgets, type Budget, type MeasuredSize } from './budgets.js';
 import { Input } from './constants.js';
+import { compileContentPattern, type ContentPattern } from './content-patterns.js';
 import { BUILT_IN_RULES, type BuiltInRule, type ForbidPolicy } from './forbidden.js';
 import { parseBaseline } from './manifest.js';
 import { AUDIT_LEVELS, type AuditLevel } from './npm-audit.js';
@@ -202,7 +203,7 @@ function parseForbid(text: string): ForbidPolicy {
     .filter((entry) => entry !== '' && !entry.startsWith('#'));
   const rules = new Set<BuiltInRule>();
   const files: string[] = [];
-  const content: RegExp[] = [];
+  const content: ContentPattern[] = [];
   const accepted = `none, or any of ${BUILT_IN_RULES.join(', ')}, file globs such as **/*.psd, and /regex/ content patterns`;
   const fail = (why: string): never => {
     throw new ConfigurationError(`Input '${Input.Forbid}': ${why}; it accepts ${accepted}.`, Input.Forbid);
@@ -214,11 +215,9 @@ function parseForbid(text: string): ForbidPolicy {
     } else if (entry.startsWith('/')) {
       const m = /^\/(.+)\/([imsu]*)$/.exec(entry);
       if (!m) fail(`'${entry}' is not a /regex/ (flags i, m, s, u)`);
-      try {
-        content.push(new RegExp(m?.[1] ?? '', m?.[2]));
-      } catch (error) {
-        fail(`'${entry}' is not a valid regular expression (${(error as Error).message})`);
-      }
+      const compiled = compileContentPattern(m?.[1] ?? '', m?.[2] ?? '');
+      if ('problem' in compiled) fail(`'${entry}' ${compiled.problem}`);
+      else content.push(compiled);
     } else if (/^[\w-]+$/.test(entry)) {
       // A bare word is a mistyped rule name far more often than a file glob.
       fail(`'${entry}' is not a rule name${entry === 'none' ? ' (none must be alone)' : ''}`);

@@ -260,6 +260,32 @@ describe('build-validate bundle', () => {
     expect(r.stdout).toMatch(/::error::build-validate was cancelled \(SIGTERM\) after .+/);
   });
 
+  it('matches a catastrophic forbid pattern over a long file without hanging', async () => {
+    const sample = app();
+    const r = await runActionBundle('build-validate', {
+      workspace: sample.workspace,
+      env: npmEnv(registry.url, scratch),
+      inputs: {
+        'install-command': 'none',
+        workspaces: 'frontend',
+        'build-command': `npm run build && node -e "require('fs').writeFileSync('dist/assets/big.txt', 'a'.repeat(200000) + '#END')"`,
+        forbid: '/(a+)+$/\n/(a+)+#END/',
+        'audit-level': 'off',
+      },
+      // A backtracking engine would take about 2^200000 steps: this bounds the failure.
+      timeoutMs: 45_000,
+    });
+    expect(r.exitCode).toBe(1);
+    expect(errors(r).map((a) => [a.properties.title, a.properties.file, a.message])).toEqual([
+      [
+        'forbidden: content-pattern',
+        'frontend/dist/assets/big.txt',
+        'Text matching the forbidden pattern (a+)+#END is in frontend/dist/assets/big.txt line 1.',
+      ],
+      [undefined, undefined, expect.stringMatching(/^Build validation failed: 1 forbidden finding/)],
+    ]);
+  });
+
   it('prints hostile build output without letting any of it run as a workflow command', async () => {
     const sample = app();
     const r = await run(sample, {

@@ -194,7 +194,7 @@ describe('forbid', () => {
     const { forbid } = parse({ forbid: 'source-maps, aws-keys\n**/*.psd\n/internal,only/i' });
     expect([...forbid.rules]).toEqual(['source-maps', 'aws-keys']);
     expect(forbid.files).toEqual(['**/*.psd']);
-    expect(forbid.content).toEqual([/internal,only/i]);
+    expect(forbid.content.map((p) => [p.source, p.flags])).toEqual([['internal,only', 'i']]);
   });
 
   it('turns everything off with none', () => {
@@ -209,6 +209,14 @@ describe('forbid', () => {
       "Input 'forbid': '/a(/' is not a valid regular expression (Invalid regular expression: /a(/: Unterminated group); ",
     ],
     ['/abc/g', "Input 'forbid': '/abc/g' is not a /regex/ (flags i, m, s, u); "],
+    [
+      '/(a)\\1/',
+      "Input 'forbid': '/(a)\\1/' cannot be matched in linear time (invalid escape sequence: `\\1`); content patterns use RE2 syntax, without backreferences, lookahead or lookbehind; ",
+    ],
+    [
+      '/secret(?=key)/',
+      "Input 'forbid': '/secret(?=key)/' cannot be matched in linear time (invalid or unsupported Perl syntax: `(?=`); content patterns use RE2 syntax, without backreferences, lookahead or lookbehind; ",
+    ],
     [
       '../*.key',
       "Input 'forbid': the file pattern '../*.key' must stay inside the working directory (no ..); ",
