@@ -35539,6 +35539,7 @@ async function runAction(definition, options = {}) {
 
 
 
+
 // EXTERNAL MODULE: ../../node_modules/picomatch/index.js
 var picomatch = __nccwpck_require__(1026);
 var picomatch_default = /*#__PURE__*/__nccwpck_require__.n(picomatch);
@@ -35930,10 +35931,13 @@ async function auditDependencies(cwd, env, log, signal) {
 }
 
 ;// CONCATENATED MODULE: ./src/constants.ts
-/** The action's input and output names, in one place (as in action.yml). */
+/**
+ * The action's name, version, input and output names, in one place. `scripts/check-readmes.mjs`
+ * checks `INPUT` and `OUTPUT` against action.yml.
+ */
 const ACTION_NAME = 'build-validate';
 const ACTION_VERSION = '0.1.0';
-const Input = {
+const INPUT = {
     WorkingDirectory: 'working-directory',
     InstallCommand: 'install-command',
     BuildCommand: 'build-command',
@@ -35945,12 +35949,15 @@ const Input = {
     Forbid: 'forbid',
     AuditLevel: 'audit-level',
 };
-const Output = {
+const OUTPUT = {
     Manifest: 'manifest',
     ManifestFile: 'manifest-file',
     TotalSize: 'total-size',
     OverBudget: 'over-budget',
 };
+/** The former names of {@link INPUT} and {@link OUTPUT}, kept for code that imports them. */
+const Input = (/* unused pure expression or super */ null && (INPUT));
+const Output = (/* unused pure expression or super */ null && (OUTPUT));
 /** The evidence file the manifest is written to (see the cross-action evidence names). */
 const MANIFEST_EVIDENCE = 'build-validate-manifest.json';
 /** The schema id every manifest carries, so readers can tell its shape. */
@@ -43126,26 +43133,26 @@ const DEFAULT_FORBID = 'source-maps, env-files, private-keys, aws-keys, build-se
  */
 function parseInputs(inputs, env) {
     const workspace = env.GITHUB_WORKSPACE || process.cwd();
-    const workingDirectory = inputs.path(Input.WorkingDirectory, { default: '.', workspace });
-    const install = inputs.string(Input.InstallCommand, { default: 'npm ci' });
-    const buildCommand = inputs.string(Input.BuildCommand, { default: 'npm run build' });
-    const workspaces = inputs.list(Input.Workspaces, { commas: true });
+    const workingDirectory = inputs.path(INPUT.WorkingDirectory, { default: '.', workspace });
+    const install = inputs.string(INPUT.InstallCommand, { default: 'npm ci' });
+    const buildCommand = inputs.string(INPUT.BuildCommand, { default: 'npm run build' });
+    const workspaces = inputs.list(INPUT.Workspaces, { commas: true });
     for (const folder of workspaces) {
         const problem = patternProblem(folder);
         if (problem || /[*?[\]{}]/.test(folder)) {
-            throw new ConfigurationError(`Input '${Input.Workspaces}' takes folder names such as frontend, backend; '${folder}' ${problem ?? 'is a glob'}.`, Input.Workspaces);
+            throw new ConfigurationError(`Input '${INPUT.Workspaces}' takes folder names such as frontend, backend; '${folder}' ${problem ?? 'is a glob'}.`, INPUT.Workspaces);
         }
     }
-    const buildEnv = parseBuildEnv(inputs.secret(Input.BuildEnv));
+    const buildEnv = parseBuildEnv(inputs.secret(INPUT.BuildEnv));
     for (const value of Object.values(buildEnv))
         inputs.maskDerived(value);
-    const artifacts = parseArtifacts(inputs.list(Input.Artifacts), workspaces);
+    const artifacts = parseArtifacts(inputs.list(INPUT.Artifacts), workspaces);
     const places = { workspace, from: workingDirectory };
-    const budgets = parseBudgetInput(inputs.list(Input.Budgets), places);
-    const baselineText = inputs.string(Input.Baseline);
+    const budgets = parseBudgetInput(inputs.list(INPUT.Budgets), places);
+    const baselineText = inputs.string(INPUT.Baseline);
     const baseline = baselineText === undefined ? undefined : readBaseline(baselineText, places);
-    const forbid = parseForbid(inputs.string(Input.Forbid, { default: DEFAULT_FORBID }));
-    const auditLevel = inputs.choice(Input.AuditLevel, AUDIT_LEVELS, 'high');
+    const forbid = parseForbid(inputs.string(INPUT.Forbid, { default: DEFAULT_FORBID }));
+    const auditLevel = inputs.choice(INPUT.AuditLevel, AUDIT_LEVELS, 'high');
     return {
         workingDirectory,
         ...(install === 'none' ? {} : { installCommand: install }),
@@ -43171,7 +43178,7 @@ function parseBuildEnv(text) {
         const eq = line.indexOf('=');
         const key = eq > 0 ? line.slice(0, eq).trim() : '';
         if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) {
-            throw new ConfigurationError(`Input '${Input.BuildEnv}' line ${index + 1} must be KEY=VALUE with KEY a variable name (letters, digits, _); the line is not shown because the input is secret.`, Input.BuildEnv);
+            throw new ConfigurationError(`Input '${INPUT.BuildEnv}' line ${index + 1} must be KEY=VALUE with KEY a variable name (letters, digits, _); the line is not shown because the input is secret.`, INPUT.BuildEnv);
         }
         env[key] = line.slice(eq + 1).trim();
     });
@@ -43189,7 +43196,7 @@ function parseArtifacts(patterns, workspaces) {
                 ? 'must start with the output folder, such as dist/** or frontend/dist/index.html'
                 : undefined);
         if (problem) {
-            throw new ConfigurationError(`Input '${Input.Artifacts}': the pattern '${pattern}' ${problem}.`, Input.Artifacts);
+            throw new ConfigurationError(`Input '${INPUT.Artifacts}': the pattern '${pattern}' ${problem}.`, INPUT.Artifacts);
         }
     }
     return artifacts;
@@ -43209,9 +43216,9 @@ function parseBudgetInput(lines, places) {
     let text = lines.join('\n');
     let origin = '';
     if (isFile) {
-        const file = fileInWorkspace(Input.Budgets, only, places);
+        const file = fileInWorkspace(INPUT.Budgets, only, places);
         if (!(0,external_node_fs_namespaceObject.existsSync)(file)) {
-            throw new ConfigurationError(`Input '${Input.Budgets}' names the budget file '${only}', which does not exist in the working directory; give budget lines as ${BUDGET_SYNTAX}, or an existing file of them.`, Input.Budgets);
+            throw new ConfigurationError(`Input '${INPUT.Budgets}' names the budget file '${only}', which does not exist in the working directory; give budget lines as ${BUDGET_SYNTAX}, or an existing file of them.`, INPUT.Budgets);
         }
         text = (0,external_node_fs_namespaceObject.readFileSync)(file, 'utf8');
         origin = only;
@@ -43224,18 +43231,18 @@ function parseBudgetInput(lines, places) {
             throw error;
         // A file's lines are not repeated: the file named may not be a budget file at all.
         const reason = isFile ? 'is not a budget line (the file is not quoted)' : error.reason;
-        throw new ConfigurationError(`Input '${Input.Budgets}' ${error.origin}: ${reason}; expected ${BUDGET_SYNTAX}.`, Input.Budgets);
+        throw new ConfigurationError(`Input '${INPUT.Budgets}' ${error.origin}: ${reason}; expected ${BUDGET_SYNTAX}.`, INPUT.Budgets);
     }
 }
 /** A manifest as inline JSON, or a path to one; a path that does not exist yet is allowed. */
 function readBaseline(text, places) {
     const inline = text.startsWith('{');
-    const file = inline ? undefined : fileInWorkspace(Input.Baseline, text, places);
+    const file = inline ? undefined : fileInWorkspace(INPUT.Baseline, text, places);
     if (file !== undefined && !(0,external_node_fs_namespaceObject.existsSync)(file))
         return { kind: 'missing', source: text };
     const parsed = parseBaseline(file === undefined ? text : (0,external_node_fs_namespaceObject.readFileSync)(file, 'utf8'));
     if ('problem' in parsed) {
-        throw new ConfigurationError(`Input '${Input.Baseline}' must be a manifest from an earlier build-validate run (its manifest output as JSON, or a path to its manifest file); ${inline ? 'the JSON given' : `'${text}'`} ${parsed.problem}.`, Input.Baseline);
+        throw new ConfigurationError(`Input '${INPUT.Baseline}' must be a manifest from an earlier build-validate run (its manifest output as JSON, or a path to its manifest file); ${inline ? 'the JSON given' : `'${text}'`} ${parsed.problem}.`, INPUT.Baseline);
     }
     return {
         kind: 'manifest',
@@ -43258,7 +43265,7 @@ function parseForbid(text) {
     const content = [];
     const accepted = `none, or any of ${BUILT_IN_RULES.join(', ')}, file globs such as **/*.psd, and /regex/ content patterns`;
     const fail = (why) => {
-        throw new ConfigurationError(`Input '${Input.Forbid}': ${why}; it accepts ${accepted}.`, Input.Forbid);
+        throw new ConfigurationError(`Input '${INPUT.Forbid}': ${why}; it accepts ${accepted}.`, INPUT.Forbid);
     };
     if (entries.length === 1 && entries[0] === 'none')
         return { rules, files, content };
@@ -44535,7 +44542,7 @@ function requirePackageJson(inputs, ctx) {
     const wd = inputs.workingDirectory;
     const shown = (0,external_node_path_namespaceObject.relative)(ctx.workspace, wd) || '.';
     if (usesNpm(inputs.installCommand) && !(0,external_node_fs_namespaceObject.existsSync)((0,external_node_path_namespaceObject.join)(wd, 'package.json'))) {
-        throw new ConfigurationError(`Input '${Input.WorkingDirectory}' names '${shown}', which has no package.json for \`${inputs.installCommand}\`; point it at the app's root folder.`, Input.WorkingDirectory);
+        throw new ConfigurationError(`Input '${INPUT.WorkingDirectory}' names '${shown}', which has no package.json for \`${inputs.installCommand}\`; point it at the app's root folder.`, INPUT.WorkingDirectory);
     }
     if (!usesNpm(inputs.buildCommand))
         return;
@@ -44543,7 +44550,7 @@ function requirePackageJson(inputs, ctx) {
     for (const folder of folders) {
         if ((0,external_node_fs_namespaceObject.existsSync)((0,external_node_path_namespaceObject.join)(wd, folder, 'package.json')))
             continue;
-        const input = inputs.workspaces.length ? Input.Workspaces : Input.WorkingDirectory;
+        const input = inputs.workspaces.length ? INPUT.Workspaces : INPUT.WorkingDirectory;
         throw new ConfigurationError(`Input '${input}' names '${inputs.workspaces.length ? folder : shown}', which has no package.json for \`${inputs.buildCommand}\`.`, input);
     }
 }
@@ -44586,10 +44593,10 @@ function publish(report, ctx) {
     if (!manifest)
         return;
     const over = report.budgets.filter((b) => b.status === 'over');
-    ctx.setOutput(Output.Manifest, JSON.stringify(manifest));
-    ctx.setOutput(Output.ManifestFile, ctx.writeEvidence(MANIFEST_EVIDENCE, `${JSON.stringify(manifest, null, 2)}\n`));
-    ctx.setOutput(Output.TotalSize, manifest.totalSize);
-    ctx.setOutput(Output.OverBudget, over.length > 0);
+    ctx.setOutput(OUTPUT.Manifest, JSON.stringify(manifest));
+    ctx.setOutput(OUTPUT.ManifestFile, ctx.writeEvidence(MANIFEST_EVIDENCE, `${JSON.stringify(manifest, null, 2)}\n`));
+    ctx.setOutput(OUTPUT.TotalSize, manifest.totalSize);
+    ctx.setOutput(OUTPUT.OverBudget, over.length > 0);
     ctx.fact('outputFolders', report.outputFolders);
     ctx.fact('fileCount', manifest.fileCount);
     ctx.fact('totalSize', manifest.totalSize);
@@ -44609,9 +44616,9 @@ async function validateBuild(inputs, ctx) {
     for (const value of Object.values(inputs.buildEnv))
         ctx.addSecret(value);
     const wd = inputs.workingDirectory;
-    requireFolder(wd, Input.WorkingDirectory, `'${(0,external_node_path_namespaceObject.relative)(ctx.workspace, wd) || '.'}'`);
+    requireFolder(wd, INPUT.WorkingDirectory, `'${(0,external_node_path_namespaceObject.relative)(ctx.workspace, wd) || '.'}'`);
     for (const folder of inputs.workspaces)
-        requireFolder((0,external_node_path_namespaceObject.join)(wd, folder), Input.Workspaces, `'${folder}'`);
+        requireFolder((0,external_node_path_namespaceObject.join)(wd, folder), INPUT.Workspaces, `'${folder}'`);
     requirePackageJson(inputs, ctx);
     // Annotations point at files relative to the repository root, where the runner looks.
     const fromRoot = (path) => (0,external_node_path_namespaceObject.relative)(ctx.workspace, (0,external_node_path_namespaceObject.join)(wd, path)).split(external_node_path_namespaceObject.sep).join('/');

@@ -40,8 +40,8 @@ var client_rds_dist_cjs = __webpack_require__(7966);
 var client_s3_dist_cjs = __webpack_require__(8299);
 // EXTERNAL MODULE: ../../packages/aws/src/index.ts + 1 modules
 var src = __webpack_require__(2232);
-// EXTERNAL MODULE: ../../packages/core/src/index.ts + 32 modules
-var core_src = __webpack_require__(9557);
+// EXTERNAL MODULE: ../../packages/core/src/index.ts + 34 modules
+var core_src = __webpack_require__(4948);
 // EXTERNAL MODULE: ./src/checks/access.ts
 var access = __webpack_require__(9718);
 ;// CONCATENATED MODULE: ./src/phi-scan.ts

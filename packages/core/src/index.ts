@@ -3,6 +3,7 @@ export * from './phi-patterns.js';
 export * from './redact.js';
 export * from './inputs.js';
 export * from './values.js';
+export * from './format.js';
 export * from './workflow-commands.js';
 export * from './logger.js';
 export * from './retry.js';
