@@ -2,12 +2,39 @@
 // action.yml: the same names, the same required flags, the same single-line defaults.
 //   ## Inputs                                  ## Outputs
 //   | Input | Required | Default | Description |   | Output | Description |
+// When the action's src/constants.ts exports `INPUT` or `OUTPUT` (objects of name strings),
+// their names must be action.yml's too: the code reads and sets no name the runner lacks.
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 
 const root = new URL('..', import.meta.url).pathname;
 const problems = [];
+
+/**
+ * The string values of `export const NAME = { Key: 'value', … }` in a TypeScript file, or
+ * undefined when the file does not export NAME as such an object.
+ */
+export function constantNames(source, name) {
+  const m = new RegExp(`^export const ${name}\\s*(?::[^=]+)?=\\s*\\{([^}]*)\\}`, 'm').exec(source);
+  if (!m) return undefined;
+  const body = m[1].replace(/\/\/[^\n]*|\/\*[\s\S]*?\*\//g, '');
+  return [...body.matchAll(/:\s*(['"])([^'"]+)\1/g)].map((v) => v[2]);
+}
+
+/** Problems between one constants object and action.yml's names of that kind. */
+export function compareConstants(where, kind, names, specNames) {
+  const problems = [];
+  if (names === undefined) return problems;
+  const exported = kind === 'input' ? 'INPUT' : 'OUTPUT';
+  for (const name of names)
+    if (!specNames.includes(name))
+      problems.push(`${where}: ${exported} names the ${kind} '${name}', which is not in action.yml`);
+  for (const name of specNames)
+    if (!names.includes(name))
+      problems.push(`${where}: the ${kind} '${name}' of action.yml is missing from ${exported}`);
+  return problems;
+}
 
 function table(markdown, heading) {
   const start = markdown.search(new RegExp(`^## ${heading}\\s*$`, 'm'));
@@ -67,6 +94,15 @@ for (const action of readdirSync(join(root, 'actions'))) {
   for (const row of outputs ?? [])
     if (!(row.name in specOutputs))
       problems.push(`${where}: output '${row.name}' is in the README but not in action.yml`);
+  const constantsFile = join(dir, 'src', 'constants.ts');
+  if (existsSync(constantsFile)) {
+    const constants = readFileSync(constantsFile, 'utf8');
+    const at = `actions/${action}/src/constants.ts`;
+    problems.push(
+      ...compareConstants(at, 'input', constantNames(constants, 'INPUT'), Object.keys(specInputs)),
+      ...compareConstants(at, 'output', constantNames(constants, 'OUTPUT'), Object.keys(specOutputs)),
+    );
+  }
 }
 for (const p of problems) console.log(`::error::${p}`);
 console.log(`check-readmes: ${problems.length} problem(s)`);

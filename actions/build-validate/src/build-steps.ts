@@ -2,7 +2,7 @@
  * The commands build-validate runs: install, build (at the root or per workspace) and
  * `npm audit`. Their output streams through the redacting logger.
  */
-import { formatDuration, runCommand, type Logger } from '@white-cross/core';
+import { ActionCancelled, formatDuration, runCommand, type Logger } from '@white-cross/core';
 import { AuditUnavailable, parseNpmAudit, type DependencyAudit } from './npm-audit.js';
 
 export interface StepResult {
@@ -13,6 +13,8 @@ export interface StepResult {
   folder: string;
   exitCode: number;
   durationMs: number;
+  /** True when the run was cancelled while it ran (its process group was stopped). */
+  cancelled?: boolean;
   /** The last lines of its output, redacted. */
   tail: string[];
 }
@@ -24,6 +26,8 @@ export interface StepOptions {
   cwd: string;
   env: NodeJS.ProcessEnv;
   log: Logger;
+  /** The run's cancellation: stops the command's whole process group. */
+  signal?: AbortSignal;
 }
 
 /** Lines of a failed command's output shown in the error and the summary. */
@@ -31,16 +35,27 @@ export const TAIL_LINES = 20;
 
 /** Runs one command in a log group; never throws for a non-zero exit (the caller decides). */
 export async function runStep(options: StepOptions): Promise<StepResult> {
-  const { name, command, folder, cwd, env, log } = options;
+  const { name, command, folder, cwd, env, log, signal } = options;
   return log.group(`${name}: ${command}`, async () => {
-    const result = await runCommand(command, { cwd, env, log, tailLines: TAIL_LINES });
-    log.info(`${name}: exit code ${result.exitCode} after ${formatDuration(result.durationMs)}`);
+    const result = await runCommand(command, {
+      cwd,
+      env,
+      log,
+      tailLines: TAIL_LINES,
+      ...(signal ? { signal } : {}),
+    });
+    log.info(
+      result.cancelled
+        ? `${name}: stopped by the cancellation after ${formatDuration(result.durationMs)}`
+        : `${name}: exit code ${result.exitCode} after ${formatDuration(result.durationMs)}`,
+    );
     return {
       name,
       command,
       folder,
       exitCode: result.exitCode,
       durationMs: result.durationMs,
+      cancelled: result.cancelled,
       tail: result.tail,
     };
   });
@@ -54,6 +69,7 @@ export async function auditDependencies(
   cwd: string,
   env: NodeJS.ProcessEnv,
   log: Logger,
+  signal?: AbortSignal,
 ): Promise<DependencyAudit | { unavailable: string }> {
   log.info('Checking dependencies: npm audit --json');
   const result = await runCommand(['npm', 'audit', '--json'], {
@@ -61,7 +77,9 @@ export async function auditDependencies(
     env,
     captureStdout: true,
     tailLines: 5,
+    ...(signal ? { signal } : {}),
   });
+  if (result.cancelled) throw new ActionCancelled('during npm audit', signal);
   try {
     return parseNpmAudit(result.stdout);
   } catch (error) {

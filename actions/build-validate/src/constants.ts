@@ -1,9 +1,12 @@
-/** The action's input and output names, in one place (as in action.yml). */
+/**
+ * The action's name, version, input and output names, in one place. `scripts/check-readmes.mjs`
+ * checks `INPUT` and `OUTPUT` against action.yml.
+ */
 
 export const ACTION_NAME = 'build-validate';
 export const ACTION_VERSION = '0.1.0';
 
-export const Input = {
+export const INPUT = {
   WorkingDirectory: 'working-directory',
   InstallCommand: 'install-command',
   BuildCommand: 'build-command',
@@ -16,12 +19,16 @@ export const Input = {
   AuditLevel: 'audit-level',
 } as const;
 
-export const Output = {
+export const OUTPUT = {
   Manifest: 'manifest',
   ManifestFile: 'manifest-file',
   TotalSize: 'total-size',
   OverBudget: 'over-budget',
 } as const;
+
+/** The former names of {@link INPUT} and {@link OUTPUT}, kept for code that imports them. */
+export const Input = INPUT;
+export const Output = OUTPUT;
 
 /** The evidence file the manifest is written to (see the cross-action evidence names). */
 export const MANIFEST_EVIDENCE = 'build-validate-manifest.json';

@@ -4,6 +4,7 @@
  * build was given). A finding names the file and line and never repeats what it found.
  */
 import { basename } from 'node:path';
+import type { ContentPattern } from './content-patterns.js';
 import { matcherFor } from './paths.js';
 
 export const BUILT_IN_RULES = [
@@ -19,7 +20,8 @@ export type BuiltInRule = (typeof BUILT_IN_RULES)[number];
 export interface ForbidPolicy {
   rules: ReadonlySet<BuiltInRule>;
   files: readonly string[];
-  content: readonly RegExp[];
+  /** The user's `/regex/` patterns, matched in linear time (see `content-patterns.ts`). */
+  content: readonly ContentPattern[];
 }
 
 export interface Finding {
@@ -85,7 +87,8 @@ export function findForbiddenFiles(path: string, policy: ForbidPolicy): Finding[
 
 interface ContentRule {
   rule: string;
-  pattern: RegExp;
+  /** One of ours (fixed, safe to backtrack), or one of the user's (linear-time). */
+  pattern: RegExp | ContentPattern;
   what: string;
   fix: string;
   /** Matches that are known to be harmless. */
@@ -159,13 +162,16 @@ export function findForbiddenContent(
   }
   const findings: Finding[] = [];
   for (const { rule, pattern, what, fix, ignore } of rules) {
-    const matches = [...text.matchAll(new RegExp(pattern.source, withGlobal(pattern.flags)))].filter(
-      (m) => !ignore?.test(m[0]),
-    );
-    const first = matches[0];
-    if (first?.index === undefined) continue;
-    const line = lineOf(text, first.index);
-    const more = matches.length > 1 ? ` (${matches.length} times; first shown)` : '';
+    const starts =
+      pattern instanceof RegExp
+        ? [...text.matchAll(new RegExp(pattern.source, withGlobal(pattern.flags)))]
+            .filter((m) => !ignore?.test(m[0]))
+            .map((m) => m.index)
+        : pattern.matchStarts(text);
+    const first = starts[0];
+    if (first === undefined) continue;
+    const line = lineOf(text, first);
+    const more = starts.length > 1 ? ` (${starts.length} times; first shown)` : '';
     findings.push({
       rule,
       file: path,

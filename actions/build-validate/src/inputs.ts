@@ -4,10 +4,10 @@
  * build.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
-import { ConfigurationError, type Env, type Inputs } from '@white-cross/core';
+import { ConfigurationError, resolveInWorkspace, type Env, type Inputs } from '@white-cross/core';
 import { BUDGET_SYNTAX, BudgetSyntaxError, parseBudgets, type Budget, type MeasuredSize } from './budgets.js';
-import { Input } from './constants.js';
+import { INPUT } from './constants.js';
+import { compileContentPattern, type ContentPattern } from './content-patterns.js';
 import { BUILT_IN_RULES, type BuiltInRule, type ForbidPolicy } from './forbidden.js';
 import { parseBaseline } from './manifest.js';
 import { AUDIT_LEVELS, type AuditLevel } from './npm-audit.js';
@@ -45,26 +45,28 @@ const DEFAULT_FORBID = 'source-maps, env-files, private-keys, aws-keys, build-se
  */
 export function parseInputs(inputs: Inputs, env: Env): BuildValidateInputs {
   const workspace = env.GITHUB_WORKSPACE || process.cwd();
-  const workingDirectory = resolve(workspace, inputs.string(Input.WorkingDirectory, { default: '.' }));
-  const install = inputs.string(Input.InstallCommand, { default: 'npm ci' });
-  const buildCommand = inputs.string(Input.BuildCommand, { default: 'npm run build' });
-  const workspaces = inputs.list(Input.Workspaces, { commas: true });
+  const workingDirectory = inputs.path(INPUT.WorkingDirectory, { default: '.', workspace });
+  const install = inputs.string(INPUT.InstallCommand, { default: 'npm ci' });
+  const buildCommand = inputs.string(INPUT.BuildCommand, { default: 'npm run build' });
+  const workspaces = inputs.list(INPUT.Workspaces, { commas: true });
   for (const folder of workspaces) {
     const problem = patternProblem(folder);
     if (problem || /[*?[\]{}]/.test(folder)) {
       throw new ConfigurationError(
-        `Input '${Input.Workspaces}' takes folder names such as frontend, backend; '${folder}' ${problem ?? 'is a glob'}.`,
-        Input.Workspaces,
+        `Input '${INPUT.Workspaces}' takes folder names such as frontend, backend; '${folder}' ${problem ?? 'is a glob'}.`,
+        INPUT.Workspaces,
       );
     }
   }
-  const buildEnv = parseBuildEnv(inputs.secret(Input.BuildEnv));
-  const artifacts = parseArtifacts(inputs.list(Input.Artifacts), workspaces);
-  const budgets = parseBudgetInput(inputs.list(Input.Budgets), workingDirectory);
-  const baselineText = inputs.string(Input.Baseline);
-  const baseline = baselineText === undefined ? undefined : readBaseline(baselineText, workingDirectory);
-  const forbid = parseForbid(inputs.string(Input.Forbid, { default: DEFAULT_FORBID }));
-  const auditLevel = inputs.choice(Input.AuditLevel, AUDIT_LEVELS, 'high');
+  const buildEnv = parseBuildEnv(inputs.secret(INPUT.BuildEnv));
+  for (const value of Object.values(buildEnv)) inputs.maskDerived(value);
+  const artifacts = parseArtifacts(inputs.list(INPUT.Artifacts), workspaces);
+  const places = { workspace, from: workingDirectory };
+  const budgets = parseBudgetInput(inputs.list(INPUT.Budgets), places);
+  const baselineText = inputs.string(INPUT.Baseline);
+  const baseline = baselineText === undefined ? undefined : readBaseline(baselineText, places);
+  const forbid = parseForbid(inputs.string(INPUT.Forbid, { default: DEFAULT_FORBID }));
+  const auditLevel = inputs.choice(INPUT.AuditLevel, AUDIT_LEVELS, 'high');
   return {
     workingDirectory,
     ...(install === 'none' ? {} : { installCommand: install }),
@@ -90,8 +92,8 @@ function parseBuildEnv(text: string | undefined): Record<string, string> {
     const key = eq > 0 ? line.slice(0, eq).trim() : '';
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) {
       throw new ConfigurationError(
-        `Input '${Input.BuildEnv}' line ${index + 1} must be KEY=VALUE with KEY a variable name (letters, digits, _); the line is not shown because the input is secret.`,
-        Input.BuildEnv,
+        `Input '${INPUT.BuildEnv}' line ${index + 1} must be KEY=VALUE with KEY a variable name (letters, digits, _); the line is not shown because the input is secret.`,
+        INPUT.BuildEnv,
       );
     }
     env[key] = line.slice(eq + 1).trim();
@@ -114,26 +116,44 @@ function parseArtifacts(patterns: string[], workspaces: readonly string[]): stri
         : undefined);
     if (problem) {
       throw new ConfigurationError(
-        `Input '${Input.Artifacts}': the pattern '${pattern}' ${problem}.`,
-        Input.Artifacts,
+        `Input '${INPUT.Artifacts}': the pattern '${pattern}' ${problem}.`,
+        INPUT.Artifacts,
       );
     }
   }
   return artifacts;
 }
 
+/** Where user paths are: relative to the working directory, never outside the workspace. */
+interface Places {
+  workspace: string;
+  from: string;
+}
+
+/** The real path of a file named in `input`; refused outside the workspace (after symlinks). */
+function fileInWorkspace(input: string, path: string, places: Places): string {
+  const resolved = resolveInWorkspace(path, places);
+  if ('problem' in resolved) {
+    throw new ConfigurationError(
+      `Input '${input}' must name a file inside the workspace (the repository checkout); '${path}' ${resolved.problem}.`,
+      input,
+    );
+  }
+  return resolved.path;
+}
+
 /** Budget lines, or a single line naming a file of budget lines (a line without a colon). */
-function parseBudgetInput(lines: string[], workingDirectory: string): Budget[] {
+function parseBudgetInput(lines: string[], places: Places): Budget[] {
   const only = lines[0];
   const isFile = lines.length === 1 && only !== undefined && !only.includes(':');
   let text = lines.join('\n');
   let origin = '';
   if (isFile) {
-    const file = resolve(workingDirectory, only);
+    const file = fileInWorkspace(INPUT.Budgets, only, places);
     if (!existsSync(file)) {
       throw new ConfigurationError(
-        `Input '${Input.Budgets}' names the budget file '${only}', which does not exist in the working directory; give budget lines as ${BUDGET_SYNTAX}, or an existing file of them.`,
-        Input.Budgets,
+        `Input '${INPUT.Budgets}' names the budget file '${only}', which does not exist in the working directory; give budget lines as ${BUDGET_SYNTAX}, or an existing file of them.`,
+        INPUT.Budgets,
       );
     }
     text = readFileSync(file, 'utf8');
@@ -143,23 +163,25 @@ function parseBudgetInput(lines: string[], workingDirectory: string): Budget[] {
     return parseBudgets(text, origin);
   } catch (error) {
     if (!(error instanceof BudgetSyntaxError)) throw error;
+    // A file's lines are not repeated: the file named may not be a budget file at all.
+    const reason = isFile ? 'is not a budget line (the file is not quoted)' : error.reason;
     throw new ConfigurationError(
-      `Input '${Input.Budgets}' ${error.origin}: ${error.reason}; expected ${BUDGET_SYNTAX}.`,
-      Input.Budgets,
+      `Input '${INPUT.Budgets}' ${error.origin}: ${reason}; expected ${BUDGET_SYNTAX}.`,
+      INPUT.Budgets,
     );
   }
 }
 
 /** A manifest as inline JSON, or a path to one; a path that does not exist yet is allowed. */
-function readBaseline(text: string, workingDirectory: string): Baseline {
+function readBaseline(text: string, places: Places): Baseline {
   const inline = text.startsWith('{');
-  const file = inline ? undefined : isAbsolute(text) ? text : resolve(workingDirectory, text);
+  const file = inline ? undefined : fileInWorkspace(INPUT.Baseline, text, places);
   if (file !== undefined && !existsSync(file)) return { kind: 'missing', source: text };
   const parsed = parseBaseline(file === undefined ? text : readFileSync(file, 'utf8'));
   if ('problem' in parsed) {
     throw new ConfigurationError(
-      `Input '${Input.Baseline}' must be a manifest from an earlier build-validate run (its manifest output as JSON, or a path to its manifest file); ${inline ? 'the JSON given' : `'${text}'`} ${parsed.problem}.`,
-      Input.Baseline,
+      `Input '${INPUT.Baseline}' must be a manifest from an earlier build-validate run (its manifest output as JSON, or a path to its manifest file); ${inline ? 'the JSON given' : `'${text}'`} ${parsed.problem}.`,
+      INPUT.Baseline,
     );
   }
   return {
@@ -181,10 +203,10 @@ function parseForbid(text: string): ForbidPolicy {
     .filter((entry) => entry !== '' && !entry.startsWith('#'));
   const rules = new Set<BuiltInRule>();
   const files: string[] = [];
-  const content: RegExp[] = [];
+  const content: ContentPattern[] = [];
   const accepted = `none, or any of ${BUILT_IN_RULES.join(', ')}, file globs such as **/*.psd, and /regex/ content patterns`;
   const fail = (why: string): never => {
-    throw new ConfigurationError(`Input '${Input.Forbid}': ${why}; it accepts ${accepted}.`, Input.Forbid);
+    throw new ConfigurationError(`Input '${INPUT.Forbid}': ${why}; it accepts ${accepted}.`, INPUT.Forbid);
   };
   if (entries.length === 1 && entries[0] === 'none') return { rules, files, content };
   for (const entry of entries) {
@@ -193,11 +215,9 @@ function parseForbid(text: string): ForbidPolicy {
     } else if (entry.startsWith('/')) {
       const m = /^\/(.+)\/([imsu]*)$/.exec(entry);
       if (!m) fail(`'${entry}' is not a /regex/ (flags i, m, s, u)`);
-      try {
-        content.push(new RegExp(m?.[1] ?? '', m?.[2]));
-      } catch (error) {
-        fail(`'${entry}' is not a valid regular expression (${(error as Error).message})`);
-      }
+      const compiled = compileContentPattern(m?.[1] ?? '', m?.[2] ?? '');
+      if ('problem' in compiled) fail(`'${entry}' ${compiled.problem}`);
+      else content.push(compiled);
     } else if (/^[\w-]+$/.test(entry)) {
       // A bare word is a mistyped rule name far more often than a file glob.
       fail(`'${entry}' is not a rule name${entry === 'none' ? ' (none must be alone)' : ''}`);

@@ -8,6 +8,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import {
+  ActionCancelled,
   ActionFailure,
   ConfigurationError,
   formatBytes,
@@ -17,7 +18,7 @@ import {
 } from '@white-cross/core';
 import { evaluateBudgets } from './budgets.js';
 import { auditDependencies, runStep, type StepResult } from './build-steps.js';
-import { ACTION_NAME, ACTION_VERSION, Input, MANIFEST_EVIDENCE, Output } from './constants.js';
+import { ACTION_NAME, ACTION_VERSION, INPUT, MANIFEST_EVIDENCE, OUTPUT } from './constants.js';
 import { findForbiddenContent, findForbiddenFiles, looksLikeText } from './forbidden.js';
 import { parseInputs, type BuildValidateInputs } from './inputs.js';
 import { buildManifest, measureArtifact } from './manifest.js';
@@ -45,6 +46,7 @@ async function installAndBuild(
         }))),
   ];
   for (const { name, command, folder } of plan) {
+    if (ctx.signal.aborted) throw new ActionCancelled(`before ${name}`, ctx.signal);
     const step = await runStep({
       name,
       command,
@@ -52,8 +54,19 @@ async function installAndBuild(
       cwd: join(inputs.workingDirectory, folder),
       env,
       log: ctx.log,
+      signal: ctx.signal,
     });
     steps.push(step);
+    ctx.fact(
+      'steps',
+      steps.map((s) => ({
+        name: s.name,
+        exitCode: s.exitCode,
+        durationMs: s.durationMs,
+        cancelled: s.cancelled,
+      })),
+    );
+    if (step.cancelled) throw new ActionCancelled(`during ${name}`, ctx.signal);
     if (step.exitCode !== 0) return { steps, failed: step };
   }
   return { steps };
@@ -78,15 +91,15 @@ function requirePackageJson(inputs: BuildValidateInputs, ctx: ActionContext): vo
   const shown = relative(ctx.workspace, wd) || '.';
   if (usesNpm(inputs.installCommand) && !existsSync(join(wd, 'package.json'))) {
     throw new ConfigurationError(
-      `Input '${Input.WorkingDirectory}' names '${shown}', which has no package.json for \`${inputs.installCommand}\`; point it at the app's root folder.`,
-      Input.WorkingDirectory,
+      `Input '${INPUT.WorkingDirectory}' names '${shown}', which has no package.json for \`${inputs.installCommand}\`; point it at the app's root folder.`,
+      INPUT.WorkingDirectory,
     );
   }
   if (!usesNpm(inputs.buildCommand)) return;
   const folders = inputs.workspaces.length ? inputs.workspaces : ['.'];
   for (const folder of folders) {
     if (existsSync(join(wd, folder, 'package.json'))) continue;
-    const input = inputs.workspaces.length ? Input.Workspaces : Input.WorkingDirectory;
+    const input = inputs.workspaces.length ? INPUT.Workspaces : INPUT.WorkingDirectory;
     throw new ConfigurationError(
       `Input '${input}' names '${inputs.workspaces.length ? folder : shown}', which has no package.json for \`${inputs.buildCommand}\`.`,
       input,
@@ -102,7 +115,7 @@ async function judgeOutput(
 ): Promise<void> {
   const wd = inputs.workingDirectory;
   ctx.log.info(`Measuring the output in ${report.outputFolders.join(', ')}`);
-  const files = await readOutputFiles(wd, report.outputFolders);
+  const files = await readOutputFiles(wd, report.outputFolders, ctx.workspace);
   const measured = files.map((file) => measureArtifact(file.path, file.content));
   const manifest = buildManifest(measured, {
     commit: ctx.env.GITHUB_SHA,
@@ -128,7 +141,7 @@ async function judgeOutput(
     report.dependencies = {
       level: inputs.auditLevel,
       lockfile: 'package-lock.json',
-      result: await auditDependencies(wd, { ...ctx.env, ...inputs.buildEnv }, ctx.log),
+      result: await auditDependencies(wd, { ...ctx.env, ...inputs.buildEnv }, ctx.log, ctx.signal),
     };
   }
 }
@@ -142,13 +155,13 @@ function publish(report: ValidationReport, ctx: ActionContext): void {
   const manifest = report.manifest;
   if (!manifest) return;
   const over = report.budgets.filter((b) => b.status === 'over');
-  ctx.setOutput(Output.Manifest, JSON.stringify(manifest));
+  ctx.setOutput(OUTPUT.Manifest, JSON.stringify(manifest));
   ctx.setOutput(
-    Output.ManifestFile,
+    OUTPUT.ManifestFile,
     ctx.writeEvidence(MANIFEST_EVIDENCE, `${JSON.stringify(manifest, null, 2)}\n`),
   );
-  ctx.setOutput(Output.TotalSize, manifest.totalSize);
-  ctx.setOutput(Output.OverBudget, over.length > 0);
+  ctx.setOutput(OUTPUT.TotalSize, manifest.totalSize);
+  ctx.setOutput(OUTPUT.OverBudget, over.length > 0);
   ctx.fact('outputFolders', report.outputFolders);
   ctx.fact('fileCount', manifest.fileCount);
   ctx.fact('totalSize', manifest.totalSize);
@@ -173,8 +186,8 @@ function publish(report: ValidationReport, ctx: ActionContext): void {
 async function validateBuild(inputs: BuildValidateInputs, ctx: ActionContext): Promise<void> {
   for (const value of Object.values(inputs.buildEnv)) ctx.addSecret(value);
   const wd = inputs.workingDirectory;
-  requireFolder(wd, Input.WorkingDirectory, `'${relative(ctx.workspace, wd) || '.'}'`);
-  for (const folder of inputs.workspaces) requireFolder(join(wd, folder), Input.Workspaces, `'${folder}'`);
+  requireFolder(wd, INPUT.WorkingDirectory, `'${relative(ctx.workspace, wd) || '.'}'`);
+  for (const folder of inputs.workspaces) requireFolder(join(wd, folder), INPUT.Workspaces, `'${folder}'`);
   requirePackageJson(inputs, ctx);
   // Annotations point at files relative to the repository root, where the runner looks.
   const fromRoot = (path: string) => relative(ctx.workspace, join(wd, path)).split(sep).join('/');

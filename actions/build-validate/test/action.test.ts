@@ -18,6 +18,8 @@ import { join } from 'node:path';
 import { runActionBundle, type ActionRun } from '@white-cross/testkit';
 import { startRegistryStandIn, type PublishedVersion, type RegistryStandIn } from './registry-stand-in.js';
 import { makeSampleApp, npmEnv, type SampleApp } from './sample-app.js';
+import { liveGroupMembers } from '../../../packages/core/test/process-groups.js';
+import { runnerReads } from '../../../packages/core/test/runner-commands.js';
 
 let registry: RegistryStandIn;
 let leftPad: PublishedVersion;
@@ -221,6 +223,98 @@ describe('build-validate bundle', () => {
     expect(r.summary).toContain(
       `| aws-keys | ${js} | ${line} | An AWS access key id is in ${js} line ${line}.`,
     );
+  });
+
+  it("on SIGTERM stops the build's whole process group and records the run as cancelled", async () => {
+    const sample = app();
+    const marks = mkdtempSync(join(scratch, 'sigterm-'));
+    let signalled = false;
+    const r = await runActionBundle('build-validate', {
+      workspace: sample.workspace,
+      env: npmEnv(registry.url, scratch),
+      inputs: {
+        'install-command': 'none',
+        // The build's shell and two children, one of which ignores SIGTERM (only SIGKILL ends it).
+        'build-command': `echo $PPID > ${marks}/action.pid; echo $$ > ${marks}/build.pgid; (trap '' TERM; exec sleep 300) & sleep 300 & echo build running; wait`,
+        'audit-level': 'off',
+      },
+      timeoutMs: 45_000,
+      onLine: (line) => {
+        if (signalled || line !== 'build running') return;
+        signalled = true;
+        process.kill(Number(readFileSync(join(marks, 'action.pid'), 'utf8')), 'SIGTERM');
+      },
+    });
+    expect(signalled).toBe(true);
+    expect(r.exitCode).not.toBe(0);
+    const pgid = Number(readFileSync(join(marks, 'build.pgid'), 'utf8'));
+    expect(liveGroupMembers(pgid)).toEqual([]);
+    expect(r.audit).toHaveLength(1);
+    expect(r.audit[0]).toMatchObject({
+      action: 'build-validate',
+      outcome: 'cancelled',
+      cancellation: { signal: 'SIGTERM' },
+      facts: { steps: [{ name: 'Build', cancelled: true }] },
+    });
+    expect(r.summary).toContain('build-validate was cancelled');
+    expect(r.stdout).toMatch(/::error::build-validate was cancelled \(SIGTERM\) after .+/);
+  });
+
+  it('matches a catastrophic forbid pattern over a long file without hanging', async () => {
+    const sample = app();
+    const r = await runActionBundle('build-validate', {
+      workspace: sample.workspace,
+      env: npmEnv(registry.url, scratch),
+      inputs: {
+        'install-command': 'none',
+        workspaces: 'frontend',
+        'build-command': `npm run build && node -e "require('fs').writeFileSync('dist/assets/big.txt', 'a'.repeat(200000) + '#END')"`,
+        forbid: '/(a+)+$/\n/(a+)+#END/',
+        'audit-level': 'off',
+      },
+      // A backtracking engine would take about 2^200000 steps: this bounds the failure.
+      timeoutMs: 45_000,
+    });
+    expect(r.exitCode).toBe(1);
+    expect(errors(r).map((a) => [a.properties.title, a.properties.file, a.message])).toEqual([
+      [
+        'forbidden: content-pattern',
+        'frontend/dist/assets/big.txt',
+        'Text matching the forbidden pattern (a+)+#END is in frontend/dist/assets/big.txt line 1.',
+      ],
+      [undefined, undefined, expect.stringMatching(/^Build validation failed: 1 forbidden finding/)],
+    ]);
+  });
+
+  it('prints hostile build output without letting any of it run as a workflow command', async () => {
+    const sample = app();
+    const r = await run(sample, {
+      'install-command': 'none',
+      workspaces: 'frontend',
+      'build-command': `printf 'step 1\\n::add-mask::hidden-by-build\\n  ::error file=x.js::forged\\r::warning::forged too\\nsee ##[set-output name=a]b %%0A::notice::x\\n::stop-commands::t\\n::add-mask::after\\n' && npm run build`,
+      'audit-level': 'off',
+    });
+    expect(r.exitCode).toBe(0);
+    const { commands, shown } = runnerReads(r.stdout);
+    // The runner runs only the action's own commands (the step's group title quotes the
+    // command, escaped): no mask the build chose, no forged annotation, no output.
+    expect(
+      commands.filter(
+        (c) =>
+          c.name !== 'group' &&
+          (c.data.includes('forged') || c.data.includes('hidden-by-build') || c.data === 'after'),
+      ),
+    ).toEqual([]);
+    expect(commands.filter((c) => c.name === 'set-output' || c.name === 'notice')).toEqual([]);
+    // And it shows each line of the build as the build printed it.
+    for (const line of [
+      '::add-mask::hidden-by-build',
+      '  ::error file=x.js::forged',
+      '::warning::forged too',
+      '::add-mask::after',
+    ]) {
+      expect(shown).toContain(line);
+    }
   });
 
   it('masks build-env secrets everywhere, redacts PHI the build prints, and catches a secret inlined into the output', async () => {

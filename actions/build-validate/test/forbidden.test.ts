@@ -6,6 +6,7 @@ import {
   looksLikeText,
   type ForbidPolicy,
 } from '../src/forbidden.js';
+import { compileContentPattern, type ContentPattern } from '../src/content-patterns.js';
 
 const all: ForbidPolicy = { rules: new Set(BUILT_IN_RULES), files: [], content: [] };
 const only = (rule: (typeof BUILT_IN_RULES)[number]): ForbidPolicy => ({
@@ -16,6 +17,12 @@ const only = (rule: (typeof BUILT_IN_RULES)[number]): ForbidPolicy => ({
 // Made-up keys of the real shape, assembled here so that no secret scanner takes this file for a leak.
 const ACCESS_KEY_ID = ['AKIA', 'Z7Q4WJ2MXK5RT3VB'].join('');
 const SECRET_ACCESS_KEY = ['kR8vTq2LmN5pXw', 'Z3yB7cD1eF4gH6jK9', 'sU0aVbWcX'].join('');
+
+function pattern(source: string, flags: string): ContentPattern {
+  const compiled = compileContentPattern(source, flags);
+  if ('problem' in compiled) throw new Error(compiled.problem);
+  return compiled;
+}
 
 describe('findForbiddenFiles', () => {
   it.each([
@@ -131,13 +138,31 @@ describe('findForbiddenContent', () => {
   });
 
   it('applies the user content patterns', () => {
-    const policy: ForbidPolicy = { rules: new Set(), files: [], content: [/internal-only/i] };
+    const policy: ForbidPolicy = { rules: new Set(), files: [], content: [pattern('internal-only', 'i')] };
     expect(findForbiddenContent('dist/a.html', 'ok\n<!-- INTERNAL-ONLY -->', policy, [])).toEqual([
       {
         rule: 'content-pattern',
         file: 'dist/a.html',
         line: 2,
         message: 'Text matching the forbidden pattern internal-only is in dist/a.html line 2.',
+      },
+    ]);
+  });
+
+  it('matches a catastrophic pattern on a long file in linear time, with a clear result', () => {
+    // `(a+)+$` on 'aaa…ab' takes a backtracking engine about 2^n steps; RE2 takes n.
+    const text = `${'a'.repeat(100_000)}b\n`;
+    const policy: ForbidPolicy = {
+      rules: new Set(),
+      files: [],
+      content: [pattern('(a+)+$', ''), pattern('(a+)+b', '')],
+    };
+    expect(findForbiddenContent('dist/big.txt', text, policy, [])).toEqual([
+      {
+        rule: 'content-pattern',
+        file: 'dist/big.txt',
+        line: 1,
+        message: 'Text matching the forbidden pattern (a+)+b is in dist/big.txt line 1.',
       },
     ]);
   });

@@ -1,12 +1,18 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigurationError, Inputs, inputVariable } from '@white-cross/core';
 import { parseInputs } from '../src/inputs.js';
 
-const workspace = mkdtempSync(join(tmpdir(), 'bv-inputs-'));
-afterAll(() => rmSync(workspace, { recursive: true, force: true }));
+const outside = realpathSync(mkdtempSync(join(tmpdir(), 'bv-outside-')));
+const workspace = realpathSync(mkdtempSync(join(tmpdir(), 'bv-inputs-')));
+writeFileSync(join(outside, 'budgets.txt'), 'API_TOKEN=do-not-echo-me\n');
+symlinkSync(join(outside, 'budgets.txt'), join(workspace, 'linked-budgets.txt'));
+afterAll(() => {
+  rmSync(workspace, { recursive: true, force: true });
+  rmSync(outside, { recursive: true, force: true });
+});
 
 function parse(inputs: Record<string, string>, secrets: string[] = []) {
   const env = Object.fromEntries(Object.entries(inputs).map(([name, value]) => [inputVariable(name), value]));
@@ -64,7 +70,12 @@ describe('parseInputs', () => {
       API_TOKEN: 'abc=def',
       SENTRY_DSN: 'https://k@sentry.test/1',
     });
-    expect(secrets).toHaveLength(1);
+    // The whole input, then each value on its own, all while the inputs are read.
+    expect(secrets).toEqual([
+      'API_TOKEN=abc=def\n# note\nSENTRY_DSN = https://k@sentry.test/1',
+      'abc=def',
+      'https://k@sentry.test/1',
+    ]);
     const error = errorOf({ 'build-env': 'API_TOKEN=ok\nhunter2-is-my-password' });
     expect(error.message).toBe(
       "Input 'build-env' line 2 must be KEY=VALUE with KEY a variable name (letters, digits, _); the line is not shown because the input is secret.",
@@ -94,11 +105,38 @@ describe('parseInputs', () => {
     ]);
     writeFileSync(join(workspace, 'bad-budgets.txt'), 'dist/*.js: 10 furlongs\n');
     expect(errorOf({ budgets: 'bad-budgets.txt' }).message).toContain(
-      "Input 'budgets' bad-budgets.txt line 1: '10 furlongs' is not a size",
+      "Input 'budgets' bad-budgets.txt line 1: is not a budget line (the file is not quoted); expected",
     );
     expect(errorOf({ budgets: 'missing.txt' }).message).toContain(
       "Input 'budgets' names the budget file 'missing.txt', which does not exist in the working directory",
     );
+  });
+
+  it.each([
+    ['working-directory', '../outside', 'resolves outside the workspace'],
+    ['budgets', `../${'x'}/budgets.txt`, 'resolves outside the workspace'],
+    ['budgets', 'linked-budgets.txt', 'resolves outside the workspace through a symbolic link'],
+    ['baseline', '/etc/passwd', 'resolves outside the workspace'],
+  ])('refuses %s %j outside the workspace, never quoting the file', (input, value, problem) => {
+    const error = errorOf({ [input]: value });
+    expect(error.input).toBe(input);
+    expect(error.message).toContain(`'${value}' ${problem}.`);
+    expect(error.message).not.toContain('do-not-echo-me');
+  });
+
+  it('does not quote a budget file that is not one', () => {
+    mkdirSync(join(workspace, 'conf'), { recursive: true });
+    writeFileSync(join(workspace, 'conf', 'app.env'), 'DB_PASSWORD=hunter2-secret\n');
+    const error = errorOf({ budgets: 'conf/app.env' });
+    expect(error.message).toBe(
+      "Input 'budgets' conf/app.env line 1: is not a budget line (the file is not quoted); expected `glob: size [raw|gzip|brotli] [each|total]`, such as `frontend/dist/assets/*.js: 250 kB gzip`.",
+    );
+  });
+
+  it('masks every build-env value while reading the inputs', () => {
+    const secrets: string[] = [];
+    parse({ 'build-env': 'API_TOKEN=tok-123456\nSENTRY_DSN=https://k@sentry.example.org/1' }, secrets);
+    expect(secrets).toEqual(expect.arrayContaining(['tok-123456', 'https://k@sentry.example.org/1']));
   });
 
   it('takes a baseline inline, from a file, or notes that the file is not there yet', () => {
@@ -156,7 +194,7 @@ describe('forbid', () => {
     const { forbid } = parse({ forbid: 'source-maps, aws-keys\n**/*.psd\n/internal,only/i' });
     expect([...forbid.rules]).toEqual(['source-maps', 'aws-keys']);
     expect(forbid.files).toEqual(['**/*.psd']);
-    expect(forbid.content).toEqual([/internal,only/i]);
+    expect(forbid.content.map((p) => [p.source, p.flags])).toEqual([['internal,only', 'i']]);
   });
 
   it('turns everything off with none', () => {
@@ -171,6 +209,14 @@ describe('forbid', () => {
       "Input 'forbid': '/a(/' is not a valid regular expression (Invalid regular expression: /a(/: Unterminated group); ",
     ],
     ['/abc/g', "Input 'forbid': '/abc/g' is not a /regex/ (flags i, m, s, u); "],
+    [
+      '/(a)\\1/',
+      "Input 'forbid': '/(a)\\1/' cannot be matched in linear time (invalid escape sequence: `\\1`); content patterns use RE2 syntax, without backreferences, lookahead or lookbehind; ",
+    ],
+    [
+      '/secret(?=key)/',
+      "Input 'forbid': '/secret(?=key)/' cannot be matched in linear time (invalid or unsupported Perl syntax: `(?=`); content patterns use RE2 syntax, without backreferences, lookahead or lookbehind; ",
+    ],
     [
       '../*.key',
       "Input 'forbid': the file pattern '../*.key' must stay inside the working directory (no ..); ",

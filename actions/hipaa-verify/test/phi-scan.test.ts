@@ -1,5 +1,23 @@
 import { describe, expect, it } from '@jest/globals';
+import { redactPhi } from '@white-cross/core';
+import { PHI_NEGATIVES, PHI_POSITIVES } from '../../../packages/core/test/phi-cases.js';
 import { isValidSsn, redactedExcerpt, scanLine } from '../src/phi-scan.js';
+
+describe('the shared PHI table (the core redactor agrees on the same one)', () => {
+  it.each(PHI_POSITIVES)('finds %s where the redactor redacts', (_name, input, redacted) => {
+    const matches = scanLine(input, []);
+    const marked = matches.reduceRight(
+      (text, m) => `${text.slice(0, m.start)}[REDACTED-${m.kind}]${text.slice(m.end)}`,
+      input,
+    );
+    expect(marked).toBe(redacted);
+    expect(redactPhi(input)).toBe(redacted);
+  });
+  it.each(PHI_NEGATIVES)('finds nothing in %s', (_name, input) => {
+    expect(scanLine(input, [])).toEqual([]);
+    expect(redactPhi(input)).toBe(input);
+  });
+});
 
 const kinds = (line: string, synthetic: string[] = []) => scanLine(line, synthetic).map((m) => m.kind);
 

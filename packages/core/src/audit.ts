@@ -11,7 +11,7 @@ import type { Env } from './inputs.js';
 
 export const AUDIT_SCHEMA = 'white-cross-deploy/audit@1';
 
-export type Outcome = 'success' | 'failure' | 'invalid-input' | 'error';
+export type Outcome = 'success' | 'failure' | 'invalid-input' | 'error' | 'cancelled';
 
 export interface AuditRecord {
   schema: typeof AUDIT_SCHEMA;
@@ -34,6 +34,15 @@ export interface AuditRecord {
   environment?: string;
   inputs: Record<string, string>;
   facts: Record<string, unknown>;
+  /** When the run was cancelled: the signal, when it came, and whether the work stopped in time. */
+  cancellation?: Cancellation;
+}
+
+export interface Cancellation {
+  signal: string;
+  at: string;
+  /** True when the action's work returned within the grace period; false when it was cut off. */
+  stoppedInTime: boolean;
 }
 
 /**

@@ -40,6 +40,30 @@ export class ActionFailure extends Error {
   }
 }
 
+/**
+ * The run was cancelled (the runner sent SIGINT or SIGTERM): thrown by work that stops early
+ * because `ctx.signal` was aborted, such as a `ctx.sleep` or a command whose process group
+ * was stopped.
+ *
+ * @example
+ * if (ctx.signal.aborted) throw new ActionCancelled('before the build', ctx.signal);
+ */
+export class ActionCancelled extends Error {
+  override readonly name = 'ActionCancelled';
+  constructor(
+    /** What was about to happen, or was happening, when the run was cancelled. */
+    readonly during: string,
+    signal?: AbortSignal,
+  ) {
+    super(`Cancelled ${during}${signalName(signal) ? ` (${signalName(signal)})` : ''}.`);
+  }
+}
+
+function signalName(signal?: AbortSignal): string | undefined {
+  const reason: unknown = signal?.reason;
+  return typeof reason === 'string' ? reason : undefined;
+}
+
 /** True for errors that are the user's or the job's, not a bug in the action. */
 export function isExpectedError(error: unknown): error is ConfigurationError | ActionFailure {
   return error instanceof ConfigurationError || error instanceof ActionFailure;

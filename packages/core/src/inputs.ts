@@ -4,7 +4,15 @@
  * database; every mistake is a {@link ConfigurationError} that names the input and says what
  * would be accepted.
  */
+import { existsSync } from 'node:fs';
 import { ConfigurationError } from './errors.js';
+import {
+  parseCalendarDate,
+  parseDecimal,
+  parseInstant,
+  resolveInWorkspace,
+  type CalendarDate,
+} from './values.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -118,6 +126,39 @@ export interface StringOptions {
   default?: string;
 }
 
+export interface TextOptions {
+  required?: boolean;
+  default?: string;
+  /** The most characters accepted. Default {@link DEFAULT_TEXT_LIMIT}. */
+  maxLength?: number;
+  /** Accept line breaks (written back as `\n`). Default false: one line. */
+  multiline?: boolean;
+}
+
+/** The default bound on a free-text input (a reason, a title, an environment name). */
+export const DEFAULT_TEXT_LIMIT = 1000;
+
+export interface UrlOptions {
+  required?: boolean;
+  /** The accepted schemes, with their colon. Default `https:` only. */
+  protocols?: readonly string[];
+}
+
+export interface PathOptions {
+  required?: boolean;
+  default?: string;
+  /** What relative paths are relative to. Default: the workspace. */
+  from?: string;
+  /** The folder paths must stay in. Default `GITHUB_WORKSPACE`, else the current directory. */
+  workspace?: string;
+  /** Refuse a path that does not exist (default false). */
+  mustExist?: boolean;
+}
+
+// Query parameters whose values are credentials (API keys, signed-URL signatures, tokens).
+const SECRET_QUERY_PARAMETER =
+  /(token|secret|passw|pwd|pass$|key|auth|credential|signature|^sig$|session|^code$|jwt|bearer)/i;
+
 export interface NumberOptions {
   default?: number;
   min?: number;
@@ -209,11 +250,11 @@ export class Inputs {
     const value = this.raw(name);
     if (value === '') return options.default;
     this.remember(name, value);
-    const n = Number(value);
+    const n = parseDecimal(value) ?? NaN;
     const kind = options.integer ? 'a whole number' : 'a number';
     if (!Number.isFinite(n) || (options.integer && !Number.isInteger(n))) {
       throw new ConfigurationError(
-        `Input '${name}' must be ${kind}${rangeText(options)}; got '${value}'.`,
+        `Input '${name}' must be ${kind}${rangeText(options)}; got '${shown(value)}'.`,
         name,
       );
     }
@@ -277,6 +318,199 @@ export class Inputs {
   }
 
   /**
+   * Free text (a reason, a title): one line unless `multiline`, at most `maxLength`
+   * characters (default {@link DEFAULT_TEXT_LIMIT}), no control characters. The error says
+   * the limit and never repeats the text.
+   *
+   * @example
+   * const reason = inputs.text('reason', { maxLength: 500 });
+   */
+  text(name: string, options: TextOptions & { required: true }): string;
+  text(name: string, options: TextOptions & { default: string }): string;
+  text(name: string, options?: TextOptions): string | undefined;
+  text(name: string, options: TextOptions = {}): string | undefined {
+    const raw = this.raw(name);
+    if (raw === '') return this.string(name, options);
+    const value = options.multiline ? raw.replace(/\r\n?/g, '\n') : raw;
+    const limit = options.maxLength ?? DEFAULT_TEXT_LIMIT;
+    if (value.length > limit) {
+      throw new ConfigurationError(
+        `Input '${name}' must be at most ${limit} characters; got ${value.length}.`,
+        name,
+      );
+    }
+    if (!options.multiline && /[\r\n\u2028\u2029]/.test(value)) {
+      throw new ConfigurationError(`Input '${name}' must be one line; it has a line break.`, name);
+    }
+    // eslint-disable-next-line no-control-regex
+    if (/[\u0000-\u0008\u000b-\u001f\u007f]/.test(value)) {
+      throw new ConfigurationError(
+        `Input '${name}' must be plain text; it has a control character (such as an escape code).`,
+        name,
+      );
+    }
+    this.remember(name, value);
+    return value;
+  }
+
+  /**
+   * A URL (https only unless `protocols` says otherwise). Its credentials are masked the
+   * moment it is read: a user name and password in it, and the value of every query parameter
+   * named like a credential (`token`, `api_key`, `X-Amz-Signature`, `sig`, …). The audit record
+   * keeps the URL with those parts masked.
+   *
+   * @example
+   * const url = inputs.url('app-url', { required: true }); // a URL object
+   */
+  url(name: string, options: UrlOptions & { required: true }): URL;
+  url(name: string, options?: UrlOptions): URL | undefined;
+  url(name: string, options: UrlOptions = {}): URL | undefined {
+    const value = this.raw(name);
+    if (value === '') {
+      if (options.required) {
+        throw new ConfigurationError(`Input '${name}' is required but was not given.`, name);
+      }
+      return undefined;
+    }
+    const protocols = options.protocols ?? ['https:'];
+    const example = `${protocols[0] ?? 'https:'}//app.example.org/health`;
+    // Mask what looks like a user's credentials first: the value may be refused below.
+    const userinfo = /^[a-z][a-z0-9+.-]*:\/\/([^/?#\s]*)@/i.exec(value)?.[1];
+    if (userinfo) for (const part of userinfo.split(':')) this.maskAll(part);
+    // new URL() drops tabs and line breaks silently: refuse them instead.
+    // eslint-disable-next-line no-control-regex
+    if (/[\s\u0000-\u001f\u007f]/.test(value)) {
+      throw new ConfigurationError(
+        `Input '${name}' must be a URL such as ${example}, on one line without spaces.`,
+        name,
+      );
+    }
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      throw new ConfigurationError(
+        `Input '${name}' must be a URL such as ${example}; got '${shown(maskUserinfo(value))}'.`,
+        name,
+      );
+    }
+    this.maskAll(url.username);
+    this.maskAll(url.password);
+    const masked = new URL(url.href);
+    if (masked.username) masked.username = '***';
+    if (masked.password) masked.password = '***';
+    for (const [key, v] of url.searchParams) {
+      if (!SECRET_QUERY_PARAMETER.test(key)) continue;
+      this.maskAll(v);
+      masked.searchParams.set(key, '***');
+    }
+    this.read.set(name, masked.href);
+    if (!protocols.includes(url.protocol)) {
+      throw new ConfigurationError(
+        `Input '${name}' must be a ${protocols.map((p) => p.replace(/:$/, '')).join(' or ')} URL such as ${example}; got a ${url.protocol.replace(/:$/, '')} URL.`,
+        name,
+      );
+    }
+    return url;
+  }
+
+  /**
+   * A path inside the workspace: resolved against `from` (default the workspace), through
+   * every symlink, and refused when it ends up outside `GITHUB_WORKSPACE` or (with
+   * `mustExist`) does not exist. Returns the real absolute path. The error names the input
+   * and the path as given, never anything read from it.
+   *
+   * @example
+   * const budgets = inputs.path('budgets-file', { from: workingDirectory, mustExist: true });
+   */
+  path(name: string, options: PathOptions & { required: true }): string;
+  path(name: string, options: PathOptions & { default: string }): string;
+  path(name: string, options?: PathOptions): string | undefined;
+  path(name: string, options: PathOptions = {}): string | undefined {
+    const given = this.string(name, options);
+    if (given === undefined) return undefined;
+    const workspace = options.workspace ?? (this.env.GITHUB_WORKSPACE || process.cwd());
+    const resolved = resolveInWorkspace(given, {
+      workspace,
+      ...(options.from ? { from: options.from } : {}),
+    });
+    if ('problem' in resolved) {
+      throw new ConfigurationError(
+        `Input '${name}' must be a path inside the workspace (the repository checkout); '${shown(given)}' ${resolved.problem}.`,
+        name,
+      );
+    }
+    if (options.mustExist && !existsSync(resolved.path)) {
+      throw new ConfigurationError(
+        `Input '${name}' names '${shown(given)}', which does not exist in the workspace.`,
+        name,
+      );
+    }
+    return resolved.path;
+  }
+
+  /**
+   * A calendar date, `YYYY-MM-DD`, that exists (`2026-02-31` is refused, not rolled over).
+   *
+   * @example
+   * inputs.date('freeze-from'); // { year: 2026, month: 12, day: 21 }
+   */
+  date(name: string, options: { required?: boolean } = {}): CalendarDate | undefined {
+    const value = this.string(name, options);
+    if (value === undefined) return undefined;
+    const date = parseCalendarDate(value);
+    if (!date) {
+      throw new ConfigurationError(
+        `Input '${name}' must be a date that exists, written YYYY-MM-DD such as 2026-11-24; got '${shown(value)}'.`,
+        name,
+      );
+    }
+    return date;
+  }
+
+  /**
+   * An instant: ISO 8601 with a zone, such as `2026-11-24T07:30:00Z`, on a date that exists.
+   * Returns epoch milliseconds.
+   *
+   * @example
+   * inputs.instant('at'); // 1795505400000
+   */
+  instant(name: string, options: { required?: boolean } = {}): number | undefined {
+    const value = this.string(name, options);
+    if (value === undefined) return undefined;
+    const ms = parseInstant(value);
+    if (ms === undefined) {
+      throw new ConfigurationError(
+        `Input '${name}' must be an ISO 8601 instant with a zone on a date that exists, such as 2026-11-24T07:30:00Z; got '${shown(value)}'.`,
+        name,
+      );
+    }
+    return ms;
+  }
+
+  /**
+   * Masks a value derived from a secret input while the inputs are read (each value of a
+   * `KEY=VALUE` secret, say), before anything can print it.
+   *
+   * @example
+   * for (const value of Object.values(parsedEnv)) inputs.maskDerived(value);
+   */
+  maskDerived(value: string): void {
+    if (value.trim() !== '') this.onSecret(value);
+  }
+
+  private maskAll(value: string): void {
+    if (value === '') return;
+    this.onSecret(value);
+    try {
+      const decoded = decodeURIComponent(value);
+      if (decoded !== value) this.onSecret(decoded);
+    } catch {
+      // Not percent-encoded text: the raw form is masked already.
+    }
+  }
+
+  /**
    * A percentage, written `5%` or `5` (meaning 5 %), returned as a fraction (0.05).
    */
   percent(name: string, options: { default: number; min?: number; max?: number }): number {
@@ -295,6 +529,16 @@ export class Inputs {
     }
     return fraction;
   }
+}
+
+/** A value as shown in an error: one line, at most 80 characters. */
+function shown(value: string): string {
+  const line = value.replace(/[\r\n]+/g, ' ');
+  return line.length > 80 ? `${line.slice(0, 77)}...` : line;
+}
+
+function maskUserinfo(value: string): string {
+  return value.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#\s]*@/i, '$1***@');
 }
 
 function rangeText(options: NumberOptions): string {

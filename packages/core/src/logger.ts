@@ -3,6 +3,7 @@
  * `@actions/core`, so it can be driven by tests; every implementation redacts.
  */
 import type { Redactor } from './redact.js';
+import { commandSafeLines } from './workflow-commands.js';
 
 /** Where an annotation points: the runner shows it on that line of that file. */
 export interface AnnotationProperties {
@@ -26,7 +27,11 @@ export interface Logger {
   group<T>(title: string, body: () => Promise<T>): Promise<T>;
 }
 
-/** The runner-facing primitives a {@link Logger} writes to (see `runtime.ts`). */
+/**
+ * The runner-facing primitives a {@link Logger} writes to (see `runtime.ts`). `info` prints
+ * its text as it is; every other method writes a workflow command and escapes its data and
+ * properties as `@actions/core` does.
+ */
 export interface LogSink {
   debug(message: string): void;
   info(message: string): void;
@@ -43,7 +48,10 @@ function redactProperties(redactor: Redactor, p?: AnnotationProperties): Annotat
 }
 
 /**
- * A logger that redacts secrets and PHI from every message before the sink sees it.
+ * A logger that redacts secrets and PHI from every message before the sink sees it, and
+ * never lets a message become a workflow command: a plain line that the runner could read as
+ * one (`::add-mask::…`, `##[error]…`, after any line break a user put in) is printed inside a
+ * stop-commands block (see `workflow-commands.ts`).
  *
  * @example
  * const log = new RedactingLogger(sink, redactor);
@@ -62,7 +70,7 @@ export class RedactingLogger implements Logger {
     this.sink.debug(this.redactor.redact(message));
   }
   info(message: string): void {
-    this.sink.info(this.redactor.redact(message));
+    this.sink.info(commandSafeLines(this.redactor.redact(message)).join('\n'));
   }
   notice(message: string, properties?: AnnotationProperties): void {
     this.sink.notice(this.redactor.redact(message), redactProperties(this.redactor, properties));

@@ -4,47 +4,21 @@
  * patient data echoed by a build or a migration tool ever reaches a log.
  */
 
+import { findPhi, replaceSpans } from './phi-patterns.js';
+
 /** What a masked secret is replaced with (the runner's own mask looks the same). */
 export const SECRET_MASK = '***';
 
-interface PhiPattern {
-  kind: string;
-  pattern: RegExp;
-  replace: (match: string, ...groups: string[]) => string;
-}
-
-// A US SSN: area 001-899 except 666, group 01-99, serial 0001-9999, dashed or spaced.
-const SSN = /\b(?!000|666|9\d\d)\d{3}([- ])(?!00)\d{2}\1(?!0000)\d{4}\b/g;
-// Keys that name a medical record number or a date of birth, followed by their value.
-const MRN =
-  /\b(MRN|medical[ _-]?record(?:[ _-]?(?:number|no\.?|num|#))?)(["']?\s*[:=#]?\s*["']?)([A-Z0-9][A-Z0-9-]{3,})/gi;
-const DOB =
-  /\b(DOB|date[ _-]?of[ _-]?birth|birth[ _-]?date)(["']?\s*[:=]?\s*["']?)(\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4})/gi;
-const EMAIL = /\b[A-Z0-9._%+-]+@[A-Z0-9.-]+\.[A-Z]{2,}\b/gi;
-// North American numbers with separators: (555) 123-4567, 555-123-4567, +1 555.123.4567.
-const PHONE = /(?<![\w-])(?:\+?1[ .-]?)?(?:\(\d{3}\)\s?|\d{3}[ .-])\d{3}[ .-]\d{4}(?![\w-])/g;
-
-const PHI_PATTERNS: readonly PhiPattern[] = [
-  { kind: 'MRN', pattern: MRN, replace: (_m, key, sep) => `${key}${sep}[REDACTED-MRN]` },
-  { kind: 'DOB', pattern: DOB, replace: (_m, key, sep) => `${key}${sep}[REDACTED-DOB]` },
-  { kind: 'EMAIL', pattern: EMAIL, replace: () => '[REDACTED-EMAIL]' },
-  { kind: 'SSN', pattern: SSN, replace: () => '[REDACTED-SSN]' },
-  { kind: 'PHONE', pattern: PHONE, replace: () => '[REDACTED-PHONE]' },
-];
-
 /**
- * Replaces PHI-like text (SSN, MRN, date of birth, email, phone) with a tag naming its kind.
+ * Replaces PHI-like text (SSN, MRN, date of birth, email, phone, a patient's key row) with a
+ * tag naming its kind. What counts as PHI is {@link findPhi}'s, shared with hipaa-verify.
  *
  * @example
  * redactPhi('patient 123-45-6789 DOB: 2011-04-02'); // 'patient [REDACTED-SSN] DOB: [REDACTED-DOB]'
  */
 export function redactPhi(text: string): string {
-  let out = text;
-  for (const { pattern, replace } of PHI_PATTERNS) {
-    pattern.lastIndex = 0;
-    out = out.replace(pattern, replace as (substring: string, ...args: string[]) => string);
-  }
-  return out;
+  const spans = findPhi(text);
+  return spans.length === 0 ? text : replaceSpans(text, spans, (kind) => `[REDACTED-${kind}]`);
 }
 
 /**
@@ -88,13 +62,25 @@ export class Redactor {
     return redactPhi(out);
   }
 
-  /** Redacts every string inside a JSON-like value (for outputs and audit records). */
+  /**
+   * Redacts every string inside a JSON-like value (for outputs and audit records): values and
+   * object keys alike, since a key can be a file name or an address. Two keys that redact to
+   * the same text are kept apart by a `#2`, `#3` suffix.
+   *
+   * @example
+   * new Redactor().redactValue({ 'jane@example.org.pdf': 3 }); // { '[REDACTED-EMAIL]': 3 }
+   */
   redactValue<T>(value: T): T {
     if (typeof value === 'string') return this.redact(value) as T;
     if (Array.isArray(value)) return value.map((v) => this.redactValue(v)) as T;
-    if (value && typeof value === 'object') {
+    if (value && typeof value === 'object' && !(value instanceof Date)) {
       const out: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(value)) out[k] = this.redactValue(v);
+      for (const [k, v] of Object.entries(value)) {
+        const key = this.redact(k);
+        let unique = key;
+        for (let n = 2; Object.hasOwn(out, unique); n++) unique = `${key}#${n}`;
+        out[unique] = this.redactValue(v);
+      }
       return out as T;
     }
     return value;

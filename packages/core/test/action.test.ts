@@ -119,6 +119,30 @@ describe('runAction', () => {
     expect(JSON.stringify(audit())).not.toContain('tok-SECRET-value');
   });
 
+  it('redacts PHI in audit-record keys and in evidence like every other writer', async () => {
+    const { runtime } = fakeRuntime(env);
+    const outcome = await runAction(
+      {
+        name: 'demo',
+        version: '1',
+        parseInputs: () => ({}),
+        run: async (_inputs, ctx) => {
+          ctx.fact('sizes', { 'dist/jane.doe@example.org.pdf': 120, 'dist/app.js': 4 });
+          ctx.writeEvidence(
+            'demo-manifest.json',
+            JSON.stringify({ files: { 'dist/jane.doe@example.org.pdf': { mrn: 'MRN: A7731902' } } }),
+          );
+        },
+      },
+      { runtime, clock: clock() },
+    );
+    expect(outcome).toBe('success');
+    expect(audit()[0]?.facts).toEqual({ sizes: { 'dist/[REDACTED-EMAIL]': 120, 'dist/app.js': 4 } });
+    expect(JSON.parse(readFileSync(join(dir, 'demo-manifest.json'), 'utf8'))).toEqual({
+      files: { 'dist/[REDACTED-EMAIL]': { mrn: 'MRN: [REDACTED-MRN]' } },
+    });
+  });
+
   it('stops at a bad input with one error line and never runs the action', async () => {
     const { runtime, captured } = fakeRuntime({ ...env, INPUT_COUNT: 'lots' });
     let ran = false;

@@ -4,9 +4,11 @@ import {
   Inputs,
   formatBytes,
   formatDuration,
+  formatPercent,
   inputVariable,
   parseDuration,
   parseSize,
+  shortArn,
 } from '@white-cross/core';
 
 const reader = (inputs: Record<string, string>, secrets: string[] = []) =>
@@ -134,4 +136,23 @@ describe('units', () => {
     expect(formatDuration(245_000)).toBe('4 min 05 s');
     expect(formatDuration(90_600_000)).toBe('25 h 10 min');
   });
+});
+
+describe('formatPercent and shortArn', () => {
+  it.each([
+    [0.05, {}, '5%'],
+    [0.1234, {}, '12.3%'],
+    [0.1234, { digits: 2, spaced: true }, '12.34 %'],
+    [1, { spaced: true }, '100 %'],
+    [undefined, {}, '—'],
+    [Number.NaN, {}, '—'],
+  ] as const)('formatPercent(%s, %j) is %s', (fraction, options, text) => {
+    expect(formatPercent(fraction, options)).toBe(text);
+  });
+  it.each([
+    ['arn:aws:ecs:us-east-1:123456789012:task-definition/app:42', 'app:42'],
+    ['arn:aws:ecs:us-east-1:123456789012:task/cluster/0a1b2c3d', '0a1b2c3d'],
+    ['arn:aws:sns:us-east-1:123456789012:deploys', 'deploys'],
+    ['not-an-arn', 'not-an-arn'],
+  ])('shortArn(%s) is %s', (arn, short) => expect(shortArn(arn)).toBe(short));
 });

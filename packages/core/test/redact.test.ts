@@ -1,5 +1,16 @@
 import { describe, expect, it } from '@jest/globals';
-import { Redactor, redactPhi, SECRET_MASK } from '@white-cross/core';
+import { findPhi, Redactor, redactPhi, SECRET_MASK } from '@white-cross/core';
+import { PHI_NEGATIVES, PHI_POSITIVES } from './phi-cases.js';
+
+describe('the shared PHI table (hipaa-verify scans with the same one)', () => {
+  it.each(PHI_POSITIVES)('redacts %s', (_name, input, expected) => {
+    expect(redactPhi(input)).toBe(expected);
+  });
+  it.each(PHI_NEGATIVES)('leaves %s alone', (_name, input) => {
+    expect(findPhi(input)).toEqual([]);
+    expect(redactPhi(input)).toBe(input);
+  });
+});
 
 describe('redactPhi', () => {
   it.each([
@@ -63,6 +74,18 @@ describe('Redactor', () => {
       a: [SECRET_MASK, 1, true],
       b: { c: 'ssn [REDACTED-SSN]' },
       d: null,
+    });
+  });
+
+  it('redacts object keys too, keeping two keys that redact alike apart', () => {
+    const r = new Redactor();
+    r.addSecret('tok3n');
+    expect(
+      r.redactValue({
+        files: { 'dist/jane.doe@example.org.pdf': 10, 'dist/ann.roe@example.org.pdf': 20, 'tok3n.txt': 1 },
+      }),
+    ).toEqual({
+      files: { 'dist/[REDACTED-EMAIL]': 10, 'dist/[REDACTED-EMAIL]#2': 20, [`${SECRET_MASK}.txt`]: 1 },
     });
   });
 

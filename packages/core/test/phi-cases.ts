@@ -1,0 +1,86 @@
+/**
+ * The one table of PHI-like text the redactor (core) and hipaa-verify's log scanner must both
+ * agree on: each positive with the text as redacted, each negative left alone by both.
+ */
+
+/** [what it is, the text, the text redacted]. */
+export const PHI_POSITIVES: readonly (readonly [string, string, string])[] = [
+  ['a dashed SSN', 'created record 536-22-1907 for intake', 'created record [REDACTED-SSN] for intake'],
+  ['a dashed SSN after its key', 'student ssn=536-22-1907 enrolled', 'student ssn=[REDACTED-SSN] enrolled'],
+  ['a keyed undashed SSN', 'ssn: 536221907', 'ssn: [REDACTED-SSN]'],
+  [
+    'a JSON undashed SSN',
+    '{"socialSecurityNumber": "536221907"}',
+    '{"socialSecurityNumber": "[REDACTED-SSN]"}',
+  ],
+  ['a keyed spaced SSN', 'Social Security: 536 22 1907', 'Social Security: [REDACTED-SSN]'],
+  [
+    'an undashed SSN without a key',
+    'imported student 536221907 from roster',
+    'imported student [REDACTED-SSN] from roster',
+  ],
+  ['a published example SSN', 'seeding student 123-45-6789', 'seeding student [REDACTED-SSN]'],
+  ['an MRN after a colon', 'MRN: A1234567 admitted', 'MRN: [REDACTED-MRN] admitted'],
+  ['an MRN after =', 'mrn=A7731902', 'mrn=[REDACTED-MRN]'],
+  ['a medical record number', 'medical record number=MR-20931', 'medical record number=[REDACTED-MRN]'],
+  ['an MR# form', 'MR# 0042917', 'MR# [REDACTED-MRN]'],
+  ['a record no form', 'record no. 88123 opened', 'record no. [REDACTED-MRN] opened'],
+  ['a patient record # form', 'patient record #A-55102', 'patient record #[REDACTED-MRN]'],
+  ['a chart number', 'chart_no: 7781203', 'chart_no: [REDACTED-MRN]'],
+  ['a DOB, ISO', 'DOB: 2011-04-02', 'DOB: [REDACTED-DOB]'],
+  ['a date of birth, US', 'date_of_birth=4/2/2011', 'date_of_birth=[REDACTED-DOB]'],
+  ['a JSON date of birth', '{"dateOfBirth":"2011-04-02"}', '{"dateOfBirth":"[REDACTED-DOB]"}'],
+  ['a birthdate', 'birthdate 04.02.2011', 'birthdate [REDACTED-DOB]'],
+  ['a DOB said in words', 'student born 2011-04-02 in Ohio', 'student born [REDACTED-DOB] in Ohio'],
+  ['a DOB said in words, US', 'born on 4/2/2011', 'born on [REDACTED-DOB]'],
+  [
+    'a PostgreSQL key row',
+    'DETAIL:  Key (mrn, dob, last_name)=(A7731902, 2011-04-02, Harrow) already exists.',
+    'DETAIL:  Key (mrn, dob, last_name)=([REDACTED-MRN], [REDACTED-DOB], [REDACTED-MRN]) already exists.',
+  ],
+  [
+    'a PostgreSQL key row with a comma inside a value',
+    'Key (date_of_birth, full_name)=(2011-04-02, Harrow, Jane) is not present in table "students".',
+    'Key (date_of_birth, full_name)=([REDACTED-DOB]) is not present in table "students".',
+  ],
+  ['an email', 'parent jane.doe+school@example.org wrote', 'parent [REDACTED-EMAIL] wrote'],
+  ['an email as a file name', 'dist/reports/jane.doe@example.org.pdf', 'dist/reports/[REDACTED-EMAIL]'],
+  ['a dashed phone', 'call 555-123-4567 now', 'call [REDACTED-PHONE] now'],
+  ['a parenthesised phone', 'call (555) 123-4567', 'call [REDACTED-PHONE]'],
+  ['a +1 dotted phone', 'call +1 555.123.4567', 'call [REDACTED-PHONE]'],
+];
+
+/** [what it is, a text neither may touch]. */
+export const PHI_NEGATIVES: readonly (readonly [string, string])[] = [
+  ['an SSN with area 000', 'ssn 000-12-3456'],
+  ['an SSN with area 666', 'ssn=666-12-3456'],
+  ['an SSN with area 9xx', 'ssn=912-34-5678'],
+  ['an SSN with group 00', '536-00-1907'],
+  ['an SSN with serial 0000', '536-22-0000'],
+  ['an order number shaped like an SSN', 'order 536-22-1907 shipped'],
+  ['an invoice number', 'invoice: 412-55-1234 paid'],
+  ['a batch number', 'batch 536221907 done'],
+  ['a size in bytes', 'uploaded 536221907 bytes'],
+  ['a JSON size', '{"totalSize":536221907,"fileCount":12}'],
+  ['a duration', '"durationMs": 536221907'],
+  ['part of a longer number', 'trace 4536-22-1907-11 ok'],
+  ['a ten-digit epoch', 'at 1764645806 ok'],
+  ['a spaced number without a key', 'matrix 536 22 1907'],
+  ['a version', 'v1.22.333'],
+  ['a semver', 'release 1.2.3 of white-cross'],
+  ['a calendar version', 'tag v2026.12.01 pushed'],
+  ['a decimal', 'ratio 0.536221907'],
+  ['an ISO timestamp', '2026-11-21T15:53:07Z'],
+  ['a date without a birth key', 'released 2011-04-02'],
+  ['a deploy date and a build id', 'deployed 2026-11-21 build A123456'],
+  ['a UUID', 'request 3f2b8c1e-5362-4219-9071-0a1b2c3d4e5f'],
+  ['an ARN', 'arn:aws:ecs:us-east-1:123456789012:task-definition/app:42'],
+  ['an account id', 'account 123456789012'],
+  ['a sha256', 'sha256 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08'],
+  ['a git sha', 'commit 536221907ab4f00d'],
+  ['a port', 'listening on 0.0.0.0:5432 and :8443'],
+  ['an IPv4 address', 'target 10.0.12.55 healthy'],
+  ['an MRN key without a value', 'MRN lookup skipped'],
+  ['a key row without PHI columns', 'Key (school_id, code)=(42, ABC-123) already exists.'],
+  ['a record count', 'record number 5 of 10'],
+];
