@@ -62199,25 +62199,23 @@ function spkiHashes(pem) {
         .update(new X509Certificate(m[0]).publicKey.export({ type: 'spki', format: 'der' }))
         .digest('base64'));
 }
-/** True in the page once the root element is visible and has text. */
-function rootRenderedScript(selector) {
-    return `(() => {
-    const el = document.querySelector(${JSON.stringify(selector)});
-    if (!el) return false;
-    const box = el.getBoundingClientRect();
-    return box.width > 0 && box.height > 0 && (el.textContent || '').trim() !== '';
-  })()`;
-}
-/** Navigation Timing's load end, relative to the navigation's start, or null before load. */
-const PAGE_LOAD_SCRIPT = `(() => {
-  const [entry] = performance.getEntriesByType('navigation');
-  return entry && entry.loadEventEnd > 0 ? entry.loadEventEnd - entry.startTime : null;
-})()`;
 /**
- * playwright-core as shipped: the bundle's copy in dist/vendor (scripts/bundle.mjs puts it
- * there; it cannot be bundled, as it reads its own package.json at run time), else the
- * installed package when running from source. webpackIgnore keeps the bundler off it.
+ * Runs in the page: true once the root element is visible and has text. A function, not a
+ * string: playwright sends it over the DevTools protocol, so a page's CSP (no unsafe-eval, as a
+ * PHI app's should be) neither blocks it nor logs a console error for it.
  */
+function rootRendered(selector) {
+    const el = globalThis.document.querySelector(selector);
+    if (!el)
+        return false;
+    const box = el.getBoundingClientRect();
+    return box.width > 0 && box.height > 0 && (el.textContent ?? '').trim() !== '';
+}
+/** Runs in the page: Navigation Timing's load end from the navigation's start, or null before load. */
+function pageLoadTime() {
+    const [entry] = globalThis.performance.getEntriesByType('navigation');
+    return entry && (entry.loadEventEnd ?? 0) > 0 ? (entry.loadEventEnd ?? 0) - entry.startTime : null;
+}
 const VENDORED_PLAYWRIGHT = ['vendor', 'playwright-core', 'index.mjs'];
 async function loadPlaywright() {
     // Built from parts so the bundler does not take the path for an asset of its own to relocate.
@@ -62278,16 +62276,15 @@ const runChromium = async ({ check, headerOrigin, headers, ca, timeoutMs = 30_00
             }
             // The app's own requests (its health probes, say) finish before the judging.
             await page.waitForLoadState('networkidle', { timeout: Math.min(timeoutMs, 10_000) }).catch(() => { });
-            // Page-side code as text: this package is compiled without the DOM's types.
-            const rootRendered = await page
-                .waitForFunction(rootRenderedScript(check.rootSelector), undefined, { timeout: 5_000 })
+            const rendered = await page
+                .waitForFunction(rootRendered, check.rootSelector, { timeout: 5_000 })
                 .then(() => true)
                 .catch(() => false);
-            const pageLoadMs = (await page.evaluate(PAGE_LOAD_SCRIPT));
+            const pageLoadMs = await page.evaluate(pageLoadTime);
             const screenshot = await page.screenshot({ fullPage: true });
             return {
                 url,
-                rootRendered,
+                rootRendered: rendered,
                 consoleErrors,
                 failedRequests,
                 ...(pageLoadMs === null ? {} : { pageLoadMs }),

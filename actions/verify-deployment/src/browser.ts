@@ -131,27 +131,35 @@ export function spkiHashes(pem: string): string[] {
   );
 }
 
-/** True in the page once the root element is visible and has text. */
-export function rootRenderedScript(selector: string): string {
-  return `(() => {
-    const el = document.querySelector(${JSON.stringify(selector)});
-    if (!el) return false;
-    const box = el.getBoundingClientRect();
-    return box.width > 0 && box.height > 0 && (el.textContent || '').trim() !== '';
-  })()`;
+/** The little of the DOM the page-side functions use (this package compiles without the DOM's types). */
+interface PageGlobals {
+  document: {
+    querySelector(selector: string): {
+      textContent: string | null;
+      getBoundingClientRect(): { width: number; height: number };
+    } | null;
+  };
+  performance: { getEntriesByType(type: string): { startTime: number; loadEventEnd?: number }[] };
 }
 
-/** Navigation Timing's load end, relative to the navigation's start, or null before load. */
-const PAGE_LOAD_SCRIPT = `(() => {
-  const [entry] = performance.getEntriesByType('navigation');
-  return entry && entry.loadEventEnd > 0 ? entry.loadEventEnd - entry.startTime : null;
-})()`;
-
 /**
- * playwright-core as shipped: the bundle's copy in dist/vendor (scripts/bundle.mjs puts it
- * there; it cannot be bundled, as it reads its own package.json at run time), else the
- * installed package when running from source. webpackIgnore keeps the bundler off it.
+ * Runs in the page: true once the root element is visible and has text. A function, not a
+ * string: playwright sends it over the DevTools protocol, so a page's CSP (no unsafe-eval, as a
+ * PHI app's should be) neither blocks it nor logs a console error for it.
  */
+export function rootRendered(selector: string): boolean {
+  const el = (globalThis as unknown as PageGlobals).document.querySelector(selector);
+  if (!el) return false;
+  const box = el.getBoundingClientRect();
+  return box.width > 0 && box.height > 0 && (el.textContent ?? '').trim() !== '';
+}
+
+/** Runs in the page: Navigation Timing's load end from the navigation's start, or null before load. */
+export function pageLoadTime(): number | null {
+  const [entry] = (globalThis as unknown as PageGlobals).performance.getEntriesByType('navigation');
+  return entry && (entry.loadEventEnd ?? 0) > 0 ? (entry.loadEventEnd ?? 0) - entry.startTime : null;
+}
+
 const VENDORED_PLAYWRIGHT = ['vendor', 'playwright-core', 'index.mjs'];
 
 async function loadPlaywright(): Promise<typeof Playwright> {
@@ -230,16 +238,15 @@ export const runChromium: BrowserRunner = async ({
       }
       // The app's own requests (its health probes, say) finish before the judging.
       await page.waitForLoadState('networkidle', { timeout: Math.min(timeoutMs, 10_000) }).catch(() => {});
-      // Page-side code as text: this package is compiled without the DOM's types.
-      const rootRendered = await page
-        .waitForFunction(rootRenderedScript(check.rootSelector), undefined, { timeout: 5_000 })
+      const rendered = await page
+        .waitForFunction(rootRendered, check.rootSelector, { timeout: 5_000 })
         .then(() => true)
         .catch(() => false);
-      const pageLoadMs = (await page.evaluate(PAGE_LOAD_SCRIPT)) as number | null;
+      const pageLoadMs = await page.evaluate(pageLoadTime);
       const screenshot = await page.screenshot({ fullPage: true });
       return {
         url,
-        rootRendered,
+        rootRendered: rendered,
         consoleErrors,
         failedRequests,
         ...(pageLoadMs === null ? {} : { pageLoadMs }),
