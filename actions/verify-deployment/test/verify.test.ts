@@ -309,6 +309,32 @@ describe('load', () => {
     expect(Number(run.outputs['p95-ms'])).toBeGreaterThan(Number(run.outputs['baseline-p95-ms']));
   }, 90_000);
 
+  it("sends the test route's header to green only, never to the baseline", async () => {
+    const green = await startSlowPage(0);
+    const blue = await startSlowPage(0);
+    try {
+      const run = await verify({
+        'base-url': green.url,
+        health: '/health',
+        load: '5/s for 5s',
+        'load-path': '/',
+        'baseline-url': blue.url,
+        'max-p95-latency': '2s',
+        'baseline-tolerance': '1000%',
+        headers: `X-Deploy-Route: ${ROUTE_SECRET}`,
+      });
+      expect(run.exitCode).toBe(0);
+      expect(green.seen.length).toBeGreaterThan(10);
+      expect(green.seen.every((s) => s.endsWith(' with header'))).toBe(true);
+      expect(blue.seen.length).toBeGreaterThan(10);
+      expect(blue.seen.every((s) => s.endsWith(' without header'))).toBe(true);
+      expectNoLeaks(run);
+    } finally {
+      await green.close();
+      await blue.close();
+    }
+  }, 90_000);
+
   it('refuses a rate out of bounds before any request, with the limits', async () => {
     counted = 0;
     const run = await verify({ 'base-url': counterUrl, load: '500/s for 30s' });
