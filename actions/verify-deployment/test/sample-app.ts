@@ -19,8 +19,6 @@ export interface SampleStack {
   redisUrl: string;
   /** Starts a backend with the stack's database and Redis unless `env` overrides them. */
   backend(env?: Record<string, string>): Promise<string>;
-  /** Stops Redis (the redis health check must then fail). */
-  stopRedis(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -95,10 +93,6 @@ export async function startSampleStack(): Promise<SampleStack> {
       const url = `http://127.0.0.1:${port}`;
       await waitFor('the sample backend', async () => (await fetch(`${url}/health`)).ok, 15_000);
       return url;
-    },
-    async stopRedis() {
-      redis.process.kill('SIGTERM');
-      await new Promise((r) => redis.process.once('exit', r));
     },
     async stop() {
       for (const child of children) child.kill('SIGTERM');

@@ -15,7 +15,7 @@ import {
   type ActionRun,
   type HttpsServer,
 } from '@white-cross/testkit';
-import { SMOKE_FILE, startSampleStack, type SampleStack } from './sample-app.js';
+import { SMOKE_FILE, startRedis, startSampleStack, type SampleStack } from './sample-app.js';
 
 const TOKEN = 'nurse-token-for-verify-tests-77';
 const ROUTE_SECRET = 'route-secret-5f0c1e9a7b';
@@ -147,12 +147,21 @@ describe('health', () => {
   });
 
   it('fails the redis check when Redis is down', async () => {
-    const redisless = await stack.backend({ REDIS_URL: 'redis://127.0.0.1:1' });
-    const run = await verify({ 'base-url': redisless, 'health-timeout': '2s' });
+    // A Redis of its own, stopped once the backend is up: the backend's check must notice.
+    const redis = await startRedis();
+    const release = await stack.backend({ REDIS_URL: redis.url });
+    redis.process.kill('SIGTERM');
+    await new Promise((r) => redis.process.once('exit', r));
+    const run = await verify({ 'base-url': release, 'health-timeout': '2s' });
     expect(run.exitCode).toBe(1);
     expect(run.outputs.reason).toMatch(
       /^health \/api\/v1\/health\/redis: status 200: status was 503; json status = "ok": status is "error"/,
     );
+    expect((report(run).health as { path: string; ok: boolean }[]).map((h) => [h.path, h.ok])).toEqual([
+      ['/health', true],
+      ['/api/v1/health/database', true],
+      ['/api/v1/health/redis', false],
+    ]);
   });
 
   it('checks an https endpoint against the CA file, and refuses it without', async () => {
