@@ -1,8 +1,9 @@
 // Bundles each action (or those named) into actions/<name>/dist/index.js with @vercel/ncc.
 // Usage: npm run bundle [-- name ...]
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { cpSync, existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, relative, sep } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
 const all = readdirSync(join(root, 'actions')).filter((a) =>
@@ -42,12 +43,32 @@ function bundle(action) {
       },
     );
     child.on('close', (code) => {
+      if (code === 0) vendor(dir);
       console.log(
         `${code === 0 ? 'bundled' : 'FAILED '} ${action} in ${((Date.now() - started) / 1000).toFixed(1)} s`,
       );
       resolve(code === 0);
     });
   });
+}
+
+// A package that cannot be bundled (playwright-core reads its own package.json and
+// browsers.json at run time and uses __dirname, which an ESM bundle breaks) is listed in the
+// action's package.json as "vendor": { "<package>": ["<subpath to leave out>", ...] } and copied
+// as installed into dist/vendor/<package>/; the action imports it from there at run time.
+function vendor(dir) {
+  const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+  const require = createRequire(join(dir, 'package.json'));
+  for (const [name, leaveOut] of Object.entries(pkg.vendor ?? {})) {
+    const from = dirname(require.resolve(`${name}/package.json`));
+    cpSync(from, join(dir, 'dist', 'vendor', name), {
+      recursive: true,
+      filter: (source) => {
+        const rel = relative(from, source).split(sep).join('/');
+        return !leaveOut.some((skip) => rel === skip || rel.startsWith(`${skip}/`));
+      },
+    });
+  }
 }
 
 // Two at a time: ncc is single-threaded and the machines have two cores.

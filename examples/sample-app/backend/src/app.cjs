@@ -33,10 +33,16 @@ function constantTimeIncludes(tokens, candidate) {
 function createFaultSwitch(env) {
   const rate = Math.min(1, Math.max(0, Number(env.FAULT_ERROR_RATE || 0)));
   const latencyMs = Math.max(0, Number(env.FAULT_LATENCY_MS || 0));
+  // A release whose database health fails (a wrong connection setting, a missing grant): the
+  // verification before traffic must refuse it.
+  const databaseHealth = ['1', 'true', 'fail'].includes(
+    String(env.FAULT_DATABASE_HEALTH || '').toLowerCase(),
+  );
   let served = 0;
   return {
     rate,
     latencyMs,
+    databaseHealth,
     shouldFail() {
       if (rate <= 0) return false;
       served++;
@@ -145,6 +151,25 @@ function createApp(env, express) {
 
   const app = express();
   app.disable('x-powered-by');
+  // The built status page, for the local stack and the browser check (in AWS it is served by
+  // CloudFront from S3): same origin as the API, so its health probes need no CORS.
+  if (env.FRONTEND_DIR) {
+    app.use(
+      express.static(env.FRONTEND_DIR, {
+        index: 'index.html',
+        setHeaders(res) {
+          res.setHeader('X-App-Version', version);
+          res.setHeader('X-Content-Type-Options', 'nosniff');
+          res.setHeader(
+            'Content-Security-Policy',
+            "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'",
+          );
+          res.setHeader('X-Frame-Options', 'DENY');
+          res.setHeader('Referrer-Policy', 'no-referrer');
+        },
+      }),
+    );
+  }
   app.use((req, res, next) => {
     res.setHeader('X-App-Version', version);
     res.setHeader('X-Content-Type-Options', 'nosniff');
@@ -174,6 +199,10 @@ function createApp(env, express) {
   app.get('/api/v1/health/database', async (req, res) => {
     if (!pool) {
       res.status(503).json({ status: 'not-configured', detail: 'DATABASE_URL is not set' });
+      return;
+    }
+    if (faults.databaseHealth) {
+      res.status(503).json({ status: 'error', detail: 'FAULT_DATABASE_HEALTH is set' });
       return;
     }
     const started = Date.now();

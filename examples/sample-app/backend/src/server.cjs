@@ -14,6 +14,8 @@
  *   AUDIT_LOG_FILE     where PHI-access audit entries are appended as JSON lines (default: stdout only)
  *   FAULT_ERROR_RATE   fraction of API requests answered 500 (e.g. 0.1), for the faulty-release scenario
  *   FAULT_LATENCY_MS   extra latency added to every API request
+ *   FAULT_DATABASE_HEALTH  `fail` (or true/1): /api/v1/health/database answers 503, for the refused-release scenario
+ *   FRONTEND_DIR       optional; the built frontend (frontend/dist) served at / on the same origin
  */
 const express = require('express');
 const { createApp } = require('./app.cjs');

@@ -16,8 +16,24 @@ async function probe(path) {
   }
 }
 
+function renderStatusTable() {
+  const root = document.getElementById('root');
+  const heading = document.createElement('h2');
+  heading.textContent = 'Service status';
+  const table = document.createElement('table');
+  table.id = 'status';
+  const head = table.createTHead().insertRow();
+  for (const title of ['Check', 'Status']) {
+    const th = document.createElement('th');
+    th.textContent = title;
+    head.appendChild(th);
+  }
+  root.replaceChildren(heading, table);
+  return table.createTBody();
+}
+
 async function showStatus() {
-  const body = document.querySelector('#status tbody');
+  const body = renderStatusTable();
   for (const [name, path] of CHECKS) {
     const row = body.insertRow();
     row.insertCell().textContent = name;
