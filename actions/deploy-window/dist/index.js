@@ -28374,25 +28374,25 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7929);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7027);
 
-await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .eF)();
+await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
 __webpack_async_result__();
 } catch(e) { __webpack_async_result__(e); } }, 1);
 
 /***/ }),
 
-/***/ 7929:
+/***/ 7027:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  eF: () => (/* binding */ run)
+  e: () => (/* binding */ run)
 });
 
-// UNUSED EXPORTS: VERSION, deployWindow
+// UNUSED EXPORTS: deployWindow
 
 ;// CONCATENATED MODULE: external "node:fs"
 const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
@@ -32497,10 +32497,30 @@ function nthWeekday(year, month, weekday, n) {
     return { year, month, day: lastDay - ((last - weekday + 7) % 7) };
 }
 
+;// CONCATENATED MODULE: ./src/constants.ts
+/** The deploy-window action's name and version, and its input and output names, in one place. */
+const ACTION_NAME = 'deploy-window';
+const ACTION_VERSION = '0.1.0';
+const INPUT = {
+    schedule: 'schedule',
+    environment: 'environment',
+    emergency: 'emergency',
+    reason: 'reason',
+    at: 'at',
+};
+const OUTPUT = {
+    allowed: 'allowed',
+    override: 'override',
+    windowEnd: 'window-end',
+    nextWindow: 'next-window',
+    nextWindowStart: 'next-window-start',
+};
+
 ;// CONCATENATED MODULE: ./src/inputs.ts
 /**
  * The deploy-window inputs, read and checked before anything else happens.
  */
+
 
 /** The shortest emergency reason accepted: enough to say what is broken. */
 const MIN_REASON_LENGTH = 10;
@@ -32511,26 +32531,26 @@ const MIN_REASON_LENGTH = 10;
  * parseInputs(new Inputs({ INPUT_SCHEDULE: '.github/deploy-windows.yml' }), {});
  */
 function parseInputs(inputs, _env) {
-    const schedule = inputs.string('schedule', { default: '.github/deploy-windows.yml' });
+    const schedule = inputs.string(INPUT.schedule, { default: '.github/deploy-windows.yml' });
     if (schedule.includes('\0'))
-        throw new ConfigurationError("Input 'schedule' must be a file path.", 'schedule');
-    const environment = inputs.string('environment');
+        throw new ConfigurationError(`Input '${INPUT.schedule}' must be a file path.`, INPUT.schedule);
+    const environment = inputs.string(INPUT.environment);
     if (environment !== undefined && !/^[\w.-]+$/.test(environment)) {
-        throw new ConfigurationError(`Input 'environment' must be an environment name (letters, digits, '.', '_', '-'); got '${environment}'.`, 'environment');
+        throw new ConfigurationError(`Input '${INPUT.environment}' must be an environment name (letters, digits, '.', '_', '-'); got '${environment}'.`, INPUT.environment);
     }
-    const emergency = inputs.boolean('emergency', false);
-    const reason = inputs.string('reason');
+    const emergency = inputs.boolean(INPUT.emergency, false);
+    const reason = inputs.string(INPUT.reason);
     if (emergency && (reason === undefined || reason.length < MIN_REASON_LENGTH)) {
-        throw new ConfigurationError(`Input 'reason' is required with emergency: true: say in at least ${MIN_REASON_LENGTH} characters why the deploy cannot wait for the next window${reason ? ` (got '${reason}')` : ''}.`, 'reason');
+        throw new ConfigurationError(`Input '${INPUT.reason}' is required with emergency: true: say in at least ${MIN_REASON_LENGTH} characters why the deploy cannot wait for the next window${reason ? ` (got '${reason}')` : ''}.`, INPUT.reason);
     }
-    const atText = inputs.string('at');
+    const atText = inputs.string(INPUT.at);
     let at;
     if (atText !== undefined) {
         at = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(atText)
             ? Date.parse(atText)
             : NaN;
         if (!Number.isFinite(at)) {
-            throw new ConfigurationError(`Input 'at' must be an ISO 8601 instant with a zone, such as 2026-11-24T07:30:00Z; got '${atText}'.`, 'at');
+            throw new ConfigurationError(`Input '${INPUT.at}' must be an ISO 8601 instant with a zone, such as 2026-11-24T07:30:00Z; got '${atText}'.`, INPUT.at);
         }
     }
     return {
@@ -33126,11 +33146,11 @@ function parseScheduleFile(text, environment) {
 
 
 
-const VERSION = '0.1.0';
+
 function readSchedule(inputs, ctx) {
     const file = (0,external_node_path_namespaceObject.isAbsolute)(inputs.schedule) ? inputs.schedule : (0,external_node_path_namespaceObject.join)(ctx.workspace, inputs.schedule);
     if (!(0,external_node_fs_namespaceObject.existsSync)(file)) {
-        throw new ConfigurationError(`Input 'schedule' names ${inputs.schedule}, which does not exist in the repository; add the schedule file or point 'schedule' at it.`, 'schedule');
+        throw new ConfigurationError(`Input '${INPUT.schedule}' names ${inputs.schedule}, which does not exist in the repository; add the schedule file or point 'schedule' at it.`, INPUT.schedule);
     }
     try {
         return parseScheduleFile((0,external_node_fs_namespaceObject.readFileSync)(file, 'utf8'), inputs.environment);
@@ -33194,8 +33214,8 @@ function writeSummary(ctx, inputs, schedule, decision, now) {
     });
 }
 const deployWindow = {
-    name: 'deploy-window',
-    version: VERSION,
+    name: ACTION_NAME,
+    version: ACTION_VERSION,
     parseInputs: parseInputs,
     async run(inputs, ctx) {
         const schedule = readSchedule(inputs, ctx);
@@ -33213,11 +33233,11 @@ const deployWindow = {
         ctx.fact('override', override);
         if (decision.next)
             ctx.fact('nextWindow', { text: decision.next.text, start: iso(decision.next.start) });
-        ctx.setOutput('allowed', decision.allowed || override);
-        ctx.setOutput('override', override);
-        ctx.setOutput('window-end', decision.current ? iso(decision.current.end) : '');
-        ctx.setOutput('next-window', decision.next?.text ?? '');
-        ctx.setOutput('next-window-start', decision.next ? iso(decision.next.start) : '');
+        ctx.setOutput(OUTPUT.allowed, decision.allowed || override);
+        ctx.setOutput(OUTPUT.override, override);
+        ctx.setOutput(OUTPUT.windowEnd, decision.current ? iso(decision.current.end) : '');
+        ctx.setOutput(OUTPUT.nextWindow, decision.next?.text ?? '');
+        ctx.setOutput(OUTPUT.nextWindowStart, decision.next ? iso(decision.next.start) : '');
         if (decision.allowed) {
             ctx.log.info(`Deploy allowed at ${decision.localTime}: ${currentWindowText(schedule, decision)}.`);
             return;

@@ -2,6 +2,7 @@
  * The deploy-window inputs, read and checked before anything else happens.
  */
 import { ConfigurationError, type Env, type Inputs } from '@white-cross/core';
+import { INPUT } from './constants.js';
 
 export interface DeployWindowInputs {
   /** The schedule file, relative to the workspace. */
@@ -25,25 +26,25 @@ export const MIN_REASON_LENGTH = 10;
  * parseInputs(new Inputs({ INPUT_SCHEDULE: '.github/deploy-windows.yml' }), {});
  */
 export function parseInputs(inputs: Inputs, _env: Env): DeployWindowInputs {
-  const schedule = inputs.string('schedule', { default: '.github/deploy-windows.yml' });
+  const schedule = inputs.string(INPUT.schedule, { default: '.github/deploy-windows.yml' });
   if (schedule.includes('\0'))
-    throw new ConfigurationError("Input 'schedule' must be a file path.", 'schedule');
-  const environment = inputs.string('environment');
+    throw new ConfigurationError(`Input '${INPUT.schedule}' must be a file path.`, INPUT.schedule);
+  const environment = inputs.string(INPUT.environment);
   if (environment !== undefined && !/^[\w.-]+$/.test(environment)) {
     throw new ConfigurationError(
-      `Input 'environment' must be an environment name (letters, digits, '.', '_', '-'); got '${environment}'.`,
-      'environment',
+      `Input '${INPUT.environment}' must be an environment name (letters, digits, '.', '_', '-'); got '${environment}'.`,
+      INPUT.environment,
     );
   }
-  const emergency = inputs.boolean('emergency', false);
-  const reason = inputs.string('reason');
+  const emergency = inputs.boolean(INPUT.emergency, false);
+  const reason = inputs.string(INPUT.reason);
   if (emergency && (reason === undefined || reason.length < MIN_REASON_LENGTH)) {
     throw new ConfigurationError(
-      `Input 'reason' is required with emergency: true: say in at least ${MIN_REASON_LENGTH} characters why the deploy cannot wait for the next window${reason ? ` (got '${reason}')` : ''}.`,
-      'reason',
+      `Input '${INPUT.reason}' is required with emergency: true: say in at least ${MIN_REASON_LENGTH} characters why the deploy cannot wait for the next window${reason ? ` (got '${reason}')` : ''}.`,
+      INPUT.reason,
     );
   }
-  const atText = inputs.string('at');
+  const atText = inputs.string(INPUT.at);
   let at: number | undefined;
   if (atText !== undefined) {
     at = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(atText)
@@ -51,8 +52,8 @@ export function parseInputs(inputs: Inputs, _env: Env): DeployWindowInputs {
       : NaN;
     if (!Number.isFinite(at)) {
       throw new ConfigurationError(
-        `Input 'at' must be an ISO 8601 instant with a zone, such as 2026-11-24T07:30:00Z; got '${atText}'.`,
-        'at',
+        `Input '${INPUT.at}' must be an ISO 8601 instant with a zone, such as 2026-11-24T07:30:00Z; got '${atText}'.`,
+        INPUT.at,
       );
     }
   }

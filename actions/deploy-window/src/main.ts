@@ -13,6 +13,7 @@ import {
   type ActionDefinition,
 } from '@white-cross/core';
 import { clockText, isoDate } from './calendar.js';
+import { ACTION_NAME, ACTION_VERSION, INPUT, OUTPUT } from './constants.js';
 import { parseInputs, type DeployWindowInputs } from './inputs.js';
 import {
   decide,
@@ -24,14 +25,12 @@ import {
 } from './schedule.js';
 import { ScheduleFileError, parseScheduleFile } from './schedule-file.js';
 
-export const VERSION = '0.1.0';
-
 function readSchedule(inputs: DeployWindowInputs, ctx: ActionContext): Schedule {
   const file = isAbsolute(inputs.schedule) ? inputs.schedule : join(ctx.workspace, inputs.schedule);
   if (!existsSync(file)) {
     throw new ConfigurationError(
-      `Input 'schedule' names ${inputs.schedule}, which does not exist in the repository; add the schedule file or point 'schedule' at it.`,
-      'schedule',
+      `Input '${INPUT.schedule}' names ${inputs.schedule}, which does not exist in the repository; add the schedule file or point 'schedule' at it.`,
+      INPUT.schedule,
     );
   }
   try {
@@ -121,8 +120,8 @@ function writeSummary(
 }
 
 export const deployWindow: ActionDefinition<DeployWindowInputs> = {
-  name: 'deploy-window',
-  version: VERSION,
+  name: ACTION_NAME,
+  version: ACTION_VERSION,
   parseInputs,
   async run(inputs, ctx) {
     const schedule = readSchedule(inputs, ctx);
@@ -138,11 +137,11 @@ export const deployWindow: ActionDefinition<DeployWindowInputs> = {
     if (inputs.emergency) ctx.fact('emergencyReason', inputs.reason);
     ctx.fact('override', override);
     if (decision.next) ctx.fact('nextWindow', { text: decision.next.text, start: iso(decision.next.start) });
-    ctx.setOutput('allowed', decision.allowed || override);
-    ctx.setOutput('override', override);
-    ctx.setOutput('window-end', decision.current ? iso(decision.current.end) : '');
-    ctx.setOutput('next-window', decision.next?.text ?? '');
-    ctx.setOutput('next-window-start', decision.next ? iso(decision.next.start) : '');
+    ctx.setOutput(OUTPUT.allowed, decision.allowed || override);
+    ctx.setOutput(OUTPUT.override, override);
+    ctx.setOutput(OUTPUT.windowEnd, decision.current ? iso(decision.current.end) : '');
+    ctx.setOutput(OUTPUT.nextWindow, decision.next?.text ?? '');
+    ctx.setOutput(OUTPUT.nextWindowStart, decision.next ? iso(decision.next.start) : '');
     if (decision.allowed) {
       ctx.log.info(`Deploy allowed at ${decision.localTime}: ${currentWindowText(schedule, decision)}.`);
       return;

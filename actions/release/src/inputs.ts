@@ -2,26 +2,26 @@
  * The release action's inputs, read and checked before any git command or API call.
  */
 import { ConfigurationError, type Env, type Inputs } from '@white-cross/core';
+import { INPUT } from './constants.js';
+import { parseRepository, type Repository } from './github.js';
 import type { BumpRequest } from './version.js';
 
-export const INPUT = {
-  bump: 'bump',
-  emergency: 'emergency',
-  reason: 'reason',
-  packages: 'packages',
-  changelogFile: 'changelog-file',
-  tagPrefix: 'tag-prefix',
-  releaseBranch: 'release-branch',
-  remote: 'remote',
-  push: 'push',
-  githubRelease: 'github-release',
-  draft: 'draft',
-  token: 'token',
-  dryRun: 'dry-run',
-  workingDirectory: 'working-directory',
-} as const;
-
 export const BUMPS: readonly BumpRequest[] = ['auto', 'patch', 'minor', 'major'];
+
+/**
+ * Whether a GitHub release is made, and what making it needs: the token, the API and the
+ * repository are there exactly when it is.
+ */
+export type GitHubReleaseInput =
+  | { readonly githubRelease: false }
+  | {
+      readonly githubRelease: true;
+      readonly token: string;
+      /** The REST API root (GITHUB_API_URL; GitHub Enterprise Server has its own). */
+      readonly apiUrl: string;
+      readonly repository: Repository;
+      readonly draft: boolean;
+    };
 
 export interface ReleaseInputs {
   readonly bump: BumpRequest;
@@ -36,8 +36,8 @@ export interface ReleaseInputs {
   readonly releaseBranch?: string;
   readonly remote: string;
   readonly push: boolean;
-  readonly githubRelease: boolean;
-  readonly draft: boolean;
+  readonly github: GitHubReleaseInput;
+  /** Authenticates git's fetch and push (and the GitHub release, through {@link github}). */
   readonly token?: string;
   readonly dryRun: boolean;
   readonly workingDirectory: string;
@@ -57,7 +57,7 @@ function relativePath(name: string, value: string, example: string): string {
 }
 
 /** Reads and checks every input. */
-export function parseInputs(inputs: Inputs, _env: Env): ReleaseInputs {
+export function parseInputs(inputs: Inputs, env: Env): ReleaseInputs {
   const bump = inputs.choice(INPUT.bump, BUMPS, 'auto');
   const emergency = inputs.boolean(INPUT.emergency, false);
   const reasonText = inputs.string(INPUT.reason);
@@ -126,6 +126,24 @@ export function parseInputs(inputs: Inputs, _env: Env): ReleaseInputs {
       INPUT.token,
     );
   }
+  const repository = parseRepository(env.GITHUB_REPOSITORY);
+  if (githubRelease && !dryRun && !repository) {
+    throw new ConfigurationError(
+      `GITHUB_REPOSITORY is not set as owner/repo, so the GitHub release cannot be created; set '${INPUT.githubRelease}: false' outside GitHub Actions. Nothing was changed.`,
+      INPUT.githubRelease,
+    );
+  }
+  // A dry run publishes nothing, so it needs neither a token nor a repository.
+  const github: GitHubReleaseInput =
+    githubRelease && token && repository
+      ? {
+          githubRelease: true,
+          token,
+          apiUrl: (env.GITHUB_API_URL || 'https://api.github.com').replace(/\/+$/, ''),
+          repository,
+          draft,
+        }
+      : { githubRelease: false };
   return {
     bump,
     emergency,
@@ -136,8 +154,7 @@ export function parseInputs(inputs: Inputs, _env: Env): ReleaseInputs {
     ...(releaseBranch === undefined ? {} : { releaseBranch }),
     remote,
     push,
-    githubRelease,
-    draft,
+    github,
     ...(token === undefined ? {} : { token }),
     dryRun,
     workingDirectory,

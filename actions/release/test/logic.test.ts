@@ -20,7 +20,7 @@ import {
 } from '../src/git.js';
 import { isRetryableGitHubError, parseRepository } from '../src/github.js';
 import { parseInputs } from '../src/inputs.js';
-import { emergencyOfTagMessage, tagMessage } from '../src/main.js';
+import { emergencyOfTagMessage, tagMessage } from '../src/plan.js';
 import { planLockfiles, setLockfileVersions, setManifestVersion } from '../src/packages.js';
 import {
   decideAutoBump,
@@ -105,12 +105,17 @@ describe('release tags', () => {
   });
 
   test('the tag message carries the section and, for an emergency, trailers the pipeline can read back', () => {
-    const message = tagMessage('v1.2.1', '## 1.2.1\n\n### Bug Fixes\n\n* x\n', true, 'wrong\nallergy list');
+    const message = tagMessage('v1.2.1', '## 1.2.1\n\n### Bug Fixes\n\n* x\n', {
+      emergency: true,
+      reason: 'wrong\nallergy list',
+    });
     expect(message).toBe(
       'Release v1.2.1 (EMERGENCY)\n\n## 1.2.1\n\n### Bug Fixes\n\n* x\n\nEmergency: true\nEmergency-Reason: wrong allergy list\n',
     );
     expect(emergencyOfTagMessage(message)).toEqual({ emergency: true, reason: 'wrong allergy list' });
-    expect(emergencyOfTagMessage(tagMessage('v1.3.0', '## 1.3.0\n', false))).toEqual({ emergency: false });
+    expect(emergencyOfTagMessage(tagMessage('v1.3.0', '## 1.3.0\n', { emergency: false }))).toEqual({
+      emergency: false,
+    });
   });
 });
 
@@ -349,7 +354,7 @@ describe('inputs', () => {
           Object.entries(inputs).map(([k, v]) => [`INPUT_${k.replace(/ /g, '_').toUpperCase()}`, v]),
         ),
       ),
-      {},
+      { GITHUB_REPOSITORY: 'white-cross/school-health' },
     );
 
   test('defaults', () => {
@@ -361,8 +366,13 @@ describe('inputs', () => {
       tagPrefix: 'v',
       remote: 'origin',
       push: true,
-      githubRelease: true,
-      draft: false,
+      github: {
+        githubRelease: true,
+        token: 't',
+        apiUrl: 'https://api.github.com',
+        repository: { owner: 'white-cross', repo: 'school-health' },
+        draft: false,
+      },
       token: 't',
       dryRun: false,
       workingDirectory: '.',
