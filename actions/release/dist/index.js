@@ -34958,7 +34958,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9063);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(929);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -34967,7 +34967,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 9063:
+/***/ 929:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -47921,14 +47921,13 @@ function versionOfReleaseSubject(subject, prefix) {
 
 
 
-
 function oneLine(text) {
     return text.replace(/\s+/g, ' ').trim();
 }
-/** The emergency as it is written: on one line, PHI-like text redacted. */
+/** The emergency as it is written: the reason on one line (secrets and PHI are refused, see safety.ts). */
 function recordedEmergency(emergency, reason) {
     return emergency
-        ? { emergency: true, reason: oneLine(redactPhi(reason ?? '')) || 'not recorded' }
+        ? { emergency: true, reason: oneLine(reason ?? '') || 'not recorded' }
         : { emergency: false };
 }
 /** The note under the changelog heading and at the top of the release notes of an emergency. */
@@ -47995,9 +47994,8 @@ async function assembleReleasePlan(request) {
             text: edit.text,
         };
     });
-    // Commit messages can quote patient data; the section goes to the changelog, the tag and the
-    // GitHub release, so PHI-like text is redacted in it as it would be in a log line.
-    const written = await writeReleaseSection({
+    // Commit subjects can quote patient data or a pasted token: safety.ts refuses such a plan.
+    const section = await writeReleaseSection({
         commits,
         version,
         currentTag: tag,
@@ -48015,7 +48013,7 @@ async function assembleReleasePlan(request) {
         decision,
         commits,
         manifests,
-        ...releaseTexts(tag, redactPhi(written), emergency),
+        ...releaseTexts(tag, section, emergency),
     };
 }
 /** The manifests that were not at the previous version (they move with the others). */
@@ -48562,6 +48560,62 @@ function summarize(ctx, inputs, state, { plan, result, versions }) {
     s.raw(summarySafe(plan.section.replace(/^## /, '#### ').replace(/^### /gm, '##### ')));
 }
 
+;// CONCATENATED MODULE: ./src/safety.ts
+/**
+ * What goes into git and into a GitHub release stays there for good (a pushed tag message, a
+ * committed changelog, release notes that are mailed to watchers): unlike a log line it cannot
+ * be redacted afterwards. So every such text is checked against the run's redactor — the
+ * registered secrets (the token among them) and the PHI patterns — and the release is refused,
+ * naming where the text came from, before anything is written.
+ */
+
+
+
+/**
+ * The first text the redactor would change: it holds a registered secret or PHI-like text.
+ *
+ * @example
+ * firstUnsafe([{ where: 'the reason', text: 'DOB: 2011-04-02' }], (t) => redactor.redact(t))?.where; // 'the reason'
+ */
+function firstUnsafe(texts, redact) {
+    for (const scanned of texts)
+        if (redact(scanned.text) !== scanned.text)
+            return scanned;
+    return undefined;
+}
+/** The texts that make up a release's plan, most specific first (inputs, then commits, then the results). */
+function releaseSources(plan, reason) {
+    const sources = [];
+    if (reason !== undefined)
+        sources.push({ where: 'the reason', text: reason, input: INPUT.reason });
+    for (const commit of plan.commits) {
+        const id = state_short(commit.hash);
+        // A commit reaches the changelog when it is listed (by its short hash) or has a note there.
+        if (plan.section.includes(id))
+            sources.push({ where: `commit ${id}'s subject`, text: commit.header ?? '' });
+        for (const note of commit.parsed.notes)
+            sources.push({ where: `commit ${id}'s ${note.title} note`, text: note.text });
+    }
+    sources.push({ where: 'the changelog section', text: plan.section }, { where: 'the release commit message', text: plan.commitMessage }, { where: 'the tag message', text: plan.tagMessage }, { where: 'the GitHub release notes', text: `${plan.title}\n${plan.notes}` });
+    return sources;
+}
+/**
+ * Refuses the release when any of `sources` holds a secret or PHI: a ConfigurationError when
+ * it is an input, an ActionFailure otherwise. The text itself is never shown.
+ */
+function refuseUnsafeText(sources, redact) {
+    const unsafe = firstUnsafe(sources, redact);
+    if (!unsafe)
+        return;
+    const what = `${unsafe.where} contains a registered secret or PHI-like text (a token, a password, an MRN, a date of birth, an SSN, an e-mail address or a phone number)`;
+    const where = 'the tag message, the changelog and the GitHub release, which cannot be redacted once pushed';
+    const nothing = 'Nothing was written, committed, tagged, pushed or published.';
+    if (unsafe.input) {
+        throw new ConfigurationError(`Input '${unsafe.input}': ${what}, and it would go into ${where}. Give it without that text. ${nothing}`, unsafe.input);
+    }
+    throw new ActionFailure(`The release was refused: ${what}, and it would go into ${where}. ${nothing} If a secret was committed, rotate it; if patient data was, report it to your privacy officer. Then reword the text (a commit that is not yet on the release branch can be amended) and run again.`);
+}
+
 ;// CONCATENATED MODULE: ./src/resume.ts
 /**
  * Finishing a half-done release: HEAD is a release commit an earlier run made (its push was
@@ -48576,8 +48630,10 @@ function summarize(ctx, inputs, state, { plan, result, versions }) {
 
 
 
+
+
 /** The plan of the release HEAD already is: its version, its section, its emergency marks. */
-async function pendingReleasePlan(inputs, state, version) {
+async function pendingReleasePlan(inputs, state, version, redact) {
     const { git } = state;
     const prefix = inputs.tagPrefix;
     const tag = `${prefix}${version}`;
@@ -48601,6 +48657,18 @@ async function pendingReleasePlan(inputs, state, version) {
         ? emergencyOfTagMessage(await git.tagMessage(tag))
         : { emergency: inputs.emergency, reason: inputs.reason };
     const emergency = recordedEmergency(marks.emergency, marks.reason);
+    const texts = releaseTexts(tag, section, emergency);
+    // The earlier run's texts were checked when it planned them, but the changelog may have been
+    // edited since and the reason may be new: check again before any of it is tagged or pushed.
+    const sources = [
+        ...(localTag || inputs.reason === undefined
+            ? []
+            : [{ where: 'the reason', text: inputs.reason, input: INPUT.reason }]),
+        { where: `the changelog section of ${version} in ${inputs.changelogFile}`, text: section },
+        { where: localTag ? `the message of tag ${tag}` : 'the tag message', text: texts.tagMessage },
+        { where: 'the GitHub release notes', text: `${texts.title}\n${texts.notes}` },
+    ];
+    refuseUnsafeText(sources, redact);
     return {
         plan: {
             version,
@@ -48610,7 +48678,7 @@ async function pendingReleasePlan(inputs, state, version) {
             emergency,
             commits: [],
             manifests: [],
-            ...releaseTexts(tag, section, emergency),
+            ...texts,
         },
         localTag: localTag !== undefined,
         remoteTag: remoteTag !== undefined,
@@ -48667,6 +48735,7 @@ async function finishRelease(inputs, state, pending, ctx) {
 
 
 
+
 /** Makes a new release from its plan: files, commit, tag, push, GitHub release. */
 async function makeRelease(inputs, state, plan, ctx) {
     const steps = [];
@@ -48694,7 +48763,7 @@ async function runRelease(inputs, ctx) {
     ctx.fact('dryRun', inputs.dryRun);
     const pendingVersion = await pendingReleaseVersion(state, inputs.tagPrefix);
     if (pendingVersion) {
-        const pending = await pendingReleasePlan(inputs, state, pendingVersion);
+        const pending = await pendingReleasePlan(inputs, state, pendingVersion, (text) => ctx.log.redact(text));
         const result = await finishRelease(inputs, state, pending, ctx);
         reportRelease(ctx, inputs, state, { plan: pending.plan, result, versions: [] });
         return;
@@ -48722,6 +48791,7 @@ async function runRelease(inputs, ctx) {
     if (plan.decision)
         ctx.log.info(`Bump: ${plan.decision.level} (${plan.decision.reason}): ${plan.previousVersion} → ${plan.version}`);
     await refuseExistingTag(inputs, state, plan.tag, history.last?.tag);
+    refuseUnsafeText(releaseSources(plan, inputs.reason), (text) => ctx.log.redact(text));
     for (const { file, before } of driftedManifests(plan)) {
         ctx.log.warning(`${file} was at ${before}, not ${plan.previousVersion}; it moves to ${plan.version} with the others.`, {
             file,

@@ -15,6 +15,7 @@ import { assembleReleasePlan, driftedManifests, recordedEmergency, type ReleaseP
 import { publishRelease, pushRelease, type ReleaseResult } from './publish.js';
 import { reportNothing, reportRelease } from './report.js';
 import { finishRelease, pendingReleasePlan } from './resume.js';
+import { refuseUnsafeText, releaseSources } from './safety.js';
 import {
   pendingReleaseVersion,
   readReleaseHistory,
@@ -58,7 +59,7 @@ async function runRelease(inputs: ReleaseInputs, ctx: ActionContext): Promise<vo
 
   const pendingVersion = await pendingReleaseVersion(state, inputs.tagPrefix);
   if (pendingVersion) {
-    const pending = await pendingReleasePlan(inputs, state, pendingVersion);
+    const pending = await pendingReleasePlan(inputs, state, pendingVersion, (text) => ctx.log.redact(text));
     const result = await finishRelease(inputs, state, pending, ctx);
     reportRelease(ctx, inputs, state, { plan: pending.plan, result, versions: [] });
     return;
@@ -90,6 +91,7 @@ async function runRelease(inputs: ReleaseInputs, ctx: ActionContext): Promise<vo
       `Bump: ${plan.decision.level} (${plan.decision.reason}): ${plan.previousVersion} → ${plan.version}`,
     );
   await refuseExistingTag(inputs, state, plan.tag, history.last?.tag);
+  refuseUnsafeText(releaseSources(plan, inputs.reason), (text) => ctx.log.redact(text));
   for (const { file, before } of driftedManifests(plan)) {
     ctx.log.warning(
       `${file} was at ${before}, not ${plan.previousVersion}; it moves to ${plan.version} with the others.`,

@@ -4,7 +4,6 @@
  * commit message, the tag message, the release title and notes, the emergency note — each
  * built once, here, so that what is checked is what is written.
  */
-import { redactPhi } from '@white-cross/core';
 import { writeReleaseSection, type ReleaseCommit, type RepositoryLinks } from './changelog.js';
 import { setManifestVersion } from './packages.js';
 import {
@@ -88,10 +87,10 @@ function oneLine(text: string): string {
   return text.replace(/\s+/g, ' ').trim();
 }
 
-/** The emergency as it is written: on one line, PHI-like text redacted. */
+/** The emergency as it is written: the reason on one line (secrets and PHI are refused, see safety.ts). */
 export function recordedEmergency(emergency: boolean, reason: string | undefined): Emergency {
   return emergency
-    ? { emergency: true, reason: oneLine(redactPhi(reason ?? '')) || 'not recorded' }
+    ? { emergency: true, reason: oneLine(reason ?? '') || 'not recorded' }
     : { emergency: false };
 }
 
@@ -163,9 +162,8 @@ export async function assembleReleasePlan(request: PlanRequest): Promise<Release
       text: edit.text,
     };
   });
-  // Commit messages can quote patient data; the section goes to the changelog, the tag and the
-  // GitHub release, so PHI-like text is redacted in it as it would be in a log line.
-  const written = await writeReleaseSection({
+  // Commit subjects can quote patient data or a pasted token: safety.ts refuses such a plan.
+  const section = await writeReleaseSection({
     commits,
     version,
     currentTag: tag,
@@ -183,7 +181,7 @@ export async function assembleReleasePlan(request: PlanRequest): Promise<Release
     decision,
     commits,
     manifests,
-    ...releaseTexts(tag, redactPhi(written), emergency),
+    ...releaseTexts(tag, section, emergency),
   };
 }
 

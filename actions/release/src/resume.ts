@@ -7,9 +7,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ActionFailure, type ActionContext } from '@white-cross/core';
 import { findSection } from './changelog.js';
+import { INPUT } from './constants.js';
 import type { ReleaseInputs } from './inputs.js';
 import { emergencyOfTagMessage, recordedEmergency, releaseTexts, type ReleasePlan } from './plan.js';
 import { publishRelease, pushRelease, type ReleaseResult } from './publish.js';
+import { refuseUnsafeText, type ScannedText } from './safety.js';
 import { short, type RepositoryState } from './state.js';
 import { latestReleaseTag } from './version.js';
 
@@ -18,6 +20,7 @@ export async function pendingReleasePlan(
   inputs: ReleaseInputs,
   state: RepositoryState,
   version: string,
+  redact: (text: string) => string,
 ): Promise<{ plan: ReleasePlan; localTag: boolean; remoteTag: boolean }> {
   const { git } = state;
   const prefix = inputs.tagPrefix;
@@ -45,6 +48,18 @@ export async function pendingReleasePlan(
     ? emergencyOfTagMessage(await git.tagMessage(tag))
     : { emergency: inputs.emergency, reason: inputs.reason };
   const emergency = recordedEmergency(marks.emergency, marks.reason);
+  const texts = releaseTexts(tag, section, emergency);
+  // The earlier run's texts were checked when it planned them, but the changelog may have been
+  // edited since and the reason may be new: check again before any of it is tagged or pushed.
+  const sources: ScannedText[] = [
+    ...(localTag || inputs.reason === undefined
+      ? []
+      : [{ where: 'the reason', text: inputs.reason, input: INPUT.reason }]),
+    { where: `the changelog section of ${version} in ${inputs.changelogFile}`, text: section },
+    { where: localTag ? `the message of tag ${tag}` : 'the tag message', text: texts.tagMessage },
+    { where: 'the GitHub release notes', text: `${texts.title}\n${texts.notes}` },
+  ];
+  refuseUnsafeText(sources, redact);
   return {
     plan: {
       version,
@@ -54,7 +69,7 @@ export async function pendingReleasePlan(
       emergency,
       commits: [],
       manifests: [],
-      ...releaseTexts(tag, section, emergency),
+      ...texts,
     },
     localTag: localTag !== undefined,
     remoteTag: remoteTag !== undefined,

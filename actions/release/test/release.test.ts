@@ -284,7 +284,7 @@ describe('a release from conventional commits', () => {
   test('emergency: marked in the tag, the release title and notes, and the output; the reason is recorded', async () => {
     const r = repo();
     r.tag('v1.2.0');
-    r.commit("fix(records): stop showing another student's allergies (seen on MRN: 20119931)");
+    r.commit("fix(records): stop showing another student's allergies");
     r.push();
     // One 502 from GitHub on the create: retried, still one release.
     github.failNext('repos/create-release', 502, 1);
@@ -302,10 +302,7 @@ describe('a release from conventional commits', () => {
       '\nEmergency: true\nEmergency-Reason: Wrong allergy list shown, incident INC-2211',
     );
     expect(message).toContain('### Bug Fixes');
-    // PHI-like text in a commit subject is redacted in the changelog, the tag and the release notes.
-    expect(message).toContain("stop showing another student's allergies (seen on MRN: [REDACTED-MRN])");
-    expect(r.read('CHANGELOG.md')).toContain('MRN: [REDACTED-MRN]');
-    expect(`${message}${r.read('CHANGELOG.md')}${github.releases[0]?.body}`).not.toContain('20119931');
+    expect(message).toContain("stop showing another student's allergies");
     expect(github.releases).toHaveLength(1);
     expect(github.releases[0]).toMatchObject({ tag_name: 'v1.2.1', name: 'v1.2.1 (EMERGENCY)' });
     expect(github.releases[0]?.body).toContain(
@@ -440,6 +437,118 @@ describe('packages, first releases and the token', () => {
     } finally {
       await server.stop();
     }
+  });
+});
+
+describe('secrets and PHI never reach git or GitHub', () => {
+  // What goes into a pushed tag, a committed changelog or release notes cannot be redacted
+  // afterwards: such a release is refused, naming where the text came from, before anything.
+  const unchanged = (r: TestRepo, before: ReturnType<typeof snapshot>, run: ActionRun) => {
+    expect(run.exitCode).toBe(1);
+    expect(snapshot(r)).toEqual(before);
+    expect(github.requests).toEqual([]);
+    expect(run.outputs).toEqual({});
+  };
+  const refusal = (where: string) =>
+    `The release was refused: ${where} contains a registered secret or PHI-like text (a token, a password, an MRN, a date of birth, an SSN, an e-mail address or a phone number), and it would go into the tag message, the changelog and the GitHub release, which cannot be redacted once pushed. Nothing was written, committed, tagged, pushed or published. If a secret was committed, rotate it; if patient data was, report it to your privacy officer. Then reword the text (a commit that is not yet on the release branch can be amended) and run again.`;
+
+  test.each([
+    ['the release token', `Hotfix for INC-2211, token ${TOKEN}`],
+    ['the token on a line of its own', `Hotfix for INC-2211\n${TOKEN}`],
+    ['a date of birth', 'Wrong allergy list for the student with DOB: 2011-04-02'],
+    ['an e-mail address', 'Reported by nurse.jones@district.k12.example.us'],
+  ])(
+    '%s in the reason: refused naming the reason, nothing written, pushed or published',
+    async (_what, reason) => {
+      const r = repo();
+      r.tag('v1.2.0');
+      r.commit("fix(records): stop showing another student's allergies");
+      r.push();
+      const before = snapshot(r);
+
+      const run = await release(r, { emergency: 'true', reason });
+
+      unchanged(r, before, run);
+      expect(errors(run)).toEqual([
+        "Input 'reason': the reason contains a registered secret or PHI-like text (a token, a password, an MRN, a date of birth, an SSN, an e-mail address or a phone number), and it would go into the tag message, the changelog and the GitHub release, which cannot be redacted once pushed. Give it without that text. Nothing was written, committed, tagged, pushed or published.",
+      ]);
+      expect(run.audit[0]).toMatchObject({ outcome: 'invalid-input' });
+      const shown = run.stdout
+        .split('\n')
+        .filter((line) => !line.startsWith('::add-mask::'))
+        .join('\n');
+      for (const text of [shown, run.summary, JSON.stringify(run.audit)]) expect(text).not.toContain(TOKEN);
+    },
+  );
+
+  test.each([
+    ['an MRN in a fix subject', 'fix(records): wrong allergies shown for MRN: 20119931', 'subject'],
+    ['the token in a feature subject', `feat: sync with ${TOKEN} for the roster`, 'subject'],
+    [
+      'an SSN in a BREAKING CHANGE note',
+      'feat(api)!: rename the student search\n\nBREAKING CHANGE: search by 536-22-1907 no longer works',
+      'BREAKING CHANGE note',
+    ],
+  ])('%s: refused naming the commit, nothing written, pushed or published', async (_what, message, part) => {
+    const r = repo();
+    r.tag('v1.2.0');
+    r.commit('feat: nurse dashboard');
+    const bad = r.commit(message);
+    r.push();
+    const before = snapshot(r);
+
+    const run = await release(r);
+
+    unchanged(r, before, run);
+    expect(errors(run)).toEqual([refusal(`commit ${bad.slice(0, 7)}'s ${part}`)]);
+    expect(run.audit[0]).toMatchObject({ outcome: 'failure' });
+  });
+
+  test('a dry run is refused the same way, so the real run does not fail later', async () => {
+    const r = repo();
+    r.tag('v1.2.0');
+    const bad = r.commit('fix: export failed for DOB 04/02/2011 students');
+    r.push();
+    const before = snapshot(r);
+
+    const run = await release(r, { 'dry-run': 'true' });
+
+    unchanged(r, before, run);
+    expect(errors(run)).toEqual([refusal(`commit ${bad.slice(0, 7)}'s subject`)]);
+  });
+
+  test('PHI in a commit that does not reach the changelog (a chore) does not stop the release', async () => {
+    const r = repo();
+    r.tag('v1.2.0');
+    r.commit('chore: fixture for the student with MRN: 20119931');
+    r.commit('fix: roster paging');
+    r.push();
+
+    const run = await release(r);
+
+    expect(errors(run)).toEqual([]);
+    expect(run.outputs.version).toBe('1.2.1');
+    const message = git(r.remote, ['tag', '-l', '--format=%(contents)', 'v1.2.1']);
+    expect(`${message}${r.read('CHANGELOG.md')}${github.releases[0]?.body}`).not.toContain('20119931');
+  });
+
+  test('finishing a half-done release whose changelog holds the token: refused before the tag, the push and the API', async () => {
+    const r = repo();
+    r.tag('v1.2.0');
+    r.commit('fix: roster paging');
+    r.push();
+    // A release commit made by hand (or edited after an earlier run) that quotes the token.
+    writeFileSync(
+      join(r.work, 'CHANGELOG.md'),
+      `# Changelog\n\n## 1.2.1 (2026-11-20)\n\n* roster paging (deployed with ${TOKEN})\n`,
+    );
+    git(r.work, ['commit', '-q', '-am', 'chore(release): v1.2.1']);
+    const before = snapshot(r);
+
+    const run = await release(r);
+
+    unchanged(r, before, run);
+    expect(errors(run)).toEqual([refusal('the changelog section of 1.2.1 in CHANGELOG.md')]);
   });
 });
 
