@@ -3,8 +3,8 @@
  * blackout: school hours, a federal holiday, a freeze), naming the next allowed window; an
  * emergency with a reason overrides, loudly, and is written to the audit record.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { isAbsolute, join } from 'node:path';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { isAbsolute, relative, resolve, sep } from 'node:path';
 import {
   ActionFailure,
   ConfigurationError,
@@ -25,8 +25,22 @@ import {
 } from './schedule.js';
 import { ScheduleFileError, parseScheduleFile } from './schedule-file.js';
 
+/** Whether `file` is inside `workspace` once symlinks are followed (one that does not exist: by its path). */
+function insideWorkspace(workspace: string, file: string): boolean {
+  const real = (path: string) => (existsSync(path) ? realpathSync(path) : resolve(path));
+  const rel = relative(real(workspace), real(file));
+  return rel === '' || (!isAbsolute(rel) && rel.split(sep)[0] !== '..');
+}
+
 function readSchedule(inputs: DeployWindowInputs, ctx: ActionContext): Schedule {
-  const file = isAbsolute(inputs.schedule) ? inputs.schedule : join(ctx.workspace, inputs.schedule);
+  const file = resolve(ctx.workspace, inputs.schedule);
+  // Checked before the file is opened, so nothing of a file outside the checkout is ever read or shown.
+  if (!insideWorkspace(ctx.workspace, file)) {
+    throw new ConfigurationError(
+      `Input '${INPUT.schedule}' names ${inputs.schedule}, which is outside the workspace (GITHUB_WORKSPACE) once symlinks are followed; the schedule must be a file of the checked-out repository, such as .github/deploy-windows.yml.`,
+      INPUT.schedule,
+    );
+  }
   if (!existsSync(file)) {
     throw new ConfigurationError(
       `Input '${INPUT.schedule}' names ${inputs.schedule}, which does not exist in the repository; add the schedule file or point 'schedule' at it.`,
@@ -150,8 +164,10 @@ export const deployWindow: ActionDefinition<DeployWindowInputs> = {
       const why = decision.blockedBy.length
         ? decision.blockedBy.join('; ')
         : 'outside every deployment window';
+      // On one line: the annotation is a single line in the run's page (the audit keeps it whole).
+      const reason = (inputs.reason ?? '').replace(/\s+/g, ' ').trim();
       ctx.log.warning(
-        `Emergency override: deploying at ${decision.localTime} although ${why}. Reason: ${inputs.reason}. Recorded in the audit record.`,
+        `Emergency override: deploying at ${decision.localTime} although ${why}. Reason: ${reason}. Recorded in the audit record.`,
         { title: 'Emergency deploy outside the deployment window' },
       );
       return;
