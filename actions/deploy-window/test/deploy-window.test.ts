@@ -2,10 +2,12 @@
  * The committed bundle, run as the runner runs it, against schedule files in a workspace.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runActionBundle } from '@white-cross/testkit';
+import { repoRoot, runActionBundle } from '@white-cross/testkit';
+import { parseScheduleFile } from '../src/schedule-file.js';
 
 const SCHEDULE = `timezone: America/New_York
 windows:
@@ -264,6 +266,41 @@ describe('deploy-window bundle', () => {
     } finally {
       rmSync(join(workspace, 'linked'), { force: true });
       rmSync(outside, { recursive: true, force: true });
+    }
+  });
+
+  it("ships the README's sample schedule, and the README's local run works as written", () => {
+    const folder = join(repoRoot, 'actions', 'deploy-window');
+    const sample = readFileSync(join(folder, 'examples', 'deploy-windows.yml'), 'utf8');
+    // The README shows the sample itself, so the two cannot drift apart.
+    const readme = readFileSync(join(folder, 'README.md'), 'utf8');
+    const shown = /## The schedule file[\s\S]*?```yaml\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(shown).toBe(sample);
+    expect(readme).toContain('schedule: .github/deploy-windows.yml # a copy of examples/deploy-windows.yml');
+    const production = parseScheduleFile(sample, 'production');
+    expect(production.timeZone).toBe('America/New_York');
+    expect(production.windows).toHaveLength(2);
+    expect(production.blackouts.map((b) => b.name)).toEqual(['School hours']);
+    expect(production.federalHolidays).toBe(true);
+    expect(production.freezes.map((f) => f.name)).toEqual(['Winter break', 'State testing week']);
+    const staging = parseScheduleFile(sample, 'staging');
+    expect([staging.windows, staging.federalHolidays]).toEqual(['always', false]);
+
+    // `node --env-file=.env dist/index.js` from the action's folder, with .env copied from .env.example.
+    const evidence = mkdtempSync(join(tmpdir(), 'wcd-window-local-'));
+    try {
+      writeFileSync(join(evidence, '.env'), readFileSync(join(folder, '.env.example')));
+      const run = spawnSync(process.execPath, [`--env-file=${join(evidence, '.env')}`, 'dist/index.js'], {
+        cwd: folder,
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH ?? '', WCD_EVIDENCE_DIR: evidence },
+      });
+      expect(run.stderr).toBe('');
+      expect(run.status).toBe(0);
+      expect(run.stdout).toContain('Deploy allowed at Tue 2026-11-24 03:30 America/New_York');
+      expect(run.stdout).toContain('::set-output name=allowed::true');
+    } finally {
+      rmSync(evidence, { recursive: true, force: true });
     }
   });
 });
