@@ -34958,7 +34958,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(929);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9059);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -34967,7 +34967,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 929:
+/***/ 9059:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -47690,7 +47690,25 @@ function octokitReleaseApi(target, log, sleep) {
 const BUMPS = ['auto', 'patch', 'minor', 'major'];
 // A branch name git accepts, kept to the safe characters: no spaces, `..`, `//`, `@{` or `~^:?*[\`.
 const REF_PART = /^(?!.*\.\.)(?!.*\/\/)(?!\/)(?!.*\/$)(?!.*\.lock$)(?!.*@\{)[\w./+-]+$/;
+/** The longest `reason` accepted: it goes whole into the tag, the changelog and the release notes. */
+const MAX_REASON_LENGTH = 1_000;
+/** The longest path, glob or name accepted. */
+const MAX_NAME_LENGTH = 255;
+// Control characters other than tab and line breaks (ANSI escapes, NUL, backspace): never useful
+// in a reason or a path, and able to rewrite what a reader of the log sees.
+const CONTROL = /(?![\t\n\r])\p{Cc}/u;
+/** Refuses text longer than `max` characters, or with control characters (line breaks too unless `lines`). */
+function boundedText(name, value, max, lines = false) {
+    if (value.length > max) {
+        throw new ConfigurationError(`Input '${name}' is ${value.length.toLocaleString('en-US')} characters long; at most ${max.toLocaleString('en-US')} are accepted.`, name);
+    }
+    if (CONTROL.test(value) || (!lines && /[\r\n]/.test(value))) {
+        throw new ConfigurationError(`Input '${name}' must not contain control characters${lines ? '' : ' or line breaks'}.`, name);
+    }
+    return value;
+}
 function relativePath(name, value, example) {
+    boundedText(name, value, MAX_NAME_LENGTH);
     if (value.startsWith('/') || /^[a-z]:[\\/]/i.test(value) || value.split(/[\\/]/).includes('..')) {
         throw new ConfigurationError(`Input '${name}' must be a path inside the repository, such as ${example}; got '${value}'.`, name);
     }
@@ -47701,6 +47719,8 @@ function parseInputs(inputs, env) {
     const bump = inputs.choice(INPUT.bump, BUMPS, 'auto');
     const emergency = inputs.boolean(INPUT.emergency, false);
     const reasonText = inputs.string(INPUT.reason);
+    if (reasonText !== undefined)
+        boundedText(INPUT.reason, reasonText, MAX_REASON_LENGTH, true);
     if (emergency && !reasonText) {
         throw new ConfigurationError(`Input '${INPUT.reason}' is required when '${INPUT.emergency}' is true: say why this release cannot wait (it is recorded in the tag, the release notes and the audit record).`, INPUT.reason);
     }
@@ -47712,7 +47732,7 @@ function parseInputs(inputs, env) {
         }
     }
     const changelogFile = relativePath(INPUT.changelogFile, inputs.string(INPUT.changelogFile, { default: 'CHANGELOG.md' }), 'CHANGELOG.md');
-    const tagPrefix = inputs.string(INPUT.tagPrefix, { default: 'v' });
+    const tagPrefix = boundedText(INPUT.tagPrefix, inputs.string(INPUT.tagPrefix, { default: 'v' }), 50);
     if (!/^[A-Za-z0-9._/-]*$/.test(tagPrefix) ||
         tagPrefix.startsWith('/') ||
         tagPrefix.startsWith('-') ||
@@ -47720,10 +47740,12 @@ function parseInputs(inputs, env) {
         throw new ConfigurationError(`Input '${INPUT.tagPrefix}' must be letters, digits, '.', '_', '-' or '/' (such as v or app/v); got '${tagPrefix}'.`, INPUT.tagPrefix);
     }
     const releaseBranch = inputs.string(INPUT.releaseBranch);
+    if (releaseBranch !== undefined)
+        boundedText(INPUT.releaseBranch, releaseBranch, MAX_NAME_LENGTH);
     if (releaseBranch !== undefined && !REF_PART.test(releaseBranch)) {
         throw new ConfigurationError(`Input '${INPUT.releaseBranch}' must be a branch name such as main; got '${releaseBranch}'.`, INPUT.releaseBranch);
     }
-    const remote = inputs.string(INPUT.remote, { default: 'origin' });
+    const remote = boundedText(INPUT.remote, inputs.string(INPUT.remote, { default: 'origin' }), 100);
     if (!/^[A-Za-z0-9._-]+$/.test(remote)) {
         throw new ConfigurationError(`Input '${INPUT.remote}' must be the name of a git remote such as origin; got '${remote}'.`, INPUT.remote);
     }
@@ -47732,7 +47754,8 @@ function parseInputs(inputs, env) {
     const draft = inputs.boolean(INPUT.draft, false);
     const token = inputs.secret(INPUT.token);
     const dryRun = inputs.boolean(INPUT.dryRun, false);
-    const workingDirectory = inputs.string(INPUT.workingDirectory, { default: '.' });
+    // Where it leads once symlinks are followed is checked against the workspace by state.ts.
+    const workingDirectory = boundedText(INPUT.workingDirectory, inputs.string(INPUT.workingDirectory, { default: '.' }), MAX_NAME_LENGTH);
     if (githubRelease && !push && !dryRun) {
         throw new ConfigurationError(`Input '${INPUT.githubRelease}' needs '${INPUT.push}: true' (a GitHub release is made from a tag on GitHub); set '${INPUT.githubRelease}: false' to release locally only.`, INPUT.githubRelease);
     }
@@ -48324,12 +48347,70 @@ async function publishRelease(github, release, ctx, steps) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/workspace.ts
+/**
+ * Every file the release writes must be in the checked-out repository: a path that leads out
+ * of GITHUB_WORKSPACE, by `..`, an absolute path or a symlink (a committed `frontend -> /etc`
+ * link, say), is refused naming the input, before anything is written.
+ */
+
+
+
+function pathPresent(path) {
+    try {
+        (0,external_node_fs_namespaceObject.lstatSync)(path);
+        return true;
+    }
+    catch {
+        return false;
+    }
+}
+/**
+ * Where `path` leads once every symlink is followed; a part that does not exist yet is kept as
+ * written below its nearest existing folder. Undefined when a symlink on the way is dangling.
+ */
+function realLocation(path) {
+    let existing = (0,external_node_path_namespaceObject.resolve)(path);
+    const rest = [];
+    while (!pathPresent(existing) && (0,external_node_path_namespaceObject.dirname)(existing) !== existing) {
+        rest.unshift((0,external_node_path_namespaceObject.basename)(existing));
+        existing = (0,external_node_path_namespaceObject.dirname)(existing);
+    }
+    try {
+        return (0,external_node_path_namespaceObject.join)((0,external_node_fs_namespaceObject.realpathSync)(existing), ...rest);
+    }
+    catch {
+        return undefined;
+    }
+}
+/** Whether `path`, symlinks followed, is `workspace` or inside it. */
+function isInside(workspace, path) {
+    const root = realLocation(workspace);
+    const real = realLocation(path);
+    if (root === undefined || real === undefined)
+        return false;
+    const rel = (0,external_node_path_namespaceObject.relative)(root, real);
+    return rel === '' || (!(0,external_node_path_namespaceObject.isAbsolute)(rel) && rel.split(external_node_path_namespaceObject.sep)[0] !== '..');
+}
+/**
+ * Refuses `path` (what input `input` named as `shown`) when it leads outside the workspace.
+ *
+ * @example
+ * refuseOutsideWorkspace('/github/workspace', '/github/workspace/CHANGELOG.md', 'changelog-file', 'CHANGELOG.md');
+ */
+function refuseOutsideWorkspace(workspace, path, input, shown) {
+    if (isInside(workspace, path))
+        return;
+    throw new ConfigurationError(`Input '${input}' leads to ${shown}, which is outside the workspace (GITHUB_WORKSPACE) once symlinks are followed: the release only reads and writes files of the checked-out repository. Nothing was changed.`, input);
+}
+
 ;// CONCATENATED MODULE: ./src/state.ts
 /**
  * Reading the state a release starts from, before anything is changed: the checkout (branch,
  * cleanliness, the remote's refs) and the release history (last tag, manifests, commits).
  * Every refusal here happens before a file is written or a ref is pushed.
  */
+
 
 
 
@@ -48365,6 +48446,7 @@ async function readRepositoryState(inputs, ctx) {
     if (inputs.token)
         ctx.addSecret(authorizationHeader(inputs.token).replace(/^AUTHORIZATION: basic /, ''));
     const git = new GitRepository(dir, ctx.log, inputs.token ? { token: inputs.token, serverUrl } : undefined);
+    refuseOutsideWorkspace(ctx.workspace, dir, INPUT.workingDirectory, inputs.workingDirectory);
     if (!(0,external_node_fs_namespaceObject.existsSync)(dir) || !(await git.isRepository())) {
         throw new ActionFailure(`${dir} is not a git repository: check the repository out first (actions/checkout with fetch-depth: 0, so that the release tags are there).`);
     }
@@ -48422,11 +48504,17 @@ async function pendingReleaseVersion(state, prefix) {
     return versionOfReleaseSubject(await state.git.headSubject(), prefix);
 }
 /** The last release, the manifests as they are, and the commits since: what the plan is made from. */
-async function readReleaseHistory(inputs, state) {
+async function readReleaseHistory(inputs, state, workspace) {
     const { git, dir } = state;
     const prefix = inputs.tagPrefix;
     const last = latestReleaseTag(await git.tagsMergedInto('HEAD', prefix), prefix);
     const files = await selectedManifests(dir, inputs.packages);
+    // Every file the release will write, checked before the first is read: a manifest or lockfile
+    // reached through a symlinked folder, or a changelog that is a link, may lead out of the checkout.
+    const lockfiles = planLockfiles(files, (f) => pathPresent((0,external_node_path_namespaceObject.join)(dir, f)));
+    for (const file of [...files, ...lockfiles.map((l) => l.file)])
+        refuseOutsideWorkspace(workspace, (0,external_node_path_namespaceObject.join)(dir, file), INPUT.packages, file);
+    refuseOutsideWorkspace(workspace, (0,external_node_path_namespaceObject.join)(dir, inputs.changelogFile), INPUT.changelogFile, inputs.changelogFile);
     const manifests = files.map((file) => ({ file, text: (0,external_node_fs_namespaceObject.readFileSync)((0,external_node_path_namespaceObject.join)(dir, file), 'utf8') }));
     const commits = changelog_parseCommits(await git.commits(last ? `${last.tag}..HEAD` : 'HEAD')).filter((c) => versionOfReleaseSubject(c.header ?? '', prefix) === undefined);
     return { ...(last ? { last } : {}), manifests, commits };
@@ -48768,7 +48856,7 @@ async function runRelease(inputs, ctx) {
         reportRelease(ctx, inputs, state, { plan: pending.plan, result, versions: [] });
         return;
     }
-    const history = await readReleaseHistory(inputs, state);
+    const history = await readReleaseHistory(inputs, state, ctx.workspace);
     const prefix = inputs.tagPrefix;
     const planned = await assembleReleasePlan({
         history,

@@ -46,7 +46,34 @@ export interface ReleaseInputs {
 // A branch name git accepts, kept to the safe characters: no spaces, `..`, `//`, `@{` or `~^:?*[\`.
 const REF_PART = /^(?!.*\.\.)(?!.*\/\/)(?!\/)(?!.*\/$)(?!.*\.lock$)(?!.*@\{)[\w./+-]+$/;
 
+/** The longest `reason` accepted: it goes whole into the tag, the changelog and the release notes. */
+export const MAX_REASON_LENGTH = 1_000;
+/** The longest path, glob or name accepted. */
+export const MAX_NAME_LENGTH = 255;
+
+// Control characters other than tab and line breaks (ANSI escapes, NUL, backspace): never useful
+// in a reason or a path, and able to rewrite what a reader of the log sees.
+const CONTROL = /(?![\t\n\r])\p{Cc}/u;
+
+/** Refuses text longer than `max` characters, or with control characters (line breaks too unless `lines`). */
+function boundedText(name: string, value: string, max: number, lines = false): string {
+  if (value.length > max) {
+    throw new ConfigurationError(
+      `Input '${name}' is ${value.length.toLocaleString('en-US')} characters long; at most ${max.toLocaleString('en-US')} are accepted.`,
+      name,
+    );
+  }
+  if (CONTROL.test(value) || (!lines && /[\r\n]/.test(value))) {
+    throw new ConfigurationError(
+      `Input '${name}' must not contain control characters${lines ? '' : ' or line breaks'}.`,
+      name,
+    );
+  }
+  return value;
+}
+
 function relativePath(name: string, value: string, example: string): string {
+  boundedText(name, value, MAX_NAME_LENGTH);
   if (value.startsWith('/') || /^[a-z]:[\\/]/i.test(value) || value.split(/[\\/]/).includes('..')) {
     throw new ConfigurationError(
       `Input '${name}' must be a path inside the repository, such as ${example}; got '${value}'.`,
@@ -61,6 +88,7 @@ export function parseInputs(inputs: Inputs, env: Env): ReleaseInputs {
   const bump = inputs.choice(INPUT.bump, BUMPS, 'auto');
   const emergency = inputs.boolean(INPUT.emergency, false);
   const reasonText = inputs.string(INPUT.reason);
+  if (reasonText !== undefined) boundedText(INPUT.reason, reasonText, MAX_REASON_LENGTH, true);
   if (emergency && !reasonText) {
     throw new ConfigurationError(
       `Input '${INPUT.reason}' is required when '${INPUT.emergency}' is true: say why this release cannot wait (it is recorded in the tag, the release notes and the audit record).`,
@@ -82,7 +110,7 @@ export function parseInputs(inputs: Inputs, env: Env): ReleaseInputs {
     inputs.string(INPUT.changelogFile, { default: 'CHANGELOG.md' }),
     'CHANGELOG.md',
   );
-  const tagPrefix = inputs.string(INPUT.tagPrefix, { default: 'v' });
+  const tagPrefix = boundedText(INPUT.tagPrefix, inputs.string(INPUT.tagPrefix, { default: 'v' }), 50);
   if (
     !/^[A-Za-z0-9._/-]*$/.test(tagPrefix) ||
     tagPrefix.startsWith('/') ||
@@ -95,13 +123,14 @@ export function parseInputs(inputs: Inputs, env: Env): ReleaseInputs {
     );
   }
   const releaseBranch = inputs.string(INPUT.releaseBranch);
+  if (releaseBranch !== undefined) boundedText(INPUT.releaseBranch, releaseBranch, MAX_NAME_LENGTH);
   if (releaseBranch !== undefined && !REF_PART.test(releaseBranch)) {
     throw new ConfigurationError(
       `Input '${INPUT.releaseBranch}' must be a branch name such as main; got '${releaseBranch}'.`,
       INPUT.releaseBranch,
     );
   }
-  const remote = inputs.string(INPUT.remote, { default: 'origin' });
+  const remote = boundedText(INPUT.remote, inputs.string(INPUT.remote, { default: 'origin' }), 100);
   if (!/^[A-Za-z0-9._-]+$/.test(remote)) {
     throw new ConfigurationError(
       `Input '${INPUT.remote}' must be the name of a git remote such as origin; got '${remote}'.`,
@@ -113,7 +142,12 @@ export function parseInputs(inputs: Inputs, env: Env): ReleaseInputs {
   const draft = inputs.boolean(INPUT.draft, false);
   const token = inputs.secret(INPUT.token);
   const dryRun = inputs.boolean(INPUT.dryRun, false);
-  const workingDirectory = inputs.string(INPUT.workingDirectory, { default: '.' });
+  // Where it leads once symlinks are followed is checked against the workspace by state.ts.
+  const workingDirectory = boundedText(
+    INPUT.workingDirectory,
+    inputs.string(INPUT.workingDirectory, { default: '.' }),
+    MAX_NAME_LENGTH,
+  );
   if (githubRelease && !push && !dryRun) {
     throw new ConfigurationError(
       `Input '${INPUT.githubRelease}' needs '${INPUT.push}: true' (a GitHub release is made from a tag on GitHub); set '${INPUT.githubRelease}: false' to release locally only.`,

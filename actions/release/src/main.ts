@@ -65,7 +65,7 @@ async function runRelease(inputs: ReleaseInputs, ctx: ActionContext): Promise<vo
     return;
   }
 
-  const history = await readReleaseHistory(inputs, state);
+  const history = await readReleaseHistory(inputs, state, ctx.workspace);
   const prefix = inputs.tagPrefix;
   const planned = await assembleReleasePlan({
     history,

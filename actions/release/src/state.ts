@@ -11,9 +11,10 @@ import { INPUT } from './constants.js';
 import { authorizationHeader, GitRepository } from './git.js';
 import { parseRepository } from './github.js';
 import type { ReleaseInputs } from './inputs.js';
-import { selectedManifests } from './packages.js';
+import { planLockfiles, selectedManifests } from './packages.js';
 import type { ReleaseHistory } from './plan.js';
 import { latestReleaseTag, versionOfReleaseSubject } from './version.js';
+import { pathPresent, refuseOutsideWorkspace } from './workspace.js';
 
 /** Everything the run learned about the repository before changing anything. */
 export interface RepositoryState {
@@ -59,6 +60,7 @@ export async function readRepositoryState(
   const serverUrl = (ctx.env.GITHUB_SERVER_URL || 'https://github.com').replace(/\/+$/, '');
   if (inputs.token) ctx.addSecret(authorizationHeader(inputs.token).replace(/^AUTHORIZATION: basic /, ''));
   const git = new GitRepository(dir, ctx.log, inputs.token ? { token: inputs.token, serverUrl } : undefined);
+  refuseOutsideWorkspace(ctx.workspace, dir, INPUT.workingDirectory, inputs.workingDirectory);
   if (!existsSync(dir) || !(await git.isRepository())) {
     throw new ActionFailure(
       `${dir} is not a git repository: check the repository out first (actions/checkout with fetch-depth: 0, so that the release tags are there).`,
@@ -143,11 +145,23 @@ export async function pendingReleaseVersion(
 export async function readReleaseHistory(
   inputs: ReleaseInputs,
   state: RepositoryState,
+  workspace: string,
 ): Promise<ReleaseHistory> {
   const { git, dir } = state;
   const prefix = inputs.tagPrefix;
   const last = latestReleaseTag(await git.tagsMergedInto('HEAD', prefix), prefix);
   const files = await selectedManifests(dir, inputs.packages);
+  // Every file the release will write, checked before the first is read: a manifest or lockfile
+  // reached through a symlinked folder, or a changelog that is a link, may lead out of the checkout.
+  const lockfiles = planLockfiles(files, (f) => pathPresent(join(dir, f)));
+  for (const file of [...files, ...lockfiles.map((l) => l.file)])
+    refuseOutsideWorkspace(workspace, join(dir, file), INPUT.packages, file);
+  refuseOutsideWorkspace(
+    workspace,
+    join(dir, inputs.changelogFile),
+    INPUT.changelogFile,
+    inputs.changelogFile,
+  );
   const manifests = files.map((file) => ({ file, text: readFileSync(join(dir, file), 'utf8') }));
   const commits = parseCommits(await git.commits(last ? `${last.tag}..HEAD` : 'HEAD')).filter(
     (c) => versionOfReleaseSubject(c.header ?? '', prefix) === undefined,

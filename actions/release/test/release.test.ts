@@ -3,7 +3,7 @@
  * and a clone, built commit by commit) and a local GitHub REST API stand-in reached through
  * GITHUB_API_URL.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from '@jest/globals';
 import { runActionBundle, type ActionRun } from '@white-cross/testkit';
@@ -549,6 +549,151 @@ describe('secrets and PHI never reach git or GitHub', () => {
 
     unchanged(r, before, run);
     expect(errors(run)).toEqual([refusal('the changelog section of 1.2.1 in CHANGELOG.md')]);
+  });
+});
+
+describe('hostile text and paths outside the workspace', () => {
+  // Workflow commands are read from stdout line by line (\n, \r\n or a lone \r): hostile text
+  // must never start a line of its own. `%0A` must stay text: escaped as %250A inside a command.
+  const HOSTILE =
+    'Hotfix ok%0A::error::INJECTED-1\r\n::add-mask::INJECTED-2\n::warning::INJECTED-3 :: %0D%0A\r::stop-commands::INJECTED-4';
+  const injectedCommands = (stdout: string) =>
+    stdout.split(/\r\n|\r|\n/).filter((line) => /^\s*::[^:]*::\s*INJECTED|^\s*::stop-commands::/.test(line));
+  const oneLine = (text: string) => text.replace(/\s+/g, ' ').trim();
+
+  test.each([
+    'bump',
+    'reason',
+    'packages',
+    'changelog-file',
+    'tag-prefix',
+    'release-branch',
+    'remote',
+    'working-directory',
+  ])("hostile text (%%0A, \\r\\n, ::) in '%s' never becomes a workflow command", async (input) => {
+    const r = repo();
+    r.tag('v1.2.0');
+    r.commit('fix: roster paging');
+    r.push();
+
+    const run = await release(r, {
+      'dry-run': 'true',
+      emergency: 'true',
+      reason: 'Roster outage, INC-2291',
+      [input]: HOSTILE,
+    });
+
+    expect(injectedCommands(run.stdout)).toEqual([]);
+    expect(github.requests).toEqual([]);
+    if (input === 'reason') {
+      expect(errors(run)).toEqual([]);
+      expect(run.outputs.changelog).toContain(`**Emergency release.** Reason: ${oneLine(HOSTILE)}\n`);
+    } else {
+      expect(run.exitCode).toBe(1);
+      expect(errors(run)).toEqual([expect.stringMatching(new RegExp(`^Input '${input}' `))]);
+    }
+  });
+
+  test('a hostile reason reaches the tag, the commit and the release notes on one line, never as a line of its own', async () => {
+    const r = repo();
+    r.tag('v1.2.0');
+    r.commit('fix: roster paging');
+    r.push();
+
+    const run = await release(r, { emergency: 'true', reason: HOSTILE });
+
+    expect(errors(run)).toEqual([]);
+    expect(injectedCommands(run.stdout)).toEqual([]);
+    const tag = git(r.remote, ['tag', '-l', '--format=%(contents)', 'v1.2.1']);
+    const commit = git(r.remote, ['show', '-s', '--format=%B', 'main']);
+    expect(tag).toContain(`\nEmergency-Reason: ${oneLine(HOSTILE)}`);
+    expect(commit).toContain(`Emergency release. Reason: ${oneLine(HOSTILE)}`);
+    // Whatever later prints these (git log in a workflow step, the release page), no line is a command.
+    for (const text of [tag, commit, r.read('CHANGELOG.md'), github.releases[0]?.body ?? ''])
+      expect(injectedCommands(text)).toEqual([]);
+  });
+
+  test('the reason is bounded: 100 kB is refused with the limit and not echoed', async () => {
+    const r = repo();
+    r.commit('fix: roster paging');
+    const before = snapshot(r);
+
+    const run = await release(r, {
+      emergency: 'true',
+      reason: 'Roster outage '.repeat(7200).slice(0, 100_000),
+    });
+
+    expect(run.exitCode).toBe(1);
+    expect(errors(run)).toEqual(["Input 'reason' is 100,000 characters long; at most 1,000 are accepted."]);
+    expect(run.stdout.length).toBeLessThan(3_000);
+    expect(snapshot(r)).toEqual(before);
+  });
+
+  const outsideMessage = (input: string, shown: string) =>
+    `Input '${input}' leads to ${shown}, which is outside the workspace (GITHUB_WORKSPACE) once symlinks are followed: the release only reads and writes files of the checked-out repository. Nothing was changed.`;
+
+  test.each([['..'], ['/']])("working-directory '%s' outside the workspace is refused", async (dir) => {
+    const r = repo();
+    r.commit('fix: roster paging');
+    const before = snapshot(r);
+
+    const run = await release(r, { 'working-directory': dir });
+
+    expect(run.exitCode).toBe(1);
+    expect(errors(run)).toEqual([outsideMessage('working-directory', dir)]);
+    expect(snapshot(r)).toEqual(before);
+    expect(github.requests).toEqual([]);
+  });
+
+  test('a workspace folder that is a symlink out of the checkout: refused naming packages, nothing written outside', async () => {
+    const r = repo();
+    r.tag('v1.2.0');
+    const outside = join(r.work, '..', 'outside-frontend');
+    renameSync(join(r.work, 'frontend'), outside);
+    symlinkSync('../outside-frontend', join(r.work, 'frontend'));
+    r.commit('fix: frontend kept beside the checkout');
+    r.push();
+    const before = snapshot(r);
+    const outsideBefore = readFileSync(join(outside, 'package.json'), 'utf8');
+
+    const selections: Record<string, string>[] = [{}, { packages: 'package.json\nfrontend/package.json' }];
+    for (const inputs of selections) {
+      const run = await release(r, inputs);
+      expect(run.exitCode).toBe(1);
+      expect(errors(run)).toEqual([outsideMessage('packages', 'frontend/package.json')]);
+    }
+    expect(readFileSync(join(outside, 'package.json'), 'utf8')).toBe(outsideBefore);
+    expect(snapshot(r)).toEqual(before);
+    expect(github.requests).toEqual([]);
+  });
+
+  test.each([
+    ['CHANGELOG.md', 'CHANGELOG.md'],
+    ['docs/CHANGELOG.md', 'docs'],
+  ])('a changelog-file %s reached through a symlink out of the checkout is refused', async (file, link) => {
+    const r = repo();
+    r.tag('v1.2.0');
+    const outside = join(r.work, '..', 'outside-docs');
+    if (link === 'docs') {
+      mkdirSync(outside);
+      symlinkSync('../outside-docs', join(r.work, 'docs'));
+    } else {
+      renameSync(join(r.work, 'CHANGELOG.md'), outside);
+      symlinkSync('../outside-docs', join(r.work, 'CHANGELOG.md'));
+    }
+    r.commit('fix: roster paging');
+    r.push();
+    const before = snapshot(r);
+
+    const run = await release(r, { 'changelog-file': file });
+
+    expect(run.exitCode).toBe(1);
+    expect(errors(run)).toEqual([outsideMessage('changelog-file', file)]);
+    expect(snapshot(r)).toEqual(before);
+    expect(link === 'docs' ? [] : [readFileSync(outside, 'utf8')]).toEqual(
+      link === 'docs' ? [] : ['# Changelog\n\nAll notable changes to the school-health app.\n'],
+    );
+    expect(github.requests).toEqual([]);
   });
 });
 
