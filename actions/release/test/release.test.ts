@@ -3,10 +3,20 @@
  * and a clone, built commit by commit) and a local GitHub REST API stand-in reached through
  * GITHUB_API_URL.
  */
-import { mkdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from '@jest/globals';
-import { runActionBundle, type ActionRun } from '@white-cross/testkit';
+import { repoRoot, runActionBundle, type ActionRun } from '@white-cross/testkit';
 import { startGitHubApi, type GitHubApiStandIn } from '@white-cross/testkit/github-api';
 import { startGitHttpServer } from './git-http-server.js';
 import { createRepo, git, gitEnv, type RepoOptions, type TestRepo } from './repo.js';
@@ -694,6 +704,41 @@ describe('hostile text and paths outside the workspace', () => {
       link === 'docs' ? [] : ['# Changelog\n\nAll notable changes to the school-health app.\n'],
     );
     expect(github.requests).toEqual([]);
+  });
+});
+
+describe('the README', () => {
+  test('its local run works as written: .env.example is a dry run in a clone, nothing changed', () => {
+    const r = repo();
+    r.tag('v1.2.0');
+    r.commit('feat: nurse dashboard');
+    r.push();
+    const before = snapshot(r);
+    const folder = join(repoRoot, 'actions', 'release');
+    const readme = readFileSync(join(folder, 'README.md'), 'utf8');
+    expect(readme).toContain('node --env-file=.env path/to/white-cross-deploy/actions/release/dist/index.js');
+    const evidence = mkdtempSync(join(tmpdir(), 'wcd-release-local-'));
+    try {
+      // `cp …/.env.example .env` in the clone, then `node --env-file=.env …/dist/index.js`.
+      writeFileSync(join(evidence, '.env'), readFileSync(join(folder, '.env.example')));
+      const run = spawnSync(
+        process.execPath,
+        [`--env-file=${join(evidence, '.env')}`, join(folder, 'dist', 'index.js')],
+        {
+          cwd: r.work,
+          encoding: 'utf8',
+          env: { PATH: process.env.PATH ?? '', HOME: evidence, WCD_EVIDENCE_DIR: evidence, ...gitEnv },
+        },
+      );
+      expect(run.stderr).toBe('');
+      expect(run.status).toBe(0);
+      expect(run.stdout).toContain('Dry run: would release v1.3.0 (1.2.0 → 1.3.0).');
+      expect(run.stdout).toContain('::set-output name=version::1.3.0');
+      expect(snapshot(r)).toEqual(before);
+      expect(github.requests).toEqual([]);
+    } finally {
+      rmSync(evidence, { recursive: true, force: true });
+    }
   });
 });
 
