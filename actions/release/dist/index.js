@@ -42400,7 +42400,7 @@ function globSync(globInput, options) {
 
 function indentOf(text) {
     const m = /^[{[]\r?\n([ \t]+)\S/.exec(text);
-    return m ? m[1] : 2;
+    return m?.[1] ?? 2;
 }
 function serialize(value, original) {
     const eol = original.includes('\r\n') ? '\r\n' : '\n';
@@ -48188,6 +48188,8 @@ class GitRepository {
         const map = new Map();
         for (const line of result.stdout.split('\n').filter(Boolean)) {
             const [sha, ref] = line.split('\t');
+            if (!sha || !ref)
+                continue;
             if (ref.endsWith('^{}'))
                 map.set(ref.slice(0, -3), sha);
             else if (!map.has(ref))
@@ -48229,8 +48231,8 @@ class GitRepository {
             .map((record) => record.replace(/^\s+/, ''))
             .filter(Boolean)
             .map((record) => {
-            const [hash, message] = record.split('\x1f');
-            return { hash: hash.trim(), message: (message ?? '').trim() };
+            const [hash = '', message = ''] = record.split('\x1f');
+            return { hash: hash.trim(), message: message.trim() };
         });
     }
     async configured(key) {

@@ -178,7 +178,8 @@ export class GitRepository {
     }
     const map = new Map<string, string>();
     for (const line of result.stdout.split('\n').filter(Boolean)) {
-      const [sha, ref] = line.split('\t') as [string, string];
+      const [sha, ref] = line.split('\t');
+      if (!sha || !ref) continue;
       if (ref.endsWith('^{}')) map.set(ref.slice(0, -3), sha);
       else if (!map.has(ref)) map.set(ref, sha);
     }
@@ -229,8 +230,8 @@ export class GitRepository {
       .map((record) => record.replace(/^\s+/, ''))
       .filter(Boolean)
       .map((record) => {
-        const [hash, message] = record.split('\x1f') as [string, string];
-        return { hash: hash.trim(), message: (message ?? '').trim() };
+        const [hash = '', message = ''] = record.split('\x1f');
+        return { hash: hash.trim(), message: message.trim() };
       });
   }
 
