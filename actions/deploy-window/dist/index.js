@@ -28374,25 +28374,25 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7929);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7027);
 
-await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .eF)();
+await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
 __webpack_async_result__();
 } catch(e) { __webpack_async_result__(e); } }, 1);
 
 /***/ }),
 
-/***/ 7929:
+/***/ 7027:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  eF: () => (/* binding */ run)
+  e: () => (/* binding */ run)
 });
 
-// UNUSED EXPORTS: VERSION, deployWindow
+// UNUSED EXPORTS: deployWindow
 
 ;// CONCATENATED MODULE: external "node:fs"
 const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
@@ -32497,13 +32497,94 @@ function nthWeekday(year, month, weekday, n) {
     return { year, month, day: lastDay - ((last - weekday + 7) % 7) };
 }
 
+;// CONCATENATED MODULE: ./src/constants.ts
+/** The deploy-window action's name and version, and its input and output names, in one place. */
+const ACTION_NAME = 'deploy-window';
+const ACTION_VERSION = '0.1.0';
+const INPUT = {
+    schedule: 'schedule',
+    environment: 'environment',
+    emergency: 'emergency',
+    reason: 'reason',
+    at: 'at',
+};
+const OUTPUT = {
+    allowed: 'allowed',
+    override: 'override',
+    windowEnd: 'window-end',
+    nextWindow: 'next-window',
+    nextWindowStart: 'next-window-start',
+};
+
 ;// CONCATENATED MODULE: ./src/inputs.ts
 /**
  * The deploy-window inputs, read and checked before anything else happens.
  */
 
+
 /** The shortest emergency reason accepted: enough to say what is broken. */
 const MIN_REASON_LENGTH = 10;
+/** The longest reason accepted: it is shown in the log, the summary and the audit record. */
+const MAX_REASON_LENGTH = 1_000;
+// Control characters other than tab and line breaks (ANSI escapes, NUL, backspace).
+const CONTROL_CHARACTER = /(?![\t\n\r])\p{Cc}/u;
+/** Refuses an over-long value, or control characters (and line breaks, unless `multiline`). */
+function checkLength(name, value, max, multiline = false) {
+    if (value.length > max)
+        throw new ConfigurationError(`Input '${name}' is ${value.length.toLocaleString('en-US')} characters long; at most ${max.toLocaleString('en-US')} are accepted.`, name);
+    if (CONTROL_CHARACTER.test(value) || (!multiline && /[\r\n]/.test(value)))
+        throw new ConfigurationError(`Input '${name}' must not contain control characters${multiline ? '' : ' or line breaks'}.`, name);
+}
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+const MONTHS = [
+    'January',
+    'February',
+    'March',
+    'April',
+    'May',
+    'June',
+    'July',
+    'August',
+    'September',
+    'October',
+    'November',
+    'December',
+];
+/**
+ * An ISO 8601 instant with a zone, as milliseconds; every field is checked against the calendar
+ * (Date.parse would roll `2026-02-31` over into March 3). Otherwise what is wrong, in words.
+ *
+ * @example
+ * parseInstant('2026-11-24T07:30:00Z'); // 1795505400000
+ * parseInstant('2026-02-31T10:00:00Z'); // '2026-02-31 is not a date: February 2026 has 28 days'
+ * parseInstant('next tuesday'); // '' (not of the ISO 8601 shape at all)
+ */
+function parseInstant(text) {
+    const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|[+-](\d{2}):(\d{2}))$/.exec(text);
+    if (!m)
+        return '';
+    const field = (i) => Number(m[i] ?? 0);
+    const [year, month, day, hour, minute, second] = [
+        field(1),
+        field(2),
+        field(3),
+        field(4),
+        field(5),
+        field(6),
+    ];
+    const [offsetHours, offsetMinutes] = [field(8), field(9)];
+    const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+    const days = month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1];
+    if (days === undefined)
+        return `${text.slice(0, 7)} has no month ${month}`;
+    if (day < 1 || day > days)
+        return `${text.slice(0, 10)} is not a date: ${MONTHS[month - 1]} ${year} has ${days} days`;
+    if (hour > 23 || minute > 59 || second > 59)
+        return `${text.slice(11, 19).replace(/[Z+-].*$/, '')} is not a time of day`;
+    if (offsetHours > 23 || offsetMinutes > 59)
+        return `${text.slice(text.length - 6)} is not a zone offset`;
+    return Date.parse(text);
+}
 /**
  * Reads the inputs.
  *
@@ -32511,27 +32592,31 @@ const MIN_REASON_LENGTH = 10;
  * parseInputs(new Inputs({ INPUT_SCHEDULE: '.github/deploy-windows.yml' }), {});
  */
 function parseInputs(inputs, _env) {
-    const schedule = inputs.string('schedule', { default: '.github/deploy-windows.yml' });
-    if (schedule.includes('\0'))
-        throw new ConfigurationError("Input 'schedule' must be a file path.", 'schedule');
-    const environment = inputs.string('environment');
+    const schedule = inputs.string(INPUT.schedule, { default: '.github/deploy-windows.yml' });
+    // Where the path leads once symlinks are followed is checked against the workspace in main.ts.
+    checkLength(INPUT.schedule, schedule, 255);
+    const environment = inputs.string(INPUT.environment);
+    if (environment !== undefined)
+        checkLength(INPUT.environment, environment, 100);
     if (environment !== undefined && !/^[\w.-]+$/.test(environment)) {
-        throw new ConfigurationError(`Input 'environment' must be an environment name (letters, digits, '.', '_', '-'); got '${environment}'.`, 'environment');
+        throw new ConfigurationError(`Input '${INPUT.environment}' must be an environment name (letters, digits, '.', '_', '-'); got '${environment}'.`, INPUT.environment);
     }
-    const emergency = inputs.boolean('emergency', false);
-    const reason = inputs.string('reason');
+    const emergency = inputs.boolean(INPUT.emergency, false);
+    const reason = inputs.string(INPUT.reason);
+    if (reason !== undefined)
+        checkLength(INPUT.reason, reason, MAX_REASON_LENGTH, true);
     if (emergency && (reason === undefined || reason.length < MIN_REASON_LENGTH)) {
-        throw new ConfigurationError(`Input 'reason' is required with emergency: true: say in at least ${MIN_REASON_LENGTH} characters why the deploy cannot wait for the next window${reason ? ` (got '${reason}')` : ''}.`, 'reason');
+        throw new ConfigurationError(`Input '${INPUT.reason}' is required with emergency: true: say in at least ${MIN_REASON_LENGTH} characters why the deploy cannot wait for the next window${reason ? ` (got '${reason}')` : ''}.`, INPUT.reason);
     }
-    const atText = inputs.string('at');
+    const atText = inputs.string(INPUT.at);
     let at;
     if (atText !== undefined) {
-        at = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(atText)
-            ? Date.parse(atText)
-            : NaN;
-        if (!Number.isFinite(at)) {
-            throw new ConfigurationError(`Input 'at' must be an ISO 8601 instant with a zone, such as 2026-11-24T07:30:00Z; got '${atText}'.`, 'at');
+        checkLength(INPUT.at, atText, 64);
+        const parsed = parseInstant(atText);
+        if (typeof parsed === 'string') {
+            throw new ConfigurationError(`Input '${INPUT.at}' must be an ISO 8601 instant with a zone, such as 2026-11-24T07:30:00Z; got '${atText}'${parsed ? ` (${parsed})` : ''}.`, INPUT.at);
         }
+        at = parsed;
     }
     return {
         schedule,
@@ -33126,11 +33211,21 @@ function parseScheduleFile(text, environment) {
 
 
 
-const VERSION = '0.1.0';
+
+/** Whether `file` is inside `workspace` once symlinks are followed (one that does not exist: by its path). */
+function insideWorkspace(workspace, file) {
+    const real = (path) => ((0,external_node_fs_namespaceObject.existsSync)(path) ? (0,external_node_fs_namespaceObject.realpathSync)(path) : (0,external_node_path_namespaceObject.resolve)(path));
+    const rel = (0,external_node_path_namespaceObject.relative)(real(workspace), real(file));
+    return rel === '' || (!(0,external_node_path_namespaceObject.isAbsolute)(rel) && rel.split(external_node_path_namespaceObject.sep)[0] !== '..');
+}
 function readSchedule(inputs, ctx) {
-    const file = (0,external_node_path_namespaceObject.isAbsolute)(inputs.schedule) ? inputs.schedule : (0,external_node_path_namespaceObject.join)(ctx.workspace, inputs.schedule);
+    const file = (0,external_node_path_namespaceObject.resolve)(ctx.workspace, inputs.schedule);
+    // Checked before the file is opened, so nothing of a file outside the checkout is ever read or shown.
+    if (!insideWorkspace(ctx.workspace, file)) {
+        throw new ConfigurationError(`Input '${INPUT.schedule}' names ${inputs.schedule}, which is outside the workspace (GITHUB_WORKSPACE) once symlinks are followed; the schedule must be a file of the checked-out repository, such as .github/deploy-windows.yml.`, INPUT.schedule);
+    }
     if (!(0,external_node_fs_namespaceObject.existsSync)(file)) {
-        throw new ConfigurationError(`Input 'schedule' names ${inputs.schedule}, which does not exist in the repository; add the schedule file or point 'schedule' at it.`, 'schedule');
+        throw new ConfigurationError(`Input '${INPUT.schedule}' names ${inputs.schedule}, which does not exist in the repository; add the schedule file or point 'schedule' at it.`, INPUT.schedule);
     }
     try {
         return parseScheduleFile((0,external_node_fs_namespaceObject.readFileSync)(file, 'utf8'), inputs.environment);
@@ -33194,8 +33289,8 @@ function writeSummary(ctx, inputs, schedule, decision, now) {
     });
 }
 const deployWindow = {
-    name: 'deploy-window',
-    version: VERSION,
+    name: ACTION_NAME,
+    version: ACTION_VERSION,
     parseInputs: parseInputs,
     async run(inputs, ctx) {
         const schedule = readSchedule(inputs, ctx);
@@ -33213,11 +33308,11 @@ const deployWindow = {
         ctx.fact('override', override);
         if (decision.next)
             ctx.fact('nextWindow', { text: decision.next.text, start: iso(decision.next.start) });
-        ctx.setOutput('allowed', decision.allowed || override);
-        ctx.setOutput('override', override);
-        ctx.setOutput('window-end', decision.current ? iso(decision.current.end) : '');
-        ctx.setOutput('next-window', decision.next?.text ?? '');
-        ctx.setOutput('next-window-start', decision.next ? iso(decision.next.start) : '');
+        ctx.setOutput(OUTPUT.allowed, decision.allowed || override);
+        ctx.setOutput(OUTPUT.override, override);
+        ctx.setOutput(OUTPUT.windowEnd, decision.current ? iso(decision.current.end) : '');
+        ctx.setOutput(OUTPUT.nextWindow, decision.next?.text ?? '');
+        ctx.setOutput(OUTPUT.nextWindowStart, decision.next ? iso(decision.next.start) : '');
         if (decision.allowed) {
             ctx.log.info(`Deploy allowed at ${decision.localTime}: ${currentWindowText(schedule, decision)}.`);
             return;
@@ -33226,7 +33321,9 @@ const deployWindow = {
             const why = decision.blockedBy.length
                 ? decision.blockedBy.join('; ')
                 : 'outside every deployment window';
-            ctx.log.warning(`Emergency override: deploying at ${decision.localTime} although ${why}. Reason: ${inputs.reason}. Recorded in the audit record.`, { title: 'Emergency deploy outside the deployment window' });
+            // On one line: the annotation is a single line in the run's page (the audit keeps it whole).
+            const reason = (inputs.reason ?? '').replace(/\s+/g, ' ').trim();
+            ctx.log.warning(`Emergency override: deploying at ${decision.localTime} although ${why}. Reason: ${reason}. Recorded in the audit record.`, { title: 'Emergency deploy outside the deployment window' });
             return;
         }
         throw new ActionFailure(refusalMessage(inputs.environment, decision));

@@ -3,8 +3,8 @@
  * blackout: school hours, a federal holiday, a freeze), naming the next allowed window; an
  * emergency with a reason overrides, loudly, and is written to the audit record.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { isAbsolute, join } from 'node:path';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { isAbsolute, relative, resolve, sep } from 'node:path';
 import {
   ActionFailure,
   ConfigurationError,
@@ -13,6 +13,7 @@ import {
   type ActionDefinition,
 } from '@white-cross/core';
 import { clockText, isoDate } from './calendar.js';
+import { ACTION_NAME, ACTION_VERSION, INPUT, OUTPUT } from './constants.js';
 import { parseInputs, type DeployWindowInputs } from './inputs.js';
 import {
   decide,
@@ -24,14 +25,26 @@ import {
 } from './schedule.js';
 import { ScheduleFileError, parseScheduleFile } from './schedule-file.js';
 
-export const VERSION = '0.1.0';
+/** Whether `file` is inside `workspace` once symlinks are followed (one that does not exist: by its path). */
+function insideWorkspace(workspace: string, file: string): boolean {
+  const real = (path: string) => (existsSync(path) ? realpathSync(path) : resolve(path));
+  const rel = relative(real(workspace), real(file));
+  return rel === '' || (!isAbsolute(rel) && rel.split(sep)[0] !== '..');
+}
 
 function readSchedule(inputs: DeployWindowInputs, ctx: ActionContext): Schedule {
-  const file = isAbsolute(inputs.schedule) ? inputs.schedule : join(ctx.workspace, inputs.schedule);
+  const file = resolve(ctx.workspace, inputs.schedule);
+  // Checked before the file is opened, so nothing of a file outside the checkout is ever read or shown.
+  if (!insideWorkspace(ctx.workspace, file)) {
+    throw new ConfigurationError(
+      `Input '${INPUT.schedule}' names ${inputs.schedule}, which is outside the workspace (GITHUB_WORKSPACE) once symlinks are followed; the schedule must be a file of the checked-out repository, such as .github/deploy-windows.yml.`,
+      INPUT.schedule,
+    );
+  }
   if (!existsSync(file)) {
     throw new ConfigurationError(
-      `Input 'schedule' names ${inputs.schedule}, which does not exist in the repository; add the schedule file or point 'schedule' at it.`,
-      'schedule',
+      `Input '${INPUT.schedule}' names ${inputs.schedule}, which does not exist in the repository; add the schedule file or point 'schedule' at it.`,
+      INPUT.schedule,
     );
   }
   try {
@@ -121,8 +134,8 @@ function writeSummary(
 }
 
 export const deployWindow: ActionDefinition<DeployWindowInputs> = {
-  name: 'deploy-window',
-  version: VERSION,
+  name: ACTION_NAME,
+  version: ACTION_VERSION,
   parseInputs,
   async run(inputs, ctx) {
     const schedule = readSchedule(inputs, ctx);
@@ -138,11 +151,11 @@ export const deployWindow: ActionDefinition<DeployWindowInputs> = {
     if (inputs.emergency) ctx.fact('emergencyReason', inputs.reason);
     ctx.fact('override', override);
     if (decision.next) ctx.fact('nextWindow', { text: decision.next.text, start: iso(decision.next.start) });
-    ctx.setOutput('allowed', decision.allowed || override);
-    ctx.setOutput('override', override);
-    ctx.setOutput('window-end', decision.current ? iso(decision.current.end) : '');
-    ctx.setOutput('next-window', decision.next?.text ?? '');
-    ctx.setOutput('next-window-start', decision.next ? iso(decision.next.start) : '');
+    ctx.setOutput(OUTPUT.allowed, decision.allowed || override);
+    ctx.setOutput(OUTPUT.override, override);
+    ctx.setOutput(OUTPUT.windowEnd, decision.current ? iso(decision.current.end) : '');
+    ctx.setOutput(OUTPUT.nextWindow, decision.next?.text ?? '');
+    ctx.setOutput(OUTPUT.nextWindowStart, decision.next ? iso(decision.next.start) : '');
     if (decision.allowed) {
       ctx.log.info(`Deploy allowed at ${decision.localTime}: ${currentWindowText(schedule, decision)}.`);
       return;
@@ -151,8 +164,10 @@ export const deployWindow: ActionDefinition<DeployWindowInputs> = {
       const why = decision.blockedBy.length
         ? decision.blockedBy.join('; ')
         : 'outside every deployment window';
+      // On one line: the annotation is a single line in the run's page (the audit keeps it whole).
+      const reason = (inputs.reason ?? '').replace(/\s+/g, ' ').trim();
       ctx.log.warning(
-        `Emergency override: deploying at ${decision.localTime} although ${why}. Reason: ${inputs.reason}. Recorded in the audit record.`,
+        `Emergency override: deploying at ${decision.localTime} although ${why}. Reason: ${reason}. Recorded in the audit record.`,
         { title: 'Emergency deploy outside the deployment window' },
       );
       return;

@@ -34958,25 +34958,25 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6031);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9059);
 
-await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .eF)();
+await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
 __webpack_async_result__();
 } catch(e) { __webpack_async_result__(e); } }, 1);
 
 /***/ }),
 
-/***/ 6031:
+/***/ 9059:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  eF: () => (/* binding */ run)
+  e: () => (/* binding */ run)
 });
 
-// UNUSED EXPORTS: emergencyOfTagMessage, release, tagMessage
+// UNUSED EXPORTS: release
 
 // NAMESPACE OBJECT: ../../node_modules/conventional-changelog-conventionalcommits/src/format.js
 var format_namespaceObject = {};
@@ -34990,10 +34990,6 @@ __nccwpck_require__.d(format_namespaceObject, {
   formatUserUrl: () => (formatUserUrl)
 });
 
-;// CONCATENATED MODULE: external "node:fs"
-const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
-;// CONCATENATED MODULE: external "node:path"
-const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
 ;// CONCATENATED MODULE: ../../packages/core/src/errors.ts
 /**
  * The three ways an action can end badly, kept apart so that each is shown the right way:
@@ -35505,8 +35501,12 @@ function isTransientError(error) {
     return false;
 }
 
+;// CONCATENATED MODULE: external "node:fs"
+const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
 ;// CONCATENATED MODULE: external "node:os"
 const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
+;// CONCATENATED MODULE: external "node:path"
+const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
 ;// CONCATENATED MODULE: ../../packages/core/src/audit.ts
 /**
  * The audit record: one JSON line per action run, appended to the job's evidence file, which
@@ -41502,251 +41502,1113 @@ function summarySafe(markdown) {
     return markdown.replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-;// CONCATENATED MODULE: ./src/git.ts
+;// CONCATENATED MODULE: external "url"
+const external_url_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("url");
+;// CONCATENATED MODULE: external "module"
+const external_module_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("module");
+;// CONCATENATED MODULE: ../../node_modules/fdir/dist/index.mjs
+
+
+
+
+//#region rolldown:runtime
+var __require = /* @__PURE__ */ (0,external_module_namespaceObject.createRequire)(import.meta.url);
+
+//#endregion
+//#region src/utils.ts
+function cleanPath(path) {
+	let normalized = (0,external_path_namespaceObject.normalize)(path);
+	if (normalized.length > 1 && normalized[normalized.length - 1] === external_path_namespaceObject.sep) normalized = normalized.substring(0, normalized.length - 1);
+	return normalized;
+}
+const SLASHES_REGEX = /[\\/]/g;
+function convertSlashes(path, separator) {
+	return path.replace(SLASHES_REGEX, separator);
+}
+const WINDOWS_ROOT_DIR_REGEX = /^[a-z]:[\\/]$/i;
+function isRootDirectory(path) {
+	return path === "/" || WINDOWS_ROOT_DIR_REGEX.test(path);
+}
+function normalizePath(path, options) {
+	const { resolvePaths, normalizePath: normalizePath$1, pathSeparator } = options;
+	const pathNeedsCleaning = process.platform === "win32" && path.includes("/") || path.startsWith(".");
+	if (resolvePaths) path = (0,external_path_namespaceObject.resolve)(path);
+	if (normalizePath$1 || pathNeedsCleaning) path = cleanPath(path);
+	if (path === ".") return "";
+	const needsSeperator = path[path.length - 1] !== pathSeparator;
+	return convertSlashes(needsSeperator ? path + pathSeparator : path, pathSeparator);
+}
+
+//#endregion
+//#region src/api/functions/join-path.ts
+function joinPathWithBasePath(filename, directoryPath) {
+	return directoryPath + filename;
+}
+function joinPathWithRelativePath(root, options) {
+	return function(filename, directoryPath) {
+		const sameRoot = directoryPath.startsWith(root);
+		if (sameRoot) return directoryPath.slice(root.length) + filename;
+		else return convertSlashes((0,external_path_namespaceObject.relative)(root, directoryPath), options.pathSeparator) + options.pathSeparator + filename;
+	};
+}
+function joinPath(filename) {
+	return filename;
+}
+function joinDirectoryPath(filename, directoryPath, separator) {
+	return directoryPath + filename + separator;
+}
+function build$7(root, options) {
+	const { relativePaths, includeBasePath } = options;
+	return relativePaths && root ? joinPathWithRelativePath(root, options) : includeBasePath ? joinPathWithBasePath : joinPath;
+}
+
+//#endregion
+//#region src/api/functions/push-directory.ts
+function pushDirectoryWithRelativePath(root) {
+	return function(directoryPath, paths) {
+		paths.push(directoryPath.substring(root.length) || ".");
+	};
+}
+function pushDirectoryFilterWithRelativePath(root) {
+	return function(directoryPath, paths, filters) {
+		const relativePath = directoryPath.substring(root.length) || ".";
+		if (filters.every((filter) => filter(relativePath, true))) paths.push(relativePath);
+	};
+}
+const pushDirectory = (directoryPath, paths) => {
+	paths.push(directoryPath || ".");
+};
+const pushDirectoryFilter = (directoryPath, paths, filters) => {
+	const path = directoryPath || ".";
+	if (filters.every((filter) => filter(path, true))) paths.push(path);
+};
+const empty$2 = () => {};
+function build$6(root, options) {
+	const { includeDirs, filters, relativePaths } = options;
+	if (!includeDirs) return empty$2;
+	if (relativePaths) return filters && filters.length ? pushDirectoryFilterWithRelativePath(root) : pushDirectoryWithRelativePath(root);
+	return filters && filters.length ? pushDirectoryFilter : pushDirectory;
+}
+
+//#endregion
+//#region src/api/functions/push-file.ts
+const pushFileFilterAndCount = (filename, _paths, counts, filters) => {
+	if (filters.every((filter) => filter(filename, false))) counts.files++;
+};
+const pushFileFilter = (filename, paths, _counts, filters) => {
+	if (filters.every((filter) => filter(filename, false))) paths.push(filename);
+};
+const pushFileCount = (_filename, _paths, counts, _filters) => {
+	counts.files++;
+};
+const pushFile = (filename, paths) => {
+	paths.push(filename);
+};
+const empty$1 = () => {};
+function build$5(options) {
+	const { excludeFiles, filters, onlyCounts } = options;
+	if (excludeFiles) return empty$1;
+	if (filters && filters.length) return onlyCounts ? pushFileFilterAndCount : pushFileFilter;
+	else if (onlyCounts) return pushFileCount;
+	else return pushFile;
+}
+
+//#endregion
+//#region src/api/functions/get-array.ts
+const getArray = (paths) => {
+	return paths;
+};
+const getArrayGroup = () => {
+	return [""].slice(0, 0);
+};
+function build$4(options) {
+	return options.group ? getArrayGroup : getArray;
+}
+
+//#endregion
+//#region src/api/functions/group-files.ts
+const groupFiles = (groups, directory, files) => {
+	groups.push({
+		directory,
+		files,
+		dir: directory
+	});
+};
+const empty = () => {};
+function build$3(options) {
+	return options.group ? groupFiles : empty;
+}
+
+//#endregion
+//#region src/api/functions/resolve-symlink.ts
+const resolveSymlinksAsync = function(path, state, callback$1) {
+	const { queue, fs, options: { suppressErrors } } = state;
+	queue.enqueue();
+	fs.realpath(path, (error, resolvedPath) => {
+		if (error) return queue.dequeue(suppressErrors ? null : error, state);
+		fs.stat(resolvedPath, (error$1, stat) => {
+			if (error$1) return queue.dequeue(suppressErrors ? null : error$1, state);
+			if (stat.isDirectory() && isRecursive(path, resolvedPath, state)) return queue.dequeue(null, state);
+			callback$1(stat, resolvedPath);
+			queue.dequeue(null, state);
+		});
+	});
+};
+const resolveSymlinks = function(path, state, callback$1) {
+	const { queue, fs, options: { suppressErrors } } = state;
+	queue.enqueue();
+	try {
+		const resolvedPath = fs.realpathSync(path);
+		const stat = fs.statSync(resolvedPath);
+		if (stat.isDirectory() && isRecursive(path, resolvedPath, state)) return;
+		callback$1(stat, resolvedPath);
+	} catch (e) {
+		if (!suppressErrors) throw e;
+	}
+};
+function build$2(options, isSynchronous) {
+	if (!options.resolveSymlinks || options.excludeSymlinks) return null;
+	return isSynchronous ? resolveSymlinks : resolveSymlinksAsync;
+}
+function isRecursive(path, resolved, state) {
+	if (state.options.useRealPaths) return isRecursiveUsingRealPaths(resolved, state);
+	let parent = (0,external_path_namespaceObject.dirname)(path);
+	let depth = 1;
+	while (parent !== state.root && depth < 2) {
+		const resolvedPath = state.symlinks.get(parent);
+		const isSameRoot = !!resolvedPath && (resolvedPath === resolved || resolvedPath.startsWith(resolved) || resolved.startsWith(resolvedPath));
+		if (isSameRoot) depth++;
+		else parent = (0,external_path_namespaceObject.dirname)(parent);
+	}
+	state.symlinks.set(path, resolved);
+	return depth > 1;
+}
+function isRecursiveUsingRealPaths(resolved, state) {
+	return state.visited.includes(resolved + state.options.pathSeparator);
+}
+
+//#endregion
+//#region src/api/functions/invoke-callback.ts
+const onlyCountsSync = (state) => {
+	return state.counts;
+};
+const groupsSync = (state) => {
+	return state.groups;
+};
+const defaultSync = (state) => {
+	return state.paths;
+};
+const limitFilesSync = (state) => {
+	return state.paths.slice(0, state.options.maxFiles);
+};
+const onlyCountsAsync = (state, error, callback$1) => {
+	report(error, callback$1, state.counts, state.options.suppressErrors);
+	return null;
+};
+const defaultAsync = (state, error, callback$1) => {
+	report(error, callback$1, state.paths, state.options.suppressErrors);
+	return null;
+};
+const limitFilesAsync = (state, error, callback$1) => {
+	report(error, callback$1, state.paths.slice(0, state.options.maxFiles), state.options.suppressErrors);
+	return null;
+};
+const groupsAsync = (state, error, callback$1) => {
+	report(error, callback$1, state.groups, state.options.suppressErrors);
+	return null;
+};
+function report(error, callback$1, output, suppressErrors) {
+	if (error && !suppressErrors) callback$1(error, output);
+	else callback$1(null, output);
+}
+function build$1(options, isSynchronous) {
+	const { onlyCounts, group, maxFiles } = options;
+	if (onlyCounts) return isSynchronous ? onlyCountsSync : onlyCountsAsync;
+	else if (group) return isSynchronous ? groupsSync : groupsAsync;
+	else if (maxFiles) return isSynchronous ? limitFilesSync : limitFilesAsync;
+	else return isSynchronous ? defaultSync : defaultAsync;
+}
+
+//#endregion
+//#region src/api/functions/walk-directory.ts
+const readdirOpts = { withFileTypes: true };
+const walkAsync = (state, crawlPath, directoryPath, currentDepth, callback$1) => {
+	state.queue.enqueue();
+	if (currentDepth < 0) return state.queue.dequeue(null, state);
+	const { fs } = state;
+	state.visited.push(crawlPath);
+	state.counts.directories++;
+	fs.readdir(crawlPath || ".", readdirOpts, (error, entries = []) => {
+		callback$1(entries, directoryPath, currentDepth);
+		state.queue.dequeue(state.options.suppressErrors ? null : error, state);
+	});
+};
+const walkSync = (state, crawlPath, directoryPath, currentDepth, callback$1) => {
+	const { fs } = state;
+	if (currentDepth < 0) return;
+	state.visited.push(crawlPath);
+	state.counts.directories++;
+	let entries = [];
+	try {
+		entries = fs.readdirSync(crawlPath || ".", readdirOpts);
+	} catch (e) {
+		if (!state.options.suppressErrors) throw e;
+	}
+	callback$1(entries, directoryPath, currentDepth);
+};
+function build(isSynchronous) {
+	return isSynchronous ? walkSync : walkAsync;
+}
+
+//#endregion
+//#region src/api/queue.ts
 /**
- * The git commands a release needs, run with `git` in the repository. The token, when given,
- * reaches git as an HTTP header through GIT_CONFIG_* variables (as actions/checkout does), so
- * it never appears in a remote URL, a command line or a log line.
+* This is a custom stateless queue to track concurrent async fs calls.
+* It increments a counter whenever a call is queued and decrements it
+* as soon as it completes. When the counter hits 0, it calls onQueueEmpty.
+*/
+var Queue = class {
+	count = 0;
+	constructor(onQueueEmpty) {
+		this.onQueueEmpty = onQueueEmpty;
+	}
+	enqueue() {
+		this.count++;
+		return this.count;
+	}
+	dequeue(error, output) {
+		if (this.onQueueEmpty && (--this.count <= 0 || error)) {
+			this.onQueueEmpty(error, output);
+			if (error) {
+				output.controller.abort();
+				this.onQueueEmpty = void 0;
+			}
+		}
+	}
+};
+
+//#endregion
+//#region src/api/counter.ts
+var Counter = class {
+	_files = 0;
+	_directories = 0;
+	set files(num) {
+		this._files = num;
+	}
+	get files() {
+		return this._files;
+	}
+	set directories(num) {
+		this._directories = num;
+	}
+	get directories() {
+		return this._directories;
+	}
+	/**
+	* @deprecated use `directories` instead
+	*/
+	/* c8 ignore next 3 */
+	get dirs() {
+		return this._directories;
+	}
+};
+
+//#endregion
+//#region src/api/aborter.ts
+/**
+* AbortController is not supported on Node 14 so we use this until we can drop
+* support for Node 14.
+*/
+var Aborter = class {
+	aborted = false;
+	abort() {
+		this.aborted = true;
+	}
+};
+
+//#endregion
+//#region src/api/walker.ts
+var Walker = class {
+	root;
+	isSynchronous;
+	state;
+	joinPath;
+	pushDirectory;
+	pushFile;
+	getArray;
+	groupFiles;
+	resolveSymlink;
+	walkDirectory;
+	callbackInvoker;
+	constructor(root, options, callback$1) {
+		this.isSynchronous = !callback$1;
+		this.callbackInvoker = build$1(options, this.isSynchronous);
+		this.root = normalizePath(root, options);
+		this.state = {
+			root: isRootDirectory(this.root) ? this.root : this.root.slice(0, -1),
+			paths: [""].slice(0, 0),
+			groups: [],
+			counts: new Counter(),
+			options,
+			queue: new Queue((error, state) => this.callbackInvoker(state, error, callback$1)),
+			symlinks: /* @__PURE__ */ new Map(),
+			visited: [""].slice(0, 0),
+			controller: new Aborter(),
+			fs: options.fs || external_fs_namespaceObject_0
+		};
+		this.joinPath = build$7(this.root, options);
+		this.pushDirectory = build$6(this.root, options);
+		this.pushFile = build$5(options);
+		this.getArray = build$4(options);
+		this.groupFiles = build$3(options);
+		this.resolveSymlink = build$2(options, this.isSynchronous);
+		this.walkDirectory = build(this.isSynchronous);
+	}
+	start() {
+		this.pushDirectory(this.root, this.state.paths, this.state.options.filters);
+		this.walkDirectory(this.state, this.root, this.root, this.state.options.maxDepth, this.walk);
+		return this.isSynchronous ? this.callbackInvoker(this.state, null) : null;
+	}
+	walk = (entries, directoryPath, depth) => {
+		const { paths, options: { filters, resolveSymlinks: resolveSymlinks$1, excludeSymlinks, exclude, maxFiles, signal, useRealPaths, pathSeparator }, controller } = this.state;
+		if (controller.aborted || signal && signal.aborted || maxFiles && paths.length > maxFiles) return;
+		const files = this.getArray(this.state.paths);
+		for (let i = 0; i < entries.length; ++i) {
+			const entry = entries[i];
+			if (entry.isFile() || entry.isSymbolicLink() && !resolveSymlinks$1 && !excludeSymlinks) {
+				const filename = this.joinPath(entry.name, directoryPath);
+				this.pushFile(filename, files, this.state.counts, filters);
+			} else if (entry.isDirectory()) {
+				let path = joinDirectoryPath(entry.name, directoryPath, this.state.options.pathSeparator);
+				if (exclude && exclude(entry.name, path)) continue;
+				this.pushDirectory(path, paths, filters);
+				this.walkDirectory(this.state, path, path, depth - 1, this.walk);
+			} else if (this.resolveSymlink && entry.isSymbolicLink()) {
+				let path = joinPathWithBasePath(entry.name, directoryPath);
+				this.resolveSymlink(path, this.state, (stat, resolvedPath) => {
+					if (stat.isDirectory()) {
+						resolvedPath = normalizePath(resolvedPath, this.state.options);
+						if (exclude && exclude(entry.name, useRealPaths ? resolvedPath : path + pathSeparator)) return;
+						this.walkDirectory(this.state, resolvedPath, useRealPaths ? resolvedPath : path + pathSeparator, depth - 1, this.walk);
+					} else {
+						resolvedPath = useRealPaths ? resolvedPath : path;
+						const filename = (0,external_path_namespaceObject.basename)(resolvedPath);
+						const directoryPath$1 = normalizePath((0,external_path_namespaceObject.dirname)(resolvedPath), this.state.options);
+						resolvedPath = this.joinPath(filename, directoryPath$1);
+						this.pushFile(resolvedPath, files, this.state.counts, filters);
+					}
+				});
+			}
+		}
+		this.groupFiles(this.state.groups, directoryPath, files);
+	};
+};
+
+//#endregion
+//#region src/api/async.ts
+function promise(root, options) {
+	return new Promise((resolve$1, reject) => {
+		callback(root, options, (err, output) => {
+			if (err) return reject(err);
+			resolve$1(output);
+		});
+	});
+}
+function callback(root, options, callback$1) {
+	let walker = new Walker(root, options, callback$1);
+	walker.start();
+}
+
+//#endregion
+//#region src/api/sync.ts
+function sync(root, options) {
+	const walker = new Walker(root, options);
+	return walker.start();
+}
+
+//#endregion
+//#region src/builder/api-builder.ts
+var APIBuilder = class {
+	constructor(root, options) {
+		this.root = root;
+		this.options = options;
+	}
+	withPromise() {
+		return promise(this.root, this.options);
+	}
+	withCallback(cb) {
+		callback(this.root, this.options, cb);
+	}
+	sync() {
+		return sync(this.root, this.options);
+	}
+};
+
+//#endregion
+//#region src/builder/index.ts
+let dist_pm = null;
+/* c8 ignore next 6 */
+try {
+	__require.resolve("picomatch");
+	dist_pm = __require("picomatch");
+} catch {}
+var Builder = class {
+	globCache = {};
+	options = {
+		maxDepth: Infinity,
+		suppressErrors: true,
+		pathSeparator: external_path_namespaceObject.sep,
+		filters: []
+	};
+	globFunction;
+	constructor(options) {
+		this.options = {
+			...this.options,
+			...options
+		};
+		this.globFunction = this.options.globFunction;
+	}
+	group() {
+		this.options.group = true;
+		return this;
+	}
+	withPathSeparator(separator) {
+		this.options.pathSeparator = separator;
+		return this;
+	}
+	withBasePath() {
+		this.options.includeBasePath = true;
+		return this;
+	}
+	withRelativePaths() {
+		this.options.relativePaths = true;
+		return this;
+	}
+	withDirs() {
+		this.options.includeDirs = true;
+		return this;
+	}
+	withMaxDepth(depth) {
+		this.options.maxDepth = depth;
+		return this;
+	}
+	withMaxFiles(limit) {
+		this.options.maxFiles = limit;
+		return this;
+	}
+	withFullPaths() {
+		this.options.resolvePaths = true;
+		this.options.includeBasePath = true;
+		return this;
+	}
+	withErrors() {
+		this.options.suppressErrors = false;
+		return this;
+	}
+	withSymlinks({ resolvePaths = true } = {}) {
+		this.options.resolveSymlinks = true;
+		this.options.useRealPaths = resolvePaths;
+		return this.withFullPaths();
+	}
+	withAbortSignal(signal) {
+		this.options.signal = signal;
+		return this;
+	}
+	normalize() {
+		this.options.normalizePath = true;
+		return this;
+	}
+	filter(predicate) {
+		this.options.filters.push(predicate);
+		return this;
+	}
+	onlyDirs() {
+		this.options.excludeFiles = true;
+		this.options.includeDirs = true;
+		return this;
+	}
+	exclude(predicate) {
+		this.options.exclude = predicate;
+		return this;
+	}
+	onlyCounts() {
+		this.options.onlyCounts = true;
+		return this;
+	}
+	crawl(root) {
+		return new APIBuilder(root || ".", this.options);
+	}
+	withGlobFunction(fn) {
+		this.globFunction = fn;
+		return this;
+	}
+	/**
+	* @deprecated Pass options using the constructor instead:
+	* ```ts
+	* new fdir(options).crawl("/path/to/root");
+	* ```
+	* This method will be removed in v7.0
+	*/
+	/* c8 ignore next 4 */
+	crawlWithOptions(root, options) {
+		this.options = {
+			...this.options,
+			...options
+		};
+		return new APIBuilder(root || ".", this.options);
+	}
+	glob(...patterns) {
+		if (this.globFunction) return this.globWithOptions(patterns);
+		return this.globWithOptions(patterns, ...[{ dot: true }]);
+	}
+	globWithOptions(patterns, ...options) {
+		const globFn = this.globFunction || dist_pm;
+		/* c8 ignore next 5 */
+		if (!globFn) throw new Error("Please specify a glob function to use glob matching.");
+		var isMatch = this.globCache[patterns.join("\0")];
+		if (!isMatch) {
+			isMatch = globFn(patterns, ...options);
+			this.globCache[patterns.join("\0")] = isMatch;
+		}
+		this.options.filters.push((path) => isMatch(path));
+		return this;
+	}
+};
+
+//#endregion
+
+// EXTERNAL MODULE: ../../node_modules/picomatch/index.js
+var picomatch = __nccwpck_require__(1026);
+;// CONCATENATED MODULE: ../../node_modules/tinyglobby/dist/index.mjs
+
+
+
+
+
+//#region src/utils.ts
+const isReadonlyArray = Array.isArray;
+const BACKSLASHES = /\\/g;
+const DRIVE_RELATIVE_PATH = /^[A-Za-z]:$/;
+const isWin = process.platform === "win32";
+const ONLY_PARENT_DIRECTORIES = /^(\/?\.\.)+$/;
+function getPartialMatcher(patterns, options = {}) {
+	const patternsCount = patterns.length;
+	const patternsParts = Array(patternsCount);
+	const matchers = Array(patternsCount);
+	let i, j;
+	for (i = 0; i < patternsCount; i++) {
+		const parts = splitPattern(patterns[i]);
+		patternsParts[i] = parts;
+		const partsCount = parts.length;
+		const partMatchers = Array(partsCount);
+		for (j = 0; j < partsCount; j++) partMatchers[j] = picomatch(parts[j], options);
+		matchers[i] = partMatchers;
+	}
+	return (input) => {
+		const inputParts = input.split("/");
+		if (inputParts[0] === ".." && ONLY_PARENT_DIRECTORIES.test(input)) return true;
+		for (i = 0; i < patternsCount; i++) {
+			const patternParts = patternsParts[i];
+			const matcher = matchers[i];
+			const inputPatternCount = inputParts.length;
+			const minParts = Math.min(inputPatternCount, patternParts.length);
+			j = 0;
+			while (j < minParts) {
+				const part = patternParts[j];
+				if (part.includes("/")) return true;
+				if (!matcher[j](inputParts[j])) break;
+				if (!options.noglobstar && part === "**") return true;
+				j++;
+			}
+			if (j === inputPatternCount) return true;
+		}
+		return false;
+	};
+}
+/* node:coverage ignore next 2 */
+const WIN32_ROOT_DIR = /^[A-Z]:\/$/i;
+const isRoot = isWin ? (p) => WIN32_ROOT_DIR.test(p) : (p) => p === "/";
+function buildFormat(cwd, root, absolute) {
+	if (cwd === root || root.startsWith(`${cwd}/`)) {
+		if (absolute) {
+			const start = cwd.length + +!isRoot(cwd);
+			return (p, isDir) => p.slice(start, isDir ? -1 : void 0) || ".";
+		}
+		const prefix = root.slice(cwd.length + 1);
+		if (prefix) return (p, isDir) => {
+			if (p === ".") return prefix;
+			const result = `${prefix}/${p}`;
+			return isDir ? result.slice(0, -1) : result;
+		};
+		return (p, isDir) => isDir && p !== "." ? p.slice(0, -1) : p;
+	}
+	if (absolute) return (p) => external_path_namespaceObject.posix.relative(cwd, p) || ".";
+	return (p) => external_path_namespaceObject.posix.relative(cwd, `${root}/${p}`) || ".";
+}
+function buildRelative(cwd, root) {
+	if (root.startsWith(`${cwd}/`)) {
+		const prefix = root.slice(cwd.length + 1);
+		return (p) => `${prefix}/${p}`;
+	}
+	return (p) => {
+		const result = external_path_namespaceObject.posix.relative(cwd, `${root}/${p}`);
+		return p[p.length - 1] === "/" && result !== "" ? `${result}/` : result || ".";
+	};
+}
+function ensureNonDriveRelativePath(path) {
+	return path.replace(DRIVE_RELATIVE_PATH, (match) => `${match}/`);
+}
+const splitPatternOptions = { parts: true };
+function splitPattern(path) {
+	var _result$parts;
+	const result = picomatch.scan(path, splitPatternOptions);
+	return ((_result$parts = result.parts) === null || _result$parts === void 0 ? void 0 : _result$parts.length) ? result.parts : [path];
+}
+const ESCAPED_WIN32_BACKSLASHES = /\\(?![()[\]{}!+@])/g;
+function convertPosixPathToPattern(path) {
+	return escapePosixPath(path);
+}
+function convertWin32PathToPattern(path) {
+	return escapeWin32Path(path).replace(ESCAPED_WIN32_BACKSLASHES, "/");
+}
+/**
+* Converts a path to a pattern depending on the platform.
+* Identical to {@link escapePath} on POSIX systems.
+* @see {@link https://superchupu.dev/tinyglobby/documentation#convertPathToPattern}
+*/
+/* node:coverage ignore next 3 */
+const convertPathToPattern = (/* unused pure expression or super */ null && (isWin ? convertWin32PathToPattern : convertPosixPathToPattern));
+const POSIX_UNESCAPED_GLOB_SYMBOLS = /(?<!\\)([()[\]{}*?|]|^!|[!+@](?=\()|\\(?![()[\]{}!*+?@|]))/g;
+const WIN32_UNESCAPED_GLOB_SYMBOLS = /(?<!\\)([()[\]{}]|^!|[!+@](?=\())/g;
+const escapePosixPath = (path) => path.replace(POSIX_UNESCAPED_GLOB_SYMBOLS, "\\$&");
+const escapeWin32Path = (path) => path.replace(WIN32_UNESCAPED_GLOB_SYMBOLS, "\\$&");
+/**
+* Escapes a path's special characters depending on the platform.
+* @see {@link https://superchupu.dev/tinyglobby/documentation#escapePath}
+*/
+/* node:coverage ignore next */
+const escapePath = isWin ? escapeWin32Path : escapePosixPath;
+/**
+* Checks if a pattern has dynamic parts.
+*
+* Has a few minor differences with [`fast-glob`](https://github.com/mrmlnc/fast-glob) for better accuracy:
+*
+* - Doesn't necessarily return `false` on patterns that include `\`.
+* - Returns `true` if the pattern includes parentheses, regardless of them representing one single pattern or not.
+* - Returns `true` for unfinished glob extensions i.e. `(h`, `+(h`.
+* - Returns `true` for unfinished brace expansions as long as they include `,` or `..`.
+*
+* @see {@link https://superchupu.dev/tinyglobby/documentation#isDynamicPattern}
+*/
+function isDynamicPattern(pattern, options) {
+	if ((options === null || options === void 0 ? void 0 : options.caseSensitiveMatch) === false) return true;
+	const scan = picomatch.scan(pattern);
+	return scan.isGlob || scan.negated;
+}
+function log(...tasks) {
+	console.log(`[tinyglobby ${(/* @__PURE__ */ new Date()).toLocaleTimeString("es")}]`, ...tasks);
+}
+function ensureStringArray(value) {
+	return typeof value === "string" ? [value] : value !== null && value !== void 0 ? value : [];
+}
+//#endregion
+//#region src/patterns.ts
+const PARENT_DIRECTORY = /^(\/?\.\.)+/;
+const ESCAPING_BACKSLASHES = /\\(?=[()[\]{}!*+?@|])/g;
+function normalizePattern(pattern, opts, props, isIgnore) {
+	var _PARENT_DIRECTORY$exe;
+	const cwd = opts.cwd;
+	let result = pattern;
+	if (pattern[pattern.length - 1] === "/") result = pattern.slice(0, -1);
+	if (result[result.length - 1] !== "*" && opts.expandDirectories) result += "/**";
+	const escapedCwd = escapePath(cwd);
+	result = (0,external_path_namespaceObject.isAbsolute)(result.replace(ESCAPING_BACKSLASHES, "")) ? external_path_namespaceObject.posix.relative(escapedCwd, result) : external_path_namespaceObject.posix.normalize(result);
+	const parentDir = (_PARENT_DIRECTORY$exe = PARENT_DIRECTORY.exec(result)) === null || _PARENT_DIRECTORY$exe === void 0 ? void 0 : _PARENT_DIRECTORY$exe[0];
+	const parts = splitPattern(result);
+	if (parentDir) {
+		const n = (parentDir.length + 1) / 3;
+		let i = 0;
+		const cwdParts = escapedCwd.split("/");
+		while (i < n && parts[i + n] === cwdParts[cwdParts.length + i - n]) {
+			result = result.slice(0, (n - i - 1) * 3) + result.slice((n - i) * 3 + parts[i + n].length + 1) || ".";
+			i++;
+		}
+		const potentialRoot = external_path_namespaceObject.posix.join(cwd, parentDir.slice(i * 3));
+		if (potentialRoot[0] !== "." && props.root.length > potentialRoot.length) {
+			props.root = ensureNonDriveRelativePath(potentialRoot);
+			props.depthOffset = -n + i;
+		}
+	}
+	if (!isIgnore && props.depthOffset >= 0) {
+		var _props$commonPath;
+		(_props$commonPath = props.commonPath) !== null && _props$commonPath !== void 0 || (props.commonPath = parts);
+		const newCommonPath = [];
+		const length = Math.min(props.commonPath.length, parts.length);
+		for (let i = 0; i < length; i++) {
+			const part = parts[i];
+			if (part === "**" && !parts[i + 1]) {
+				newCommonPath.pop();
+				break;
+			}
+			if (i === parts.length - 1 || part !== props.commonPath[i] || isDynamicPattern(part)) break;
+			newCommonPath.push(part);
+		}
+		props.depthOffset = newCommonPath.length;
+		props.commonPath = newCommonPath;
+		props.root = ensureNonDriveRelativePath(newCommonPath.length > 0 ? external_path_namespaceObject.posix.join(cwd, ...newCommonPath) : cwd);
+	}
+	return result;
+}
+function processPatterns(options, patterns, props) {
+	const matchPatterns = [];
+	const ignorePatterns = [];
+	for (const pattern of options.ignore) {
+		if (!pattern) continue;
+		if (pattern[0] !== "!" || pattern[1] === "(") ignorePatterns.push(normalizePattern(pattern, options, props, true));
+	}
+	for (const pattern of patterns) {
+		if (!pattern) continue;
+		if (pattern[0] !== "!" || pattern[1] === "(") matchPatterns.push(normalizePattern(pattern, options, props, false));
+		else if (pattern[1] !== "!" || pattern[2] === "(") ignorePatterns.push(normalizePattern(pattern.slice(1), options, props, true));
+	}
+	return {
+		match: matchPatterns,
+		ignore: ignorePatterns
+	};
+}
+//#endregion
+//#region src/crawler.ts
+function buildCrawler(options, patterns) {
+	const cwd = options.cwd;
+	const props = {
+		root: cwd,
+		depthOffset: 0
+	};
+	const processed = processPatterns(options, patterns, props);
+	if (options.debug) log("internal processing patterns:", processed);
+	const { absolute, caseSensitiveMatch, debug, dot, followSymbolicLinks, onlyDirectories } = options;
+	const root = props.root.replace(BACKSLASHES, "");
+	const matchOptions = {
+		dot,
+		nobrace: options.braceExpansion === false,
+		nocase: !caseSensitiveMatch,
+		noextglob: options.extglob === false,
+		noglobstar: options.globstar === false,
+		posix: true
+	};
+	const matcher = picomatch(processed.match, matchOptions);
+	const ignore = picomatch(processed.ignore, matchOptions);
+	const partialMatcher = getPartialMatcher(processed.match, matchOptions);
+	const format = buildFormat(cwd, root, absolute);
+	const excludeFormatter = absolute ? format : buildFormat(cwd, root, true);
+	const excludePredicate = (_, p) => {
+		const relativePath = excludeFormatter(p, true);
+		return relativePath !== "." && !partialMatcher(relativePath) || ignore(relativePath);
+	};
+	let maxDepth;
+	if (options.deep !== void 0) maxDepth = Math.round(options.deep - props.depthOffset);
+	const crawler = new Builder({
+		filters: [debug ? (p, isDirectory) => {
+			const path = format(p, isDirectory);
+			const matches = matcher(path) && !ignore(path);
+			if (matches) log(`matched ${path}`);
+			return matches;
+		} : (p, isDirectory) => {
+			const path = format(p, isDirectory);
+			return matcher(path) && !ignore(path);
+		}],
+		exclude: debug ? (_, p) => {
+			const skipped = excludePredicate(_, p);
+			log(`${skipped ? "skipped" : "crawling"} ${p}`);
+			return skipped;
+		} : excludePredicate,
+		fs: options.fs,
+		pathSeparator: "/",
+		relativePaths: !absolute,
+		resolvePaths: absolute,
+		includeBasePath: absolute,
+		resolveSymlinks: followSymbolicLinks,
+		excludeSymlinks: !followSymbolicLinks,
+		excludeFiles: onlyDirectories,
+		includeDirs: onlyDirectories || !options.onlyFiles,
+		maxDepth,
+		signal: options.signal
+	}).crawl(root);
+	if (options.debug) log("internal properties:", {
+		...props,
+		root
+	});
+	return [crawler, cwd !== root && !absolute && buildRelative(cwd, root)];
+}
+//#endregion
+//#region src/index.ts
+function formatPaths(paths, mapper) {
+	if (mapper) for (let i = paths.length - 1; i >= 0; i--) paths[i] = mapper(paths[i]);
+	return paths;
+}
+const dist_defaultOptions = {
+	caseSensitiveMatch: true,
+	debug: !!process.env.TINYGLOBBY_DEBUG,
+	expandDirectories: true,
+	followSymbolicLinks: true,
+	onlyFiles: true
+};
+function getOptions(options) {
+	const opts = Object.assign({}, options);
+	for (const key in dist_defaultOptions) if (opts[key] === void 0) Object.assign(opts, { [key]: dist_defaultOptions[key] });
+	opts.cwd = (opts.cwd instanceof URL ? (0,external_url_namespaceObject.fileURLToPath)(opts.cwd) : (0,external_path_namespaceObject.resolve)(opts.cwd || process.cwd())).replace(BACKSLASHES, "/");
+	opts.ignore = ensureStringArray(opts.ignore);
+	opts.fs && (opts.fs = {
+		readdir: opts.fs.readdir || external_fs_namespaceObject.readdir,
+		readdirSync: opts.fs.readdirSync || external_fs_namespaceObject.readdirSync,
+		realpath: opts.fs.realpath || external_fs_namespaceObject.realpath,
+		realpathSync: opts.fs.realpathSync || external_fs_namespaceObject.realpathSync,
+		stat: opts.fs.stat || external_fs_namespaceObject.stat,
+		statSync: opts.fs.statSync || external_fs_namespaceObject.statSync
+	});
+	if (opts.debug) log("globbing with options:", opts);
+	return opts;
+}
+function getCrawler(globInput, inputOptions = {}) {
+	var _ref;
+	if (globInput && (inputOptions === null || inputOptions === void 0 ? void 0 : inputOptions.patterns)) throw new Error("Cannot pass patterns as both an argument and an option");
+	const isModern = isReadonlyArray(globInput) || typeof globInput === "string";
+	const patterns = ensureStringArray((_ref = isModern ? globInput : globInput.patterns) !== null && _ref !== void 0 ? _ref : "**/*");
+	const options = getOptions(isModern ? inputOptions : globInput);
+	return patterns.length > 0 ? buildCrawler(options, patterns) : [];
+}
+async function glob(globInput, options) {
+	const [crawler, relative] = getCrawler(globInput, options);
+	return crawler ? formatPaths(await crawler.withPromise(), relative) : [];
+}
+function globSync(globInput, options) {
+	const [crawler, relative] = getCrawler(globInput, options);
+	return crawler ? formatPaths(crawler.sync(), relative) : [];
+}
+//#endregion
+
+
+;// CONCATENATED MODULE: ./src/packages.ts
+/**
+ * One version across the app's package.json files and their npm lockfiles. The edits are
+ * pure text-in/text-out (indentation and the final newline are kept); finding the files is the
+ * only part that reads the disk.
  */
 
-/** The identity release commits and tags are made with when the checkout has none. */
-const DEFAULT_IDENTITY = {
-    name: 'github-actions[bot]',
-    email: '41898282+github-actions[bot]@users.noreply.github.com',
+
+
+
+function indentOf(text) {
+    const m = /^[{[]\r?\n([ \t]+)\S/.exec(text);
+    return m?.[1] ?? 2;
+}
+function serialize(value, original) {
+    const eol = original.includes('\r\n') ? '\r\n' : '\n';
+    const body = JSON.stringify(value, null, indentOf(original));
+    const text = eol === '\n' ? body : body.replace(/\n/g, eol);
+    return /\r?\n$/.test(original) ? `${text}${eol}` : text;
+}
+function parseJson(text, file) {
+    try {
+        const value = JSON.parse(text);
+        if (value && typeof value === 'object' && !Array.isArray(value))
+            return value;
+    }
+    catch (error) {
+        throw new ActionFailure(`${file} is not valid JSON (${error.message}); nothing was changed.`, {
+            file,
+        });
+    }
+    throw new ActionFailure(`${file} is not a JSON object; nothing was changed.`, { file });
+}
+/**
+ * Sets the `version` of a package.json, keeping key order, indentation and final newline.
+ *
+ * @example
+ * setManifestVersion('{\n  "name": "app",\n  "version": "1.0.0"\n}\n', '1.1.0', 'package.json').text;
+ * // '{\n  "name": "app",\n  "version": "1.1.0"\n}\n'
+ */
+function setManifestVersion(text, version, file) {
+    const manifest = parseJson(text, file);
+    const previous = typeof manifest.version === 'string' ? manifest.version : undefined;
+    const name = typeof manifest.name === 'string' ? manifest.name : undefined;
+    let updated;
+    if ('version' in manifest)
+        updated = { ...manifest, version };
+    else {
+        // A manifest without a version gets one right after its name (where npm puts it).
+        updated = {};
+        for (const [key, value] of Object.entries(manifest)) {
+            updated[key] = value;
+            if (key === 'name')
+                updated.version = version;
+        }
+        if (!('version' in updated))
+            updated = { version, ...manifest };
+    }
+    return { previous, name, text: serialize(updated, text) };
+}
+/**
+ * Sets the version of the root and of the given workspace entries in a package-lock.json
+ * (`packages[""]` and `packages["frontend"]` in lockfile v2/v3; the top-level `version` in
+ * every version). `workspaces` are POSIX paths relative to the lockfile's folder.
+ *
+ * @example
+ * setLockfileVersions(lock, '1.3.0', { root: true, workspaces: ['frontend', 'backend'] }, 'package-lock.json').entries;
+ * // ['', 'frontend', 'backend']
+ */
+function setLockfileVersions(text, version, selection, file) {
+    const lock = parseJson(text, file);
+    const entries = [];
+    const updated = { ...lock };
+    if (selection.root && 'version' in lock) {
+        updated.version = version;
+        entries.push('');
+    }
+    const packages = lock.packages;
+    if (packages && typeof packages === 'object') {
+        const nextPackages = { ...packages };
+        const root = packages[''];
+        if (selection.root && root && typeof root === 'object') {
+            nextPackages[''] = { ...root, version };
+            if (!entries.includes(''))
+                entries.push('');
+        }
+        for (const workspace of selection.workspaces) {
+            const entry = packages[workspace];
+            if (entry && typeof entry === 'object' && !entry.link) {
+                nextPackages[workspace] = { ...entry, version };
+                entries.push(workspace);
+            }
+        }
+        updated.packages = nextPackages;
+    }
+    return { text: serialize(updated, text), entries };
+}
+/** The default selection: the root package.json and each npm workspace's. */
+async function workspaceManifests(root) {
+    const rootFile = (0,external_node_path_namespaceObject.join)(root, 'package.json');
+    if (!(0,external_node_fs_namespaceObject.existsSync)(rootFile)) {
+        throw new ActionFailure(`There is no package.json at the root of the repository (${rootFile}); give the input 'packages'.`);
+    }
+    const manifest = parseJson((0,external_node_fs_namespaceObject.readFileSync)(rootFile, 'utf8'), 'package.json');
+    const declared = manifest.workspaces;
+    const patterns = Array.isArray(declared)
+        ? declared
+        : declared && typeof declared === 'object' && Array.isArray(declared.packages)
+            ? declared.packages
+            : [];
+    const globs = patterns
+        .filter((p) => typeof p === 'string')
+        .map((p) => external_node_path_namespaceObject.posix.join(p.replace(/\/$/, ''), 'package.json'));
+    const found = globs.length ? await glob(globs, { cwd: root, ignore: ['**/node_modules/**'] }) : [];
+    return ['package.json', ...found.filter((f) => f !== 'package.json').sort()];
+}
+/** The package.json files the `packages` globs select (relative POSIX paths, sorted, root first). */
+async function selectedManifests(root, globs) {
+    if (globs.length === 0)
+        return workspaceManifests(root);
+    const found = await glob([...globs], { cwd: root, ignore: ['**/node_modules/**'] });
+    const manifests = found.filter((f) => external_node_path_namespaceObject.posix.basename(f) === 'package.json');
+    if (manifests.length === 0) {
+        throw new ConfigurationError(`Input 'packages' matched no package.json file (globs: ${globs.join(', ')}).`, 'packages');
+    }
+    return manifests.sort((a, b) => a === 'package.json' ? -1 : b === 'package.json' ? 1 : a.localeCompare(b));
+}
+/**
+ * Which lockfiles hold the selected packages: each package-lock.json beside a selected
+ * package.json, with the selected packages below it as its workspace entries.
+ *
+ * @example
+ * planLockfiles(['package.json', 'frontend/package.json'], (f) => f === 'package-lock.json');
+ * // [{ file: 'package-lock.json', root: true, workspaces: ['frontend'] }]
+ */
+function planLockfiles(manifests, exists) {
+    const plans = [];
+    for (const manifest of manifests) {
+        const dir = external_node_path_namespaceObject.posix.dirname(manifest);
+        const lockfile = dir === '.' ? 'package-lock.json' : `${dir}/package-lock.json`;
+        if (!exists(lockfile))
+            continue;
+        const workspaces = manifests
+            .map((m) => external_node_path_namespaceObject.posix.dirname(m))
+            .filter((d) => d !== dir && (dir === '.' || d.startsWith(`${dir}/`)))
+            .map((d) => (dir === '.' ? d : d.slice(dir.length + 1)));
+        plans.push({ file: lockfile, root: true, workspaces });
+    }
+    return plans;
+}
+/** A POSIX path relative to `root` (for display and lockfile keys). */
+function relativePosix(root, file) {
+    return relative(root, file).split(sep).join('/');
+}
+
+;// CONCATENATED MODULE: ./src/apply.ts
+/**
+ * Applies a release plan to the working tree: the manifests, the lockfiles beside them and the
+ * changelog. Returns what it wrote; the plan is left as it was.
+ */
+
+
+
+
+/** Writes the version into the manifests and lockfiles and the section into the changelog. */
+function applyRelease(dir, changelogFile, plan) {
+    const written = [];
+    const lockfiles = [];
+    for (const manifest of plan.manifests) {
+        (0,external_node_fs_namespaceObject.writeFileSync)((0,external_node_path_namespaceObject.join)(dir, manifest.file), manifest.text);
+        written.push(manifest.file);
+    }
+    const files = plan.manifests.map((m) => m.file);
+    for (const lock of planLockfiles(files, (f) => (0,external_node_fs_namespaceObject.existsSync)((0,external_node_path_namespaceObject.join)(dir, f)))) {
+        const path = (0,external_node_path_namespaceObject.join)(dir, lock.file);
+        const edit = setLockfileVersions((0,external_node_fs_namespaceObject.readFileSync)(path, 'utf8'), plan.version, lock, lock.file);
+        (0,external_node_fs_namespaceObject.writeFileSync)(path, edit.text);
+        lockfiles.push({
+            file: `${lock.file} (${edit.entries.map((e) => (e === '' ? 'root' : e)).join(', ')})`,
+            after: plan.version,
+        });
+        written.push(lock.file);
+    }
+    const changelogPath = (0,external_node_path_namespaceObject.join)(dir, changelogFile);
+    (0,external_node_fs_namespaceObject.mkdirSync)((0,external_node_path_namespaceObject.dirname)(changelogPath), { recursive: true });
+    (0,external_node_fs_namespaceObject.writeFileSync)(changelogPath, prependSection((0,external_node_fs_namespaceObject.existsSync)(changelogPath) ? (0,external_node_fs_namespaceObject.readFileSync)(changelogPath, 'utf8') : undefined, plan.section));
+    written.push(changelogFile);
+    return { written, lockfiles };
+}
+
+;// CONCATENATED MODULE: ./src/constants.ts
+/** The release action's name and version, and its input and output names, in one place. */
+const ACTION_NAME = 'release';
+const ACTION_VERSION = '0.1.0';
+const INPUT = {
+    bump: 'bump',
+    emergency: 'emergency',
+    reason: 'reason',
+    packages: 'packages',
+    changelogFile: 'changelog-file',
+    tagPrefix: 'tag-prefix',
+    releaseBranch: 'release-branch',
+    remote: 'remote',
+    push: 'push',
+    githubRelease: 'github-release',
+    draft: 'draft',
+    token: 'token',
+    dryRun: 'dry-run',
+    workingDirectory: 'working-directory',
 };
-/**
- * The `http.extraheader` value git sends to GitHub for a token (basic auth with the
- * `x-access-token` user, as actions/checkout configures it).
- *
- * @example
- * authorizationHeader('t0k3n'); // 'AUTHORIZATION: basic eC1hY2Nlc3MtdG9rZW46dDBrM24='
- */
-function authorizationHeader(token) {
-    return `AUTHORIZATION: basic ${Buffer.from(`x-access-token:${token}`).toString('base64')}`;
-}
-/**
- * A remote URL fit to print: any user name or password in it is removed.
- *
- * @example
- * displayUrl('https://x-access-token:abc@github.com/o/r.git'); // 'https://github.com/o/r.git'
- */
-function displayUrl(url) {
-    return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/]*@/i, '$1');
-}
-/**
- * Classifies a rejected push: GitHub's branch protection and rulesets answer with
- * `protected branch hook declined`, `GH006` or `GH013`.
- *
- * @example
- * classifyPushRejection(' ! [remote rejected] main -> main (protected branch hook declined)'); // 'branch-protection'
- */
-function classifyPushRejection(output) {
-    if (/protected branch hook declined|\bGH006\b|\bGH013\b|protected branch update failed|repository rule violations/i.test(output)) {
-        return 'branch-protection';
-    }
-    if (/non-fast-forward|\[rejected\].*\(fetch first\)|\(stale info\)/i.test(output))
-        return 'non-fast-forward';
-    return 'other';
-}
-class GitRepository {
-    dir;
-    log;
-    env;
-    constructor(dir, log, auth) {
-        this.dir = dir;
-        this.log = log;
-        const env = { ...process.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' };
-        if (auth) {
-            // Scoped to the GitHub server; git reads these like `-c` options, without them being in argv.
-            env.GIT_CONFIG_COUNT = '1';
-            env.GIT_CONFIG_KEY_0 = `http.${auth.serverUrl.replace(/\/+$/, '')}/.extraheader`;
-            env.GIT_CONFIG_VALUE_0 = authorizationHeader(auth.token);
-        }
-        this.env = env;
-    }
-    /** Runs git; never throws for a non-zero exit. */
-    async run(args, options = {}) {
-        const result = await runCommand(['git', ...args], {
-            cwd: this.dir,
-            env: this.env,
-            captureStdout: true,
-            tailLines: 30,
-            ...(options.input === undefined ? {} : { input: options.input }),
-        });
-        return {
-            exitCode: result.exitCode,
-            stdout: result.stdout,
-            output: result.tail.map((line) => this.log.redact(line)).join('\n'),
-        };
-    }
-    /** Runs git and returns its trimmed stdout; a failure is an ActionFailure saying what was being done. */
-    async must(args, doing, options = {}) {
-        const result = await this.run(args, options);
-        if (result.exitCode !== 0) {
-            throw new ActionFailure(`git failed while ${doing} in ${this.dir}: ${lastLines(result.output)}`);
-        }
-        return result.stdout.trim();
-    }
-    async isRepository() {
-        const result = await this.run(['rev-parse', '--is-inside-work-tree']);
-        return result.exitCode === 0 && result.stdout.trim() === 'true';
-    }
-    async topLevel() {
-        return this.must(['rev-parse', '--show-toplevel'], 'finding the repository root');
-    }
-    /** The checked-out branch, or undefined on a detached HEAD. */
-    async currentBranch() {
-        const result = await this.run(['symbolic-ref', '--short', '-q', 'HEAD']);
-        return result.exitCode === 0 ? result.stdout.trim() : undefined;
-    }
-    async head() {
-        return this.must(['rev-parse', 'HEAD'], 'reading HEAD');
-    }
-    async headSubject() {
-        return this.must(['log', '-1', '--format=%s'], 'reading the last commit');
-    }
-    /** `git status --porcelain` lines for tracked files that differ from HEAD, and untracked files. */
-    async status() {
-        const result = await this.run(['status', '--porcelain=v1']);
-        if (result.exitCode !== 0)
-            throw new ActionFailure(`git failed while checking the working tree in ${this.dir}: ${lastLines(result.output)}`);
-        // Not trimmed: the first two columns are the status.
-        const lines = result.stdout.split('\n').filter(Boolean);
-        return {
-            changed: lines.filter((l) => !l.startsWith('??')).map((l) => l.slice(3)),
-            untracked: lines.filter((l) => l.startsWith('??')).map((l) => l.slice(3)),
-        };
-    }
-    async localBranchExists(branch) {
-        return (await this.run(['show-ref', '--verify', '--quiet', `refs/heads/${branch}`])).exitCode === 0;
-    }
-    async remoteExists(remote) {
-        return (await this.run(['remote', 'get-url', remote])).exitCode === 0;
-    }
-    async remoteUrl(remote) {
-        return displayUrl(await this.must(['remote', 'get-url', remote], `reading the URL of remote '${remote}'`));
-    }
-    /** The branch the remote's HEAD names (its default branch), read without fetching. */
-    async remoteDefaultBranch(remote) {
-        const result = await this.run(['ls-remote', '--symref', remote, 'HEAD']);
-        if (result.exitCode !== 0)
-            return undefined;
-        return /^ref: refs\/heads\/(\S+)\s+HEAD$/m.exec(result.stdout)?.[1];
-    }
-    /** Remote refs (`refs/heads/main` → sha; tags peeled to their commit), read without fetching. */
-    async remoteRefs(remote, refs) {
-        const result = await this.run([
-            'ls-remote',
-            remote,
-            ...refs.flatMap((r) => (r.startsWith('refs/tags/') ? [r, `${r}^{}`] : [r])),
-        ]);
-        if (result.exitCode !== 0) {
-            throw new ActionFailure(`Could not read the refs of remote '${remote}': ${lastLines(result.output)}${credentialsHint(result.output)}`);
-        }
-        const map = new Map();
-        for (const line of result.stdout.split('\n').filter(Boolean)) {
-            const [sha, ref] = line.split('\t');
-            if (ref.endsWith('^{}'))
-                map.set(ref.slice(0, -3), sha);
-            else if (!map.has(ref))
-                map.set(ref, sha);
-        }
-        return map;
-    }
-    /** Fetches the remote's tags (and the branch) so the last release is known. */
-    async fetchTags(remote, branch) {
-        const result = await this.run(['fetch', '--tags', '--no-recurse-submodules', remote, branch]);
-        if (result.exitCode !== 0) {
-            throw new ActionFailure(`Could not fetch tags from remote '${remote}' (nothing was changed): ${lastLines(result.output)}`);
-        }
-    }
-    /** Tags reachable from HEAD whose name starts with `prefix`. */
-    async tagsMergedInto(rev, prefix) {
-        const out = await this.must(['tag', '--merged', rev, '--list', `${prefix}*`], 'listing release tags');
-        return out.split('\n').filter(Boolean);
-    }
-    /** The commit a local tag points at, or undefined when there is no such tag. */
-    async tagCommit(tag) {
-        const result = await this.run(['rev-parse', '-q', '--verify', `refs/tags/${tag}^{commit}`]);
-        return result.exitCode === 0 ? result.stdout.trim() : undefined;
-    }
-    /** Commit hashes and full messages in `range`, oldest first, merges left out. */
-    async commits(range) {
-        const out = await this.must(['log', '--no-merges', '--reverse', '--format=%H%x1f%B%x1e', range], 'reading the commits since the last release');
-        return out
-            .split('\x1e')
-            .map((record) => record.replace(/^\s+/, ''))
-            .filter(Boolean)
-            .map((record) => {
-            const [hash, message] = record.split('\x1f');
-            return { hash: hash.trim(), message: (message ?? '').trim() };
-        });
-    }
-    async configured(key) {
-        const result = await this.run(['config', '--get', key]);
-        return result.exitCode === 0 && result.stdout.trim() !== '';
-    }
-    /** `-c user.name/email` for a checkout without an identity (a fresh runner). */
-    async identityArgs() {
-        const args = [];
-        if (!(await this.configured('user.name')))
-            args.push('-c', `user.name=${DEFAULT_IDENTITY.name}`);
-        if (!(await this.configured('user.email')))
-            args.push('-c', `user.email=${DEFAULT_IDENTITY.email}`);
-        return args;
-    }
-    async commitFiles(files, message) {
-        await this.must(['add', '--', ...files], 'staging the release files');
-        const identity = await this.identityArgs();
-        await this.must([...identity, 'commit', '--no-verify', '-F', '-', '--', ...files], 'committing the release', { input: message });
-        return this.head();
-    }
-    async createAnnotatedTag(tag, message) {
-        const identity = await this.identityArgs();
-        await this.must([...identity, 'tag', '-a', '--cleanup=verbatim', tag, '-F', '-', 'HEAD'], `creating tag ${tag}`, { input: message });
-    }
-    async tagMessage(tag) {
-        return this.must(['tag', '-l', '--format=%(contents)', tag], `reading the message of tag ${tag}`);
-    }
-    /** Pushes refspecs atomically (all or none); returns git's result for the caller to judge. */
-    async push(remote, refspecs) {
-        return this.run(['push', '--atomic', '--no-verify', remote, ...refspecs]);
-    }
-}
-/**
- * What the remote said about a refused push, for a one-line message: its `remote: error:`
- * lines (GitHub explains the rule there) and the refused refs.
- *
- * @example
- * pushRefusal('remote: error: GH006: Protected branch update failed\n ! [remote rejected] HEAD -> main (protected branch hook declined)');
- * // 'remote: error: GH006: Protected branch update failed / ! [remote rejected] HEAD -> main (protected branch hook declined)'
- */
-function pushRefusal(output) {
-    const lines = output.split('\n').map((l) => l.trim());
-    const remote = lines.filter((l) => /^remote: (error|fatal)/i.test(l)).slice(0, 3);
-    const refused = lines.filter((l) => /^! \[/.test(l)).slice(0, 2);
-    return [...remote, ...refused].join(' / ') || lastLines(output, 3);
-}
-/**
- * A hint when git's output says the remote refused or wanted credentials.
- *
- * @example
- * credentialsHint("fatal: could not read Username for 'https://github.com': terminal prompts disabled");
- * // ". The remote did not accept the credentials: check that 'token' is set and may read and push to this repository (contents: write)."
- */
-function credentialsHint(output) {
-    return /could not read (Username|Password)|Authentication failed|\b40[13]\b|Permission to .* denied/i.test(output)
-        ? ". The remote did not accept the credentials: check that 'token' is set and may read and push to this repository (contents: write)."
-        : '';
-}
-/** The last few lines of git's output, joined for a one-line message. */
-function lastLines(output, count = 4) {
-    const lines = output
-        .split('\n')
-        .map((l) => l.trim())
-        .filter(Boolean);
-    return lines.slice(-count).join(' / ') || 'no output';
-}
+const OUTPUT = {
+    released: 'released',
+    version: 'version',
+    previousVersion: 'previous-version',
+    tag: 'tag',
+    releaseUrl: 'release-url',
+    changelog: 'changelog',
+    emergency: 'emergency',
+};
+/** The evidence file that lists what the release did. */
+const MANIFEST_EVIDENCE = 'release-manifest.json';
 
 ;// CONCATENATED MODULE: ../../node_modules/@actions/github/lib/context.js
 
@@ -46748,8 +47610,8 @@ function getOctokit(token, options, ...additionalPlugins) {
 //# sourceMappingURL=github.js.map
 ;// CONCATENATED MODULE: ./src/github.ts
 /**
- * The GitHub release, through Octokit from `@actions/github` (which reads the API address
- * from GITHUB_API_URL, so GitHub Enterprise Server and the tests' stand-in both work).
+ * The GitHub release, through Octokit from `@actions/github`, at the API root the inputs name
+ * (GITHUB_API_URL, so GitHub Enterprise Server and the tests' stand-in both work).
  */
 
 
@@ -46766,11 +47628,13 @@ function isRetryableGitHubError(error) {
 /** `owner/repo` split, or undefined when it is not of that shape. */
 function parseRepository(text) {
     const m = /^([\w.-]+)\/([\w.-]+)$/.exec(text ?? '');
-    return m ? { owner: m[1], repo: m[2] } : undefined;
+    const [, owner, repo] = m ?? [];
+    return owner && repo ? { owner, repo } : undefined;
 }
 /** The Octokit implementation of {@link ReleaseApi}. */
-function octokitReleaseApi(token, repository, log, sleep) {
-    const octokit = getOctokit(token, { request: { retries: 0 } });
+function octokitReleaseApi(target, log, sleep) {
+    const { repository } = target;
+    const octokit = getOctokit(target.token, { baseUrl: target.apiUrl, request: { retries: 0 } });
     const attempt = (what, call) => retry(call, {
         attempts: 4,
         baseDelayMs: 500,
@@ -46821,36 +47685,42 @@ function octokitReleaseApi(token, repository, log, sleep) {
  * The release action's inputs, read and checked before any git command or API call.
  */
 
-const INPUT = {
-    bump: 'bump',
-    emergency: 'emergency',
-    reason: 'reason',
-    packages: 'packages',
-    changelogFile: 'changelog-file',
-    tagPrefix: 'tag-prefix',
-    releaseBranch: 'release-branch',
-    remote: 'remote',
-    push: 'push',
-    githubRelease: 'github-release',
-    draft: 'draft',
-    token: 'token',
-    dryRun: 'dry-run',
-    workingDirectory: 'working-directory',
-};
+
+
 const BUMPS = ['auto', 'patch', 'minor', 'major'];
 // A branch name git accepts, kept to the safe characters: no spaces, `..`, `//`, `@{` or `~^:?*[\`.
 const REF_PART = /^(?!.*\.\.)(?!.*\/\/)(?!\/)(?!.*\/$)(?!.*\.lock$)(?!.*@\{)[\w./+-]+$/;
+/** The longest `reason` accepted: it goes whole into the tag, the changelog and the release notes. */
+const MAX_REASON_LENGTH = 1_000;
+/** The longest path, glob or name accepted. */
+const MAX_NAME_LENGTH = 255;
+// Control characters other than tab and line breaks (ANSI escapes, NUL, backspace): never useful
+// in a reason or a path, and able to rewrite what a reader of the log sees.
+const CONTROL = /(?![\t\n\r])\p{Cc}/u;
+/** Refuses text longer than `max` characters, or with control characters (line breaks too unless `lines`). */
+function boundedText(name, value, max, lines = false) {
+    if (value.length > max) {
+        throw new ConfigurationError(`Input '${name}' is ${value.length.toLocaleString('en-US')} characters long; at most ${max.toLocaleString('en-US')} are accepted.`, name);
+    }
+    if (CONTROL.test(value) || (!lines && /[\r\n]/.test(value))) {
+        throw new ConfigurationError(`Input '${name}' must not contain control characters${lines ? '' : ' or line breaks'}.`, name);
+    }
+    return value;
+}
 function relativePath(name, value, example) {
+    boundedText(name, value, MAX_NAME_LENGTH);
     if (value.startsWith('/') || /^[a-z]:[\\/]/i.test(value) || value.split(/[\\/]/).includes('..')) {
         throw new ConfigurationError(`Input '${name}' must be a path inside the repository, such as ${example}; got '${value}'.`, name);
     }
     return value;
 }
 /** Reads and checks every input. */
-function parseInputs(inputs, _env) {
+function parseInputs(inputs, env) {
     const bump = inputs.choice(INPUT.bump, BUMPS, 'auto');
     const emergency = inputs.boolean(INPUT.emergency, false);
     const reasonText = inputs.string(INPUT.reason);
+    if (reasonText !== undefined)
+        boundedText(INPUT.reason, reasonText, MAX_REASON_LENGTH, true);
     if (emergency && !reasonText) {
         throw new ConfigurationError(`Input '${INPUT.reason}' is required when '${INPUT.emergency}' is true: say why this release cannot wait (it is recorded in the tag, the release notes and the audit record).`, INPUT.reason);
     }
@@ -46862,7 +47732,7 @@ function parseInputs(inputs, _env) {
         }
     }
     const changelogFile = relativePath(INPUT.changelogFile, inputs.string(INPUT.changelogFile, { default: 'CHANGELOG.md' }), 'CHANGELOG.md');
-    const tagPrefix = inputs.string(INPUT.tagPrefix, { default: 'v' });
+    const tagPrefix = boundedText(INPUT.tagPrefix, inputs.string(INPUT.tagPrefix, { default: 'v' }), 50);
     if (!/^[A-Za-z0-9._/-]*$/.test(tagPrefix) ||
         tagPrefix.startsWith('/') ||
         tagPrefix.startsWith('-') ||
@@ -46870,10 +47740,12 @@ function parseInputs(inputs, _env) {
         throw new ConfigurationError(`Input '${INPUT.tagPrefix}' must be letters, digits, '.', '_', '-' or '/' (such as v or app/v); got '${tagPrefix}'.`, INPUT.tagPrefix);
     }
     const releaseBranch = inputs.string(INPUT.releaseBranch);
+    if (releaseBranch !== undefined)
+        boundedText(INPUT.releaseBranch, releaseBranch, MAX_NAME_LENGTH);
     if (releaseBranch !== undefined && !REF_PART.test(releaseBranch)) {
         throw new ConfigurationError(`Input '${INPUT.releaseBranch}' must be a branch name such as main; got '${releaseBranch}'.`, INPUT.releaseBranch);
     }
-    const remote = inputs.string(INPUT.remote, { default: 'origin' });
+    const remote = boundedText(INPUT.remote, inputs.string(INPUT.remote, { default: 'origin' }), 100);
     if (!/^[A-Za-z0-9._-]+$/.test(remote)) {
         throw new ConfigurationError(`Input '${INPUT.remote}' must be the name of a git remote such as origin; got '${remote}'.`, INPUT.remote);
     }
@@ -46882,13 +47754,28 @@ function parseInputs(inputs, _env) {
     const draft = inputs.boolean(INPUT.draft, false);
     const token = inputs.secret(INPUT.token);
     const dryRun = inputs.boolean(INPUT.dryRun, false);
-    const workingDirectory = inputs.string(INPUT.workingDirectory, { default: '.' });
+    // Where it leads once symlinks are followed is checked against the workspace by state.ts.
+    const workingDirectory = boundedText(INPUT.workingDirectory, inputs.string(INPUT.workingDirectory, { default: '.' }), MAX_NAME_LENGTH);
     if (githubRelease && !push && !dryRun) {
         throw new ConfigurationError(`Input '${INPUT.githubRelease}' needs '${INPUT.push}: true' (a GitHub release is made from a tag on GitHub); set '${INPUT.githubRelease}: false' to release locally only.`, INPUT.githubRelease);
     }
     if (githubRelease && !dryRun && !token) {
         throw new ConfigurationError(`Input '${INPUT.token}' is required to create the GitHub release (a token with contents: write, such as \${{ github.token }}); or set '${INPUT.githubRelease}: false'.`, INPUT.token);
     }
+    const repository = parseRepository(env.GITHUB_REPOSITORY);
+    if (githubRelease && !dryRun && !repository) {
+        throw new ConfigurationError(`GITHUB_REPOSITORY is not set as owner/repo, so the GitHub release cannot be created; set '${INPUT.githubRelease}: false' outside GitHub Actions. Nothing was changed.`, INPUT.githubRelease);
+    }
+    // A dry run publishes nothing, so it needs neither a token nor a repository.
+    const github = githubRelease && token && repository
+        ? {
+            githubRelease: true,
+            token,
+            apiUrl: (env.GITHUB_API_URL || 'https://api.github.com').replace(/\/+$/, ''),
+            repository,
+            draft,
+        }
+        : { githubRelease: false };
     return {
         bump,
         emergency,
@@ -46899,1053 +47786,11 @@ function parseInputs(inputs, _env) {
         ...(releaseBranch === undefined ? {} : { releaseBranch }),
         remote,
         push,
-        githubRelease,
-        draft,
+        github,
         ...(token === undefined ? {} : { token }),
         dryRun,
         workingDirectory,
     };
-}
-
-;// CONCATENATED MODULE: external "url"
-const external_url_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("url");
-;// CONCATENATED MODULE: external "module"
-const external_module_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("module");
-;// CONCATENATED MODULE: ../../node_modules/fdir/dist/index.mjs
-
-
-
-
-//#region rolldown:runtime
-var __require = /* @__PURE__ */ (0,external_module_namespaceObject.createRequire)(import.meta.url);
-
-//#endregion
-//#region src/utils.ts
-function cleanPath(path) {
-	let normalized = (0,external_path_namespaceObject.normalize)(path);
-	if (normalized.length > 1 && normalized[normalized.length - 1] === external_path_namespaceObject.sep) normalized = normalized.substring(0, normalized.length - 1);
-	return normalized;
-}
-const SLASHES_REGEX = /[\\/]/g;
-function convertSlashes(path, separator) {
-	return path.replace(SLASHES_REGEX, separator);
-}
-const WINDOWS_ROOT_DIR_REGEX = /^[a-z]:[\\/]$/i;
-function isRootDirectory(path) {
-	return path === "/" || WINDOWS_ROOT_DIR_REGEX.test(path);
-}
-function normalizePath(path, options) {
-	const { resolvePaths, normalizePath: normalizePath$1, pathSeparator } = options;
-	const pathNeedsCleaning = process.platform === "win32" && path.includes("/") || path.startsWith(".");
-	if (resolvePaths) path = (0,external_path_namespaceObject.resolve)(path);
-	if (normalizePath$1 || pathNeedsCleaning) path = cleanPath(path);
-	if (path === ".") return "";
-	const needsSeperator = path[path.length - 1] !== pathSeparator;
-	return convertSlashes(needsSeperator ? path + pathSeparator : path, pathSeparator);
-}
-
-//#endregion
-//#region src/api/functions/join-path.ts
-function joinPathWithBasePath(filename, directoryPath) {
-	return directoryPath + filename;
-}
-function joinPathWithRelativePath(root, options) {
-	return function(filename, directoryPath) {
-		const sameRoot = directoryPath.startsWith(root);
-		if (sameRoot) return directoryPath.slice(root.length) + filename;
-		else return convertSlashes((0,external_path_namespaceObject.relative)(root, directoryPath), options.pathSeparator) + options.pathSeparator + filename;
-	};
-}
-function joinPath(filename) {
-	return filename;
-}
-function joinDirectoryPath(filename, directoryPath, separator) {
-	return directoryPath + filename + separator;
-}
-function build$7(root, options) {
-	const { relativePaths, includeBasePath } = options;
-	return relativePaths && root ? joinPathWithRelativePath(root, options) : includeBasePath ? joinPathWithBasePath : joinPath;
-}
-
-//#endregion
-//#region src/api/functions/push-directory.ts
-function pushDirectoryWithRelativePath(root) {
-	return function(directoryPath, paths) {
-		paths.push(directoryPath.substring(root.length) || ".");
-	};
-}
-function pushDirectoryFilterWithRelativePath(root) {
-	return function(directoryPath, paths, filters) {
-		const relativePath = directoryPath.substring(root.length) || ".";
-		if (filters.every((filter) => filter(relativePath, true))) paths.push(relativePath);
-	};
-}
-const pushDirectory = (directoryPath, paths) => {
-	paths.push(directoryPath || ".");
-};
-const pushDirectoryFilter = (directoryPath, paths, filters) => {
-	const path = directoryPath || ".";
-	if (filters.every((filter) => filter(path, true))) paths.push(path);
-};
-const empty$2 = () => {};
-function build$6(root, options) {
-	const { includeDirs, filters, relativePaths } = options;
-	if (!includeDirs) return empty$2;
-	if (relativePaths) return filters && filters.length ? pushDirectoryFilterWithRelativePath(root) : pushDirectoryWithRelativePath(root);
-	return filters && filters.length ? pushDirectoryFilter : pushDirectory;
-}
-
-//#endregion
-//#region src/api/functions/push-file.ts
-const pushFileFilterAndCount = (filename, _paths, counts, filters) => {
-	if (filters.every((filter) => filter(filename, false))) counts.files++;
-};
-const pushFileFilter = (filename, paths, _counts, filters) => {
-	if (filters.every((filter) => filter(filename, false))) paths.push(filename);
-};
-const pushFileCount = (_filename, _paths, counts, _filters) => {
-	counts.files++;
-};
-const pushFile = (filename, paths) => {
-	paths.push(filename);
-};
-const empty$1 = () => {};
-function build$5(options) {
-	const { excludeFiles, filters, onlyCounts } = options;
-	if (excludeFiles) return empty$1;
-	if (filters && filters.length) return onlyCounts ? pushFileFilterAndCount : pushFileFilter;
-	else if (onlyCounts) return pushFileCount;
-	else return pushFile;
-}
-
-//#endregion
-//#region src/api/functions/get-array.ts
-const getArray = (paths) => {
-	return paths;
-};
-const getArrayGroup = () => {
-	return [""].slice(0, 0);
-};
-function build$4(options) {
-	return options.group ? getArrayGroup : getArray;
-}
-
-//#endregion
-//#region src/api/functions/group-files.ts
-const groupFiles = (groups, directory, files) => {
-	groups.push({
-		directory,
-		files,
-		dir: directory
-	});
-};
-const empty = () => {};
-function build$3(options) {
-	return options.group ? groupFiles : empty;
-}
-
-//#endregion
-//#region src/api/functions/resolve-symlink.ts
-const resolveSymlinksAsync = function(path, state, callback$1) {
-	const { queue, fs, options: { suppressErrors } } = state;
-	queue.enqueue();
-	fs.realpath(path, (error, resolvedPath) => {
-		if (error) return queue.dequeue(suppressErrors ? null : error, state);
-		fs.stat(resolvedPath, (error$1, stat) => {
-			if (error$1) return queue.dequeue(suppressErrors ? null : error$1, state);
-			if (stat.isDirectory() && isRecursive(path, resolvedPath, state)) return queue.dequeue(null, state);
-			callback$1(stat, resolvedPath);
-			queue.dequeue(null, state);
-		});
-	});
-};
-const resolveSymlinks = function(path, state, callback$1) {
-	const { queue, fs, options: { suppressErrors } } = state;
-	queue.enqueue();
-	try {
-		const resolvedPath = fs.realpathSync(path);
-		const stat = fs.statSync(resolvedPath);
-		if (stat.isDirectory() && isRecursive(path, resolvedPath, state)) return;
-		callback$1(stat, resolvedPath);
-	} catch (e) {
-		if (!suppressErrors) throw e;
-	}
-};
-function build$2(options, isSynchronous) {
-	if (!options.resolveSymlinks || options.excludeSymlinks) return null;
-	return isSynchronous ? resolveSymlinks : resolveSymlinksAsync;
-}
-function isRecursive(path, resolved, state) {
-	if (state.options.useRealPaths) return isRecursiveUsingRealPaths(resolved, state);
-	let parent = (0,external_path_namespaceObject.dirname)(path);
-	let depth = 1;
-	while (parent !== state.root && depth < 2) {
-		const resolvedPath = state.symlinks.get(parent);
-		const isSameRoot = !!resolvedPath && (resolvedPath === resolved || resolvedPath.startsWith(resolved) || resolved.startsWith(resolvedPath));
-		if (isSameRoot) depth++;
-		else parent = (0,external_path_namespaceObject.dirname)(parent);
-	}
-	state.symlinks.set(path, resolved);
-	return depth > 1;
-}
-function isRecursiveUsingRealPaths(resolved, state) {
-	return state.visited.includes(resolved + state.options.pathSeparator);
-}
-
-//#endregion
-//#region src/api/functions/invoke-callback.ts
-const onlyCountsSync = (state) => {
-	return state.counts;
-};
-const groupsSync = (state) => {
-	return state.groups;
-};
-const defaultSync = (state) => {
-	return state.paths;
-};
-const limitFilesSync = (state) => {
-	return state.paths.slice(0, state.options.maxFiles);
-};
-const onlyCountsAsync = (state, error, callback$1) => {
-	report(error, callback$1, state.counts, state.options.suppressErrors);
-	return null;
-};
-const defaultAsync = (state, error, callback$1) => {
-	report(error, callback$1, state.paths, state.options.suppressErrors);
-	return null;
-};
-const limitFilesAsync = (state, error, callback$1) => {
-	report(error, callback$1, state.paths.slice(0, state.options.maxFiles), state.options.suppressErrors);
-	return null;
-};
-const groupsAsync = (state, error, callback$1) => {
-	report(error, callback$1, state.groups, state.options.suppressErrors);
-	return null;
-};
-function report(error, callback$1, output, suppressErrors) {
-	if (error && !suppressErrors) callback$1(error, output);
-	else callback$1(null, output);
-}
-function build$1(options, isSynchronous) {
-	const { onlyCounts, group, maxFiles } = options;
-	if (onlyCounts) return isSynchronous ? onlyCountsSync : onlyCountsAsync;
-	else if (group) return isSynchronous ? groupsSync : groupsAsync;
-	else if (maxFiles) return isSynchronous ? limitFilesSync : limitFilesAsync;
-	else return isSynchronous ? defaultSync : defaultAsync;
-}
-
-//#endregion
-//#region src/api/functions/walk-directory.ts
-const readdirOpts = { withFileTypes: true };
-const walkAsync = (state, crawlPath, directoryPath, currentDepth, callback$1) => {
-	state.queue.enqueue();
-	if (currentDepth < 0) return state.queue.dequeue(null, state);
-	const { fs } = state;
-	state.visited.push(crawlPath);
-	state.counts.directories++;
-	fs.readdir(crawlPath || ".", readdirOpts, (error, entries = []) => {
-		callback$1(entries, directoryPath, currentDepth);
-		state.queue.dequeue(state.options.suppressErrors ? null : error, state);
-	});
-};
-const walkSync = (state, crawlPath, directoryPath, currentDepth, callback$1) => {
-	const { fs } = state;
-	if (currentDepth < 0) return;
-	state.visited.push(crawlPath);
-	state.counts.directories++;
-	let entries = [];
-	try {
-		entries = fs.readdirSync(crawlPath || ".", readdirOpts);
-	} catch (e) {
-		if (!state.options.suppressErrors) throw e;
-	}
-	callback$1(entries, directoryPath, currentDepth);
-};
-function build(isSynchronous) {
-	return isSynchronous ? walkSync : walkAsync;
-}
-
-//#endregion
-//#region src/api/queue.ts
-/**
-* This is a custom stateless queue to track concurrent async fs calls.
-* It increments a counter whenever a call is queued and decrements it
-* as soon as it completes. When the counter hits 0, it calls onQueueEmpty.
-*/
-var Queue = class {
-	count = 0;
-	constructor(onQueueEmpty) {
-		this.onQueueEmpty = onQueueEmpty;
-	}
-	enqueue() {
-		this.count++;
-		return this.count;
-	}
-	dequeue(error, output) {
-		if (this.onQueueEmpty && (--this.count <= 0 || error)) {
-			this.onQueueEmpty(error, output);
-			if (error) {
-				output.controller.abort();
-				this.onQueueEmpty = void 0;
-			}
-		}
-	}
-};
-
-//#endregion
-//#region src/api/counter.ts
-var Counter = class {
-	_files = 0;
-	_directories = 0;
-	set files(num) {
-		this._files = num;
-	}
-	get files() {
-		return this._files;
-	}
-	set directories(num) {
-		this._directories = num;
-	}
-	get directories() {
-		return this._directories;
-	}
-	/**
-	* @deprecated use `directories` instead
-	*/
-	/* c8 ignore next 3 */
-	get dirs() {
-		return this._directories;
-	}
-};
-
-//#endregion
-//#region src/api/aborter.ts
-/**
-* AbortController is not supported on Node 14 so we use this until we can drop
-* support for Node 14.
-*/
-var Aborter = class {
-	aborted = false;
-	abort() {
-		this.aborted = true;
-	}
-};
-
-//#endregion
-//#region src/api/walker.ts
-var Walker = class {
-	root;
-	isSynchronous;
-	state;
-	joinPath;
-	pushDirectory;
-	pushFile;
-	getArray;
-	groupFiles;
-	resolveSymlink;
-	walkDirectory;
-	callbackInvoker;
-	constructor(root, options, callback$1) {
-		this.isSynchronous = !callback$1;
-		this.callbackInvoker = build$1(options, this.isSynchronous);
-		this.root = normalizePath(root, options);
-		this.state = {
-			root: isRootDirectory(this.root) ? this.root : this.root.slice(0, -1),
-			paths: [""].slice(0, 0),
-			groups: [],
-			counts: new Counter(),
-			options,
-			queue: new Queue((error, state) => this.callbackInvoker(state, error, callback$1)),
-			symlinks: /* @__PURE__ */ new Map(),
-			visited: [""].slice(0, 0),
-			controller: new Aborter(),
-			fs: options.fs || external_fs_namespaceObject_0
-		};
-		this.joinPath = build$7(this.root, options);
-		this.pushDirectory = build$6(this.root, options);
-		this.pushFile = build$5(options);
-		this.getArray = build$4(options);
-		this.groupFiles = build$3(options);
-		this.resolveSymlink = build$2(options, this.isSynchronous);
-		this.walkDirectory = build(this.isSynchronous);
-	}
-	start() {
-		this.pushDirectory(this.root, this.state.paths, this.state.options.filters);
-		this.walkDirectory(this.state, this.root, this.root, this.state.options.maxDepth, this.walk);
-		return this.isSynchronous ? this.callbackInvoker(this.state, null) : null;
-	}
-	walk = (entries, directoryPath, depth) => {
-		const { paths, options: { filters, resolveSymlinks: resolveSymlinks$1, excludeSymlinks, exclude, maxFiles, signal, useRealPaths, pathSeparator }, controller } = this.state;
-		if (controller.aborted || signal && signal.aborted || maxFiles && paths.length > maxFiles) return;
-		const files = this.getArray(this.state.paths);
-		for (let i = 0; i < entries.length; ++i) {
-			const entry = entries[i];
-			if (entry.isFile() || entry.isSymbolicLink() && !resolveSymlinks$1 && !excludeSymlinks) {
-				const filename = this.joinPath(entry.name, directoryPath);
-				this.pushFile(filename, files, this.state.counts, filters);
-			} else if (entry.isDirectory()) {
-				let path = joinDirectoryPath(entry.name, directoryPath, this.state.options.pathSeparator);
-				if (exclude && exclude(entry.name, path)) continue;
-				this.pushDirectory(path, paths, filters);
-				this.walkDirectory(this.state, path, path, depth - 1, this.walk);
-			} else if (this.resolveSymlink && entry.isSymbolicLink()) {
-				let path = joinPathWithBasePath(entry.name, directoryPath);
-				this.resolveSymlink(path, this.state, (stat, resolvedPath) => {
-					if (stat.isDirectory()) {
-						resolvedPath = normalizePath(resolvedPath, this.state.options);
-						if (exclude && exclude(entry.name, useRealPaths ? resolvedPath : path + pathSeparator)) return;
-						this.walkDirectory(this.state, resolvedPath, useRealPaths ? resolvedPath : path + pathSeparator, depth - 1, this.walk);
-					} else {
-						resolvedPath = useRealPaths ? resolvedPath : path;
-						const filename = (0,external_path_namespaceObject.basename)(resolvedPath);
-						const directoryPath$1 = normalizePath((0,external_path_namespaceObject.dirname)(resolvedPath), this.state.options);
-						resolvedPath = this.joinPath(filename, directoryPath$1);
-						this.pushFile(resolvedPath, files, this.state.counts, filters);
-					}
-				});
-			}
-		}
-		this.groupFiles(this.state.groups, directoryPath, files);
-	};
-};
-
-//#endregion
-//#region src/api/async.ts
-function promise(root, options) {
-	return new Promise((resolve$1, reject) => {
-		callback(root, options, (err, output) => {
-			if (err) return reject(err);
-			resolve$1(output);
-		});
-	});
-}
-function callback(root, options, callback$1) {
-	let walker = new Walker(root, options, callback$1);
-	walker.start();
-}
-
-//#endregion
-//#region src/api/sync.ts
-function sync(root, options) {
-	const walker = new Walker(root, options);
-	return walker.start();
-}
-
-//#endregion
-//#region src/builder/api-builder.ts
-var APIBuilder = class {
-	constructor(root, options) {
-		this.root = root;
-		this.options = options;
-	}
-	withPromise() {
-		return promise(this.root, this.options);
-	}
-	withCallback(cb) {
-		callback(this.root, this.options, cb);
-	}
-	sync() {
-		return sync(this.root, this.options);
-	}
-};
-
-//#endregion
-//#region src/builder/index.ts
-let dist_pm = null;
-/* c8 ignore next 6 */
-try {
-	__require.resolve("picomatch");
-	dist_pm = __require("picomatch");
-} catch {}
-var Builder = class {
-	globCache = {};
-	options = {
-		maxDepth: Infinity,
-		suppressErrors: true,
-		pathSeparator: external_path_namespaceObject.sep,
-		filters: []
-	};
-	globFunction;
-	constructor(options) {
-		this.options = {
-			...this.options,
-			...options
-		};
-		this.globFunction = this.options.globFunction;
-	}
-	group() {
-		this.options.group = true;
-		return this;
-	}
-	withPathSeparator(separator) {
-		this.options.pathSeparator = separator;
-		return this;
-	}
-	withBasePath() {
-		this.options.includeBasePath = true;
-		return this;
-	}
-	withRelativePaths() {
-		this.options.relativePaths = true;
-		return this;
-	}
-	withDirs() {
-		this.options.includeDirs = true;
-		return this;
-	}
-	withMaxDepth(depth) {
-		this.options.maxDepth = depth;
-		return this;
-	}
-	withMaxFiles(limit) {
-		this.options.maxFiles = limit;
-		return this;
-	}
-	withFullPaths() {
-		this.options.resolvePaths = true;
-		this.options.includeBasePath = true;
-		return this;
-	}
-	withErrors() {
-		this.options.suppressErrors = false;
-		return this;
-	}
-	withSymlinks({ resolvePaths = true } = {}) {
-		this.options.resolveSymlinks = true;
-		this.options.useRealPaths = resolvePaths;
-		return this.withFullPaths();
-	}
-	withAbortSignal(signal) {
-		this.options.signal = signal;
-		return this;
-	}
-	normalize() {
-		this.options.normalizePath = true;
-		return this;
-	}
-	filter(predicate) {
-		this.options.filters.push(predicate);
-		return this;
-	}
-	onlyDirs() {
-		this.options.excludeFiles = true;
-		this.options.includeDirs = true;
-		return this;
-	}
-	exclude(predicate) {
-		this.options.exclude = predicate;
-		return this;
-	}
-	onlyCounts() {
-		this.options.onlyCounts = true;
-		return this;
-	}
-	crawl(root) {
-		return new APIBuilder(root || ".", this.options);
-	}
-	withGlobFunction(fn) {
-		this.globFunction = fn;
-		return this;
-	}
-	/**
-	* @deprecated Pass options using the constructor instead:
-	* ```ts
-	* new fdir(options).crawl("/path/to/root");
-	* ```
-	* This method will be removed in v7.0
-	*/
-	/* c8 ignore next 4 */
-	crawlWithOptions(root, options) {
-		this.options = {
-			...this.options,
-			...options
-		};
-		return new APIBuilder(root || ".", this.options);
-	}
-	glob(...patterns) {
-		if (this.globFunction) return this.globWithOptions(patterns);
-		return this.globWithOptions(patterns, ...[{ dot: true }]);
-	}
-	globWithOptions(patterns, ...options) {
-		const globFn = this.globFunction || dist_pm;
-		/* c8 ignore next 5 */
-		if (!globFn) throw new Error("Please specify a glob function to use glob matching.");
-		var isMatch = this.globCache[patterns.join("\0")];
-		if (!isMatch) {
-			isMatch = globFn(patterns, ...options);
-			this.globCache[patterns.join("\0")] = isMatch;
-		}
-		this.options.filters.push((path) => isMatch(path));
-		return this;
-	}
-};
-
-//#endregion
-
-// EXTERNAL MODULE: ../../node_modules/picomatch/index.js
-var picomatch = __nccwpck_require__(1026);
-;// CONCATENATED MODULE: ../../node_modules/tinyglobby/dist/index.mjs
-
-
-
-
-
-//#region src/utils.ts
-const isReadonlyArray = Array.isArray;
-const BACKSLASHES = /\\/g;
-const DRIVE_RELATIVE_PATH = /^[A-Za-z]:$/;
-const isWin = process.platform === "win32";
-const ONLY_PARENT_DIRECTORIES = /^(\/?\.\.)+$/;
-function getPartialMatcher(patterns, options = {}) {
-	const patternsCount = patterns.length;
-	const patternsParts = Array(patternsCount);
-	const matchers = Array(patternsCount);
-	let i, j;
-	for (i = 0; i < patternsCount; i++) {
-		const parts = splitPattern(patterns[i]);
-		patternsParts[i] = parts;
-		const partsCount = parts.length;
-		const partMatchers = Array(partsCount);
-		for (j = 0; j < partsCount; j++) partMatchers[j] = picomatch(parts[j], options);
-		matchers[i] = partMatchers;
-	}
-	return (input) => {
-		const inputParts = input.split("/");
-		if (inputParts[0] === ".." && ONLY_PARENT_DIRECTORIES.test(input)) return true;
-		for (i = 0; i < patternsCount; i++) {
-			const patternParts = patternsParts[i];
-			const matcher = matchers[i];
-			const inputPatternCount = inputParts.length;
-			const minParts = Math.min(inputPatternCount, patternParts.length);
-			j = 0;
-			while (j < minParts) {
-				const part = patternParts[j];
-				if (part.includes("/")) return true;
-				if (!matcher[j](inputParts[j])) break;
-				if (!options.noglobstar && part === "**") return true;
-				j++;
-			}
-			if (j === inputPatternCount) return true;
-		}
-		return false;
-	};
-}
-/* node:coverage ignore next 2 */
-const WIN32_ROOT_DIR = /^[A-Z]:\/$/i;
-const isRoot = isWin ? (p) => WIN32_ROOT_DIR.test(p) : (p) => p === "/";
-function buildFormat(cwd, root, absolute) {
-	if (cwd === root || root.startsWith(`${cwd}/`)) {
-		if (absolute) {
-			const start = cwd.length + +!isRoot(cwd);
-			return (p, isDir) => p.slice(start, isDir ? -1 : void 0) || ".";
-		}
-		const prefix = root.slice(cwd.length + 1);
-		if (prefix) return (p, isDir) => {
-			if (p === ".") return prefix;
-			const result = `${prefix}/${p}`;
-			return isDir ? result.slice(0, -1) : result;
-		};
-		return (p, isDir) => isDir && p !== "." ? p.slice(0, -1) : p;
-	}
-	if (absolute) return (p) => external_path_namespaceObject.posix.relative(cwd, p) || ".";
-	return (p) => external_path_namespaceObject.posix.relative(cwd, `${root}/${p}`) || ".";
-}
-function buildRelative(cwd, root) {
-	if (root.startsWith(`${cwd}/`)) {
-		const prefix = root.slice(cwd.length + 1);
-		return (p) => `${prefix}/${p}`;
-	}
-	return (p) => {
-		const result = external_path_namespaceObject.posix.relative(cwd, `${root}/${p}`);
-		return p[p.length - 1] === "/" && result !== "" ? `${result}/` : result || ".";
-	};
-}
-function ensureNonDriveRelativePath(path) {
-	return path.replace(DRIVE_RELATIVE_PATH, (match) => `${match}/`);
-}
-const splitPatternOptions = { parts: true };
-function splitPattern(path) {
-	var _result$parts;
-	const result = picomatch.scan(path, splitPatternOptions);
-	return ((_result$parts = result.parts) === null || _result$parts === void 0 ? void 0 : _result$parts.length) ? result.parts : [path];
-}
-const ESCAPED_WIN32_BACKSLASHES = /\\(?![()[\]{}!+@])/g;
-function convertPosixPathToPattern(path) {
-	return escapePosixPath(path);
-}
-function convertWin32PathToPattern(path) {
-	return escapeWin32Path(path).replace(ESCAPED_WIN32_BACKSLASHES, "/");
-}
-/**
-* Converts a path to a pattern depending on the platform.
-* Identical to {@link escapePath} on POSIX systems.
-* @see {@link https://superchupu.dev/tinyglobby/documentation#convertPathToPattern}
-*/
-/* node:coverage ignore next 3 */
-const convertPathToPattern = (/* unused pure expression or super */ null && (isWin ? convertWin32PathToPattern : convertPosixPathToPattern));
-const POSIX_UNESCAPED_GLOB_SYMBOLS = /(?<!\\)([()[\]{}*?|]|^!|[!+@](?=\()|\\(?![()[\]{}!*+?@|]))/g;
-const WIN32_UNESCAPED_GLOB_SYMBOLS = /(?<!\\)([()[\]{}]|^!|[!+@](?=\())/g;
-const escapePosixPath = (path) => path.replace(POSIX_UNESCAPED_GLOB_SYMBOLS, "\\$&");
-const escapeWin32Path = (path) => path.replace(WIN32_UNESCAPED_GLOB_SYMBOLS, "\\$&");
-/**
-* Escapes a path's special characters depending on the platform.
-* @see {@link https://superchupu.dev/tinyglobby/documentation#escapePath}
-*/
-/* node:coverage ignore next */
-const escapePath = isWin ? escapeWin32Path : escapePosixPath;
-/**
-* Checks if a pattern has dynamic parts.
-*
-* Has a few minor differences with [`fast-glob`](https://github.com/mrmlnc/fast-glob) for better accuracy:
-*
-* - Doesn't necessarily return `false` on patterns that include `\`.
-* - Returns `true` if the pattern includes parentheses, regardless of them representing one single pattern or not.
-* - Returns `true` for unfinished glob extensions i.e. `(h`, `+(h`.
-* - Returns `true` for unfinished brace expansions as long as they include `,` or `..`.
-*
-* @see {@link https://superchupu.dev/tinyglobby/documentation#isDynamicPattern}
-*/
-function isDynamicPattern(pattern, options) {
-	if ((options === null || options === void 0 ? void 0 : options.caseSensitiveMatch) === false) return true;
-	const scan = picomatch.scan(pattern);
-	return scan.isGlob || scan.negated;
-}
-function log(...tasks) {
-	console.log(`[tinyglobby ${(/* @__PURE__ */ new Date()).toLocaleTimeString("es")}]`, ...tasks);
-}
-function ensureStringArray(value) {
-	return typeof value === "string" ? [value] : value !== null && value !== void 0 ? value : [];
-}
-//#endregion
-//#region src/patterns.ts
-const PARENT_DIRECTORY = /^(\/?\.\.)+/;
-const ESCAPING_BACKSLASHES = /\\(?=[()[\]{}!*+?@|])/g;
-function normalizePattern(pattern, opts, props, isIgnore) {
-	var _PARENT_DIRECTORY$exe;
-	const cwd = opts.cwd;
-	let result = pattern;
-	if (pattern[pattern.length - 1] === "/") result = pattern.slice(0, -1);
-	if (result[result.length - 1] !== "*" && opts.expandDirectories) result += "/**";
-	const escapedCwd = escapePath(cwd);
-	result = (0,external_path_namespaceObject.isAbsolute)(result.replace(ESCAPING_BACKSLASHES, "")) ? external_path_namespaceObject.posix.relative(escapedCwd, result) : external_path_namespaceObject.posix.normalize(result);
-	const parentDir = (_PARENT_DIRECTORY$exe = PARENT_DIRECTORY.exec(result)) === null || _PARENT_DIRECTORY$exe === void 0 ? void 0 : _PARENT_DIRECTORY$exe[0];
-	const parts = splitPattern(result);
-	if (parentDir) {
-		const n = (parentDir.length + 1) / 3;
-		let i = 0;
-		const cwdParts = escapedCwd.split("/");
-		while (i < n && parts[i + n] === cwdParts[cwdParts.length + i - n]) {
-			result = result.slice(0, (n - i - 1) * 3) + result.slice((n - i) * 3 + parts[i + n].length + 1) || ".";
-			i++;
-		}
-		const potentialRoot = external_path_namespaceObject.posix.join(cwd, parentDir.slice(i * 3));
-		if (potentialRoot[0] !== "." && props.root.length > potentialRoot.length) {
-			props.root = ensureNonDriveRelativePath(potentialRoot);
-			props.depthOffset = -n + i;
-		}
-	}
-	if (!isIgnore && props.depthOffset >= 0) {
-		var _props$commonPath;
-		(_props$commonPath = props.commonPath) !== null && _props$commonPath !== void 0 || (props.commonPath = parts);
-		const newCommonPath = [];
-		const length = Math.min(props.commonPath.length, parts.length);
-		for (let i = 0; i < length; i++) {
-			const part = parts[i];
-			if (part === "**" && !parts[i + 1]) {
-				newCommonPath.pop();
-				break;
-			}
-			if (i === parts.length - 1 || part !== props.commonPath[i] || isDynamicPattern(part)) break;
-			newCommonPath.push(part);
-		}
-		props.depthOffset = newCommonPath.length;
-		props.commonPath = newCommonPath;
-		props.root = ensureNonDriveRelativePath(newCommonPath.length > 0 ? external_path_namespaceObject.posix.join(cwd, ...newCommonPath) : cwd);
-	}
-	return result;
-}
-function processPatterns(options, patterns, props) {
-	const matchPatterns = [];
-	const ignorePatterns = [];
-	for (const pattern of options.ignore) {
-		if (!pattern) continue;
-		if (pattern[0] !== "!" || pattern[1] === "(") ignorePatterns.push(normalizePattern(pattern, options, props, true));
-	}
-	for (const pattern of patterns) {
-		if (!pattern) continue;
-		if (pattern[0] !== "!" || pattern[1] === "(") matchPatterns.push(normalizePattern(pattern, options, props, false));
-		else if (pattern[1] !== "!" || pattern[2] === "(") ignorePatterns.push(normalizePattern(pattern.slice(1), options, props, true));
-	}
-	return {
-		match: matchPatterns,
-		ignore: ignorePatterns
-	};
-}
-//#endregion
-//#region src/crawler.ts
-function buildCrawler(options, patterns) {
-	const cwd = options.cwd;
-	const props = {
-		root: cwd,
-		depthOffset: 0
-	};
-	const processed = processPatterns(options, patterns, props);
-	if (options.debug) log("internal processing patterns:", processed);
-	const { absolute, caseSensitiveMatch, debug, dot, followSymbolicLinks, onlyDirectories } = options;
-	const root = props.root.replace(BACKSLASHES, "");
-	const matchOptions = {
-		dot,
-		nobrace: options.braceExpansion === false,
-		nocase: !caseSensitiveMatch,
-		noextglob: options.extglob === false,
-		noglobstar: options.globstar === false,
-		posix: true
-	};
-	const matcher = picomatch(processed.match, matchOptions);
-	const ignore = picomatch(processed.ignore, matchOptions);
-	const partialMatcher = getPartialMatcher(processed.match, matchOptions);
-	const format = buildFormat(cwd, root, absolute);
-	const excludeFormatter = absolute ? format : buildFormat(cwd, root, true);
-	const excludePredicate = (_, p) => {
-		const relativePath = excludeFormatter(p, true);
-		return relativePath !== "." && !partialMatcher(relativePath) || ignore(relativePath);
-	};
-	let maxDepth;
-	if (options.deep !== void 0) maxDepth = Math.round(options.deep - props.depthOffset);
-	const crawler = new Builder({
-		filters: [debug ? (p, isDirectory) => {
-			const path = format(p, isDirectory);
-			const matches = matcher(path) && !ignore(path);
-			if (matches) log(`matched ${path}`);
-			return matches;
-		} : (p, isDirectory) => {
-			const path = format(p, isDirectory);
-			return matcher(path) && !ignore(path);
-		}],
-		exclude: debug ? (_, p) => {
-			const skipped = excludePredicate(_, p);
-			log(`${skipped ? "skipped" : "crawling"} ${p}`);
-			return skipped;
-		} : excludePredicate,
-		fs: options.fs,
-		pathSeparator: "/",
-		relativePaths: !absolute,
-		resolvePaths: absolute,
-		includeBasePath: absolute,
-		resolveSymlinks: followSymbolicLinks,
-		excludeSymlinks: !followSymbolicLinks,
-		excludeFiles: onlyDirectories,
-		includeDirs: onlyDirectories || !options.onlyFiles,
-		maxDepth,
-		signal: options.signal
-	}).crawl(root);
-	if (options.debug) log("internal properties:", {
-		...props,
-		root
-	});
-	return [crawler, cwd !== root && !absolute && buildRelative(cwd, root)];
-}
-//#endregion
-//#region src/index.ts
-function formatPaths(paths, mapper) {
-	if (mapper) for (let i = paths.length - 1; i >= 0; i--) paths[i] = mapper(paths[i]);
-	return paths;
-}
-const dist_defaultOptions = {
-	caseSensitiveMatch: true,
-	debug: !!process.env.TINYGLOBBY_DEBUG,
-	expandDirectories: true,
-	followSymbolicLinks: true,
-	onlyFiles: true
-};
-function getOptions(options) {
-	const opts = Object.assign({}, options);
-	for (const key in dist_defaultOptions) if (opts[key] === void 0) Object.assign(opts, { [key]: dist_defaultOptions[key] });
-	opts.cwd = (opts.cwd instanceof URL ? (0,external_url_namespaceObject.fileURLToPath)(opts.cwd) : (0,external_path_namespaceObject.resolve)(opts.cwd || process.cwd())).replace(BACKSLASHES, "/");
-	opts.ignore = ensureStringArray(opts.ignore);
-	opts.fs && (opts.fs = {
-		readdir: opts.fs.readdir || external_fs_namespaceObject.readdir,
-		readdirSync: opts.fs.readdirSync || external_fs_namespaceObject.readdirSync,
-		realpath: opts.fs.realpath || external_fs_namespaceObject.realpath,
-		realpathSync: opts.fs.realpathSync || external_fs_namespaceObject.realpathSync,
-		stat: opts.fs.stat || external_fs_namespaceObject.stat,
-		statSync: opts.fs.statSync || external_fs_namespaceObject.statSync
-	});
-	if (opts.debug) log("globbing with options:", opts);
-	return opts;
-}
-function getCrawler(globInput, inputOptions = {}) {
-	var _ref;
-	if (globInput && (inputOptions === null || inputOptions === void 0 ? void 0 : inputOptions.patterns)) throw new Error("Cannot pass patterns as both an argument and an option");
-	const isModern = isReadonlyArray(globInput) || typeof globInput === "string";
-	const patterns = ensureStringArray((_ref = isModern ? globInput : globInput.patterns) !== null && _ref !== void 0 ? _ref : "**/*");
-	const options = getOptions(isModern ? inputOptions : globInput);
-	return patterns.length > 0 ? buildCrawler(options, patterns) : [];
-}
-async function glob(globInput, options) {
-	const [crawler, relative] = getCrawler(globInput, options);
-	return crawler ? formatPaths(await crawler.withPromise(), relative) : [];
-}
-function globSync(globInput, options) {
-	const [crawler, relative] = getCrawler(globInput, options);
-	return crawler ? formatPaths(crawler.sync(), relative) : [];
-}
-//#endregion
-
-
-;// CONCATENATED MODULE: ./src/packages.ts
-/**
- * One version across the app's package.json files and their npm lockfiles. The edits are
- * pure text-in/text-out (indentation and the final newline are kept); finding the files is the
- * only part that reads the disk.
- */
-
-
-
-
-function indentOf(text) {
-    const m = /^[{[]\r?\n([ \t]+)\S/.exec(text);
-    return m ? m[1] : 2;
-}
-function serialize(value, original) {
-    const eol = original.includes('\r\n') ? '\r\n' : '\n';
-    const body = JSON.stringify(value, null, indentOf(original));
-    const text = eol === '\n' ? body : body.replace(/\n/g, eol);
-    return /\r?\n$/.test(original) ? `${text}${eol}` : text;
-}
-function parseJson(text, file) {
-    try {
-        const value = JSON.parse(text);
-        if (value && typeof value === 'object' && !Array.isArray(value))
-            return value;
-    }
-    catch (error) {
-        throw new ActionFailure(`${file} is not valid JSON (${error.message}); nothing was changed.`, {
-            file,
-        });
-    }
-    throw new ActionFailure(`${file} is not a JSON object; nothing was changed.`, { file });
-}
-/**
- * Sets the `version` of a package.json, keeping key order, indentation and final newline.
- *
- * @example
- * setManifestVersion('{\n  "name": "app",\n  "version": "1.0.0"\n}\n', '1.1.0', 'package.json').text;
- * // '{\n  "name": "app",\n  "version": "1.1.0"\n}\n'
- */
-function setManifestVersion(text, version, file) {
-    const manifest = parseJson(text, file);
-    const previous = typeof manifest.version === 'string' ? manifest.version : undefined;
-    const name = typeof manifest.name === 'string' ? manifest.name : undefined;
-    let updated;
-    if ('version' in manifest)
-        updated = { ...manifest, version };
-    else {
-        // A manifest without a version gets one right after its name (where npm puts it).
-        updated = {};
-        for (const [key, value] of Object.entries(manifest)) {
-            updated[key] = value;
-            if (key === 'name')
-                updated.version = version;
-        }
-        if (!('version' in updated))
-            updated = { version, ...manifest };
-    }
-    return { previous, name, text: serialize(updated, text) };
-}
-/**
- * Sets the version of the root and of the given workspace entries in a package-lock.json
- * (`packages[""]` and `packages["frontend"]` in lockfile v2/v3; the top-level `version` in
- * every version). `workspaces` are POSIX paths relative to the lockfile's folder.
- *
- * @example
- * setLockfileVersions(lock, '1.3.0', { root: true, workspaces: ['frontend', 'backend'] }, 'package-lock.json').entries;
- * // ['', 'frontend', 'backend']
- */
-function setLockfileVersions(text, version, selection, file) {
-    const lock = parseJson(text, file);
-    const entries = [];
-    const updated = { ...lock };
-    if (selection.root && 'version' in lock) {
-        updated.version = version;
-        entries.push('');
-    }
-    const packages = lock.packages;
-    if (packages && typeof packages === 'object') {
-        const nextPackages = { ...packages };
-        const root = packages[''];
-        if (selection.root && root && typeof root === 'object') {
-            nextPackages[''] = { ...root, version };
-            if (!entries.includes(''))
-                entries.push('');
-        }
-        for (const workspace of selection.workspaces) {
-            const entry = packages[workspace];
-            if (entry && typeof entry === 'object' && !entry.link) {
-                nextPackages[workspace] = { ...entry, version };
-                entries.push(workspace);
-            }
-        }
-        updated.packages = nextPackages;
-    }
-    return { text: serialize(updated, text), entries };
-}
-/** The default selection: the root package.json and each npm workspace's. */
-async function workspaceManifests(root) {
-    const rootFile = (0,external_node_path_namespaceObject.join)(root, 'package.json');
-    if (!(0,external_node_fs_namespaceObject.existsSync)(rootFile)) {
-        throw new ActionFailure(`There is no package.json at the root of the repository (${rootFile}); give the input 'packages'.`);
-    }
-    const manifest = parseJson((0,external_node_fs_namespaceObject.readFileSync)(rootFile, 'utf8'), 'package.json');
-    const declared = manifest.workspaces;
-    const patterns = Array.isArray(declared)
-        ? declared
-        : declared && typeof declared === 'object' && Array.isArray(declared.packages)
-            ? declared.packages
-            : [];
-    const globs = patterns
-        .filter((p) => typeof p === 'string')
-        .map((p) => external_node_path_namespaceObject.posix.join(p.replace(/\/$/, ''), 'package.json'));
-    const found = globs.length ? await glob(globs, { cwd: root, ignore: ['**/node_modules/**'] }) : [];
-    return ['package.json', ...found.filter((f) => f !== 'package.json').sort()];
-}
-/** The package.json files the `packages` globs select (relative POSIX paths, sorted, root first). */
-async function selectedManifests(root, globs) {
-    if (globs.length === 0)
-        return workspaceManifests(root);
-    const found = await glob([...globs], { cwd: root, ignore: ['**/node_modules/**'] });
-    const manifests = found.filter((f) => external_node_path_namespaceObject.posix.basename(f) === 'package.json');
-    if (manifests.length === 0) {
-        throw new ConfigurationError(`Input 'packages' matched no package.json file (globs: ${globs.join(', ')}).`, 'packages');
-    }
-    return manifests.sort((a, b) => a === 'package.json' ? -1 : b === 'package.json' ? 1 : a.localeCompare(b));
-}
-/**
- * Which lockfiles hold the selected packages: each package-lock.json beside a selected
- * package.json, with the selected packages below it as its workspace entries.
- *
- * @example
- * planLockfiles(['package.json', 'frontend/package.json'], (f) => f === 'package-lock.json');
- * // [{ file: 'package-lock.json', root: true, workspaces: ['frontend'] }]
- */
-function planLockfiles(manifests, exists) {
-    const plans = [];
-    for (const manifest of manifests) {
-        const dir = external_node_path_namespaceObject.posix.dirname(manifest);
-        const lockfile = dir === '.' ? 'package-lock.json' : `${dir}/package-lock.json`;
-        if (!exists(lockfile))
-            continue;
-        const workspaces = manifests
-            .map((m) => external_node_path_namespaceObject.posix.dirname(m))
-            .filter((d) => d !== dir && (dir === '.' || d.startsWith(`${dir}/`)))
-            .map((d) => (dir === '.' ? d : d.slice(dir.length + 1)));
-        plans.push({ file: lockfile, root: true, workspaces });
-    }
-    return plans;
-}
-/** A POSIX path relative to `root` (for display and lockfile keys). */
-function relativePosix(root, file) {
-    return relative(root, file).split(sep).join('/');
 }
 
 // EXTERNAL MODULE: ./node_modules/semver/index.js
@@ -48089,12 +47934,483 @@ function versionOfReleaseSubject(subject, prefix) {
     return m ? versionOfTag(m[1] ?? '', prefix) : undefined;
 }
 
-;// CONCATENATED MODULE: ./src/main.ts
+;// CONCATENATED MODULE: ./src/plan.ts
 /**
- * The release action: one version across the app's package.json files and lockfile, a
- * changelog section from the conventional commits since the last release, a release commit,
- * an annotated tag, an atomic push of both, and the GitHub release. A run that stopped half-way
- * (commit made, push refused) is finished by the next run instead of being made twice.
+ * The release plan, assembled from the state read before (no git, no disk): the bump, the
+ * version, the tag, the changelog section, and every text that goes into git or GitHub — the
+ * commit message, the tag message, the release title and notes, the emergency note — each
+ * built once, here, so that what is checked is what is written.
+ */
+
+
+
+function oneLine(text) {
+    return text.replace(/\s+/g, ' ').trim();
+}
+/** The emergency as it is written: the reason on one line (secrets and PHI are refused, see safety.ts). */
+function recordedEmergency(emergency, reason) {
+    return emergency
+        ? { emergency: true, reason: oneLine(reason ?? '') || 'not recorded' }
+        : { emergency: false };
+}
+/** The note under the changelog heading and at the top of the release notes of an emergency. */
+function emergencyNote(reason) {
+    return `**Emergency release.** Reason: ${reason}`;
+}
+/**
+ * The tag message: the section, and for an emergency, machine-readable trailers.
+ *
+ * @example
+ * tagMessage('v1.2.1', '## 1.2.1\n', { emergency: true, reason: 'outage' });
+ * // 'Release v1.2.1 (EMERGENCY)\n\n## 1.2.1\n\nEmergency: true\nEmergency-Reason: outage\n'
+ */
+function tagMessage(tag, section, emergency) {
+    const title = emergency.emergency ? `Release ${tag} (EMERGENCY)` : `Release ${tag}`;
+    const trailers = emergency.emergency
+        ? `\n\nEmergency: true\nEmergency-Reason: ${oneLine(emergency.reason)}`
+        : '';
+    return `${title}\n\n${section.trim()}${trailers}\n`;
+}
+/** The emergency marks a tag message carries, if any. */
+function emergencyOfTagMessage(message) {
+    const emergency = /^Emergency: true$/m.test(message);
+    const reason = /^Emergency-Reason: (.+)$/m.exec(message)?.[1];
+    return emergency ? { emergency, ...(reason ? { reason } : {}) } : { emergency: false };
+}
+/** Every text of a release, from its section. */
+function releaseTexts(tag, section, emergency) {
+    const subject = releaseCommitSubject(tag);
+    const note = emergency.emergency ? emergencyNote(emergency.reason) : undefined;
+    return {
+        section,
+        commitMessage: emergency.emergency
+            ? `${subject}\n\nEmergency release. Reason: ${emergency.reason}\n`
+            : `${subject}\n`,
+        tagMessage: tagMessage(tag, section, emergency),
+        title: emergency.emergency ? `${tag} (EMERGENCY)` : tag,
+        // A section read back from the changelog of an earlier run may lack the note.
+        notes: note && !section.includes(note) ? `${note}\n\n${section}` : section,
+    };
+}
+/**
+ * Assembles the release: the bump the commits call for, the new version in every manifest,
+ * and the texts. Nothing when nothing since the last release is releasable.
+ */
+async function assembleReleasePlan(request) {
+    const { history, tagPrefix, emergency } = request;
+    const { last, commits } = history;
+    const [first] = history.manifests;
+    const currentVersion = last?.version ??
+        (first ? setManifestVersion(first.text, '0.0.0', first.file).previous : undefined) ??
+        '0.0.0';
+    const decision = decideBump(request.bump, commits, currentVersion);
+    if (!decision.level)
+        return { nothing: decision.reason, previousVersion: currentVersion, commits };
+    const version = nextVersion(currentVersion, decision.level);
+    const tag = `${tagPrefix}${version}`;
+    const manifests = history.manifests.map(({ file, text }) => {
+        const edit = setManifestVersion(text, version, file);
+        return {
+            file,
+            ...(edit.previous === undefined ? {} : { before: edit.previous }),
+            after: version,
+            text: edit.text,
+        };
+    });
+    // Commit subjects can quote patient data or a pasted token: safety.ts refuses such a plan.
+    const section = await writeReleaseSection({
+        commits,
+        version,
+        currentTag: tag,
+        ...(last ? { previousTag: last.tag } : {}),
+        date: request.date,
+        ...(request.links ? { links: request.links } : {}),
+        ...(emergency.emergency ? { preamble: emergencyNote(emergency.reason) } : {}),
+    });
+    return {
+        version,
+        previousVersion: currentVersion,
+        ...(last ? { previousTag: last.tag } : {}),
+        tag,
+        emergency,
+        decision,
+        commits,
+        manifests,
+        ...releaseTexts(tag, section, emergency),
+    };
+}
+/** The manifests that were not at the previous version (they move with the others). */
+function driftedManifests(plan) {
+    return plan.manifests.flatMap((m) => m.before !== undefined && m.before !== plan.previousVersion ? [{ file: m.file, before: m.before }] : []);
+}
+
+;// CONCATENATED MODULE: ./src/git.ts
+/**
+ * The git commands a release needs, run with `git` in the repository. The token, when given,
+ * reaches git as an HTTP header through GIT_CONFIG_* variables (as actions/checkout does), so
+ * it never appears in a remote URL, a command line or a log line.
+ */
+
+/** The identity release commits and tags are made with when the checkout has none. */
+const DEFAULT_IDENTITY = {
+    name: 'github-actions[bot]',
+    email: '41898282+github-actions[bot]@users.noreply.github.com',
+};
+/**
+ * The `http.extraheader` value git sends to GitHub for a token (basic auth with the
+ * `x-access-token` user, as actions/checkout configures it).
+ *
+ * @example
+ * authorizationHeader('t0k3n'); // 'AUTHORIZATION: basic eC1hY2Nlc3MtdG9rZW46dDBrM24='
+ */
+function authorizationHeader(token) {
+    return `AUTHORIZATION: basic ${Buffer.from(`x-access-token:${token}`).toString('base64')}`;
+}
+/**
+ * A remote URL fit to print: any user name or password in it is removed.
+ *
+ * @example
+ * displayUrl('https://x-access-token:abc@github.com/o/r.git'); // 'https://github.com/o/r.git'
+ */
+function displayUrl(url) {
+    return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/]*@/i, '$1');
+}
+/**
+ * Classifies a rejected push: GitHub's branch protection and rulesets answer with
+ * `protected branch hook declined`, `GH006` or `GH013`.
+ *
+ * @example
+ * classifyPushRejection(' ! [remote rejected] main -> main (protected branch hook declined)'); // 'branch-protection'
+ */
+function classifyPushRejection(output) {
+    if (/protected branch hook declined|\bGH006\b|\bGH013\b|protected branch update failed|repository rule violations/i.test(output)) {
+        return 'branch-protection';
+    }
+    if (/non-fast-forward|\[rejected\].*\(fetch first\)|\(stale info\)/i.test(output))
+        return 'non-fast-forward';
+    return 'other';
+}
+class GitRepository {
+    dir;
+    log;
+    env;
+    constructor(dir, log, auth) {
+        this.dir = dir;
+        this.log = log;
+        const env = { ...process.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' };
+        if (auth) {
+            // Scoped to the GitHub server; git reads these like `-c` options, without them being in argv.
+            env.GIT_CONFIG_COUNT = '1';
+            env.GIT_CONFIG_KEY_0 = `http.${auth.serverUrl.replace(/\/+$/, '')}/.extraheader`;
+            env.GIT_CONFIG_VALUE_0 = authorizationHeader(auth.token);
+        }
+        this.env = env;
+    }
+    /** Runs git; never throws for a non-zero exit. */
+    async run(args, options = {}) {
+        const result = await runCommand(['git', ...args], {
+            cwd: this.dir,
+            env: this.env,
+            captureStdout: true,
+            tailLines: 30,
+            ...(options.input === undefined ? {} : { input: options.input }),
+        });
+        return {
+            exitCode: result.exitCode,
+            stdout: result.stdout,
+            output: result.tail.map((line) => this.log.redact(line)).join('\n'),
+        };
+    }
+    /** Runs git and returns its trimmed stdout; a failure is an ActionFailure saying what was being done. */
+    async must(args, doing, options = {}) {
+        const result = await this.run(args, options);
+        if (result.exitCode !== 0) {
+            throw new ActionFailure(`git failed while ${doing} in ${this.dir}: ${lastLines(result.output)}`);
+        }
+        return result.stdout.trim();
+    }
+    async isRepository() {
+        const result = await this.run(['rev-parse', '--is-inside-work-tree']);
+        return result.exitCode === 0 && result.stdout.trim() === 'true';
+    }
+    async topLevel() {
+        return this.must(['rev-parse', '--show-toplevel'], 'finding the repository root');
+    }
+    /** The checked-out branch, or undefined on a detached HEAD. */
+    async currentBranch() {
+        const result = await this.run(['symbolic-ref', '--short', '-q', 'HEAD']);
+        return result.exitCode === 0 ? result.stdout.trim() : undefined;
+    }
+    async head() {
+        return this.must(['rev-parse', 'HEAD'], 'reading HEAD');
+    }
+    async headSubject() {
+        return this.must(['log', '-1', '--format=%s'], 'reading the last commit');
+    }
+    /** `git status --porcelain` lines for tracked files that differ from HEAD, and untracked files. */
+    async status() {
+        const result = await this.run(['status', '--porcelain=v1']);
+        if (result.exitCode !== 0)
+            throw new ActionFailure(`git failed while checking the working tree in ${this.dir}: ${lastLines(result.output)}`);
+        // Not trimmed: the first two columns are the status.
+        const lines = result.stdout.split('\n').filter(Boolean);
+        return {
+            changed: lines.filter((l) => !l.startsWith('??')).map((l) => l.slice(3)),
+            untracked: lines.filter((l) => l.startsWith('??')).map((l) => l.slice(3)),
+        };
+    }
+    async localBranchExists(branch) {
+        return (await this.run(['show-ref', '--verify', '--quiet', `refs/heads/${branch}`])).exitCode === 0;
+    }
+    async remoteExists(remote) {
+        return (await this.run(['remote', 'get-url', remote])).exitCode === 0;
+    }
+    async remoteUrl(remote) {
+        return displayUrl(await this.must(['remote', 'get-url', remote], `reading the URL of remote '${remote}'`));
+    }
+    /** The branch the remote's HEAD names (its default branch), read without fetching. */
+    async remoteDefaultBranch(remote) {
+        const result = await this.run(['ls-remote', '--symref', remote, 'HEAD']);
+        if (result.exitCode !== 0)
+            return undefined;
+        return /^ref: refs\/heads\/(\S+)\s+HEAD$/m.exec(result.stdout)?.[1];
+    }
+    /** Remote refs (`refs/heads/main` → sha; tags peeled to their commit), read without fetching. */
+    async remoteRefs(remote, refs) {
+        const result = await this.run([
+            'ls-remote',
+            remote,
+            ...refs.flatMap((r) => (r.startsWith('refs/tags/') ? [r, `${r}^{}`] : [r])),
+        ]);
+        if (result.exitCode !== 0) {
+            throw new ActionFailure(`Could not read the refs of remote '${remote}': ${lastLines(result.output)}${credentialsHint(result.output)}`);
+        }
+        const map = new Map();
+        for (const line of result.stdout.split('\n').filter(Boolean)) {
+            const [sha, ref] = line.split('\t');
+            if (!sha || !ref)
+                continue;
+            if (ref.endsWith('^{}'))
+                map.set(ref.slice(0, -3), sha);
+            else if (!map.has(ref))
+                map.set(ref, sha);
+        }
+        return map;
+    }
+    /** Fetches the remote's tags (and the branch) so the last release is known. */
+    async fetchTags(remote, branch) {
+        const result = await this.run(['fetch', '--tags', '--no-recurse-submodules', remote, branch]);
+        if (result.exitCode !== 0) {
+            throw new ActionFailure(`Could not fetch tags from remote '${remote}' (nothing was changed): ${lastLines(result.output)}`);
+        }
+    }
+    /** Tags reachable from HEAD whose name starts with `prefix`. */
+    async tagsMergedInto(rev, prefix) {
+        const out = await this.must(['tag', '--merged', rev, '--list', `${prefix}*`], 'listing release tags');
+        return out.split('\n').filter(Boolean);
+    }
+    /** Whether `ancestor` is an ancestor of `rev`; undefined when git cannot tell (a commit is not here). */
+    async isAncestor(ancestor, rev) {
+        const result = await this.run(['merge-base', '--is-ancestor', ancestor, rev]);
+        return result.exitCode === 0 ? true : result.exitCode === 1 ? false : undefined;
+    }
+    /** Whether `rev` names a commit here (`HEAD~1` on the first commit does not). */
+    async revisionExists(rev) {
+        return (await this.run(['rev-parse', '-q', '--verify', `${rev}^{commit}`])).exitCode === 0;
+    }
+    /** The commit a local tag points at, or undefined when there is no such tag. */
+    async tagCommit(tag) {
+        const result = await this.run(['rev-parse', '-q', '--verify', `refs/tags/${tag}^{commit}`]);
+        return result.exitCode === 0 ? result.stdout.trim() : undefined;
+    }
+    /** Commit hashes and full messages in `range`, oldest first, merges left out. */
+    async commits(range) {
+        const out = await this.must(['log', '--no-merges', '--reverse', '--format=%H%x1f%B%x1e', range], 'reading the commits since the last release');
+        return out
+            .split('\x1e')
+            .map((record) => record.replace(/^\s+/, ''))
+            .filter(Boolean)
+            .map((record) => {
+            const [hash = '', message = ''] = record.split('\x1f');
+            return { hash: hash.trim(), message: message.trim() };
+        });
+    }
+    async configured(key) {
+        const result = await this.run(['config', '--get', key]);
+        return result.exitCode === 0 && result.stdout.trim() !== '';
+    }
+    /** `-c user.name/email` for a checkout without an identity (a fresh runner). */
+    async identityArgs() {
+        const args = [];
+        if (!(await this.configured('user.name')))
+            args.push('-c', `user.name=${DEFAULT_IDENTITY.name}`);
+        if (!(await this.configured('user.email')))
+            args.push('-c', `user.email=${DEFAULT_IDENTITY.email}`);
+        return args;
+    }
+    async commitFiles(files, message) {
+        await this.must(['add', '--', ...files], 'staging the release files');
+        const identity = await this.identityArgs();
+        await this.must([...identity, 'commit', '--no-verify', '-F', '-', '--', ...files], 'committing the release', { input: message });
+        return this.head();
+    }
+    async createAnnotatedTag(tag, message) {
+        const identity = await this.identityArgs();
+        await this.must([...identity, 'tag', '-a', '--cleanup=verbatim', tag, '-F', '-', 'HEAD'], `creating tag ${tag}`, { input: message });
+    }
+    async tagMessage(tag) {
+        return this.must(['tag', '-l', '--format=%(contents)', tag], `reading the message of tag ${tag}`);
+    }
+    /** Pushes refspecs atomically (all or none); returns git's result for the caller to judge. */
+    async push(remote, refspecs) {
+        return this.run(['push', '--atomic', '--no-verify', remote, ...refspecs]);
+    }
+}
+/**
+ * What the remote said about a refused push, for a one-line message: its `remote: error:`
+ * lines (GitHub explains the rule there) and the refused refs.
+ *
+ * @example
+ * pushRefusal('remote: error: GH006: Protected branch update failed\n ! [remote rejected] HEAD -> main (protected branch hook declined)');
+ * // 'remote: error: GH006: Protected branch update failed / ! [remote rejected] HEAD -> main (protected branch hook declined)'
+ */
+function pushRefusal(output) {
+    const lines = output.split('\n').map((l) => l.trim());
+    const remote = lines.filter((l) => /^remote: (error|fatal)/i.test(l)).slice(0, 3);
+    const refused = lines.filter((l) => /^! \[/.test(l)).slice(0, 2);
+    return [...remote, ...refused].join(' / ') || lastLines(output, 3);
+}
+/**
+ * A hint when git's output says the remote refused or wanted credentials.
+ *
+ * @example
+ * credentialsHint("fatal: could not read Username for 'https://github.com': terminal prompts disabled");
+ * // ". The remote did not accept the credentials: check that 'token' is set and may read and push to this repository (contents: write)."
+ */
+function credentialsHint(output) {
+    return /could not read (Username|Password)|Authentication failed|\b40[13]\b|Permission to .* denied/i.test(output)
+        ? ". The remote did not accept the credentials: check that 'token' is set and may read and push to this repository (contents: write)."
+        : '';
+}
+/** The last few lines of git's output, joined for a one-line message. */
+function lastLines(output, count = 4) {
+    const lines = output
+        .split('\n')
+        .map((l) => l.trim())
+        .filter(Boolean);
+    return lines.slice(-count).join(' / ') || 'no output';
+}
+
+;// CONCATENATED MODULE: ./src/publish.ts
+/**
+ * Getting a release out: the atomic push of the release commit and tag, and the GitHub
+ * release. Each failure says what is already out and what a re-run does.
+ */
+
+
+
+/** Pushes `refspecs` to the remote in one atomic push; a refusal is explained. */
+async function pushRelease(inputs, state, tag, refspecs) {
+    const result = await state.git.push(inputs.remote, refspecs);
+    if (result.exitCode === 0)
+        return;
+    const target = `${inputs.remote}/${state.releaseBranch}`;
+    const said = pushRefusal(result.output);
+    const kind = classifyPushRejection(result.output);
+    const rerun = `Then re-run this action: it pushes the existing release commit and tag ${tag} instead of making a second release.`;
+    if (kind === 'branch-protection') {
+        throw new ActionFailure(`Branch protection on ${target} rejected the push of the release commit and tag ${tag} (${said}). Nothing was pushed (the push is atomic); the release commit and tag exist only in this checkout. Let the release identity push to ${state.releaseBranch}: add it to the bypass list of the branch protection rule or ruleset (or run with a GitHub App token that may bypass it). ${rerun}`);
+    }
+    if (kind === 'non-fast-forward') {
+        throw new ActionFailure(`${target} moved on while the release was being made, so the push of ${tag} was rejected (${said}). Nothing was pushed. Start again from the newest ${state.releaseBranch} (in this checkout: git reset --hard ${target} && git tag -d ${tag}).`);
+    }
+    throw new ActionFailure(`Pushing the release commit and tag ${tag} to ${target} failed (${said})${credentialsHint(result.output) || '.'} Nothing was pushed (the push is atomic). ${rerun}`);
+}
+/** Creates the GitHub release of a pushed tag (or finds the one an earlier run made); returns its URL. */
+async function publishRelease(github, release, ctx, steps) {
+    const api = octokitReleaseApi(github, ctx.log, ctx.sleep);
+    try {
+        const existing = await api.findByTag(release.tag);
+        if (existing) {
+            steps.push(`GitHub release ${release.tag} already existed`);
+            return existing.url;
+        }
+        const created = await api.create({
+            tag: release.tag,
+            name: release.title,
+            body: release.notes,
+            draft: github.draft,
+        });
+        steps.push(`Created the GitHub release ${release.title}${github.draft ? ' as a draft' : ''}`);
+        return created.url;
+    }
+    catch (error) {
+        throw new ActionFailure(`The release commit and tag ${release.tag} are pushed, but creating the GitHub release failed: ${describeError(error)}. Re-run this action: it finds the pushed release and creates only the missing GitHub release.`, { cause: error });
+    }
+}
+
+;// CONCATENATED MODULE: ./src/workspace.ts
+/**
+ * Every file the release writes must be in the checked-out repository: a path that leads out
+ * of GITHUB_WORKSPACE, by `..`, an absolute path or a symlink (a committed `frontend -> /etc`
+ * link, say), is refused naming the input, before anything is written.
+ */
+
+
+
+function pathPresent(path) {
+    try {
+        (0,external_node_fs_namespaceObject.lstatSync)(path);
+        return true;
+    }
+    catch {
+        return false;
+    }
+}
+/**
+ * Where `path` leads once every symlink is followed; a part that does not exist yet is kept as
+ * written below its nearest existing folder. Undefined when a symlink on the way is dangling.
+ */
+function realLocation(path) {
+    let existing = (0,external_node_path_namespaceObject.resolve)(path);
+    const rest = [];
+    while (!pathPresent(existing) && (0,external_node_path_namespaceObject.dirname)(existing) !== existing) {
+        rest.unshift((0,external_node_path_namespaceObject.basename)(existing));
+        existing = (0,external_node_path_namespaceObject.dirname)(existing);
+    }
+    try {
+        return (0,external_node_path_namespaceObject.join)((0,external_node_fs_namespaceObject.realpathSync)(existing), ...rest);
+    }
+    catch {
+        return undefined;
+    }
+}
+/** Whether `path`, symlinks followed, is `workspace` or inside it. */
+function isInside(workspace, path) {
+    const root = realLocation(workspace);
+    const real = realLocation(path);
+    if (root === undefined || real === undefined)
+        return false;
+    const rel = (0,external_node_path_namespaceObject.relative)(root, real);
+    return rel === '' || (!(0,external_node_path_namespaceObject.isAbsolute)(rel) && rel.split(external_node_path_namespaceObject.sep)[0] !== '..');
+}
+/**
+ * Refuses `path` (what input `input` named as `shown`) when it leads outside the workspace.
+ *
+ * @example
+ * refuseOutsideWorkspace('/github/workspace', '/github/workspace/CHANGELOG.md', 'changelog-file', 'CHANGELOG.md');
+ */
+function refuseOutsideWorkspace(workspace, path, input, shown) {
+    if (isInside(workspace, path))
+        return;
+    throw new ConfigurationError(`Input '${input}' leads to ${shown}, which is outside the workspace (GITHUB_WORKSPACE) once symlinks are followed: the release only reads and writes files of the checked-out repository. Nothing was changed.`, input);
+}
+
+;// CONCATENATED MODULE: ./src/state.ts
+/**
+ * Reading the state a release starts from, before anything is changed: the checkout (branch,
+ * cleanliness, the remote's refs) and the release history (last tag, manifests, commits).
+ * Every refusal here happens before a file is written or a ref is pushed.
  */
 
 
@@ -48105,22 +48421,19 @@ function versionOfReleaseSubject(subject, prefix) {
 
 
 
-const ACTION_VERSION = '0.1.0';
-const main_short = (sha) => sha.slice(0, 7);
-function oneLine(text) {
-    return text.replace(/\s+/g, ' ').trim();
-}
+
+const state_short = (sha) => sha.slice(0, 7);
 async function detectReleaseBranch(git, inputs, remoteRefs, hasRemote) {
     if (inputs.releaseBranch)
         return inputs.releaseBranch;
-    const candidates = ['main', 'master'];
     const present = [];
-    for (const name of candidates) {
+    for (const name of ['main', 'master']) {
         if (remoteRefs.has(`refs/heads/${name}`) || (await git.localBranchExists(name)))
             present.push(name);
     }
-    if (present.length === 1)
-        return present[0];
+    const [only] = present;
+    if (only && present.length === 1)
+        return only;
     const remoteDefault = hasRemote ? await git.remoteDefaultBranch(inputs.remote) : undefined;
     if (remoteDefault && (present.length === 0 || present.includes(remoteDefault)))
         return remoteDefault;
@@ -48128,12 +48441,14 @@ async function detectReleaseBranch(git, inputs, remoteRefs, hasRemote) {
         return 'main';
     throw new ActionFailure(`Neither a main nor a master branch exists here, so the release branch cannot be detected; set the input '${INPUT.releaseBranch}'. Nothing was changed.`);
 }
-async function inspectRepository(inputs, ctx) {
+/** Reads the checkout and refuses one a release cannot be made from. */
+async function readRepositoryState(inputs, ctx) {
     const dir = (0,external_node_path_namespaceObject.resolve)(ctx.workspace, inputs.workingDirectory);
     const serverUrl = (ctx.env.GITHUB_SERVER_URL || 'https://github.com').replace(/\/+$/, '');
     if (inputs.token)
         ctx.addSecret(authorizationHeader(inputs.token).replace(/^AUTHORIZATION: basic /, ''));
     const git = new GitRepository(dir, ctx.log, inputs.token ? { token: inputs.token, serverUrl } : undefined);
+    refuseOutsideWorkspace(ctx.workspace, dir, INPUT.workingDirectory, inputs.workingDirectory);
     if (!(0,external_node_fs_namespaceObject.existsSync)(dir) || !(await git.isRepository())) {
         throw new ActionFailure(`${dir} is not a git repository: check the repository out first (actions/checkout with fetch-depth: 0, so that the release tags are there).`);
     }
@@ -48166,281 +48481,126 @@ async function inspectRepository(inputs, ctx) {
     const head = await git.head();
     const remoteHead = remoteRefs.get(`refs/heads/${releaseBranch}`);
     if (remoteHead && remoteHead !== head) {
-        const ancestor = await git.run(['merge-base', '--is-ancestor', remoteHead, head]);
-        if (ancestor.exitCode === 1) {
-            throw new ActionFailure(`${inputs.remote}/${releaseBranch} has commits that the local ${releaseBranch} does not (it is at ${main_short(remoteHead)}, local HEAD at ${main_short(head)}): pull them first (or re-run the workflow on the newest commit). Nothing was changed.`);
+        const upToDate = await git.isAncestor(remoteHead, head);
+        if (upToDate === false) {
+            throw new ActionFailure(`${inputs.remote}/${releaseBranch} has commits that the local ${releaseBranch} does not (it is at ${state_short(remoteHead)}, local HEAD at ${state_short(head)}): pull them first (or re-run the workflow on the newest commit). Nothing was changed.`);
         }
-        if (ancestor.exitCode !== 0)
-            ctx.log.warning(`Could not check that ${releaseBranch} is up to date with ${inputs.remote} (commit ${main_short(remoteHead)} is not here).`);
+        if (upToDate === undefined)
+            ctx.log.warning(`Could not check that ${releaseBranch} is up to date with ${inputs.remote} (commit ${state_short(remoteHead)} is not here).`);
     }
     const repository = parseRepository(ctx.env.GITHUB_REPOSITORY);
-    if (inputs.githubRelease && !inputs.dryRun && !repository) {
-        throw new ActionFailure(`GITHUB_REPOSITORY is not set as owner/repo, so the GitHub release cannot be created; set '${INPUT.githubRelease}: false' outside GitHub Actions. Nothing was changed.`);
-    }
     return {
         git,
         dir,
-        branch,
         releaseBranch,
         head,
-        hasRemote,
         remoteRefs,
         serverUrl,
         ...(repository
-            ? { repository, links: { host: serverUrl, owner: repository.owner, repository: repository.repo } }
+            ? { links: { host: serverUrl, owner: repository.owner, repository: repository.repo } }
             : {}),
     };
 }
-/** The tag message: the section, and for an emergency, machine-readable trailers. */
-function tagMessage(tag, section, emergency, reason) {
-    const title = emergency ? `Release ${tag} (EMERGENCY)` : `Release ${tag}`;
-    const trailers = emergency ? `\n\nEmergency: true\nEmergency-Reason: ${oneLine(reason ?? '')}` : '';
-    return `${title}\n\n${section.trim()}${trailers}\n`;
+/** The version HEAD's subject says an earlier run released, when HEAD is such a release commit. */
+async function pendingReleaseVersion(state, prefix) {
+    return versionOfReleaseSubject(await state.git.headSubject(), prefix);
 }
-/** The emergency marks a tag message carries, if any. */
-function emergencyOfTagMessage(message) {
-    const emergency = /^Emergency: true$/m.test(message);
-    const reason = /^Emergency-Reason: (.+)$/m.exec(message)?.[1];
-    return emergency ? { emergency, ...(reason ? { reason } : {}) } : { emergency: false };
-}
-function releaseTitle(plan) {
-    return plan.emergency ? `${plan.tag} (EMERGENCY)` : plan.tag;
-}
-async function planRelease(inputs, state, ctx) {
+/** The last release, the manifests as they are, and the commits since: what the plan is made from. */
+async function readReleaseHistory(inputs, state, workspace) {
     const { git, dir } = state;
     const prefix = inputs.tagPrefix;
     const last = latestReleaseTag(await git.tagsMergedInto('HEAD', prefix), prefix);
-    const manifests = await selectedManifests(dir, inputs.packages);
-    const texts = new Map(manifests.map((file) => [file, (0,external_node_fs_namespaceObject.readFileSync)((0,external_node_path_namespaceObject.join)(dir, file), 'utf8')]));
-    const firstEdit = setManifestVersion(texts.get(manifests[0]), '0.0.0', manifests[0]);
-    const currentVersion = last?.version ?? firstEdit.previous ?? '0.0.0';
-    if (last)
-        ctx.log.info(`Last release: ${last.tag}`);
-    else
-        ctx.log.info(`No release tag ${prefix}X.Y.Z is reachable from HEAD: starting from ${manifests[0]}'s version ${currentVersion} and every commit.`);
+    const files = await selectedManifests(dir, inputs.packages);
+    // Every file the release will write, checked before the first is read: a manifest or lockfile
+    // reached through a symlinked folder, or a changelog that is a link, may lead out of the checkout.
+    const lockfiles = planLockfiles(files, (f) => pathPresent((0,external_node_path_namespaceObject.join)(dir, f)));
+    for (const file of [...files, ...lockfiles.map((l) => l.file)])
+        refuseOutsideWorkspace(workspace, (0,external_node_path_namespaceObject.join)(dir, file), INPUT.packages, file);
+    refuseOutsideWorkspace(workspace, (0,external_node_path_namespaceObject.join)(dir, inputs.changelogFile), INPUT.changelogFile, inputs.changelogFile);
+    const manifests = files.map((file) => ({ file, text: (0,external_node_fs_namespaceObject.readFileSync)((0,external_node_path_namespaceObject.join)(dir, file), 'utf8') }));
     const commits = changelog_parseCommits(await git.commits(last ? `${last.tag}..HEAD` : 'HEAD')).filter((c) => versionOfReleaseSubject(c.header ?? '', prefix) === undefined);
-    ctx.log.info(`${commits.length} commit(s) since ${last?.tag ?? 'the start'}`);
-    const decision = decideBump(inputs.bump, commits, currentVersion);
-    if (!decision.level)
-        return { nothing: decision.reason, previousVersion: currentVersion, commits };
-    const version = nextVersion(currentVersion, decision.level);
-    const tag = `${prefix}${version}`;
-    ctx.log.info(`Bump: ${decision.level} (${decision.reason}): ${currentVersion} → ${version}`);
-    const localTag = await git.tagCommit(tag);
+    return { ...(last ? { last } : {}), manifests, commits };
+}
+/** Refuses a release whose tag already exists here or on the remote for another commit. */
+async function refuseExistingTag(inputs, state, tag, lastTag) {
+    const localTag = await state.git.tagCommit(tag);
     const remoteTag = state.remoteRefs.get(`refs/tags/${tag}`);
     const existing = localTag ?? remoteTag;
-    if (existing) {
-        const where = remoteTag ? `on ${inputs.remote}` : 'in this checkout';
-        throw new ActionFailure(`Tag ${tag} already exists ${where} for commit ${main_short(existing)}, which is not this release (HEAD is ${main_short(state.head)} and ${last?.tag ?? 'no earlier release'} is the last release on ${state.releaseBranch}). Find out where it came from: delete it if it was made by mistake (git push ${inputs.remote} :refs/tags/${tag}), or choose a higher 'bump'. Nothing was changed.`);
-    }
-    for (const file of manifests) {
-        const before = setManifestVersion(texts.get(file), version, file).previous;
-        if (before !== undefined && before !== currentVersion) {
-            ctx.log.warning(`${file} was at ${before}, not ${currentVersion}; it moves to ${version} with the others.`, { file });
-        }
-    }
-    const reason = inputs.reason ? oneLine(redactPhi(inputs.reason)) : undefined;
-    // Commit messages can quote patient data; the section goes to the changelog, the tag and the
-    // GitHub release, so PHI-like text is redacted in it as it would be in a log line.
-    const written = await writeReleaseSection({
-        commits,
-        version,
-        currentTag: tag,
-        ...(last ? { previousTag: last.tag } : {}),
-        date: new Date(ctx.clock.now()).toISOString().slice(0, 10),
-        ...(state.links ? { links: state.links } : {}),
-        ...(inputs.emergency ? { preamble: `**Emergency release.** Reason: ${reason}` } : {}),
-    });
-    const section = redactPhi(written);
-    const files = manifests.map((file) => ({
-        file,
-        before: setManifestVersion(texts.get(file), version, file).previous,
-        after: version,
-    }));
-    return {
-        version,
-        previousVersion: currentVersion,
-        ...(last ? { previousTag: last.tag } : {}),
-        tag,
-        section,
-        emergency: inputs.emergency,
-        ...(reason ? { reason } : {}),
-        decision,
-        commits,
-        files,
-    };
-}
-/** Writes the version into the manifests and lockfiles and the section into the changelog; returns the files written. */
-function writeReleaseFiles(inputs, dir, plan) {
-    const written = [];
-    const manifests = plan.files.map((f) => f.file);
-    for (const file of manifests) {
-        const path = (0,external_node_path_namespaceObject.join)(dir, file);
-        (0,external_node_fs_namespaceObject.writeFileSync)(path, setManifestVersion((0,external_node_fs_namespaceObject.readFileSync)(path, 'utf8'), plan.version, file).text);
-        written.push(file);
-    }
-    for (const lock of planLockfiles(manifests, (f) => (0,external_node_fs_namespaceObject.existsSync)((0,external_node_path_namespaceObject.join)(dir, f)))) {
-        const path = (0,external_node_path_namespaceObject.join)(dir, lock.file);
-        const edit = setLockfileVersions((0,external_node_fs_namespaceObject.readFileSync)(path, 'utf8'), plan.version, lock, lock.file);
-        (0,external_node_fs_namespaceObject.writeFileSync)(path, edit.text);
-        plan.files.push({
-            file: `${lock.file} (${edit.entries.map((e) => (e === '' ? 'root' : e)).join(', ')})`,
-            after: plan.version,
-        });
-        written.push(lock.file);
-    }
-    const changelogPath = (0,external_node_path_namespaceObject.join)(dir, inputs.changelogFile);
-    (0,external_node_fs_namespaceObject.mkdirSync)((0,external_node_path_namespaceObject.dirname)(changelogPath), { recursive: true });
-    (0,external_node_fs_namespaceObject.writeFileSync)(changelogPath, prependSection((0,external_node_fs_namespaceObject.existsSync)(changelogPath) ? (0,external_node_fs_namespaceObject.readFileSync)(changelogPath, 'utf8') : undefined, plan.section));
-    written.push(inputs.changelogFile);
-    return written;
-}
-async function pushRelease(inputs, state, tag, refspecs) {
-    const result = await state.git.push(inputs.remote, refspecs);
-    if (result.exitCode === 0)
+    if (!existing)
         return;
-    const target = `${inputs.remote}/${state.releaseBranch}`;
-    const said = pushRefusal(result.output);
-    const kind = classifyPushRejection(result.output);
-    const rerun = `Then re-run this action: it pushes the existing release commit and tag ${tag} instead of making a second release.`;
-    if (kind === 'branch-protection') {
-        throw new ActionFailure(`Branch protection on ${target} rejected the push of the release commit and tag ${tag} (${said}). Nothing was pushed (the push is atomic); the release commit and tag exist only in this checkout. Let the release identity push to ${state.releaseBranch}: add it to the bypass list of the branch protection rule or ruleset (or run with a GitHub App token that may bypass it). ${rerun}`);
-    }
-    if (kind === 'non-fast-forward') {
-        throw new ActionFailure(`${target} moved on while the release was being made, so the push of ${tag} was rejected (${said}). Nothing was pushed. Start again from the newest ${state.releaseBranch} (in this checkout: git reset --hard ${target} && git tag -d ${tag}).`);
-    }
-    throw new ActionFailure(`Pushing the release commit and tag ${tag} to ${target} failed (${said})${credentialsHint(result.output) || '.'} Nothing was pushed (the push is atomic). ${rerun}`);
+    const where = remoteTag ? `on ${inputs.remote}` : 'in this checkout';
+    throw new ActionFailure(`Tag ${tag} already exists ${where} for commit ${state_short(existing)}, which is not this release (HEAD is ${state_short(state.head)} and ${lastTag ?? 'no earlier release'} is the last release on ${state.releaseBranch}). Find out where it came from: delete it if it was made by mistake (git push ${inputs.remote} :refs/tags/${tag}), or choose a higher 'bump'. Nothing was changed.`);
 }
-async function publishRelease(api, plan, inputs, steps) {
-    try {
-        const existing = await api.findByTag(plan.tag);
-        if (existing) {
-            steps.push(`GitHub release ${plan.tag} already existed`);
-            return existing.url;
-        }
-        const notes = plan.emergency && !plan.section.includes('**Emergency release.**')
-            ? `**Emergency release.** Reason: ${plan.reason ?? 'not recorded'}\n\n${plan.section}`
-            : plan.section;
-        const created = await api.create({
-            tag: plan.tag,
-            name: releaseTitle(plan),
-            body: notes,
-            draft: inputs.draft,
-        });
-        steps.push(`Created the GitHub release ${releaseTitle(plan)}${inputs.draft ? ' as a draft' : ''}`);
-        return created.url;
-    }
-    catch (error) {
-        throw new ActionFailure(`The release commit and tag ${plan.tag} are pushed, but creating the GitHub release failed: ${describeError(error)}. Re-run this action: it finds the pushed release and creates only the missing GitHub release.`, { cause: error });
+
+;// CONCATENATED MODULE: ./src/report.ts
+
+
+
+const reasonOf = (plan) => (plan.emergency.emergency ? plan.emergency.reason : undefined);
+/** Outputs, summary and audit facts when there is nothing to release. */
+function reportNothing(ctx, inputs, nothing) {
+    ctx.log.notice(`Nothing to release: ${nothing.nothing}.`);
+    ctx.setOutput(OUTPUT.released, false);
+    ctx.setOutput(OUTPUT.version, nothing.previousVersion);
+    ctx.setOutput(OUTPUT.previousVersion, nothing.previousVersion);
+    ctx.setOutput(OUTPUT.tag, '');
+    ctx.setOutput(OUTPUT.releaseUrl, '');
+    ctx.setOutput(OUTPUT.changelog, '');
+    ctx.setOutput(OUTPUT.emergency, inputs.emergency);
+    ctx.fact('released', false);
+    ctx.summary
+        .heading('No release')
+        .paragraph(`Nothing to release since ${nothing.previousVersion}: ${nothing.nothing}.`);
+    if (nothing.commits.length) {
+        ctx.summary.table(['Commit', 'Type', 'Subject'], nothing.commits.map((c) => [state_short(c.hash), c.type ?? '—', c.subject ?? c.header ?? '']));
     }
 }
-function releaseApi(inputs, state, ctx) {
-    if (!state.repository) {
-        throw new ActionFailure(`GITHUB_REPOSITORY is not set as owner/repo, so the GitHub release cannot be created; set '${INPUT.githubRelease}: false' outside GitHub Actions.`);
-    }
-    return octokitReleaseApi(inputs.token, state.repository, ctx.log, ctx.sleep);
-}
-/** Makes a new release: files, commit, tag, push, GitHub release. */
-async function makeRelease(inputs, state, plan, ctx) {
-    const steps = [];
-    const written = writeReleaseFiles(inputs, state.dir, plan);
-    const subject = releaseCommitSubject(plan.tag);
-    const message = plan.emergency
-        ? `${subject}\n\nEmergency release. Reason: ${plan.reason}\n`
-        : `${subject}\n`;
-    const commit = await state.git.commitFiles(written, message);
-    steps.push(`Committed ${subject} (${main_short(commit)}): ${written.join(', ')}`);
-    await state.git.createAnnotatedTag(plan.tag, tagMessage(plan.tag, plan.section, plan.emergency, plan.reason));
-    steps.push(`Created the annotated tag ${plan.tag}`);
-    ctx.fact('releaseCommit', commit);
-    let url;
-    if (inputs.push) {
-        ctx.log.info(`Pushing ${state.releaseBranch} and ${plan.tag} to ${inputs.remote}`);
-        await pushRelease(inputs, state, plan.tag, [
-            `HEAD:refs/heads/${state.releaseBranch}`,
-            `refs/tags/${plan.tag}`,
-        ]);
-        steps.push(`Pushed ${state.releaseBranch} and ${plan.tag} to ${inputs.remote}`);
-    }
-    if (inputs.githubRelease)
-        url = await publishRelease(releaseApi(inputs, state, ctx), plan, inputs, steps);
-    return { commit, steps, resumed: false, ...(url ? { url } : {}) };
-}
-/**
- * HEAD is a release commit made by an earlier run: finish that release (tag, push, GitHub
- * release, whichever is missing) instead of making another.
- */
-async function finishRelease(inputs, state, version, ctx) {
-    const { git } = state;
-    const prefix = inputs.tagPrefix;
-    const tag = `${prefix}${version}`;
-    const localTag = await git.tagCommit(tag);
-    const remoteTag = state.remoteRefs.get(`refs/tags/${tag}`);
-    for (const [sha, where] of [
-        [localTag, 'in this checkout'],
-        [remoteTag, `on ${inputs.remote}`],
-    ]) {
-        if (sha && sha !== state.head) {
-            throw new ActionFailure(`HEAD is the release commit of ${tag} (${main_short(state.head)}), but tag ${tag} already exists ${where} for commit ${main_short(sha)}. One of them was made by hand or by another run: find out which is the real release, delete the other, and run again. Nothing was changed.`);
-        }
-    }
-    const changelogPath = (0,external_node_path_namespaceObject.join)(state.dir, inputs.changelogFile);
-    const section = ((0,external_node_fs_namespaceObject.existsSync)(changelogPath) ? findSection((0,external_node_fs_namespaceObject.readFileSync)(changelogPath, 'utf8'), version) : undefined) ??
-        `## ${version}\n`;
-    const parent = await git.run(['rev-parse', '-q', '--verify', 'HEAD~1']);
-    const previous = parent.exitCode === 0 ? latestReleaseTag(await git.tagsMergedInto('HEAD~1', prefix), prefix) : undefined;
-    const marks = localTag
-        ? emergencyOfTagMessage(await git.tagMessage(tag))
-        : { emergency: inputs.emergency, reason: inputs.reason };
-    const reason = marks.reason ? oneLine(redactPhi(marks.reason)) : undefined;
-    const plan = {
-        version,
-        previousVersion: previous?.version ?? version,
-        ...(previous ? { previousTag: previous.tag } : {}),
-        tag,
-        section,
-        emergency: marks.emergency,
-        ...(reason ? { reason } : {}),
-        commits: [],
-        files: [],
-    };
-    ctx.log.info(`HEAD is the release commit of ${tag} from an earlier run: finishing that release instead of making another.`);
-    const steps = [];
-    if (inputs.dryRun)
-        return { plan, result: { commit: state.head, steps, resumed: true } };
-    if (!localTag) {
-        await git.createAnnotatedTag(tag, tagMessage(tag, section, plan.emergency, plan.reason));
-        steps.push(`Created the missing annotated tag ${tag}`);
-    }
-    if (inputs.push) {
-        const refspecs = [
-            ...(state.remoteRefs.get(`refs/heads/${state.releaseBranch}`) === state.head
-                ? []
-                : [`HEAD:refs/heads/${state.releaseBranch}`]),
-            ...(remoteTag ? [] : [`refs/tags/${tag}`]),
-        ];
-        if (refspecs.length) {
-            ctx.log.info(`Pushing ${refspecs.join(' ')} to ${inputs.remote}`);
-            await pushRelease(inputs, state, tag, refspecs);
-            steps.push(`Pushed the existing release commit and tag to ${inputs.remote} (${refspecs.map((r) => r.replace(/^HEAD:refs\/heads\/|^refs\/tags\//, '')).join(', ')})`);
-        }
-        else
-            steps.push(`${state.releaseBranch} and ${tag} were already on ${inputs.remote}`);
-    }
-    let url;
-    if (inputs.githubRelease)
-        url = await publishRelease(releaseApi(inputs, state, ctx), plan, inputs, steps);
-    ctx.fact('releaseCommit', state.head);
-    return { plan, result: { commit: state.head, steps, resumed: true, ...(url ? { url } : {}) } };
-}
-function setOutputs(ctx, values) {
-    ctx.setOutput('released', values.released);
-    ctx.setOutput('version', values.version);
-    ctx.setOutput('previous-version', values.previousVersion);
-    ctx.setOutput('tag', values.tag);
-    ctx.setOutput('release-url', values.url ?? '');
-    ctx.setOutput('changelog', values.changelog);
-    ctx.setOutput('emergency', values.emergency);
+/** Outputs, audit facts, the evidence manifest and the summary of a release (or a dry run of one). */
+function reportRelease(ctx, inputs, state, report) {
+    const { plan, result } = report;
+    const released = !inputs.dryRun;
+    const reason = reasonOf(plan);
+    ctx.fact('released', released);
+    ctx.fact('version', plan.version);
+    ctx.fact('previousVersion', plan.previousVersion);
+    ctx.fact('tag', plan.tag);
+    ctx.fact('emergency', plan.emergency.emergency);
+    if (reason !== undefined)
+        ctx.fact('emergencyReason', reason);
+    if (result?.url)
+        ctx.fact('releaseUrl', result.url);
+    ctx.setOutput(OUTPUT.released, released);
+    ctx.setOutput(OUTPUT.version, plan.version);
+    ctx.setOutput(OUTPUT.previousVersion, plan.previousVersion);
+    ctx.setOutput(OUTPUT.tag, plan.tag);
+    ctx.setOutput(OUTPUT.releaseUrl, result?.url ?? '');
+    ctx.setOutput(OUTPUT.changelog, plan.section);
+    ctx.setOutput(OUTPUT.emergency, plan.emergency.emergency);
+    ctx.writeEvidence(MANIFEST_EVIDENCE, `${JSON.stringify({
+        released,
+        dryRun: inputs.dryRun,
+        resumed: result?.resumed ?? false,
+        version: plan.version,
+        previousVersion: plan.previousVersion,
+        tag: plan.tag,
+        commit: result?.commit ?? null,
+        branch: state.releaseBranch,
+        emergency: plan.emergency.emergency,
+        reason: reason ?? null,
+        releaseUrl: result?.url ?? null,
+        files: report.versions,
+        commits: plan.commits.map((c) => ({
+            hash: c.hash,
+            type: c.type,
+            breaking: c.breaking,
+            subject: c.subject ?? c.header,
+        })),
+    }, null, 2)}\n`);
+    summarize(ctx, inputs, state, report);
+    if (released)
+        ctx.log.notice(`Released ${plan.tag}${plan.emergency.emergency ? ' (EMERGENCY)' : ''}${result?.url ? `: ${result.url}` : ''}`);
+    else
+        ctx.log.notice(`Dry run: would release ${plan.tag} (${plan.previousVersion} → ${plan.version}).`);
 }
 function links(state, plan, result) {
     const out = [];
@@ -48452,26 +48612,29 @@ function links(state, plan, result) {
         if (plan.previousTag)
             out.push(`[Changes since ${summarySafe(plan.previousTag)}](${repo}/compare/${encodeURIComponent(plan.previousTag)}...${encodeURIComponent(plan.tag)})`);
         if (result?.commit)
-            out.push(`[Release commit ${main_short(result.commit)}](${repo}/commit/${result.commit})`);
+            out.push(`[Release commit ${state_short(result.commit)}](${repo}/commit/${result.commit})`);
     }
     return out;
 }
-function summarize(ctx, inputs, state, plan, result) {
+function summarize(ctx, inputs, state, { plan, result, versions }) {
     const s = ctx.summary;
+    const reason = reasonOf(plan);
     const mode = inputs.dryRun ? ' — dry run' : result?.resumed ? ' — finished from an earlier run' : '';
-    s.heading(`Release ${plan.tag}${plan.emergency ? ' (EMERGENCY)' : ''}${mode}`);
+    s.heading(`Release ${plan.tag}${plan.emergency.emergency ? ' (EMERGENCY)' : ''}${mode}`);
     if (inputs.dryRun)
         s.paragraph('Dry run: nothing was written, committed, tagged, pushed or published. This is what a real run would do.');
-    if (plan.emergency)
-        s.raw(`> [!WARNING]\n> Emergency release. Reason: ${summarySafe(plan.reason ?? 'not recorded')}\n`);
-    const rows = [
+    if (reason !== undefined)
+        s.raw(`> [!WARNING]\n> Emergency release. Reason: ${summarySafe(reason)}\n`);
+    s.table(['Release', ''], [
         ['Version', { md: `\`${plan.previousVersion}\` → **\`${plan.version}\`**` }],
-        ['Bump', plan.decision ? `${plan.decision.level} (${plan.decision.reason})` : 'made by the earlier run'],
+        [
+            'Bump',
+            plan.decision ? `${plan.decision.level} (${plan.decision.reason})` : 'made by the earlier run',
+        ],
         ['Tag', plan.tag],
         ['Branch', `${state.releaseBranch} on ${inputs.remote}`],
-        ['Emergency', plan.emergency ? `yes: ${plan.reason ?? ''}` : 'no'],
-    ];
-    s.table(['Release', ''], rows);
+        ['Emergency', reason !== undefined ? `yes: ${reason}` : 'no'],
+    ]);
     const linkList = links(state, plan, result);
     if (linkList.length)
         s.list(linkList.map((md) => ({ md })));
@@ -48479,96 +48642,265 @@ function summarize(ctx, inputs, state, plan, result) {
         s.heading('What this run did', 3);
         s.list(result.steps);
     }
-    if (plan.files.length) {
+    if (versions.length) {
         s.heading('Versions', 3);
-        s.table(['File', 'Before', 'After'], plan.files.map((f) => [f.file, f.before ?? '—', f.after]));
+        s.table(['File', 'Before', 'After'], versions.map((f) => [f.file, f.before ?? '—', f.after]));
     }
     s.heading('Changelog', 3);
     s.raw(summarySafe(plan.section.replace(/^## /, '#### ').replace(/^### /gm, '##### ')));
 }
+
+;// CONCATENATED MODULE: ./src/safety.ts
+/**
+ * What goes into git and into a GitHub release stays there for good (a pushed tag message, a
+ * committed changelog, release notes that are mailed to watchers): unlike a log line it cannot
+ * be redacted afterwards. So every such text is checked against the run's redactor — the
+ * registered secrets (the token among them) and the PHI patterns — and the release is refused,
+ * naming where the text came from, before anything is written.
+ */
+
+
+
+/**
+ * The first text the redactor would change: it holds a registered secret or PHI-like text.
+ *
+ * @example
+ * firstUnsafe([{ where: 'the reason', text: 'DOB: 2011-04-02' }], (t) => redactor.redact(t))?.where; // 'the reason'
+ */
+function firstUnsafe(texts, redact) {
+    for (const scanned of texts)
+        if (redact(scanned.text) !== scanned.text)
+            return scanned;
+    return undefined;
+}
+/** The texts that make up a release's plan, most specific first (inputs, then commits, then the results). */
+function releaseSources(plan, reason) {
+    const sources = [];
+    if (reason !== undefined)
+        sources.push({ where: 'the reason', text: reason, input: INPUT.reason });
+    for (const commit of plan.commits) {
+        const id = state_short(commit.hash);
+        // A commit reaches the changelog when it is listed (by its short hash) or has a note there.
+        if (plan.section.includes(id))
+            sources.push({ where: `commit ${id}'s subject`, text: commit.header ?? '' });
+        for (const note of commit.parsed.notes)
+            sources.push({ where: `commit ${id}'s ${note.title} note`, text: note.text });
+    }
+    sources.push({ where: 'the changelog section', text: plan.section }, { where: 'the release commit message', text: plan.commitMessage }, { where: 'the tag message', text: plan.tagMessage }, { where: 'the GitHub release notes', text: `${plan.title}\n${plan.notes}` });
+    return sources;
+}
+/**
+ * Refuses the release when any of `sources` holds a secret or PHI: a ConfigurationError when
+ * it is an input, an ActionFailure otherwise. The text itself is never shown.
+ */
+function refuseUnsafeText(sources, redact) {
+    const unsafe = firstUnsafe(sources, redact);
+    if (!unsafe)
+        return;
+    const what = `${unsafe.where} contains a registered secret or PHI-like text (a token, a password, an MRN, a date of birth, an SSN, an e-mail address or a phone number)`;
+    const where = 'the tag message, the changelog and the GitHub release, which cannot be redacted once pushed';
+    const nothing = 'Nothing was written, committed, tagged, pushed or published.';
+    if (unsafe.input) {
+        throw new ConfigurationError(`Input '${unsafe.input}': ${what}, and it would go into ${where}. Give it without that text. ${nothing}`, unsafe.input);
+    }
+    throw new ActionFailure(`The release was refused: ${what}, and it would go into ${where}. ${nothing} If a secret was committed, rotate it; if patient data was, report it to your privacy officer. Then reword the text (a commit that is not yet on the release branch can be amended) and run again.`);
+}
+
+;// CONCATENATED MODULE: ./src/resume.ts
+/**
+ * Finishing a half-done release: HEAD is a release commit an earlier run made (its push was
+ * refused, or it ran with `push: false`, or the GitHub release failed). The missing tag, push
+ * and GitHub release are made; nothing is made twice.
+ */
+
+
+
+
+
+
+
+
+
+
+/** The plan of the release HEAD already is: its version, its section, its emergency marks. */
+async function pendingReleasePlan(inputs, state, version, redact) {
+    const { git } = state;
+    const prefix = inputs.tagPrefix;
+    const tag = `${prefix}${version}`;
+    const localTag = await git.tagCommit(tag);
+    const remoteTag = state.remoteRefs.get(`refs/tags/${tag}`);
+    for (const [sha, where] of [
+        [localTag, 'in this checkout'],
+        [remoteTag, `on ${inputs.remote}`],
+    ]) {
+        if (sha && sha !== state.head) {
+            throw new ActionFailure(`HEAD is the release commit of ${tag} (${state_short(state.head)}), but tag ${tag} already exists ${where} for commit ${state_short(sha)}. One of them was made by hand or by another run: find out which is the real release, delete the other, and run again. Nothing was changed.`);
+        }
+    }
+    const changelogPath = (0,external_node_path_namespaceObject.join)(state.dir, inputs.changelogFile);
+    const section = ((0,external_node_fs_namespaceObject.existsSync)(changelogPath) ? findSection((0,external_node_fs_namespaceObject.readFileSync)(changelogPath, 'utf8'), version) : undefined) ??
+        `## ${version}\n`;
+    const previous = (await git.revisionExists('HEAD~1'))
+        ? latestReleaseTag(await git.tagsMergedInto('HEAD~1', prefix), prefix)
+        : undefined;
+    const marks = localTag
+        ? emergencyOfTagMessage(await git.tagMessage(tag))
+        : { emergency: inputs.emergency, reason: inputs.reason };
+    const emergency = recordedEmergency(marks.emergency, marks.reason);
+    const texts = releaseTexts(tag, section, emergency);
+    // The earlier run's texts were checked when it planned them, but the changelog may have been
+    // edited since and the reason may be new: check again before any of it is tagged or pushed.
+    const sources = [
+        ...(localTag || inputs.reason === undefined
+            ? []
+            : [{ where: 'the reason', text: inputs.reason, input: INPUT.reason }]),
+        { where: `the changelog section of ${version} in ${inputs.changelogFile}`, text: section },
+        { where: localTag ? `the message of tag ${tag}` : 'the tag message', text: texts.tagMessage },
+        { where: 'the GitHub release notes', text: `${texts.title}\n${texts.notes}` },
+    ];
+    refuseUnsafeText(sources, redact);
+    return {
+        plan: {
+            version,
+            previousVersion: previous?.version ?? version,
+            ...(previous ? { previousTag: previous.tag } : {}),
+            tag,
+            emergency,
+            commits: [],
+            manifests: [],
+            ...texts,
+        },
+        localTag: localTag !== undefined,
+        remoteTag: remoteTag !== undefined,
+    };
+}
+/** Makes whatever the earlier run left out: the tag, the push, the GitHub release. */
+async function finishRelease(inputs, state, pending, ctx) {
+    const { plan } = pending;
+    const { tag } = plan;
+    ctx.log.info(`HEAD is the release commit of ${tag} from an earlier run: finishing that release instead of making another.`);
+    const steps = [];
+    if (inputs.dryRun)
+        return { commit: state.head, steps, resumed: true };
+    if (!pending.localTag) {
+        await state.git.createAnnotatedTag(tag, plan.tagMessage);
+        steps.push(`Created the missing annotated tag ${tag}`);
+    }
+    if (inputs.push) {
+        const refspecs = [
+            ...(state.remoteRefs.get(`refs/heads/${state.releaseBranch}`) === state.head
+                ? []
+                : [`HEAD:refs/heads/${state.releaseBranch}`]),
+            ...(pending.remoteTag ? [] : [`refs/tags/${tag}`]),
+        ];
+        if (refspecs.length) {
+            ctx.log.info(`Pushing ${refspecs.join(' ')} to ${inputs.remote}`);
+            await pushRelease(inputs, state, tag, refspecs);
+            steps.push(`Pushed the existing release commit and tag to ${inputs.remote} (${refspecs.map((r) => r.replace(/^HEAD:refs\/heads\/|^refs\/tags\//, '')).join(', ')})`);
+        }
+        else
+            steps.push(`${state.releaseBranch} and ${tag} were already on ${inputs.remote}`);
+    }
+    const url = inputs.github.githubRelease ? await publishRelease(inputs.github, plan, ctx, steps) : undefined;
+    ctx.fact('releaseCommit', state.head);
+    return { commit: state.head, steps, resumed: true, ...(url ? { url } : {}) };
+}
+
+;// CONCATENATED MODULE: ./src/main.ts
+/**
+ * The release action: one version across the app's package.json files and lockfile, a
+ * changelog section from the conventional commits since the last release, a release commit,
+ * an annotated tag, an atomic push of both, and the GitHub release. A run that stopped half-way
+ * (commit made, push refused) is finished by the next run instead of being made twice.
+ *
+ * The steps: read the state → assemble the plan (pure) → apply it (files, commit, tag, push,
+ * GitHub release) → report.
+ */
+
+
+
+
+
+
+
+
+
+
+/** Makes a new release from its plan: files, commit, tag, push, GitHub release. */
+async function makeRelease(inputs, state, plan, ctx) {
+    const steps = [];
+    const { written, lockfiles } = applyRelease(state.dir, inputs.changelogFile, plan);
+    const commit = await state.git.commitFiles(written, plan.commitMessage);
+    steps.push(`Committed ${plan.commitMessage.split('\n')[0]} (${state_short(commit)}): ${written.join(', ')}`);
+    await state.git.createAnnotatedTag(plan.tag, plan.tagMessage);
+    steps.push(`Created the annotated tag ${plan.tag}`);
+    ctx.fact('releaseCommit', commit);
+    if (inputs.push) {
+        ctx.log.info(`Pushing ${state.releaseBranch} and ${plan.tag} to ${inputs.remote}`);
+        await pushRelease(inputs, state, plan.tag, [
+            `HEAD:refs/heads/${state.releaseBranch}`,
+            `refs/tags/${plan.tag}`,
+        ]);
+        steps.push(`Pushed ${state.releaseBranch} and ${plan.tag} to ${inputs.remote}`);
+    }
+    const url = inputs.github.githubRelease ? await publishRelease(inputs.github, plan, ctx, steps) : undefined;
+    return { result: { commit, steps, resumed: false, ...(url ? { url } : {}) }, lockfiles };
+}
 async function runRelease(inputs, ctx) {
-    const state = await inspectRepository(inputs, ctx);
+    const state = await readRepositoryState(inputs, ctx);
     ctx.fact('branch', state.releaseBranch);
     ctx.fact('head', state.head);
     ctx.fact('dryRun', inputs.dryRun);
-    const pending = versionOfReleaseSubject(await state.git.headSubject(), inputs.tagPrefix);
-    let plan;
-    let result;
-    if (pending) {
-        ({ plan, result } = await finishRelease(inputs, state, pending, ctx));
+    const pendingVersion = await pendingReleaseVersion(state, inputs.tagPrefix);
+    if (pendingVersion) {
+        const pending = await pendingReleasePlan(inputs, state, pendingVersion, (text) => ctx.log.redact(text));
+        const result = await finishRelease(inputs, state, pending, ctx);
+        reportRelease(ctx, inputs, state, { plan: pending.plan, result, versions: [] });
+        return;
     }
-    else {
-        const planned = await planRelease(inputs, state, ctx);
-        if ('nothing' in planned) {
-            ctx.log.notice(`Nothing to release: ${planned.nothing}.`);
-            setOutputs(ctx, {
-                released: false,
-                version: planned.previousVersion,
-                previousVersion: planned.previousVersion,
-                tag: '',
-                changelog: '',
-                emergency: inputs.emergency,
-            });
-            ctx.fact('released', false);
-            ctx.summary
-                .heading('No release')
-                .paragraph(`Nothing to release since ${planned.previousVersion}: ${planned.nothing}.`);
-            if (planned.commits.length) {
-                ctx.summary.table(['Commit', 'Type', 'Subject'], planned.commits.map((c) => [main_short(c.hash), c.type ?? '—', c.subject ?? c.header ?? '']));
-            }
-            return;
-        }
-        plan = planned;
-        if (!inputs.dryRun)
-            result = await makeRelease(inputs, state, plan, ctx);
-    }
-    const released = !inputs.dryRun;
-    ctx.fact('released', released);
-    ctx.fact('version', plan.version);
-    ctx.fact('previousVersion', plan.previousVersion);
-    ctx.fact('tag', plan.tag);
-    ctx.fact('emergency', plan.emergency);
-    if (plan.emergency)
-        ctx.fact('emergencyReason', plan.reason);
-    if (result?.url)
-        ctx.fact('releaseUrl', result.url);
-    setOutputs(ctx, {
-        released,
-        version: plan.version,
-        previousVersion: plan.previousVersion,
-        tag: plan.tag,
-        ...(result?.url ? { url: result.url } : {}),
-        changelog: plan.section,
-        emergency: plan.emergency,
+    const history = await readReleaseHistory(inputs, state, ctx.workspace);
+    const prefix = inputs.tagPrefix;
+    const planned = await assembleReleasePlan({
+        history,
+        bump: inputs.bump,
+        tagPrefix: prefix,
+        emergency: recordedEmergency(inputs.emergency, inputs.reason),
+        date: new Date(ctx.clock.now()).toISOString().slice(0, 10),
+        ...(state.links ? { links: state.links } : {}),
     });
-    ctx.writeEvidence('release-manifest.json', `${JSON.stringify({
-        released,
-        dryRun: inputs.dryRun,
-        resumed: result?.resumed ?? false,
-        version: plan.version,
-        previousVersion: plan.previousVersion,
-        tag: plan.tag,
-        commit: result?.commit ?? null,
-        branch: state.releaseBranch,
-        emergency: plan.emergency,
-        reason: plan.reason ?? null,
-        releaseUrl: result?.url ?? null,
-        files: plan.files,
-        commits: plan.commits.map((c) => ({
-            hash: c.hash,
-            type: c.type,
-            breaking: c.breaking,
-            subject: c.subject ?? c.header,
-        })),
-    }, null, 2)}\n`);
-    summarize(ctx, inputs, state, plan, result);
-    if (released)
-        ctx.log.notice(`Released ${plan.tag}${plan.emergency ? ' (EMERGENCY)' : ''}${result?.url ? `: ${result.url}` : ''}`);
+    if (history.last)
+        ctx.log.info(`Last release: ${history.last.tag}`);
     else
-        ctx.log.notice(`Dry run: would release ${plan.tag} (${plan.previousVersion} → ${plan.version}).`);
+        ctx.log.info(`No release tag ${prefix}X.Y.Z is reachable from HEAD: starting from ${history.manifests[0]?.file}'s version ${planned.previousVersion} and every commit.`);
+    ctx.log.info(`${history.commits.length} commit(s) since ${history.last?.tag ?? 'the start'}`);
+    if ('nothing' in planned) {
+        reportNothing(ctx, inputs, planned);
+        return;
+    }
+    const plan = planned;
+    if (plan.decision)
+        ctx.log.info(`Bump: ${plan.decision.level} (${plan.decision.reason}): ${plan.previousVersion} → ${plan.version}`);
+    await refuseExistingTag(inputs, state, plan.tag, history.last?.tag);
+    refuseUnsafeText(releaseSources(plan, inputs.reason), (text) => ctx.log.redact(text));
+    for (const { file, before } of driftedManifests(plan)) {
+        ctx.log.warning(`${file} was at ${before}, not ${plan.previousVersion}; it moves to ${plan.version} with the others.`, {
+            file,
+        });
+    }
+    const manifests = plan.manifests.map(({ file, before, after }) => ({
+        file,
+        ...(before === undefined ? {} : { before }),
+        after,
+    }));
+    if (inputs.dryRun) {
+        reportRelease(ctx, inputs, state, { plan, versions: manifests });
+        return;
+    }
+    const { result, lockfiles } = await makeRelease(inputs, state, plan, ctx);
+    reportRelease(ctx, inputs, state, { plan, result, versions: [...manifests, ...lockfiles] });
 }
 const release = {
-    name: 'release',
+    name: ACTION_NAME,
     version: ACTION_VERSION,
     parseInputs: parseInputs,
     run: runRelease,

@@ -178,7 +178,8 @@ export class GitRepository {
     }
     const map = new Map<string, string>();
     for (const line of result.stdout.split('\n').filter(Boolean)) {
-      const [sha, ref] = line.split('\t') as [string, string];
+      const [sha, ref] = line.split('\t');
+      if (!sha || !ref) continue;
       if (ref.endsWith('^{}')) map.set(ref.slice(0, -3), sha);
       else if (!map.has(ref)) map.set(ref, sha);
     }
@@ -201,6 +202,17 @@ export class GitRepository {
     return out.split('\n').filter(Boolean);
   }
 
+  /** Whether `ancestor` is an ancestor of `rev`; undefined when git cannot tell (a commit is not here). */
+  async isAncestor(ancestor: string, rev: string): Promise<boolean | undefined> {
+    const result = await this.run(['merge-base', '--is-ancestor', ancestor, rev]);
+    return result.exitCode === 0 ? true : result.exitCode === 1 ? false : undefined;
+  }
+
+  /** Whether `rev` names a commit here (`HEAD~1` on the first commit does not). */
+  async revisionExists(rev: string): Promise<boolean> {
+    return (await this.run(['rev-parse', '-q', '--verify', `${rev}^{commit}`])).exitCode === 0;
+  }
+
   /** The commit a local tag points at, or undefined when there is no such tag. */
   async tagCommit(tag: string): Promise<string | undefined> {
     const result = await this.run(['rev-parse', '-q', '--verify', `refs/tags/${tag}^{commit}`]);
@@ -218,8 +230,8 @@ export class GitRepository {
       .map((record) => record.replace(/^\s+/, ''))
       .filter(Boolean)
       .map((record) => {
-        const [hash, message] = record.split('\x1f') as [string, string];
-        return { hash: hash.trim(), message: (message ?? '').trim() };
+        const [hash = '', message = ''] = record.split('\x1f');
+        return { hash: hash.trim(), message: message.trim() };
       });
   }
 

@@ -1,6 +1,6 @@
 /**
- * The GitHub release, through Octokit from `@actions/github` (which reads the API address
- * from GITHUB_API_URL, so GitHub Enterprise Server and the tests' stand-in both work).
+ * The GitHub release, through Octokit from `@actions/github`, at the API root the inputs name
+ * (GITHUB_API_URL, so GitHub Enterprise Server and the tests' stand-in both work).
  */
 import { getOctokit } from '@actions/github';
 import { retry, type Logger, type Sleep } from '@white-cross/core';
@@ -36,20 +36,26 @@ export function isRetryableGitHubError(error: unknown): boolean {
   return code !== undefined && (code >= 500 || code === 429);
 }
 
+export interface Repository {
+  owner: string;
+  repo: string;
+}
+
 /** `owner/repo` split, or undefined when it is not of that shape. */
-export function parseRepository(text: string | undefined): { owner: string; repo: string } | undefined {
+export function parseRepository(text: string | undefined): Repository | undefined {
   const m = /^([\w.-]+)\/([\w.-]+)$/.exec(text ?? '');
-  return m ? { owner: m[1] as string, repo: m[2] as string } : undefined;
+  const [, owner, repo] = m ?? [];
+  return owner && repo ? { owner, repo } : undefined;
 }
 
 /** The Octokit implementation of {@link ReleaseApi}. */
 export function octokitReleaseApi(
-  token: string,
-  repository: { owner: string; repo: string },
+  target: { token: string; apiUrl: string; repository: Repository },
   log: Logger,
   sleep: Sleep,
 ): ReleaseApi {
-  const octokit = getOctokit(token, { request: { retries: 0 } });
+  const { repository } = target;
+  const octokit = getOctokit(target.token, { baseUrl: target.apiUrl, request: { retries: 0 } });
   const attempt = <T>(what: string, call: () => Promise<T>) =>
     retry(call, {
       attempts: 4,

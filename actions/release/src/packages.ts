@@ -12,7 +12,7 @@ type Json = Record<string, unknown>;
 
 function indentOf(text: string): string | number {
   const m = /^[{[]\r?\n([ \t]+)\S/.exec(text);
-  return m ? (m[1] as string) : 2;
+  return m?.[1] ?? 2;
 }
 
 function serialize(value: unknown, original: string): string {

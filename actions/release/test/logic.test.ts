@@ -3,7 +3,7 @@
  * lockfile edits, push refusals, inputs. No git, no servers.
  */
 import { describe, expect, test } from '@jest/globals';
-import { ConfigurationError, Inputs } from '@white-cross/core';
+import { ActionFailure, ConfigurationError, Inputs, Redactor } from '@white-cross/core';
 import {
   findSection,
   parseCommits,
@@ -20,7 +20,14 @@ import {
 } from '../src/git.js';
 import { isRetryableGitHubError, parseRepository } from '../src/github.js';
 import { parseInputs } from '../src/inputs.js';
-import { emergencyOfTagMessage, tagMessage } from '../src/main.js';
+import {
+  assembleReleasePlan,
+  emergencyOfTagMessage,
+  tagMessage,
+  type ReleaseHistory,
+  type ReleasePlan,
+} from '../src/plan.js';
+import { firstUnsafe, refuseUnsafeText, releaseSources } from '../src/safety.js';
 import { planLockfiles, setLockfileVersions, setManifestVersion } from '../src/packages.js';
 import {
   decideAutoBump,
@@ -105,12 +112,17 @@ describe('release tags', () => {
   });
 
   test('the tag message carries the section and, for an emergency, trailers the pipeline can read back', () => {
-    const message = tagMessage('v1.2.1', '## 1.2.1\n\n### Bug Fixes\n\n* x\n', true, 'wrong\nallergy list');
+    const message = tagMessage('v1.2.1', '## 1.2.1\n\n### Bug Fixes\n\n* x\n', {
+      emergency: true,
+      reason: 'wrong\nallergy list',
+    });
     expect(message).toBe(
       'Release v1.2.1 (EMERGENCY)\n\n## 1.2.1\n\n### Bug Fixes\n\n* x\n\nEmergency: true\nEmergency-Reason: wrong allergy list\n',
     );
     expect(emergencyOfTagMessage(message)).toEqual({ emergency: true, reason: 'wrong allergy list' });
-    expect(emergencyOfTagMessage(tagMessage('v1.3.0', '## 1.3.0\n', false))).toEqual({ emergency: false });
+    expect(emergencyOfTagMessage(tagMessage('v1.3.0', '## 1.3.0\n', { emergency: false }))).toEqual({
+      emergency: false,
+    });
   });
 });
 
@@ -349,7 +361,7 @@ describe('inputs', () => {
           Object.entries(inputs).map(([k, v]) => [`INPUT_${k.replace(/ /g, '_').toUpperCase()}`, v]),
         ),
       ),
-      {},
+      { GITHUB_REPOSITORY: 'white-cross/school-health' },
     );
 
   test('defaults', () => {
@@ -361,8 +373,13 @@ describe('inputs', () => {
       tagPrefix: 'v',
       remote: 'origin',
       push: true,
-      githubRelease: true,
-      draft: false,
+      github: {
+        githubRelease: true,
+        token: 't',
+        apiUrl: 'https://api.github.com',
+        repository: { owner: 'white-cross', repo: 'school-health' },
+        draft: false,
+      },
       token: 't',
       dryRun: false,
       workingDirectory: '.',
@@ -429,5 +446,100 @@ describe('inputs', () => {
     expect(error).toBeInstanceOf(ConfigurationError);
     expect((error as ConfigurationError).input).toBe(name);
     expect((error as ConfigurationError).message).toBe(message);
+  });
+});
+
+describe('the plan', () => {
+  const manifest = (version: string) => `{\n  "name": "school-health",\n  "version": "${version}"\n}\n`;
+  const history = (): ReleaseHistory => ({
+    last: { tag: 'v1.2.0', version: '1.2.0' },
+    manifests: [
+      { file: 'package.json', text: manifest('1.2.0') },
+      { file: 'frontend/package.json', text: manifest('1.1.0') },
+    ],
+    commits: parseCommits([
+      { hash: 'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678', message: 'fix(api): answer 401 on /students' },
+    ]),
+  });
+
+  test('built once from the state: version, every manifest text, and the texts that go into git and GitHub', async () => {
+    const state = history();
+    const frozen = JSON.stringify(state);
+    const plan = (await assembleReleasePlan({
+      history: state,
+      bump: 'auto',
+      tagPrefix: 'v',
+      emergency: { emergency: true, reason: 'Roster outage, INC-2291' },
+      date: '2026-11-20',
+    })) as ReleasePlan;
+    expect(JSON.stringify(state)).toBe(frozen);
+    expect([plan.version, plan.tag, plan.previousTag]).toEqual(['1.2.1', 'v1.2.1', 'v1.2.0']);
+    expect(plan.manifests.map((m) => [m.file, m.before, m.after])).toEqual([
+      ['package.json', '1.2.0', '1.2.1'],
+      ['frontend/package.json', '1.1.0', '1.2.1'],
+    ]);
+    expect(plan.manifests[1]?.text).toBe(manifest('1.2.1'));
+    const note = '**Emergency release.** Reason: Roster outage, INC-2291';
+    expect(plan.section).toContain(note);
+    expect(plan.notes).toBe(plan.section);
+    expect(plan.title).toBe('v1.2.1 (EMERGENCY)');
+    expect(plan.commitMessage).toBe(
+      'chore(release): v1.2.1\n\nEmergency release. Reason: Roster outage, INC-2291\n',
+    );
+    expect(plan.tagMessage).toBe(tagMessage('v1.2.1', plan.section, plan.emergency));
+  });
+
+  test('nothing releasable: no plan, and why', async () => {
+    const state = {
+      ...history(),
+      commits: parseCommits([{ hash: 'b'.repeat(40), message: 'docs: runbook' }]),
+    };
+    expect(
+      await assembleReleasePlan({
+        history: state,
+        bump: 'auto',
+        tagPrefix: 'v',
+        emergency: { emergency: false },
+        date: '2026-11-20',
+      }),
+    ).toMatchObject({ previousVersion: '1.2.0', nothing: expect.stringContaining('none of them a feature') });
+  });
+});
+
+describe('secrets and PHI in what goes into git', () => {
+  const redactor = new Redactor();
+  redactor.addSecret('ghs_pastedToken0123456789');
+  const redact = (text: string) => redactor.redact(text);
+
+  test.each([
+    ['the token', 'deploy with ghs_pastedToken0123456789', true],
+    ['a keyed date of birth', 'student DOB: 2011-04-02', true],
+    ['an SSN', 'ssn 536-22-1907', true],
+    ['a version, a hash and a timestamp', 'v1.2.3 a1b2c3d 2026-11-20T10:00:00Z', false],
+  ])('%s (%s): unsafe is %s', (_what, text, unsafe) => {
+    expect(firstUnsafe([{ where: 'the reason', text }], redact) !== undefined).toBe(unsafe);
+  });
+
+  test('the reason is named first; a commit is named by its short hash only when the changelog lists it', async () => {
+    const commits = parseCommits([
+      { hash: '1111111aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', message: 'chore: fixture for MRN: 20119931' },
+      { hash: '2222222bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb', message: 'fix: roster for MRN: 20119931' },
+    ]);
+    const plan = (await assembleReleasePlan({
+      history: { manifests: [{ file: 'package.json', text: '{"version":"1.0.0"}' }], commits },
+      bump: 'auto',
+      tagPrefix: 'v',
+      emergency: { emergency: false },
+      date: '2026-11-20',
+    })) as ReleasePlan;
+    const where = (reason?: string) => firstUnsafe(releaseSources(plan, reason), redact)?.where;
+    expect(where('DOB: 2011-04-02')).toBe('the reason');
+    expect(where()).toBe("commit 2222222's subject");
+    expect(() => refuseUnsafeText(releaseSources(plan, 'DOB: 2011-04-02'), redact)).toThrow(
+      ConfigurationError,
+    );
+    expect(() => refuseUnsafeText(releaseSources(plan, undefined), redact)).toThrow(ActionFailure);
+    // The refusal names the place, never the text.
+    expect(() => refuseUnsafeText(releaseSources(plan, undefined), redact)).not.toThrow(/20119931/);
   });
 });

@@ -3,10 +3,20 @@
  * and a clone, built commit by commit) and a local GitHub REST API stand-in reached through
  * GITHUB_API_URL.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from '@jest/globals';
-import { runActionBundle, type ActionRun } from '@white-cross/testkit';
+import { repoRoot, runActionBundle, type ActionRun } from '@white-cross/testkit';
 import { startGitHubApi, type GitHubApiStandIn } from '@white-cross/testkit/github-api';
 import { startGitHttpServer } from './git-http-server.js';
 import { createRepo, git, gitEnv, type RepoOptions, type TestRepo } from './repo.js';
@@ -284,7 +294,7 @@ describe('a release from conventional commits', () => {
   test('emergency: marked in the tag, the release title and notes, and the output; the reason is recorded', async () => {
     const r = repo();
     r.tag('v1.2.0');
-    r.commit("fix(records): stop showing another student's allergies (seen on MRN: 20119931)");
+    r.commit("fix(records): stop showing another student's allergies");
     r.push();
     // One 502 from GitHub on the create: retried, still one release.
     github.failNext('repos/create-release', 502, 1);
@@ -302,10 +312,7 @@ describe('a release from conventional commits', () => {
       '\nEmergency: true\nEmergency-Reason: Wrong allergy list shown, incident INC-2211',
     );
     expect(message).toContain('### Bug Fixes');
-    // PHI-like text in a commit subject is redacted in the changelog, the tag and the release notes.
-    expect(message).toContain("stop showing another student's allergies (seen on MRN: [REDACTED-MRN])");
-    expect(r.read('CHANGELOG.md')).toContain('MRN: [REDACTED-MRN]');
-    expect(`${message}${r.read('CHANGELOG.md')}${github.releases[0]?.body}`).not.toContain('20119931');
+    expect(message).toContain("stop showing another student's allergies");
     expect(github.releases).toHaveLength(1);
     expect(github.releases[0]).toMatchObject({ tag_name: 'v1.2.1', name: 'v1.2.1 (EMERGENCY)' });
     expect(github.releases[0]?.body).toContain(
@@ -439,6 +446,298 @@ describe('packages, first releases and the token', () => {
       ]);
     } finally {
       await server.stop();
+    }
+  });
+});
+
+describe('secrets and PHI never reach git or GitHub', () => {
+  // What goes into a pushed tag, a committed changelog or release notes cannot be redacted
+  // afterwards: such a release is refused, naming where the text came from, before anything.
+  const unchanged = (r: TestRepo, before: ReturnType<typeof snapshot>, run: ActionRun) => {
+    expect(run.exitCode).toBe(1);
+    expect(snapshot(r)).toEqual(before);
+    expect(github.requests).toEqual([]);
+    expect(run.outputs).toEqual({});
+  };
+  const refusal = (where: string) =>
+    `The release was refused: ${where} contains a registered secret or PHI-like text (a token, a password, an MRN, a date of birth, an SSN, an e-mail address or a phone number), and it would go into the tag message, the changelog and the GitHub release, which cannot be redacted once pushed. Nothing was written, committed, tagged, pushed or published. If a secret was committed, rotate it; if patient data was, report it to your privacy officer. Then reword the text (a commit that is not yet on the release branch can be amended) and run again.`;
+
+  test.each([
+    ['the release token', `Hotfix for INC-2211, token ${TOKEN}`],
+    ['the token on a line of its own', `Hotfix for INC-2211\n${TOKEN}`],
+    ['a date of birth', 'Wrong allergy list for the student with DOB: 2011-04-02'],
+    ['an e-mail address', 'Reported by nurse.jones@district.k12.example.us'],
+  ])(
+    '%s in the reason: refused naming the reason, nothing written, pushed or published',
+    async (_what, reason) => {
+      const r = repo();
+      r.tag('v1.2.0');
+      r.commit("fix(records): stop showing another student's allergies");
+      r.push();
+      const before = snapshot(r);
+
+      const run = await release(r, { emergency: 'true', reason });
+
+      unchanged(r, before, run);
+      expect(errors(run)).toEqual([
+        "Input 'reason': the reason contains a registered secret or PHI-like text (a token, a password, an MRN, a date of birth, an SSN, an e-mail address or a phone number), and it would go into the tag message, the changelog and the GitHub release, which cannot be redacted once pushed. Give it without that text. Nothing was written, committed, tagged, pushed or published.",
+      ]);
+      expect(run.audit[0]).toMatchObject({ outcome: 'invalid-input' });
+      const shown = run.stdout
+        .split('\n')
+        .filter((line) => !line.startsWith('::add-mask::'))
+        .join('\n');
+      for (const text of [shown, run.summary, JSON.stringify(run.audit)]) expect(text).not.toContain(TOKEN);
+    },
+  );
+
+  test.each([
+    ['an MRN in a fix subject', 'fix(records): wrong allergies shown for MRN: 20119931', 'subject'],
+    ['the token in a feature subject', `feat: sync with ${TOKEN} for the roster`, 'subject'],
+    [
+      'an SSN in a BREAKING CHANGE note',
+      'feat(api)!: rename the student search\n\nBREAKING CHANGE: search by 536-22-1907 no longer works',
+      'BREAKING CHANGE note',
+    ],
+  ])('%s: refused naming the commit, nothing written, pushed or published', async (_what, message, part) => {
+    const r = repo();
+    r.tag('v1.2.0');
+    r.commit('feat: nurse dashboard');
+    const bad = r.commit(message);
+    r.push();
+    const before = snapshot(r);
+
+    const run = await release(r);
+
+    unchanged(r, before, run);
+    expect(errors(run)).toEqual([refusal(`commit ${bad.slice(0, 7)}'s ${part}`)]);
+    expect(run.audit[0]).toMatchObject({ outcome: 'failure' });
+  });
+
+  test('a dry run is refused the same way, so the real run does not fail later', async () => {
+    const r = repo();
+    r.tag('v1.2.0');
+    const bad = r.commit('fix: export failed for DOB 04/02/2011 students');
+    r.push();
+    const before = snapshot(r);
+
+    const run = await release(r, { 'dry-run': 'true' });
+
+    unchanged(r, before, run);
+    expect(errors(run)).toEqual([refusal(`commit ${bad.slice(0, 7)}'s subject`)]);
+  });
+
+  test('PHI in a commit that does not reach the changelog (a chore) does not stop the release', async () => {
+    const r = repo();
+    r.tag('v1.2.0');
+    r.commit('chore: fixture for the student with MRN: 20119931');
+    r.commit('fix: roster paging');
+    r.push();
+
+    const run = await release(r);
+
+    expect(errors(run)).toEqual([]);
+    expect(run.outputs.version).toBe('1.2.1');
+    const message = git(r.remote, ['tag', '-l', '--format=%(contents)', 'v1.2.1']);
+    expect(`${message}${r.read('CHANGELOG.md')}${github.releases[0]?.body}`).not.toContain('20119931');
+  });
+
+  test('finishing a half-done release whose changelog holds the token: refused before the tag, the push and the API', async () => {
+    const r = repo();
+    r.tag('v1.2.0');
+    r.commit('fix: roster paging');
+    r.push();
+    // A release commit made by hand (or edited after an earlier run) that quotes the token.
+    writeFileSync(
+      join(r.work, 'CHANGELOG.md'),
+      `# Changelog\n\n## 1.2.1 (2026-11-20)\n\n* roster paging (deployed with ${TOKEN})\n`,
+    );
+    git(r.work, ['commit', '-q', '-am', 'chore(release): v1.2.1']);
+    const before = snapshot(r);
+
+    const run = await release(r);
+
+    unchanged(r, before, run);
+    expect(errors(run)).toEqual([refusal('the changelog section of 1.2.1 in CHANGELOG.md')]);
+  });
+});
+
+describe('hostile text and paths outside the workspace', () => {
+  // Workflow commands are read from stdout line by line (\n, \r\n or a lone \r): hostile text
+  // must never start a line of its own. `%0A` must stay text: escaped as %250A inside a command.
+  const HOSTILE =
+    'Hotfix ok%0A::error::INJECTED-1\r\n::add-mask::INJECTED-2\n::warning::INJECTED-3 :: %0D%0A\r::stop-commands::INJECTED-4';
+  const injectedCommands = (stdout: string) =>
+    stdout.split(/\r\n|\r|\n/).filter((line) => /^\s*::[^:]*::\s*INJECTED|^\s*::stop-commands::/.test(line));
+  const oneLine = (text: string) => text.replace(/\s+/g, ' ').trim();
+
+  test.each([
+    'bump',
+    'reason',
+    'packages',
+    'changelog-file',
+    'tag-prefix',
+    'release-branch',
+    'remote',
+    'working-directory',
+  ])("hostile text (%%0A, \\r\\n, ::) in '%s' never becomes a workflow command", async (input) => {
+    const r = repo();
+    r.tag('v1.2.0');
+    r.commit('fix: roster paging');
+    r.push();
+
+    const run = await release(r, {
+      'dry-run': 'true',
+      emergency: 'true',
+      reason: 'Roster outage, INC-2291',
+      [input]: HOSTILE,
+    });
+
+    expect(injectedCommands(run.stdout)).toEqual([]);
+    expect(github.requests).toEqual([]);
+    if (input === 'reason') {
+      expect(errors(run)).toEqual([]);
+      expect(run.outputs.changelog).toContain(`**Emergency release.** Reason: ${oneLine(HOSTILE)}\n`);
+    } else {
+      expect(run.exitCode).toBe(1);
+      expect(errors(run)).toEqual([expect.stringMatching(new RegExp(`^Input '${input}' `))]);
+    }
+  });
+
+  test('a hostile reason reaches the tag, the commit and the release notes on one line, never as a line of its own', async () => {
+    const r = repo();
+    r.tag('v1.2.0');
+    r.commit('fix: roster paging');
+    r.push();
+
+    const run = await release(r, { emergency: 'true', reason: HOSTILE });
+
+    expect(errors(run)).toEqual([]);
+    expect(injectedCommands(run.stdout)).toEqual([]);
+    const tag = git(r.remote, ['tag', '-l', '--format=%(contents)', 'v1.2.1']);
+    const commit = git(r.remote, ['show', '-s', '--format=%B', 'main']);
+    expect(tag).toContain(`\nEmergency-Reason: ${oneLine(HOSTILE)}`);
+    expect(commit).toContain(`Emergency release. Reason: ${oneLine(HOSTILE)}`);
+    // Whatever later prints these (git log in a workflow step, the release page), no line is a command.
+    for (const text of [tag, commit, r.read('CHANGELOG.md'), github.releases[0]?.body ?? ''])
+      expect(injectedCommands(text)).toEqual([]);
+  });
+
+  test('the reason is bounded: 100 kB is refused with the limit and not echoed', async () => {
+    const r = repo();
+    r.commit('fix: roster paging');
+    const before = snapshot(r);
+
+    const run = await release(r, {
+      emergency: 'true',
+      reason: 'Roster outage '.repeat(7200).slice(0, 100_000),
+    });
+
+    expect(run.exitCode).toBe(1);
+    expect(errors(run)).toEqual(["Input 'reason' is 100,000 characters long; at most 1,000 are accepted."]);
+    expect(run.stdout.length).toBeLessThan(3_000);
+    expect(snapshot(r)).toEqual(before);
+  });
+
+  const outsideMessage = (input: string, shown: string) =>
+    `Input '${input}' leads to ${shown}, which is outside the workspace (GITHUB_WORKSPACE) once symlinks are followed: the release only reads and writes files of the checked-out repository. Nothing was changed.`;
+
+  test.each([['..'], ['/']])("working-directory '%s' outside the workspace is refused", async (dir) => {
+    const r = repo();
+    r.commit('fix: roster paging');
+    const before = snapshot(r);
+
+    const run = await release(r, { 'working-directory': dir });
+
+    expect(run.exitCode).toBe(1);
+    expect(errors(run)).toEqual([outsideMessage('working-directory', dir)]);
+    expect(snapshot(r)).toEqual(before);
+    expect(github.requests).toEqual([]);
+  });
+
+  test('a workspace folder that is a symlink out of the checkout: refused naming packages, nothing written outside', async () => {
+    const r = repo();
+    r.tag('v1.2.0');
+    const outside = join(r.work, '..', 'outside-frontend');
+    renameSync(join(r.work, 'frontend'), outside);
+    symlinkSync('../outside-frontend', join(r.work, 'frontend'));
+    r.commit('fix: frontend kept beside the checkout');
+    r.push();
+    const before = snapshot(r);
+    const outsideBefore = readFileSync(join(outside, 'package.json'), 'utf8');
+
+    const selections: Record<string, string>[] = [{}, { packages: 'package.json\nfrontend/package.json' }];
+    for (const inputs of selections) {
+      const run = await release(r, inputs);
+      expect(run.exitCode).toBe(1);
+      expect(errors(run)).toEqual([outsideMessage('packages', 'frontend/package.json')]);
+    }
+    expect(readFileSync(join(outside, 'package.json'), 'utf8')).toBe(outsideBefore);
+    expect(snapshot(r)).toEqual(before);
+    expect(github.requests).toEqual([]);
+  });
+
+  test.each([
+    ['CHANGELOG.md', 'CHANGELOG.md'],
+    ['docs/CHANGELOG.md', 'docs'],
+  ])('a changelog-file %s reached through a symlink out of the checkout is refused', async (file, link) => {
+    const r = repo();
+    r.tag('v1.2.0');
+    const outside = join(r.work, '..', 'outside-docs');
+    if (link === 'docs') {
+      mkdirSync(outside);
+      symlinkSync('../outside-docs', join(r.work, 'docs'));
+    } else {
+      renameSync(join(r.work, 'CHANGELOG.md'), outside);
+      symlinkSync('../outside-docs', join(r.work, 'CHANGELOG.md'));
+    }
+    r.commit('fix: roster paging');
+    r.push();
+    const before = snapshot(r);
+
+    const run = await release(r, { 'changelog-file': file });
+
+    expect(run.exitCode).toBe(1);
+    expect(errors(run)).toEqual([outsideMessage('changelog-file', file)]);
+    expect(snapshot(r)).toEqual(before);
+    expect(link === 'docs' ? [] : [readFileSync(outside, 'utf8')]).toEqual(
+      link === 'docs' ? [] : ['# Changelog\n\nAll notable changes to the school-health app.\n'],
+    );
+    expect(github.requests).toEqual([]);
+  });
+});
+
+describe('the README', () => {
+  test('its local run works as written: .env.example is a dry run in a clone, nothing changed', () => {
+    const r = repo();
+    r.tag('v1.2.0');
+    r.commit('feat: nurse dashboard');
+    r.push();
+    const before = snapshot(r);
+    const folder = join(repoRoot, 'actions', 'release');
+    const readme = readFileSync(join(folder, 'README.md'), 'utf8');
+    expect(readme).toContain('node --env-file=.env path/to/white-cross-deploy/actions/release/dist/index.js');
+    const evidence = mkdtempSync(join(tmpdir(), 'wcd-release-local-'));
+    try {
+      // `cp …/.env.example .env` in the clone, then `node --env-file=.env …/dist/index.js`.
+      writeFileSync(join(evidence, '.env'), readFileSync(join(folder, '.env.example')));
+      const run = spawnSync(
+        process.execPath,
+        [`--env-file=${join(evidence, '.env')}`, join(folder, 'dist', 'index.js')],
+        {
+          cwd: r.work,
+          encoding: 'utf8',
+          env: { PATH: process.env.PATH ?? '', HOME: evidence, WCD_EVIDENCE_DIR: evidence, ...gitEnv },
+        },
+      );
+      expect(run.stderr).toBe('');
+      expect(run.status).toBe(0);
+      expect(run.stdout).toContain('Dry run: would release v1.3.0 (1.2.0 → 1.3.0).');
+      expect(run.stdout).toContain('::set-output name=version::1.3.0');
+      expect(snapshot(r)).toEqual(before);
+      expect(github.requests).toEqual([]);
+    } finally {
+      rmSync(evidence, { recursive: true, force: true });
     }
   });
 });
