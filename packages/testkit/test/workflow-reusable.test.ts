@@ -2,6 +2,8 @@
  * Reusable workflows (workflow_call inputs with types and defaults, secrets, outputs), the
  * suite's own actions run from their committed bundles, and the Slack stand-in.
  */
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
@@ -211,5 +213,79 @@ jobs:
     });
     expect(job(r, 'notify').status).toBe('success');
     expect(notices.slack().map((n) => n.body)).toEqual([{ text: 'Deploy of v1.2.0 failed' }]);
+  });
+});
+
+describe('the suite action a workflow runs, by reference', () => {
+  const action = (word: string) => ({
+    'actions/say/action.yml': `name: say
+description: says a word
+inputs:
+  word:
+    description: the word
+    default: ${word}
+runs:
+  using: node24
+  main: index.js
+  post: post.js
+`,
+    'actions/say/index.js': `const fs = require('node:fs');
+console.log('says ' + process.env.INPUT_WORD);
+fs.appendFileSync(process.env.GITHUB_STATE, 'said=' + process.env.INPUT_WORD + '\\n');
+fs.appendFileSync(process.env.GITHUB_OUTPUT, 'word=' + process.env.INPUT_WORD + '\\n');
+`,
+    'actions/say/post.js': `console.log('post saw ' + process.env.STATE_said);
+`,
+    'actions/say/package.json': '{ "type": "commonjs" }',
+  });
+
+  it('@v1 and $/ run what the ref points to (not the newest commit); ./ runs the checkout; post steps get the state', async () => {
+    const suiteDir = makeRepo({
+      ...action('old'),
+      '.github/workflows/r.yml': `
+on: workflow_call
+jobs:
+  inner:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: $/actions/say
+`,
+    });
+    execFileSync('git', ['tag', 'v1'], { cwd: suiteDir });
+    // main moves on after v1 was tagged
+    for (const [path, content] of Object.entries(action('new'))) writeFileSync(join(suiteDir, path), content);
+    execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.org', 'commit', '-qam', 'new'], {
+      cwd: suiteDir,
+    });
+    const app = makeRepo({
+      ...action('local'),
+      '.github/workflows/w.yml': `
+on: push
+jobs:
+  call:
+    uses: white-cross/deploy/.github/workflows/r.yml@v1
+  direct:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: white-cross/deploy/actions/say@main
+      - uses: actions/checkout@08c6903cd8c0fde910a37f88322edcfb5dd907a8
+      - id: mine
+        uses: ./actions/say
+        with:
+          word: mine
+`,
+    });
+    const r = await runWorkflow({
+      ...scenario(app),
+      repositories: { 'white-cross/deploy': { dir: suiteDir, refs: 'git' } },
+    });
+    expect(lines(r, 'call/inner')).toEqual(expect.arrayContaining(['says old', 'post saw old']));
+    expect(lines(r, 'direct')).toEqual(
+      expect.arrayContaining(['says new', 'says mine', 'post saw mine', 'post saw new']),
+    );
+    expect(job(r, 'direct').steps[2]?.outputs).toEqual({ word: 'mine' });
+    // post steps run last, in reverse order
+    const direct = lines(r, 'direct');
+    expect(direct.indexOf('post saw mine')).toBeLessThan(direct.indexOf('post saw new'));
   });
 });

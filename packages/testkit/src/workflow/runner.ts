@@ -209,6 +209,7 @@ export class WorkflowRun {
   private readonly repository: string;
   private readonly repositoryDir: string;
   private readonly repositories: Record<string, string>;
+  private readonly gitRefs = new Set<string>();
   private readonly sha: string;
   private cancelRequested = false;
   private readonly eventPath: string;
@@ -221,11 +222,13 @@ export class WorkflowRun {
     this.root = mkdtempSync(join(tmpdir(), `wcd-workflow-${id}-`));
     this.repository = scenario.repository ?? 'white-cross/school-health';
     this.repositoryDir = scenario.repositoryDir ?? repoRoot;
-    this.repositories = {
-      'white-cross/deploy': repoRoot,
-      ...scenario.repositories,
-      [this.repository]: this.repositoryDir,
-    };
+    const repositories: Record<string, string> = { 'white-cross/deploy': repoRoot };
+    for (const [name, spec] of Object.entries(scenario.repositories ?? {})) {
+      repositories[name] = typeof spec === 'string' ? spec : spec.dir;
+      if (typeof spec !== 'string' && spec.refs === 'git') this.gitRefs.add(name);
+    }
+    repositories[this.repository] = this.repositoryDir;
+    this.repositories = repositories;
     this.sha = scenario.sha ?? this.resolveSha();
     for (const value of Object.values(scenario.secrets ?? {})) if (value) this.masks.add(value);
     for (const env of Object.values(scenario.environments ?? {})) {
@@ -563,7 +566,13 @@ export class WorkflowRun {
       const local = this.repositories[repo];
       if (!local) return fail(`Unable to find reusable workflow '${ref}': no local folder for ${repo}`);
       repository = repo;
-      dir = local;
+      try {
+        dir = this.repositoryAt(repo, at);
+      } catch (e) {
+        return fail(
+          `Unable to find reusable workflow '${ref}': ${e instanceof Error ? e.message : String(e)}`,
+        );
+      }
       file = path;
       fileRef = at.startsWith('refs/') ? at : /^[0-9a-f]{40}$/.test(at) ? at : `refs/tags/${at}`;
     }
@@ -1135,8 +1144,28 @@ export class WorkflowRun {
       return resolve(scope.fileDir, uses.slice(2));
     }
     const m = /^([^/]+\/[^/@]+)\/([^@]+)@(.+)$/.exec(uses);
-    if (m && this.repositories[m[1] ?? '']) return resolve(this.repositories[m[1] ?? ''] ?? '', m[2] ?? '');
+    if (m && this.repositories[m[1] ?? ''])
+      return resolve(this.repositoryAt(m[1] ?? '', m[3] ?? ''), m[2] ?? '');
     return undefined;
+  }
+
+  private readonly snapshots = new Map<string, string>();
+
+  /** The folder holding a repository at a ref: its working tree, or the ref's commit as committed. */
+  private repositoryAt(repo: string, ref: string): string {
+    const dir = this.repositories[repo] ?? '';
+    if (!this.gitRefs.has(repo)) return dir;
+    const sha = git(dir, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]);
+    const key = `${repo}@${sha}`;
+    const known = this.snapshots.get(key);
+    if (known) return known;
+    const target = join(this.root, 'repos', repo.replace('/', '+'), sha);
+    mkdirSync(target, { recursive: true });
+    execFileSync('sh', ['-c', `git archive --format=tar ${sha} | tar -x -C "$1"`, 'sh', target], {
+      cwd: dir,
+    });
+    this.snapshots.set(key, target);
+    return target;
   }
 
   private async runStep(o: {

@@ -46,6 +46,11 @@ export interface LogLine {
   atMs: number;
 }
 
+export interface LocalRepository {
+  dir: string;
+  refs: 'git' | 'worktree';
+}
+
 export interface RunScenario {
   /** The workflow file, relative to the repository folder. */
   workflow: string;
@@ -53,8 +58,12 @@ export interface RunScenario {
   repository?: string;
   /** The repository's local git folder (checkout clones it; `./` reusable workflows come from it). */
   repositoryDir?: string;
-  /** Other repositories by owner/name (the suite's own: white-cross/deploy), for uses: and checkout. */
-  repositories?: Record<string, string>;
+  /**
+   * Other repositories by owner/name (the suite's own: white-cross/deploy, default this
+   * repository's working tree), for `uses:` and checkout. A folder serves its working tree for
+   * every ref; `{ dir, refs: 'git' }` serves each ref as committed (`@v1` is what v1 points to).
+   */
+  repositories?: Record<string, string | LocalRepository>;
   /** The full ref (refs/heads/main, refs/tags/v1.2.0). */
   ref: string;
   /** The commit; default the ref's commit in repositoryDir. */
