@@ -52,6 +52,10 @@ export interface Workflow {
 }
 
 export const workflowsDir = join(repoRoot, '.github', 'workflows');
+/** The callers an app repository copies (they never run in this repository). */
+export const exampleWorkflowsDir = join(repoRoot, 'examples', 'workflows');
+/** The `file` of an example caller starts with this; this repository's own are bare names. */
+export const EXAMPLES = 'examples/workflows/';
 
 /** Parses a workflow's text (the `on:` key survives YAML 1.1's boolean reading either way). */
 export function parseWorkflow(file: string, text: string): Workflow {
@@ -72,12 +76,23 @@ export function parseWorkflow(file: string, text: string): Workflow {
   } as Workflow;
 }
 
-export function loadWorkflows(): Workflow[] {
-  return readdirSync(workflowsDir)
+function loadDir(dir: string, prefix: string): Workflow[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
     .filter((f) => /\.ya?ml$/.test(f))
     .sort()
-    .map((f) => parseWorkflow(f, readFileSync(join(workflowsDir, f), 'utf8')));
+    .map((f) => parseWorkflow(`${prefix}${f}`, readFileSync(join(dir, f), 'utf8')));
 }
+
+/**
+ * This repository's workflows (`ci.yml`, `deploy.yml`, …, named by their bare file name) and
+ * the example callers of `examples/workflows/` (named `examples/workflows/<file>`).
+ */
+export function loadWorkflows(): Workflow[] {
+  return [...loadDir(workflowsDir, ''), ...loadDir(exampleWorkflowsDir, EXAMPLES)];
+}
+
+export const isExample = (w: Workflow): boolean => w.file.startsWith(EXAMPLES);
 
 export function loadActions(): Map<string, ActionSpec> {
   const out = new Map<string, ActionSpec>();
@@ -92,18 +107,26 @@ export function loadActions(): Map<string, ActionSpec> {
 }
 
 /**
- * The suite's own action a `uses:` names, in either form: `./actions/X` (inside this
- * repository) or `white-cross/deploy/actions/X@ref` (from a reusable workflow or an app repo).
+ * The suite's own action a `uses:` names, in any of its forms: `$/actions/X` (GitHub's
+ * self-repository reference: this repository at the running commit, what the reusable
+ * workflows use), `./actions/X` (the checked-out workspace) or `white-cross/deploy/actions/X@ref`
+ * (from an app repository). A `$/` reference never carries an `@ref`.
  */
 export function localActionOf(uses: string): string | undefined {
-  return /^(?:\.\/actions\/|white-cross\/deploy\/actions\/)([\w-]+)(?:@[\w.\-/]+)?$/.exec(uses)?.[1];
+  return (
+    /^\$\/actions\/([\w-]+)$/.exec(uses)?.[1] ??
+    /^(?:\.\/actions\/|white-cross\/deploy\/actions\/)([\w-]+)(?:@[\w.\-/]+)?$/.exec(uses)?.[1]
+  );
 }
 
-/** The suite's reusable workflow a job's `uses:` calls, in either form. */
+/** The suite's reusable workflow a job's `uses:` calls, in any of its forms. */
 export function reusableWorkflowOf(uses: string): string | undefined {
-  return /^(?:\.\/\.github\/workflows\/|white-cross\/deploy\/\.github\/workflows\/)([\w-]+\.ya?ml)(?:@[\w.\-/]+)?$/.exec(
-    uses,
-  )?.[1];
+  return (
+    /^\$\/\.github\/workflows\/([\w-]+\.ya?ml)$/.exec(uses)?.[1] ??
+    /^(?:\.\/\.github\/workflows\/|white-cross\/deploy\/\.github\/workflows\/)([\w-]+\.ya?ml)(?:@[\w.\-/]+)?$/.exec(
+      uses,
+    )?.[1]
+  );
 }
 
 export function needsOf(job: Job): string[] {
