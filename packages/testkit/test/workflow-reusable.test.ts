@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
   repoRoot,
   runWorkflow,
+  startGitApi,
   startNoticeReceiver,
   type NoticeReceiver,
   type RunScenario,
@@ -287,5 +288,55 @@ jobs:
     // post steps run last, in reverse order
     const direct = lines(r, 'direct');
     expect(direct.indexOf('post saw mine')).toBeLessThan(direct.indexOf('post saw new'));
+  });
+});
+
+describe("the runner image's tools", () => {
+  it('gh api reads an annotated tag through the API stand-in; curl reaches a redirected service', async () => {
+    const notices = await startNoticeReceiver();
+    const app = makeRepo({
+      '.github/workflows/w.yml': `
+on: push
+jobs:
+  a:
+    runs-on: ubuntu-latest
+    steps:
+      - env:
+          GH_TOKEN: \${{ github.token }}
+        run: |
+          ref=$(gh api "repos/octo/app/git/ref/tags/v2.0.0")
+          gh api "repos/octo/app/git/tags/$(jq -r '.object.sha' <<< "$ref")" | jq -r '.message'
+          curl --fail --silent -H 'content-type: application/json' --data '{"event_action":"trigger"}' https://events.pagerduty.com/v2/enqueue
+`,
+    });
+    execFileSync(
+      'git',
+      [
+        '-c',
+        'user.name=t',
+        '-c',
+        'user.email=t@example.org',
+        'tag',
+        '-a',
+        'v2.0.0',
+        '-m',
+        'Release v2.0.0\n\nEmergency: true',
+      ],
+      { cwd: app },
+    );
+    const api = await startGitApi({ repository: 'octo/app', dir: app, token: 'ghs_localrunnertoken' });
+    try {
+      const r = await runWorkflow({
+        ...scenario(app),
+        env: { GITHUB_API_URL: api.url },
+        redirects: { 'https://events.pagerduty.com': `${notices.url}/pagerduty` },
+      });
+      expect(job(r, 'a').status).toBe('success');
+      expect(lines(r, 'a')).toEqual(expect.arrayContaining(['Release v2.0.0', 'Emergency: true']));
+      expect(notices.pagerDuty().map((n) => n.body)).toEqual([{ event_action: 'trigger' }]);
+    } finally {
+      await api.close();
+      await notices.close();
+    }
   });
 });

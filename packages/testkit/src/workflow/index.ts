@@ -4,3 +4,4 @@ export * from './oidc.js';
 export * from './receivers.js';
 export { WorkflowFileError, loadWorkflow } from './parser.js';
 export { evaluate, ExpressionFailure } from './expressions.js';
+export * from './git-api.js';

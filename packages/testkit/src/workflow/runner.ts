@@ -11,7 +11,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { parseAnnotations, parseFileCommand, repoRoot } from '../run-action.js';
 import {
   asString,
@@ -1125,6 +1125,7 @@ export class WorkflowRun {
       RUNNER_NAME: 'local-runner',
     };
     if (o.path.length > 0) env.PATH = `${o.path.join(':')}:${env.PATH}`;
+    env.PATH = `${this.toolsDir()}:${env.PATH}`;
     if (o.oidc) {
       // Only a job with `id-token: write` gets these (GitHub's OIDC docs, "Adding permissions settings").
       env.ACTIONS_ID_TOKEN_REQUEST_URL = `http://127.0.0.1/_local/oidc/${this.id}/${o.jobId}`;
@@ -1134,6 +1135,57 @@ export class WorkflowRun {
       delete env.ACTIONS_ID_TOKEN_REQUEST_TOKEN;
     }
     return env;
+  }
+
+  private tools: string | undefined;
+
+  /**
+   * Tools of GitHub's runner image, as stand-ins on PATH: `gh api` against the scenario's
+   * GitHub API stand-in, and `curl` whose URLs of third-party services go to the scenario's
+   * local receivers (`redirects`). Everything else is this machine's own.
+   */
+  private toolsDir(): string {
+    if (this.tools) return this.tools;
+    const dir = join(this.root, 'tools');
+    mkdirSync(dir, { recursive: true });
+    const realCurl = (() => {
+      try {
+        return execFileSync('sh', ['-c', 'command -v curl'], { encoding: 'utf8' }).trim();
+      } catch {
+        return '';
+      }
+    })();
+    if (realCurl) {
+      const rewrites = Object.entries(this.scenario.redirects ?? {})
+        .map(([from, to]) => `    "${from}"*) a="${to}\${a#"${from}"}" ;;`)
+        .join('\n');
+      writeFileSync(
+        join(dir, 'curl'),
+        `#!/usr/bin/env bash\n# curl with the scenario's redirects of third-party services to local receivers\nargs=()\nfor a in "$@"; do\n  case "$a" in\n${rewrites}\n  esac\n  args+=("$a")\ndone\nexec ${realCurl} "\${args[@]}"\n`,
+        { mode: 0o755 },
+      );
+    }
+    // gh api <path>: GET on GITHUB_API_URL with GH_TOKEN, the body on stdout (gh's own format
+    // for errors); the rest of gh is left out.
+    writeFileSync(
+      join(dir, 'gh'),
+      `#!/usr/bin/env node
+const [cmd, path] = process.argv.slice(2);
+if (cmd !== 'api' || !path) { console.error('gh stand-in: only "gh api <path>" is available'); process.exit(2); }
+const base = (process.env.GITHUB_API_URL || 'https://api.github.com').replace(/\\/$/, '');
+const token = process.env.GH_TOKEN || process.env.GITHUB_TOKEN || '';
+fetch(base + '/' + path.replace(/^\\//, ''), { headers: { accept: 'application/vnd.github+json', ...(token ? { authorization: 'Bearer ' + token } : {}) } })
+  .then(async (res) => {
+    const text = await res.text();
+    process.stdout.write(text + '\\n');
+    if (!res.ok) { let m = text; try { m = JSON.parse(text).message; } catch {} console.error('gh: ' + m + ' (HTTP ' + res.status + ')'); process.exit(1); }
+  })
+  .catch((e) => { console.error('gh: ' + e.message); process.exit(1); });
+`,
+      { mode: 0o755 },
+    );
+    this.tools = dir;
+    return dir;
   }
 
   /** Resolves a `uses:` of the suite's own actions to a folder, or undefined for a third party. */
@@ -1240,9 +1292,11 @@ export class WorkflowRun {
       if (!runs.using.startsWith('node'))
         throw new Error(`${uses}: the local runner runs node actions only (using: ${runs.using})`);
       const inputEnv: Record<string, string> = {};
+      const tuning = this.scenario.actionDefaults?.[basename(actionDir)] ?? {};
       for (const input of template.inputs ?? []) {
         const value =
           withValues[input.id] ??
+          tuning[input.id] ??
           (input.default ? asString(evaluateToken(input.default, o.evalContexts)) : undefined);
         if (value !== undefined) inputEnv[`INPUT_${input.id.replace(/ /g, '_').toUpperCase()}`] = value;
       }

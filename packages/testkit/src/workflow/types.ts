@@ -80,6 +80,16 @@ export interface RunScenario {
   env?: Record<string, string>;
   /** The repository's OIDC `sub` customization (include_claim_keys). */
   oidcSubClaimKeys?: string[];
+  /**
+   * URL prefixes of third-party services (https://events.pagerduty.com) and the local receiver
+   * each goes to instead, for `curl` in `run:` steps.
+   */
+  redirects?: Record<string, string>;
+  /**
+   * Defaults for the suite's actions' inputs the workflow leaves unset, by action folder name
+   * (poll intervals, skipping npm ci): the local stack's tuning, which the demo report lists.
+   */
+  actionDefaults?: Record<string, Record<string, string>>;
   /** configure-aws-credentials' moto. */
   aws?: AwsStandInOptions;
   /**
