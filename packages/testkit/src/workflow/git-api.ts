@@ -1,11 +1,15 @@
 /**
- * A GitHub REST API stand-in for the git database endpoints a workflow reads with the job's
- * token (`GET /repos/{owner}/{repo}/git/ref/tags/{tag}`, `GET /repos/{owner}/{repo}/git/tags/{sha}`,
- * https://docs.github.com/rest/git), answered from a local repository.
+ * A GitHub REST API stand-in for what the suite's workflows read with the job's token: the git
+ * database (`GET /repos/{owner}/{repo}/git/ref/tags/{tag}`, `GET /repos/{owner}/{repo}/git/tags/{sha}`,
+ * https://docs.github.com/rest/git) answered from a local repository, and a run's environment
+ * approvals (`GET /repos/{owner}/{repo}/actions/runs/{run_id}/approvals`,
+ * https://docs.github.com/rest/actions/workflow-runs#get-the-review-history-for-a-workflow-run)
+ * answered from the LocalGitHub that ran it.
  */
 import { execFileSync } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { ApprovalRecord } from './types.js';
 
 export interface GitApiStandIn {
   url: string;
@@ -17,6 +21,8 @@ export async function startGitApi(options: {
   repository: string;
   dir: string;
   token?: string;
+  /** The approvals of a run by id (LocalGitHub.approvalsOf). */
+  approvals?: (runId: number) => ApprovalRecord[] | undefined;
 }): Promise<GitApiStandIn> {
   const git = (...args: string[]) =>
     execFileSync('git', args, {
@@ -38,6 +44,24 @@ export async function startGitApi(options: {
       req.headers.authorization !== `token ${options.token}`
     ) {
       return answer(401, { message: 'Bad credentials' });
+    }
+    const runApprovals = new RegExp(`^/repos/${options.repository}/actions/runs/(\\d+)/approvals$`).exec(
+      path,
+    );
+    if (req.method === 'GET' && runApprovals && options.approvals) {
+      const records = options.approvals(Number(runApprovals[1]));
+      if (!records) return answer(404, { message: 'Not Found' });
+      return answer(
+        200,
+        records
+          .filter((a) => a.decision !== 'cancelled')
+          .map((a) => ({
+            state: a.decision,
+            comment: '',
+            environments: [{ name: a.environment }],
+            user: { login: a.reviewer ?? 'unknown' },
+          })),
+      );
     }
     const prefix = `/repos/${options.repository}/git/`;
     if (req.method !== 'GET' || !path.startsWith(prefix)) return answer(404, { message: 'Not Found' });

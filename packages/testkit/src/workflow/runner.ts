@@ -72,12 +72,19 @@ interface ConcurrencyHolder {
 export class LocalGitHub {
   private readonly groups = new Map<string, { running?: ConcurrencyHolder; pending?: ConcurrencyHolder }>();
   private nextRunId = 7000;
+  private readonly runs = new Map<number, WorkflowRun>();
 
   /** Starts a run; `result` settles when it ends. */
   start(scenario: RunScenario): WorkflowRun {
     const run = new WorkflowRun(this, scenario, scenario.run?.id ?? this.nextRunId++);
+    this.runs.set(run.id, run);
     run.result = run.execute();
     return run;
+  }
+
+  /** The environment approvals of a run so far (for the run's approvals API). */
+  approvalsOf(runId: number): ApprovalRecord[] | undefined {
+    return this.runs.get(runId)?.approvalsSoFar;
   }
 
   /** Waits for a slot in the group: 'run' when it may start, 'replaced' when a newer run took its place. */
@@ -255,6 +262,10 @@ export class WorkflowRun {
     this.log('', '', 'The run was cancelled');
     for (const p of this.running) p.interrupt();
     for (const wake of this.waiting) wake();
+  }
+
+  get approvalsSoFar(): ApprovalRecord[] {
+    return [...this.approvals];
   }
 
   get isCancelled(): boolean {
