@@ -233,7 +233,9 @@ export async function runDemoScenario(
   const builtVersion = buildLines
     .map((l) => /\(version (\d+\.\d+\.\d+[^)]*)\)/.exec(l)?.[1] ?? /built \S+ (\d+\.\d+\.\d+)/.exec(l)?.[1])
     .find(Boolean);
-  const bundleName = Object.keys(result.artifacts).find((n) => n.startsWith('evidence-bundle-'));
+  const bundleName = Object.keys(result.artifacts).find((n) =>
+    /^(deployment-evidence|evidence-bundle)-/.test(n),
+  );
   let evidenceDir: string | undefined;
   if (bundleName && outputDir) {
     evidenceDir = join(outputDir, scenario.name, 'evidence');

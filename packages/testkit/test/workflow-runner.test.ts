@@ -180,6 +180,42 @@ jobs:
   });
 });
 
+describe('strategy.matrix', () => {
+  it('runs a leg per value with the matrix context; fail-fast cancels the legs after a failure', async () => {
+    const dir = workflowRepo(`
+on: push
+jobs:
+  each:
+    name: Clean up \${{ matrix.environment }}
+    strategy:
+      matrix:
+        environment: [staging, production, sandbox]
+    runs-on: ubuntu-latest
+    steps:
+      - env:
+          TARGET: \${{ matrix.environment }}
+        run: |
+          echo "cleaning $TARGET"
+          test "$TARGET" != production
+  after:
+    needs: each
+    if: always()
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo "each was \${{ needs.each.result }}"
+`);
+    const r = await runWorkflow(push(dir));
+    expect(r.jobs.map((j) => [j.id, j.name, j.status])).toEqual([
+      ['each (staging)', 'Clean up staging', 'success'],
+      ['each (production)', 'Clean up production', 'failure'],
+      ['each (sandbox)', 'each', 'cancelled'],
+      ['after', 'after', 'success'],
+    ]);
+    expect(lines(r, 'each (staging)')).toContain('cleaning staging');
+    expect(lines(r, 'after')).toContain('each was failure');
+  });
+});
+
 describe('environments', () => {
   const deployWorkflow = `
 on: push

@@ -494,8 +494,7 @@ export class WorkflowRun {
         failure: () => [...ancestors(id)].some((a) => results.get(a)?.status === 'failure'),
         cancelled: () => this.cancelRequested,
       };
-      const result = await this.runJob(next, scope, needs as Record<string, ContextValue>, status);
-      results.set(id, result);
+      results.set(id, await this.runMatrix(next, scope, needs as Record<string, ContextValue>, status));
     }
     return results;
   }
@@ -514,15 +513,75 @@ export class WorkflowRun {
     };
   }
 
-  private async runJob(
+  /**
+   * A job with `strategy.matrix` runs once per combination (one after another, `name (values)`);
+   * `needs.<job>.result` is failure when a leg failed. fail-fast (the default) cancels the legs
+   * not yet run once one fails. Left out: include/exclude and max-parallel.
+   */
+  private async runMatrix(
     job: Job | ReusableWorkflowJob,
     scope: Scope,
     needs: Record<string, ContextValue>,
     status: StatusFunctions,
   ): Promise<JobResult> {
-    const id = `${scope.prefix}${job.id.value}`;
     const github = this.githubContext(this.workflowName, job.id.value);
-    const base: Contexts = { github, inputs: scope.inputs, vars: this.vars(), needs };
+    const strategy = job.strategy
+      ? evaluateToken(job.strategy, { github, inputs: scope.inputs, vars: this.vars(), needs })
+      : null;
+    const matrix =
+      strategy && typeof strategy === 'object' && !Array.isArray(strategy) ? strategy.matrix : undefined;
+    if (!matrix || typeof matrix !== 'object' || Array.isArray(matrix))
+      return this.runJob(job, scope, needs, status);
+    let legs: Record<string, ContextValue>[] = [{}];
+    for (const [key, values] of Object.entries(matrix)) {
+      if (key === 'include' || key === 'exclude' || !Array.isArray(values)) continue;
+      legs = legs.flatMap((leg) => values.map((v) => ({ ...leg, [key]: v })));
+    }
+    const failFast = !(
+      strategy &&
+      typeof strategy === 'object' &&
+      !Array.isArray(strategy) &&
+      strategy['fail-fast'] === false
+    );
+    const results: JobResult[] = [];
+    for (const leg of legs) {
+      const suffix = ` (${Object.values(leg).map(asString).join(', ')})`;
+      if (failFast && results.some((r) => r.status === 'failure')) {
+        const cancelled = this.jobResult(
+          `${scope.prefix}${job.id.value}${suffix}`,
+          job.id.value,
+          'cancelled',
+        );
+        this.jobs.push(cancelled);
+        results.push(cancelled);
+        continue;
+      }
+      results.push(await this.runJob(job, scope, needs, status, leg, suffix));
+    }
+    const statuses = results.map((r) => r.status);
+    const aggregate: JobStatus = statuses.includes('failure')
+      ? 'failure'
+      : statuses.includes('cancelled')
+        ? 'cancelled'
+        : statuses.every((x) => x === 'skipped')
+          ? 'skipped'
+          : 'success';
+    return this.jobResult(`${scope.prefix}${job.id.value}`, job.id.value, aggregate, {
+      outputs: Object.assign({}, ...results.map((r) => r.outputs)) as Record<string, string>,
+    });
+  }
+
+  private async runJob(
+    job: Job | ReusableWorkflowJob,
+    scope: Scope,
+    needs: Record<string, ContextValue>,
+    status: StatusFunctions,
+    matrix: Record<string, ContextValue> = {},
+    suffix = '',
+  ): Promise<JobResult> {
+    const id = `${scope.prefix}${job.id.value}${suffix}`;
+    const github = this.githubContext(this.workflowName, job.id.value);
+    const base: Contexts = { github, inputs: scope.inputs, vars: this.vars(), needs, matrix, strategy: {} };
     const name = asString(evaluateToken(job.name, base)) || job.id.value;
     let run: boolean;
     try {
@@ -848,8 +907,6 @@ export class WorkflowRun {
       runner: runnerContext,
       env: scope.env,
       job: { status: 'success' },
-      strategy: {},
-      matrix: {},
     };
     const jobEnv: Record<string, string> = { ...scope.env, ...evaluateStringMap(job.env, withEnv) };
     const defaults = evaluateToken(
