@@ -18,6 +18,7 @@ import {
   customizedSubject,
   evaluateRequests,
   evaluateTrust,
+  iamActionOf,
   type PolicyDocument,
 } from '@white-cross/testkit/iam/index';
 import { ROLE_REFUSALS, ROLE_REQUESTS } from './requests.js';
@@ -183,4 +184,79 @@ describe('(b) permissions: exactly what the actions call', () => {
     // Every statement is unused when nothing was requested.
     expect((await evaluateRequests(file('cleanup-role-policy.json'), [])).unusedStatements).toHaveLength(3);
   });
+});
+
+describe('iamActionOf: recorded SDK operations to IAM actions', () => {
+  it('maps the S3 operations IAM authorizes under another name, and the rest by prefix', () => {
+    expect(iamActionOf('S3', 'HeadObject')).toBe('s3:GetObject');
+    expect(iamActionOf('S3', 'ListObjectsV2')).toBe('s3:ListBucket');
+    expect(iamActionOf('S3', 'GetBucketEncryption')).toBe('s3:GetEncryptionConfiguration');
+    expect(iamActionOf('ElasticLoadBalancingV2', 'ModifyListener')).toBe(
+      'elasticloadbalancing:ModifyListener',
+    );
+    expect(iamActionOf('CloudWatch Logs', 'FilterLogEvents')).toBe('logs:FilterLogEvents');
+    expect(() => iamActionOf('Lambda', 'Invoke')).toThrow("no IAM prefix known for the service 'Lambda'");
+  });
+});
+
+describe('the request table follows the sources', () => {
+  const CLIENTS: Record<string, string> = {
+    'client-s3': 'S3',
+    'client-ecs': 'ECS',
+    'client-elastic-load-balancing-v2': 'ElasticLoadBalancingV2',
+    'client-rds': 'RDS',
+    'client-cloudfront': 'CloudFront',
+    'client-cloudwatch': 'CloudWatch',
+    'client-cloudwatch-logs': 'CloudWatch Logs',
+    'client-kms': 'KMS',
+    'client-cloudtrail': 'CloudTrail',
+  };
+  // Calls no production role makes with examples/workflows/production.yml's settings.
+  const NOT_IN_PRODUCTION: Record<string, string> = {
+    'ecs-bluegreen elasticloadbalancing:DescribeRules': 'only with rule-arn (production gives listener-arn)',
+    'ecs-bluegreen elasticloadbalancing:ModifyRule': 'only with rule-arn (production gives listener-arn)',
+    'db-migrate s3:PutObject': 'pg_dump backups to S3 (staging); production takes RDS snapshots',
+    'db-migrate s3:GetObject': 'pg_dump backups to S3 (staging); production takes RDS snapshots',
+  };
+
+  /** Every `new XCommand(` of an action's sources, as the IAM action it is authorized as. */
+  function commandsOf(action: string): string[] {
+    const found = new Set<string>();
+    const walk = (d: string) => {
+      for (const entry of readdirSync(d, { withFileTypes: true })) {
+        const path = join(d, entry.name);
+        if (entry.isDirectory()) walk(path);
+        else if (entry.name.endsWith('.ts')) {
+          const text = readFileSync(path, 'utf8');
+          const imports = [
+            ...text.matchAll(/import\s*\{([^}]*)\}\s*from\s*'@aws-sdk\/(client-[a-z0-9-]+)'/g),
+          ];
+          for (const m of text.matchAll(/new ([A-Z][A-Za-z0-9]+)Command\(/g)) {
+            const client = imports.find((i) => (i[1] ?? '').includes(`${m[1]}Command`))?.[2] ?? '';
+            const service = CLIENTS[client];
+            if (!service) throw new Error(`${path}: ${m[1]}Command from an unknown client '${client}'`);
+            found.add(iamActionOf(service, m[1] ?? ''));
+          }
+        }
+      }
+    };
+    walk(join(repoRoot, 'actions', action, 'src'));
+    return [...found].sort();
+  }
+
+  it.each(['db-migrate', 'ecs-bluegreen', 'canary-gate', 's3-deploy', 'hipaa-verify', 'evidence-bundle'])(
+    'every AWS call of %s is in the table (or said why not)',
+    (action) => {
+      const tabled = new Set(
+        Object.values(ROLE_REQUESTS)
+          .flat()
+          .filter((r) => r.source?.startsWith(action))
+          .map((r) => r.action),
+      );
+      const missing = commandsOf(action).filter(
+        (a) => !tabled.has(a) && !NOT_IN_PRODUCTION[`${action} ${a}`],
+      );
+      expect(missing).toEqual([]);
+    },
+  );
 });

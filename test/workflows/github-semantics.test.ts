@@ -25,6 +25,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { actionlint } from './actionlint.js';
+import { jobRuns, type JobContext } from './expression.js';
 import {
   isExample,
   loadWorkflows,
@@ -226,6 +227,110 @@ describe('rollback on failure, cancellation and timeout (item 6)', () => {
     expect(condition).not.toMatch(/\bfailure\(\)/);
   });
 
+  // The conditions evaluated as GitHub evaluates them (expression.ts), per scenario.
+  const rollbackRuns = (
+    condition: string,
+    over: Partial<Record<'migrate' | 'rollout' | 'verify', JobContext['needs'][string]>>,
+    runCancelled = false,
+  ) =>
+    jobRuns(condition, {
+      runCancelled,
+      needs: {
+        migrate: { result: 'success', outputs: { 'backup-id': 'b1' } },
+        rollout: { result: 'success', outputs: { 'traffic-moved': 'true' } },
+        verify: { result: 'success' },
+        ...over,
+      },
+    });
+  const scenarios = (condition: string) => ({
+    canaryFailed: rollbackRuns(condition, {
+      rollout: { result: 'failure', outputs: { 'traffic-moved': 'true' } },
+      verify: { result: 'skipped' },
+    }),
+    verifyFailed: rollbackRuns(condition, { verify: { result: 'failure' } }),
+    cancelledMidShift: rollbackRuns(
+      condition,
+      {
+        rollout: { result: 'cancelled', outputs: { 'traffic-moved': 'true' } },
+        verify: { result: 'skipped' },
+      },
+      true,
+    ),
+    cancelledBeforeOutputs: rollbackRuns(
+      condition,
+      { rollout: { result: 'cancelled' }, verify: { result: 'skipped' } },
+      true,
+    ),
+    verifyCancelled: rollbackRuns(condition, { verify: { result: 'cancelled' } }, true),
+    timedOut: rollbackRuns(condition, {
+      rollout: { result: 'failure', outputs: { 'traffic-moved': 'true' } },
+      verify: { result: 'skipped' },
+    }),
+    failedBeforeTrafficMoved: rollbackRuns(condition, {
+      rollout: { result: 'failure' },
+      verify: { result: 'skipped' },
+    }),
+    migrateFailed: rollbackRuns(condition, {
+      migrate: { result: 'failure' },
+      rollout: { result: 'skipped' },
+      verify: { result: 'skipped' },
+    }),
+    allGood: rollbackRuns(condition, {}),
+  });
+
+  it('evaluated per scenario: rolls back on failure, cancellation and timeout once traffic may have moved, and only then', () => {
+    expect(scenarios(String(deploy().jobs.rollback?.if))).toEqual({
+      canaryFailed: true,
+      verifyFailed: true,
+      cancelledMidShift: true,
+      cancelledBeforeOutputs: true,
+      verifyCancelled: true,
+      timedOut: true,
+      failedBeforeTrafficMoved: false,
+      migrateFailed: false,
+      allGood: false,
+    });
+    // The condition before this change skipped the rollback of a cancelled run.
+    const before = "failure() && needs.rollout.outputs.traffic-moved == 'true'";
+    expect(scenarios(before)).toMatchObject({
+      canaryFailed: true,
+      cancelledMidShift: false,
+      verifyCancelled: false,
+    });
+  });
+
+  it('evaluated per scenario: the notice goes out on a failure, a cancellation or a rollback, not on success', () => {
+    const condition = String(deploy().jobs.notify?.if);
+    const needs = (over: Record<string, string>) =>
+      Object.fromEntries(
+        ['window', 'build', 'approve', 'migrate', 'rollout', 'verify', 'frontend', 'rollback'].map((j) => [
+          j,
+          { result: over[j] ?? (j === 'rollback' ? 'skipped' : 'success') },
+        ]),
+      );
+    expect(jobRuns(condition, { needs: needs({}) })).toBe(false);
+    expect(jobRuns(condition, { needs: needs({ window: 'failure', build: 'skipped' }) })).toBe(true);
+    expect(
+      jobRuns(condition, { runCancelled: true, needs: needs({ rollout: 'cancelled', rollback: 'success' }) }),
+    ).toBe(true);
+    expect(jobRuns(condition, { needs: needs({ rollout: 'failure', rollback: 'success' }) })).toBe(true);
+  });
+
+  it('when traffic-moved is unknown (a cancelled rollout), the rollback asks AWS first and acts only on a canary', () => {
+    const job = deploy().jobs.rollback;
+    const ids = (job?.steps ?? []).map((s) => s.id).filter(Boolean);
+    expect(ids.indexOf('state')).toBeLessThan(ids.indexOf('rollback'));
+    expect(stepById(job, 'state').with?.mode).toBe('status');
+    expect(stepById(job, 'state').if).toBe("needs.rollout.outputs.traffic-moved != 'true'");
+    expect(stepById(job, 'rollback').if).toBe(
+      "needs.rollout.outputs.traffic-moved == 'true' || steps.state.outputs.canary-color != ''",
+    );
+    expect(job?.outputs?.['rolled-back']).toBe('${{ steps.rollback.outcome }}');
+    expect(String(stepById(deploy().jobs.notify, 'message').env?.ROLLED_BACK)).toContain(
+      "needs.rollback.outputs.rolled-back == 'success'",
+    );
+  });
+
   it('the notice keeps running in a cancelled run', () => {
     const condition = String(deploy().jobs.notify?.if ?? '');
     expect(condition).toMatch(/^always\(\) &&/);
@@ -283,6 +388,16 @@ describe('frontend and API stay consistent (item 10)', () => {
 });
 
 describe('artifacts survive a re-run (item 12)', () => {
+  it("the evidence job's download of evidence-* takes in no earlier bundle", () => {
+    const steps = deploy().jobs.evidence?.steps ?? [];
+    const pattern = String(
+      steps.find((s) => s.uses?.startsWith('actions/download-artifact@'))?.with?.pattern,
+    );
+    const uploaded = String(steps.find((s) => s.uses?.startsWith('actions/upload-artifact@'))?.with?.name);
+    expect(pattern).toBe('evidence-*');
+    expect(uploaded.startsWith('evidence-')).toBe(false);
+  });
+
   it('every uploaded artifact overwrites its own earlier attempt or carries the attempt in its name', () => {
     for (const w of workflows) {
       for (const [jobId, job] of Object.entries(w.jobs)) {

@@ -292,3 +292,46 @@ export function evaluateTrust(
   const decision = typeof result === 'string' ? result : String((result as { result?: string }).result);
   return { allowed: decision === 'Allowed', decision };
 }
+
+/**
+ * The IAM action an SDK operation is authorized as, for feeding recorded requests (service as
+ * the SDK client names it, e.g. `S3`, `ECS`, `ElasticLoadBalancingV2`, `CloudWatch`). Most are
+ * `<prefix>:<Operation>`; the exceptions are S3's (Amazon S3 User Guide, "Actions, resources,
+ * and condition keys for Amazon S3": HeadObject is s3:GetObject, ListObjectsV2 s3:ListBucket,
+ * DeleteObjects s3:DeleteObject per key, …).
+ */
+export function iamActionOf(service: string, operation: string): string {
+  const prefix: Record<string, string> = {
+    s3: 's3',
+    ecs: 'ecs',
+    elasticloadbalancingv2: 'elasticloadbalancing',
+    'elastic load balancing v2': 'elasticloadbalancing',
+    elasticloadbalancing: 'elasticloadbalancing',
+    rds: 'rds',
+    cloudfront: 'cloudfront',
+    cloudwatch: 'cloudwatch',
+    cloudwatchlogs: 'logs',
+    'cloudwatch logs': 'logs',
+    logs: 'logs',
+    kms: 'kms',
+    cloudtrail: 'cloudtrail',
+    sts: 'sts',
+    iam: 'iam',
+  };
+  const p = prefix[service.toLowerCase()];
+  if (!p) throw new Error(`iamActionOf: no IAM prefix known for the service '${service}'`);
+  const s3: Record<string, string> = {
+    HeadObject: 'GetObject',
+    HeadBucket: 'ListBucket',
+    ListObjectsV2: 'ListBucket',
+    ListObjects: 'ListBucket',
+    DeleteObjects: 'DeleteObject',
+    GetBucketEncryption: 'GetEncryptionConfiguration',
+    GetPublicAccessBlock: 'GetBucketPublicAccessBlock',
+    GetObjectLockConfiguration: 'GetBucketObjectLockConfiguration',
+    CreateMultipartUpload: 'PutObject',
+    UploadPart: 'PutObject',
+    CompleteMultipartUpload: 'PutObject',
+  };
+  return `${p}:${p === 's3' ? (s3[operation] ?? operation) : operation}`;
+}
