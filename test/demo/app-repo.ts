@@ -82,6 +82,10 @@ export function fillCaller(file: string, values: Record<string, string>): string
   const doc = parseDocument(readFileSync(join(repoRoot, 'examples', 'workflows', file), 'utf8'));
   const jobs = doc.get('jobs') as { items: { key: unknown; value: { get(k: string): unknown } }[] };
   for (const pair of jobs.items) {
+    // The environments this stack has (the demo's is production only).
+    const matrix = (pair.value.get('strategy') as { get(k: string): unknown } | undefined)?.get('matrix') as
+      { has(k: string): boolean; set(k: string, v: unknown): void } | undefined;
+    if (matrix?.has('environment')) matrix.set('environment', doc.createNode(['production']));
     const withMap = pair.value.get('with') as
       { has(k: string): boolean; set(k: string, v: string): void } | undefined;
     if (!withMap) continue;

@@ -49,3 +49,11 @@ export const CANCELLED_RELEASE: DemoScenario = {
   approval: approve,
   cancel: { whenStepStarts: 'rollout/gate-1', delayMs: 3_000 },
 };
+
+/** Scenario 4: the deploy waits for its approval (the reviewers take 40 s) while cleanup starts. */
+export const WAITING_RELEASE: DemoScenario = {
+  name: 'cleanup-while-waiting',
+  title: 'Scenario 4: cleanup is queued while a deploy waits for its approval; the deploy still runs',
+  release: { tag: 'v1.3.0' },
+  approval: { decision: 'approve', afterMs: 40_000, reviewer: 'octo-lead' },
+};

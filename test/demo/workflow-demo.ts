@@ -167,6 +167,7 @@ export function productionRun(ctx: DemoContext, scenario: DemoScenario): RunScen
       production: { reviewers: ['octo-lead'], tags: ['v*'] },
       'production-deploy': { tags: ['v*'], secrets: deploySecrets },
       'production-rollback': { secrets: { AWS_ROLLBACK_ROLE_ARN: roles.rollback } },
+      'production-maintenance': { secrets: { AWS_CLEANUP_ROLE_ARN: roles.cleanup } },
     },
     approvals: { production: scenario.approval },
     ...(scenario.cancel ? { cancel: scenario.cancel } : {}),
@@ -190,7 +191,24 @@ export function productionRun(ctx: DemoContext, scenario: DemoScenario): RunScen
   };
 }
 
-async function listenerWeights(stack: LocalStack): Promise<{ blue: number; green: number }> {
+/** The hourly cleanup.yml caller as GitHub starts it on its schedule (on the default branch). */
+export function cleanupRun(ctx: DemoContext): RunScenario {
+  const production = productionRun(ctx, {
+    name: 'cleanup',
+    title: 'cleanup',
+    release: { tag: 'main' },
+    approval: 'never',
+  });
+  return {
+    ...production,
+    workflow: '.github/workflows/cleanup.yml',
+    ref: 'refs/heads/main',
+    event: { name: 'schedule' },
+    approvals: {},
+  };
+}
+
+export async function listenerWeights(stack: LocalStack): Promise<{ blue: number; green: number }> {
   const out = await stack.aws.elb.send(
     new DescribeListenersCommand({ ListenerArns: [stack.environment.listenerArn] }),
   );

@@ -13,8 +13,20 @@ import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import type { WorkflowRunResult } from '@white-cross/testkit';
 import { AUDIT_BUCKET } from '../local-stack/aws-setup.js';
 import { startLocalStack, type LocalStack } from '../local-stack/stack.js';
-import { CANCELLED_RELEASE, FAULTY_RELEASE, GOOD_RELEASE, RELEASES } from '../demo/scenarios.js';
-import { afterReset, prepareDemo, runDemoScenario, type DemoContext } from '../demo/workflow-demo.js';
+import {
+  CANCELLED_RELEASE,
+  FAULTY_RELEASE,
+  GOOD_RELEASE,
+  RELEASES,
+  WAITING_RELEASE,
+} from '../demo/scenarios.js';
+import {
+  afterReset,
+  cleanupRun,
+  prepareDemo,
+  runDemoScenario,
+  type DemoContext,
+} from '../demo/workflow-demo.js';
 
 let stack: LocalStack;
 let ctx: DemoContext;
@@ -133,5 +145,25 @@ describe('the example production caller on the local stack', () => {
     expect(step(r, 'deploy/rollout', 'gate-1')?.signals[0]).toBe('SIGINT');
     expect(run.weights).toEqual({ blue: 100, green: 0 });
     expect(await answeringVersion()).toBe('v1.0.0');
+  }, 480_000);
+
+  it('scenario 4: cleanup started while a deploy waits for its approval runs in its own group; the deploy still runs', async () => {
+    await stack.reset();
+    await afterReset(ctx);
+    const deploying = runDemoScenario(ctx, WAITING_RELEASE);
+    // Start cleanup once the deploy waits for the reviewers.
+    const deadline = Date.now() + 240_000;
+    while (!lines.some((l) => l.includes('deploy/approve ▸ Waiting for a review')) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    const cleanup = await ctx.github.start(cleanupRun(ctx)).result;
+    const run = await deploying;
+    expect(cleanup.conclusion).toBe('success');
+    expect(cleanup.jobs.map((j) => j.id)).toContain('cleanup (production)/cleanup');
+    // The cleanup finished while the deploy was still waiting, and the deploy was not replaced.
+    expect(run.result.conclusion).toBe('success');
+    expect(run.result.jobs.find((j) => j.id === 'deploy/approve')?.approval?.decision).toBe('approved');
+    expect(run.weights).toEqual({ blue: 0, green: 100 });
+    expect(await answeringVersion()).toBe('v1.3.0');
   }, 480_000);
 });
