@@ -312,6 +312,7 @@ jobs:
         run: |
           trap 'echo "got SIGINT"; exit 130' INT
           sleep 30 &
+          echo "holding traffic"
           wait
       - run: echo never
       - if: cancelled()
@@ -334,7 +335,7 @@ jobs:
     steps:
       - run: echo never
 `);
-    const r = await runWorkflow(push(dir, { cancel: { whenStepStarts: 'hold', delayMs: 300 } }));
+    const r = await runWorkflow(push(dir, { cancel: { whenLogLine: 'holding traffic', delayMs: 100 } }));
     const shift = job(r, 'shift');
     expect(shift.status).toBe('cancelled');
     expect(shift.steps.map((s) => s.outcome)).toEqual(['cancelled', 'skipped', 'success']);
@@ -358,10 +359,11 @@ jobs:
           trap '' INT
           trap 'echo "got SIGTERM"; exit 143' TERM
           sleep 30 &
+          echo "deaf now"
           wait
 `);
     const r = await runWorkflow(
-      push(dir, { cancel: { whenStepStarts: 'deaf', delayMs: 200 }, signals: { sigintMs: 300 } }),
+      push(dir, { cancel: { whenLogLine: 'deaf now', delayMs: 100 }, signals: { sigintMs: 300 } }),
     );
     expect(job(r, 'a').steps[0]?.signals).toEqual(['SIGINT', 'SIGTERM']);
     expect(lines(r, 'a')).toContain('got SIGTERM');

@@ -278,6 +278,10 @@ export class WorkflowRun {
     const entry = { job, step, line: text, atMs: Date.now() - this.started };
     this.logs.push(entry);
     this.scenario.onLine?.(entry);
+    const when = this.scenario.cancel?.whenLogLine;
+    if (when && step && !this.cancelRequested && text.includes(when)) {
+      setTimeout(() => this.cancel(), this.scenario.cancel?.delayMs ?? 0).unref();
+    }
   }
 
   private get githubRef() {

@@ -36,6 +36,8 @@ export interface CancelPlan {
   delayMs?: number;
   /** This long after the run starts. */
   afterMs?: number;
+  /** When a step prints a line containing this text; the run is cancelled `delayMs` later. */
+  whenLogLine?: string;
 }
 
 export interface LogLine {
