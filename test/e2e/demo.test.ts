@@ -117,7 +117,10 @@ describe('the example production caller on the local stack', () => {
         'deploy/notify': 'success',
       }),
     );
-    expect(step(r, 'deploy/rollout', 'gate-1')?.outputs.verdict).toBe('fail');
+    // The gate fails; on a machine so loaded that the window saw too few canary requests it
+    // fails closed as inconclusive instead — either way the rollout stops and rolls back.
+    expect(step(r, 'deploy/rollout', 'gate-1')?.outcome).toBe('failure');
+    expect(['fail', 'inconclusive']).toContain(step(r, 'deploy/rollout', 'gate-1')?.outputs.verdict);
     expect(r.jobs.find((j) => j.id === 'deploy/rollback')?.approval).toBeUndefined();
     expect(r.approvals).toHaveLength(1);
     expect(run.weights).toEqual({ blue: 100, green: 0 });
