@@ -1,72 +1,77 @@
 /**
- * The demo's report: one Markdown page with what each scenario did, each step's job summary
- * (as the runner would show it) and the evidence bundle.
+ * The demo's report: one Markdown page per run of the demo; for each scenario the job table
+ * of the run, the version built, where traffic ended, the notices sent, each step's summary
+ * one heading level below the scenario, and a link to the evidence bundle (never inlined).
  */
-import { readFileSync } from 'node:fs';
-import type { PipelineResult } from './pipeline.js';
+import { relative } from 'node:path';
+import type { DemoRun } from './workflow-demo.js';
 
-const icon = { success: '✅', failure: '❌', skipped: '⏭️', missing: '⚠️' } as const;
+const icon: Record<string, string> = { success: '✅', failure: '❌', cancelled: '⛔', skipped: '⏭️' };
 
-function escapeCell(text: string): string {
-  return text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+
+/** Moves a summary's headings so that its top level becomes `level`. */
+export function shiftHeadings(markdown: string, level: number): string {
+  const levels = [...markdown.matchAll(/^(#{1,6}) /gm)].map((m) => m[1]?.length ?? 1);
+  if (levels.length === 0) return markdown;
+  const shift = level - Math.min(...levels);
+  let fenced = false;
+  return markdown
+    .split('\n')
+    .map((line) => {
+      if (line.startsWith('```')) fenced = !fenced;
+      if (fenced) return line;
+      const m = /^(#{1,6}) (.*)$/.exec(line);
+      return m ? `${'#'.repeat(Math.min(6, (m[1]?.length ?? 1) + shift))} ${m[2]}` : line;
+    })
+    .join('\n');
 }
 
-/** The report for the scenarios run. */
-export function demoReport(results: PipelineResult[], stackNotes: string[]): string {
-  const lines: string[] = ['# White Cross Deploy — local pipeline demo', ''];
-  lines.push(`Run at ${new Date().toISOString()} on this machine: ${stackNotes.join('; ')}.`, '');
-  lines.push('| Scenario | Release | Outcome | Requests | Took |', '| --- | --- | --- | --- | --- |');
-  for (const r of results) {
-    const requests = r.load
-      ? `${r.load.sent} (${Object.entries(r.load.byStatus)
-          .map(([s, n]) => `${n}× ${s}`)
-          .join(', ')})`
-      : '—';
-    lines.push(
-      `| ${escapeCell(r.scenario.title)} | ${r.scenario.version} | **${r.outcome}** | ${escapeCell(requests)} | ${(r.durationMs / 1000).toFixed(1)} s |`,
+export function demoReport(runs: DemoRun[], notes: string[], reportDir: string): string {
+  const out: string[] = ['# White Cross Deploy — the workflows run on the local stack', ''];
+  out.push(`Run at ${new Date().toISOString()}. ${notes.join(' ')}`, '');
+  out.push('| Scenario | Release | Built | Run | Traffic after | Approvals | Slack | PagerDuty | Took |');
+  out.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  for (const r of runs) {
+    out.push(
+      `| ${cell(r.scenario.title)} | ${r.scenario.release.tag} | ${r.builtVersion ?? '—'} | ${icon[r.result.conclusion] ?? ''} ${r.result.conclusion} | blue ${r.weights.blue} % / green ${r.weights.green} % | ${r.result.approvals.length} | ${r.slack.length} | ${r.pagerDuty.length} | ${(r.durationMs / 1000).toFixed(1)} s |`,
     );
   }
-  const missing = [
-    ...new Set(results.flatMap((r) => r.steps.filter((s) => s.status === 'missing').map((s) => s.action))),
-  ];
-  if (missing.length) {
-    lines.push('', `> Not run (their bundles are not in the repository yet): ${missing.join(', ')}.`);
-  }
-  for (const r of results) {
-    lines.push('', `## ${r.scenario.title}`, '');
-    lines.push('| Job | Step | Action | Result | Took | Error |', '| --- | --- | --- | --- | --- | --- |');
-    for (const s of r.steps) {
-      const took = s.run ? `${(s.run.durationMs / 1000).toFixed(1)} s` : '—';
-      lines.push(
-        `| ${s.job} | ${s.step} | ${s.action} | ${icon[s.status]} ${s.status} | ${took} | ${escapeCell(s.error ?? s.note ?? '')} |`,
+  for (const r of runs) {
+    out.push('', `## ${r.scenario.title}`, '');
+    out.push(
+      `Release ${r.scenario.release.tag}, built as version ${r.builtVersion ?? '(not built)'}; ${r.load.sent} requests (${Object.entries(
+        r.load.byStatus,
+      )
+        .map(([s, n]) => `${n}× ${s}`)
+        .join(', ')}).`,
+    );
+    if (r.evidenceDir)
+      out.push(
+        '',
+        `Evidence bundle: [${relative(reportDir, r.evidenceDir)}](${relative(reportDir, r.evidenceDir)})`,
+      );
+    out.push('', '| Job | Result | Environment | Approval | Took |', '| --- | --- | --- | --- | --- |');
+    for (const j of r.result.jobs) {
+      const approval = j.approval
+        ? `${j.approval.decision}${j.approval.reviewer ? ` by ${j.approval.reviewer}` : ''}`
+        : '';
+      out.push(
+        `| ${cell(j.id)} | ${icon[j.status] ?? ''} ${j.status}${j.error ? ` — ${cell(j.error)}` : ''} | ${j.environment ?? ''} | ${approval} | ${(j.durationMs / 1000).toFixed(1)} s |`,
       );
     }
-    for (const s of r.steps) {
-      if (!s.run?.summary.trim()) continue;
-      lines.push(
+    for (const notice of [...r.slack, ...r.pagerDuty]) {
+      const body = notice.body as { text?: string; payload?: { summary?: string } };
+      out.push(
         '',
-        `<details><summary>${s.job} / ${s.step}: ${s.action} summary</summary>`,
-        '',
-        s.run.summary.trim(),
-        '',
-        '</details>',
+        `- ${notice.path.startsWith('/slack') ? 'Slack' : 'PagerDuty'}: ${cell(body.text ?? body.payload?.summary ?? '')}`,
       );
     }
-    if (r.bundlePath) {
-      const bundle = readFileSync(r.bundlePath, 'utf8');
-      lines.push(
-        '',
-        '<details><summary>Evidence bundle</summary>',
-        '',
-        '```json',
-        bundle.length > 60_000
-          ? `${bundle.slice(0, 60_000)}\n… (cut; the whole file is ${r.bundlePath})`
-          : bundle.trim(),
-        '```',
-        '',
-        '</details>',
-      );
+    for (const j of r.result.jobs) {
+      for (const s of j.steps.filter((x) => x.summary.trim() !== '')) {
+        out.push('', `### ${j.id} ▸ ${s.name}`, '', shiftHeadings(s.summary.trim(), 4));
+      }
     }
   }
-  return `${lines.join('\n')}\n`;
+  return `${out.join('\n')}\n`;
 }

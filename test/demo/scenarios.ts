@@ -1,51 +1,59 @@
 /**
- * The two scenarios: a good release promoted, and a release answering 10 % of requests with
- * errors, caught by the canary gate and rolled back. The canary window and the traffic are
- * short and configurable, so the whole run fits in a few minutes.
+ * The demo's scenarios, as a release manager would meet them: the releases the app repository
+ * holds, and for each scenario the tag pushed, the reviewers' answer and any cancellation.
  */
-import type { Scenario } from './pipeline.js';
+import type { DemoTuning, Release } from './app-repo.js';
+import type { DemoScenario } from './workflow-demo.js';
 
-export interface ScenarioSettings {
-  canaryWindow: string;
-  canaryInterval: string;
+export interface ScenarioSettings extends DemoTuning {
   requestsPerSecond: number;
-  rollout: number[];
 }
 
-/** Settings from the environment: DEMO_CANARY_WINDOW (30s), DEMO_CANARY_INTERVAL (5s), DEMO_RPS (60), DEMO_ROLLOUT (10,100). */
+/** Settings from the environment: DEMO_CANARY_WINDOW (20s), DEMO_RPS (60), DEMO_ROLLOUT (10,100). */
 export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): ScenarioSettings {
-  const rollout = (env.DEMO_ROLLOUT ?? '10,100').split(',').map((w) => Number(w.trim()));
-  if (rollout.some((w) => !Number.isInteger(w) || w < 1 || w > 100) || rollout.at(-1) !== 100) {
-    throw new Error(
-      `DEMO_ROLLOUT must be percentages ending at 100, such as 10,100; got '${env.DEMO_ROLLOUT}'`,
-    );
-  }
+  const rollout = (env.DEMO_ROLLOUT ?? '10,100').replace(/\s/g, '');
   const rps = Number(env.DEMO_RPS ?? 60);
   if (!Number.isFinite(rps) || rps < 5 || rps > 200)
     throw new Error(`DEMO_RPS must be from 5 to 200; got '${env.DEMO_RPS}'`);
-  return {
-    canaryWindow: env.DEMO_CANARY_WINDOW ?? '30s',
-    canaryInterval: env.DEMO_CANARY_INTERVAL ?? '5s',
-    requestsPerSecond: rps,
-    rollout,
-  };
+  return { rollout, canaryWindow: env.DEMO_CANARY_WINDOW ?? '20s', requestsPerSecond: rps };
 }
 
-export function scenarios(settings: ScenarioSettings): Scenario[] {
-  return [
-    {
-      name: 'good-release',
-      title: 'Scenario 1: a good release is promoted',
-      version: 'v1.1.0',
-      containerEnv: {},
-      ...settings,
-    },
-    {
-      name: 'faulty-release',
-      title: 'Scenario 2: a release with a 10 % error rate is caught and rolled back',
-      version: 'v1.2.0',
-      containerEnv: { FAULT_ERROR_RATE: '0.1' },
-      ...settings,
-    },
-  ];
-}
+export const RELEASES: Release[] = [
+  { tag: 'v1.1.0' },
+  // answers 10 % of requests with errors
+  { tag: 'v1.2.0', containerEnv: { FAULT_ERROR_RATE: '0.1' } },
+  { tag: 'v1.3.0' },
+];
+
+const approve = { decision: 'approve', afterMs: 500, reviewer: 'octo-lead' } as const;
+
+export const GOOD_RELEASE: DemoScenario = {
+  name: 'good-release',
+  title: 'Scenario 1: a good release, approved once, promoted',
+  release: { tag: 'v1.1.0' },
+  approval: approve,
+};
+
+export const FAULTY_RELEASE: DemoScenario = {
+  name: 'faulty-release',
+  title:
+    'Scenario 2: a release with a 10 % error rate: the canary fails and the rollback runs without an approval',
+  release: { tag: 'v1.2.0' },
+  approval: approve,
+};
+
+export const CANCELLED_RELEASE: DemoScenario = {
+  name: 'cancelled-mid-shift',
+  title: 'Scenario 3: the run is cancelled while the canary takes traffic',
+  release: { tag: 'v1.3.0' },
+  approval: approve,
+  cancel: { whenStepStarts: 'rollout/gate-1', delayMs: 3_000 },
+};
+
+/** Scenario 4: the deploy waits for its approval (the reviewers take 40 s) while cleanup starts. */
+export const WAITING_RELEASE: DemoScenario = {
+  name: 'cleanup-while-waiting',
+  title: 'Scenario 4: cleanup is queued while a deploy waits for its approval; the deploy still runs',
+  release: { tag: 'v1.3.0' },
+  approval: { decision: 'approve', afterMs: 40_000, reviewer: 'octo-lead' },
+};

@@ -1,0 +1,158 @@
+/**
+ * The app repository the demo deploys: the sample app at its root, the example caller
+ * workflows from `examples/workflows/` with this stack's names filled in (as an app team fills
+ * in theirs), the deployment windows, the task definition, and one annotated tag per release.
+ * Each release commit carries its version in every package.json, as the release action writes it.
+ */
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseDocument } from 'yaml';
+import { repoRoot } from '@white-cross/testkit';
+import {
+  AUDIT_BUCKET,
+  AUDIT_LOG_GROUP,
+  API_LOG_GROUP,
+  CLUSTER,
+  DB_INSTANCE,
+  FRONTEND_BUCKET,
+  REGISTRY,
+  SERVICE,
+} from '../local-stack/aws-setup.js';
+import type { LocalStack } from '../local-stack/stack.js';
+
+export const APP_REPOSITORY = 'white-cross/school-health';
+
+export interface Release {
+  tag: string;
+  /** Extra environment of the release's container (the fault switch of a faulty release). */
+  containerEnv?: Record<string, string>;
+  /** Trailers of the tag message (Emergency: true …). */
+  trailers?: string[];
+}
+
+export interface DemoTuning {
+  rollout: string;
+  canaryWindow: string;
+}
+
+const SCHEDULE = `# The district's rules; the demo's production may deploy at any time outside blackouts.
+timezone: America/New_York
+windows:
+  - { days: Tue-Thu, from: "02:00", to: "06:00" }
+blackouts:
+  - { name: School hours, days: Mon-Fri, from: "07:00", to: "16:00" }
+holidays: us-federal
+environments:
+  production:
+    windows: always
+    blackouts: []
+    holidays: none
+`;
+
+function taskDefinition(release: Release): string {
+  const definition = {
+    family: 'school-health-api',
+    networkMode: 'awsvpc',
+    requiresCompatibilities: ['FARGATE'],
+    cpu: '256',
+    memory: '512',
+    containerDefinitions: [
+      {
+        name: 'api',
+        image: `${REGISTRY}:latest`,
+        essential: true,
+        portMappings: [{ containerPort: 3000, protocol: 'tcp' }],
+        environment: [
+          { name: 'NODE_ENV', value: 'production' },
+          ...Object.entries(release.containerEnv ?? {}).map(([name, value]) => ({ name, value })),
+        ],
+      },
+    ],
+  };
+  return `${JSON.stringify(definition, null, 2)}\n`;
+}
+
+/**
+ * An example caller with the stack's values in its `with:` (and the demo's short rollout):
+ * the only edits an app team makes to it.
+ */
+export function fillCaller(file: string, values: Record<string, string>): string {
+  const doc = parseDocument(readFileSync(join(repoRoot, 'examples', 'workflows', file), 'utf8'));
+  const jobs = doc.get('jobs') as { items: { key: unknown; value: { get(k: string): unknown } }[] };
+  for (const pair of jobs.items) {
+    // The environments this stack has (the demo's is production only).
+    const matrix = (pair.value.get('strategy') as { get(k: string): unknown } | undefined)?.get('matrix') as
+      { has(k: string): boolean; set(k: string, v: unknown): void } | undefined;
+    if (matrix?.has('environment')) matrix.set('environment', doc.createNode(['production']));
+    const withMap = pair.value.get('with') as
+      { has(k: string): boolean; set(k: string, v: string): void } | undefined;
+    if (!withMap) continue;
+    for (const [key, value] of Object.entries(values)) if (withMap.has(key)) withMap.set(key, value);
+  }
+  return doc.toString({ lineWidth: 0 });
+}
+
+export function callerValues(stack: LocalStack, tuning: DemoTuning): Record<string, string> {
+  return {
+    image: `${REGISTRY}:\${{ github.ref_name }}`,
+    rollout: tuning.rollout,
+    'canary-window': tuning.canaryWindow,
+    'ecs-wait-timeout': '90s',
+    'aws-region': 'us-east-1',
+    'ecs-cluster': CLUSTER,
+    'ecs-service': SERVICE,
+    'listener-arn': stack.environment.listenerArn,
+    'frontend-bucket': FRONTEND_BUCKET,
+    'distribution-id': stack.environment.distributionId,
+    'app-url': stack.alb.url,
+    'api-url': stack.alb.url,
+    'db-instance-identifier': DB_INSTANCE,
+    'log-groups': API_LOG_GROUP,
+    'audit-log-group': AUDIT_LOG_GROUP,
+    'audit-bucket': AUDIT_BUCKET,
+    'audit-kms-key-id': '',
+  };
+}
+
+/** Builds the repository with a commit and an annotated tag per release, in order. */
+export function buildAppRepository(stack: LocalStack, releases: Release[], tuning: DemoTuning): string {
+  const dir = mkdtempSync(join(tmpdir(), 'wcd-app-repo-'));
+  const git = (...args: string[]) =>
+    execFileSync('git', ['-c', 'user.name=White Cross CI', '-c', 'user.email=ci@example.org', ...args], {
+      cwd: dir,
+      stdio: 'ignore',
+    });
+  cpSync(join(repoRoot, 'examples', 'sample-app'), dir, { recursive: true });
+  // The app's dependencies, installed once (a checkout of this repository finds them).
+  symlinkSync(join(repoRoot, 'node_modules'), join(dir, 'node_modules'));
+  mkdirSync(join(dir, '.github', 'workflows'), { recursive: true });
+  mkdirSync(join(dir, 'deploy'), { recursive: true });
+  writeFileSync(join(dir, '.github', 'deploy-windows.yml'), SCHEDULE);
+  const values = callerValues(stack, tuning);
+  for (const caller of ['production.yml', 'rollback.yml', 'cleanup.yml', 'release.yml']) {
+    writeFileSync(join(dir, '.github', 'workflows', caller), fillCaller(caller, values));
+  }
+  git('init', '--quiet', '--initial-branch=main');
+  for (const release of releases) {
+    const version = release.tag.replace(/^v/, '');
+    for (const pkg of ['package.json', 'frontend/package.json', 'backend/package.json']) {
+      const file = join(dir, pkg);
+      const json = JSON.parse(readFileSync(file, 'utf8')) as { version: string };
+      json.version = version;
+      writeFileSync(file, `${JSON.stringify(json, null, 2)}\n`);
+    }
+    writeFileSync(join(dir, 'deploy', 'task-definition.json'), taskDefinition(release));
+    git('add', '-A');
+    git('commit', '--quiet', '-m', `chore(release): ${release.tag}`);
+    git(
+      'tag',
+      '-a',
+      release.tag,
+      '-m',
+      [`Release ${release.tag}`, '', ...(release.trailers ?? [])].join('\n'),
+    );
+  }
+  return dir;
+}
