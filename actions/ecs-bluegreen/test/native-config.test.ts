@@ -96,7 +96,9 @@ describe('reading a service deployment', () => {
   const paused: ServiceDeployment = {
     serviceDeploymentArn: 'arn:aws:ecs:us-east-1:123456789012:service-deployment/c/s/abc',
     status: 'IN_PROGRESS',
-    lifecycleStage: 'PRE_PRODUCTION_TRAFFIC_SHIFT',
+    // The SDK's ServiceDeploymentLifecycleStage enum lacks this value, though the API reference
+    // of ServiceDeployment.lifecycleStage lists it ("invoked before every traffic shift step").
+    lifecycleStage: 'PRE_PRODUCTION_TRAFFIC_SHIFT' as ServiceDeployment['lifecycleStage'],
     sourceServiceRevisions: [{ arn: 'r1', requestedProductionTrafficWeight: 90 }],
     targetServiceRevision: { arn: 'r2', requestedProductionTrafficWeight: 10 },
     lifecycleHookDetails: [

@@ -11,6 +11,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { DescribeServicesCommand, ECSClient, UpdateServiceCommand } from '@aws-sdk/client-ecs';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { ActionFailure, ConfigurationError } from '@white-cross/core';
 import {
   buildNativeService,
@@ -27,6 +28,7 @@ import {
 import {
   continueNative,
   nativeEcsApi,
+  nativeElbApi,
   nativeStatus,
   rollbackNative,
   runNativeDeploy,
@@ -53,6 +55,7 @@ describe('strategy ecs-native', () => {
   let standIn: EcsNativeStandIn;
   let fx: NativeFixture;
   let ecs: ECSClient;
+  let elb: ElasticLoadBalancingV2Client;
   let lines: string[];
   let deps: NativeDeps;
 
@@ -64,6 +67,7 @@ describe('strategy ecs-native', () => {
     await standIn?.stop();
     fx?.destroy();
     ecs?.destroy();
+    elb?.destroy();
     await proxy.stop();
     await moto.stop();
   });
@@ -71,6 +75,7 @@ describe('strategy ecs-native', () => {
     await standIn?.stop();
     fx?.destroy();
     ecs?.destroy();
+    elb?.destroy();
     await moto.reset();
     proxy.reset();
     standIn = await startEcsNativeStandIn({ upstream: proxy.url });
@@ -81,10 +86,17 @@ describe('strategy ecs-native', () => {
       credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
       maxAttempts: 1,
     });
+    elb = new ElasticLoadBalancingV2Client({
+      region: 'us-east-1',
+      endpoint: standIn.url,
+      credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+      maxAttempts: 1,
+    });
     lines = [];
     const log = { info: (m: string) => void lines.push(m) };
     deps = {
       ecs: nativeEcsApi(ecs, { log, sleep: (ms) => standIn.advance(ms) }),
+      elb: nativeElbApi(elb, { log }),
       log,
       sleep: (ms) => standIn.advance(ms),
       clock: standIn.clock,
@@ -112,6 +124,11 @@ describe('strategy ecs-native', () => {
       'native-traffic': '0',
     });
     expect(first.outputs['native-hook-id']).toMatch(/^ecs-pause-/);
+    // canary-gate judges the new revision's target group against the one serving production.
+    expect(first.outputs).toMatchObject({
+      'native-canary-target-group': fx.alternateTargetGroup,
+      'native-baseline-target-group': fx.primaryTargetGroup,
+    });
     // Before any user request: the test listener rule sends everything to the new revision.
     expect(await fx.testWeights()).toEqual({ [fx.primaryTargetGroup]: 0, [fx.alternateTargetGroup]: 100 });
     expect(await fx.productionWeights()).toEqual({
@@ -141,6 +158,12 @@ describe('strategy ecs-native', () => {
       [fx.alternateTargetGroup]: 100,
     });
     expect(await taskDefinitionOfService()).toBe(fx.taskDefinitions.v2);
+    // ECS alternates the pair: the next release starts in the primary group.
+    const next = await runNativeDeploy(inputs({}, fx.taskDefinitions.v3), deps);
+    expect(next.outputs).toMatchObject({
+      'native-canary-target-group': fx.primaryTargetGroup,
+      'native-baseline-target-group': fx.alternateTargetGroup,
+    });
     expect(lines).toContainEqual(
       expect.stringMatching(/^paused at PRE_PRODUCTION_TRAFFIC_SHIFT: hook ecs-pause-/),
     );

@@ -15,6 +15,12 @@ import {
   type ServiceDeployment,
   type ServiceDeploymentBrief,
 } from '@aws-sdk/client-ecs';
+import {
+  DescribeListenersCommand,
+  DescribeRulesCommand,
+  type Action,
+  type ElasticLoadBalancingV2Client,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
 import { awsCaller, type AwsCallOptions } from '@white-cross/aws';
 
 export interface ServiceRef {
@@ -114,6 +120,45 @@ export function nativeEcsApi(ecs: ECSClient, options: AwsCallOptions = {}): Nati
         },
         () => ecs.send(new StopServiceDeploymentCommand({ serviceDeploymentArn: arn, stopType: 'ROLLBACK' })),
       );
+    },
+  };
+}
+
+/** What ecs-native reads of ELBv2: the production forward weights (ECS's own to change). */
+export interface NativeElbApi {
+  /** Target group ARN → weight of the forward action of a listener rule or listener. */
+  forwardWeights(ruleOrListenerArn: string): Promise<Record<string, number>>;
+}
+
+function weightsOf(actions: Action[] | undefined): Record<string, number> {
+  const forward = actions?.find((a) => a.Type === 'forward');
+  const groups = forward?.ForwardConfig?.TargetGroups ?? [];
+  if (groups.length === 0 && forward?.TargetGroupArn) return { [forward.TargetGroupArn]: 1 };
+  return Object.fromEntries(groups.map((g) => [g.TargetGroupArn ?? '', g.Weight ?? 1]));
+}
+
+/**
+ * The ELBv2 adapter (read only: ECS moves the weights with the service's role).
+ *
+ * @example
+ * const weights = await nativeElbApi(elb).forwardWeights(productionListenerRule);
+ */
+export function nativeElbApi(elb: ElasticLoadBalancingV2Client, options: AwsCallOptions = {}): NativeElbApi {
+  const call = awsCaller(options);
+  return {
+    forwardWeights: async (arn) => {
+      if (arn.includes(':listener-rule/')) {
+        const out = await call(
+          { operation: 'DescribeRules', resource: arn, leftAs: 'Nothing was changed.' },
+          () => elb.send(new DescribeRulesCommand({ RuleArns: [arn] })),
+        );
+        return weightsOf(out.Rules?.[0]?.Actions);
+      }
+      const out = await call(
+        { operation: 'DescribeListeners', resource: arn, leftAs: 'Nothing was changed.' },
+        () => elb.send(new DescribeListenersCommand({ ListenerArns: [arn] })),
+      );
+      return weightsOf(out.Listeners?.[0]?.DefaultActions);
     },
   };
 }

@@ -11,7 +11,7 @@
  */
 import type { ServiceDeploymentBrief } from '@aws-sdk/client-ecs';
 import { ActionFailure, type Clock, type Sleep } from '@white-cross/core';
-import type { NativeEcsApi, ServiceRef } from './aws.js';
+import type { NativeEcsApi, NativeElbApi, ServiceRef } from './aws.js';
 import {
   checkJobTimeout,
   checkNativeConfig,
@@ -20,10 +20,12 @@ import {
   type NativeConfig,
 } from './config.js';
 import { readDeployment, splitText, type NativeState, type RolledBackBy } from './lifecycle.js';
-import { assertNativeReady } from './preflight.js';
+import { assertNativeReady, canaryTargetGroupsOf } from './preflight.js';
 
 export interface NativeDeps {
   ecs: NativeEcsApi;
+  /** When given, runNativeDeploy outputs the canary and baseline target groups for canary-gate. */
+  elb?: NativeElbApi;
   log: { info(message: string): void };
   sleep: Sleep;
   clock: Clock;
@@ -180,6 +182,9 @@ export async function runNativeDeploy(inputs: NativeDeployInputs, deps: NativeDe
     );
   }
   assertNativeReady(service, `${inputs.cluster}/${inputs.service}`);
+  const rule = service.loadBalancers?.[0]?.advancedConfiguration?.productionListenerRule;
+  const groups =
+    deps.elb && rule ? canaryTargetGroupsOf(service, await deps.elb.forwardWeights(rule)) : undefined;
   const before = new Set((await deps.ecs.listDeployments(ref)).map((d) => d.serviceDeploymentArn));
   deps.log.info(
     `updating ${inputs.cluster}/${inputs.service} to ${inputs.taskDefinition} with ECS ${config.strategy} (at most ${maxDurationMinutes(config)} min with every pause held to its timeout)`,
@@ -194,7 +199,17 @@ export async function runNativeDeploy(inputs: NativeDeployInputs, deps: NativeDe
     );
   }
   deps.log.info(`service deployment ${created.serviceDeploymentArn}`);
-  return waitForPause(deps, created.serviceDeploymentArn, inputs);
+  const result = await waitForPause(deps, created.serviceDeploymentArn, inputs);
+  if (!groups) return result;
+  return {
+    ...result,
+    outputs: {
+      ...result.outputs,
+      'native-canary-target-group': groups.canary,
+      'native-baseline-target-group': groups.baseline,
+    },
+    summary: [...result.summary, ['Canary / baseline target group', `${groups.canary} / ${groups.baseline}`]],
+  };
 }
 
 async function current(inputs: NativeHookInputs, deps: NativeDeps): Promise<string> {

@@ -66,3 +66,24 @@ export function assertNativeReady(service: Service, name: string): void {
     );
   }
 }
+
+/**
+ * Before a deployment: the target group serving production (the baseline canary-gate compares
+ * with) and the other one of the pair, where ECS starts the new revision (the canary). ECS
+ * alternates the two at each successful deployment, so it is read from the production weights.
+ *
+ * @example
+ * canaryTargetGroupsOf(service, { [primary]: 100, [alternate]: 0 }); // { baseline: primary, canary: alternate }
+ */
+export function canaryTargetGroupsOf(
+  service: Service,
+  productionWeights: Record<string, number>,
+): { canary: string; baseline: string } | undefined {
+  const lb = service.loadBalancers?.[0];
+  const primary = lb?.targetGroupArn;
+  const alternate = lb?.advancedConfiguration?.alternateTargetGroupArn;
+  if (!primary || !alternate) return undefined;
+  const baseline =
+    (productionWeights[alternate] ?? 0) > (productionWeights[primary] ?? 0) ? alternate : primary;
+  return { baseline, canary: baseline === primary ? alternate : primary };
+}
