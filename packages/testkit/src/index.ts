@@ -5,3 +5,4 @@ export * from './tls.js';
 export * from './aws-proxy.js';
 export * from './run-action.js';
 export * from './workflow/index.js';
+export * from './ecs-native/index.js';

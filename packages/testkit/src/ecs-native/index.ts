@@ -1,0 +1,3 @@
+export * from './machine.js';
+export * from './server.js';
+export * from './fixture.js';
