@@ -282,6 +282,8 @@ export async function runPipeline(
             'baseline-target-group': dims['baseline-target-group'] ?? '',
             window: scenario.canaryWindow,
             interval: scenario.canaryInterval,
+            // The local stand-in publishes without CloudWatch's 1-3 minute lag.
+            'metrics-delay': '0s',
           });
         }
         if (!failedBefore()) {

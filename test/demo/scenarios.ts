@@ -24,8 +24,9 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): ScenarioS
   if (!Number.isFinite(rps) || rps < 5 || rps > 200)
     throw new Error(`DEMO_RPS must be from 5 to 200; got '${env.DEMO_RPS}'`);
   return {
-    canaryWindow: env.DEMO_CANARY_WINDOW ?? '30s',
-    canaryInterval: env.DEMO_CANARY_INTERVAL ?? '5s',
+    // Whole minutes: canary-gate reads ALB metrics, which are published once a minute.
+    canaryWindow: env.DEMO_CANARY_WINDOW ?? '1m',
+    canaryInterval: env.DEMO_CANARY_INTERVAL ?? '1m',
     requestsPerSecond: rps,
     rollout,
   };

@@ -24,8 +24,8 @@ let stack: LocalStack;
 let outputDir: string;
 const lines: string[] = [];
 const [good, faulty] = scenarios({
-  canaryWindow: '20s',
-  canaryInterval: '5s',
+  canaryWindow: '1m',
+  canaryInterval: '1m',
   requestsPerSecond: 60,
   rollout: [10, 100],
 });
@@ -136,7 +136,7 @@ describe('the deploy pipeline on the local stack', () => {
     );
     // Every read of student records through the ALB was audited in the database.
     expect(Number(stack.postgres.psql('SELECT count(*) FROM audit_log', 'school_health'))).toBeGreaterThan(0);
-  }, 150_000);
+  }, 210_000);
 
   it('catches a release with a 10 % error rate at the gate and returns all traffic to blue', async () => {
     await stack.reset();
@@ -162,5 +162,5 @@ describe('the deploy pipeline on the local stack', () => {
       (r) => r.action === 'ecs-bluegreen' && r.inputs.mode === 'rollback',
     );
     expect(rollback?.inputs.reason).toBe('Automatic rollback of v1.2.0: rollout/gate-1 failed');
-  }, 150_000);
+  }, 210_000);
 });
