@@ -65940,7 +65940,9 @@ const hexToBase64 = (hex) => Buffer.from(hex, 'hex').toString('base64');
  */
 function absentOnHead(error) {
     const status = awsHttpStatus(error);
-    return isAwsError(error, 'NotFound', 'NoSuchKey', 'Forbidden', 'AccessDenied') || status === 404 || status === 403;
+    return (isAwsError(error, 'NotFound', 'NoSuchKey', 'Forbidden', 'AccessDenied') ||
+        status === 404 ||
+        status === 403);
 }
 /**
  * Puts the bundle with Object Lock retention, after checking the bucket has Object Lock on;
@@ -66009,7 +66011,11 @@ async function storeEvidence(s3, request, log, sleep) {
         operation: 'HeadObject',
         resource: `${uri} (version ${versionId || 'unknown'})`,
         leftAs: 'The bundle was written; its retention could not be read back.',
-    }, () => s3.send(new dist_cjs/* HeadObjectCommand */.l81({ Bucket: request.bucket, Key: request.key, VersionId: versionId || undefined })));
+    }, () => s3.send(new dist_cjs/* HeadObjectCommand */.l81({
+        Bucket: request.bucket,
+        Key: request.key,
+        VersionId: versionId || undefined,
+    })));
     if (!head.ObjectLockRetainUntilDate || head.ObjectLockMode !== request.mode) {
         throw new ActionFailure(`${uri} was written (version ${versionId || 'unknown'}) but S3 reports no ${request.mode} retention on it; check the bucket's Object Lock settings.`);
     }
