@@ -6,7 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/glo
 import { mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
-import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, PutBucketEncryptionCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import {
   CloudFrontClient,
   CreateDistributionCommand,
@@ -227,6 +227,36 @@ describe('content-hash sync', () => {
     expect(run.stdout).toContain(
       `Deployed s3://${bucket}/portal/: 2 uploaded (157 B), 4 unchanged, 1 deleted, in `,
     );
+  });
+
+  it("keeps the bucket's own SSE-KMS default (no AES256 override) and warns that aws/s3 cannot be granted to CloudFront", async () => {
+    // A PUT without an encryption header gets the bucket's default encryption
+    // (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-encryption.html); the AWS
+    // managed key's policy cannot be edited, so CloudFront OAC cannot be given kms:Decrypt on it
+    // (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/private-content-restricting-access-to-s3.html).
+    const bucket = nextBucket();
+    await createBucket(s3(), bucket);
+    await s3().send(
+      new PutBucketEncryptionCommand({
+        Bucket: bucket,
+        ServerSideEncryptionConfiguration: {
+          Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms' } }],
+        },
+      }),
+    );
+    const dir = writeBuild(V1);
+    proxy.reset();
+    const run = await deploy({ 'source-dir': dir, bucket });
+    expect(run.exitCode).toBe(0);
+    expect((await head(s3(), bucket, 'index.html')).ServerSideEncryption).toBe('aws:kms');
+    expect(proxy.requests.filter((r) => r.headers['x-amz-server-side-encryption'] !== undefined)).toEqual([]);
+    expect(run.annotations.filter((a) => a.level === 'warning').map((a) => a.message)).toEqual([
+      `Objects in ${bucket} are encrypted with the AWS managed key aws/s3, whose key policy cannot be changed: CloudFront origin access control cannot be granted kms:Decrypt on it, so CloudFront will answer 403 for them. Use a customer managed key (kms-key-id, or the bucket's default) and grant the distribution kms:Decrypt in its key policy.`,
+    ]);
+    // The next run finds every object as the bucket's default made it: nothing to re-send.
+    rebuild(V1, dir, new Date(Date.now() + 3_600_000));
+    const again = await deploy({ 'source-dir': dir, bucket });
+    expect(again.outputs).toMatchObject({ uploaded: '0', unchanged: '6' });
   });
 
   it('finds unchanged objects by their stored SHA-256 under SSE-KMS even without the deploy record', async () => {
