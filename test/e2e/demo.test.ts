@@ -136,7 +136,7 @@ describe('the deploy pipeline on the local stack', () => {
     );
     // Every read of student records through the ALB was audited in the database.
     expect(Number(stack.postgres.psql('SELECT count(*) FROM audit_log', 'school_health'))).toBeGreaterThan(0);
-  }, 210_000);
+  }, 330_000);
 
   it('catches a release with a 10 % error rate at the gate and returns all traffic to blue', async () => {
     await stack.reset();
@@ -162,5 +162,5 @@ describe('the deploy pipeline on the local stack', () => {
       (r) => r.action === 'ecs-bluegreen' && r.inputs.mode === 'rollback',
     );
     expect(rollback?.inputs.reason).toBe('Automatic rollback of v1.2.0: rollout/gate-1 failed');
-  }, 210_000);
+  }, 330_000);
 });
