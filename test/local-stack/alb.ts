@@ -103,7 +103,7 @@ export async function startAlb(
     const started = performance.now();
     const color = nextColor(route.weights);
     const targets = color ? route.targets[color] : [];
-    const record = (status: number, origin: 'target' | 'elb') => {
+    const record = (status: number, origin: 'target' | 'elb' | 'connection-error') => {
       if (!color) return;
       metrics.record({
         loadBalancer: dims.loadBalancer,
@@ -147,7 +147,7 @@ export async function startAlb(
       },
     );
     upstream.on('error', () => {
-      record(502, 'elb');
+      record(502, 'connection-error');
       if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
       res.end('502 Bad Gateway');
     });

@@ -57,7 +57,7 @@ export async function startLocalStack(
     const [moto, postgres, metrics] = await Promise.all([
       startMoto(),
       startPostgres({ database: 'school_health' }),
-      startMetricsServer(),
+      startMetricsServer({ publicationLagMs: 0 }),
     ]);
     started.push(moto, postgres, metrics);
     const aws = awsClients(moto.url);

@@ -55433,7 +55433,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3023);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3621);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -55442,7 +55442,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 3023:
+/***/ 3621:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -59423,12 +59423,122 @@ async function runAction(definition, options = {}) {
 
 
 
+;// CONCATENATED MODULE: ../../packages/aws/src/call.ts
+/**
+ * The one layer every AWS call of the suite goes through: the only retry (the SDK's own is off,
+ * `maxAttempts: 1` in the client factory), each wait shown in the log, the sleep injectable so
+ * retry tests take no time, and one wording for a call that failed for good:
+ * `<Operation> on <resource> failed: <AWS error> (HTTP n). <what state that left>`.
+ */
+
+/** An AWS call that failed after its retries: an {@link ActionFailure} that keeps the AWS error. */
+class AwsCallFailure extends ActionFailure {
+    operation;
+    resource;
+    /** The AWS error code (`AccessDenied`, `NoSuchKey`, …). */
+    awsName;
+    httpStatus;
+    constructor(target, cause) {
+        super(`${target.operation} on ${target.resource} failed: ${awsErrorText(cause)}. ${target.leftAs}`.trim(), {
+            cause,
+        });
+        this.operation = target.operation;
+        this.resource = target.resource;
+        this.awsName = awsErrorName(cause);
+        this.httpStatus = awsHttpStatus(cause);
+    }
+}
+/**
+ * Sends one AWS call with the suite's retry and failure wording.
+ *
+ * @example
+ * const out = await awsCall(
+ *   { operation: 'DescribeListeners', resource: listenerArn, leftAs: 'Traffic is unchanged.' },
+ *   () => elb.send(new DescribeListenersCommand({ ListenerArns: [listenerArn] })),
+ *   { log, sleep },
+ * );
+ */
+async function awsCall(target, send, options = {}) {
+    try {
+        return await retry(async () => {
+            options.onAttempt?.(target.operation);
+            return send();
+        }, {
+            attempts: options.attempts ?? 5,
+            baseDelayMs: options.baseDelayMs ?? 200,
+            maxDelayMs: options.maxDelayMs ?? 5_000,
+            retryable: options.retryable ?? isTransientError,
+            ...(options.sleep ? { sleep: options.sleep } : {}),
+            ...(options.random ? { random: options.random } : {}),
+            onRetry: (error, attempt, delay) => options.log?.info(`${target.operation} on ${target.resource}: ${awsErrorText(error)}; retry ${attempt} in ${delay} ms`),
+        });
+    }
+    catch (error) {
+        throw new AwsCallFailure(target, error);
+    }
+}
+/**
+ * An {@link awsCall} with the options bound once (an adapter class keeps one).
+ *
+ * @example
+ * const call = awsCaller({ log: ctx.log, sleep: ctx.sleep });
+ * await call({ operation: 'HeadBucket', resource: `s3://${bucket}`, leftAs: 'Nothing was uploaded.' }, () => s3.send(cmd));
+ */
+function awsCaller(options) {
+    return (target, send, overrides = {}) => awsCall(target, send, { ...options, ...overrides });
+}
+/** The SDK error underneath an {@link AwsCallFailure}, or the error itself. */
+function underlying(error) {
+    return error instanceof AwsCallFailure ? error.cause : error;
+}
+/**
+ * The AWS error code of an SDK error (or of the one inside an {@link AwsCallFailure}).
+ *
+ * @example
+ * awsErrorName({ name: 'NoSuchKey' }); // 'NoSuchKey'
+ */
+function awsErrorName(error) {
+    const e = underlying(error);
+    return e?.name ?? e?.Code ?? 'Error';
+}
+/**
+ * The HTTP status of an SDK error, when AWS answered.
+ *
+ * @example
+ * awsHttpStatus({ $metadata: { httpStatusCode: 403 } }); // 403
+ */
+function awsHttpStatus(error) {
+    return underlying(error)?.$metadata
+        ?.httpStatusCode;
+}
+/**
+ * True when the error (or the AWS error inside an {@link AwsCallFailure}) has one of the names.
+ *
+ * @example
+ * if (isAwsError(error, 'NoSuchKey', 'NotFound')) return undefined;
+ */
+function isAwsError(error, ...names) {
+    return names.includes(awsErrorName(error));
+}
+/**
+ * The error name and HTTP status of an SDK error, for messages.
+ *
+ * @example
+ * awsErrorText({ name: 'AccessDenied', message: 'no', $metadata: { httpStatusCode: 403 } }); // 'AccessDenied (HTTP 403): no'
+ */
+function awsErrorText(error) {
+    const e = underlying(error);
+    const status = e?.$metadata?.httpStatusCode;
+    return `${e?.name ?? 'Error'}${status ? ` (HTTP ${status})` : ''}: ${e?.message ?? String(e)}`;
+}
+
 ;// CONCATENATED MODULE: ../../packages/aws/src/index.ts
 /**
  * One factory for AWS SDK v3 clients, so that every action reaches AWS the same way: the
  * region from the input or the standard variables, the SDK's own standard endpoint settings
  * (`AWS_ENDPOINT_URL` and the per-service `AWS_ENDPOINT_URL_<SERVICE>`, which the SDK reads
- * itself — no code path exists that production does not take), adaptive retries, a user agent
+ * itself — no code path exists that production does not take), one attempt per SDK call (the
+ * retry is {@link awsCall}'s, logged, with an injectable sleep), a user agent
  * naming the action, and connection/request timeouts.
  */
 
@@ -59458,8 +59568,8 @@ function resolveRegion(input, env = process.env) {
 function awsClientConfig(settings) {
     return {
         region: resolveRegion(settings.region, settings.env ?? process.env),
-        maxAttempts: settings.maxAttempts ?? 5,
-        retryMode: settings.retryMode ?? 'adaptive',
+        maxAttempts: settings.maxAttempts ?? 1,
+        retryMode: settings.retryMode ?? 'standard',
         customUserAgent: [
             ['white-cross-deploy', settings.version],
             [`action/${settings.action}`, settings.version],
@@ -59480,12 +59590,7 @@ function awsClientConfig(settings) {
 function createAwsClient(Client, settings, extra) {
     return new Client({ ...awsClientConfig(settings), ...(extra ?? {}) });
 }
-/** The error name and HTTP status of an SDK error, for messages. */
-function awsErrorText(error) {
-    const e = error;
-    const status = e?.$metadata?.httpStatusCode;
-    return `${e?.name ?? 'Error'}${status ? ` (HTTP ${status})` : ''}: ${e?.message ?? String(error)}`;
-}
+
 
 ;// CONCATENATED MODULE: ./src/cloudwatch.ts
 /**
@@ -59498,31 +59603,44 @@ function awsErrorText(error) {
 
 const NAMESPACE = 'AWS/ApplicationELB';
 /**
- * The period for one figure over the whole window so far: a period CloudWatch accepts
- * (5, 10, 30 s or whole minutes) at least as long as the time elapsed.
+ * The period for one figure over the whole window so far: whole minutes (ALB metrics are
+ * standard resolution, one datapoint a minute), at least as long as the time elapsed.
  *
  * @example
  * wholeWindowPeriod(0, 95_000); // 120
  */
 function wholeWindowPeriod(start, end) {
     const seconds = Math.max(1, Math.ceil((end - start) / 1000));
-    for (const p of [5, 10, 30, 60])
-        if (seconds <= p)
-            return p;
     return Math.ceil(seconds / 60) * 60;
 }
 /**
  * The GetMetricData queries of one look: for each color RequestCount, HTTPCode_Target_5XX_Count
- * and HTTPCode_ELB_5XX_Count per period; when latency is judged TargetResponseTime p95 and p99
+ * and TargetConnectionErrorCount per period (what ALB publishes per target group); for the load
+ * balancer, HTTPCode_ELB_5XX_Count per period (ALB publishes it per LoadBalancer and
+ * AvailabilityZone only, never per TargetGroup); when latency is judged TargetResponseTime p95 and p99
  * per period, and p95, p99, SampleCount and the percentile rank at the limit, `PR(:limit)`, over
  * the whole window; and each extra metric per period and over the window.
  *
  * @example
- * buildQueries(target, { start, end, periodSeconds: 60, maxP95LatencyMs: 1000, extraMetrics: [] }).length; // 18
+ * buildQueries(target, { start, end, periodSeconds: 60, maxP95LatencyMs: 1000, extraMetrics: [] }).length; // 19
  */
 function buildQueries(target, request) {
     const whole = wholeWindowPeriod(request.start, request.end);
-    const queries = [];
+    const queries = [
+        {
+            Id: 'lb_elb5xx',
+            MetricStat: {
+                Metric: {
+                    Namespace: NAMESPACE,
+                    MetricName: 'HTTPCode_ELB_5XX_Count',
+                    Dimensions: [{ Name: 'LoadBalancer', Value: target.loadBalancer }],
+                },
+                Period: request.periodSeconds,
+                Stat: 'Sum',
+            },
+            ReturnData: true,
+        },
+    ];
     for (const [color, targetGroup] of [
         ['c', target.canaryTargetGroup],
         ['b', target.baselineTargetGroup],
@@ -59542,7 +59660,7 @@ function buildQueries(target, request) {
         });
         add('requests', 'RequestCount', 'Sum', request.periodSeconds);
         add('target5xx', 'HTTPCode_Target_5XX_Count', 'Sum', request.periodSeconds);
-        add('elb5xx', 'HTTPCode_ELB_5XX_Count', 'Sum', request.periodSeconds);
+        add('connErrors', 'TargetConnectionErrorCount', 'Sum', request.periodSeconds);
         if (request.maxP95LatencyMs !== undefined) {
             add('p95', 'TargetResponseTime', 'p95', request.periodSeconds);
             add('p99', 'TargetResponseTime', 'p99', request.periodSeconds);
@@ -59601,10 +59719,29 @@ function aggregateExtra(statistic, series) {
  * const observation = assembleObservation(response.MetricDataResults ?? [], request);
  */
 function assembleObservation(results, request) {
+    // The load balancer's own 5xx that target connection errors do not explain (no healthy
+    // target, a target timing out, …): ALB does not say which group they were meant for, so they
+    // are counted against the canary, as failed requests — fail-safe, and said in the report.
+    const lbElb5xx = seriesOf(results, 'lb_elb5xx');
+    const connErrorsOf = (c) => seriesOf(results, `${c}_connErrors`);
+    const canaryConn = connErrorsOf('c');
+    const baselineConn = connErrorsOf('b');
+    const unattributed = new Map();
+    for (const [at, n] of lbElb5xx) {
+        const rest = n - (canaryConn.get(at) ?? 0) - (baselineConn.get(at) ?? 0);
+        if (rest > 0)
+            unattributed.set(at, rest);
+    }
     const color = (c) => {
-        const requests = seriesOf(results, `${c}_requests`);
+        const requests = new Map(seriesOf(results, `${c}_requests`));
         const target5xx = seriesOf(results, `${c}_target5xx`);
-        const elb5xx = seriesOf(results, `${c}_elb5xx`);
+        const elb5xx = new Map(connErrorsOf(c));
+        if (c === 'c') {
+            for (const [at, n] of unattributed) {
+                requests.set(at, (requests.get(at) ?? 0) + n);
+                elb5xx.set(at, (elb5xx.get(at) ?? 0) + n);
+            }
+        }
         const p95 = seriesOf(results, `${c}_p95`);
         const p99 = seriesOf(results, `${c}_p99`);
         const times = [
@@ -59653,11 +59790,16 @@ function assembleObservation(results, request) {
             extra,
         };
     };
-    return { canary: color('c'), baseline: color('b') };
+    return {
+        canary: color('c'),
+        baseline: color('b'),
+        loadBalancerElb5xx: sum(lbElb5xx),
+        elb5xxCountedAgainstCanary: sum(unattributed),
+    };
 }
 /**
- * A {@link MetricsSource} reading CloudWatch through the given client, retrying throttling
- * and transient failures with full-jitter backoff.
+ * A {@link MetricsSource} reading CloudWatch through the given client; each call goes through
+ * awsCall (the one retry layer: throttling and transient failures, waits logged).
  *
  * @example
  * const source = cloudWatchSource(createAwsClient(CloudWatchClient, settings), target, { sleep, log });
@@ -59669,16 +59811,17 @@ function cloudWatchSource(client, target, options) {
             const results = [];
             let nextToken;
             do {
-                const response = await retry(() => client.send(new dist_cjs/* GetMetricDataCommand */.Soe({
+                const response = await awsCall({
+                    operation: 'GetMetricData',
+                    resource: `AWS/ApplicationELB ${target.canaryTargetGroup} and ${target.baselineTargetGroup} on ${target.loadBalancer}`,
+                    leftAs: 'canary-gate changed nothing; no verdict was reached.',
+                }, () => client.send(new dist_cjs/* GetMetricDataCommand */.Soe({
                     MetricDataQueries: queries,
                     StartTime: new Date(request.start),
                     EndTime: new Date(request.end),
                     ScanBy: 'TimestampAscending',
                     ...(nextToken ? { NextToken: nextToken } : {}),
-                })), {
-                    sleep: options.sleep,
-                    onRetry: (error, attempt, delay) => options.log.info(`GetMetricData failed (${String(error.name ?? error)}); retry ${attempt} in ${delay} ms`),
-                });
+                })), { sleep: options.sleep, log: options.log });
                 results.push(...(response.MetricDataResults ?? []));
                 nextToken = response.NextToken;
             } while (nextToken);
@@ -59710,8 +59853,11 @@ const Input = {
     failOnInconclusive: 'fail-on-inconclusive',
     earlyStop: 'early-stop',
     metrics: 'metrics',
+    metricsDelay: 'metrics-delay',
     region: 'region',
 };
+/** The shared names, as every action's constants.ts has them. */
+const INPUT = (/* unused pure expression or super */ null && (Input));
 /** Output names, in one place. */
 const Output = {
     verdict: 'verdict',
@@ -59720,6 +59866,7 @@ const Output = {
     requestsNeeded: 'requests-needed',
     report: 'report',
 };
+const OUTPUT = (/* unused pure expression or super */ null && (Output));
 
 ;// CONCATENATED MODULE: ./src/statistics.ts
 /**
@@ -60490,26 +60637,41 @@ function latencyText(p95) {
 async function watchCanary(policy, schedule, deps) {
     const startedAt = deps.clock.now();
     const periodMs = schedule.periodSeconds * 1000;
+    const delayMs = schedule.metricsDelayMs ?? 0;
     const windowStart = Math.floor(startedAt / periodMs) * periodMs;
+    const windowEnd = windowStart + schedule.windowMs;
     const offsets = lookOffsets(schedule.windowMs, schedule.intervalMs);
     const looks = [];
-    deps.log.info(`Watching from ${new Date(windowStart).toISOString()} (${schedule.periodSeconds} s periods) until ${new Date(startedAt + schedule.windowMs).toISOString()}; looks at ${offsets.map((o) => formatDuration(o)).join(', ')}.`);
+    deps.log.info(`Watching from ${new Date(windowStart).toISOString()} (${schedule.periodSeconds} s periods) until ${new Date(windowEnd).toISOString()}; looks at ${offsets.map((o) => formatDuration(o)).join(', ')}` +
+        (delayMs > 0
+            ? `, each once its last minute is ${formatDuration(delayMs)} old (ALB metrics arrive late).`
+            : '.'));
     let previousFraction = 0;
     for (const [index, offset] of offsets.entries()) {
-        const due = startedAt + offset;
+        // A look at `offset` judges the minutes before windowStart + offset, once they are published;
+        // so the final look waits until the window's last minute is metrics-delay old.
+        const due = windowStart + offset + delayMs;
         const wait = due - deps.clock.now();
         if (wait > 0)
             await deps.sleep(wait);
-        const end = Math.max(due, deps.clock.now());
-        const observation = await deps.source.read({
-            start: windowStart,
-            end,
-            periodSeconds: schedule.periodSeconds,
-            ...(policy.maxP95LatencyMs === undefined ? {} : { maxP95LatencyMs: policy.maxP95LatencyMs }),
-            extraMetrics: policy.extraMetrics,
-        });
         const final = index === offsets.length - 1;
-        const fraction = offset / schedule.windowMs;
+        const publishedUntil = Math.floor((deps.clock.now() - delayMs) / periodMs) * periodMs;
+        const end = Math.min(windowStart + offset, Math.max(windowStart, publishedUntil));
+        const judged = end - windowStart;
+        if (judged <= 0 && !final) {
+            deps.log.info(`[${formatDuration(offset)} of ${formatDuration(schedule.windowMs)}] no minute of the window is published yet; looking again at the next interval.`);
+            continue;
+        }
+        const observation = judged > 0
+            ? await deps.source.read({
+                start: windowStart,
+                end,
+                periodSeconds: schedule.periodSeconds,
+                ...(policy.maxP95LatencyMs === undefined ? {} : { maxP95LatencyMs: policy.maxP95LatencyMs }),
+                extraMetrics: policy.extraMetrics,
+            })
+            : emptyObservation();
+        const fraction = judged / schedule.windowMs;
         const judgement = judgeLook(observation, policy, {
             previousFraction,
             fraction,
@@ -60519,7 +60681,7 @@ async function watchCanary(policy, schedule, deps) {
         previousFraction = fraction;
         const { canary, baseline } = observation;
         const record = {
-            elapsedMs: offset,
+            elapsedMs: judged,
             canaryRequests: canary.requests,
             canaryErrors: canary.errors,
             baselineRequests: baseline.requests,
@@ -60531,9 +60693,10 @@ async function watchCanary(policy, schedule, deps) {
         };
         looks.push(record);
         const decided = judgement.decision === 'continue' ? judgement.reason : `verdict ${judgement.decision.toUpperCase()}`;
-        deps.log.info(`[${formatDuration(offset)} of ${formatDuration(schedule.windowMs)}] canary ${canary.requests} requests, ` +
+        deps.log.info(`[${formatDuration(judged)} of ${formatDuration(schedule.windowMs)}] canary ${canary.requests} requests, ` +
             `${rateText(canary.errors, canary.requests)} errors${latencyText(canary.p95Ms)}; ` +
-            `baseline ${baseline.requests} requests, ${rateText(baseline.errors, baseline.requests)} errors${latencyText(baseline.p95Ms)} — ${decided}`);
+            `baseline ${baseline.requests} requests, ${rateText(baseline.errors, baseline.requests)} errors${latencyText(baseline.p95Ms)}` +
+            `${observation.elb5xxCountedAgainstCanary ? `; ${observation.elb5xxCountedAgainstCanary} load-balancer 5xx counted against the canary` : ''} — ${decided}`);
         if (judgement.decision !== 'continue') {
             return {
                 verdict: judgement.decision,
@@ -60548,6 +60711,10 @@ async function watchCanary(policy, schedule, deps) {
     }
     // judgeLook always decides at the final look.
     throw new Error('the watch ended without a verdict');
+}
+function emptyObservation() {
+    const none = () => ({ requests: 0, errors: 0, latencySamples: 0, periods: [], extra: {} });
+    return { canary: none(), baseline: none() };
 }
 
 ;// CONCATENATED MODULE: ./src/inputs.ts
@@ -60629,10 +60796,12 @@ function parseExtraMetrics(lines) {
         return { name, statistic, direction: direction, limit };
     });
 }
-/** CloudWatch accepts periods of 1, 5, 10 and 30 s and whole minutes; the interval is the period. */
-function isCloudWatchPeriod(ms) {
-    return ms === 5_000 || ms === 10_000 || ms === 30_000 || (ms >= 60_000 && ms % 60_000 === 0);
-}
+/**
+ * ALB publishes its metrics at standard resolution, one datapoint a minute
+ * (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-cloudwatch-metrics.html):
+ * window and interval are whole minutes, so every look judges whole published minutes.
+ */
+const wholeMinutes = (ms) => ms >= 60_000 && ms % 60_000 === 0;
 /**
  * Reads and checks every input; throws ConfigurationError naming the input.
  *
@@ -60646,11 +60815,15 @@ function parseInputs(inputs, env) {
     if (canaryTargetGroup === baselineTargetGroup) {
         throw new ConfigurationError(`Input '${Input.baselineTargetGroup}' must differ from '${Input.canaryTargetGroup}' (both are '${canaryTargetGroup}'): the canary is judged against the other color.`, Input.baselineTargetGroup);
     }
-    const windowMs = inputs.duration(Input.window, { default: '5m', min: 10_000, max: 3 * 3_600_000 });
-    const intervalMs = inputs.duration(Input.interval, { default: '60s', min: 5_000, max: 3_600_000 });
-    if (!isCloudWatchPeriod(intervalMs)) {
-        throw new ConfigurationError(`Input '${Input.interval}' must be 5s, 10s, 30s or a whole number of minutes (it is also the CloudWatch period); got '${formatDuration(intervalMs)}'.`, Input.interval);
+    const windowMs = inputs.duration(Input.window, { default: '5m', min: 60_000, max: 3 * 3_600_000 });
+    if (!wholeMinutes(windowMs)) {
+        throw new ConfigurationError(`Input '${Input.window}' must be a whole number of minutes such as 5m (ALB publishes its metrics once a minute); got '${formatDuration(windowMs)}'.`, Input.window);
     }
+    const intervalMs = inputs.duration(Input.interval, { default: '60s', min: 60_000, max: 3_600_000 });
+    if (!wholeMinutes(intervalMs)) {
+        throw new ConfigurationError(`Input '${Input.interval}' must be a whole number of minutes such as 1m (ALB publishes its metrics once a minute); got '${formatDuration(intervalMs)}'.`, Input.interval);
+    }
+    const metricsDelayMs = inputs.duration(Input.metricsDelay, { default: '3m', min: 0, max: 15 * 60_000 });
     if (windowMs < intervalMs) {
         throw new ConfigurationError(`Input '${Input.window}' (${formatDuration(windowMs)}) must be at least '${Input.interval}' (${formatDuration(intervalMs)}): the canary is looked at every interval within the window.`, Input.window);
     }
@@ -60682,7 +60855,8 @@ function parseInputs(inputs, env) {
         baselineTargetGroup,
         windowMs,
         intervalMs,
-        periodSeconds: intervalMs / 1000,
+        periodSeconds: 60,
+        metricsDelayMs,
         policy: Object.freeze({
             maxErrorRate,
             ...(maxP95LatencyMs === undefined ? {} : { maxP95LatencyMs }),
@@ -60854,6 +61028,11 @@ function renderSummary(summary, result, inputs) {
             inputs.earlyStop
                 ? 'Early stop: every look may fail; each look tests at the alpha spent since the previous one (Lan-DeMets Pocock-type spending), so repeated looks keep the false-alarm rate within 1 − confidence.'
                 : 'No early stop: the verdict is taken once, at the end of the window.',
+            "Errors per target group: HTTPCode_Target_5XX_Count + TargetConnectionErrorCount. HTTPCode_ELB_5XX_Count is published per load balancer only (never per target group), so the load balancer's 5xx that target connection errors do not explain are counted against the canary, as failed requests (fail-safe: on a shared load balancer other services' 5xx count too)." +
+                (result.observation.loadBalancerElb5xx === undefined
+                    ? ''
+                    : ` This window: ${result.observation.loadBalancerElb5xx} load-balancer 5xx, ${result.observation.elb5xxCountedAgainstCanary ?? 0} of them counted against the canary.`),
+            `ALB metrics are per minute and arrive late: each look judged only minutes at least ${formatDuration(inputs.metricsDelayMs)} old (metrics-delay).`,
             `A verdict needs ${inputs.policy.requestsNeeded} canary requests${inputs.requestsNeededGiven ? ' (min-requests)' : `: the fewest with which even an error-free canary could be told from one at the limits with ${inputs.policy.confidence * 100} % confidence`}.`,
         ]);
     });
@@ -60884,6 +61063,9 @@ function evidenceDocument(result, inputs) {
         policy: inputs.policy,
         metrics: metricReports(result.judgement.metrics),
         looks: result.looks,
+        metricsDelayMs: inputs.metricsDelayMs,
+        loadBalancerElb5xx: result.observation.loadBalancerElb5xx ?? 0,
+        elb5xxCountedAgainstCanary: result.observation.elb5xxCountedAgainstCanary ?? 0,
         periods: { canary: result.observation.canary.periods, baseline: result.observation.baseline.periods },
     }, null, 2);
 }
@@ -60920,17 +61102,7 @@ const canaryGate = {
             canaryTargetGroup: inputs.canaryTargetGroup,
             baselineTargetGroup: inputs.baselineTargetGroup,
         }, { sleep: ctx.sleep, log: ctx.log });
-        // A failed read says what was being read; nothing is changed either way.
-        const source = {
-            read: async (request) => {
-                try {
-                    return await cloudWatch.read(request);
-                }
-                catch (error) {
-                    throw new ActionFailure(`Could not read CloudWatch metrics (GetMetricData, AWS/ApplicationELB) for ${inputs.canaryTargetGroup} and ${inputs.baselineTargetGroup} on ${inputs.loadBalancer}: ${awsErrorText(error)}. canary-gate changed nothing; no verdict was reached.`, { cause: error });
-                }
-            },
-        };
+        const source = cloudWatch;
         if (inputs.requestsNeededGiven && policy.requestsNeeded < inputs.computedRequestsNeeded) {
             ctx.log.warning(`min-requests ${policy.requestsNeeded} is below the ${inputs.computedRequestsNeeded} requests the limits need at ${policy.confidence * 100} % confidence; verdicts on so few requests can be wrong.`);
         }
@@ -60942,11 +61114,17 @@ const canaryGate = {
         ctx.fact('canaryTargetGroup', inputs.canaryTargetGroup);
         ctx.fact('baselineTargetGroup', inputs.baselineTargetGroup);
         ctx.fact('requestsNeeded', policy.requestsNeeded);
+        // One read before any wait: missing credentials or cloudwatch:GetMetricData fail now, not
+        // after the first interval. (The minute before the window: nothing is judged on it.)
+        const minute = Math.floor(ctx.clock.now() / 60_000) * 60_000;
+        await source.read({ start: minute - 60_000, end: minute, periodSeconds: 60, extraMetrics: [] });
+        ctx.log.info('CloudWatch answered GetMetricData (credentials and permission checked).');
         const result = await watchCanary(policy, {
             windowMs: inputs.windowMs,
             intervalMs: inputs.intervalMs,
             periodSeconds: inputs.periodSeconds,
             earlyStop: inputs.earlyStop,
+            metricsDelayMs: inputs.metricsDelayMs,
         }, { clock: ctx.clock, sleep: ctx.sleep, log: ctx.log, source });
         const { judgement } = result;
         const reports = metricReports(judgement.metrics);

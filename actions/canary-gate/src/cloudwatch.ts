@@ -10,7 +10,8 @@ import {
   type MetricDataQuery,
   type MetricDataResult,
 } from '@aws-sdk/client-cloudwatch';
-import { retry, type Logger, type Sleep } from '@white-cross/core';
+import { awsCall } from '@white-cross/aws';
+import type { Logger, Sleep } from '@white-cross/core';
 import type { ColorMetrics, ExtraMetric, Observation, PeriodPoint } from './judge.js';
 
 export const NAMESPACE = 'AWS/ApplicationELB';
@@ -40,15 +41,14 @@ export interface MetricsSource {
 }
 
 /**
- * The period for one figure over the whole window so far: a period CloudWatch accepts
- * (5, 10, 30 s or whole minutes) at least as long as the time elapsed.
+ * The period for one figure over the whole window so far: whole minutes (ALB metrics are
+ * standard resolution, one datapoint a minute), at least as long as the time elapsed.
  *
  * @example
  * wholeWindowPeriod(0, 95_000); // 120
  */
 export function wholeWindowPeriod(start: number, end: number): number {
   const seconds = Math.max(1, Math.ceil((end - start) / 1000));
-  for (const p of [5, 10, 30, 60]) if (seconds <= p) return p;
   return Math.ceil(seconds / 60) * 60;
 }
 
@@ -56,16 +56,32 @@ type Color = 'c' | 'b';
 
 /**
  * The GetMetricData queries of one look: for each color RequestCount, HTTPCode_Target_5XX_Count
- * and HTTPCode_ELB_5XX_Count per period; when latency is judged TargetResponseTime p95 and p99
+ * and TargetConnectionErrorCount per period (what ALB publishes per target group); for the load
+ * balancer, HTTPCode_ELB_5XX_Count per period (ALB publishes it per LoadBalancer and
+ * AvailabilityZone only, never per TargetGroup); when latency is judged TargetResponseTime p95 and p99
  * per period, and p95, p99, SampleCount and the percentile rank at the limit, `PR(:limit)`, over
  * the whole window; and each extra metric per period and over the window.
  *
  * @example
- * buildQueries(target, { start, end, periodSeconds: 60, maxP95LatencyMs: 1000, extraMetrics: [] }).length; // 18
+ * buildQueries(target, { start, end, periodSeconds: 60, maxP95LatencyMs: 1000, extraMetrics: [] }).length; // 19
  */
 export function buildQueries(target: MetricsTarget, request: WindowRequest): MetricDataQuery[] {
   const whole = wholeWindowPeriod(request.start, request.end);
-  const queries: MetricDataQuery[] = [];
+  const queries: MetricDataQuery[] = [
+    {
+      Id: 'lb_elb5xx',
+      MetricStat: {
+        Metric: {
+          Namespace: NAMESPACE,
+          MetricName: 'HTTPCode_ELB_5XX_Count',
+          Dimensions: [{ Name: 'LoadBalancer', Value: target.loadBalancer }],
+        },
+        Period: request.periodSeconds,
+        Stat: 'Sum',
+      },
+      ReturnData: true,
+    },
+  ];
   for (const [color, targetGroup] of [
     ['c', target.canaryTargetGroup],
     ['b', target.baselineTargetGroup],
@@ -86,7 +102,7 @@ export function buildQueries(target: MetricsTarget, request: WindowRequest): Met
       });
     add('requests', 'RequestCount', 'Sum', request.periodSeconds);
     add('target5xx', 'HTTPCode_Target_5XX_Count', 'Sum', request.periodSeconds);
-    add('elb5xx', 'HTTPCode_ELB_5XX_Count', 'Sum', request.periodSeconds);
+    add('connErrors', 'TargetConnectionErrorCount', 'Sum', request.periodSeconds);
     if (request.maxP95LatencyMs !== undefined) {
       add('p95', 'TargetResponseTime', 'p95', request.periodSeconds);
       add('p99', 'TargetResponseTime', 'p99', request.periodSeconds);
@@ -151,10 +167,28 @@ export function assembleObservation(
   results: readonly MetricDataResult[],
   request: WindowRequest,
 ): Observation {
+  // The load balancer's own 5xx that target connection errors do not explain (no healthy
+  // target, a target timing out, …): ALB does not say which group they were meant for, so they
+  // are counted against the canary, as failed requests — fail-safe, and said in the report.
+  const lbElb5xx = seriesOf(results, 'lb_elb5xx');
+  const connErrorsOf = (c: Color) => seriesOf(results, `${c}_connErrors`);
+  const canaryConn = connErrorsOf('c');
+  const baselineConn = connErrorsOf('b');
+  const unattributed: Series = new Map();
+  for (const [at, n] of lbElb5xx) {
+    const rest = n - (canaryConn.get(at) ?? 0) - (baselineConn.get(at) ?? 0);
+    if (rest > 0) unattributed.set(at, rest);
+  }
   const color = (c: Color): ColorMetrics => {
-    const requests = seriesOf(results, `${c}_requests`);
+    const requests = new Map(seriesOf(results, `${c}_requests`));
     const target5xx = seriesOf(results, `${c}_target5xx`);
-    const elb5xx = seriesOf(results, `${c}_elb5xx`);
+    const elb5xx = new Map(connErrorsOf(c));
+    if (c === 'c') {
+      for (const [at, n] of unattributed) {
+        requests.set(at, (requests.get(at) ?? 0) + n);
+        elb5xx.set(at, (elb5xx.get(at) ?? 0) + n);
+      }
+    }
     const p95 = seriesOf(results, `${c}_p95`);
     const p99 = seriesOf(results, `${c}_p99`);
     const times = [
@@ -202,12 +236,17 @@ export function assembleObservation(
       extra,
     };
   };
-  return { canary: color('c'), baseline: color('b') };
+  return {
+    canary: color('c'),
+    baseline: color('b'),
+    loadBalancerElb5xx: sum(lbElb5xx),
+    elb5xxCountedAgainstCanary: sum(unattributed),
+  };
 }
 
 /**
- * A {@link MetricsSource} reading CloudWatch through the given client, retrying throttling
- * and transient failures with full-jitter backoff.
+ * A {@link MetricsSource} reading CloudWatch through the given client; each call goes through
+ * awsCall (the one retry layer: throttling and transient failures, waits logged).
  *
  * @example
  * const source = cloudWatchSource(createAwsClient(CloudWatchClient, settings), target, { sleep, log });
@@ -223,7 +262,12 @@ export function cloudWatchSource(
       const results: MetricDataResult[] = [];
       let nextToken: string | undefined;
       do {
-        const response = await retry(
+        const response = await awsCall(
+          {
+            operation: 'GetMetricData',
+            resource: `AWS/ApplicationELB ${target.canaryTargetGroup} and ${target.baselineTargetGroup} on ${target.loadBalancer}`,
+            leftAs: 'canary-gate changed nothing; no verdict was reached.',
+          },
           () =>
             client.send(
               new GetMetricDataCommand({
@@ -234,13 +278,7 @@ export function cloudWatchSource(
                 ...(nextToken ? { NextToken: nextToken } : {}),
               }),
             ),
-          {
-            sleep: options.sleep,
-            onRetry: (error, attempt, delay) =>
-              options.log.info(
-                `GetMetricData failed (${String((error as Error).name ?? error)}); retry ${attempt} in ${delay} ms`,
-              ),
-          },
+          { sleep: options.sleep, log: options.log },
         );
         results.push(...(response.MetricDataResults ?? []));
         nextToken = response.NextToken;

@@ -22,8 +22,12 @@ export const Input = {
   failOnInconclusive: 'fail-on-inconclusive',
   earlyStop: 'early-stop',
   metrics: 'metrics',
+  metricsDelay: 'metrics-delay',
   region: 'region',
 } as const;
+
+/** The shared names, as every action's constants.ts has them. */
+export const INPUT = Input;
 
 /** Output names, in one place. */
 export const Output = {
@@ -33,3 +37,5 @@ export const Output = {
   requestsNeeded: 'requests-needed',
   report: 'report',
 } as const;
+
+export const OUTPUT = Output;

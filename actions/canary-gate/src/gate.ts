@@ -18,11 +18,16 @@ export interface WatchSchedule {
   intervalMs: number;
   periodSeconds: number;
   earlyStop: boolean;
+  /**
+   * How long after a minute ends its datapoints are taken as published (ALB metrics arrive 1–3
+   * minutes late). A look never judges younger minutes; default 0.
+   */
+  metricsDelayMs?: number;
 }
 
 /** What one look saw and decided (for progress lines, the report and the audit record). */
 export interface LookRecord {
-  /** Time since the watch started, ms. */
+  /** How much of the window the look judged (published minutes), ms. */
   elapsedMs: number;
   canaryRequests: number;
   canaryErrors: number;
@@ -80,27 +85,45 @@ export async function watchCanary(
 ): Promise<WatchResult> {
   const startedAt = deps.clock.now();
   const periodMs = schedule.periodSeconds * 1000;
+  const delayMs = schedule.metricsDelayMs ?? 0;
   const windowStart = Math.floor(startedAt / periodMs) * periodMs;
+  const windowEnd = windowStart + schedule.windowMs;
   const offsets = lookOffsets(schedule.windowMs, schedule.intervalMs);
   const looks: LookRecord[] = [];
   deps.log.info(
-    `Watching from ${new Date(windowStart).toISOString()} (${schedule.periodSeconds} s periods) until ${new Date(startedAt + schedule.windowMs).toISOString()}; looks at ${offsets.map((o) => formatDuration(o)).join(', ')}.`,
+    `Watching from ${new Date(windowStart).toISOString()} (${schedule.periodSeconds} s periods) until ${new Date(windowEnd).toISOString()}; looks at ${offsets.map((o) => formatDuration(o)).join(', ')}` +
+      (delayMs > 0
+        ? `, each once its last minute is ${formatDuration(delayMs)} old (ALB metrics arrive late).`
+        : '.'),
   );
   let previousFraction = 0;
   for (const [index, offset] of offsets.entries()) {
-    const due = startedAt + offset;
+    // A look at `offset` judges the minutes before windowStart + offset, once they are published;
+    // so the final look waits until the window's last minute is metrics-delay old.
+    const due = windowStart + offset + delayMs;
     const wait = due - deps.clock.now();
     if (wait > 0) await deps.sleep(wait);
-    const end = Math.max(due, deps.clock.now());
-    const observation = await deps.source.read({
-      start: windowStart,
-      end,
-      periodSeconds: schedule.periodSeconds,
-      ...(policy.maxP95LatencyMs === undefined ? {} : { maxP95LatencyMs: policy.maxP95LatencyMs }),
-      extraMetrics: policy.extraMetrics,
-    });
     const final = index === offsets.length - 1;
-    const fraction = offset / schedule.windowMs;
+    const publishedUntil = Math.floor((deps.clock.now() - delayMs) / periodMs) * periodMs;
+    const end = Math.min(windowStart + offset, Math.max(windowStart, publishedUntil));
+    const judged = end - windowStart;
+    if (judged <= 0 && !final) {
+      deps.log.info(
+        `[${formatDuration(offset)} of ${formatDuration(schedule.windowMs)}] no minute of the window is published yet; looking again at the next interval.`,
+      );
+      continue;
+    }
+    const observation =
+      judged > 0
+        ? await deps.source.read({
+            start: windowStart,
+            end,
+            periodSeconds: schedule.periodSeconds,
+            ...(policy.maxP95LatencyMs === undefined ? {} : { maxP95LatencyMs: policy.maxP95LatencyMs }),
+            extraMetrics: policy.extraMetrics,
+          })
+        : emptyObservation();
+    const fraction = judged / schedule.windowMs;
     const judgement = judgeLook(observation, policy, {
       previousFraction,
       fraction,
@@ -110,7 +133,7 @@ export async function watchCanary(
     previousFraction = fraction;
     const { canary, baseline } = observation;
     const record: LookRecord = {
-      elapsedMs: offset,
+      elapsedMs: judged,
       canaryRequests: canary.requests,
       canaryErrors: canary.errors,
       baselineRequests: baseline.requests,
@@ -124,9 +147,10 @@ export async function watchCanary(
     const decided =
       judgement.decision === 'continue' ? judgement.reason : `verdict ${judgement.decision.toUpperCase()}`;
     deps.log.info(
-      `[${formatDuration(offset)} of ${formatDuration(schedule.windowMs)}] canary ${canary.requests} requests, ` +
+      `[${formatDuration(judged)} of ${formatDuration(schedule.windowMs)}] canary ${canary.requests} requests, ` +
         `${rateText(canary.errors, canary.requests)} errors${latencyText(canary.p95Ms)}; ` +
-        `baseline ${baseline.requests} requests, ${rateText(baseline.errors, baseline.requests)} errors${latencyText(baseline.p95Ms)} — ${decided}`,
+        `baseline ${baseline.requests} requests, ${rateText(baseline.errors, baseline.requests)} errors${latencyText(baseline.p95Ms)}` +
+        `${observation.elb5xxCountedAgainstCanary ? `; ${observation.elb5xxCountedAgainstCanary} load-balancer 5xx counted against the canary` : ''} — ${decided}`,
     );
     if (judgement.decision !== 'continue') {
       return {
@@ -142,4 +166,9 @@ export async function watchCanary(
   }
   // judgeLook always decides at the final look.
   throw new Error('the watch ended without a verdict');
+}
+
+function emptyObservation(): Observation {
+  const none = () => ({ requests: 0, errors: 0, latencySamples: 0, periods: [], extra: {} });
+  return { canary: none(), baseline: none() };
 }

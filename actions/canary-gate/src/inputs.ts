@@ -20,8 +20,10 @@ export interface CanaryGateInputs {
   readonly baselineTargetGroup: string;
   readonly windowMs: number;
   readonly intervalMs: number;
-  /** CloudWatch period of the per-period figures: the interval. */
+  /** CloudWatch period of the per-period figures: 60 s, the resolution ALB publishes at. */
   readonly periodSeconds: number;
+  /** How long after a minute ends its ALB datapoints are taken as published (metrics-delay). */
+  readonly metricsDelayMs: number;
   readonly policy: Readonly<CanaryPolicy>;
   /** The requests the limits need at the confidence (what min-requests defaults to). */
   readonly computedRequestsNeeded: number;
@@ -128,10 +130,12 @@ export function parseExtraMetrics(lines: readonly string[]): ExtraMetric[] {
   });
 }
 
-/** CloudWatch accepts periods of 1, 5, 10 and 30 s and whole minutes; the interval is the period. */
-function isCloudWatchPeriod(ms: number): boolean {
-  return ms === 5_000 || ms === 10_000 || ms === 30_000 || (ms >= 60_000 && ms % 60_000 === 0);
-}
+/**
+ * ALB publishes its metrics at standard resolution, one datapoint a minute
+ * (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-cloudwatch-metrics.html):
+ * window and interval are whole minutes, so every look judges whole published minutes.
+ */
+const wholeMinutes = (ms: number) => ms >= 60_000 && ms % 60_000 === 0;
 
 /**
  * Reads and checks every input; throws ConfigurationError naming the input.
@@ -149,14 +153,21 @@ export function parseInputs(inputs: Inputs, env: Env): CanaryGateInputs {
       Input.baselineTargetGroup,
     );
   }
-  const windowMs = inputs.duration(Input.window, { default: '5m', min: 10_000, max: 3 * 3_600_000 });
-  const intervalMs = inputs.duration(Input.interval, { default: '60s', min: 5_000, max: 3_600_000 });
-  if (!isCloudWatchPeriod(intervalMs)) {
+  const windowMs = inputs.duration(Input.window, { default: '5m', min: 60_000, max: 3 * 3_600_000 });
+  if (!wholeMinutes(windowMs)) {
     throw new ConfigurationError(
-      `Input '${Input.interval}' must be 5s, 10s, 30s or a whole number of minutes (it is also the CloudWatch period); got '${formatDuration(intervalMs)}'.`,
+      `Input '${Input.window}' must be a whole number of minutes such as 5m (ALB publishes its metrics once a minute); got '${formatDuration(windowMs)}'.`,
+      Input.window,
+    );
+  }
+  const intervalMs = inputs.duration(Input.interval, { default: '60s', min: 60_000, max: 3_600_000 });
+  if (!wholeMinutes(intervalMs)) {
+    throw new ConfigurationError(
+      `Input '${Input.interval}' must be a whole number of minutes such as 1m (ALB publishes its metrics once a minute); got '${formatDuration(intervalMs)}'.`,
       Input.interval,
     );
   }
+  const metricsDelayMs = inputs.duration(Input.metricsDelay, { default: '3m', min: 0, max: 15 * 60_000 });
   if (windowMs < intervalMs) {
     throw new ConfigurationError(
       `Input '${Input.window}' (${formatDuration(windowMs)}) must be at least '${Input.interval}' (${formatDuration(intervalMs)}): the canary is looked at every interval within the window.`,
@@ -195,7 +206,8 @@ export function parseInputs(inputs: Inputs, env: Env): CanaryGateInputs {
     baselineTargetGroup,
     windowMs,
     intervalMs,
-    periodSeconds: intervalMs / 1000,
+    periodSeconds: 60,
+    metricsDelayMs,
     policy: Object.freeze({
       maxErrorRate,
       ...(maxP95LatencyMs === undefined ? {} : { maxP95LatencyMs }),

@@ -65,7 +65,10 @@ export interface PeriodPoint {
 /** What CloudWatch says about one color (target group) over the window so far. */
 export interface ColorMetrics {
   requests: number;
-  /** Target 5XX plus ELB 5XX attributed to the target group. */
+  /**
+   * HTTPCode_Target_5XX_Count plus TargetConnectionErrorCount of the target group; for the
+   * canary also the load balancer's own 5xx that connection errors do not explain.
+   */
   errors: number;
   /** Responses the latency figures are over (TargetResponseTime SampleCount). */
   latencySamples: number;
@@ -82,6 +85,10 @@ export interface ColorMetrics {
 export interface Observation {
   canary: ColorMetrics;
   baseline: ColorMetrics;
+  /** HTTPCode_ELB_5XX_Count of the whole load balancer (ALB publishes it per LoadBalancer only). */
+  loadBalancerElb5xx?: number;
+  /** Those of them no target connection error explains, counted against the canary. */
+  elb5xxCountedAgainstCanary?: number;
 }
 
 /** The judgement of one metric. */

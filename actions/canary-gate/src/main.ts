@@ -5,7 +5,7 @@
  * AWS: it only reads metrics.
  */
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { createAwsClient, awsErrorText } from '@white-cross/aws';
+import { createAwsClient } from '@white-cross/aws';
 import { ActionFailure, formatDuration, runAction, type ActionDefinition } from '@white-cross/core';
 import { cloudWatchSource, type MetricsSource } from './cloudwatch.js';
 import { ACTION_NAME, ACTION_VERSION, Output, REPORT_EVIDENCE } from './constants.js';
@@ -34,19 +34,7 @@ export const canaryGate: ActionDefinition<CanaryGateInputs> = {
       },
       { sleep: ctx.sleep, log: ctx.log },
     );
-    // A failed read says what was being read; nothing is changed either way.
-    const source: MetricsSource = {
-      read: async (request) => {
-        try {
-          return await cloudWatch.read(request);
-        } catch (error) {
-          throw new ActionFailure(
-            `Could not read CloudWatch metrics (GetMetricData, AWS/ApplicationELB) for ${inputs.canaryTargetGroup} and ${inputs.baselineTargetGroup} on ${inputs.loadBalancer}: ${awsErrorText(error)}. canary-gate changed nothing; no verdict was reached.`,
-            { cause: error },
-          );
-        }
-      },
-    };
+    const source: MetricsSource = cloudWatch;
     if (inputs.requestsNeededGiven && policy.requestsNeeded < inputs.computedRequestsNeeded) {
       ctx.log.warning(
         `min-requests ${policy.requestsNeeded} is below the ${inputs.computedRequestsNeeded} requests the limits need at ${policy.confidence * 100} % confidence; verdicts on so few requests can be wrong.`,
@@ -63,6 +51,12 @@ export const canaryGate: ActionDefinition<CanaryGateInputs> = {
     ctx.fact('baselineTargetGroup', inputs.baselineTargetGroup);
     ctx.fact('requestsNeeded', policy.requestsNeeded);
 
+    // One read before any wait: missing credentials or cloudwatch:GetMetricData fail now, not
+    // after the first interval. (The minute before the window: nothing is judged on it.)
+    const minute = Math.floor(ctx.clock.now() / 60_000) * 60_000;
+    await source.read({ start: minute - 60_000, end: minute, periodSeconds: 60, extraMetrics: [] });
+    ctx.log.info('CloudWatch answered GetMetricData (credentials and permission checked).');
+
     const result: WatchResult = await watchCanary(
       policy,
       {
@@ -70,6 +64,7 @@ export const canaryGate: ActionDefinition<CanaryGateInputs> = {
         intervalMs: inputs.intervalMs,
         periodSeconds: inputs.periodSeconds,
         earlyStop: inputs.earlyStop,
+        metricsDelayMs: inputs.metricsDelayMs,
       },
       { clock: ctx.clock, sleep: ctx.sleep, log: ctx.log, source },
     );

@@ -181,6 +181,11 @@ export function renderSummary(summary: SummaryBuilder, result: WatchResult, inpu
       inputs.earlyStop
         ? 'Early stop: every look may fail; each look tests at the alpha spent since the previous one (Lan-DeMets Pocock-type spending), so repeated looks keep the false-alarm rate within 1 − confidence.'
         : 'No early stop: the verdict is taken once, at the end of the window.',
+      "Errors per target group: HTTPCode_Target_5XX_Count + TargetConnectionErrorCount. HTTPCode_ELB_5XX_Count is published per load balancer only (never per target group), so the load balancer's 5xx that target connection errors do not explain are counted against the canary, as failed requests (fail-safe: on a shared load balancer other services' 5xx count too)." +
+        (result.observation.loadBalancerElb5xx === undefined
+          ? ''
+          : ` This window: ${result.observation.loadBalancerElb5xx} load-balancer 5xx, ${result.observation.elb5xxCountedAgainstCanary ?? 0} of them counted against the canary.`),
+      `ALB metrics are per minute and arrive late: each look judged only minutes at least ${formatDuration(inputs.metricsDelayMs)} old (metrics-delay).`,
       `A verdict needs ${inputs.policy.requestsNeeded} canary requests${inputs.requestsNeededGiven ? ' (min-requests)' : `: the fewest with which even an error-free canary could be told from one at the limits with ${inputs.policy.confidence * 100} % confidence`}.`,
     ]);
   });
@@ -213,6 +218,9 @@ export function evidenceDocument(result: WatchResult, inputs: CanaryGateInputs):
       policy: inputs.policy,
       metrics: metricReports(result.judgement.metrics),
       looks: result.looks,
+      metricsDelayMs: inputs.metricsDelayMs,
+      loadBalancerElb5xx: result.observation.loadBalancerElb5xx ?? 0,
+      elb5xxCountedAgainstCanary: result.observation.elb5xxCountedAgainstCanary ?? 0,
       periods: { canary: result.observation.canary.periods, baseline: result.observation.baseline.periods },
     },
     null,

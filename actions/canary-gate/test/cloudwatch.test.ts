@@ -25,23 +25,24 @@ const request: WindowRequest = {
   extraMetrics: [],
 };
 
-test('whole-window periods are ones CloudWatch accepts', () => {
-  expect(wholeWindowPeriod(0, 4_000)).toBe(5);
-  expect(wholeWindowPeriod(0, 10_000)).toBe(10);
+test('whole-window periods are whole minutes (ALB metrics have 60-second resolution)', () => {
+  expect(wholeWindowPeriod(0, 4_000)).toBe(60);
+  expect(wholeWindowPeriod(0, 60_000)).toBe(60);
   expect(wholeWindowPeriod(0, 31_000)).toBe(60);
   expect(wholeWindowPeriod(0, 95_000)).toBe(120);
 });
 
-test('queries: counts per period for both colors; latency and the percentile rank at the limit', () => {
+test("queries: what ALB publishes per target group for both colors, the load balancer's own 5xx, latency and the percentile rank at the limit", () => {
   const queries = buildQueries(target, request);
   expect(
     queries.map(
       (q) => `${q.Id} ${q.MetricStat?.Metric?.MetricName} ${q.MetricStat?.Stat} ${q.MetricStat?.Period}`,
     ),
   ).toEqual([
+    'lb_elb5xx HTTPCode_ELB_5XX_Count Sum 60',
     'c_requests RequestCount Sum 60',
     'c_target5xx HTTPCode_Target_5XX_Count Sum 60',
-    'c_elb5xx HTTPCode_ELB_5XX_Count Sum 60',
+    'c_connErrors TargetConnectionErrorCount Sum 60',
     'c_p95 TargetResponseTime p95 60',
     'c_p99 TargetResponseTime p99 60',
     'c_w_p95 TargetResponseTime p95 120',
@@ -50,7 +51,7 @@ test('queries: counts per period for both colors; latency and the percentile ran
     'c_w_within TargetResponseTime PR(:1) 120',
     'b_requests RequestCount Sum 60',
     'b_target5xx HTTPCode_Target_5XX_Count Sum 60',
-    'b_elb5xx HTTPCode_ELB_5XX_Count Sum 60',
+    'b_connErrors TargetConnectionErrorCount Sum 60',
     'b_p95 TargetResponseTime p95 60',
     'b_p99 TargetResponseTime p99 60',
     'b_w_p95 TargetResponseTime p95 120',
@@ -58,17 +59,24 @@ test('queries: counts per period for both colors; latency and the percentile ran
     'b_w_samples TargetResponseTime SampleCount 120',
     'b_w_within TargetResponseTime PR(:1) 120',
   ]);
+  // HTTPCode_ELB_5XX_Count is published per LoadBalancer (and AvailabilityZone), never per
+  // TargetGroup (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-cloudwatch-metrics.html).
   expect(queries[0]?.MetricStat?.Metric?.Dimensions).toEqual([
+    { Name: 'LoadBalancer', Value: target.loadBalancer },
+  ]);
+  expect(queries[1]?.MetricStat?.Metric?.Dimensions).toEqual([
     { Name: 'LoadBalancer', Value: target.loadBalancer },
     { Name: 'TargetGroup', Value: target.canaryTargetGroup },
   ]);
-  expect(queries[9]?.MetricStat?.Metric?.Dimensions?.[1]?.Value).toBe(target.baselineTargetGroup);
+  expect(queries[10]?.MetricStat?.Metric?.Dimensions?.[1]?.Value).toBe(target.baselineTargetGroup);
+  for (const q of queries) expect(q.MetricStat?.Period ?? 0).toBeGreaterThanOrEqual(60);
+  for (const q of queries) expect((q.MetricStat?.Period ?? 0) % 60).toBe(0);
 });
 
 test('with latency off no percentile is asked for (moto cannot answer one)', () => {
   const { maxP95LatencyMs: _off, ...countsOnly } = request;
   const stats = buildQueries(target, countsOnly).map((q) => q.MetricStat?.Stat);
-  expect(stats).toEqual(['Sum', 'Sum', 'Sum', 'Sum', 'Sum', 'Sum']);
+  expect(stats).toEqual(['Sum', 'Sum', 'Sum', 'Sum', 'Sum', 'Sum', 'Sum']);
 });
 
 test('answers become per-period points and window totals', () => {
@@ -84,7 +92,11 @@ test('answers become per-period points and window totals', () => {
     [
       r('c_requests', [t0, t1], [300, 100]),
       r('c_target5xx', [t1], [4]),
-      r('c_elb5xx', [t0], [2]),
+      r('c_connErrors', [t0], [2]),
+      // 5 load-balancer 5xx in the first minute: 2 are the canary's connection errors, 1 the
+      // baseline's; the other 2 (no healthy target, say) are counted against the canary.
+      r('lb_elb5xx', [t0], [5]),
+      r('b_connErrors', [t0], [1]),
       r('c_p95', [t0, t1], [0.25, 0.31]),
       r('c_w_p95', [t0], [0.3]),
       r('c_w_samples', [t0], [394]),
@@ -94,18 +106,20 @@ test('answers become per-period points and window totals', () => {
     request,
   );
   expect(observation.canary).toEqual({
-    requests: 400,
-    errors: 6,
+    requests: 402,
+    errors: 8,
     latencySamples: 394,
     p95Ms: 300,
     slowResponses: 9.85,
     periods: [
-      { at: start, requests: 300, errors: 2, p95Ms: 250 },
+      { at: start, requests: 302, errors: 4, p95Ms: 250 },
       { at: start + 60_000, requests: 100, errors: 4, p95Ms: 310 },
     ],
     extra: {},
   });
+  expect(observation.loadBalancerElb5xx).toBe(5);
+  expect(observation.elb5xxCountedAgainstCanary).toBe(2);
   expect(observation.baseline.requests).toBe(3600);
-  expect(observation.baseline.errors).toBe(0);
+  expect(observation.baseline.errors).toBe(1);
   expect(observation.baseline.slowResponses).toBeUndefined();
 });

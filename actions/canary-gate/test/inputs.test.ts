@@ -42,18 +42,30 @@ const CASES: [string, Record<string, string>, string][] = [
   ],
   [
     'a window shorter than the interval',
-    { window: '30s', interval: '60s' },
-    "Input 'window' (30 s) must be at least 'interval' (1 min 00 s): the canary is looked at every interval within the window.",
+    { window: '2m', interval: '3m' },
+    "Input 'window' (2 min 00 s) must be at least 'interval' (3 min 00 s): the canary is looked at every interval within the window.",
   ],
   [
-    'an interval CloudWatch has no period for',
-    { interval: '45s' },
-    "Input 'interval' must be 5s, 10s, 30s or a whole number of minutes (it is also the CloudWatch period); got '45 s'.",
+    // ALB metrics are standard resolution: one datapoint a minute
+    // (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-cloudwatch-metrics.html).
+    'an interval that is not whole minutes',
+    { interval: '90s' },
+    "Input 'interval' must be a whole number of minutes such as 1m (ALB publishes its metrics once a minute); got '1 min 30 s'.",
   ],
   [
-    'an interval under 5 s',
-    { interval: '1s' },
-    "Input 'interval' must be at least 5 s and at most 1 h 00 min; got '1s'.",
+    'an interval under a minute',
+    { interval: '5s' },
+    "Input 'interval' must be at least 1 min 00 s and at most 1 h 00 min; got '5s'.",
+  ],
+  [
+    'a window that is not whole minutes',
+    { window: '150s' },
+    "Input 'window' must be a whole number of minutes such as 5m (ALB publishes its metrics once a minute); got '2 min 30 s'.",
+  ],
+  [
+    'a metrics-delay over 15 minutes',
+    { 'metrics-delay': '1h' },
+    "Input 'metrics-delay' must be at least 0 ms and at most 15 min 00 s; got '1h'.",
   ],
   [
     'an error-rate limit of 0 %',
@@ -114,4 +126,38 @@ test('a missing region is refused naming the input', async () => {
   expect(run.annotations.map((a) => a.message)).toEqual([
     "No AWS region: set the input 'region' or AWS_REGION (aws-actions/configure-aws-credentials sets it).",
   ]);
+});
+
+test('missing credentials fail at the start, before any wait', async () => {
+  const {
+    AWS_ACCESS_KEY_ID: _k,
+    AWS_SECRET_ACCESS_KEY: _s,
+    AWS_SESSION_TOKEN: _t,
+    ...noCredentials
+  } = awsEnv('http://127.0.0.1:9');
+  const run = await runActionBundle('canary-gate', {
+    inputs: { ...VALID, window: '5m' },
+    env: {
+      ...noCredentials,
+      ...metrics.env,
+      AWS_ACCESS_KEY_ID: undefined,
+      AWS_SECRET_ACCESS_KEY: undefined,
+      AWS_SESSION_TOKEN: undefined,
+      AWS_PROFILE: undefined,
+      AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/credentials',
+      AWS_CONFIG_FILE: '/nonexistent/config',
+      AWS_CONTAINER_CREDENTIALS_FULL_URI: undefined,
+      AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: undefined,
+      AWS_WEB_IDENTITY_TOKEN_FILE: undefined,
+    },
+    // A 5-minute window: had the action waited for its first look, this would time out.
+    timeoutMs: 45_000,
+  });
+  expect(run.exitCode).toBe(1);
+  const errors = run.annotations.filter((a) => a.level === 'error').map((a) => a.message);
+  expect(errors).toHaveLength(1);
+  expect(errors[0]).toMatch(/^GetMetricData on AWS\/ApplicationELB .+ failed: CredentialsProviderError/);
+  expect(errors[0]).toMatch(/canary-gate changed nothing; no verdict was reached\.$/);
+  // It never started watching.
+  expect(run.stdout).not.toContain('Watching from');
 });

@@ -1,7 +1,10 @@
 /**
- * The CloudWatch stand-in (testkit's metrics-server) answers GetMetricData as CloudWatch does,
- * for the real SDK client reaching it through AWS_ENDPOINT_URL_CLOUDWATCH-style endpoint
- * settings: periods, dimensions, counts, percentiles and the percentile rank.
+ * The CloudWatch stand-in (testkit's metrics-server) answers GetMetricData as CloudWatch does
+ * for an Application Load Balancer, for the real SDK client reaching it through
+ * AWS_ENDPOINT_URL_CLOUDWATCH-style endpoint settings: per-minute datapoints, only the
+ * dimensions ALB publishes each metric under, the publication lag, counts, percentiles and the
+ * percentile rank. What ALB publishes, and how:
+ * https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-cloudwatch-metrics.html
  */
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { CloudWatchClient, GetMetricDataCommand, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
@@ -16,14 +19,16 @@ let server: MetricsServer;
 let client: CloudWatchClient;
 
 beforeAll(async () => {
-  server = await startMetricsServer();
+  server = await startMetricsServer({ publicationLagMs: 0 });
   client = new CloudWatchClient({
     region: 'us-east-1',
     endpoint: server.url,
     credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
   });
-  // Green: 100 responses at 1..100 ms in the first 10 s, one 500 and one load-balancer 502;
-  // 10 more in the next 10 s at 2 s. Blue: 10 responses at 50 ms.
+  // Green: 100 responses at 1..100 ms in the first minute, one of them a 500; one request whose
+  // target could not be reached (a 502 from the load balancer) and one the load balancer
+  // answered 503 before choosing a target; 10 more responses in the next minute at 2 s.
+  // Blue: 10 responses at 50 ms.
   for (let i = 1; i <= 100; i++)
     server.record({
       loadBalancer: LB,
@@ -38,13 +43,21 @@ beforeAll(async () => {
     at: T0 + 6000,
     latencyMs: 0,
     status: 502,
+    origin: 'connection-error',
+  });
+  server.record({
+    loadBalancer: LB,
+    targetGroup: GREEN,
+    at: T0 + 7000,
+    latencyMs: 0,
+    status: 503,
     origin: 'elb',
   });
   for (let i = 0; i < 10; i++)
     server.record({
       loadBalancer: LB,
       targetGroup: GREEN,
-      at: new Date(T0 + 10_000 + i),
+      at: new Date(T0 + 60_000 + i),
       latencyMs: 2000,
       status: 200,
     });
@@ -78,34 +91,91 @@ function query(
   };
 }
 
-test('per-period counts, percentiles and percentile rank per target group', async () => {
+test('per-minute counts, percentiles and percentile rank per target group; the ELB 5xx per load balancer only', async () => {
   const response = await client.send(
     new GetMetricDataCommand({
       StartTime: new Date(T0),
-      EndTime: new Date(T0 + 20_000),
+      EndTime: new Date(T0 + 120_000),
       MetricDataQueries: [
-        query('requests', 'RequestCount', 'Sum', 10, GREEN),
-        query('t5xx', 'HTTPCode_Target_5XX_Count', 'Sum', 10, GREEN),
-        query('e5xx', 'HTTPCode_ELB_5XX_Count', 'Sum', 10, GREEN),
-        query('p95', 'TargetResponseTime', 'p95', 10, GREEN),
-        query('within', 'TargetResponseTime', 'PR(:1)', 30, GREEN),
-        query('samples', 'TargetResponseTime', 'SampleCount', 30, GREEN),
-        query('all', 'RequestCount', 'Sum', 30),
+        query('requests', 'RequestCount', 'Sum', 60, GREEN),
+        query('t5xx', 'HTTPCode_Target_5XX_Count', 'Sum', 60, GREEN),
+        query('conn', 'TargetConnectionErrorCount', 'Sum', 60, GREEN),
+        query('e5xx_tg', 'HTTPCode_ELB_5XX_Count', 'Sum', 60, GREEN),
+        query('e5xx', 'HTTPCode_ELB_5XX_Count', 'Sum', 60),
+        query('e503', 'HTTPCode_ELB_503_Count', 'Sum', 60),
+        query('p95', 'TargetResponseTime', 'p95', 60, GREEN),
+        query('within', 'TargetResponseTime', 'PR(:1)', 120, GREEN),
+        query('samples', 'TargetResponseTime', 'SampleCount', 120, GREEN),
+        query('all', 'RequestCount', 'Sum', 120),
+        // A period under a minute still answers one datapoint a minute (standard resolution).
+        query('fine', 'RequestCount', 'Sum', 10, GREEN),
       ],
     }),
   );
   const byId = Object.fromEntries((response.MetricDataResults ?? []).map((r) => [r.Id, r]));
+  // The 503 answered before a target was chosen is no request of the group.
   expect(byId.requests?.Values).toEqual([101, 10]);
-  expect(byId.requests?.Timestamps).toEqual([new Date(T0), new Date(T0 + 10_000)]);
+  expect(byId.requests?.Timestamps).toEqual([new Date(T0), new Date(T0 + 60_000)]);
   expect(byId.t5xx?.Values).toEqual([1]);
-  expect(byId.e5xx?.Values).toEqual([1]);
-  // nearest rank: the 95th of 1..100 ms is 95 ms; the second period is all 2 s
+  expect(byId.conn?.Values).toEqual([1]);
+  // ALB never publishes HTTPCode_ELB_5XX_Count per TargetGroup: that query is empty.
+  expect(byId.e5xx_tg?.Values).toEqual([]);
+  expect(byId.e5xx?.Values).toEqual([2]);
+  expect(byId.e503?.Values).toEqual([1]);
+  // nearest rank: the 95th of 1..100 ms is 95 ms; the second minute is all 2 s
   expect(byId.p95?.Values).toEqual([0.095, 2]);
   // 100 of 110 target responses at or under 1 s
   expect(byId.within?.Values?.[0]).toBeCloseTo((100 * 100) / 110, 10);
   expect(byId.samples?.Values).toEqual([110]);
   // LoadBalancer alone: both target groups
   expect(byId.all?.Values).toEqual([121]);
+  expect(byId.fine?.Values).toEqual([101, 10]);
+  expect(byId.fine?.Timestamps).toEqual([new Date(T0), new Date(T0 + 60_000)]);
+});
+
+test('a minute appears only after the publication lag (default 1–3 minutes, as ALB metrics arrive)', async () => {
+  let now = T0;
+  const lagged = await startMetricsServer({ publicationLagMs: 120_000, now: () => now });
+  const ranged = await startMetricsServer({ now: () => now });
+  const lc = new CloudWatchClient({
+    region: 'us-east-1',
+    endpoint: lagged.url,
+    credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+  });
+  const rc = new CloudWatchClient({
+    region: 'us-east-1',
+    endpoint: ranged.url,
+    credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+  });
+  try {
+    for (const s of [lagged, ranged]) {
+      s.record({ loadBalancer: LB, targetGroup: GREEN, at: T0 + 5_000, latencyMs: 10, status: 200 });
+      s.record({ loadBalancer: LB, targetGroup: GREEN, at: T0 + 65_000, latencyMs: 10, status: 200 });
+    }
+    const read = async (c: CloudWatchClient) =>
+      (
+        await c.send(
+          new GetMetricDataCommand({
+            StartTime: new Date(T0),
+            EndTime: new Date(T0 + 120_000),
+            MetricDataQueries: [query('n', 'RequestCount', 'Sum', 60, GREEN)],
+          }),
+        )
+      ).MetricDataResults?.[0]?.Values;
+    now = T0 + 60_000 + 119_000;
+    expect(await read(lc)).toEqual([]);
+    now = T0 + 60_000 + 120_000;
+    expect(await read(lc)).toEqual([1]);
+    now = T0 + 60_000 + 59_000;
+    expect(await read(rc)).toEqual([]);
+    now = T0 + 120_000 + 180_000;
+    expect(await read(rc)).toEqual([1, 1]);
+  } finally {
+    lc.destroy();
+    rc.destroy();
+    await lagged.stop();
+    await ranged.stop();
+  }
 });
 
 test('statistics', () => {
@@ -140,10 +210,10 @@ test('observations can be posted from another process', async () => {
   const response = await client.send(
     new GetMetricDataCommand({
       StartTime: new Date(T0),
-      EndTime: new Date(T0 + 10_000),
+      EndTime: new Date(T0 + 60_000),
       MetricDataQueries: [
-        query('n', 'RequestCount', 'Sum', 10, other),
-        query('e', 'HTTPCode_Target_5XX_Count', 'Sum', 10, other),
+        query('n', 'RequestCount', 'Sum', 60, other),
+        query('e', 'HTTPCode_Target_5XX_Count', 'Sum', 60, other),
       ],
     }),
   );

@@ -1,20 +1,24 @@
 /**
  * The bundle against moto's CloudWatch for the count metrics: the test publishes
- * RequestCount, HTTPCode_Target_5XX_Count and HTTPCode_ELB_5XX_Count under AWS/ApplicationELB
- * (PutMetricData, as the ALB would), and canary-gate reads them with GetMetricData through
+ * RequestCount and HTTPCode_Target_5XX_Count per target group and HTTPCode_ELB_5XX_Count per
+ * load balancer under AWS/ApplicationELB (PutMetricData, with the dimensions ALB publishes them
+ * under: https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-cloudwatch-metrics.html),
+ * one datapoint a minute, and canary-gate reads them with GetMetricData through
  * the standard AWS_ENDPOINT_URL, via the recording proxy so the test can see every call it made.
  *
  * moto's CloudWatch has no percentile statistics (GetMetricData with p95 answers HTTP 500), so
  * these runs set max-p95-latency: off; the p95 path runs against the metrics stand-in in
  * p95.test.ts.
  */
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals';
 import { CloudWatchClient, PutMetricDataCommand, type MetricDatum } from '@aws-sdk/client-cloudwatch';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startAwsProxy, startMoto, throttling, type AwsProxy, type MotoServer } from '@white-cross/testkit';
-import { LOAD_BALANCER, runGateWithTraffic, targetGroup } from './helpers.js';
+import { loadBalancer, runGateWithTraffic, targetGroup } from './helpers.js';
 
+// Each run watches whole minutes of ALB metrics (one datapoint a minute), in real time.
+jest.setTimeout(200_000);
 let moto: MotoServer;
 let cloudWatch: CloudWatchClient;
 const proxies: AwsProxy[] = [];
@@ -41,22 +45,27 @@ interface Traffic {
   target4xx?: number;
 }
 
-/** Publishes one target group's counts, stamped one second into the window. */
-async function publish(tg: string, at: number, traffic: Traffic): Promise<void> {
+/**
+ * Publishes one target group's counts, stamped one second into the window; its load-balancer
+ * 5xx (requests answered before a target was chosen) go under the LoadBalancer alone, as ALB
+ * publishes HTTPCode_ELB_5XX_Count, and count no request of the group.
+ */
+async function publish(lb: string, tg: string, at: number, traffic: Traffic): Promise<void> {
   const dimensions = [
-    { Name: 'LoadBalancer', Value: LOAD_BALANCER },
+    { Name: 'LoadBalancer', Value: lb },
     { Name: 'TargetGroup', Value: tg },
   ];
-  const datum = (name: string, value: number): MetricDatum => ({
+  const datum = (name: string, value: number, dims = dimensions): MetricDatum => ({
     MetricName: name,
-    Dimensions: dimensions,
+    Dimensions: dims,
     Timestamp: new Date(at + 1000),
     Value: value,
     Unit: 'Count',
   });
-  const data = [datum('RequestCount', traffic.requests)];
+  const data = [datum('RequestCount', traffic.requests - (traffic.elb5xx ?? 0))];
   if (traffic.target5xx) data.push(datum('HTTPCode_Target_5XX_Count', traffic.target5xx));
-  if (traffic.elb5xx) data.push(datum('HTTPCode_ELB_5XX_Count', traffic.elb5xx));
+  if (traffic.elb5xx)
+    data.push(datum('HTTPCode_ELB_5XX_Count', traffic.elb5xx, [{ Name: 'LoadBalancer', Value: lb }]));
   if (traffic.target4xx) data.push(datum('HTTPCode_Target_4XX_Count', traffic.target4xx));
   await cloudWatch.send(new PutMetricDataCommand({ Namespace: 'AWS/ApplicationELB', MetricData: data }));
 }
@@ -72,22 +81,24 @@ async function gate(
   proxies.push(proxy);
   if (fault)
     proxy.addFault({ match: (r) => r.operation === 'GetMetricData', times: 1, fault: throttling('json') });
+  const lb = loadBalancer(id);
   const canaryTg = targetGroup('green', id);
   const baselineTg = targetGroup('blue', id);
   const run = await runGateWithTraffic(
     {
-      'load-balancer': LOAD_BALANCER,
+      'load-balancer': lb,
       'canary-target-group': canaryTg,
       'baseline-target-group': baselineTg,
-      window: '10s',
-      interval: '5s',
+      window: '1m',
+      interval: '1m',
+      'metrics-delay': '0s',
       'max-p95-latency': 'off',
       ...extraInputs,
     },
     { ...moto.env, AWS_ENDPOINT_URL: proxy.url },
     async (windowStart) => {
-      await publish(canaryTg, windowStart, canary);
-      await publish(baselineTg, windowStart, baseline);
+      await publish(lb, canaryTg, windowStart, canary);
+      await publish(lb, baselineTg, windowStart, baseline);
     },
   );
   return { run, proxy, canaryTg, baselineTg };
@@ -101,6 +112,7 @@ describe('canary-gate against moto (count metrics)', () => {
         0xa1,
         { requests: 300, target5xx: 30 },
         { requests: 2700, target5xx: 13 },
+        { window: '2m' },
       );
       expect(run.fed).toBe(true);
       expect(run.exitCode).toBe(1);
@@ -112,8 +124,8 @@ describe('canary-gate against moto (count metrics)', () => {
       expect(run.annotations.filter((a) => a.level === 'error').map((a) => a.message)).toEqual([
         `Canary ${canaryTg} failed: Error rate: 10 % (30 of 300 requests) is above the 5 % limit (p = 0.000282, tested at 0.031) (and 1 more failing metric). canary-gate changed nothing; the rollback step should return traffic to ${baselineTg}.`,
       ]);
-      // One look, then stop: early stop.
-      expect(proxy.requests.map((r) => r.operation)).toEqual(['GetMetricData']);
+      // The read at the start (credentials checked before any wait), one look, then stop: early stop.
+      expect(proxy.requests.map((r) => r.operation)).toEqual(['GetMetricData', 'GetMetricData']);
       expect(run.summary).toContain('## Canary gate: ❌ FAIL');
       expect(run.summary).toContain('(stopped early)');
       expect(run.summary).toMatch(
@@ -147,22 +159,26 @@ describe('canary-gate against moto (count metrics)', () => {
       0xb2,
       { requests: 300, target5xx: 2, elb5xx: 1, target4xx: 7 },
       { requests: 2700, target5xx: 13 },
-      { metrics: 'HTTPCode_Target_4XX_Count Sum increase 50' },
+      { metrics: 'HTTPCode_Target_4XX_Count Sum increase 50', window: '2m' },
       true,
     );
     expect(run.exitCode).toBe(0);
     expect(run.outputs.verdict).toBe('pass');
-    // 2 target + 1 load-balancer 5XX of 300 requests = 1 %
+    // 2 target 5XX + 1 load-balancer 5XX (counted against the canary) of 300 requests = 1 %
     expect(run.outputs.reason).toBe(
       'Canary within limits and not significantly worse than baseline over 300 requests: error rate 1 % (limit 5 %).',
     );
     expect(run.annotations.filter((a) => a.level === 'error')).toEqual([]);
-    // Two looks, the first retried once after throttling.
+    // The read at the start, retried once after throttling (awsCall), then two looks.
     expect(proxy.requests.map((r) => [r.operation, r.fault ?? ''])).toEqual([
       ['GetMetricData', 'ThrottlingException'],
       ['GetMetricData', ''],
       ['GetMetricData', ''],
+      ['GetMetricData', ''],
     ]);
+    expect(run.stdout).toMatch(
+      /^GetMetricData on .+: ThrottlingException \(HTTP 400\): Rate exceeded; retry 1 in \d+ ms$/m,
+    );
     const report = JSON.parse(run.outputs.report as string) as {
       metric: string;
       verdict: string;
@@ -175,7 +191,7 @@ describe('canary-gate against moto (count metrics)', () => {
       ['HTTPCode_Target_4XX_Count:Sum', 'Pass', 7, 50],
     ]);
     expect(run.stdout).toContain(
-      '[5 s of 10 s] canary 300 requests, 1 % errors; baseline 2700 requests, 0.48 % errors — no metric fails yet',
+      '[1 min 00 s of 2 min 00 s] canary 300 requests, 1 % errors; baseline 2700 requests, 0.48 % errors; 1 load-balancer 5xx counted against the canary — no metric fails yet',
     );
     expect(run.summary).toContain('## Canary gate: ✅ PASS');
   });
@@ -188,7 +204,9 @@ describe('canary-gate against moto (count metrics)', () => {
     expect(run.annotations.filter((a) => a.level === 'error').map((a) => a.message)).toEqual([
       `Canary ${canaryTg} inconclusive: Only 12 canary requests in the window; 59 are needed to tell at 95 % confidence. Failing closed (fail-on-inconclusive is true); canary-gate changed nothing.`,
     ]);
-    expect(run.stdout).toContain('waiting for traffic: 12 of 59 canary requests');
+    expect(run.stdout).toContain(
+      '[1 min 00 s of 1 min 00 s] canary 12 requests, 8.33 % errors; baseline 108 requests, 0 % errors — verdict INCONCLUSIVE',
+    );
   });
 
   test.concurrent(

@@ -5,19 +5,22 @@
  * p95/p99 and the percentile rank PR(:limit) that the p95 limit is tested with. The action
  * reaches it through the SDK's standard AWS_ENDPOINT_URL_CLOUDWATCH.
  */
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals';
 import { awsEnv } from '@white-cross/testkit';
 import {
   startMetricsServer,
   type MetricsServer,
   type Observation,
 } from '@white-cross/testkit/metrics-server';
-import { LOAD_BALANCER, runGateWithTraffic, targetGroup } from './helpers.js';
+import { loadBalancer, runGateWithTraffic, targetGroup } from './helpers.js';
 
+// Each run watches whole minutes of ALB metrics (one datapoint a minute), in real time.
+jest.setTimeout(200_000);
 let metrics: MetricsServer;
 
 beforeAll(async () => {
-  metrics = await startMetricsServer();
+  // Published at once: the runs set metrics-delay: 0s (the lag itself is tested in metrics-server.test.ts).
+  metrics = await startMetricsServer({ publicationLagMs: 0 });
 });
 
 afterAll(async () => {
@@ -26,14 +29,15 @@ afterAll(async () => {
 
 /** `count` requests one second into the window, with latencies from `latencyMs(i)` and statuses from `status(i)`. */
 function traffic(
+  lb: string,
   tg: string,
   windowStart: number,
   count: number,
   latencyMs: (i: number) => number,
-  status: (i: number) => { status: number; origin?: 'target' | 'elb' } = () => ({ status: 200 }),
+  status: (i: number) => { status: number; origin?: Observation['origin'] } = () => ({ status: 200 }),
 ): Observation[] {
   return Array.from({ length: count }, (_, i) => ({
-    loadBalancer: LOAD_BALANCER,
+    loadBalancer: lb,
     targetGroup: tg,
     at: windowStart + 1000 + (i % 3000),
     latencyMs: latencyMs(i),
@@ -49,21 +53,25 @@ function env(): Record<string, string> {
 
 describe('canary-gate p95 latency (metrics stand-in)', () => {
   test.concurrent('a canary whose p95 is over 1 s fails at the first look', async () => {
+    const lb = loadBalancer(0x195);
     const canaryTg = targetGroup('green', 0x195);
     const baselineTg = targetGroup('blue', 0x195);
     const run = await runGateWithTraffic(
       {
-        'load-balancer': LOAD_BALANCER,
+        'load-balancer': lb,
         'canary-target-group': canaryTg,
         'baseline-target-group': baselineTg,
-        window: '10s',
-        interval: '5s',
+        window: '2m',
+        interval: '1m',
+        'metrics-delay': '0s',
       },
       env(),
       async (windowStart) => {
         // 60 of 300 canary responses (20 %) take 1.5 s; baseline answers in 100–300 ms.
-        metrics.recordMany(traffic(canaryTg, windowStart, 300, (i) => (i % 5 === 0 ? 1500 : 200 + (i % 50))));
-        metrics.recordMany(traffic(baselineTg, windowStart, 2700, (i) => 100 + (i % 200)));
+        metrics.recordMany(
+          traffic(lb, canaryTg, windowStart, 300, (i) => (i % 5 === 0 ? 1500 : 200 + (i % 50))),
+        );
+        metrics.recordMany(traffic(lb, baselineTg, windowStart, 2700, (i) => 100 + (i % 200)));
       },
     );
     expect(run.exitCode).toBe(1);
@@ -88,21 +96,26 @@ describe('canary-gate p95 latency (metrics stand-in)', () => {
   });
 
   test.concurrent('a healthy canary passes; load-balancer 5XX count as the canary’s errors', async () => {
+    const lb = loadBalancer(0x2a5);
     const canaryTg = targetGroup('green', 0x2a5);
     const baselineTg = targetGroup('blue', 0x2a5);
     const run = await runGateWithTraffic(
       {
-        'load-balancer': LOAD_BALANCER,
+        'load-balancer': lb,
         'canary-target-group': canaryTg,
         'baseline-target-group': baselineTg,
-        window: '10s',
-        interval: '5s',
+        window: '1m',
+        interval: '1m',
+        'metrics-delay': '0s',
       },
       env(),
       async (windowStart) => {
-        // 2 target 500s and 1 load-balancer 502 among 300 canary requests; p95 well under 1 s.
+        // 2 target 500s and 1 request the load balancer could not deliver to a canary target
+        // (TargetConnectionErrorCount; its 502 is an ELB 5xx of the load balancer) among 300
+        // canary requests; p95 well under 1 s.
         metrics.recordMany(
           traffic(
+            lb,
             canaryTg,
             windowStart,
             300,
@@ -111,12 +124,13 @@ describe('canary-gate p95 latency (metrics stand-in)', () => {
               i === 7 || i === 8
                 ? { status: 500 }
                 : i === 9
-                  ? { status: 502, origin: 'elb' }
+                  ? { status: 502, origin: 'connection-error' }
                   : { status: 200 },
           ),
         );
         metrics.recordMany(
           traffic(
+            lb,
             baselineTg,
             windowStart,
             2700,
@@ -145,4 +159,53 @@ describe('canary-gate p95 latency (metrics stand-in)', () => {
     expect(run.summary).toMatch(/\| p95 latency \| 215 ms \| 214 ms \| 1000 ms \|/);
     expect(run.summary).toContain('_Lines, in order: canary, baseline, limit._');
   });
+
+  test.concurrent(
+    "a crashing canary fails on the load balancer's own 503s, which ALB publishes per load balancer only",
+    async () => {
+      // HTTPCode_ELB_5XX_Count has the dimensions LoadBalancer and LoadBalancer + AvailabilityZone,
+      // never TargetGroup (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-cloudwatch-metrics.html):
+      // a per-target-group query of it is always empty, so these 503s ("no healthy target" for
+      // the canary's share of traffic) are only seen on the load balancer's own series.
+      const lb = loadBalancer(0x3c5);
+      const canaryTg = targetGroup('green', 0x3c5);
+      const baselineTg = targetGroup('blue', 0x3c5);
+      const run = await runGateWithTraffic(
+        {
+          'load-balancer': lb,
+          'canary-target-group': canaryTg,
+          'baseline-target-group': baselineTg,
+          window: '1m',
+          interval: '1m',
+          'metrics-delay': '0s',
+        },
+        env(),
+        async (windowStart) => {
+          // 100 canary responses, then its tasks crash: 200 requests answered 503 by the load balancer.
+          metrics.recordMany(
+            traffic(
+              lb,
+              canaryTg,
+              windowStart,
+              300,
+              () => 150,
+              (i) => (i < 100 ? { status: 200 } : { status: 503, origin: 'elb' }),
+            ),
+          );
+          metrics.recordMany(traffic(lb, baselineTg, windowStart, 2700, (i) => 100 + (i % 200)));
+        },
+      );
+      expect(run.exitCode).toBe(1);
+      expect(run.outputs.verdict).toBe('fail');
+      expect(run.outputs['requests-seen']).toBe('300');
+      expect(run.stdout).toContain('200 load-balancer 5xx counted against the canary');
+      expect(run.summary).toContain('200 load-balancer 5xx, 200 of them counted against the canary');
+      const report = JSON.parse(run.outputs.report as string) as {
+        metric: string;
+        verdict: string;
+        canary: number;
+      }[];
+      expect(report.find((m) => m.metric === 'error-rate')).toMatchObject({ verdict: 'High' });
+    },
+  );
 });

@@ -61381,7 +61381,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(221);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9423);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .eF)();
 
@@ -61390,7 +61390,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 221:
+/***/ 9423:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -65371,12 +65371,122 @@ async function runAction(definition, options = {}) {
 
 
 
+;// CONCATENATED MODULE: ../../packages/aws/src/call.ts
+/**
+ * The one layer every AWS call of the suite goes through: the only retry (the SDK's own is off,
+ * `maxAttempts: 1` in the client factory), each wait shown in the log, the sleep injectable so
+ * retry tests take no time, and one wording for a call that failed for good:
+ * `<Operation> on <resource> failed: <AWS error> (HTTP n). <what state that left>`.
+ */
+
+/** An AWS call that failed after its retries: an {@link ActionFailure} that keeps the AWS error. */
+class AwsCallFailure extends ActionFailure {
+    operation;
+    resource;
+    /** The AWS error code (`AccessDenied`, `NoSuchKey`, …). */
+    awsName;
+    httpStatus;
+    constructor(target, cause) {
+        super(`${target.operation} on ${target.resource} failed: ${awsErrorText(cause)}. ${target.leftAs}`.trim(), {
+            cause,
+        });
+        this.operation = target.operation;
+        this.resource = target.resource;
+        this.awsName = awsErrorName(cause);
+        this.httpStatus = awsHttpStatus(cause);
+    }
+}
+/**
+ * Sends one AWS call with the suite's retry and failure wording.
+ *
+ * @example
+ * const out = await awsCall(
+ *   { operation: 'DescribeListeners', resource: listenerArn, leftAs: 'Traffic is unchanged.' },
+ *   () => elb.send(new DescribeListenersCommand({ ListenerArns: [listenerArn] })),
+ *   { log, sleep },
+ * );
+ */
+async function awsCall(target, send, options = {}) {
+    try {
+        return await retry(async () => {
+            options.onAttempt?.(target.operation);
+            return send();
+        }, {
+            attempts: options.attempts ?? 5,
+            baseDelayMs: options.baseDelayMs ?? 200,
+            maxDelayMs: options.maxDelayMs ?? 5_000,
+            retryable: options.retryable ?? isTransientError,
+            ...(options.sleep ? { sleep: options.sleep } : {}),
+            ...(options.random ? { random: options.random } : {}),
+            onRetry: (error, attempt, delay) => options.log?.info(`${target.operation} on ${target.resource}: ${awsErrorText(error)}; retry ${attempt} in ${delay} ms`),
+        });
+    }
+    catch (error) {
+        throw new AwsCallFailure(target, error);
+    }
+}
+/**
+ * An {@link awsCall} with the options bound once (an adapter class keeps one).
+ *
+ * @example
+ * const call = awsCaller({ log: ctx.log, sleep: ctx.sleep });
+ * await call({ operation: 'HeadBucket', resource: `s3://${bucket}`, leftAs: 'Nothing was uploaded.' }, () => s3.send(cmd));
+ */
+function awsCaller(options) {
+    return (target, send, overrides = {}) => awsCall(target, send, { ...options, ...overrides });
+}
+/** The SDK error underneath an {@link AwsCallFailure}, or the error itself. */
+function underlying(error) {
+    return error instanceof AwsCallFailure ? error.cause : error;
+}
+/**
+ * The AWS error code of an SDK error (or of the one inside an {@link AwsCallFailure}).
+ *
+ * @example
+ * awsErrorName({ name: 'NoSuchKey' }); // 'NoSuchKey'
+ */
+function awsErrorName(error) {
+    const e = underlying(error);
+    return e?.name ?? e?.Code ?? 'Error';
+}
+/**
+ * The HTTP status of an SDK error, when AWS answered.
+ *
+ * @example
+ * awsHttpStatus({ $metadata: { httpStatusCode: 403 } }); // 403
+ */
+function awsHttpStatus(error) {
+    return underlying(error)?.$metadata
+        ?.httpStatusCode;
+}
+/**
+ * True when the error (or the AWS error inside an {@link AwsCallFailure}) has one of the names.
+ *
+ * @example
+ * if (isAwsError(error, 'NoSuchKey', 'NotFound')) return undefined;
+ */
+function isAwsError(error, ...names) {
+    return names.includes(awsErrorName(error));
+}
+/**
+ * The error name and HTTP status of an SDK error, for messages.
+ *
+ * @example
+ * awsErrorText({ name: 'AccessDenied', message: 'no', $metadata: { httpStatusCode: 403 } }); // 'AccessDenied (HTTP 403): no'
+ */
+function awsErrorText(error) {
+    const e = underlying(error);
+    const status = e?.$metadata?.httpStatusCode;
+    return `${e?.name ?? 'Error'}${status ? ` (HTTP ${status})` : ''}: ${e?.message ?? String(e)}`;
+}
+
 ;// CONCATENATED MODULE: ../../packages/aws/src/index.ts
 /**
  * One factory for AWS SDK v3 clients, so that every action reaches AWS the same way: the
  * region from the input or the standard variables, the SDK's own standard endpoint settings
  * (`AWS_ENDPOINT_URL` and the per-service `AWS_ENDPOINT_URL_<SERVICE>`, which the SDK reads
- * itself — no code path exists that production does not take), adaptive retries, a user agent
+ * itself — no code path exists that production does not take), one attempt per SDK call (the
+ * retry is {@link awsCall}'s, logged, with an injectable sleep), a user agent
  * naming the action, and connection/request timeouts.
  */
 
@@ -65406,8 +65516,8 @@ function resolveRegion(input, env = process.env) {
 function awsClientConfig(settings) {
     return {
         region: resolveRegion(settings.region, settings.env ?? process.env),
-        maxAttempts: settings.maxAttempts ?? 5,
-        retryMode: settings.retryMode ?? 'adaptive',
+        maxAttempts: settings.maxAttempts ?? 1,
+        retryMode: settings.retryMode ?? 'standard',
         customUserAgent: [
             ['white-cross-deploy', settings.version],
             [`action/${settings.action}`, settings.version],
@@ -65428,12 +65538,7 @@ function awsClientConfig(settings) {
 function createAwsClient(Client, settings, extra) {
     return new Client({ ...awsClientConfig(settings), ...(extra ?? {}) });
 }
-/** The error name and HTTP status of an SDK error, for messages. */
-function awsErrorText(error) {
-    const e = error;
-    const status = e?.$metadata?.httpStatusCode;
-    return `${e?.name ?? 'Error'}${status ? ` (HTTP ${status})` : ''}: ${e?.message ?? String(error)}`;
-}
+
 
 ;// CONCATENATED MODULE: ./src/approvals.ts
 /**
@@ -65672,13 +65777,56 @@ function verifyParts(bundle, files) {
     return changed;
 }
 
+;// CONCATENATED MODULE: ./src/constants.ts
+/** The action's name (its folder) and version, for the audit record and the user agent. */
+const ACTION_NAME = 'evidence-bundle';
+const constants_ACTION_VERSION = '0.1.0';
+/** Input names, in one place. */
+const INPUT = {
+    path: 'path',
+    deploymentId: 'deployment-id',
+    environment: 'environment',
+    version: 'version',
+    auditBucket: 'audit-bucket',
+    keyPrefix: 'key-prefix',
+    retentionYears: 'retention-years',
+    retentionMode: 'retention-mode',
+    kmsKeyId: 'kms-key-id',
+    region: 'region',
+    githubToken: 'github-token',
+};
+/** Output names, in one place. */
+const OUTPUT = {
+    path: 'path',
+    sha256: 'sha256',
+    deploymentId: 'deployment-id',
+    outcome: 'outcome',
+    parts: 'parts',
+    s3Uri: 's3-uri',
+    versionId: 'version-id',
+    retainUntil: 'retain-until',
+};
+
 ;// CONCATENATED MODULE: ./src/inputs.ts
 /**
- * The evidence-bundle inputs, read and checked before anything else happens.
+ * The evidence-bundle inputs, read and checked before anything else happens. The bundle is
+ * written to WORM storage, where a bad write lasts for years: every input that shapes the S3
+ * key, the encryption or the contents is checked here, before the first write.
  */
+
+
+
 
 const BUCKET = /^(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const ID = /^[\w.-]{1,128}$/;
+// One S3 key segment: no '/', no '.' or '..' on its own, nothing a log or a key would misread.
+const ENVIRONMENT = /^(?!\.{1,2}$)[A-Za-z0-9][\w.-]{0,63}$/;
+// A release version as tags carry it (1.4.0, v2.0.0-rc.1+build.5); one line.
+const VERSION = /^[\w.+-]{1,64}$/;
+// Key prefix: relative segments of safe characters, each followed by '/'.
+const KEY_PREFIX = /^([A-Za-z0-9][\w.-]*\/)*$/;
+// What PutObject's SSEKMSKeyId accepts: a key id, a multi-Region key id, a key ARN, an alias.
+const KMS_KEY = /^(arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key\/[A-Za-z0-9-]+|alias\/[A-Za-z0-9/_-]+)|alias\/[A-Za-z0-9/_-]+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$/;
 /**
  * Reads the inputs. The deployment id defaults to `<repository name>-<run id>-<attempt>`.
  *
@@ -65686,30 +65834,41 @@ const ID = /^[\w.-]{1,128}$/;
  * parseInputs(new Inputs({ INPUT_PATH: 'evidence' }), { GITHUB_REPOSITORY: 'white-cross/school-health', GITHUB_RUN_ID: '42' });
  */
 function parseInputs(inputs, env) {
-    const path = inputs.string('path', { default: 'evidence' });
+    const path = inputs.string(INPUT.path, { default: 'evidence' });
+    const root = parseEvidencePath(path, env);
     const repoName = (env.GITHUB_REPOSITORY ?? 'deployment').split('/').pop() ?? 'deployment';
     const fallbackId = `${repoName}-${env.GITHUB_RUN_ID ?? 'local'}-${env.GITHUB_RUN_ATTEMPT ?? '1'}`;
-    const deploymentId = inputs.string('deployment-id', { default: fallbackId });
+    const deploymentId = inputs.string(INPUT.deploymentId, { default: fallbackId });
     if (!ID.test(deploymentId)) {
-        throw new ConfigurationError(`Input 'deployment-id' must be 1–128 letters, digits, '.', '_' or '-' (it names a file and an S3 key); got '${deploymentId}'.`, 'deployment-id');
+        throw new ConfigurationError(`Input 'deployment-id' must be 1–128 letters, digits, '.', '_' or '-' (it names a file and an S3 key); got '${printable(deploymentId)}'.`, INPUT.deploymentId);
     }
-    const environment = inputs.string('environment');
-    const version = inputs.string('version');
-    const auditBucket = inputs.string('audit-bucket');
+    const environment = inputs.string(INPUT.environment);
+    if (environment !== undefined && !ENVIRONMENT.test(environment)) {
+        throw new ConfigurationError(`Input 'environment' must be one name of 1–64 letters, digits, '.', '_' or '-' such as production (it is one segment of the S3 key, under key-prefix); got '${printable(environment)}'.`, INPUT.environment);
+    }
+    const version = inputs.string(INPUT.version);
+    if (version !== undefined && !VERSION.test(version)) {
+        throw new ConfigurationError(`Input 'version' must be a release version such as 1.4.0 (1–64 letters, digits, '.', '_', '+' or '-', on one line); got '${printable(version)}'.`, INPUT.version);
+    }
+    const auditBucket = inputs.string(INPUT.auditBucket);
     if (auditBucket !== undefined && !BUCKET.test(auditBucket)) {
-        throw new ConfigurationError(`Input 'audit-bucket' must be an S3 bucket name such as school-health-audit; got '${auditBucket}'.`, 'audit-bucket');
+        throw new ConfigurationError(`Input 'audit-bucket' must be an S3 bucket name such as school-health-audit; got '${printable(auditBucket)}'.`, INPUT.auditBucket);
     }
-    const keyPrefix = inputs.string('key-prefix', { default: 'evidence/' });
-    if (keyPrefix.startsWith('/') || keyPrefix.includes('..')) {
-        throw new ConfigurationError(`Input 'key-prefix' must be a relative S3 key prefix such as evidence/; got '${keyPrefix}'.`, 'key-prefix');
+    const keyPrefix = inputs.string(INPUT.keyPrefix, { default: 'evidence/' }).replace(/([^/])$/, '$1/');
+    if (!KEY_PREFIX.test(keyPrefix) || keyPrefix.split('/').some((s) => s === '.' || s === '..')) {
+        throw new ConfigurationError(`Input 'key-prefix' must be a relative S3 key prefix of letters, digits, '.', '_' and '-' parts such as evidence/; got '${printable(keyPrefix)}'.`, INPUT.keyPrefix);
     }
-    const retentionYears = inputs.number('retention-years', { default: 7, min: 1, max: 100, integer: true });
-    const retentionMode = inputs.choice('retention-mode', ['COMPLIANCE', 'GOVERNANCE'], 'COMPLIANCE');
-    const kmsKeyId = inputs.string('kms-key-id');
-    const region = inputs.string('region');
-    const githubToken = inputs.secret('github-token');
+    const retentionYears = inputs.number(INPUT.retentionYears, { default: 7, min: 1, max: 100, integer: true });
+    const retentionMode = inputs.choice(INPUT.retentionMode, ['COMPLIANCE', 'GOVERNANCE'], 'COMPLIANCE');
+    const kmsKeyId = inputs.string(INPUT.kmsKeyId);
+    if (kmsKeyId !== undefined && !KMS_KEY.test(kmsKeyId)) {
+        throw new ConfigurationError(`Input 'kms-key-id' must be a KMS key ID, key ARN, alias ARN or 'alias/<name>'; got '${printable(kmsKeyId)}'.`, INPUT.kmsKeyId);
+    }
+    const region = inputs.string(INPUT.region);
+    const githubToken = inputs.secret(INPUT.githubToken);
     return {
         path,
+        root,
         deploymentId,
         keyPrefix,
         retentionYears,
@@ -65721,6 +65880,32 @@ function parseInputs(inputs, env) {
         ...(region === undefined ? {} : { region }),
         ...(githubToken === undefined ? {} : { githubToken }),
     };
+}
+/** Control characters shown escaped, so a value quoted in an error cannot start a workflow command. */
+function printable(value) {
+    return JSON.stringify(value).slice(1, -1);
+}
+/**
+ * The evidence folder, resolved (symbolic links too) inside GITHUB_WORKSPACE: whatever is in
+ * it is locked away for years, so it must be the downloaded artifacts, never `~/.aws` or `/etc`.
+ * A folder that does not exist yet is left for the run to report (it is not a path problem).
+ */
+function parseEvidencePath(given, env) {
+    const workspace = (0,external_node_path_.resolve)(env.GITHUB_WORKSPACE || process.cwd());
+    const absolute = (0,external_node_path_.isAbsolute)(given) ? given : (0,external_node_path_.resolve)(workspace, given);
+    const real = (p) => {
+        try {
+            return (0,external_node_fs_.realpathSync)(p);
+        }
+        catch {
+            return (0,external_node_path_.resolve)(p);
+        }
+    };
+    const inside = (0,external_node_path_.relative)(real(workspace), real(absolute));
+    if (inside === '..' || inside.startsWith(`..${external_node_path_.sep}`) || (0,external_node_path_.isAbsolute)(inside)) {
+        throw new ConfigurationError(`Input 'path' must be a folder inside the workspace (GITHUB_WORKSPACE) where the evidence artifacts were downloaded; '${printable(given)}' resolves outside it.`, INPUT.path);
+    }
+    return absolute;
 }
 
 ;// CONCATENATED MODULE: ./src/store.ts
@@ -65746,37 +65931,44 @@ function retainUntil(from, years) {
     return d;
 }
 const hexToBase64 = (hex) => Buffer.from(hex, 'hex').toString('base64');
-function notFound(error) {
-    const e = error;
-    return e?.name === 'NotFound' || e?.name === 'NoSuchKey' || e?.$metadata?.httpStatusCode === 404;
+/**
+ * Whether a HeadObject error means "no object at this key". S3 answers a missing key with 404
+ * only to a caller allowed s3:ListBucket; without it, with 403 (HeadObject, "Permissions":
+ * https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html). The evidence role is
+ * not given ListBucket, so 403 is read as "absent or not readable": either way the next step is
+ * the PutObject, which writes a new version and never changes a locked one.
+ */
+function absentOnHead(error) {
+    const status = awsHttpStatus(error);
+    return (isAwsError(error, 'NotFound', 'NoSuchKey', 'Forbidden', 'AccessDenied') ||
+        status === 404 ||
+        status === 403);
 }
 /**
  * Puts the bundle with Object Lock retention, after checking the bucket has Object Lock on;
  * a re-run finding the same bytes already stored (by their SHA-256) does not write again.
+ * Every call goes through awsCall (the one retry layer, waits logged).
  */
 async function storeEvidence(s3, request, log, sleep) {
     const uri = `s3://${request.bucket}/${request.key}`;
-    const call = (what, operation) => retry(operation, {
-        sleep,
-        onRetry: (e, n, ms) => log.info(`${what}: attempt ${n} failed (${awsErrorText(e)}); retrying in ${ms} ms`),
-    });
+    const call = awsCaller({ log, sleep });
+    const nothingWritten = "Nothing was written; the bundle is still in the job's artifact.";
     let lockEnabled = false;
     try {
-        const lock = await call('GetObjectLockConfiguration', () => s3.send(new dist_cjs/* GetObjectLockConfigurationCommand */.mU1({ Bucket: request.bucket })));
+        const lock = await call({ operation: 'GetObjectLockConfiguration', resource: `s3://${request.bucket}`, leftAs: nothingWritten }, () => s3.send(new dist_cjs/* GetObjectLockConfigurationCommand */.mU1({ Bucket: request.bucket })));
         lockEnabled = lock.ObjectLockConfiguration?.ObjectLockEnabled === 'Enabled';
     }
     catch (error) {
-        const name = error.name;
-        if (name !== 'ObjectLockConfigurationNotFoundError') {
-            throw new ActionFailure(`Reading the Object Lock configuration of bucket ${request.bucket} failed: ${awsErrorText(error)}. Nothing was written; the bundle is still in the job's artifact.`, { cause: error });
-        }
+        if (!isAwsError(error, 'ObjectLockConfigurationNotFoundError'))
+            throw error;
     }
     if (!lockEnabled) {
         throw new ActionFailure(`Bucket ${request.bucket} does not have Object Lock enabled, so the evidence could be changed or deleted before its retention ends. ` +
-            "Create the audit bucket with Object Lock enabled (it cannot be turned on for objects already there). Nothing was written; the bundle is still in the job's artifact.");
+            `Create the audit bucket with Object Lock enabled (it cannot be turned on for objects already there). ${nothingWritten}`);
     }
     try {
-        const existing = await call('HeadObject', () => s3.send(new dist_cjs/* HeadObjectCommand */.l81({ Bucket: request.bucket, Key: request.key, ChecksumMode: 'ENABLED' })));
+        // With SSE-KMS, this HEAD (checksum mode) needs kms:Decrypt on the key as well.
+        const existing = await call({ operation: 'HeadObject', resource: uri, leftAs: nothingWritten }, () => s3.send(new dist_cjs/* HeadObjectCommand */.l81({ Bucket: request.bucket, Key: request.key, ChecksumMode: 'ENABLED' })));
         if (existing.Metadata?.sha256 === request.sha256 && existing.ObjectLockRetainUntilDate) {
             log.info(`${uri} already holds this bundle (SHA-256 ${request.sha256}); not writing it again.`);
             return {
@@ -65789,38 +65981,41 @@ async function storeEvidence(s3, request, log, sleep) {
         }
     }
     catch (error) {
-        if (!notFound(error)) {
-            throw new ActionFailure(`Checking ${uri} failed: ${awsErrorText(error)}. Nothing was written.`, {
-                cause: error,
-            });
-        }
+        if (!absentOnHead(error))
+            throw error;
+        if (awsHttpStatus(error) === 403)
+            log.info(`${uri}: HeadObject answered 403 (no s3:ListBucket, as intended): writing the bundle as new.`);
     }
-    let versionId;
-    try {
-        const put = await call('PutObject', () => s3.send(new dist_cjs/* PutObjectCommand */.wKZ({
-            Bucket: request.bucket,
-            Key: request.key,
-            Body: request.body,
-            ContentType: 'application/json',
-            // Object Lock puts must carry an integrity checksum; SHA-256 ties it to the bundle's hash.
-            ChecksumAlgorithm: 'SHA256',
-            ChecksumSHA256: hexToBase64(request.sha256),
-            Metadata: { sha256: request.sha256 },
-            ObjectLockMode: request.mode,
-            ObjectLockRetainUntilDate: request.retainUntil,
-            ...(request.kmsKeyId
-                ? { ServerSideEncryption: 'aws:kms', SSEKMSKeyId: request.kmsKeyId }
-                : { ServerSideEncryption: 'AES256' }),
-        })));
-        versionId = put.VersionId ?? '';
-    }
-    catch (error) {
-        throw new ActionFailure(`Writing the evidence bundle to ${uri} failed: ${awsErrorText(error)}. The bundle is still in the job's artifact; re-run this job to store it.`, {
-            cause: error,
-        });
-    }
+    const put = await call({
+        operation: 'PutObject',
+        resource: uri,
+        leftAs: "The bundle is still in the job's artifact; re-run this job to store it.",
+    }, () => s3.send(new dist_cjs/* PutObjectCommand */.wKZ({
+        Bucket: request.bucket,
+        Key: request.key,
+        Body: request.body,
+        ContentType: 'application/json',
+        // Object Lock puts must carry an integrity checksum; SHA-256 ties it to the bundle's hash.
+        ChecksumAlgorithm: 'SHA256',
+        ChecksumSHA256: hexToBase64(request.sha256),
+        Metadata: { sha256: request.sha256 },
+        ObjectLockMode: request.mode,
+        ObjectLockRetainUntilDate: request.retainUntil,
+        ...(request.kmsKeyId
+            ? { ServerSideEncryption: 'aws:kms', SSEKMSKeyId: request.kmsKeyId }
+            : { ServerSideEncryption: 'AES256' }),
+    })));
+    const versionId = put.VersionId ?? '';
     // Read back what S3 holds: the retention is what matters, not what was asked for.
-    const head = await call('HeadObject', () => s3.send(new dist_cjs/* HeadObjectCommand */.l81({ Bucket: request.bucket, Key: request.key, VersionId: versionId || undefined })));
+    const head = await call({
+        operation: 'HeadObject',
+        resource: `${uri} (version ${versionId || 'unknown'})`,
+        leftAs: 'The bundle was written; its retention could not be read back.',
+    }, () => s3.send(new dist_cjs/* HeadObjectCommand */.l81({
+        Bucket: request.bucket,
+        Key: request.key,
+        VersionId: versionId || undefined,
+    })));
     if (!head.ObjectLockRetainUntilDate || head.ObjectLockMode !== request.mode) {
         throw new ActionFailure(`${uri} was written (version ${versionId || 'unknown'}) but S3 reports no ${request.mode} retention on it; check the bucket's Object Lock settings.`);
     }
@@ -65832,6 +66027,40 @@ async function storeEvidence(s3, request, log, sleep) {
         written: true,
     };
 }
+
+;// CONCATENATED MODULE: ./src/credentials.ts
+const PRIVATE_KEY = /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----/;
+const NPM_TOKEN = /(^|\n)\s*(?:\/\/[^\s=]*:)?_(?:authToken|auth|password)\s*=/;
+const AWS_KEYS = /(^|\n)\s*aws_(?:secret_access_key|session_token)\s*=/i;
+/**
+ * The files that carry credentials: an `.npmrc` with a token or password, AWS shared
+ * credentials, private keys, and any file holding a secret this run registered (found by
+ * `redact`, the run's own redactor, changing the text where no mask was before).
+ *
+ * @example
+ * findCredentials([{ path: 'job/.npmrc', content: Buffer.from('//registry.npmjs.org/:_authToken=x') }], (t) => t);
+ * // [{ path: 'job/.npmrc', what: 'an npm registry token or password' }]
+ */
+function findCredentials(files, redact) {
+    const found = [];
+    for (const file of files) {
+        const text = file.content.toString('utf8');
+        const name = file.path.split('/').pop() ?? file.path;
+        const what = PRIVATE_KEY.test(text)
+            ? 'a private key'
+            : name === '.npmrc' && NPM_TOKEN.test(text)
+                ? 'an npm registry token or password'
+                : AWS_KEYS.test(text) || /(^|\/)\.aws\/credentials$/.test(file.path)
+                    ? 'AWS credentials'
+                    : countMasks(redact(text)) > countMasks(text)
+                        ? 'a secret registered in this run'
+                        : undefined;
+        if (what)
+            found.push({ path: file.path, what });
+    }
+    return found;
+}
+const countMasks = (text) => text.split('***').length - 1;
 
 ;// CONCATENATED MODULE: ./src/main.ts
 /**
@@ -65848,7 +66077,9 @@ async function storeEvidence(s3, request, log, sleep) {
 
 
 
-const VERSION = '0.1.0';
+
+
+const main_VERSION = (/* unused pure expression or super */ null && (ACTION_VERSION));
 /** Every regular file under `root` (symbolic links are not followed: evidence is what was written). */
 function collectFiles(root) {
     const out = [];
@@ -65920,17 +66151,24 @@ function writeSummary(ctx, bundle, file, hash) {
     ])));
 }
 const evidenceBundle = {
-    name: 'evidence-bundle',
-    version: VERSION,
+    name: ACTION_NAME,
+    version: constants_ACTION_VERSION,
     parseInputs: parseInputs,
     async run(inputs, ctx) {
-        const root = (0,external_node_path_.isAbsolute)(inputs.path) ? inputs.path : (0,external_node_path_.join)(ctx.workspace, inputs.path);
+        const root = inputs.root;
         if (!(0,external_node_fs_.existsSync)(root) || !(0,external_node_fs_.lstatSync)(root).isDirectory()) {
             throw new ActionFailure(`No evidence folder at ${inputs.path}: download the jobs' evidence artifacts there first (actions/download-artifact with pattern evidence-*). No bundle was written.`);
         }
         const files = collectFiles(root);
         if (files.length === 0) {
             throw new ActionFailure(`The evidence folder ${inputs.path} is empty: no job uploaded its evidence. No bundle was written.`);
+        }
+        // Before anything is written: a credential in the bundle would be locked away for years.
+        const credentials = findCredentials(files, (text) => ctx.log.redact(text));
+        if (credentials.length > 0) {
+            throw new ActionFailure(`The evidence folder ${inputs.path} holds credentials: ${credentials
+                .map((c) => `${c.path} (${c.what})`)
+                .join(', ')}. Evidence is kept under Object Lock for years, so nothing was written; upload only the jobs' evidence folders (not the workspace, ~/.npmrc or ~/.aws), and rotate any credential that was exposed.`);
         }
         const env = ctx.env;
         const approvals = inputs.githubToken && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID
@@ -65959,11 +66197,11 @@ const evidenceBundle = {
         const body = (0,external_node_fs_.readFileSync)(file);
         const hash = sha256(body);
         ctx.log.info(`Evidence bundle ${name}: ${bundle.parts.length} part(s), ${bundle.auditRecords.length} audit record(s), ${formatBytes(body.length)}, SHA-256 ${hash}`);
-        ctx.setOutput('path', file);
-        ctx.setOutput('sha256', hash);
-        ctx.setOutput('deployment-id', inputs.deploymentId);
-        ctx.setOutput('outcome', bundle.outcome);
-        ctx.setOutput('parts', bundle.parts.length);
+        ctx.setOutput(OUTPUT.path, file);
+        ctx.setOutput(OUTPUT.sha256, hash);
+        ctx.setOutput(OUTPUT.deploymentId, inputs.deploymentId);
+        ctx.setOutput(OUTPUT.outcome, bundle.outcome);
+        ctx.setOutput(OUTPUT.parts, bundle.parts.length);
         ctx.fact('bundle', {
             name,
             sha256: hash,
@@ -65973,15 +66211,15 @@ const evidenceBundle = {
         });
         writeSummary(ctx, bundle, file, hash);
         if (!inputs.auditBucket) {
-            ctx.setOutput('s3-uri', '');
-            ctx.setOutput('version-id', '');
-            ctx.setOutput('retain-until', '');
+            ctx.setOutput(OUTPUT.s3Uri, '');
+            ctx.setOutput(OUTPUT.versionId, '');
+            ctx.setOutput(OUTPUT.retainUntil, '');
             return;
         }
         const s3 = createAwsClient(dist_cjs/* S3Client */.YxF, {
             region: inputs.region,
-            action: 'evidence-bundle',
-            version: VERSION,
+            action: ACTION_NAME,
+            version: constants_ACTION_VERSION,
             env,
         });
         const key = `${inputs.keyPrefix.replace(/\/?$/, '/')}${inputs.environment ? `${inputs.environment}/` : ''}${name}`;
@@ -65996,9 +66234,9 @@ const evidenceBundle = {
             retainUntil: until,
             ...(inputs.kmsKeyId ? { kmsKeyId: inputs.kmsKeyId } : {}),
         }, ctx.log, ctx.sleep);
-        ctx.setOutput('s3-uri', stored.uri);
-        ctx.setOutput('version-id', stored.versionId);
-        ctx.setOutput('retain-until', stored.retainUntil);
+        ctx.setOutput(OUTPUT.s3Uri, stored.uri);
+        ctx.setOutput(OUTPUT.versionId, stored.versionId);
+        ctx.setOutput(OUTPUT.retainUntil, stored.retainUntil);
         ctx.fact('stored', stored);
         ctx.summary
             .heading('Stored under Object Lock', 3)

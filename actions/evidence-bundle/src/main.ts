@@ -4,7 +4,7 @@
  * when an audit bucket is given, stores it in S3 under Object Lock retention.
  */
 import { existsSync, lstatSync, readFileSync, readdirSync } from 'node:fs';
-import { isAbsolute, join, relative, sep } from 'node:path';
+import { join, relative, sep } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
 import { createAwsClient } from '@white-cross/aws';
 import {
@@ -19,8 +19,10 @@ import { fetchApprovals } from './approvals.js';
 import { assembleBundle, sha256, type EvidenceBundle, type EvidenceFile } from './bundle.js';
 import { parseInputs, type EvidenceBundleInputs } from './inputs.js';
 import { retainUntil, storeEvidence } from './store.js';
+import { ACTION_NAME, ACTION_VERSION, OUTPUT } from './constants.js';
+import { findCredentials } from './credentials.js';
 
-export const VERSION = '0.1.0';
+export const VERSION = ACTION_VERSION;
 
 /** Every regular file under `root` (symbolic links are not followed: evidence is what was written). */
 export function collectFiles(root: string): EvidenceFile[] {
@@ -107,11 +109,11 @@ function writeSummary(ctx: ActionContext, bundle: EvidenceBundle, file: string, 
 }
 
 export const evidenceBundle: ActionDefinition<EvidenceBundleInputs> = {
-  name: 'evidence-bundle',
-  version: VERSION,
+  name: ACTION_NAME,
+  version: ACTION_VERSION,
   parseInputs,
   async run(inputs, ctx) {
-    const root = isAbsolute(inputs.path) ? inputs.path : join(ctx.workspace, inputs.path);
+    const root = inputs.root;
     if (!existsSync(root) || !lstatSync(root).isDirectory()) {
       throw new ActionFailure(
         `No evidence folder at ${inputs.path}: download the jobs' evidence artifacts there first (actions/download-artifact with pattern evidence-*). No bundle was written.`,
@@ -121,6 +123,17 @@ export const evidenceBundle: ActionDefinition<EvidenceBundleInputs> = {
     if (files.length === 0) {
       throw new ActionFailure(
         `The evidence folder ${inputs.path} is empty: no job uploaded its evidence. No bundle was written.`,
+      );
+    }
+    // Before anything is written: a credential in the bundle would be locked away for years.
+    const credentials = findCredentials(files, (text) => ctx.log.redact(text));
+    if (credentials.length > 0) {
+      throw new ActionFailure(
+        `The evidence folder ${inputs.path} holds credentials: ${credentials
+          .map((c) => `${c.path} (${c.what})`)
+          .join(
+            ', ',
+          )}. Evidence is kept under Object Lock for years, so nothing was written; upload only the jobs' evidence folders (not the workspace, ~/.npmrc or ~/.aws), and rotate any credential that was exposed.`,
       );
     }
     const env = ctx.env;
@@ -157,11 +170,11 @@ export const evidenceBundle: ActionDefinition<EvidenceBundleInputs> = {
     ctx.log.info(
       `Evidence bundle ${name}: ${bundle.parts.length} part(s), ${bundle.auditRecords.length} audit record(s), ${formatBytes(body.length)}, SHA-256 ${hash}`,
     );
-    ctx.setOutput('path', file);
-    ctx.setOutput('sha256', hash);
-    ctx.setOutput('deployment-id', inputs.deploymentId);
-    ctx.setOutput('outcome', bundle.outcome);
-    ctx.setOutput('parts', bundle.parts.length);
+    ctx.setOutput(OUTPUT.path, file);
+    ctx.setOutput(OUTPUT.sha256, hash);
+    ctx.setOutput(OUTPUT.deploymentId, inputs.deploymentId);
+    ctx.setOutput(OUTPUT.outcome, bundle.outcome);
+    ctx.setOutput(OUTPUT.parts, bundle.parts.length);
     ctx.fact('bundle', {
       name,
       sha256: hash,
@@ -172,15 +185,15 @@ export const evidenceBundle: ActionDefinition<EvidenceBundleInputs> = {
     writeSummary(ctx, bundle, file, hash);
 
     if (!inputs.auditBucket) {
-      ctx.setOutput('s3-uri', '');
-      ctx.setOutput('version-id', '');
-      ctx.setOutput('retain-until', '');
+      ctx.setOutput(OUTPUT.s3Uri, '');
+      ctx.setOutput(OUTPUT.versionId, '');
+      ctx.setOutput(OUTPUT.retainUntil, '');
       return;
     }
     const s3 = createAwsClient(S3Client, {
       region: inputs.region,
-      action: 'evidence-bundle',
-      version: VERSION,
+      action: ACTION_NAME,
+      version: ACTION_VERSION,
       env,
     });
     const key = `${inputs.keyPrefix.replace(/\/?$/, '/')}${inputs.environment ? `${inputs.environment}/` : ''}${name}`;
@@ -202,9 +215,9 @@ export const evidenceBundle: ActionDefinition<EvidenceBundleInputs> = {
       ctx.log,
       ctx.sleep,
     );
-    ctx.setOutput('s3-uri', stored.uri);
-    ctx.setOutput('version-id', stored.versionId);
-    ctx.setOutput('retain-until', stored.retainUntil);
+    ctx.setOutput(OUTPUT.s3Uri, stored.uri);
+    ctx.setOutput(OUTPUT.versionId, stored.versionId);
+    ctx.setOutput(OUTPUT.retainUntil, stored.retainUntil);
     ctx.fact('stored', stored);
     ctx.summary
       .heading('Stored under Object Lock', 3)

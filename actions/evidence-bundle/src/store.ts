@@ -8,8 +8,8 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { ActionFailure, retry, type Logger, type Sleep } from '@white-cross/core';
-import { awsErrorText } from '@white-cross/aws';
+import { ActionFailure, type Logger, type Sleep } from '@white-cross/core';
+import { awsCaller, awsHttpStatus, isAwsError } from '@white-cross/aws';
 
 export type RetentionMode = 'COMPLIANCE' | 'GOVERNANCE';
 
@@ -49,14 +49,26 @@ export function retainUntil(from: Date, years: number): Date {
 
 const hexToBase64 = (hex: string) => Buffer.from(hex, 'hex').toString('base64');
 
-function notFound(error: unknown): boolean {
-  const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
-  return e?.name === 'NotFound' || e?.name === 'NoSuchKey' || e?.$metadata?.httpStatusCode === 404;
+/**
+ * Whether a HeadObject error means "no object at this key". S3 answers a missing key with 404
+ * only to a caller allowed s3:ListBucket; without it, with 403 (HeadObject, "Permissions":
+ * https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html). The evidence role is
+ * not given ListBucket, so 403 is read as "absent or not readable": either way the next step is
+ * the PutObject, which writes a new version and never changes a locked one.
+ */
+export function absentOnHead(error: unknown): boolean {
+  const status = awsHttpStatus(error);
+  return (
+    isAwsError(error, 'NotFound', 'NoSuchKey', 'Forbidden', 'AccessDenied') ||
+    status === 404 ||
+    status === 403
+  );
 }
 
 /**
  * Puts the bundle with Object Lock retention, after checking the bucket has Object Lock on;
  * a re-run finding the same bytes already stored (by their SHA-256) does not write again.
+ * Every call goes through awsCall (the one retry layer, waits logged).
  */
 export async function storeEvidence(
   s3: S3Client,
@@ -65,37 +77,29 @@ export async function storeEvidence(
   sleep: Sleep,
 ): Promise<StoredEvidence> {
   const uri = `s3://${request.bucket}/${request.key}`;
-  const call = <T>(what: string, operation: () => Promise<T>) =>
-    retry(operation, {
-      sleep,
-      onRetry: (e, n, ms) =>
-        log.info(`${what}: attempt ${n} failed (${awsErrorText(e)}); retrying in ${ms} ms`),
-    });
+  const call = awsCaller({ log, sleep });
+  const nothingWritten = "Nothing was written; the bundle is still in the job's artifact.";
 
   let lockEnabled = false;
   try {
-    const lock = await call('GetObjectLockConfiguration', () =>
-      s3.send(new GetObjectLockConfigurationCommand({ Bucket: request.bucket })),
+    const lock = await call(
+      { operation: 'GetObjectLockConfiguration', resource: `s3://${request.bucket}`, leftAs: nothingWritten },
+      () => s3.send(new GetObjectLockConfigurationCommand({ Bucket: request.bucket })),
     );
     lockEnabled = lock.ObjectLockConfiguration?.ObjectLockEnabled === 'Enabled';
   } catch (error) {
-    const name = (error as { name?: string }).name;
-    if (name !== 'ObjectLockConfigurationNotFoundError') {
-      throw new ActionFailure(
-        `Reading the Object Lock configuration of bucket ${request.bucket} failed: ${awsErrorText(error)}. Nothing was written; the bundle is still in the job's artifact.`,
-        { cause: error },
-      );
-    }
+    if (!isAwsError(error, 'ObjectLockConfigurationNotFoundError')) throw error;
   }
   if (!lockEnabled) {
     throw new ActionFailure(
       `Bucket ${request.bucket} does not have Object Lock enabled, so the evidence could be changed or deleted before its retention ends. ` +
-        "Create the audit bucket with Object Lock enabled (it cannot be turned on for objects already there). Nothing was written; the bundle is still in the job's artifact.",
+        `Create the audit bucket with Object Lock enabled (it cannot be turned on for objects already there). ${nothingWritten}`,
     );
   }
 
   try {
-    const existing = await call('HeadObject', () =>
+    // With SSE-KMS, this HEAD (checksum mode) needs kms:Decrypt on the key as well.
+    const existing = await call({ operation: 'HeadObject', resource: uri, leftAs: nothingWritten }, () =>
       s3.send(new HeadObjectCommand({ Bucket: request.bucket, Key: request.key, ChecksumMode: 'ENABLED' })),
     );
     if (existing.Metadata?.sha256 === request.sha256 && existing.ObjectLockRetainUntilDate) {
@@ -109,16 +113,18 @@ export async function storeEvidence(
       };
     }
   } catch (error) {
-    if (!notFound(error)) {
-      throw new ActionFailure(`Checking ${uri} failed: ${awsErrorText(error)}. Nothing was written.`, {
-        cause: error,
-      });
-    }
+    if (!absentOnHead(error)) throw error;
+    if (awsHttpStatus(error) === 403)
+      log.info(`${uri}: HeadObject answered 403 (no s3:ListBucket, as intended): writing the bundle as new.`);
   }
 
-  let versionId: string;
-  try {
-    const put = await call('PutObject', () =>
+  const put = await call(
+    {
+      operation: 'PutObject',
+      resource: uri,
+      leftAs: "The bundle is still in the job's artifact; re-run this job to store it.",
+    },
+    () =>
       s3.send(
         new PutObjectCommand({
           Bucket: request.bucket,
@@ -136,22 +142,24 @@ export async function storeEvidence(
             : { ServerSideEncryption: 'AES256' as const }),
         }),
       ),
-    );
-    versionId = put.VersionId ?? '';
-  } catch (error) {
-    throw new ActionFailure(
-      `Writing the evidence bundle to ${uri} failed: ${awsErrorText(error)}. The bundle is still in the job's artifact; re-run this job to store it.`,
-      {
-        cause: error,
-      },
-    );
-  }
+  );
+  const versionId = put.VersionId ?? '';
 
   // Read back what S3 holds: the retention is what matters, not what was asked for.
-  const head = await call('HeadObject', () =>
-    s3.send(
-      new HeadObjectCommand({ Bucket: request.bucket, Key: request.key, VersionId: versionId || undefined }),
-    ),
+  const head = await call(
+    {
+      operation: 'HeadObject',
+      resource: `${uri} (version ${versionId || 'unknown'})`,
+      leftAs: 'The bundle was written; its retention could not be read back.',
+    },
+    () =>
+      s3.send(
+        new HeadObjectCommand({
+          Bucket: request.bucket,
+          Key: request.key,
+          VersionId: versionId || undefined,
+        }),
+      ),
   );
   if (!head.ObjectLockRetainUntilDate || head.ObjectLockMode !== request.mode) {
     throw new ActionFailure(

@@ -15,11 +15,19 @@ import {
   ListObjectVersionsCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
-import { freePort, runActionBundle, startMoto, type MotoServer } from '@white-cross/testkit';
+import {
+  freePort,
+  runActionBundle,
+  startAwsProxy,
+  startMoto,
+  type AwsProxy,
+  type MotoServer,
+} from '@white-cross/testkit';
 import { sha256, verifyParts, type EvidenceBundle } from '../src/bundle.js';
 import { collectFiles } from '../src/main.js';
 
 let moto: MotoServer;
+let proxy: AwsProxy;
 let s3: S3Client;
 let workspace: string;
 let github: Server;
@@ -41,6 +49,7 @@ const record = (action: string, outcome: string, startedAt: string) =>
 
 beforeAll(async () => {
   moto = await startMoto();
+  proxy = await startAwsProxy(moto.url);
   s3 = new S3Client({
     region: 'us-east-1',
     endpoint: moto.url,
@@ -89,6 +98,7 @@ beforeAll(async () => {
 afterAll(async () => {
   s3?.destroy();
   await new Promise<void>((r) => github?.close(() => r()));
+  await proxy?.stop();
   await moto?.stop();
   rmSync(workspace, { recursive: true, force: true });
 });
@@ -203,5 +213,118 @@ describe('evidence-bundle bundle', () => {
     expect(missing.annotations.map((a) => a.message)).toEqual([
       "No evidence folder at nowhere: download the jobs' evidence artifacts there first (actions/download-artifact with pattern evidence-*). No bundle was written.",
     ]);
+  });
+
+  it('stores a new bundle when S3 answers the missing key with 403 (the role has no s3:ListBucket)', async () => {
+    // S3 answers HeadObject on a missing key with 404 only to a caller allowed s3:ListBucket,
+    // else with 403 (https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html,
+    // "Permissions"). The proxy plays S3 for a role without ListBucket; moto alone would say 404.
+    proxy.reset();
+    proxy.setS3ListBucket(false);
+    const run = await runActionBundle('evidence-bundle', {
+      workspace,
+      env: { ...moto.env, AWS_ENDPOINT_URL: proxy.url },
+      inputs: { environment: 'qa', 'audit-bucket': 'school-health-audit', 'deployment-id': 'no-list-1' },
+    });
+    expect(run.annotations.filter((a) => a.level === 'error')).toEqual([]);
+    expect(run.exitCode).toBe(0);
+    expect(proxy.requests.some((r) => r.fault === 'AccessDenied (no s3:ListBucket)')).toBe(true);
+    const key = 'evidence/qa/evidence-bundle-no-list-1.json';
+    const head = await s3.send(new HeadObjectCommand({ Bucket: 'school-health-audit', Key: key }));
+    expect(head.ObjectLockMode).toBe('COMPLIANCE');
+    expect(run.outputs['version-id']).toBe(head.VersionId);
+  });
+
+  it.each([
+    ['environment', '../../prod', "Input 'environment' must be one name of 1–64 letters"],
+    ['environment', 'prod\n::error::forged', "Input 'environment' must be one name of 1–64 letters"],
+    ['kms-key-id', 'my key', "Input 'kms-key-id' must be a KMS key ID, key ARN, alias ARN or 'alias/<name>'"],
+    ['version', '1.4.0\n::add-mask::x', "Input 'version' must be a release version such as 1.4.0"],
+    ['path', '../outside', "Input 'path' must be a folder inside the workspace (GITHUB_WORKSPACE)"],
+    ['key-prefix', 'evidence/../other/', "Input 'key-prefix' must be a relative S3 key prefix"],
+  ])('refuses %s %j before anything is written', async (input, value, message) => {
+    proxy.reset();
+    const run = await runActionBundle('evidence-bundle', {
+      workspace,
+      env: { ...moto.env, AWS_ENDPOINT_URL: proxy.url },
+      inputs: { 'audit-bucket': 'school-health-audit', [input]: value },
+    });
+    expect(run.exitCode).toBe(1);
+    const errors = run.annotations.filter((a) => a.level === 'error').map((a) => a.message);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toContain(message);
+    // The value is quoted escaped: no workflow command reaches the log from it.
+    expect(run.stdout).not.toMatch(/^::(add-mask|error)::(forged|x)$/m);
+    expect(run.outputs).toEqual({});
+    expect(proxy.requests).toEqual([]);
+  });
+
+  it('refuses an evidence folder holding credential files, naming them, before anything is written', async () => {
+    proxy.reset();
+    const leak = join(workspace, 'evidence-leak');
+    mkdirSync(join(leak, 'job', '.aws'), { recursive: true });
+    writeFileSync(
+      join(leak, 'job', 'audit.jsonl'),
+      `${record('s3-deploy', 'success', '2026-11-21T10:00:00.000Z')}\n`,
+    );
+    writeFileSync(join(leak, 'job', '.npmrc'), '//registry.npmjs.org/:_authToken=npm_SECRETSECRETSECRET\n');
+    writeFileSync(join(leak, 'job', '.aws', 'credentials'), '[default]\naws_access_key_id = AKIAEXAMPLE\n');
+    writeFileSync(
+      join(leak, 'job', 'deploy.pem'),
+      '-----BEGIN RSA PRIVATE KEY-----\nMIIabc\n-----END RSA PRIVATE KEY-----\n',
+    );
+    const run = await runActionBundle('evidence-bundle', {
+      workspace,
+      env: { ...moto.env, AWS_ENDPOINT_URL: proxy.url },
+      inputs: { path: 'evidence-leak', 'audit-bucket': 'school-health-audit', 'deployment-id': 'leak-1' },
+    });
+    expect(run.exitCode).toBe(1);
+    const errors = run.annotations.filter((a) => a.level === 'error').map((a) => a.message);
+    expect(errors).toEqual([
+      "The evidence folder evidence-leak holds credentials: job/.aws/credentials (AWS credentials), job/.npmrc (an npm registry token or password), job/deploy.pem (a private key). Evidence is kept under Object Lock for years, so nothing was written; upload only the jobs' evidence folders (not the workspace, ~/.npmrc or ~/.aws), and rotate any credential that was exposed.",
+    ]);
+    expect(run.stdout).not.toContain('npm_SECRETSECRETSECRET');
+    expect(run.outputs).toEqual({});
+    expect(proxy.count(/^PUT /)).toBe(0);
+  });
+
+  it('refuses a bundle holding a registered secret (the github-token pasted into a report)', async () => {
+    proxy.reset();
+    const leak = join(workspace, 'evidence-token');
+    mkdirSync(join(leak, 'job'), { recursive: true });
+    writeFileSync(join(leak, 'job', 'report.json'), JSON.stringify({ note: 'token ghs_pastedToken9876' }));
+    const run = await runActionBundle('evidence-bundle', {
+      workspace,
+      env: { ...moto.env, AWS_ENDPOINT_URL: proxy.url, GITHUB_API_URL: githubUrl },
+      inputs: {
+        path: 'evidence-token',
+        'audit-bucket': 'school-health-audit',
+        'github-token': 'ghs_pastedToken9876',
+      },
+    });
+    expect(run.exitCode).toBe(1);
+    expect(run.annotations.filter((a) => a.level === 'error').map((a) => a.message)).toEqual([
+      expect.stringContaining('holds credentials: job/report.json (a secret registered in this run)'),
+    ]);
+    expect(proxy.count(/^PUT /)).toBe(0);
+  });
+
+  it('redacts PHI in file names inside the bundle, as in the log', async () => {
+    const phi = join(workspace, 'evidence-phi');
+    mkdirSync(join(phi, 'job'), { recursive: true });
+    writeFileSync(
+      join(phi, 'job', 'audit.jsonl'),
+      `${record('s3-deploy', 'success', '2026-11-21T10:00:00.000Z')}\n`,
+    );
+    writeFileSync(join(phi, 'job', 'jane.doe@example.com.txt'), 'attachment');
+    const run = await runActionBundle('evidence-bundle', {
+      workspace,
+      inputs: { path: 'evidence-phi', 'deployment-id': 'phi-1' },
+    });
+    expect(run.exitCode).toBe(0);
+    const text = readFileSync(run.outputs.path ?? '', 'utf8');
+    expect(text).not.toContain('jane.doe@example.com');
+    expect(text).toContain('[REDACTED-EMAIL]');
+    expect(run.stdout).not.toContain('jane.doe@example.com');
   });
 });

@@ -40,21 +40,27 @@ var client_rds_dist_cjs = __webpack_require__(7966);
 var client_s3_dist_cjs = __webpack_require__(8299);
 // EXTERNAL MODULE: ../../packages/aws/src/index.ts + 1 modules
 var src = __webpack_require__(2232);
-// EXTERNAL MODULE: ../../packages/core/src/index.ts + 34 modules
-var core_src = __webpack_require__(4948);
 // EXTERNAL MODULE: ./src/checks/access.ts
 var access = __webpack_require__(9718);
+// EXTERNAL MODULE: ../../packages/core/src/index.ts + 31 modules
+var core_src = __webpack_require__(1145);
 ;// CONCATENATED MODULE: ./src/phi-scan.ts
 /**
  * The PHI scanner for application log lines: exact matches of known synthetic values, and
- * the suite's one set of PHI patterns (`findPhi` in core, which the redactor of our own logs
- * uses too: SSNs with validity rules and context, MRNs, DOBs, emails, phones, PostgreSQL key
- * rows). Built to be quiet on the look-alikes logs are full of: an order number shaped like
+ * patterns (SSN with validity rules and context, MRN and DOB next to their keys, emails,
+ * phones). Built to be quiet on the look-alikes logs are full of: an order number shaped like
  * an SSN is not an SSN.
  */
 
 // Numbers the SSA never issued or that were published as examples (and so appear in test data).
 const ADVERTISED_SSNS = new Set(['078051120', '219099999', '457555462', '123456789']);
+const SSN_CANDIDATE = /(?<![\w-])(\d{3})([- ]?)(\d{2})\2(\d{4})(?![\w-])/g;
+const SSN_KEY = /\b(ssn|social[ _-]?security(?:[ _-]?(?:number|no|num))?|soc[ _-]?sec|ss#|tax[ _-]?id|tin)\b[^\w\n]{0,6}$/i;
+const OTHER_NUMBER_KEY = /\b(order|invoice|tracking|confirmation|conf|ref|reference|po|sku|ticket|case|shipment|transaction|txn|request|req|build|version|batch|lot|serial|part|account|acct|phone|tel|fax|zip|route)\b[^\n]{0,12}$/i;
+const MRN = /\b(MRN|medical[ _-]?record(?:[ _-]?(?:number|no\.?|num|#))?)(["']?\s*[:=#]?\s*["']?)([A-Z0-9][A-Z0-9-]{3,})/gi;
+const DOB = /\b(DOB|date[ _-]?of[ _-]?birth|birth[ _-]?date)(["']?\s*[:=]?\s*["']?)(\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4})/gi;
+const EMAIL = /\b[A-Z0-9._%+-]+@[A-Z0-9.-]+\.[A-Z]{2,}\b/gi;
+const PHONE = /(?<![\w-])(?:\+?1[ .-]?)?(?:\(\d{3}\)\s?|\d{3}[ .-])\d{3}[ .-]\d{4}(?![\w-])/g;
 /**
  * True when the nine digits could be an issued SSN: area not 000, 666 or 900-999; group not
  * 00; serial not 0000; not one of the numbers published as examples.
@@ -64,7 +70,46 @@ const ADVERTISED_SSNS = new Set(['078051120', '219099999', '457555462', '1234567
  * isValidSsn('987-65-4321'); // false (area 9xx is never issued)
  */
 function isValidSsn(text) {
-    return isPlausibleSsn(text) && !ADVERTISED_SSNS.has(text.replace(/\D/g, ''));
+    const digits = text.replace(/\D/g, '');
+    if (digits.length !== 9)
+        return false;
+    const area = digits.slice(0, 3);
+    const group = digits.slice(3, 5);
+    const serial = digits.slice(5);
+    if (area === '000' || area === '666' || area.startsWith('9'))
+        return false;
+    if (group === '00' || serial === '0000')
+        return false;
+    return !ADVERTISED_SSNS.has(digits);
+}
+function ssnMatches(line) {
+    const out = [];
+    SSN_CANDIDATE.lastIndex = 0;
+    for (let m = SSN_CANDIDATE.exec(line); m; m = SSN_CANDIDATE.exec(line)) {
+        const text = m[0];
+        if (!isValidSsn(text))
+            continue;
+        const before = line.slice(Math.max(0, m.index - 40), m.index);
+        const keyed = SSN_KEY.test(before);
+        // A number introduced by another key (order, invoice, tracking, …) is that thing, not an SSN.
+        if (!keyed && OTHER_NUMBER_KEY.test(before))
+            continue;
+        // Without an SSN key, only the canonical dashed form counts: nine bare digits are too common.
+        if (!keyed && m[2] !== '-')
+            continue;
+        out.push({ kind: 'SSN', start: m.index, end: m.index + text.length });
+    }
+    return out;
+}
+function regexMatches(line, pattern, kind, valueGroup) {
+    const out = [];
+    pattern.lastIndex = 0;
+    for (let m = pattern.exec(line); m; m = pattern.exec(line)) {
+        const value = valueGroup === undefined ? m[0] : (m[valueGroup] ?? '');
+        const start = valueGroup === undefined ? m.index : m.index + m[0].length - value.length;
+        out.push({ kind, start, end: start + value.length });
+    }
+    return out;
 }
 /**
  * Finds PHI in one log line. Synthetic values (the known test patients' identifiers) match
@@ -85,7 +130,14 @@ function scanLine(line, syntheticValues) {
             found.push({ kind: 'SYNTHETIC', start: i, end: i + needle.length });
         }
     }
-    for (const p of (0,core_src/* findPhi */.F_)(line)) {
+    const patterns = [
+        ...regexMatches(line, MRN, 'MRN', 3),
+        ...regexMatches(line, DOB, 'DOB', 3),
+        ...ssnMatches(line),
+        ...regexMatches(line, EMAIL, 'EMAIL'),
+        ...regexMatches(line, PHONE, 'PHONE'),
+    ];
+    for (const p of patterns) {
         if (!found.some((f) => p.start < f.end && f.start < p.end))
             found.push(p);
     }
@@ -99,7 +151,15 @@ function scanLine(line, syntheticValues) {
  * redactedExcerpt('x ssn=536-22-1907 y', [{ kind: 'SSN', start: 6, end: 17 }]); // 'x ssn=[SSN] y'
  */
 function redactedExcerpt(line, matches, width = 60) {
-    const out = (0,core_src/* replaceSpans */.Gg)(line, matches, (kind) => `[${kind}]`);
+    let out = '';
+    let cursor = 0;
+    for (const m of matches) {
+        if (m.start < cursor)
+            continue;
+        out += line.slice(cursor, m.start) + `[${m.kind}]`;
+        cursor = m.end;
+    }
+    out += line.slice(cursor);
     const first = out.indexOf('[');
     const from = Math.max(0, first - width);
     const excerpt = `${from > 0 ? '…' : ''}${out.slice(from, first + width + 10)}${first + width + 10 < out.length ? '…' : ''}`;
@@ -118,23 +178,23 @@ function redactedExcerpt(line, matches, width = 60) {
 
 
 
-
-const send = (operation) => (0,core_src/* retry */.L5)(operation, { attempts: 4 });
+/** One read through awsCall: the suite's retry, logged waits, one failure wording. */
+function send(c, operation, resource, read) {
+    return (0,src/* awsCall */.uF)({ operation, resource, leftAs: 'hipaa-verify changes nothing.' }, read, c.calls);
+}
 const iso = (d) => (d ? d.toISOString() : undefined);
-const errorName = (e) => e.name ?? '';
 /** The HTTPS listener, its SSL policy's protocols, the plain HTTP listeners beside it and the access-log attributes. */
 async function readAlb(c, listenerArn) {
-    const [listener] = (await send(() => c.elbv2.send(new client_elastic_load_balancing_v2_dist_cjs.DescribeListenersCommand({ ListenerArns: [listenerArn] }))))
-        .Listeners ?? [];
+    const [listener] = (await send(c, 'DescribeListeners', listenerArn, () => c.elbv2.send(new client_elastic_load_balancing_v2_dist_cjs.DescribeListenersCommand({ ListenerArns: [listenerArn] })))).Listeners ?? [];
     if (!listener)
         throw new Error(`listener ${listenerArn} not found`);
-    const all = (await send(() => c.elbv2.send(new client_elastic_load_balancing_v2_dist_cjs.DescribeListenersCommand({ LoadBalancerArn: listener.LoadBalancerArn })))).Listeners ?? [];
+    const all = (await send(c, 'DescribeListeners', listener.LoadBalancerArn ?? listenerArn, () => c.elbv2.send(new client_elastic_load_balancing_v2_dist_cjs.DescribeListenersCommand({ LoadBalancerArn: listener.LoadBalancerArn })))).Listeners ?? [];
     let policyProtocols;
     if (listener.SslPolicy) {
-        const [policy] = (await send(() => c.elbv2.send(new client_elastic_load_balancing_v2_dist_cjs.DescribeSSLPoliciesCommand({ Names: [listener.SslPolicy] })))).SslPolicies ?? [];
+        const [policy] = (await send(c, 'DescribeSSLPolicies', String(listener.SslPolicy), () => c.elbv2.send(new client_elastic_load_balancing_v2_dist_cjs.DescribeSSLPoliciesCommand({ Names: [listener.SslPolicy] })))).SslPolicies ?? [];
         policyProtocols = policy?.SslProtocols;
     }
-    const attributes = (await send(() => c.elbv2.send(new client_elastic_load_balancing_v2_dist_cjs.DescribeLoadBalancerAttributesCommand({ LoadBalancerArn: listener.LoadBalancerArn })))).Attributes ?? [];
+    const attributes = (await send(c, 'DescribeLoadBalancerAttributes', listener.LoadBalancerArn ?? listenerArn, () => c.elbv2.send(new client_elastic_load_balancing_v2_dist_cjs.DescribeLoadBalancerAttributesCommand({ LoadBalancerArn: listener.LoadBalancerArn })))).Attributes ?? [];
     const attr = (key) => attributes.find((a) => a.Key === key)?.Value;
     return {
         listenerArn,
@@ -159,7 +219,7 @@ async function readAlb(c, listenerArn) {
 }
 /** Viewer policies, certificate and minimum protocol, origins and logging of one distribution. */
 async function readCloudFront(c, distributionId) {
-    const config = (await send(() => c.cloudfront.send(new dist_cjs.GetDistributionConfigCommand({ Id: distributionId })))).DistributionConfig;
+    const config = (await send(c, 'GetDistributionConfig', distributionId, () => c.cloudfront.send(new dist_cjs.GetDistributionConfigCommand({ Id: distributionId })))).DistributionConfig;
     if (!config)
         throw new Error(`distribution ${distributionId} has no configuration`);
     const vc = config.ViewerCertificate ?? {};
@@ -190,8 +250,7 @@ async function readCloudFront(c, distributionId) {
 }
 /** The instance's settings, `rds.force_ssl` from its parameter groups, and its snapshots. */
 async function readRds(c, identifier) {
-    const [db] = (await send(() => c.rds.send(new client_rds_dist_cjs.DescribeDBInstancesCommand({ DBInstanceIdentifier: identifier }))))
-        .DBInstances ?? [];
+    const [db] = (await send(c, 'DescribeDBInstances', identifier, () => c.rds.send(new client_rds_dist_cjs.DescribeDBInstancesCommand({ DBInstanceIdentifier: identifier })))).DBInstances ?? [];
     if (!db)
         throw new Error(`DB instance ${identifier} not found`);
     const parameterGroups = (db.DBParameterGroups ?? []).map((g) => g.DBParameterGroupName ?? '?');
@@ -199,7 +258,7 @@ async function readRds(c, identifier) {
     for (const group of parameterGroups) {
         let marker;
         do {
-            const page = await send(() => c.rds.send(new client_rds_dist_cjs.DescribeDBParametersCommand({ DBParameterGroupName: group, Marker: marker })));
+            const page = await send(c, 'DescribeDBParameters', group, () => c.rds.send(new client_rds_dist_cjs.DescribeDBParametersCommand({ DBParameterGroupName: group, Marker: marker })));
             const p = page.Parameters?.find((x) => x.ParameterName === 'rds.force_ssl');
             if (p?.ParameterValue !== undefined)
                 forceSsl = p.ParameterValue;
@@ -209,7 +268,7 @@ async function readRds(c, identifier) {
     const snapshots = [];
     let marker;
     do {
-        const page = await send(() => c.rds.send(new client_rds_dist_cjs.DescribeDBSnapshotsCommand({ DBInstanceIdentifier: identifier, Marker: marker })));
+        const page = await send(c, 'DescribeDBSnapshots', identifier, () => c.rds.send(new client_rds_dist_cjs.DescribeDBSnapshotsCommand({ DBInstanceIdentifier: identifier, Marker: marker })));
         for (const s of page.DBSnapshots ?? []) {
             snapshots.push({
                 id: s.DBSnapshotIdentifier ?? '?',
@@ -235,12 +294,12 @@ async function readRds(c, identifier) {
     };
 }
 /** Runs a Get that answers a "not configured" error when the setting is absent. */
-async function optional(operation, absent) {
+async function optional(c, operation, resource, read, absent) {
     try {
-        return await send(operation);
+        return await send(c, operation, resource, read);
     }
     catch (error) {
-        if (absent.includes(errorName(error)))
+        if ((0,src/* isAwsError */.m_)(error, ...absent))
             return undefined;
         throw error;
     }
@@ -248,11 +307,11 @@ async function optional(operation, absent) {
 /** Default encryption, public access block and policy; a bucket that cannot be read carries the error. */
 async function readBucket(c, bucket) {
     try {
-        const enc = await optional(() => c.s3.send(new client_s3_dist_cjs.GetBucketEncryptionCommand({ Bucket: bucket })), ['ServerSideEncryptionConfigurationNotFoundError']);
+        const enc = await optional(c, 'GetBucketEncryption', `s3://${bucket}`, () => c.s3.send(new client_s3_dist_cjs.GetBucketEncryptionCommand({ Bucket: bucket })), ['ServerSideEncryptionConfigurationNotFoundError']);
         const rule = enc?.ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault;
-        const pab = await optional(() => c.s3.send(new client_s3_dist_cjs.GetPublicAccessBlockCommand({ Bucket: bucket })), ['NoSuchPublicAccessBlockConfiguration']);
+        const pab = await optional(c, 'GetPublicAccessBlock', `s3://${bucket}`, () => c.s3.send(new client_s3_dist_cjs.GetPublicAccessBlockCommand({ Bucket: bucket })), ['NoSuchPublicAccessBlockConfiguration']);
         const p = pab?.PublicAccessBlockConfiguration;
-        const policy = await optional(() => c.s3.send(new client_s3_dist_cjs.GetBucketPolicyCommand({ Bucket: bucket })), ['NoSuchBucketPolicy']);
+        const policy = await optional(c, 'GetBucketPolicy', `s3://${bucket}`, () => c.s3.send(new client_s3_dist_cjs.GetBucketPolicyCommand({ Bucket: bucket })), ['NoSuchBucketPolicy']);
         return {
             bucket,
             encryption: rule ? { algorithm: rule.SSEAlgorithm ?? '?', kmsKeyId: rule.KMSMasterKeyID } : undefined,
@@ -276,8 +335,7 @@ async function readLogGroups(c, names, auditGroup) {
     const all = [...new Set([...names, ...(auditGroup ? [auditGroup] : [])])];
     const out = [];
     for (const name of all) {
-        const groups = (await send(() => c.logs.send(new client_cloudwatch_logs_dist_cjs.DescribeLogGroupsCommand({ logGroupNamePrefix: name })))).logGroups ??
-            [];
+        const groups = (await send(c, 'DescribeLogGroups', name, () => c.logs.send(new client_cloudwatch_logs_dist_cjs.DescribeLogGroupsCommand({ logGroupNamePrefix: name })))).logGroups ?? [];
         const g = groups.find((x) => x.logGroupName === name);
         out.push({
             name,
@@ -294,11 +352,10 @@ async function readKeys(c, usage) {
     const out = [];
     for (const [keyId, usedBy] of usage) {
         try {
-            const meta = (await send(() => c.kms.send(new client_kms_dist_cjs.DescribeKeyCommand({ KeyId: keyId })))).KeyMetadata;
+            const meta = (await send(c, 'DescribeKey', keyId, () => c.kms.send(new client_kms_dist_cjs.DescribeKeyCommand({ KeyId: keyId })))).KeyMetadata;
             let rotationEnabled;
             if (meta?.KeyManager === 'CUSTOMER') {
-                rotationEnabled = Boolean((await send(() => c.kms.send(new client_kms_dist_cjs.GetKeyRotationStatusCommand({ KeyId: meta.KeyId }))))
-                    .KeyRotationEnabled);
+                rotationEnabled = Boolean((await send(c, 'GetKeyRotationStatus', meta.Arn ?? keyId, () => c.kms.send(new client_kms_dist_cjs.GetKeyRotationStatusCommand({ KeyId: meta.Arn ?? keyId })))).KeyRotationEnabled);
             }
             out.push({ keyId, usedBy, state: meta?.KeyState, manager: meta?.KeyManager, rotationEnabled });
         }
@@ -310,11 +367,10 @@ async function readKeys(c, usage) {
 }
 /** Every trail visible from the region, with whether it is logging. */
 async function readTrails(c) {
-    const trails = (await send(() => c.cloudtrail.send(new client_cloudtrail_dist_cjs.DescribeTrailsCommand({ includeShadowTrails: true }))))
-        .trailList ?? [];
+    const trails = (await send(c, 'DescribeTrails', 'the trails of the region', () => c.cloudtrail.send(new client_cloudtrail_dist_cjs.DescribeTrailsCommand({ includeShadowTrails: true })))).trailList ?? [];
     const out = [];
     for (const t of trails) {
-        const status = await send(() => c.cloudtrail.send(new client_cloudtrail_dist_cjs.GetTrailStatusCommand({ Name: t.TrailARN ?? t.Name })));
+        const status = await send(c, 'GetTrailStatus', t.TrailARN ?? t.Name ?? '?', () => c.cloudtrail.send(new client_cloudtrail_dist_cjs.GetTrailStatusCommand({ Name: t.TrailARN ?? t.Name })));
         out.push({
             name: t.Name ?? '?',
             multiRegion: Boolean(t.IsMultiRegionTrail),
@@ -329,7 +385,7 @@ async function readEcs(c, cluster, serviceNames) {
     const services = [];
     for (let i = 0; i < serviceNames.length; i += 10) {
         const names = serviceNames.slice(i, i + 10);
-        const answer = await send(() => c.ecs.send(new client_ecs_dist_cjs.DescribeServicesCommand({ cluster, services: names })));
+        const answer = await send(c, 'DescribeServices', cluster, () => c.ecs.send(new client_ecs_dist_cjs.DescribeServicesCommand({ cluster, services: names })));
         for (const name of names) {
             const s = answer.services?.find((x) => x.serviceName === name && x.status !== 'INACTIVE');
             services.push({
@@ -345,8 +401,7 @@ async function readEcs(c, cluster, serviceNames) {
     ];
     const secretLikeEnvironment = [];
     for (const arn of taskDefinitions) {
-        const td = (await send(() => c.ecs.send(new client_ecs_dist_cjs.DescribeTaskDefinitionCommand({ taskDefinition: arn }))))
-            .taskDefinition;
+        const td = (await send(c, 'DescribeTaskDefinition', arn, () => c.ecs.send(new client_ecs_dist_cjs.DescribeTaskDefinitionCommand({ taskDefinition: arn })))).taskDefinition;
         const label = td?.family && td.revision ? `${td.family}:${td.revision}` : arn;
         for (const container of td?.containerDefinitions ?? []) {
             for (const variable of container.environment ?? []) {
@@ -371,7 +426,7 @@ async function scanLogGroups(c, groups, options) {
     for (const group of groups) {
         let nextToken;
         do {
-            const page = await send(() => c.logs.send(new client_cloudwatch_logs_dist_cjs.FilterLogEventsCommand({
+            const page = await send(c, 'FilterLogEvents', group, () => c.logs.send(new client_cloudwatch_logs_dist_cjs.FilterLogEventsCommand({
                 logGroupName: group,
                 startTime: options.startTime,
                 nextToken,
@@ -404,17 +459,30 @@ async function scanLogGroups(c, groups, options) {
     }
     return { eventsScanned, truncated, findings };
 }
-/** Polls the audit log group until an event carries `marker`, or `waitMs` passes. */
+/**
+ * Polls the audit log group until an event carries `marker`, or `waitMs` passes. Each poll
+ * reads every page: FilterLogEvents may answer a page with no events and a nextToken while it
+ * searches on ("This operation can return empty results while there are more log events
+ * available through the token", https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_FilterLogEvents.html),
+ * so an empty page is not "not there yet".
+ */
 async function findAuditMarker(c, logGroup, marker, since, waitMs, clock, sleep, onWait) {
     const started = clock.now();
     for (;;) {
-        const page = await send(() => c.logs.send(new client_cloudwatch_logs_dist_cjs.FilterLogEventsCommand({
-            logGroupName: logGroup,
-            startTime: since,
-            filterPattern: `"${marker}"`,
-        })));
+        let nextToken;
+        let found;
+        do {
+            const page = await send(c, 'FilterLogEvents', logGroup, () => c.logs.send(new client_cloudwatch_logs_dist_cjs.FilterLogEventsCommand({
+                logGroupName: logGroup,
+                startTime: since,
+                filterPattern: `"${marker}"`,
+                nextToken,
+            })));
+            found = (page.events ?? []).some((e) => e.message?.includes(marker));
+            nextToken = page.nextToken;
+        } while (!found && nextToken);
         const waitedMs = clock.now() - started;
-        if ((page.events ?? []).some((e) => e.message?.includes(marker)))
+        if (found)
             return { found: true, waitedMs };
         if (waitedMs >= waitMs)
             return { found: false, waitedMs };

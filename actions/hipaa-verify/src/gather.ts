@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { awsErrorText } from '@white-cross/aws';
+import { AwsCallFailure, awsErrorText } from '@white-cross/aws';
 import { describeError, type Clock, type Logger, type Sleep } from '@white-cross/core';
 import type { SourceGap } from './catalogue.js';
 import { readReviewDate } from './checks/documents.js';
@@ -120,7 +120,8 @@ export async function gatherSources(
     try {
       sources[name] = await read();
     } catch (error) {
-      const text = `reading ${SOURCE_LABELS[name](inputs)}: ${(error as { $metadata?: unknown }).$metadata ? awsErrorText(error) : describeError(error)}`;
+      const fromAws = error instanceof AwsCallFailure || (error as { $metadata?: unknown }).$metadata;
+      const text = `reading ${SOURCE_LABELS[name](inputs)}: ${fromAws ? awsErrorText(error) : describeError(error)}`;
       log.warning(`Could not gather evidence, ${text}; its checks fail.`);
       gaps[name] = { failed: text };
     }

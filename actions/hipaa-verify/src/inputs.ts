@@ -1,7 +1,7 @@
 /**
  * The inputs of hipaa-verify, read and checked once, before any probe runs.
  */
-import { ConfigurationError, type Env, type Inputs } from '@white-cross/core';
+import { ConfigurationError, inputVariable, type Env, type Inputs } from '@white-cross/core';
 import { resolveRegion } from '@white-cross/aws';
 import { selectChecks } from './catalogue.js';
 import type { Check } from './model.js';
@@ -16,6 +16,12 @@ export interface RoleMatrixRow {
 export interface HipaaVerifyInputs {
   readonly appUrl?: URL;
   readonly apiUrl?: URL;
+  /**
+   * Credentials found inside `app-url` / `api-url` (userinfo, token-like query values): the
+   * whole URL is masked as it is read, and these parts are registered for masking before any
+   * use, so no form of the URL (normalised, decoded) shows them.
+   */
+  readonly urlSecrets: readonly string[];
   readonly checks: readonly Check[];
   readonly protectedRoutes: readonly string[];
   readonly logGroups: readonly string[];
@@ -42,25 +48,59 @@ export interface HipaaVerifyInputs {
   readonly requestTimeoutMs: number;
 }
 
-function httpsUrl(inputs: Inputs, name: string): URL | undefined {
-  const text = inputs.string(name);
-  if (text === undefined) return undefined;
-  let url: URL;
+// Query parameters whose value is a credential (presigned URLs, API keys, OAuth codes).
+const CREDENTIAL_PARAM = /token|key|secret|passw|pwd|auth|sig|credential|session|code/i;
+
+/**
+ * The credentials inside a URL: the userinfo's user and password, and token-like query values.
+ *
+ * @example
+ * urlCredentials(new URL('https://nurse:pw@app.example.org/?token=t1&page=2')); // ['nurse', 'pw', 't1']
+ */
+export function urlCredentials(url: URL): string[] {
+  const found = [url.username, url.password].map((v) => decodeURIComponent(v));
+  for (const [name, value] of url.searchParams) if (CREDENTIAL_PARAM.test(name)) found.push(value);
+  return found.filter((v) => v.length > 0);
+}
+
+/** The URL text with any credentials in it replaced by `***`, for error messages. */
+function withoutCredentials(text: string): string {
+  return text
+    .replace(/^([a-z][\w+.-]*:\/\/)[^/?#@]*@/i, '$1***@')
+    .replace(
+      /([?&][^=&#]*(?:token|key|secret|passw|pwd|auth|sig|credential|session|code)[^=&#]*=)[^&#]*/gi,
+      '$1***',
+    );
+}
+
+function httpsUrl(inputs: Inputs, env: Env, name: string, secrets: string[]): URL | undefined {
+  const given = (env[inputVariable(name)] ?? '').trim();
+  let parsed: URL | undefined;
   try {
-    url = new URL(text);
+    parsed = new URL(given);
   } catch {
+    parsed = undefined;
+  }
+  // A URL carrying credentials is read as a secret: masked (and recorded as ***) from here on.
+  const credentials = parsed ? urlCredentials(parsed) : [];
+  const hasCredentials = credentials.length > 0 || withoutCredentials(given) !== given;
+  const text = hasCredentials ? inputs.secret(name) : inputs.string(name);
+  if (text === undefined) return undefined;
+  secrets.push(...credentials);
+  const shown = withoutCredentials(text);
+  if (!parsed) {
     throw new ConfigurationError(
-      `Input '${name}' must be an https:// URL such as https://app.example.org; got '${text}'.`,
+      `Input '${name}' must be an https:// URL such as https://app.example.org; got '${shown}'.`,
       name,
     );
   }
-  if (url.protocol !== 'https:') {
+  if (parsed.protocol !== 'https:') {
     throw new ConfigurationError(
-      `Input '${name}' must be an https:// URL (TLS is what is verified); got '${text}'.`,
+      `Input '${name}' must be an https:// URL (TLS is what is verified); got '${shown}'.`,
       name,
     );
   }
-  return url;
+  return parsed;
 }
 
 function matching(inputs: Inputs, name: string, pattern: RegExp, accepted: string): string | undefined {
@@ -118,8 +158,9 @@ function parseRoleMatrix(inputs: Inputs): RoleMatrixRow[] {
 
 /** Reads and checks every input; throws ConfigurationError naming the input. */
 export function parseInputs(inputs: Inputs, env: Env): HipaaVerifyInputs {
-  const appUrl = httpsUrl(inputs, 'app-url');
-  const apiUrl = httpsUrl(inputs, 'api-url');
+  const urlSecrets: string[] = [];
+  const appUrl = httpsUrl(inputs, env, 'app-url', urlSecrets);
+  const apiUrl = httpsUrl(inputs, env, 'api-url', urlSecrets);
   const checks = selectChecks(inputs.list('checks', { commas: true }));
   const protectedRoutes = inputs.list('protected-routes', { commas: true });
   for (const route of protectedRoutes) {
@@ -236,6 +277,7 @@ export function parseInputs(inputs: Inputs, env: Env): HipaaVerifyInputs {
   return {
     appUrl,
     apiUrl,
+    urlSecrets,
     checks,
     protectedRoutes: protectedRoutes.length ? protectedRoutes : ['/api/v1/students'],
     logGroups,

@@ -11,16 +11,18 @@ import {
   type Env,
 } from '@white-cross/core';
 import { evaluate } from './catalogue.js';
+import { ACTION_NAME, ACTION_VERSION, OUTPUT } from './constants.js';
 import { gatherSources, type AwsAccess } from './gather.js';
 import { parseInputs, type HipaaVerifyInputs } from './inputs.js';
 import type { SourceName } from './model.js';
 import { blockingResults, buildReport, toSarif, writeSummary } from './report.js';
 
-export const ACTION = 'hipaa-verify';
-export const VERSION = '0.1.0';
+export const ACTION = ACTION_NAME;
+export const VERSION = ACTION_VERSION;
 
 /** Loads the AWS SDK clients and readers (only when an AWS source is needed) and builds the clients. */
-async function openAws(inputs: HipaaVerifyInputs, env: Env): Promise<AwsAccess> {
+async function openAws(inputs: HipaaVerifyInputs, ctx: ActionContext): Promise<AwsAccess> {
+  const env = ctx.env;
   const [cloudfront, cloudtrail, logs, ecs, elbv2, kms, rds, s3, probes] = await Promise.all([
     import('@aws-sdk/client-cloudfront'),
     import('@aws-sdk/client-cloudtrail'),
@@ -44,6 +46,7 @@ async function openAws(inputs: HipaaVerifyInputs, env: Env): Promise<AwsAccess> 
       kms: createAwsClient(kms.KMSClient, settings),
       cloudtrail: createAwsClient(cloudtrail.CloudTrailClient, settings),
       ecs: createAwsClient(ecs.ECSClient, settings),
+      calls: { log: ctx.log, sleep: ctx.sleep },
     },
   };
 }
@@ -61,6 +64,8 @@ export function workflowFile(env: Env): string {
 
 async function verify(inputs: HipaaVerifyInputs, ctx: ActionContext): Promise<void> {
   const { log } = ctx;
+  // Before any use of the URLs: their credentials are masked in every form.
+  for (const secret of inputs.urlSecrets) ctx.addSecret(secret);
   log.info(`Running ${inputs.checks.length} HIPAA check(s): ${inputs.checks.map((c) => c.id).join(', ')}`);
   let aws: Promise<AwsAccess> | undefined;
   const needed = new Set<SourceName>(inputs.checks.map((c) => c.source));
@@ -69,7 +74,7 @@ async function verify(inputs: HipaaVerifyInputs, ctx: ActionContext): Promise<vo
     clock: ctx.clock,
     sleep: ctx.sleep,
     workspace: ctx.workspace,
-    aws: () => (aws ??= openAws(inputs, ctx.env)),
+    aws: () => (aws ??= openAws(inputs, ctx)),
   });
   const now = ctx.clock.now();
   const results = evaluate(inputs.checks, sources, gaps, { now });
@@ -106,13 +111,13 @@ async function verify(inputs: HipaaVerifyInputs, ctx: ActionContext): Promise<vo
   writeSummary(ctx.summary, report);
 
   const c = report.counts;
-  ctx.setOutput('passed', c.passed);
-  ctx.setOutput('failed', c.failed);
-  ctx.setOutput('warned', c.warned);
-  ctx.setOutput('manual', c.manual);
-  ctx.setOutput('skipped', c.skipped);
-  ctx.setOutput('report', JSON.stringify(report));
-  ctx.setOutput('sarif', sarif);
+  ctx.setOutput(OUTPUT.passed, c.passed);
+  ctx.setOutput(OUTPUT.failed, c.failed);
+  ctx.setOutput(OUTPUT.warned, c.warned);
+  ctx.setOutput(OUTPUT.manual, c.manual);
+  ctx.setOutput(OUTPUT.skipped, c.skipped);
+  ctx.setOutput(OUTPUT.report, JSON.stringify(report));
+  ctx.setOutput(OUTPUT.sarif, sarif);
   ctx.fact('counts', c);
   ctx.fact('outcome', report.outcome);
   ctx.fact(

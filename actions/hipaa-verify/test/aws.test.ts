@@ -703,6 +703,67 @@ describe('hipaa-verify against AWS (moto)', () => {
     }
   });
 
+  it('finds the audit marker past an empty page that carries a nextToken', async () => {
+    // FilterLogEvents "can return empty results while there are more log events available
+    // through the token" (https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_FilterLogEvents.html):
+    // the proxy answers every first page of the marker search that way, as CloudWatch Logs may.
+    const proxy: AwsProxy = await startAwsProxy(moto.url);
+    try {
+      proxy.addFault({
+        match: (r, body) => {
+          if (r.operation !== 'FilterLogEvents') return false;
+          const input = JSON.parse(body.toString('utf8')) as { filterPattern?: string; nextToken?: string };
+          return Boolean(input.filterPattern?.includes('hipaa-verify-')) && !input.nextToken;
+        },
+        fault: { kind: 'emptyPage', tokenField: 'nextToken', page: { events: [], searchedLogStreams: [] } },
+      });
+      const run = await verify(
+        'good',
+        { checks: 'AUD-002', 'audit-wait': '3s' },
+        { AWS_ENDPOINT_URL: proxy.url },
+      );
+      expect(proxy.requests.filter((r) => r.fault === 'emptyPage').length).toBeGreaterThan(0);
+      expect(evidenceOf(run, 'AUD-002')).toMatch(
+        /^marker hipaa-verify-[0-9a-f-]{36} found in \/school-health\/audit after \d+\.\d s$/,
+      );
+      expect(run.exitCode).toBe(0);
+    } finally {
+      await proxy.stop();
+    }
+  });
+
+  it("reads the rotation of a key by its ARN (a bare key id only names keys of the caller's account)", async () => {
+    // GetKeyRotationStatus: "To perform this operation on a KMS key in a different AWS account,
+    // specify the key ARN in the value of the KeyId parameter"
+    // (https://docs.aws.amazon.com/kms/latest/APIReference/API_GetKeyRotationStatus.html). The
+    // proxy answers a bare id as KMS does for a key that lives in another account.
+    const proxy: AwsProxy = await startAwsProxy(moto.url);
+    try {
+      proxy.addFault({
+        match: (r, body) =>
+          r.operation === 'GetKeyRotationStatus' &&
+          !String((JSON.parse(body.toString('utf8')) as { KeyId?: string }).KeyId).startsWith('arn:'),
+        fault: {
+          kind: 'respond',
+          status: 400,
+          name: 'NotFoundException',
+          contentType: 'application/x-amz-json-1.1',
+          body: JSON.stringify({
+            __type: 'NotFoundException',
+            message: 'Key does not exist in this account',
+          }),
+        },
+      });
+      const run = await verify('good', { checks: 'ENC-005' }, { AWS_ENDPOINT_URL: proxy.url });
+      expect(proxy.count('GetKeyRotationStatus')).toBeGreaterThan(0);
+      expect(proxy.requests.filter((r) => r.fault === 'NotFoundException')).toEqual([]);
+      expect(evidenceOf(run, 'ENC-005')).toMatch(/PASS: \S+ \(used by RDS good-db.*\): enabled, rotation on/);
+      expect(evidenceOf(run, 'ENC-005')).not.toMatch(/NotFoundException|could not/);
+    } finally {
+      await proxy.stop();
+    }
+  });
+
   it('fails closed when AWS refuses to answer', async () => {
     const run = await verify('good', {
       checks: 'BAK-001, ENC-005',

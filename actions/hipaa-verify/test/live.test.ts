@@ -294,6 +294,38 @@ describe('hipaa-verify against live HTTPS servers', () => {
     expect(evidenceOf(run, 'TLS-001')).toMatch(/cannot connect \(ECONNREFUSED\)/);
   });
 
+  it('masks credentials inside app-url (userinfo and query) before any use', async () => {
+    const url = new URL(good.url);
+    const appUrl = `https://nurse:hunter2pw@${url.host}/?token=tok_abc123secret&page=1`;
+    const run = await runActionBundle('hipaa-verify', {
+      env: { NODE_EXTRA_CA_CERTS: caFile },
+      inputs: { 'app-url': appUrl, checks: 'TLS-001, HDR-001' },
+    });
+    const masks = run.stdout.split('\n').filter((l) => l.startsWith('::add-mask::'));
+    expect(masks).toEqual(expect.arrayContaining(['::add-mask::hunter2pw', '::add-mask::tok_abc123secret']));
+    // The runner learns each credential before the first line that could carry it.
+    const lines = run.stdout.split('\n');
+    const firstOther = lines.findIndex((l) => l !== '' && !l.startsWith('::add-mask::'));
+    expect(lines.slice(0, firstOther).filter((l) => l.startsWith('::add-mask::')).length).toBe(masks.length);
+    const everything = [
+      lines.filter((l) => !l.startsWith('::add-mask::')).join('\n'),
+      run.summary,
+      JSON.stringify(run.outputs),
+      JSON.stringify(run.audit),
+      readFileSync(join(run.evidenceDir, 'hipaa-verify-report.json'), 'utf8'),
+    ].join('\n');
+    for (const secret of ['hunter2pw', 'tok_abc123secret']) expect(everything).not.toContain(secret);
+    expect(verdicts(run)['TLS-001']).toBe('PASS');
+
+    const refused = await runActionBundle('hipaa-verify', {
+      inputs: { 'app-url': 'http://nurse:hunter2pw@app.example.org/?api_key=k3y', checks: 'TLS-001' },
+    });
+    expect(refused.annotations.map((a) => a.message)).toEqual([
+      "Input 'app-url' must be an https:// URL (TLS is what is verified); got 'http://***@app.example.org/?api_key=***'.",
+    ]);
+    expect(JSON.stringify(refused.audit)).not.toMatch(/hunter2pw|k3y/);
+  });
+
   it('refuses bad input with one error line naming it, before any probe', async () => {
     const run = await runActionBundle('hipaa-verify', {
       inputs: { 'app-url': 'http://app.example.org', 'fail-on': 'WARN' },

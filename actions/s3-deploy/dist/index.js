@@ -10972,7 +10972,7 @@ __webpack_unused_export__ = GetContinuousDeploymentPolicyConfigResult$;
 __webpack_unused_export__ = GetContinuousDeploymentPolicyRequest$;
 __webpack_unused_export__ = GetContinuousDeploymentPolicyResult$;
 __webpack_unused_export__ = GetDistribution$;
-__webpack_unused_export__ = GetDistributionCommand;
+exports.seO = GetDistributionCommand;
 __webpack_unused_export__ = GetDistributionConfig$;
 __webpack_unused_export__ = GetDistributionConfigCommand;
 __webpack_unused_export__ = GetDistributionConfigRequest$;
@@ -74862,7 +74862,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5916);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7310);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -74871,7 +74871,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 5916:
+/***/ 7310:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -78851,12 +78851,122 @@ async function runAction(definition, options = {}) {
 
 
 
+;// CONCATENATED MODULE: ../../packages/aws/src/call.ts
+/**
+ * The one layer every AWS call of the suite goes through: the only retry (the SDK's own is off,
+ * `maxAttempts: 1` in the client factory), each wait shown in the log, the sleep injectable so
+ * retry tests take no time, and one wording for a call that failed for good:
+ * `<Operation> on <resource> failed: <AWS error> (HTTP n). <what state that left>`.
+ */
+
+/** An AWS call that failed after its retries: an {@link ActionFailure} that keeps the AWS error. */
+class AwsCallFailure extends ActionFailure {
+    operation;
+    resource;
+    /** The AWS error code (`AccessDenied`, `NoSuchKey`, …). */
+    awsName;
+    httpStatus;
+    constructor(target, cause) {
+        super(`${target.operation} on ${target.resource} failed: ${awsErrorText(cause)}. ${target.leftAs}`.trim(), {
+            cause,
+        });
+        this.operation = target.operation;
+        this.resource = target.resource;
+        this.awsName = awsErrorName(cause);
+        this.httpStatus = awsHttpStatus(cause);
+    }
+}
+/**
+ * Sends one AWS call with the suite's retry and failure wording.
+ *
+ * @example
+ * const out = await awsCall(
+ *   { operation: 'DescribeListeners', resource: listenerArn, leftAs: 'Traffic is unchanged.' },
+ *   () => elb.send(new DescribeListenersCommand({ ListenerArns: [listenerArn] })),
+ *   { log, sleep },
+ * );
+ */
+async function awsCall(target, send, options = {}) {
+    try {
+        return await retry(async () => {
+            options.onAttempt?.(target.operation);
+            return send();
+        }, {
+            attempts: options.attempts ?? 5,
+            baseDelayMs: options.baseDelayMs ?? 200,
+            maxDelayMs: options.maxDelayMs ?? 5_000,
+            retryable: options.retryable ?? isTransientError,
+            ...(options.sleep ? { sleep: options.sleep } : {}),
+            ...(options.random ? { random: options.random } : {}),
+            onRetry: (error, attempt, delay) => options.log?.info(`${target.operation} on ${target.resource}: ${awsErrorText(error)}; retry ${attempt} in ${delay} ms`),
+        });
+    }
+    catch (error) {
+        throw new AwsCallFailure(target, error);
+    }
+}
+/**
+ * An {@link awsCall} with the options bound once (an adapter class keeps one).
+ *
+ * @example
+ * const call = awsCaller({ log: ctx.log, sleep: ctx.sleep });
+ * await call({ operation: 'HeadBucket', resource: `s3://${bucket}`, leftAs: 'Nothing was uploaded.' }, () => s3.send(cmd));
+ */
+function awsCaller(options) {
+    return (target, send, overrides = {}) => awsCall(target, send, { ...options, ...overrides });
+}
+/** The SDK error underneath an {@link AwsCallFailure}, or the error itself. */
+function underlying(error) {
+    return error instanceof AwsCallFailure ? error.cause : error;
+}
+/**
+ * The AWS error code of an SDK error (or of the one inside an {@link AwsCallFailure}).
+ *
+ * @example
+ * awsErrorName({ name: 'NoSuchKey' }); // 'NoSuchKey'
+ */
+function awsErrorName(error) {
+    const e = underlying(error);
+    return e?.name ?? e?.Code ?? 'Error';
+}
+/**
+ * The HTTP status of an SDK error, when AWS answered.
+ *
+ * @example
+ * awsHttpStatus({ $metadata: { httpStatusCode: 403 } }); // 403
+ */
+function awsHttpStatus(error) {
+    return underlying(error)?.$metadata
+        ?.httpStatusCode;
+}
+/**
+ * True when the error (or the AWS error inside an {@link AwsCallFailure}) has one of the names.
+ *
+ * @example
+ * if (isAwsError(error, 'NoSuchKey', 'NotFound')) return undefined;
+ */
+function isAwsError(error, ...names) {
+    return names.includes(awsErrorName(error));
+}
+/**
+ * The error name and HTTP status of an SDK error, for messages.
+ *
+ * @example
+ * awsErrorText({ name: 'AccessDenied', message: 'no', $metadata: { httpStatusCode: 403 } }); // 'AccessDenied (HTTP 403): no'
+ */
+function awsErrorText(error) {
+    const e = underlying(error);
+    const status = e?.$metadata?.httpStatusCode;
+    return `${e?.name ?? 'Error'}${status ? ` (HTTP ${status})` : ''}: ${e?.message ?? String(e)}`;
+}
+
 ;// CONCATENATED MODULE: ../../packages/aws/src/index.ts
 /**
  * One factory for AWS SDK v3 clients, so that every action reaches AWS the same way: the
  * region from the input or the standard variables, the SDK's own standard endpoint settings
  * (`AWS_ENDPOINT_URL` and the per-service `AWS_ENDPOINT_URL_<SERVICE>`, which the SDK reads
- * itself — no code path exists that production does not take), adaptive retries, a user agent
+ * itself — no code path exists that production does not take), one attempt per SDK call (the
+ * retry is {@link awsCall}'s, logged, with an injectable sleep), a user agent
  * naming the action, and connection/request timeouts.
  */
 
@@ -78886,8 +78996,8 @@ function resolveRegion(input, env = process.env) {
 function awsClientConfig(settings) {
     return {
         region: resolveRegion(settings.region, settings.env ?? process.env),
-        maxAttempts: settings.maxAttempts ?? 5,
-        retryMode: settings.retryMode ?? 'adaptive',
+        maxAttempts: settings.maxAttempts ?? 1,
+        retryMode: settings.retryMode ?? 'standard',
         customUserAgent: [
             ['white-cross-deploy', settings.version],
             [`action/${settings.action}`, settings.version],
@@ -78908,12 +79018,7 @@ function awsClientConfig(settings) {
 function createAwsClient(Client, settings, extra) {
     return new Client({ ...awsClientConfig(settings), ...(extra ?? {}) });
 }
-/** The error name and HTTP status of an SDK error, for messages. */
-function awsErrorText(error) {
-    const e = error;
-    const status = e?.$metadata?.httpStatusCode;
-    return `${e?.name ?? 'Error'}${status ? ` (HTTP ${status})` : ''}: ${e?.message ?? String(error)}`;
-}
+
 
 // EXTERNAL MODULE: ../../node_modules/picomatch/index.js
 var picomatch = __nccwpck_require__(1026);
@@ -78934,8 +79039,19 @@ const IMMUTABLE_CACHE_CONTROL = 'public, max-age=31536000, immutable';
 const REVALIDATE_CACHE_CONTROL = 'no-cache';
 // A hash token: 8–64 of [A-Za-z0-9_-] right before the extension(s), after `.` or `-`.
 const HASH_TOKEN = /[.-]([A-Za-z0-9_-]{8,64})((?:\.[A-Za-z0-9]+)+)$/;
-// One Cache-Control directive: `no-cache`, `max-age=600`, `private="set-cookie"`.
-const DIRECTIVE = /^[a-z][a-z-]*(=(\d+|"[^"\r\n]*"|[a-z-]+))?$/i;
+// The response directives of RFC 9111 §5.2.2 (and RFC 5861, RFC 8246), by what argument each takes.
+const SECONDS_DIRECTIVES = new Set(['max-age', 's-maxage', 'stale-while-revalidate', 'stale-if-error']);
+const FLAG_DIRECTIVES = new Set([
+    'no-store',
+    'no-transform',
+    'must-revalidate',
+    'proxy-revalidate',
+    'must-understand',
+    'public',
+    'immutable',
+]);
+// May stand alone or name header fields: no-cache="set-cookie".
+const FIELD_LIST_DIRECTIVES = new Set(['no-cache', 'private']);
 /**
  * True when the file name carries a content hash: a token of 8–64 letters, digits, `_` or `-`
  * before the extension that has both a letter and a digit (so `settings.js` or
@@ -78965,17 +79081,46 @@ function isHtml(path) {
     return /\.html?$/i.test(path);
 }
 /**
- * Checks one Cache-Control value: comma-separated directives such as `no-cache` or
- * `public, max-age=600`. Returns the normalised value or undefined when it is not one.
+ * Checks one Cache-Control value: comma-separated response directives such as `no-cache` or
+ * `public, max-age=600`, each one browsers and CloudFront know, with the argument it takes
+ * (delta-seconds for `max-age`, `s-maxage`, `stale-*`; none for flags). Returns the normalised
+ * value, or the reason it is not one.
  *
  * @example
  * normaliseCacheControl('public,max-age=600'); // 'public, max-age=600'
+ * checkCacheControl('max-age=forever'); // { error: "'max-age' takes a number of seconds such as max-age=600; got 'forever'" }
  */
 function normaliseCacheControl(value) {
+    const checked = checkCacheControl(value);
+    return 'value' in checked ? checked.value : undefined;
+}
+function checkCacheControl(value) {
     const parts = value.split(',').map((p) => p.trim());
-    if (parts.length === 0 || parts.some((p) => !DIRECTIVE.test(p)))
-        return undefined;
-    return parts.join(', ');
+    for (const part of parts) {
+        const m = /^([a-z][a-z-]*)(?:=(.*))?$/i.exec(part);
+        if (!m)
+            return { error: `'${part}' is not a directive` };
+        const name = m[1].toLowerCase();
+        const arg = m[2];
+        if (SECONDS_DIRECTIVES.has(name)) {
+            if (arg === undefined || !/^\d{1,10}$/.test(arg))
+                return { error: `'${name}' takes a number of seconds such as ${name}=600; got '${arg ?? ''}'` };
+        }
+        else if (FLAG_DIRECTIVES.has(name)) {
+            if (arg !== undefined)
+                return { error: `'${name}' takes no value; got '${part}'` };
+        }
+        else if (FIELD_LIST_DIRECTIVES.has(name)) {
+            if (arg !== undefined && !/^"[A-Za-z0-9-]+(\s*,\s*[A-Za-z0-9-]+)*"$/.test(arg))
+                return {
+                    error: `'${name}' takes no value or a quoted list of header names such as ${name}="set-cookie"; got '${part}'`,
+                };
+        }
+        else {
+            return { error: `'${name}' is not a Cache-Control response directive` };
+        }
+    }
+    return { value: parts.join(', ') };
 }
 /**
  * Parses the `cache-control` input: one `glob: value` rule a line, globs relative to
@@ -78996,10 +79141,11 @@ function parseCacheRules(lines, input = 'cache-control') {
         if (glob === '' || rawValue === '') {
             throw new ConfigurationError(`Input '${input}' rule ${line} must be ${expected}; got '${text}'.`, input);
         }
-        const value = normaliseCacheControl(rawValue);
-        if (value === undefined) {
-            throw new ConfigurationError(`Input '${input}' rule ${line} has an invalid Cache-Control value '${rawValue}': use directives such as 'no-cache' or 'public, max-age=600'.`, input);
+        const checked = checkCacheControl(rawValue);
+        if ('error' in checked) {
+            throw new ConfigurationError(`Input '${input}' rule ${line} has an invalid Cache-Control value '${rawValue}': ${checked.error}. Use directives such as 'no-cache' or 'public, max-age=600'.`, input);
         }
+        const value = checked.value;
         let matches;
         try {
             matches = picomatch_default()(glob, { dot: true, strictBrackets: true });
@@ -79033,7 +79179,7 @@ function cacheControlFor(path, rules) {
 
 
 
-const SSE_MODES = ['AES256', 'aws:kms'];
+const SSE_MODES = ['bucket-default', 'AES256', 'aws:kms'];
 // S3's bucket naming rules (general purpose buckets).
 const BUCKET = /^(?!xn--|sthree-|amzn-s3-demo-)(?!.*(-s3alias|--ol-s3|--x-s3|--table-s3)$)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const DISTRIBUTION_ID = /^[A-Z0-9]{10,20}$/;
@@ -79057,7 +79203,7 @@ function parseInputs(inputs, env) {
         throw new ConfigurationError(`Input 'distribution-id' must be a CloudFront distribution ID such as E2QWRUHAPOMQZL; got '${distributionId}'.`, 'distribution-id');
     }
     const cacheRules = parseCacheRules(inputs.list('cache-control'));
-    const sse = inputs.choice('sse', SSE_MODES, 'AES256');
+    const sse = inputs.choice('sse', SSE_MODES, 'bucket-default');
     const kmsKeyId = inputs.string('kms-key-id');
     if (kmsKeyId !== undefined) {
         if (sse !== 'aws:kms') {
@@ -79109,7 +79255,8 @@ function parseInputs(inputs, env) {
     });
 }
 function parseSourceDir(given, env) {
-    const dir = (0,external_node_path_.isAbsolute)(given) ? given : (0,external_node_path_.resolve)(env.GITHUB_WORKSPACE || process.cwd(), given);
+    const workspace = (0,external_node_path_.resolve)(env.GITHUB_WORKSPACE || process.cwd());
+    const dir = (0,external_node_path_.isAbsolute)(given) ? given : (0,external_node_path_.resolve)(workspace, given);
     let isDirectory;
     try {
         isDirectory = (0,external_node_fs_.statSync)(dir).isDirectory();
@@ -79119,6 +79266,12 @@ function parseSourceDir(given, env) {
     }
     if (!isDirectory) {
         throw new ConfigurationError(`Input 'source-dir' must be a folder (the build output); '${given}' is a file.`, 'source-dir');
+    }
+    // Whatever is in it is published: it must be the build, inside the workspace (symbolic links
+    // resolved), never /etc or a home folder.
+    const inside = (0,external_node_path_.relative)((0,external_node_fs_.realpathSync)(workspace), (0,external_node_fs_.realpathSync)(dir));
+    if (inside === '..' || inside.startsWith(`..${external_node_path_.sep}`) || (0,external_node_path_.isAbsolute)(inside)) {
+        throw new ConfigurationError(`Input 'source-dir' must be a folder inside the workspace (GITHUB_WORKSPACE), such as dist; '${given}' resolves outside it.`, 'source-dir');
     }
     return dir;
 }
@@ -79143,6 +79296,40 @@ function parsePrefix(given) {
 var dist_cjs = __nccwpck_require__(6765);
 // EXTERNAL MODULE: ../../node_modules/@aws-sdk/client-s3/dist-cjs/index.js
 var client_s3_dist_cjs = __nccwpck_require__(8299);
+;// CONCATENATED MODULE: ./src/constants.ts
+/** The action's name (its folder) and version, for the audit record and the user agent. */
+const ACTION_NAME = 's3-deploy';
+const ACTION_VERSION = '0.1.0';
+/** Input names, in one place. */
+const INPUT = {
+    sourceDir: 'source-dir',
+    bucket: 'bucket',
+    prefix: 'prefix',
+    region: 'region',
+    distributionId: 'distribution-id',
+    cacheControl: 'cache-control',
+    sse: 'sse',
+    kmsKeyId: 'kms-key-id',
+    delete: 'delete',
+    maxDeleteRatio: 'max-delete-ratio',
+    invalidationPaths: 'invalidation-paths',
+    waitForInvalidation: 'wait-for-invalidation',
+    invalidationTimeout: 'invalidation-timeout',
+    concurrency: 'concurrency',
+    dryRun: 'dry-run',
+    allowUnencryptedBucket: 'allow-unencrypted-bucket',
+    allowPublicBucket: 'allow-public-bucket',
+};
+/** Output names, in one place. */
+const OUTPUT = {
+    uploaded: 'uploaded',
+    unchanged: 'unchanged',
+    deleted: 'deleted',
+    bytesUploaded: 'bytes-uploaded',
+    invalidationId: 'invalidation-id',
+    manifest: 'manifest',
+};
+
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
 // EXTERNAL MODULE: external "node:fs/promises"
@@ -81391,7 +81578,8 @@ function uploadReason(file, remote, sse) {
         return 'content-type';
     if (remote.cacheControl !== file.cacheControl)
         return 'cache-control';
-    if (remote.sse !== sse)
+    // Unknown expected encryption (a bucket without a default): any is kept.
+    if (sse !== undefined && remote.sse !== sse)
         return 'encryption';
     return undefined;
 }
@@ -81549,44 +81737,46 @@ var lib_storage_dist_cjs = __nccwpck_require__(746);
 
 
 
+
 /** Files above this size are sent in parts (as the AWS CLI does). */
 const MULTIPART_THRESHOLD = 8 * 1024 * 1024;
 const PART_SIZE = 8 * 1024 * 1024;
-const errorName = (error) => error?.name ?? '';
 /** Reads the bucket's default encryption and Block Public Access configuration. */
-async function readBucketSafety(s3, bucket) {
+async function readBucketSafety(s3, call, bucket) {
     let defaultEncryption;
+    let defaultKmsKeyId;
     try {
-        const out = await s3.send(new client_s3_dist_cjs.GetBucketEncryptionCommand({ Bucket: bucket }));
+        const out = await call('GetBucketEncryption', `s3://${bucket}`, () => s3.send(new client_s3_dist_cjs.GetBucketEncryptionCommand({ Bucket: bucket })));
         const rule = out.ServerSideEncryptionConfiguration?.Rules?.find((r) => r.ApplyServerSideEncryptionByDefault?.SSEAlgorithm);
         defaultEncryption = rule?.ApplyServerSideEncryptionByDefault?.SSEAlgorithm;
+        defaultKmsKeyId = rule?.ApplyServerSideEncryptionByDefault?.KMSMasterKeyID;
     }
     catch (error) {
-        if (errorName(error) !== 'ServerSideEncryptionConfigurationNotFoundError')
+        if (!isAwsError(error, 'ServerSideEncryptionConfigurationNotFoundError'))
             throw error;
     }
     let publicAccessGaps;
     try {
-        const out = await s3.send(new client_s3_dist_cjs.GetPublicAccessBlockCommand({ Bucket: bucket }));
+        const out = await call('GetPublicAccessBlock', `s3://${bucket}`, () => s3.send(new client_s3_dist_cjs.GetPublicAccessBlockCommand({ Bucket: bucket })));
         const c = out.PublicAccessBlockConfiguration ?? {};
         publicAccessGaps = ['BlockPublicAcls', 'IgnorePublicAcls', 'BlockPublicPolicy', 'RestrictPublicBuckets'].filter((k) => c[k] !== true);
     }
     catch (error) {
-        if (errorName(error) !== 'NoSuchPublicAccessBlockConfiguration')
+        if (!isAwsError(error, 'NoSuchPublicAccessBlockConfiguration'))
             throw error;
     }
-    return { defaultEncryption, publicAccessGaps };
+    return { defaultEncryption, ...(defaultKmsKeyId ? { defaultKmsKeyId } : {}), publicAccessGaps };
 }
 /** Every object under the prefix (`''` for the whole bucket). */
-async function listObjects(s3, bucket, prefix) {
+async function listObjects(s3, call, bucket, prefix) {
     const objects = new Map();
     let token;
     do {
-        const page = await s3.send(new client_s3_dist_cjs.ListObjectsV2Command({
+        const page = await call('ListObjectsV2', `s3://${bucket}/${prefix}`, () => s3.send(new client_s3_dist_cjs.ListObjectsV2Command({
             Bucket: bucket,
             Prefix: prefix === '' ? undefined : `${prefix}/`,
             ContinuationToken: token,
-        }));
+        })));
         for (const o of page.Contents ?? []) {
             if (!o.Key || o.Key.endsWith('/'))
                 continue;
@@ -81604,8 +81794,9 @@ async function listObjects(s3, bucket, prefix) {
  * Reads an object's state from S3 itself: the SHA-256 this action stores in
  * `x-amz-meta-sha256`, else S3's full-object SHA-256 checksum when another tool stored one.
  */
-async function inspectObject(s3, bucket, key) {
-    const head = await s3.send(new client_s3_dist_cjs.HeadObjectCommand({ Bucket: bucket, Key: key, ChecksumMode: 'ENABLED' }));
+async function inspectObject(s3, call, bucket, key) {
+    // With SSE-KMS, checksum mode needs kms:Decrypt on the object's key as well.
+    const head = await call('HeadObject', `s3://${bucket}/${key}`, () => s3.send(new client_s3_dist_cjs.HeadObjectCommand({ Bucket: bucket, Key: key, ChecksumMode: 'ENABLED' })));
     const fromMetadata = head.Metadata?.sha256;
     const checksum = head.ChecksumSHA256;
     // A composite checksum (of parts) ends in -N and is not the file's SHA-256.
@@ -81618,77 +81809,75 @@ async function inspectObject(s3, bucket, key) {
     };
 }
 /** Inspects many objects, `concurrency` at a time. */
-async function inspectObjects(s3, bucket, keys, concurrency) {
-    const states = await mapConcurrent(keys, concurrency, (key) => inspectObject(s3, bucket, key));
+async function inspectObjects(s3, call, bucket, keys, concurrency) {
+    const states = await mapConcurrent(keys, concurrency, (key) => inspectObject(s3, call, bucket, key));
     return new Map(keys.map((key, i) => [key, states[i]]));
 }
-/** An upload that failed, naming the file. */
-class UploadError extends Error {
-    key;
-    name = 'UploadError';
-    constructor(key, cause) {
-        super(`upload of ${key} failed`, { cause });
-        this.key = key;
-    }
+/** The encryption headers of a PUT: none for `bucket-default`, so the bucket's own default applies. */
+function encryptionHeaders(encryption) {
+    if (encryption.mode === 'bucket-default')
+        return {};
+    return {
+        ServerSideEncryption: encryption.mode,
+        ...(encryption.mode === 'aws:kms' && encryption.kmsKeyId ? { SSEKMSKeyId: encryption.kmsKeyId } : {}),
+    };
 }
 /**
  * Puts one file with its SHA-256 (metadata, and S3's own SHA-256 checksum so S3 verifies what
  * it received), Content-Type, Cache-Control and the server-side encryption; never an ACL.
- * Returns the ETag S3 gave the object.
+ * Returns the ETag S3 gave the object. A large file goes in parts; a part that fails makes
+ * lib-storage abort the multipart upload (AbortMultipartUpload, `leavePartsOnError: false`),
+ * and awsCall retries the upload as a whole, from a fresh read of the file.
  */
-async function uploadFile(s3, bucket, file, encryption) {
+async function uploadFile(s3, call, bucket, file, encryption) {
     const common = {
         Bucket: bucket,
         Key: file.key,
         ContentType: file.contentType,
         CacheControl: file.cacheControl,
         Metadata: { sha256: file.sha256 },
-        ServerSideEncryption: encryption.mode,
-        SSEKMSKeyId: encryption.mode === 'aws:kms' ? encryption.kmsKeyId : undefined,
+        ...encryptionHeaders(encryption),
     };
-    try {
-        if (file.size <= MULTIPART_THRESHOLD) {
-            const body = await (0,promises_.readFile)(file.absolutePath);
-            const out = await s3.send(new client_s3_dist_cjs.PutObjectCommand({
-                ...common,
-                Body: body,
-                ChecksumSHA256: Buffer.from(file.sha256, 'hex').toString('base64'),
-            }));
-            return out.ETag ?? '';
-        }
-        const upload = new lib_storage_dist_cjs/* Upload */._({
-            client: s3,
-            params: { ...common, Body: (0,external_node_fs_.createReadStream)(file.absolutePath), ChecksumAlgorithm: 'SHA256' },
-            partSize: PART_SIZE,
-            queueSize: 4,
-            leavePartsOnError: false,
-        });
-        const out = await upload.done();
+    const where = `s3://${bucket}/${file.key}`;
+    if (file.size <= MULTIPART_THRESHOLD) {
+        const body = await (0,promises_.readFile)(file.absolutePath);
+        const out = await call('PutObject', where, () => s3.send(new client_s3_dist_cjs.PutObjectCommand({
+            ...common,
+            Body: body,
+            ChecksumSHA256: Buffer.from(file.sha256, 'hex').toString('base64'),
+        })));
         return out.ETag ?? '';
     }
-    catch (error) {
-        throw new UploadError(file.key, error);
-    }
+    const out = await call('multipart upload (CreateMultipartUpload, UploadPart, CompleteMultipartUpload)', where, () => new lib_storage_dist_cjs/* Upload */._({
+        client: s3,
+        params: { ...common, Body: (0,external_node_fs_.createReadStream)(file.absolutePath), ChecksumAlgorithm: 'SHA256' },
+        partSize: PART_SIZE,
+        queueSize: 4,
+        leavePartsOnError: false,
+    }).done());
+    return out.ETag ?? '';
 }
 /** Deletes keys, 1,000 per request; returns the keys S3 reported as not deleted. */
-async function deleteObjects(s3, bucket, keys) {
+async function deleteObjects(s3, call, bucket, keys) {
     const failed = [];
     for (let i = 0; i < keys.length; i += 1000) {
         const batch = keys.slice(i, i + 1000);
-        const out = await s3.send(new client_s3_dist_cjs.DeleteObjectsCommand({
+        const out = await call('DeleteObjects', `s3://${bucket}`, () => s3.send(new client_s3_dist_cjs.DeleteObjectsCommand({
             Bucket: bucket,
             Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true },
-        }));
+        })));
         for (const e of out.Errors ?? [])
             failed.push({ key: e.Key ?? '?', message: `${e.Code ?? 'Error'}: ${e.Message ?? ''}` });
     }
     return failed;
 }
 /** Reads the deploy record; undefined when there is none (or it is not one this action wrote). */
-async function readDeployRecord(s3, bucket, key) {
+async function readDeployRecord(s3, call, bucket, key) {
     try {
-        const out = await s3.send(new client_s3_dist_cjs.GetObjectCommand({ Bucket: bucket, Key: key }));
-        const body = Buffer.from((await out.Body?.transformToByteArray()) ?? []);
+        const body = await call('GetObject', `s3://${bucket}/${key}`, async () => {
+            const out = await s3.send(new client_s3_dist_cjs.GetObjectCommand({ Bucket: bucket, Key: key }));
+            return Buffer.from((await out.Body?.transformToByteArray()) ?? []);
+        });
         const record = JSON.parse((0,external_node_zlib_.gunzipSync)(body).toString('utf8'));
         return record?.schema === DEPLOY_RECORD_SCHEMA && record.objects && typeof record.objects === 'object'
             ? record
@@ -81696,7 +81885,7 @@ async function readDeployRecord(s3, bucket, key) {
     }
     catch (error) {
         // A missing or unreadable record only costs a HeadObject per object.
-        if (errorName(error) === 'NoSuchKey' ||
+        if (isAwsError(error, 'NoSuchKey') ||
             error instanceof SyntaxError ||
             error.code?.startsWith('Z_'))
             return undefined;
@@ -81704,16 +81893,15 @@ async function readDeployRecord(s3, bucket, key) {
     }
 }
 /** Writes the deploy record, gzipped (never cached, encrypted like the site). */
-async function writeDeployRecord(s3, bucket, key, record, encryption) {
-    await s3.send(new client_s3_dist_cjs.PutObjectCommand({
+async function writeDeployRecord(s3, call, bucket, key, record, encryption) {
+    await call('PutObject', `s3://${bucket}/${key}`, () => s3.send(new client_s3_dist_cjs.PutObjectCommand({
         Bucket: bucket,
         Key: key,
         Body: (0,external_node_zlib_.gzipSync)(JSON.stringify(record)),
         ContentType: 'application/gzip',
         CacheControl: 'no-store',
-        ServerSideEncryption: encryption.mode,
-        SSEKMSKeyId: encryption.mode === 'aws:kms' ? encryption.kmsKeyId : undefined,
-    }));
+        ...encryptionHeaders(encryption),
+    })));
 }
 
 ;// CONCATENATED MODULE: ./src/invalidation.ts
@@ -81724,6 +81912,7 @@ async function writeDeployRecord(s3, bucket, key, record, encryption) {
  */
 
 
+
 // How many of the most recent invalidations are checked for our CallerReference.
 const RECENT_INVALIDATIONS = 20;
 /**
@@ -81732,15 +81921,16 @@ const RECENT_INVALIDATIONS = 20;
  * not every implementation of its API does (moto creates a second one), and looking first
  * also tells the summary that the invalidation was reused.
  */
-async function findInvalidation(cf, distributionId, callerReference) {
-    const list = await cf.send(new dist_cjs/* ListInvalidationsCommand */.Psn({ DistributionId: distributionId, MaxItems: 100 }));
+async function findInvalidation(cf, call, distributionId, callerReference) {
+    const list = await call('ListInvalidations', `distribution ${distributionId}`, () => cf.send(new dist_cjs/* ListInvalidationsCommand */.Psn({ DistributionId: distributionId, MaxItems: 100 })));
     const recent = [...(list.InvalidationList?.Items ?? [])]
         .sort((a, b) => (b.CreateTime?.getTime() ?? 0) - (a.CreateTime?.getTime() ?? 0))
         .slice(0, RECENT_INVALIDATIONS);
     for (const summary of recent) {
         if (!summary.Id)
             continue;
-        const out = await cf.send(new dist_cjs/* GetInvalidationCommand */.Wwh({ DistributionId: distributionId, Id: summary.Id }));
+        const id = summary.Id;
+        const out = await call('GetInvalidation', `invalidation ${id} on ${distributionId}`, () => cf.send(new dist_cjs/* GetInvalidationCommand */.Wwh({ DistributionId: distributionId, Id: id })));
         if (out.Invalidation?.InvalidationBatch?.CallerReference === callerReference) {
             return { id: summary.Id, status: out.Invalidation.Status ?? 'Unknown', reused: true };
         }
@@ -81748,17 +81938,17 @@ async function findInvalidation(cf, distributionId, callerReference) {
     return undefined;
 }
 /** Creates the invalidation, or returns the one an earlier run of this deploy created. */
-async function ensureInvalidation(cf, distributionId, callerReference, paths) {
-    const existing = await findInvalidation(cf, distributionId, callerReference);
+async function ensureInvalidation(cf, call, distributionId, callerReference, paths) {
+    const existing = await findInvalidation(cf, call, distributionId, callerReference);
     if (existing)
         return existing;
-    const out = await cf.send(new dist_cjs/* CreateInvalidationCommand */.Yo6({
+    const out = await call('CreateInvalidation', `distribution ${distributionId}`, () => cf.send(new dist_cjs/* CreateInvalidationCommand */.Yo6({
         DistributionId: distributionId,
         InvalidationBatch: {
             CallerReference: callerReference,
             Paths: { Quantity: paths.length, Items: [...paths] },
         },
-    }));
+    })));
     return { id: out.Invalidation?.Id ?? '', status: out.Invalidation?.Status ?? 'InProgress', reused: false };
 }
 /**
@@ -81796,18 +81986,27 @@ async function waitForInvalidation(options) {
             status = await options.getStatus();
         }
         catch (error) {
-            if (!isTransientError(error))
+            const cause = error instanceof AwsCallFailure ? error.cause : error;
+            if (!isTransientError(cause))
                 throw error;
             options.log.info(`Invalidation ${options.label}: status check failed (${error.name}); trying again.`);
         }
     }
 }
-/** Reads an invalidation's status. */
-function invalidationStatus(cf, distributionId, id) {
+/** Reads an invalidation's status (one attempt: the wait's next poll is the retry). */
+function invalidationStatus(cf, call, distributionId, id) {
     return async () => {
-        const out = await cf.send(new dist_cjs/* GetInvalidationCommand */.Wwh({ DistributionId: distributionId, Id: id }));
+        const out = await call('GetInvalidation', `invalidation ${id} on ${distributionId}`, () => cf.send(new dist_cjs/* GetInvalidationCommand */.Wwh({ DistributionId: distributionId, Id: id })));
         return out.Invalidation?.Status ?? 'Unknown';
     };
+}
+/**
+ * Checks that the distribution exists before anything is written, so a wrong distribution-id
+ * fails while the site is unchanged. Returns its domain name.
+ */
+async function checkDistribution(cf, call, distributionId) {
+    const out = await call('GetDistribution', `distribution ${distributionId}`, () => cf.send(new dist_cjs/* GetDistributionCommand */.seO({ Id: distributionId })));
+    return out.Distribution?.DomainName ?? '';
 }
 
 ;// CONCATENATED MODULE: ./src/report.ts
@@ -81926,8 +82125,10 @@ function writeDeploySummary(summary, report) {
 
 
 
-const ACTION = 's3-deploy';
-const VERSION = '0.1.0';
+
+const ACTION = ACTION_NAME;
+const VERSION = ACTION_VERSION;
+const UNCHANGED = 'Nothing was changed.';
 /** Runs the deploy; the report is filled in as it goes, and written however it ends. */
 async function deploy(inputs, ctx) {
     const report = {
@@ -81952,6 +82153,11 @@ async function run(inputs, ctx, report) {
     const { log } = ctx;
     const settings = { region: inputs.region, action: ACTION, version: VERSION, env: ctx.env };
     const s3 = createAwsClient(client_s3_dist_cjs.S3Client, settings);
+    const cf = inputs.distributionId ? createAwsClient(dist_cjs/* CloudFrontClient */.GHk, settings) : undefined;
+    // Every AWS call goes through awsCall (the one retry layer, waits logged), with the state a
+    // failure at that stage leaves.
+    const caller = awsCaller({ log, sleep: ctx.sleep });
+    const leaving = (leftAs, attempts) => (operation, resource, send) => caller({ operation, resource, leftAs }, send, attempts === undefined ? {} : { attempts });
     const encryption = { mode: inputs.sse, kmsKeyId: inputs.kmsKeyId };
     const recordKey = keyFor(inputs.prefix, DEPLOY_RECORD_PATH);
     const where = report.target;
@@ -81959,14 +82165,21 @@ async function run(inputs, ctx, report) {
     const scan = scanLocalFiles(inputs.sourceDir, inputs.prefix, inputs.cacheRules, inputs.concurrency);
     scan.catch(() => { });
     report.stage = 'checking the bucket';
-    const safety = await aws(`reading the encryption and public access settings of bucket ${inputs.bucket}`, 'nothing was changed', () => readBucketSafety(s3, inputs.bucket));
+    const safety = await readBucketSafety(s3, leaving(UNCHANGED), inputs.bucket);
     report.safety = safety;
-    enforceBucketSafety(inputs, safety);
+    enforceBucketSafety(inputs, safety, log);
+    // Every named resource is checked before the first write: a wrong distribution-id fails now.
+    if (cf && inputs.distributionId) {
+        report.stage = 'checking the distribution';
+        await checkDistribution(cf, leaving(UNCHANGED), inputs.distributionId);
+    }
+    // What the objects' encryption must be: what is sent, or else the bucket's own default.
+    const expectedSse = inputs.sse === 'bucket-default' ? safety.defaultEncryption : inputs.sse;
     report.stage = 'reading the bucket';
-    const [listing, record] = await aws(`listing ${where}`, 'nothing was changed', () => Promise.all([
-        listObjects(s3, inputs.bucket, inputs.prefix),
-        readDeployRecord(s3, inputs.bucket, recordKey),
-    ]));
+    const [listing, record] = await Promise.all([
+        listObjects(s3, leaving(UNCHANGED), inputs.bucket, inputs.prefix),
+        readDeployRecord(s3, leaving(UNCHANGED), inputs.bucket, recordKey),
+    ]);
     listing.delete(recordKey);
     report.stage = 'hashing the build';
     const local = await scan;
@@ -81982,7 +82195,7 @@ async function run(inputs, ctx, report) {
     const toInspect = keysToInspect(local, listing, recorded);
     if (toInspect.length > 0)
         log.info(`Reading the SHA-256 of ${toInspect.length} objects the deploy record does not vouch for.`);
-    const inspected = await aws(`reading object metadata in ${where}`, 'nothing was changed', () => inspectObjects(s3, inputs.bucket, toInspect, inputs.concurrency));
+    const inspected = await inspectObjects(s3, leaving(UNCHANGED), inputs.bucket, toInspect, inputs.concurrency);
     const states = new Map(inspected);
     for (const file of local) {
         const listed = listing.get(file.key);
@@ -81995,7 +82208,7 @@ async function run(inputs, ctx, report) {
         local,
         listing,
         states,
-        sse: inputs.sse,
+        sse: expectedSse,
         deleteStale: inputs.delete,
         reserved: new Set([recordKey]),
     });
@@ -82052,19 +82265,22 @@ async function run(inputs, ctx, report) {
     });
     if (pending && uploads.length + plan.deletions.length > 0) {
         // Written before the first change, so a run that dies half-way still leaves the paths owed.
-        await aws(`writing the deploy record ${recordKey}`, 'nothing was changed', () => writeDeployRecord(s3, inputs.bucket, recordKey, newRecord(record?.objects ?? {}, pending), encryption));
+        await writeDeployRecord(s3, leaving(UNCHANGED), inputs.bucket, recordKey, newRecord(record?.objects ?? {}, pending), encryption);
     }
     const etags = new Map();
     for (const phase of plan.phases) {
         if (phase.uploads.length === 0)
             continue;
         report.stage = `uploading ${phase.name}`;
-        await uploadPhase(s3, inputs, ctx, report, phase.name, phase.uploads, encryption, etags);
+        const state = phase.name === 'assets'
+            ? 'No HTML was uploaded and nothing was deleted, so the live site is unchanged (the new assets uploaded so far are not referenced yet); re-run to finish.'
+            : 'Every asset is in place and nothing was deleted, so old and new pages both work; re-run to finish.';
+        await uploadPhase(s3, leaving(state), inputs, ctx, report, phase.name, phase.uploads, encryption, etags);
     }
     if (plan.deletions.length > 0) {
         report.stage = 'deleting stale objects';
         log.info(`Deleting ${plan.deletions.length} objects the new site no longer has.`);
-        const failed = await aws(`deleting stale objects in ${where}`, 'the new site is live; stale objects remain', () => deleteObjects(s3, inputs.bucket, plan.deletions));
+        const failed = await deleteObjects(s3, leaving('The new site is live; stale objects remain.'), inputs.bucket, plan.deletions);
         const failedKeys = new Set(failed.map((f) => f.key));
         report.deleted = plan.deletions.filter((k) => !failedKeys.has(k));
         for (const f of failed.slice(0, 10))
@@ -82074,20 +82290,19 @@ async function run(inputs, ctx, report) {
     }
     report.stage = 'recording the deploy';
     const finalListing = uploads.length > 0
-        ? await aws(`listing ${where}`, 'the new site is live', () => listObjects(s3, inputs.bucket, inputs.prefix))
+        ? await listObjects(s3, leaving('The new site is live.'), inputs.bucket, inputs.prefix)
         : listing;
-    const objects = recordObjects(local, plan, finalListing, states, etags, inputs);
+    const objects = recordObjects(local, plan, finalListing, states, etags, expectedSse);
     let owed = pending;
     const recordChanged = () => JSON.stringify({ o: record?.objects, p: record?.pendingInvalidation }) !==
         JSON.stringify({ o: objects, p: owed });
     if (recordChanged()) {
-        await aws(`writing the deploy record ${recordKey}`, 'the new site is live', () => writeDeployRecord(s3, inputs.bucket, recordKey, newRecord(objects, owed), encryption));
+        await writeDeployRecord(s3, leaving('The new site is live.'), inputs.bucket, recordKey, newRecord(objects, owed), encryption);
     }
-    if (pending && inputs.distributionId) {
+    if (pending && inputs.distributionId && cf) {
         const distributionId = inputs.distributionId;
         report.stage = 'invalidating CloudFront';
-        const cf = createAwsClient(dist_cjs/* CloudFrontClient */.GHk, settings);
-        const invalidation = await aws(`creating a CloudFront invalidation on ${distributionId}`, 'the new site is live in S3; CloudFront may serve cached copies until a re-run invalidates them', () => ensureInvalidation(cf, distributionId, pending.callerReference, pending.paths));
+        const invalidation = await ensureInvalidation(cf, leaving('The new site is live in S3; CloudFront may serve cached copies until a re-run invalidates them.'), distributionId, pending.callerReference, pending.paths);
         report.invalidation = {
             id: invalidation.id,
             paths: pending.paths,
@@ -82098,7 +82313,7 @@ async function run(inputs, ctx, report) {
         if (inputs.waitForInvalidation) {
             const waited = await waitForInvalidation({
                 initialStatus: invalidation.status,
-                getStatus: invalidationStatus(cf, distributionId, invalidation.id),
+                getStatus: invalidationStatus(cf, leaving('The new site is live in S3; CloudFront finishes invalidating on its own.', 1), distributionId, invalidation.id),
                 timeoutMs: inputs.invalidationTimeoutMs,
                 clock: ctx.clock,
                 sleep: ctx.sleep,
@@ -82112,39 +82327,29 @@ async function run(inputs, ctx, report) {
             }
         }
         owed = undefined;
-        await aws(`writing the deploy record ${recordKey}`, 'the new site is live and invalidated', () => writeDeployRecord(s3, inputs.bucket, recordKey, newRecord(objects, owed), encryption));
+        await writeDeployRecord(s3, leaving('The new site is live and invalidated.'), inputs.bucket, recordKey, newRecord(objects, owed), encryption);
     }
     report.stage = 'done';
     log.info(`Deployed ${where}: ${report.uploaded.length} uploaded (${formatBytes(report.bytesUploaded)}), ${plan.unchanged.length} unchanged, ${report.deleted.length} deleted, in ${formatDuration(ctx.clock.now() - report.started)}.`);
 }
-async function uploadPhase(s3, inputs, ctx, report, phase, uploads, encryption, etags) {
+async function uploadPhase(s3, call, inputs, ctx, report, phase, uploads, encryption, etags) {
     const total = uploads.length;
     const bytes = uploads.reduce((s, u) => s + u.file.size, 0);
     ctx.log.info(`Uploading ${total} ${phase === 'assets' ? 'assets' : phase === 'pages' ? 'HTML pages' : 'index.html'} (${formatBytes(bytes)}).`);
     let done = 0;
     let lastLog = ctx.clock.now();
-    try {
-        await mapConcurrent(uploads, inputs.concurrency, async (upload) => {
-            etags.set(upload.file.key, await uploadFile(s3, inputs.bucket, upload.file, encryption));
-            report.uploaded.push(upload);
-            report.bytesUploaded += upload.file.size;
-            done++;
-            if (total > 50 && (ctx.clock.now() - lastLog > 5000 || done === total)) {
-                lastLog = ctx.clock.now();
-                ctx.log.info(`  ${done}/${total} ${phase} uploaded (${formatBytes(report.bytesUploaded)} in all so far).`);
-            }
-        });
-    }
-    catch (error) {
-        const key = error instanceof UploadError ? error.key : '?';
-        const cause = error instanceof UploadError ? error.cause : error;
-        const state = phase === 'assets'
-            ? 'no HTML was uploaded and nothing was deleted, so the live site is unchanged (the new assets uploaded so far are not referenced yet); re-run to finish'
-            : 'every asset is in place and nothing was deleted, so old and new pages both work; re-run to finish';
-        throw new ActionFailure(`Uploading ${key} to s3://${inputs.bucket} failed: ${awsErrorText(cause)}; ${state}.`, { cause: error });
-    }
+    await mapConcurrent(uploads, inputs.concurrency, async (upload) => {
+        etags.set(upload.file.key, await uploadFile(s3, call, inputs.bucket, upload.file, encryption));
+        report.uploaded.push(upload);
+        report.bytesUploaded += upload.file.size;
+        done++;
+        if (total > 50 && (ctx.clock.now() - lastLog > 5000 || done === total)) {
+            lastLog = ctx.clock.now();
+            ctx.log.info(`  ${done}/${total} ${phase} uploaded (${formatBytes(report.bytesUploaded)} in all so far).`);
+        }
+    });
 }
-function recordObjects(local, plan, listing, states, etags, inputs) {
+function recordObjects(local, plan, listing, states, etags, sse) {
     const uploaded = new Set(uploadsOf(plan).map((u) => u.file.key));
     const objects = {};
     for (const file of local) {
@@ -82156,7 +82361,7 @@ function recordObjects(local, plan, listing, states, etags, inputs) {
                     sha256: file.sha256,
                     contentType: file.contentType,
                     cacheControl: file.cacheControl,
-                    sse: inputs.sse,
+                    sse,
                     size: file.size,
                     etag,
                 };
@@ -82177,9 +82382,22 @@ function recordObjects(local, plan, listing, states, etags, inputs) {
     }
     return objects;
 }
-function enforceBucketSafety(inputs, safety) {
+function enforceBucketSafety(inputs, safety, log) {
     if (safety.defaultEncryption === undefined && !inputs.allowUnencryptedBucket) {
-        throw new ActionFailure(`Bucket ${inputs.bucket} has no default encryption; nothing was changed. Turn it on (aws s3api put-bucket-encryption), or set allow-unencrypted-bucket: true to deploy anyway (every object is still sent with sse ${inputs.sse}).`);
+        const sent = inputs.sse === 'bucket-default'
+            ? 'S3 then stores every object with SSE-S3, as it does any new object'
+            : `every object is still sent with sse ${inputs.sse}`;
+        throw new ActionFailure(`Bucket ${inputs.bucket} has no default encryption; nothing was changed. Turn it on (aws s3api put-bucket-encryption), or set allow-unencrypted-bucket: true to deploy anyway (${sent}).`);
+    }
+    // CloudFront reads an SSE-KMS object only when the key policy grants its origin access
+    // control kms:Decrypt, and the policy of the AWS managed key aws/s3 cannot be changed.
+    const managedKey = inputs.sse === 'aws:kms'
+        ? !inputs.kmsKeyId || inputs.kmsKeyId.endsWith('alias/aws/s3')
+        : inputs.sse === 'bucket-default' &&
+            safety.defaultEncryption?.startsWith('aws:kms') === true &&
+            (!safety.defaultKmsKeyId || safety.defaultKmsKeyId.endsWith('alias/aws/s3'));
+    if (managedKey) {
+        log.warning(`Objects in ${inputs.bucket} are encrypted with the AWS managed key aws/s3, whose key policy cannot be changed: CloudFront origin access control cannot be granted kms:Decrypt on it, so CloudFront will answer 403 for them. Use a customer managed key (kms-key-id, or the bucket's default) and grant the distribution kms:Decrypt in its key policy.`);
     }
     const gaps = safety.publicAccessGaps;
     if ((gaps === undefined || gaps.length > 0) && !inputs.allowPublicBucket) {
@@ -82188,21 +82406,6 @@ function enforceBucketSafety(inputs, safety) {
             : `has Block Public Access settings off: ${gaps.join(', ')}`;
         throw new ActionFailure(`Bucket ${inputs.bucket} ${what}; nothing was changed. Block public access (aws s3api put-public-access-block) and serve through CloudFront, or set allow-public-bucket: true to deploy anyway.`);
     }
-}
-/** Runs an AWS step; an AWS or network error becomes an ActionFailure saying what was being done and what state it left. */
-async function aws(what, state, step) {
-    try {
-        return await step();
-    }
-    catch (error) {
-        if (error instanceof ActionFailure || !isAwsOrNetworkError(error))
-            throw error;
-        throw new ActionFailure(`Failed ${what}: ${awsErrorText(error)}; ${state}.`, { cause: error });
-    }
-}
-function isAwsOrNetworkError(error) {
-    const e = error;
-    return Boolean(e && (e.$metadata !== undefined || typeof e.code === 'string' || e.name === 'TimeoutError'));
 }
 function relativePath(prefix, key) {
     return prefix === '' ? key : key.slice(prefix.length + 1);
@@ -82214,12 +82417,12 @@ function publish(ctx, report) {
     const uploadedCount = report.dryRun ? planned.length : report.uploaded.length;
     const deletedCount = report.dryRun ? (report.plan?.deletions.length ?? 0) : report.deleted.length;
     const bytes = report.dryRun ? (report.plan?.bytesToUpload ?? 0) : report.bytesUploaded;
-    ctx.setOutput('uploaded', uploadedCount);
-    ctx.setOutput('unchanged', report.unchanged);
-    ctx.setOutput('deleted', deletedCount);
-    ctx.setOutput('bytes-uploaded', bytes);
-    ctx.setOutput('invalidation-id', report.invalidation?.id ?? '');
-    ctx.setOutput('manifest', manifest);
+    ctx.setOutput(OUTPUT.uploaded, uploadedCount);
+    ctx.setOutput(OUTPUT.unchanged, report.unchanged);
+    ctx.setOutput(OUTPUT.deleted, deletedCount);
+    ctx.setOutput(OUTPUT.bytesUploaded, bytes);
+    ctx.setOutput(OUTPUT.invalidationId, report.invalidation?.id ?? '');
+    ctx.setOutput(OUTPUT.manifest, manifest);
     ctx.fact('target', report.target);
     ctx.fact('dryRun', report.dryRun);
     ctx.fact('uploaded', uploadedCount);

@@ -23,8 +23,19 @@ export interface CacheRule {
 
 // A hash token: 8–64 of [A-Za-z0-9_-] right before the extension(s), after `.` or `-`.
 const HASH_TOKEN = /[.-]([A-Za-z0-9_-]{8,64})((?:\.[A-Za-z0-9]+)+)$/;
-// One Cache-Control directive: `no-cache`, `max-age=600`, `private="set-cookie"`.
-const DIRECTIVE = /^[a-z][a-z-]*(=(\d+|"[^"\r\n]*"|[a-z-]+))?$/i;
+// The response directives of RFC 9111 §5.2.2 (and RFC 5861, RFC 8246), by what argument each takes.
+const SECONDS_DIRECTIVES = new Set(['max-age', 's-maxage', 'stale-while-revalidate', 'stale-if-error']);
+const FLAG_DIRECTIVES = new Set([
+  'no-store',
+  'no-transform',
+  'must-revalidate',
+  'proxy-revalidate',
+  'must-understand',
+  'public',
+  'immutable',
+]);
+// May stand alone or name header fields: no-cache="set-cookie".
+const FIELD_LIST_DIRECTIVES = new Set(['no-cache', 'private']);
 
 /**
  * True when the file name carries a content hash: a token of 8–64 letters, digits, `_` or `-`
@@ -55,16 +66,42 @@ export function isHtml(path: string): boolean {
 }
 
 /**
- * Checks one Cache-Control value: comma-separated directives such as `no-cache` or
- * `public, max-age=600`. Returns the normalised value or undefined when it is not one.
+ * Checks one Cache-Control value: comma-separated response directives such as `no-cache` or
+ * `public, max-age=600`, each one browsers and CloudFront know, with the argument it takes
+ * (delta-seconds for `max-age`, `s-maxage`, `stale-*`; none for flags). Returns the normalised
+ * value, or the reason it is not one.
  *
  * @example
  * normaliseCacheControl('public,max-age=600'); // 'public, max-age=600'
+ * checkCacheControl('max-age=forever'); // { error: "'max-age' takes a number of seconds such as max-age=600; got 'forever'" }
  */
 export function normaliseCacheControl(value: string): string | undefined {
+  const checked = checkCacheControl(value);
+  return 'value' in checked ? checked.value : undefined;
+}
+
+export function checkCacheControl(value: string): { value: string } | { error: string } {
   const parts = value.split(',').map((p) => p.trim());
-  if (parts.length === 0 || parts.some((p) => !DIRECTIVE.test(p))) return undefined;
-  return parts.join(', ');
+  for (const part of parts) {
+    const m = /^([a-z][a-z-]*)(?:=(.*))?$/i.exec(part);
+    if (!m) return { error: `'${part}' is not a directive` };
+    const name = (m[1] as string).toLowerCase();
+    const arg = m[2];
+    if (SECONDS_DIRECTIVES.has(name)) {
+      if (arg === undefined || !/^\d{1,10}$/.test(arg))
+        return { error: `'${name}' takes a number of seconds such as ${name}=600; got '${arg ?? ''}'` };
+    } else if (FLAG_DIRECTIVES.has(name)) {
+      if (arg !== undefined) return { error: `'${name}' takes no value; got '${part}'` };
+    } else if (FIELD_LIST_DIRECTIVES.has(name)) {
+      if (arg !== undefined && !/^"[A-Za-z0-9-]+(\s*,\s*[A-Za-z0-9-]+)*"$/.test(arg))
+        return {
+          error: `'${name}' takes no value or a quoted list of header names such as ${name}="set-cookie"; got '${part}'`,
+        };
+    } else {
+      return { error: `'${name}' is not a Cache-Control response directive` };
+    }
+  }
+  return { value: parts.join(', ') };
 }
 
 /**
@@ -89,13 +126,14 @@ export function parseCacheRules(lines: readonly string[], input = 'cache-control
         input,
       );
     }
-    const value = normaliseCacheControl(rawValue);
-    if (value === undefined) {
+    const checked = checkCacheControl(rawValue);
+    if ('error' in checked) {
       throw new ConfigurationError(
-        `Input '${input}' rule ${line} has an invalid Cache-Control value '${rawValue}': use directives such as 'no-cache' or 'public, max-age=600'.`,
+        `Input '${input}' rule ${line} has an invalid Cache-Control value '${rawValue}': ${checked.error}. Use directives such as 'no-cache' or 'public, max-age=600'.`,
         input,
       );
     }
+    const value = checked.value;
     let matches: (path: string) => boolean;
     try {
       matches = picomatch(glob, { dot: true, strictBrackets: true });

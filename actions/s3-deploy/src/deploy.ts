@@ -7,7 +7,8 @@
 import { CloudFrontClient } from '@aws-sdk/client-cloudfront';
 import { S3Client } from '@aws-sdk/client-s3';
 import { ActionFailure, formatBytes, formatDuration, type ActionContext } from '@white-cross/core';
-import { awsErrorText, createAwsClient } from '@white-cross/aws';
+import { awsCaller, createAwsClient } from '@white-cross/aws';
+import { ACTION_NAME, ACTION_VERSION, OUTPUT } from './constants.js';
 import type { DeployInputs } from './inputs.js';
 import { keyFor, scanLocalFiles, type LocalFile } from './local-files.js';
 import { mapConcurrent } from './concurrency.js';
@@ -32,7 +33,6 @@ import {
   type SyncPlan,
 } from './plan.js';
 import {
-  UploadError,
   deleteObjects,
   inspectObjects,
   listObjects,
@@ -42,12 +42,20 @@ import {
   writeDeployRecord,
   type BucketSafety,
   type Encryption,
+  type S3Call,
 } from './remote.js';
-import { ensureInvalidation, invalidationStatus, waitForInvalidation } from './invalidation.js';
+import {
+  checkDistribution,
+  ensureInvalidation,
+  invalidationStatus,
+  waitForInvalidation,
+} from './invalidation.js';
 import { writeDeploySummary, type DeployReport } from './report.js';
 
-export const ACTION = 's3-deploy';
-export const VERSION = '0.1.0';
+export const ACTION = ACTION_NAME;
+export const VERSION = ACTION_VERSION;
+
+const UNCHANGED = 'Nothing was changed.';
 
 /** Runs the deploy; the report is filled in as it goes, and written however it ends. */
 export async function deploy(inputs: DeployInputs, ctx: ActionContext): Promise<void> {
@@ -73,6 +81,14 @@ async function run(inputs: DeployInputs, ctx: ActionContext, report: DeployRepor
   const { log } = ctx;
   const settings = { region: inputs.region, action: ACTION, version: VERSION, env: ctx.env };
   const s3 = createAwsClient(S3Client, settings);
+  const cf = inputs.distributionId ? createAwsClient(CloudFrontClient, settings) : undefined;
+  // Every AWS call goes through awsCall (the one retry layer, waits logged), with the state a
+  // failure at that stage leaves.
+  const caller = awsCaller({ log, sleep: ctx.sleep });
+  const leaving =
+    (leftAs: string, attempts?: number): S3Call =>
+    (operation, resource, send) =>
+      caller({ operation, resource, leftAs }, send, attempts === undefined ? {} : { attempts });
   const encryption: Encryption = { mode: inputs.sse, kmsKeyId: inputs.kmsKeyId };
   const recordKey = keyFor(inputs.prefix, DEPLOY_RECORD_PATH);
   const where = report.target;
@@ -81,21 +97,22 @@ async function run(inputs: DeployInputs, ctx: ActionContext, report: DeployRepor
   const scan = scanLocalFiles(inputs.sourceDir, inputs.prefix, inputs.cacheRules, inputs.concurrency);
   scan.catch(() => {});
   report.stage = 'checking the bucket';
-  const safety = await aws(
-    `reading the encryption and public access settings of bucket ${inputs.bucket}`,
-    'nothing was changed',
-    () => readBucketSafety(s3, inputs.bucket),
-  );
+  const safety = await readBucketSafety(s3, leaving(UNCHANGED), inputs.bucket);
   report.safety = safety;
-  enforceBucketSafety(inputs, safety);
+  enforceBucketSafety(inputs, safety, log);
+  // Every named resource is checked before the first write: a wrong distribution-id fails now.
+  if (cf && inputs.distributionId) {
+    report.stage = 'checking the distribution';
+    await checkDistribution(cf, leaving(UNCHANGED), inputs.distributionId);
+  }
+  // What the objects' encryption must be: what is sent, or else the bucket's own default.
+  const expectedSse = inputs.sse === 'bucket-default' ? safety.defaultEncryption : inputs.sse;
 
   report.stage = 'reading the bucket';
-  const [listing, record] = await aws(`listing ${where}`, 'nothing was changed', () =>
-    Promise.all([
-      listObjects(s3, inputs.bucket, inputs.prefix),
-      readDeployRecord(s3, inputs.bucket, recordKey),
-    ]),
-  );
+  const [listing, record] = await Promise.all([
+    listObjects(s3, leaving(UNCHANGED), inputs.bucket, inputs.prefix),
+    readDeployRecord(s3, leaving(UNCHANGED), inputs.bucket, recordKey),
+  ]);
   listing.delete(recordKey);
   report.stage = 'hashing the build';
   const local = await scan;
@@ -117,8 +134,12 @@ async function run(inputs: DeployInputs, ctx: ActionContext, report: DeployRepor
   const toInspect = keysToInspect(local, listing, recorded);
   if (toInspect.length > 0)
     log.info(`Reading the SHA-256 of ${toInspect.length} objects the deploy record does not vouch for.`);
-  const inspected = await aws(`reading object metadata in ${where}`, 'nothing was changed', () =>
-    inspectObjects(s3, inputs.bucket, toInspect, inputs.concurrency),
+  const inspected = await inspectObjects(
+    s3,
+    leaving(UNCHANGED),
+    inputs.bucket,
+    toInspect,
+    inputs.concurrency,
   );
   const states = new Map<string, ObjectState>(inspected);
   for (const file of local) {
@@ -132,7 +153,7 @@ async function run(inputs: DeployInputs, ctx: ActionContext, report: DeployRepor
     local,
     listing,
     states,
-    sse: inputs.sse,
+    sse: expectedSse,
     deleteStale: inputs.delete,
     reserved: new Set([recordKey]),
   });
@@ -199,8 +220,13 @@ async function run(inputs: DeployInputs, ctx: ActionContext, report: DeployRepor
   });
   if (pending && uploads.length + plan.deletions.length > 0) {
     // Written before the first change, so a run that dies half-way still leaves the paths owed.
-    await aws(`writing the deploy record ${recordKey}`, 'nothing was changed', () =>
-      writeDeployRecord(s3, inputs.bucket, recordKey, newRecord(record?.objects ?? {}, pending), encryption),
+    await writeDeployRecord(
+      s3,
+      leaving(UNCHANGED),
+      inputs.bucket,
+      recordKey,
+      newRecord(record?.objects ?? {}, pending),
+      encryption,
     );
   }
 
@@ -208,16 +234,21 @@ async function run(inputs: DeployInputs, ctx: ActionContext, report: DeployRepor
   for (const phase of plan.phases) {
     if (phase.uploads.length === 0) continue;
     report.stage = `uploading ${phase.name}`;
-    await uploadPhase(s3, inputs, ctx, report, phase.name, phase.uploads, encryption, etags);
+    const state =
+      phase.name === 'assets'
+        ? 'No HTML was uploaded and nothing was deleted, so the live site is unchanged (the new assets uploaded so far are not referenced yet); re-run to finish.'
+        : 'Every asset is in place and nothing was deleted, so old and new pages both work; re-run to finish.';
+    await uploadPhase(s3, leaving(state), inputs, ctx, report, phase.name, phase.uploads, encryption, etags);
   }
 
   if (plan.deletions.length > 0) {
     report.stage = 'deleting stale objects';
     log.info(`Deleting ${plan.deletions.length} objects the new site no longer has.`);
-    const failed = await aws(
-      `deleting stale objects in ${where}`,
-      'the new site is live; stale objects remain',
-      () => deleteObjects(s3, inputs.bucket, plan.deletions),
+    const failed = await deleteObjects(
+      s3,
+      leaving('The new site is live; stale objects remain.'),
+      inputs.bucket,
+      plan.deletions,
     );
     const failedKeys = new Set(failed.map((f) => f.key));
     report.deleted = plan.deletions.filter((k) => !failedKeys.has(k));
@@ -229,29 +260,35 @@ async function run(inputs: DeployInputs, ctx: ActionContext, report: DeployRepor
   report.stage = 'recording the deploy';
   const finalListing =
     uploads.length > 0
-      ? await aws(`listing ${where}`, 'the new site is live', () =>
-          listObjects(s3, inputs.bucket, inputs.prefix),
-        )
+      ? await listObjects(s3, leaving('The new site is live.'), inputs.bucket, inputs.prefix)
       : listing;
-  const objects = recordObjects(local, plan, finalListing, states, etags, inputs);
+  const objects = recordObjects(local, plan, finalListing, states, etags, expectedSse);
   let owed = pending;
   const recordChanged = () =>
     JSON.stringify({ o: record?.objects, p: record?.pendingInvalidation }) !==
     JSON.stringify({ o: objects, p: owed });
   if (recordChanged()) {
-    await aws(`writing the deploy record ${recordKey}`, 'the new site is live', () =>
-      writeDeployRecord(s3, inputs.bucket, recordKey, newRecord(objects, owed), encryption),
+    await writeDeployRecord(
+      s3,
+      leaving('The new site is live.'),
+      inputs.bucket,
+      recordKey,
+      newRecord(objects, owed),
+      encryption,
     );
   }
 
-  if (pending && inputs.distributionId) {
+  if (pending && inputs.distributionId && cf) {
     const distributionId = inputs.distributionId;
     report.stage = 'invalidating CloudFront';
-    const cf = createAwsClient(CloudFrontClient, settings);
-    const invalidation = await aws(
-      `creating a CloudFront invalidation on ${distributionId}`,
-      'the new site is live in S3; CloudFront may serve cached copies until a re-run invalidates them',
-      () => ensureInvalidation(cf, distributionId, pending.callerReference, pending.paths),
+    const invalidation = await ensureInvalidation(
+      cf,
+      leaving(
+        'The new site is live in S3; CloudFront may serve cached copies until a re-run invalidates them.',
+      ),
+      distributionId,
+      pending.callerReference,
+      pending.paths,
     );
     report.invalidation = {
       id: invalidation.id,
@@ -265,7 +302,12 @@ async function run(inputs: DeployInputs, ctx: ActionContext, report: DeployRepor
     if (inputs.waitForInvalidation) {
       const waited = await waitForInvalidation({
         initialStatus: invalidation.status,
-        getStatus: invalidationStatus(cf, distributionId, invalidation.id),
+        getStatus: invalidationStatus(
+          cf,
+          leaving('The new site is live in S3; CloudFront finishes invalidating on its own.', 1),
+          distributionId,
+          invalidation.id,
+        ),
         timeoutMs: inputs.invalidationTimeoutMs,
         clock: ctx.clock,
         sleep: ctx.sleep,
@@ -281,8 +323,13 @@ async function run(inputs: DeployInputs, ctx: ActionContext, report: DeployRepor
       }
     }
     owed = undefined;
-    await aws(`writing the deploy record ${recordKey}`, 'the new site is live and invalidated', () =>
-      writeDeployRecord(s3, inputs.bucket, recordKey, newRecord(objects, owed), encryption),
+    await writeDeployRecord(
+      s3,
+      leaving('The new site is live and invalidated.'),
+      inputs.bucket,
+      recordKey,
+      newRecord(objects, owed),
+      encryption,
     );
   }
   report.stage = 'done';
@@ -293,6 +340,7 @@ async function run(inputs: DeployInputs, ctx: ActionContext, report: DeployRepor
 
 async function uploadPhase(
   s3: S3Client,
+  call: S3Call,
   inputs: DeployInputs,
   ctx: ActionContext,
   report: DeployReport,
@@ -308,31 +356,18 @@ async function uploadPhase(
   );
   let done = 0;
   let lastLog = ctx.clock.now();
-  try {
-    await mapConcurrent(uploads, inputs.concurrency, async (upload) => {
-      etags.set(upload.file.key, await uploadFile(s3, inputs.bucket, upload.file, encryption));
-      report.uploaded.push(upload);
-      report.bytesUploaded += upload.file.size;
-      done++;
-      if (total > 50 && (ctx.clock.now() - lastLog > 5000 || done === total)) {
-        lastLog = ctx.clock.now();
-        ctx.log.info(
-          `  ${done}/${total} ${phase} uploaded (${formatBytes(report.bytesUploaded)} in all so far).`,
-        );
-      }
-    });
-  } catch (error) {
-    const key = error instanceof UploadError ? error.key : '?';
-    const cause = error instanceof UploadError ? error.cause : error;
-    const state =
-      phase === 'assets'
-        ? 'no HTML was uploaded and nothing was deleted, so the live site is unchanged (the new assets uploaded so far are not referenced yet); re-run to finish'
-        : 'every asset is in place and nothing was deleted, so old and new pages both work; re-run to finish';
-    throw new ActionFailure(
-      `Uploading ${key} to s3://${inputs.bucket} failed: ${awsErrorText(cause)}; ${state}.`,
-      { cause: error },
-    );
-  }
+  await mapConcurrent(uploads, inputs.concurrency, async (upload) => {
+    etags.set(upload.file.key, await uploadFile(s3, call, inputs.bucket, upload.file, encryption));
+    report.uploaded.push(upload);
+    report.bytesUploaded += upload.file.size;
+    done++;
+    if (total > 50 && (ctx.clock.now() - lastLog > 5000 || done === total)) {
+      lastLog = ctx.clock.now();
+      ctx.log.info(
+        `  ${done}/${total} ${phase} uploaded (${formatBytes(report.bytesUploaded)} in all so far).`,
+      );
+    }
+  });
 }
 
 function recordObjects(
@@ -341,7 +376,7 @@ function recordObjects(
   listing: ReadonlyMap<string, ListedObject>,
   states: ReadonlyMap<string, ObjectState>,
   etags: ReadonlyMap<string, string>,
-  inputs: DeployInputs,
+  sse: string | undefined,
 ): Record<string, RecordedObject> {
   const uploaded = new Set(uploadsOf(plan).map((u) => u.file.key));
   const objects: Record<string, RecordedObject> = {};
@@ -354,7 +389,7 @@ function recordObjects(
           sha256: file.sha256,
           contentType: file.contentType,
           cacheControl: file.cacheControl,
-          sse: inputs.sse,
+          sse,
           size: file.size,
           etag,
         };
@@ -376,10 +411,27 @@ function recordObjects(
   return objects;
 }
 
-function enforceBucketSafety(inputs: DeployInputs, safety: BucketSafety): void {
+function enforceBucketSafety(inputs: DeployInputs, safety: BucketSafety, log: ActionContext['log']): void {
   if (safety.defaultEncryption === undefined && !inputs.allowUnencryptedBucket) {
+    const sent =
+      inputs.sse === 'bucket-default'
+        ? 'S3 then stores every object with SSE-S3, as it does any new object'
+        : `every object is still sent with sse ${inputs.sse}`;
     throw new ActionFailure(
-      `Bucket ${inputs.bucket} has no default encryption; nothing was changed. Turn it on (aws s3api put-bucket-encryption), or set allow-unencrypted-bucket: true to deploy anyway (every object is still sent with sse ${inputs.sse}).`,
+      `Bucket ${inputs.bucket} has no default encryption; nothing was changed. Turn it on (aws s3api put-bucket-encryption), or set allow-unencrypted-bucket: true to deploy anyway (${sent}).`,
+    );
+  }
+  // CloudFront reads an SSE-KMS object only when the key policy grants its origin access
+  // control kms:Decrypt, and the policy of the AWS managed key aws/s3 cannot be changed.
+  const managedKey =
+    inputs.sse === 'aws:kms'
+      ? !inputs.kmsKeyId || inputs.kmsKeyId.endsWith('alias/aws/s3')
+      : inputs.sse === 'bucket-default' &&
+        safety.defaultEncryption?.startsWith('aws:kms') === true &&
+        (!safety.defaultKmsKeyId || safety.defaultKmsKeyId.endsWith('alias/aws/s3'));
+  if (managedKey) {
+    log.warning(
+      `Objects in ${inputs.bucket} are encrypted with the AWS managed key aws/s3, whose key policy cannot be changed: CloudFront origin access control cannot be granted kms:Decrypt on it, so CloudFront will answer 403 for them. Use a customer managed key (kms-key-id, or the bucket's default) and grant the distribution kms:Decrypt in its key policy.`,
     );
   }
   const gaps = safety.publicAccessGaps;
@@ -394,21 +446,6 @@ function enforceBucketSafety(inputs: DeployInputs, safety: BucketSafety): void {
   }
 }
 
-/** Runs an AWS step; an AWS or network error becomes an ActionFailure saying what was being done and what state it left. */
-async function aws<T>(what: string, state: string, step: () => Promise<T>): Promise<T> {
-  try {
-    return await step();
-  } catch (error) {
-    if (error instanceof ActionFailure || !isAwsOrNetworkError(error)) throw error;
-    throw new ActionFailure(`Failed ${what}: ${awsErrorText(error)}; ${state}.`, { cause: error });
-  }
-}
-
-function isAwsOrNetworkError(error: unknown): boolean {
-  const e = error as { $metadata?: unknown; code?: unknown; name?: string };
-  return Boolean(e && (e.$metadata !== undefined || typeof e.code === 'string' || e.name === 'TimeoutError'));
-}
-
 function relativePath(prefix: string, key: string): string {
   return prefix === '' ? key : key.slice(prefix.length + 1);
 }
@@ -421,12 +458,12 @@ function publish(ctx: ActionContext, report: DeployReport): void {
   const uploadedCount = report.dryRun ? planned.length : report.uploaded.length;
   const deletedCount = report.dryRun ? (report.plan?.deletions.length ?? 0) : report.deleted.length;
   const bytes = report.dryRun ? (report.plan?.bytesToUpload ?? 0) : report.bytesUploaded;
-  ctx.setOutput('uploaded', uploadedCount);
-  ctx.setOutput('unchanged', report.unchanged);
-  ctx.setOutput('deleted', deletedCount);
-  ctx.setOutput('bytes-uploaded', bytes);
-  ctx.setOutput('invalidation-id', report.invalidation?.id ?? '');
-  ctx.setOutput('manifest', manifest);
+  ctx.setOutput(OUTPUT.uploaded, uploadedCount);
+  ctx.setOutput(OUTPUT.unchanged, report.unchanged);
+  ctx.setOutput(OUTPUT.deleted, deletedCount);
+  ctx.setOutput(OUTPUT.bytesUploaded, bytes);
+  ctx.setOutput(OUTPUT.invalidationId, report.invalidation?.id ?? '');
+  ctx.setOutput(OUTPUT.manifest, manifest);
   ctx.fact('target', report.target);
   ctx.fact('dryRun', report.dryRun);
   ctx.fact('uploaded', uploadedCount);

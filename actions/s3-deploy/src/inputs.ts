@@ -1,14 +1,15 @@
 /**
  * Every input of s3-deploy, read and checked once, before any request to AWS.
  */
-import { statSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
+import { realpathSync, statSync } from 'node:fs';
+import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { ConfigurationError, type Env, type Inputs } from '@white-cross/core';
 import { resolveRegion } from '@white-cross/aws';
 import { parseCacheRules, type CacheRule } from './cache-rules.js';
 
-export type SseMode = 'AES256' | 'aws:kms';
-export const SSE_MODES: readonly SseMode[] = ['AES256', 'aws:kms'];
+/** `bucket-default`: no encryption header, the bucket's own default encryption applies. */
+export type SseMode = 'bucket-default' | 'AES256' | 'aws:kms';
+export const SSE_MODES: readonly SseMode[] = ['bucket-default', 'AES256', 'aws:kms'];
 
 export interface DeployInputs {
   /** Absolute path of the folder to publish. */
@@ -65,7 +66,7 @@ export function parseInputs(inputs: Inputs, env: Env): DeployInputs {
     );
   }
   const cacheRules = parseCacheRules(inputs.list('cache-control'));
-  const sse = inputs.choice('sse', SSE_MODES, 'AES256');
+  const sse = inputs.choice('sse', SSE_MODES, 'bucket-default');
   const kmsKeyId = inputs.string('kms-key-id');
   if (kmsKeyId !== undefined) {
     if (sse !== 'aws:kms') {
@@ -127,7 +128,8 @@ export function parseInputs(inputs: Inputs, env: Env): DeployInputs {
 }
 
 function parseSourceDir(given: string, env: Env): string {
-  const dir = isAbsolute(given) ? given : resolve(env.GITHUB_WORKSPACE || process.cwd(), given);
+  const workspace = resolve(env.GITHUB_WORKSPACE || process.cwd());
+  const dir = isAbsolute(given) ? given : resolve(workspace, given);
   let isDirectory: boolean;
   try {
     isDirectory = statSync(dir).isDirectory();
@@ -140,6 +142,15 @@ function parseSourceDir(given: string, env: Env): string {
   if (!isDirectory) {
     throw new ConfigurationError(
       `Input 'source-dir' must be a folder (the build output); '${given}' is a file.`,
+      'source-dir',
+    );
+  }
+  // Whatever is in it is published: it must be the build, inside the workspace (symbolic links
+  // resolved), never /etc or a home folder.
+  const inside = relative(realpathSync(workspace), realpathSync(dir));
+  if (inside === '..' || inside.startsWith(`..${sep}`) || isAbsolute(inside)) {
+    throw new ConfigurationError(
+      `Input 'source-dir' must be a folder inside the workspace (GITHUB_WORKSPACE), such as dist; '${given}' resolves outside it.`,
       'source-dir',
     );
   }

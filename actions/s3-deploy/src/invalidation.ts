@@ -5,10 +5,13 @@
  */
 import {
   CreateInvalidationCommand,
+  GetDistributionCommand,
   GetInvalidationCommand,
   ListInvalidationsCommand,
   type CloudFrontClient,
 } from '@aws-sdk/client-cloudfront';
+import { AwsCallFailure } from '@white-cross/aws';
+import type { S3Call as AwsCall } from './remote.js';
 import { formatDuration, isTransientError, type Clock, type Logger, type Sleep } from '@white-cross/core';
 
 export interface InvalidationRef {
@@ -29,16 +32,22 @@ const RECENT_INVALIDATIONS = 20;
  */
 export async function findInvalidation(
   cf: CloudFrontClient,
+  call: AwsCall,
   distributionId: string,
   callerReference: string,
 ): Promise<InvalidationRef | undefined> {
-  const list = await cf.send(new ListInvalidationsCommand({ DistributionId: distributionId, MaxItems: 100 }));
+  const list = await call('ListInvalidations', `distribution ${distributionId}`, () =>
+    cf.send(new ListInvalidationsCommand({ DistributionId: distributionId, MaxItems: 100 })),
+  );
   const recent = [...(list.InvalidationList?.Items ?? [])]
     .sort((a, b) => (b.CreateTime?.getTime() ?? 0) - (a.CreateTime?.getTime() ?? 0))
     .slice(0, RECENT_INVALIDATIONS);
   for (const summary of recent) {
     if (!summary.Id) continue;
-    const out = await cf.send(new GetInvalidationCommand({ DistributionId: distributionId, Id: summary.Id }));
+    const id = summary.Id;
+    const out = await call('GetInvalidation', `invalidation ${id} on ${distributionId}`, () =>
+      cf.send(new GetInvalidationCommand({ DistributionId: distributionId, Id: id })),
+    );
     if (out.Invalidation?.InvalidationBatch?.CallerReference === callerReference) {
       return { id: summary.Id, status: out.Invalidation.Status ?? 'Unknown', reused: true };
     }
@@ -49,20 +58,23 @@ export async function findInvalidation(
 /** Creates the invalidation, or returns the one an earlier run of this deploy created. */
 export async function ensureInvalidation(
   cf: CloudFrontClient,
+  call: AwsCall,
   distributionId: string,
   callerReference: string,
   paths: readonly string[],
 ): Promise<InvalidationRef> {
-  const existing = await findInvalidation(cf, distributionId, callerReference);
+  const existing = await findInvalidation(cf, call, distributionId, callerReference);
   if (existing) return existing;
-  const out = await cf.send(
-    new CreateInvalidationCommand({
-      DistributionId: distributionId,
-      InvalidationBatch: {
-        CallerReference: callerReference,
-        Paths: { Quantity: paths.length, Items: [...paths] },
-      },
-    }),
+  const out = await call('CreateInvalidation', `distribution ${distributionId}`, () =>
+    cf.send(
+      new CreateInvalidationCommand({
+        DistributionId: distributionId,
+        InvalidationBatch: {
+          CallerReference: callerReference,
+          Paths: { Quantity: paths.length, Items: [...paths] },
+        },
+      }),
+    ),
   );
   return { id: out.Invalidation?.Id ?? '', status: out.Invalidation?.Status ?? 'InProgress', reused: false };
 }
@@ -126,7 +138,8 @@ export async function waitForInvalidation(options: WaitOptions): Promise<WaitRes
     try {
       status = await options.getStatus();
     } catch (error) {
-      if (!isTransientError(error)) throw error;
+      const cause = error instanceof AwsCallFailure ? error.cause : error;
+      if (!isTransientError(cause)) throw error;
       options.log.info(
         `Invalidation ${options.label}: status check failed (${(error as Error).name}); trying again.`,
       );
@@ -134,14 +147,32 @@ export async function waitForInvalidation(options: WaitOptions): Promise<WaitRes
   }
 }
 
-/** Reads an invalidation's status. */
+/** Reads an invalidation's status (one attempt: the wait's next poll is the retry). */
 export function invalidationStatus(
   cf: CloudFrontClient,
+  call: AwsCall,
   distributionId: string,
   id: string,
 ): () => Promise<string> {
   return async () => {
-    const out = await cf.send(new GetInvalidationCommand({ DistributionId: distributionId, Id: id }));
+    const out = await call('GetInvalidation', `invalidation ${id} on ${distributionId}`, () =>
+      cf.send(new GetInvalidationCommand({ DistributionId: distributionId, Id: id })),
+    );
     return out.Invalidation?.Status ?? 'Unknown';
   };
+}
+
+/**
+ * Checks that the distribution exists before anything is written, so a wrong distribution-id
+ * fails while the site is unchanged. Returns its domain name.
+ */
+export async function checkDistribution(
+  cf: CloudFrontClient,
+  call: AwsCall,
+  distributionId: string,
+): Promise<string> {
+  const out = await call('GetDistribution', `distribution ${distributionId}`, () =>
+    cf.send(new GetDistributionCommand({ Id: distributionId })),
+  );
+  return out.Distribution?.DomainName ?? '';
 }

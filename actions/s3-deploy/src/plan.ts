@@ -6,7 +6,6 @@
  */
 import { createHash } from 'node:crypto';
 import type { LocalFile } from './local-files.js';
-import type { SseMode } from './inputs.js';
 
 /** An object as ListObjectsV2 shows it. */
 export interface ListedObject {
@@ -120,13 +119,14 @@ export function recordedState(
 export function uploadReason(
   file: LocalFile,
   remote: ObjectState | undefined,
-  sse: SseMode,
+  sse: string | undefined,
 ): UploadReason | undefined {
   if (!remote) return 'new';
   if (remote.sha256 !== file.sha256) return 'content';
   if (remote.contentType !== file.contentType) return 'content-type';
   if (remote.cacheControl !== file.cacheControl) return 'cache-control';
-  if (remote.sse !== sse) return 'encryption';
+  // Unknown expected encryption (a bucket without a default): any is kept.
+  if (sse !== undefined && remote.sse !== sse) return 'encryption';
   return undefined;
 }
 
@@ -135,7 +135,8 @@ export interface PlanInput {
   listing: ReadonlyMap<string, ListedObject>;
   /** The state of each listed key the local files have (from the record or from HeadObject). */
   states: ReadonlyMap<string, ObjectState>;
-  sse: SseMode;
+  /** The encryption objects must have (`AES256`, `aws:kms`), or undefined when any will do. */
+  sse: string | undefined;
   deleteStale: boolean;
   /** Keys never deleted (the deploy record). */
   reserved: ReadonlySet<string>;

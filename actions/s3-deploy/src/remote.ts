@@ -17,6 +17,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
+import { isAwsError } from '@white-cross/aws';
 import { mapConcurrent } from './concurrency.js';
 import type { LocalFile } from './local-files.js';
 import type { SseMode } from './inputs.js';
@@ -31,55 +32,70 @@ export interface Encryption {
   kmsKeyId: string | undefined;
 }
 
+/**
+ * Sends one AWS call through awsCall (the one retry layer), with the operation and resource for
+ * the log and the failure message; the caller binds what state a failure leaves.
+ */
+export type S3Call = <T>(operation: string, resource: string, send: () => Promise<T>) => Promise<T>;
+
 export interface BucketSafety {
   /** The default encryption rule, e.g. `aws:kms` or `AES256`; undefined when there is none. */
   defaultEncryption: string | undefined;
+  /** The default rule's KMS key; undefined for SSE-S3, or for SSE-KMS with the AWS managed key aws/s3. */
+  defaultKmsKeyId?: string | undefined;
   /** The Block Public Access settings that are off; undefined when none is configured. */
   publicAccessGaps: string[] | undefined;
 }
 
-const errorName = (error: unknown) => (error as { name?: string })?.name ?? '';
-
 /** Reads the bucket's default encryption and Block Public Access configuration. */
-export async function readBucketSafety(s3: S3Client, bucket: string): Promise<BucketSafety> {
+export async function readBucketSafety(s3: S3Client, call: S3Call, bucket: string): Promise<BucketSafety> {
   let defaultEncryption: string | undefined;
+  let defaultKmsKeyId: string | undefined;
   try {
-    const out = await s3.send(new GetBucketEncryptionCommand({ Bucket: bucket }));
+    const out = await call('GetBucketEncryption', `s3://${bucket}`, () =>
+      s3.send(new GetBucketEncryptionCommand({ Bucket: bucket })),
+    );
     const rule = out.ServerSideEncryptionConfiguration?.Rules?.find(
       (r) => r.ApplyServerSideEncryptionByDefault?.SSEAlgorithm,
     );
     defaultEncryption = rule?.ApplyServerSideEncryptionByDefault?.SSEAlgorithm;
+    defaultKmsKeyId = rule?.ApplyServerSideEncryptionByDefault?.KMSMasterKeyID;
   } catch (error) {
-    if (errorName(error) !== 'ServerSideEncryptionConfigurationNotFoundError') throw error;
+    if (!isAwsError(error, 'ServerSideEncryptionConfigurationNotFoundError')) throw error;
   }
   let publicAccessGaps: string[] | undefined;
   try {
-    const out = await s3.send(new GetPublicAccessBlockCommand({ Bucket: bucket }));
+    const out = await call('GetPublicAccessBlock', `s3://${bucket}`, () =>
+      s3.send(new GetPublicAccessBlockCommand({ Bucket: bucket })),
+    );
     const c = out.PublicAccessBlockConfiguration ?? {};
     publicAccessGaps = (
       ['BlockPublicAcls', 'IgnorePublicAcls', 'BlockPublicPolicy', 'RestrictPublicBuckets'] as const
     ).filter((k) => c[k] !== true);
   } catch (error) {
-    if (errorName(error) !== 'NoSuchPublicAccessBlockConfiguration') throw error;
+    if (!isAwsError(error, 'NoSuchPublicAccessBlockConfiguration')) throw error;
   }
-  return { defaultEncryption, publicAccessGaps };
+  return { defaultEncryption, ...(defaultKmsKeyId ? { defaultKmsKeyId } : {}), publicAccessGaps };
 }
 
 /** Every object under the prefix (`''` for the whole bucket). */
 export async function listObjects(
   s3: S3Client,
+  call: S3Call,
   bucket: string,
   prefix: string,
 ): Promise<Map<string, ListedObject>> {
   const objects = new Map<string, ListedObject>();
   let token: string | undefined;
   do {
-    const page = await s3.send(
-      new ListObjectsV2Command({
-        Bucket: bucket,
-        Prefix: prefix === '' ? undefined : `${prefix}/`,
-        ContinuationToken: token,
-      }),
+    const page = await call('ListObjectsV2', `s3://${bucket}/${prefix}`, () =>
+      s3.send(
+        new ListObjectsV2Command({
+          Bucket: bucket,
+          Prefix: prefix === '' ? undefined : `${prefix}/`,
+          ContinuationToken: token,
+        }),
+      ),
     );
     for (const o of page.Contents ?? []) {
       if (!o.Key || o.Key.endsWith('/')) continue;
@@ -98,8 +114,16 @@ export async function listObjects(
  * Reads an object's state from S3 itself: the SHA-256 this action stores in
  * `x-amz-meta-sha256`, else S3's full-object SHA-256 checksum when another tool stored one.
  */
-export async function inspectObject(s3: S3Client, bucket: string, key: string): Promise<ObjectState> {
-  const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key, ChecksumMode: 'ENABLED' }));
+export async function inspectObject(
+  s3: S3Client,
+  call: S3Call,
+  bucket: string,
+  key: string,
+): Promise<ObjectState> {
+  // With SSE-KMS, checksum mode needs kms:Decrypt on the object's key as well.
+  const head = await call('HeadObject', `s3://${bucket}/${key}`, () =>
+    s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key, ChecksumMode: 'ENABLED' })),
+  );
   const fromMetadata = head.Metadata?.sha256;
   const checksum = head.ChecksumSHA256;
   // A composite checksum (of parts) ends in -N and is not the file's SHA-256.
@@ -116,32 +140,34 @@ export async function inspectObject(s3: S3Client, bucket: string, key: string): 
 /** Inspects many objects, `concurrency` at a time. */
 export async function inspectObjects(
   s3: S3Client,
+  call: S3Call,
   bucket: string,
   keys: readonly string[],
   concurrency: number,
 ): Promise<Map<string, ObjectState>> {
-  const states = await mapConcurrent(keys, concurrency, (key) => inspectObject(s3, bucket, key));
+  const states = await mapConcurrent(keys, concurrency, (key) => inspectObject(s3, call, bucket, key));
   return new Map(keys.map((key, i) => [key, states[i] as ObjectState]));
 }
 
-/** An upload that failed, naming the file. */
-export class UploadError extends Error {
-  override readonly name = 'UploadError';
-  constructor(
-    readonly key: string,
-    cause: unknown,
-  ) {
-    super(`upload of ${key} failed`, { cause });
-  }
+/** The encryption headers of a PUT: none for `bucket-default`, so the bucket's own default applies. */
+export function encryptionHeaders(encryption: Encryption) {
+  if (encryption.mode === 'bucket-default') return {};
+  return {
+    ServerSideEncryption: encryption.mode,
+    ...(encryption.mode === 'aws:kms' && encryption.kmsKeyId ? { SSEKMSKeyId: encryption.kmsKeyId } : {}),
+  };
 }
 
 /**
  * Puts one file with its SHA-256 (metadata, and S3's own SHA-256 checksum so S3 verifies what
  * it received), Content-Type, Cache-Control and the server-side encryption; never an ACL.
- * Returns the ETag S3 gave the object.
+ * Returns the ETag S3 gave the object. A large file goes in parts; a part that fails makes
+ * lib-storage abort the multipart upload (AbortMultipartUpload, `leavePartsOnError: false`),
+ * and awsCall retries the upload as a whole, from a fresh read of the file.
  */
 export async function uploadFile(
   s3: S3Client,
+  call: S3Call,
   bucket: string,
   file: LocalFile,
   encryption: Encryption,
@@ -152,49 +178,54 @@ export async function uploadFile(
     ContentType: file.contentType,
     CacheControl: file.cacheControl,
     Metadata: { sha256: file.sha256 },
-    ServerSideEncryption: encryption.mode,
-    SSEKMSKeyId: encryption.mode === 'aws:kms' ? encryption.kmsKeyId : undefined,
+    ...encryptionHeaders(encryption),
   } as const;
-  try {
-    if (file.size <= MULTIPART_THRESHOLD) {
-      const body = await readFile(file.absolutePath);
-      const out = await s3.send(
+  const where = `s3://${bucket}/${file.key}`;
+  if (file.size <= MULTIPART_THRESHOLD) {
+    const body = await readFile(file.absolutePath);
+    const out = await call('PutObject', where, () =>
+      s3.send(
         new PutObjectCommand({
           ...common,
           Body: body,
           ChecksumSHA256: Buffer.from(file.sha256, 'hex').toString('base64'),
         }),
-      );
-      return out.ETag ?? '';
-    }
-    const upload = new Upload({
-      client: s3,
-      params: { ...common, Body: createReadStream(file.absolutePath), ChecksumAlgorithm: 'SHA256' },
-      partSize: PART_SIZE,
-      queueSize: 4,
-      leavePartsOnError: false,
-    });
-    const out = await upload.done();
+      ),
+    );
     return out.ETag ?? '';
-  } catch (error) {
-    throw new UploadError(file.key, error);
   }
+  const out = await call(
+    'multipart upload (CreateMultipartUpload, UploadPart, CompleteMultipartUpload)',
+    where,
+    () =>
+      new Upload({
+        client: s3,
+        params: { ...common, Body: createReadStream(file.absolutePath), ChecksumAlgorithm: 'SHA256' },
+        partSize: PART_SIZE,
+        queueSize: 4,
+        leavePartsOnError: false,
+      }).done(),
+  );
+  return out.ETag ?? '';
 }
 
 /** Deletes keys, 1,000 per request; returns the keys S3 reported as not deleted. */
 export async function deleteObjects(
   s3: S3Client,
+  call: S3Call,
   bucket: string,
   keys: readonly string[],
 ): Promise<{ key: string; message: string }[]> {
   const failed: { key: string; message: string }[] = [];
   for (let i = 0; i < keys.length; i += 1000) {
     const batch = keys.slice(i, i + 1000);
-    const out = await s3.send(
-      new DeleteObjectsCommand({
-        Bucket: bucket,
-        Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true },
-      }),
+    const out = await call('DeleteObjects', `s3://${bucket}`, () =>
+      s3.send(
+        new DeleteObjectsCommand({
+          Bucket: bucket,
+          Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true },
+        }),
+      ),
     );
     for (const e of out.Errors ?? [])
       failed.push({ key: e.Key ?? '?', message: `${e.Code ?? 'Error'}: ${e.Message ?? ''}` });
@@ -205,12 +236,15 @@ export async function deleteObjects(
 /** Reads the deploy record; undefined when there is none (or it is not one this action wrote). */
 export async function readDeployRecord(
   s3: S3Client,
+  call: S3Call,
   bucket: string,
   key: string,
 ): Promise<DeployRecord | undefined> {
   try {
-    const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-    const body = Buffer.from((await out.Body?.transformToByteArray()) ?? []);
+    const body = await call('GetObject', `s3://${bucket}/${key}`, async () => {
+      const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+      return Buffer.from((await out.Body?.transformToByteArray()) ?? []);
+    });
     const record = JSON.parse(gunzipSync(body).toString('utf8')) as DeployRecord;
     return record?.schema === DEPLOY_RECORD_SCHEMA && record.objects && typeof record.objects === 'object'
       ? record
@@ -218,7 +252,7 @@ export async function readDeployRecord(
   } catch (error) {
     // A missing or unreadable record only costs a HeadObject per object.
     if (
-      errorName(error) === 'NoSuchKey' ||
+      isAwsError(error, 'NoSuchKey') ||
       error instanceof SyntaxError ||
       (error as { code?: string }).code?.startsWith('Z_')
     )
@@ -230,20 +264,22 @@ export async function readDeployRecord(
 /** Writes the deploy record, gzipped (never cached, encrypted like the site). */
 export async function writeDeployRecord(
   s3: S3Client,
+  call: S3Call,
   bucket: string,
   key: string,
   record: DeployRecord,
   encryption: Encryption,
 ): Promise<void> {
-  await s3.send(
-    new PutObjectCommand({
-      Bucket: bucket,
-      Key: key,
-      Body: gzipSync(JSON.stringify(record)),
-      ContentType: 'application/gzip',
-      CacheControl: 'no-store',
-      ServerSideEncryption: encryption.mode,
-      SSEKMSKeyId: encryption.mode === 'aws:kms' ? encryption.kmsKeyId : undefined,
-    }),
+  await call('PutObject', `s3://${bucket}/${key}`, () =>
+    s3.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: key,
+        Body: gzipSync(JSON.stringify(record)),
+        ContentType: 'application/gzip',
+        CacheControl: 'no-store',
+        ...encryptionHeaders(encryption),
+      }),
+    ),
   );
 }

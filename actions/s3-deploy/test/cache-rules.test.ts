@@ -56,7 +56,20 @@ describe('parseCacheRules', () => {
     ],
     [
       '**/*.js: max age 60',
-      "Input 'cache-control' rule 1 has an invalid Cache-Control value 'max age 60': use directives such as 'no-cache' or 'public, max-age=600'.",
+      "Input 'cache-control' rule 1 has an invalid Cache-Control value 'max age 60': 'max age 60' is not a directive. Use directives such as 'no-cache' or 'public, max-age=600'.",
+    ],
+    [
+      // A value that only looks valid: max-age takes delta-seconds (RFC 9111 §1.2.2, §5.2.2.1).
+      '**/*.js: public, max-age=forever',
+      "Input 'cache-control' rule 1 has an invalid Cache-Control value 'public, max-age=forever': 'max-age' takes a number of seconds such as max-age=600; got 'forever'. Use directives such as 'no-cache' or 'public, max-age=600'.",
+    ],
+    [
+      '**/*.js: public, immutable=yes',
+      "Input 'cache-control' rule 1 has an invalid Cache-Control value 'public, immutable=yes': 'immutable' takes no value; got 'immutable=yes'. Use directives such as 'no-cache' or 'public, max-age=600'.",
+    ],
+    [
+      '**/*.js: max-agee=600',
+      "Input 'cache-control' rule 1 has an invalid Cache-Control value 'max-agee=600': 'max-agee' is not a Cache-Control response directive. Use directives such as 'no-cache' or 'public, max-age=600'.",
     ],
     [
       '*.{js: no-cache',
@@ -77,7 +90,10 @@ describe('normaliseCacheControl', () => {
   it('spaces directives and keeps quoted values', () => {
     expect(normaliseCacheControl('public,max-age=600')).toBe('public, max-age=600');
     expect(normaliseCacheControl('private="set-cookie", no-cache')).toBe('private="set-cookie", no-cache');
-    expect(normaliseCacheControl('max-age=ten')).toBe('max-age=ten');
+    expect(normaliseCacheControl('max-age=ten')).toBeUndefined();
+    expect(normaliseCacheControl('public, max-age=31536000, immutable, stale-while-revalidate=60')).toBe(
+      'public, max-age=31536000, immutable, stale-while-revalidate=60',
+    );
     expect(normaliseCacheControl('max-age=')).toBeUndefined();
   });
 });

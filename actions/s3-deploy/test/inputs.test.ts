@@ -24,7 +24,7 @@ describe('parseInputs', () => {
       prefix: '',
       region: 'us-east-1',
       distributionId: undefined,
-      sse: 'AES256',
+      sse: 'bucket-default',
       delete: true,
       maxDeleteRatio: 0.5,
       invalidationPaths: [],
@@ -96,7 +96,7 @@ describe('parseInputs', () => {
     ],
     [
       { 'kms-key-id': 'alias/x' },
-      "Input 'kms-key-id' needs 'sse: aws:kms'; 'sse' is 'AES256'.",
+      "Input 'kms-key-id' needs 'sse: aws:kms'; 'sse' is 'bucket-default'.",
       'kms-key-id',
     ],
     [

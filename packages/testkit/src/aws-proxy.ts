@@ -5,7 +5,10 @@
  * - records every request (operation, method, path, bytes, time), so tests can check the
  *   order the server saw and benchmarks can count requests and bytes;
  * - answers chosen requests with a fault (throttling, a 5xx, a dropped connection, a delay),
- *   which moto cannot do by itself.
+ *   which moto cannot do by itself;
+ * - behaves as AWS does where moto is more lenient: S3 answers a missing key with 403 to a
+ *   caller without s3:ListBucket ({@link AwsProxy.setS3ListBucket}); a paginated API may
+ *   answer an empty page that still carries a next token (fault kind `emptyPage`).
  */
 import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
 import { freePort } from './ports.js';
@@ -31,7 +34,13 @@ export interface FaultRule {
   fault:
     | { kind: 'respond'; status: number; body: string; contentType?: string; name: string }
     | { kind: 'drop' }
-    | { kind: 'delay'; ms: number };
+    | { kind: 'delay'; ms: number }
+    /**
+     * A JSON-protocol page with no results and a next token (CloudWatch Logs FilterLogEvents
+     * does this: "can return an empty page with a nextToken"). The request that follows with
+     * that token is forwarded without it, so moto answers the real first page.
+     */
+    | { kind: 'emptyPage'; tokenField: string; page?: Record<string, unknown> };
 }
 
 export interface AwsProxy {
@@ -42,6 +51,12 @@ export interface AwsProxy {
   /** Requests whose operation matches, e.g. `count('CreateInvalidation')`. */
   count(operation: string | RegExp): number;
   reset(): void;
+  /**
+   * Whether callers hold s3:ListBucket (default true, as moto assumes). When false, a GET or
+   * HEAD of a missing object answers 403 AccessDenied instead of 404, as S3 does
+   * (https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html, "Permissions").
+   */
+  setS3ListBucket(granted: boolean): void;
   stop(): Promise<void>;
 }
 
@@ -102,16 +117,49 @@ function operationOf(req: IncomingMessage, body: Buffer): string {
   return `${req.method} ${decodeURIComponent(url.pathname)}`;
 }
 
+/** A GET or HEAD of one S3 object (path style, `/bucket/key`), not of a bucket or a sub-resource. */
+function isS3ObjectRead(req: IncomingMessage): boolean {
+  if (req.method !== 'GET' && req.method !== 'HEAD') return false;
+  if (req.headers['x-amz-target']) return false;
+  const url = new URL(req.url ?? '/', 'http://proxy');
+  if (url.searchParams.has('Action')) return false;
+  const parts = url.pathname.split('/').filter(Boolean);
+  if (parts.length < 2 || parts[0] === 'moto-api') return false;
+  return !['acl', 'tagging', 'retention', 'legal-hold', 'attributes', 'uploads', 'uploadId'].some((q) =>
+    url.searchParams.has(q),
+  );
+}
+
+/** The JSON body with a token this proxy invented removed (moto would not know it). */
+function withoutEmptyPageToken(body: Buffer, tokens: ReadonlySet<string>): Buffer {
+  if (tokens.size === 0 || body.length === 0 || body[0] !== 0x7b) return body;
+  try {
+    const json = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
+    let changed = false;
+    for (const [k, v] of Object.entries(json)) {
+      if (typeof v === 'string' && tokens.has(v)) {
+        delete json[k];
+        changed = true;
+      }
+    }
+    return changed ? Buffer.from(JSON.stringify(json)) : body;
+  } catch {
+    return body;
+  }
+}
+
 export async function startAwsProxy(targetUrl: string): Promise<AwsProxy> {
   const target = new URL(targetUrl);
   const port = await freePort();
   const requests: RecordedRequest[] = [];
   let rules: (FaultRule & { used: number })[] = [];
+  let s3ListBucket = true;
+  const emptyPageTokens = new Set<string>();
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', async () => {
-      const body = Buffer.concat(chunks);
+      let body: Buffer = Buffer.concat(chunks);
       const record: RecordedRequest = {
         operation: operationOf(req, body),
         method: req.method ?? 'GET',
@@ -139,18 +187,47 @@ export async function startAwsProxy(targetUrl: string): Promise<AwsProxy> {
           req.socket.destroy();
           return;
         }
+        if (f.kind === 'emptyPage') {
+          const token = `wcd-empty-page-${emptyPageTokens.size + 1}`;
+          emptyPageTokens.add(token);
+          record.fault = 'emptyPage';
+          res.writeHead(200, {
+            'content-type': String(req.headers['content-type'] ?? 'application/x-amz-json-1.1'),
+            'x-amzn-requestid': 'wcd-fault',
+          });
+          res.end(JSON.stringify({ ...(f.page ?? {}), [f.tokenField]: token }));
+          return;
+        }
         await new Promise((r) => setTimeout(r, f.ms));
         record.fault = `delay ${f.ms} ms`;
       }
+      const original = body;
+      body = withoutEmptyPageToken(body, emptyPageTokens);
+      const s3ObjectRead = !s3ListBucket && isS3ObjectRead(req);
       const upstream = httpRequest(
         {
           host: target.hostname,
           port: target.port,
           method: req.method,
           path: req.url,
-          headers: { ...req.headers, host: req.headers.host },
+          headers: {
+            ...req.headers,
+            host: req.headers.host,
+            ...(body === original ? {} : { 'content-length': String(body.length) }),
+          },
         },
         (up) => {
+          if (s3ObjectRead && up.statusCode === 404) {
+            up.resume();
+            record.fault = 'AccessDenied (no s3:ListBucket)';
+            res.writeHead(403, { 'content-type': 'application/xml', 'x-amz-request-id': 'wcd-fault' });
+            res.end(
+              req.method === 'HEAD'
+                ? undefined
+                : '<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>Access Denied</Message><RequestId>wcd-fault</RequestId></Error>',
+            );
+            return;
+          }
           res.writeHead(up.statusCode ?? 502, up.headers);
           up.pipe(res);
         },
@@ -180,6 +257,10 @@ export async function startAwsProxy(targetUrl: string): Promise<AwsProxy> {
     reset: () => {
       requests.length = 0;
       rules = [];
+      s3ListBucket = true;
+    },
+    setS3ListBucket: (granted) => {
+      s3ListBucket = granted;
     },
     stop: () =>
       new Promise<void>((resolve) => {

@@ -9,13 +9,25 @@
  * `PR(a:b)` that canary-gate's p95 limit reads. Clients reach it through the SDK's standard
  * per-service endpoint variable, `AWS_ENDPOINT_URL_CLOUDWATCH` (see {@link MetricsServer.env}).
  *
- * Namespace AWS/ApplicationELB; dimensions LoadBalancer + TargetGroup (LoadBalancer alone sums
- * over its target groups). Metrics per period:
- * - RequestCount: every observation;
- * - HTTPCode_Target_2XX/3XX/4XX/5XX_Count: observations answered by a target with that class;
- * - HTTPCode_ELB_5XX_Count: observations the load balancer itself answered with a 5xx;
- * - TargetResponseTime (seconds): observations answered by a target.
- * Like CloudWatch, a period without observations of a metric has no data point.
+ * It publishes what an Application Load Balancer publishes, and only that (the metrics page:
+ * https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-cloudwatch-metrics.html):
+ * namespace AWS/ApplicationELB, 60-second standard resolution, and for each metric only the
+ * dimension sets ALB publishes it under (a query with any other set is answered empty, as
+ * CloudWatch answers a metric that does not exist):
+ * - RequestCount, HTTPCode_Target_2XX/3XX/4XX/5XX_Count, TargetResponseTime (seconds) and
+ *   TargetConnectionErrorCount: per LoadBalancer, per LoadBalancer + AvailabilityZone, per
+ *   TargetGroup + LoadBalancer and per TargetGroup + LoadBalancer + AvailabilityZone;
+ * - HTTPCode_ELB_5XX_Count and HTTPCode_ELB_502/503/504_Count: per LoadBalancer and per
+ *   LoadBalancer + AvailabilityZone only — never per TargetGroup.
+ * RequestCount counts only requests for which the load balancer chose a target (an `elb`
+ * observation, answered before a target was chosen, is an ELB 5xx and nothing else). A
+ * `connection-error` observation is a request sent to a target of its group that could not be
+ * reached: RequestCount and TargetConnectionErrorCount of the group, an ELB 5xx of the LB.
+ *
+ * Like ALB and CloudWatch: datapoints are per minute (a period under 60 s still answers one
+ * datapoint a minute, on the minute), a minute without requests has no datapoint, and a
+ * minute's datapoint appears only after a publication lag (by default 1–3 minutes after the
+ * minute ends, varying per minute; `publicationLagMs` shortens it, e.g. to 0 for the demo).
  * Percentiles use the nearest-rank method.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -32,8 +44,24 @@ export interface Observation {
   /** Target response time in ms (ignored for load-balancer answers). */
   latencyMs: number;
   status: number;
-  /** Who answered: a target (default) or the load balancer itself (e.g. a 502 when no target answered). */
-  origin?: 'target' | 'elb';
+  /**
+   * Who answered: a target (default); the load balancer itself before choosing a target (e.g.
+   * a 503 when the group has no healthy target); or the load balancer after a target of the
+   * group could not be reached (`connection-error`, a 502/504).
+   */
+  origin?: 'target' | 'elb' | 'connection-error';
+  /** AvailabilityZone dimension value; default `us-east-1a`. */
+  zone?: string;
+}
+
+export interface MetricsServerOptions {
+  /**
+   * How long after a minute ends its datapoints appear: a fixed lag, or a range from which each
+   * minute draws its own (deterministically). Default 60–180 s, as ALB metrics arrive.
+   */
+  publicationLagMs?: number | { min: number; max: number };
+  /** The clock publication is judged by (default Date.now). */
+  now?: () => number;
 }
 
 export interface MetricsServer {
@@ -53,10 +81,38 @@ export interface MetricsServer {
 interface Stored {
   loadBalancer: string;
   targetGroup: string;
+  zone: string;
   at: number;
   latencySeconds: number;
   status: number;
-  origin: 'target' | 'elb';
+  origin: 'target' | 'elb' | 'connection-error';
+}
+
+const MINUTE = 60_000;
+const TARGET_METRICS = new Set([
+  'RequestCount',
+  'HTTPCode_Target_2XX_Count',
+  'HTTPCode_Target_3XX_Count',
+  'HTTPCode_Target_4XX_Count',
+  'HTTPCode_Target_5XX_Count',
+  'TargetResponseTime',
+  'TargetConnectionErrorCount',
+]);
+const LOAD_BALANCER_METRICS = new Set([
+  'HTTPCode_ELB_5XX_Count',
+  'HTTPCode_ELB_502_Count',
+  'HTTPCode_ELB_503_Count',
+  'HTTPCode_ELB_504_Count',
+]);
+
+/** Whether ALB publishes the metric under exactly this set of dimension names. */
+export function publishedUnder(metricName: string, dimensionNames: readonly string[]): boolean {
+  const set = [...dimensionNames].sort().join('+');
+  const lbSets = ['LoadBalancer', 'AvailabilityZone+LoadBalancer'];
+  const tgSets = ['LoadBalancer+TargetGroup', 'AvailabilityZone+LoadBalancer+TargetGroup'];
+  if (TARGET_METRICS.has(metricName)) return [...lbSets, ...tgSets].includes(set);
+  if (LOAD_BALANCER_METRICS.has(metricName)) return lbSets.includes(set);
+  return false;
 }
 
 interface Query {
@@ -83,16 +139,23 @@ class ClientError extends Error {
 /** The value a metric takes for one observation, or undefined when the observation does not count for it. */
 function metricValue(name: string, o: Stored): number | undefined {
   const klass = Math.floor(o.status / 100);
+  const fromElb = o.origin === 'elb' || o.origin === 'connection-error';
   switch (name) {
     case 'RequestCount':
-      return 1;
+      return o.origin === 'elb' ? undefined : 1;
     case 'HTTPCode_Target_2XX_Count':
     case 'HTTPCode_Target_3XX_Count':
     case 'HTTPCode_Target_4XX_Count':
     case 'HTTPCode_Target_5XX_Count':
       return o.origin === 'target' && klass === Number(/_(\d)XX_/.exec(name)?.[1]) ? 1 : undefined;
+    case 'TargetConnectionErrorCount':
+      return o.origin === 'connection-error' ? 1 : undefined;
     case 'HTTPCode_ELB_5XX_Count':
-      return o.origin === 'elb' && klass === 5 ? 1 : undefined;
+      return fromElb && klass === 5 ? 1 : undefined;
+    case 'HTTPCode_ELB_502_Count':
+    case 'HTTPCode_ELB_503_Count':
+    case 'HTTPCode_ELB_504_Count':
+      return fromElb && o.status === Number(/_(\d{3})_/.exec(name)?.[1]) ? 1 : undefined;
     case 'TargetResponseTime':
       return o.origin === 'target' ? o.latencySeconds : undefined;
     default:
@@ -141,7 +204,13 @@ function toEpochMs(value: unknown, name: string): number {
   throw new ClientError('InvalidParameterValueException', `${name} must be a timestamp.`);
 }
 
-function answer(query: Query, observations: Stored[], start: number, end: number) {
+function answer(
+  query: Query,
+  observations: Stored[],
+  start: number,
+  end: number,
+  published: (minute: number) => boolean,
+) {
   const stat = query.MetricStat;
   if (!stat)
     throw new ClientError(
@@ -162,16 +231,23 @@ function answer(query: Query, observations: Stored[], start: number, end: number
     );
   }
   const dimensions = new Map((metric.Dimensions ?? []).map((d) => [d.Name, d.Value]));
-  const periodMs = period * 1000;
+  // Standard resolution: nothing finer than a minute exists, whatever period is asked for.
+  const periodMs = Math.max(60, period) * 1000;
   const buckets = new Map<number, number[]>();
-  if (metric.Namespace === 'AWS/ApplicationELB' && metric.MetricName) {
+  if (
+    metric.Namespace === 'AWS/ApplicationELB' &&
+    metric.MetricName &&
+    publishedUnder(metric.MetricName, [...dimensions.keys()])
+  ) {
     for (const o of observations) {
       if (o.at < start || o.at >= end) continue;
+      if (!published(Math.floor(o.at / MINUTE) * MINUTE)) continue;
       if (dimensions.get('LoadBalancer') !== o.loadBalancer) continue;
       if (dimensions.has('TargetGroup') && dimensions.get('TargetGroup') !== o.targetGroup) continue;
+      if (dimensions.has('AvailabilityZone') && dimensions.get('AvailabilityZone') !== o.zone) continue;
       const value = metricValue(metric.MetricName, o);
       if (value === undefined) continue;
-      const bucket = start + Math.floor((o.at - start) / periodMs) * periodMs;
+      const bucket = Math.floor(o.at / periodMs) * periodMs;
       const list = buckets.get(bucket) ?? [];
       list.push(value);
       buckets.set(bucket, list);
@@ -185,6 +261,15 @@ function answer(query: Query, observations: Stored[], start: number, end: number
     Values: times.map((t) => statistic(statName, buckets.get(t) as number[])),
     StatusCode: 'Complete',
   };
+}
+
+/** The lag of one minute's datapoints: fixed, or drawn from the range by the minute itself. */
+function lagOf(option: MetricsServerOptions['publicationLagMs'], minute: number): number {
+  const lag = option ?? { min: 60_000, max: 180_000 };
+  if (typeof lag === 'number') return lag;
+  const spread = Math.max(0, lag.max - lag.min);
+  const draw = (Math.imul((minute / MINUTE) | 0, 2654435761) >>> 0) / 2 ** 32;
+  return lag.min + Math.round(draw * spread);
 }
 
 async function readBody(req: IncomingMessage): Promise<string> {
@@ -203,17 +288,20 @@ function send(res: ServerResponse, status: number, body: unknown): void {
  * process as JSON (`POST /observations`, an array of {@link Observation}).
  *
  * @example
- * const metrics = await startMetricsServer();
+ * const metrics = await startMetricsServer({ publicationLagMs: 0 });
  * metrics.record({ loadBalancer, targetGroup, at: Date.now(), latencyMs: 120, status: 200 });
  * await runActionBundle('canary-gate', { env: { ...moto.env, ...metrics.env }, inputs });
  */
-export async function startMetricsServer(): Promise<MetricsServer> {
+export async function startMetricsServer(options: MetricsServerOptions = {}): Promise<MetricsServer> {
   const observations: Stored[] = [];
+  const now = options.now ?? Date.now;
+  const published = (minute: number) => minute + MINUTE + lagOf(options.publicationLagMs, minute) <= now();
   let answered = 0;
   const store = (o: Observation) => {
     observations.push({
       loadBalancer: o.loadBalancer,
       targetGroup: o.targetGroup,
+      zone: o.zone ?? 'us-east-1a',
       at: o.at instanceof Date ? o.at.getTime() : o.at,
       latencySeconds: o.latencyMs / 1000,
       status: o.status,
@@ -246,7 +334,7 @@ export async function startMetricsServer(): Promise<MetricsServer> {
         const end = toEpochMs(input.EndTime, 'EndTime');
         const results = (input.MetricDataQueries ?? [])
           .filter((q) => q.ReturnData !== false)
-          .map((q) => answer(q, observations, start, end));
+          .map((q) => answer(q, observations, start, end, published));
         if (input.ScanBy === 'TimestampDescending') {
           for (const r of results) {
             r.Timestamps.reverse();

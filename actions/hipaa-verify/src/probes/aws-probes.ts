@@ -30,8 +30,7 @@ import {
   GetBucketPolicyCommand,
   GetPublicAccessBlockCommand,
 } from '@aws-sdk/client-s3';
-import { awsErrorText } from '@white-cross/aws';
-import { retry } from '@white-cross/core';
+import { awsCall, awsErrorText, isAwsError, type AwsCallOptions } from '@white-cross/aws';
 import { secretLikeReason } from '../checks/access.js';
 import type {
   AlbEvidence,
@@ -55,21 +54,28 @@ export interface AwsClients {
   kms: KMSClient;
   cloudtrail: CloudTrailClient;
   ecs: ECSClient;
+  /** How calls are retried and their waits logged (the one retry layer, awsCall). */
+  calls?: AwsCallOptions;
 }
 
-const send = <T>(operation: () => Promise<T>) => retry(operation, { attempts: 4 });
+/** One read through awsCall: the suite's retry, logged waits, one failure wording. */
+function send<T>(c: AwsClients, operation: string, resource: string, read: () => Promise<T>): Promise<T> {
+  return awsCall({ operation, resource, leftAs: 'hipaa-verify changes nothing.' }, read, c.calls);
+}
 const iso = (d: Date | undefined) => (d ? d.toISOString() : undefined);
-const errorName = (e: unknown) => (e as { name?: string }).name ?? '';
 
 /** The HTTPS listener, its SSL policy's protocols, the plain HTTP listeners beside it and the access-log attributes. */
 export async function readAlb(c: AwsClients, listenerArn: string): Promise<AlbEvidence> {
   const [listener] =
-    (await send(() => c.elbv2.send(new DescribeListenersCommand({ ListenerArns: [listenerArn] }))))
-      .Listeners ?? [];
+    (
+      await send(c, 'DescribeListeners', listenerArn, () =>
+        c.elbv2.send(new DescribeListenersCommand({ ListenerArns: [listenerArn] })),
+      )
+    ).Listeners ?? [];
   if (!listener) throw new Error(`listener ${listenerArn} not found`);
   const all =
     (
-      await send(() =>
+      await send(c, 'DescribeListeners', listener.LoadBalancerArn ?? listenerArn, () =>
         c.elbv2.send(new DescribeListenersCommand({ LoadBalancerArn: listener.LoadBalancerArn })),
       )
     ).Listeners ?? [];
@@ -77,7 +83,7 @@ export async function readAlb(c: AwsClients, listenerArn: string): Promise<AlbEv
   if (listener.SslPolicy) {
     const [policy] =
       (
-        await send(() =>
+        await send(c, 'DescribeSSLPolicies', String(listener.SslPolicy), () =>
           c.elbv2.send(new DescribeSSLPoliciesCommand({ Names: [listener.SslPolicy as string] })),
         )
       ).SslPolicies ?? [];
@@ -85,7 +91,7 @@ export async function readAlb(c: AwsClients, listenerArn: string): Promise<AlbEv
   }
   const attributes =
     (
-      await send(() =>
+      await send(c, 'DescribeLoadBalancerAttributes', listener.LoadBalancerArn ?? listenerArn, () =>
         c.elbv2.send(
           new DescribeLoadBalancerAttributesCommand({ LoadBalancerArn: listener.LoadBalancerArn }),
         ),
@@ -117,7 +123,9 @@ export async function readAlb(c: AwsClients, listenerArn: string): Promise<AlbEv
 /** Viewer policies, certificate and minimum protocol, origins and logging of one distribution. */
 export async function readCloudFront(c: AwsClients, distributionId: string): Promise<CloudFrontEvidence> {
   const config = (
-    await send(() => c.cloudfront.send(new GetDistributionConfigCommand({ Id: distributionId })))
+    await send(c, 'GetDistributionConfig', distributionId, () =>
+      c.cloudfront.send(new GetDistributionConfigCommand({ Id: distributionId })),
+    )
   ).DistributionConfig;
   if (!config) throw new Error(`distribution ${distributionId} has no configuration`);
   const vc = config.ViewerCertificate ?? {};
@@ -150,15 +158,18 @@ export async function readCloudFront(c: AwsClients, distributionId: string): Pro
 /** The instance's settings, `rds.force_ssl` from its parameter groups, and its snapshots. */
 export async function readRds(c: AwsClients, identifier: string): Promise<RdsEvidence> {
   const [db] =
-    (await send(() => c.rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: identifier }))))
-      .DBInstances ?? [];
+    (
+      await send(c, 'DescribeDBInstances', identifier, () =>
+        c.rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: identifier })),
+      )
+    ).DBInstances ?? [];
   if (!db) throw new Error(`DB instance ${identifier} not found`);
   const parameterGroups = (db.DBParameterGroups ?? []).map((g) => g.DBParameterGroupName ?? '?');
   let forceSsl: string | undefined;
   for (const group of parameterGroups) {
     let marker: string | undefined;
     do {
-      const page = await send(() =>
+      const page = await send(c, 'DescribeDBParameters', group, () =>
         c.rds.send(new DescribeDBParametersCommand({ DBParameterGroupName: group, Marker: marker })),
       );
       const p = page.Parameters?.find((x) => x.ParameterName === 'rds.force_ssl');
@@ -169,7 +180,7 @@ export async function readRds(c: AwsClients, identifier: string): Promise<RdsEvi
   const snapshots: RdsEvidence['snapshots'] = [];
   let marker: string | undefined;
   do {
-    const page = await send(() =>
+    const page = await send(c, 'DescribeDBSnapshots', identifier, () =>
       c.rds.send(new DescribeDBSnapshotsCommand({ DBInstanceIdentifier: identifier, Marker: marker })),
     );
     for (const s of page.DBSnapshots ?? []) {
@@ -198,11 +209,17 @@ export async function readRds(c: AwsClients, identifier: string): Promise<RdsEvi
 }
 
 /** Runs a Get that answers a "not configured" error when the setting is absent. */
-async function optional<T>(operation: () => Promise<T>, absent: string[]): Promise<T | undefined> {
+async function optional<T>(
+  c: AwsClients,
+  operation: string,
+  resource: string,
+  read: () => Promise<T>,
+  absent: string[],
+): Promise<T | undefined> {
   try {
-    return await send(operation);
+    return await send(c, operation, resource, read);
   } catch (error) {
-    if (absent.includes(errorName(error))) return undefined;
+    if (isAwsError(error, ...absent)) return undefined;
     throw error;
   }
 }
@@ -211,16 +228,25 @@ async function optional<T>(operation: () => Promise<T>, absent: string[]): Promi
 export async function readBucket(c: AwsClients, bucket: string): Promise<BucketEvidence> {
   try {
     const enc = await optional(
+      c,
+      'GetBucketEncryption',
+      `s3://${bucket}`,
       () => c.s3.send(new GetBucketEncryptionCommand({ Bucket: bucket })),
       ['ServerSideEncryptionConfigurationNotFoundError'],
     );
     const rule = enc?.ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault;
     const pab = await optional(
+      c,
+      'GetPublicAccessBlock',
+      `s3://${bucket}`,
       () => c.s3.send(new GetPublicAccessBlockCommand({ Bucket: bucket })),
       ['NoSuchPublicAccessBlockConfiguration'],
     );
     const p = pab?.PublicAccessBlockConfiguration;
     const policy = await optional(
+      c,
+      'GetBucketPolicy',
+      `s3://${bucket}`,
       () => c.s3.send(new GetBucketPolicyCommand({ Bucket: bucket })),
       ['NoSuchBucketPolicy'],
     );
@@ -252,8 +278,11 @@ export async function readLogGroups(
   const out: LogGroupEvidence[] = [];
   for (const name of all) {
     const groups =
-      (await send(() => c.logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: name })))).logGroups ??
-      [];
+      (
+        await send(c, 'DescribeLogGroups', name, () =>
+          c.logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: name })),
+        )
+      ).logGroups ?? [];
     const g = groups.find((x) => x.logGroupName === name);
     out.push({
       name,
@@ -271,12 +300,17 @@ export async function readKeys(c: AwsClients, usage: ReadonlyMap<string, string[
   const out: KeyEvidence[] = [];
   for (const [keyId, usedBy] of usage) {
     try {
-      const meta = (await send(() => c.kms.send(new DescribeKeyCommand({ KeyId: keyId })))).KeyMetadata;
+      const meta = (
+        await send(c, 'DescribeKey', keyId, () => c.kms.send(new DescribeKeyCommand({ KeyId: keyId })))
+      ).KeyMetadata;
       let rotationEnabled: boolean | undefined;
       if (meta?.KeyManager === 'CUSTOMER') {
         rotationEnabled = Boolean(
-          (await send(() => c.kms.send(new GetKeyRotationStatusCommand({ KeyId: meta.KeyId }))))
-            .KeyRotationEnabled,
+          (
+            await send(c, 'GetKeyRotationStatus', meta.Arn ?? keyId, () =>
+              c.kms.send(new GetKeyRotationStatusCommand({ KeyId: meta.Arn ?? keyId })),
+            )
+          ).KeyRotationEnabled,
         );
       }
       out.push({ keyId, usedBy, state: meta?.KeyState, manager: meta?.KeyManager, rotationEnabled });
@@ -290,11 +324,14 @@ export async function readKeys(c: AwsClients, usage: ReadonlyMap<string, string[
 /** Every trail visible from the region, with whether it is logging. */
 export async function readTrails(c: AwsClients): Promise<TrailEvidence[]> {
   const trails =
-    (await send(() => c.cloudtrail.send(new DescribeTrailsCommand({ includeShadowTrails: true }))))
-      .trailList ?? [];
+    (
+      await send(c, 'DescribeTrails', 'the trails of the region', () =>
+        c.cloudtrail.send(new DescribeTrailsCommand({ includeShadowTrails: true })),
+      )
+    ).trailList ?? [];
   const out: TrailEvidence[] = [];
   for (const t of trails) {
-    const status = await send(() =>
+    const status = await send(c, 'GetTrailStatus', t.TrailARN ?? t.Name ?? '?', () =>
       c.cloudtrail.send(new GetTrailStatusCommand({ Name: t.TrailARN ?? t.Name })),
     );
     out.push({
@@ -316,7 +353,9 @@ export async function readEcs(
   const services: EcsEvidence['services'] = [];
   for (let i = 0; i < serviceNames.length; i += 10) {
     const names = serviceNames.slice(i, i + 10);
-    const answer = await send(() => c.ecs.send(new DescribeServicesCommand({ cluster, services: names })));
+    const answer = await send(c, 'DescribeServices', cluster, () =>
+      c.ecs.send(new DescribeServicesCommand({ cluster, services: names })),
+    );
     for (const name of names) {
       const s = answer.services?.find((x) => x.serviceName === name && x.status !== 'INACTIVE');
       services.push({
@@ -332,8 +371,11 @@ export async function readEcs(
   ];
   const secretLikeEnvironment: EcsEvidence['secretLikeEnvironment'] = [];
   for (const arn of taskDefinitions) {
-    const td = (await send(() => c.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: arn }))))
-      .taskDefinition;
+    const td = (
+      await send(c, 'DescribeTaskDefinition', arn, () =>
+        c.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: arn })),
+      )
+    ).taskDefinition;
     const label = td?.family && td.revision ? `${td.family}:${td.revision}` : arn;
     for (const container of td?.containerDefinitions ?? []) {
       for (const variable of container.environment ?? []) {
@@ -370,7 +412,7 @@ export async function scanLogGroups(
   for (const group of groups) {
     let nextToken: string | undefined;
     do {
-      const page = await send(() =>
+      const page = await send(c, 'FilterLogEvents', group, () =>
         c.logs.send(
           new FilterLogEventsCommand({
             logGroupName: group,
@@ -407,7 +449,13 @@ export async function scanLogGroups(
   return { eventsScanned, truncated, findings };
 }
 
-/** Polls the audit log group until an event carries `marker`, or `waitMs` passes. */
+/**
+ * Polls the audit log group until an event carries `marker`, or `waitMs` passes. Each poll
+ * reads every page: FilterLogEvents may answer a page with no events and a nextToken while it
+ * searches on ("This operation can return empty results while there are more log events
+ * available through the token", https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_FilterLogEvents.html),
+ * so an empty page is not "not there yet".
+ */
 export async function findAuditMarker(
   c: AwsClients,
   logGroup: string,
@@ -420,17 +468,24 @@ export async function findAuditMarker(
 ): Promise<{ found: boolean; waitedMs: number }> {
   const started = clock.now();
   for (;;) {
-    const page = await send(() =>
-      c.logs.send(
-        new FilterLogEventsCommand({
-          logGroupName: logGroup,
-          startTime: since,
-          filterPattern: `"${marker}"`,
-        }),
-      ),
-    );
+    let nextToken: string | undefined;
+    let found: boolean;
+    do {
+      const page = await send(c, 'FilterLogEvents', logGroup, () =>
+        c.logs.send(
+          new FilterLogEventsCommand({
+            logGroupName: logGroup,
+            startTime: since,
+            filterPattern: `"${marker}"`,
+            nextToken,
+          }),
+        ),
+      );
+      found = (page.events ?? []).some((e) => e.message?.includes(marker));
+      nextToken = page.nextToken;
+    } while (!found && nextToken);
     const waitedMs = clock.now() - started;
-    if ((page.events ?? []).some((e) => e.message?.includes(marker))) return { found: true, waitedMs };
+    if (found) return { found: true, waitedMs };
     if (waitedMs >= waitMs) return { found: false, waitedMs };
     onWait(waitedMs);
     await sleep(Math.min(2000, waitMs - waitedMs));
