@@ -67,7 +67,7 @@ try {
       [
         "AWS in moto (roles from examples/iam, trust evaluated on each job's OIDC token), PostgreSQL 15, the sample backend as real processes behind an HTTPS ALB stand-in with CloudWatch metrics.",
         `The example caller examples/workflows/production.yml with this stack's names, rollout ${settings.rollout} and canary window ${settings.canaryWindow} (shortened for the demo);`,
-        'the local stack tunes some action inputs the workflow leaves at their defaults (poll intervals, the metrics period, no npm ci; see test/demo/workflow-demo.ts).',
+        'the local stack tunes some action inputs the workflow leaves at their defaults (poll intervals, no wait for the metrics publication lag that AWS has, no npm ci; see test/demo/workflow-demo.ts).',
       ],
       outputDir,
     ),

@@ -9,13 +9,13 @@ export interface ScenarioSettings extends DemoTuning {
   requestsPerSecond: number;
 }
 
-/** Settings from the environment: DEMO_CANARY_WINDOW (20s), DEMO_RPS (60), DEMO_ROLLOUT (10,100). */
+/** Settings from the environment: DEMO_CANARY_WINDOW (1m), DEMO_RPS (60), DEMO_ROLLOUT (10,100). */
 export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): ScenarioSettings {
   const rollout = (env.DEMO_ROLLOUT ?? '10,100').replace(/\s/g, '');
   const rps = Number(env.DEMO_RPS ?? 60);
   if (!Number.isFinite(rps) || rps < 5 || rps > 200)
     throw new Error(`DEMO_RPS must be from 5 to 200; got '${env.DEMO_RPS}'`);
-  return { rollout, canaryWindow: env.DEMO_CANARY_WINDOW ?? '20s', requestsPerSecond: rps };
+  return { rollout, canaryWindow: env.DEMO_CANARY_WINDOW ?? '1m', requestsPerSecond: rps };
 }
 
 export const RELEASES: Release[] = [

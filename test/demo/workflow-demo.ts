@@ -72,8 +72,9 @@ export function actionTuning(stack: LocalStack): Record<string, Record<string, s
     'db-migrate': { ssl: 'disable', 'pg-bin-dir': stack.postgres.binDir },
     // The ECS agent player reconciles every few hundred milliseconds.
     'ecs-bluegreen': { 'poll-interval': '1s' },
-    // The CloudWatch stand-in aggregates per 5 s, so a short window still has several periods.
-    'canary-gate': { interval: '5s' },
+    // ALB publishes once a minute, so canary-gate looks in whole minutes; the local metrics
+    // stand-in publishes at once (AWS takes 1–3 minutes), so the demo waits for no lag.
+    'canary-gate': { interval: '1m', 'metrics-delay': '0s' },
     // The probes of the app (TLS, headers, access control, the audit round trip). Left out: the
     // checks of AWS settings the local stack does not model (moto's listener is HTTP because
     // the ALB stand-in terminates TLS; no CloudFront origin access control or viewer policy; no

@@ -52,7 +52,7 @@ const step = (r: WorkflowRunResult, job: string, id: string) =>
 beforeAll(async () => {
   stack = await startLocalStack({ log: (l) => lines.push(l) });
   ctx = await prepareDemo(stack, RELEASES, {
-    tuning: { rollout: '10,100', canaryWindow: '20s' },
+    tuning: { rollout: '10,100', canaryWindow: '1m' },
     requestsPerSecond: 60,
     log: (l) => lines.push(l),
   });
