@@ -63377,7 +63377,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1227);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2469);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -63386,7 +63386,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 1227:
+/***/ 2469:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -63436,6 +63436,28 @@ class ActionFailure extends Error {
         this.details = details;
     }
 }
+/**
+ * The run was cancelled (the runner sent SIGINT or SIGTERM): thrown by work that stops early
+ * because `ctx.signal` was aborted, such as a `ctx.sleep` or a command whose process group
+ * was stopped.
+ *
+ * @example
+ * if (ctx.signal.aborted) throw new ActionCancelled('before the build', ctx.signal);
+ */
+class ActionCancelled extends Error {
+    during;
+    name = 'ActionCancelled';
+    constructor(
+    /** What was about to happen, or was happening, when the run was cancelled. */
+    during, signal) {
+        super(`Cancelled ${during}${signalName(signal) ? ` (${signalName(signal)})` : ''}.`);
+        this.during = during;
+    }
+}
+function signalName(signal) {
+    const reason = signal?.reason;
+    return typeof reason === 'string' ? reason : undefined;
+}
 /** True for errors that are the user's or the job's, not a bug in the action. */
 function isExpectedError(error) {
     return error instanceof ConfigurationError || error instanceof ActionFailure;
@@ -63456,42 +63478,192 @@ function describeError(error) {
     return String(error);
 }
 
+;// CONCATENATED MODULE: ../../packages/core/src/phi-patterns.ts
+/**
+ * The one definition of PHI-like text in White Cross Deploy. The redactor (every log line,
+ * output, summary, audit record and evidence file) and hipaa-verify's scanner of application
+ * logs both find PHI through {@link findPhi}, so that what the scanner flags in an app's log
+ * is also what our own logs never show. Built to be quiet on what deploy logs are full of:
+ * versions, hashes, timestamps, UUIDs, ARNs, ports, sizes, order numbers.
+ */
+// Nine digits, dashed, spaced or bare, standing alone (not inside a longer number, word,
+// version or decimal).
+const SSN_CANDIDATE = /(?<![\w-]|\d[.,])(\d{3})([- ]?)(\d{2})\2(\d{4})(?![\w-]|[.,]\d)/g;
+// The key just before a value that says it is an SSN.
+const SSN_KEY = /(?<![a-z0-9])(ssn|social[ _-]?security(?:[ _-]?(?:number|no|num))?|soc[ _-]?sec|ss#|tax[ _-]?id|tin)(?![a-z0-9])[^\w\n]{0,6}$/i;
+// Keys of other numbers that are shaped like an SSN (checked on snake_cased text, so that
+// `totalSize` reads as `total_size`).
+const OTHER_NUMBER_KEY = /(?<![a-z0-9])(order|invoice|tracking|confirmation|conf|ref|reference|po|sku|ticket|case|shipment|transaction|txn|request|req|build|version|batch|lot|serial|part|account|acct|phone|tel|fax|zip|route|size|bytes|count|total|duration|ms|ns|id|port|pid|time|timestamp|epoch|length|offset|line|checksum|crc)(?![a-z0-9])[^\n]{0,12}$/;
+// A unit after a number makes it a quantity.
+const QUANTITY_UNIT = /^\s?(?:ms|ns|us|s|sec|bytes?|b|kb|kib|mb|mib|gb|gib|rows?|items?|files?)(?![a-z0-9])/i;
+// Keys that name a medical record number (MRN, MR#, medical/patient/chart record number,
+// "record no").
+const MRN = /(?<![a-z0-9])(MRN|MR#|(?:(?:medical|patient|health|chart)[ _-]?)?record[ _-]?(?:number|no\.?|num|#)|(?:medical|patient)[ _-]?record|chart[ _-]?(?:number|no\.?|#))(["']?\s*[:=#]?\s*["']?\s*)((?=[A-Z-]*\d)[A-Z0-9][A-Z0-9-]{3,})/gi;
+const DATE = String.raw `(?:\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[/.-]\d{1,2}[/.-](?:\d{4}|\d{2}))(?![\d:T])`;
+// Keys that name a date of birth, then the date.
+const DOB_KEYED = new RegExp(String.raw `(?<![a-z0-9])(DOB|D\.O\.B\.?|date[ _-]?of[ _-]?birth|birth[ _-]?date|birthday)(["']?\s*[:=]?\s*["']?\s*)(${DATE})`, 'gi');
+// A date of birth said in words: "born 2011-04-02", "born on 4/2/2011", "b. 04/02/2011".
+const DOB_WORDS = new RegExp(String.raw `(?<![a-z0-9])(born(?:\s+on)?|b\.)(\s*)(${DATE})`, 'gi');
+const EMAIL = /(?<![\w.%+-])[A-Z0-9._%+-]+@[A-Z0-9.-]+\.[A-Z]{2,}(?![\w-])/gi;
+// North American numbers with separators: (555) 123-4567, 555-123-4567, +1 555.123.4567.
+const PHONE = /(?<![\w-])(?:\+?1[ .-]?)?(?:\(\d{3}\)\s?|\d{3}[ .-])\d{3}[ .-]\d{4}(?![\w-])/g;
+// PostgreSQL's DETAIL of a key violation: `Key (mrn, dob)=(A7731902, 2011-04-02) already exists.`
+const KEY_TUPLE = /\bKey \(([^()\n]+)\)=\(([^\n]*?)\)(?=[\s.]|$)/g;
+const COLUMN_KINDS = [
+    [/ssn|social_?security/i, 'SSN'],
+    [/mrn|medical_?record|record_?(?:no|num|number)|chart/i, 'MRN'],
+    [/dob|birth/i, 'DOB'],
+    [/e_?mail/i, 'EMAIL'],
+    [/phone|mobile|tel\b/i, 'PHONE'],
+];
+/**
+ * True when nine digits could be an issued SSN: area not 000, 666 or 900-999; group not 00;
+ * serial not 0000.
+ *
+ * @example
+ * isPlausibleSsn('536-22-1907'); // true
+ * isPlausibleSsn('987-65-4321'); // false (area 9xx is never issued)
+ */
+function isPlausibleSsn(text) {
+    const digits = text.replace(/\D/g, '');
+    if (digits.length !== 9)
+        return false;
+    const area = digits.slice(0, 3);
+    if (area === '000' || area === '666' || area.startsWith('9'))
+        return false;
+    return digits.slice(3, 5) !== '00' && digits.slice(5) !== '0000';
+}
+function snakeCase(text) {
+    return text.replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase();
+}
+function ssnSpans(text) {
+    const out = [];
+    SSN_CANDIDATE.lastIndex = 0;
+    for (let m = SSN_CANDIDATE.exec(text); m; m = SSN_CANDIDATE.exec(text)) {
+        if (!isPlausibleSsn(m[0]))
+            continue;
+        const before = text.slice(Math.max(0, m.index - 40), m.index);
+        const keyed = SSN_KEY.test(before);
+        if (!keyed) {
+            // A number introduced by another key (order, invoice, size, …) is that thing.
+            if (OTHER_NUMBER_KEY.test(snakeCase(before)))
+                continue;
+            // Unkeyed, only the dashed and the bare forms count: spaced digits are too common.
+            if (m[2] === ' ')
+                continue;
+            if (m[2] === '' && QUANTITY_UNIT.test(text.slice(m.index + 9, m.index + 16)))
+                continue;
+        }
+        out.push({ kind: 'SSN', start: m.index, end: m.index + m[0].length });
+    }
+    return out;
+}
+function valueSpans(text, pattern, kind, valueGroup) {
+    const out = [];
+    pattern.lastIndex = 0;
+    for (let m = pattern.exec(text); m; m = pattern.exec(text)) {
+        const value = valueGroup === undefined ? m[0] : (m[valueGroup] ?? '');
+        const start = m.index + m[0].length - value.length;
+        out.push({ kind, start, end: start + value.length });
+        if (m[0].length === 0)
+            pattern.lastIndex++;
+    }
+    return out;
+}
+/** The values of a key tuple whose columns name PHI, each with its column's kind. */
+function tupleSpans(text) {
+    const out = [];
+    KEY_TUPLE.lastIndex = 0;
+    for (let m = KEY_TUPLE.exec(text); m; m = KEY_TUPLE.exec(text)) {
+        const columns = (m[1] ?? '').split(',').map((c) => c.trim());
+        const kinds = columns.map((c) => COLUMN_KINDS.find(([p]) => p.test(c))?.[1]);
+        const first = kinds.find((k) => k !== undefined);
+        if (first === undefined)
+            continue;
+        const valuesText = m[2] ?? '';
+        const valuesStart = m.index + m[0].length - 1 - valuesText.length;
+        const values = valuesText.split(', ');
+        if (values.length !== columns.length) {
+            // A value with ", " inside: the row cannot be split safely, so all of it goes.
+            out.push({ kind: first, start: valuesStart, end: valuesStart + valuesText.length });
+            continue;
+        }
+        // A row with one PHI column is a patient's row: every value in it is redacted.
+        let offset = valuesStart;
+        values.forEach((value, i) => {
+            out.push({ kind: kinds[i] ?? first, start: offset, end: offset + value.length });
+            offset += value.length + 2;
+        });
+    }
+    return out;
+}
+/**
+ * Finds PHI-like values in a text: SSNs (with the issuing rules; dashed or bare nine digits,
+ * and any form after an SSN key, never after another number's key), MRNs and "record no"
+ * values after their keys, dates of birth after their keys or after "born", emails, phone
+ * numbers, and every value of a PostgreSQL `Key (…)=(…)` row that has a PHI column. Spans
+ * do not overlap; the first found wins, in that order: key tuples, MRN, DOB, SSN, email, phone.
+ *
+ * @example
+ * findPhi('ssn: 536221907'); // [{ kind: 'SSN', start: 5, end: 14 }]
+ * findPhi('released v2026.12.01 on 2026-12-01'); // []
+ */
+function findPhi(text) {
+    const candidates = [
+        ...tupleSpans(text),
+        ...valueSpans(text, MRN, 'MRN', 3),
+        ...valueSpans(text, DOB_KEYED, 'DOB', 3),
+        ...valueSpans(text, DOB_WORDS, 'DOB', 3),
+        ...ssnSpans(text),
+        ...valueSpans(text, EMAIL, 'EMAIL'),
+        ...valueSpans(text, PHONE, 'PHONE'),
+    ];
+    const kept = [];
+    for (const span of candidates) {
+        if (span.end <= span.start)
+            continue;
+        if (!kept.some((k) => span.start < k.end && k.start < span.end))
+            kept.push(span);
+    }
+    return kept.sort((a, b) => a.start - b.start);
+}
+/**
+ * Replaces each span of `text` with `replacement(kind)`; spans must not overlap.
+ *
+ * @example
+ * replaceSpans('ssn: 536221907', findPhi('ssn: 536221907'), (k) => `[${k}]`); // 'ssn: [SSN]'
+ */
+function replaceSpans(text, spans, replacement) {
+    let out = '';
+    let cursor = 0;
+    for (const span of [...spans].sort((a, b) => a.start - b.start)) {
+        if (span.start < cursor)
+            continue;
+        out += text.slice(cursor, span.start) + replacement(span.kind);
+        cursor = span.end;
+    }
+    return out + text.slice(cursor);
+}
+
 ;// CONCATENATED MODULE: ../../packages/core/src/redact.ts
 /**
  * Redaction of secrets and PHI-like text. Every line, summary, output and audit record an
  * action writes passes through a {@link Redactor}, so that neither a secret input nor
  * patient data echoed by a build or a migration tool ever reaches a log.
  */
+
 /** What a masked secret is replaced with (the runner's own mask looks the same). */
 const SECRET_MASK = '***';
-// A US SSN: area 001-899 except 666, group 01-99, serial 0001-9999, dashed or spaced.
-const SSN = /\b(?!000|666|9\d\d)\d{3}([- ])(?!00)\d{2}\1(?!0000)\d{4}\b/g;
-// Keys that name a medical record number or a date of birth, followed by their value.
-const MRN = /\b(MRN|medical[ _-]?record(?:[ _-]?(?:number|no\.?|num|#))?)(["']?\s*[:=#]?\s*["']?)([A-Z0-9][A-Z0-9-]{3,})/gi;
-const DOB = /\b(DOB|date[ _-]?of[ _-]?birth|birth[ _-]?date)(["']?\s*[:=]?\s*["']?)(\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4})/gi;
-const EMAIL = /\b[A-Z0-9._%+-]+@[A-Z0-9.-]+\.[A-Z]{2,}\b/gi;
-// North American numbers with separators: (555) 123-4567, 555-123-4567, +1 555.123.4567.
-const PHONE = /(?<![\w-])(?:\+?1[ .-]?)?(?:\(\d{3}\)\s?|\d{3}[ .-])\d{3}[ .-]\d{4}(?![\w-])/g;
-const PHI_PATTERNS = [
-    { kind: 'MRN', pattern: MRN, replace: (_m, key, sep) => `${key}${sep}[REDACTED-MRN]` },
-    { kind: 'DOB', pattern: DOB, replace: (_m, key, sep) => `${key}${sep}[REDACTED-DOB]` },
-    { kind: 'EMAIL', pattern: EMAIL, replace: () => '[REDACTED-EMAIL]' },
-    { kind: 'SSN', pattern: SSN, replace: () => '[REDACTED-SSN]' },
-    { kind: 'PHONE', pattern: PHONE, replace: () => '[REDACTED-PHONE]' },
-];
 /**
- * Replaces PHI-like text (SSN, MRN, date of birth, email, phone) with a tag naming its kind.
+ * Replaces PHI-like text (SSN, MRN, date of birth, email, phone, a patient's key row) with a
+ * tag naming its kind. What counts as PHI is {@link findPhi}'s, shared with hipaa-verify.
  *
  * @example
  * redactPhi('patient 123-45-6789 DOB: 2011-04-02'); // 'patient [REDACTED-SSN] DOB: [REDACTED-DOB]'
  */
 function redactPhi(text) {
-    let out = text;
-    for (const { pattern, replace } of PHI_PATTERNS) {
-        pattern.lastIndex = 0;
-        out = out.replace(pattern, replace);
-    }
-    return out;
+    const spans = findPhi(text);
+    return spans.length === 0 ? text : replaceSpans(text, spans, (kind) => `[REDACTED-${kind}]`);
 }
 /**
  * Masks registered secrets and redacts PHI. One per action run; secrets are added as inputs
@@ -63535,20 +63707,141 @@ class Redactor {
         }
         return redactPhi(out);
     }
-    /** Redacts every string inside a JSON-like value (for outputs and audit records). */
+    /**
+     * Redacts every string inside a JSON-like value (for outputs and audit records): values and
+     * object keys alike, since a key can be a file name or an address. Two keys that redact to
+     * the same text are kept apart by a `#2`, `#3` suffix.
+     *
+     * @example
+     * new Redactor().redactValue({ 'jane@example.org.pdf': 3 }); // { '[REDACTED-EMAIL]': 3 }
+     */
     redactValue(value) {
         if (typeof value === 'string')
             return this.redact(value);
         if (Array.isArray(value))
             return value.map((v) => this.redactValue(v));
-        if (value && typeof value === 'object') {
+        if (value && typeof value === 'object' && !(value instanceof Date)) {
             const out = {};
-            for (const [k, v] of Object.entries(value))
-                out[k] = this.redactValue(v);
+            for (const [k, v] of Object.entries(value)) {
+                const key = this.redact(k);
+                let unique = key;
+                for (let n = 2; Object.hasOwn(out, unique); n++)
+                    unique = `${key}#${n}`;
+                out[unique] = this.redactValue(v);
+            }
             return out;
         }
         return value;
     }
+}
+
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+;// CONCATENATED MODULE: ../../packages/core/src/values.ts
+/**
+ * What a value means, checked once for every action: decimal numbers that are only decimal
+ * numbers, calendar dates that exist, instants with a zone, paths that stay in the workspace.
+ * Each parser returns undefined (or a problem) instead of guessing: `0x10` is not 16, `1e3`
+ * is not 1000 and `Feb 31` is not March 3.
+ */
+
+
+/**
+ * A plain decimal number: digits, an optional `-` and an optional fraction. No hex, octal or
+ * binary prefix, no exponent, no `Infinity`, no `+`, no spaces, no `_` separators.
+ *
+ * @example
+ * parseDecimal('12.5'); // 12.5
+ * parseDecimal('0x10'); // undefined
+ * parseDecimal('1e3'); // undefined
+ */
+function parseDecimal(text) {
+    if (!/^-?(?:\d+(?:\.\d+)?|\.\d+)$/.test(text))
+        return undefined;
+    const n = Number(text);
+    return Number.isFinite(n) ? n : undefined;
+}
+/**
+ * True when the date exists on the Gregorian calendar (`2026-02-31` does not; `2028-02-29` does).
+ *
+ * @example
+ * isCalendarDate({ year: 2026, month: 2, day: 31 }); // false
+ */
+function isCalendarDate(date) {
+    const { year, month, day } = date;
+    if (![year, month, day].every(Number.isInteger) || month < 1 || month > 12 || day < 1)
+        return false;
+    return day <= new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
+/**
+ * A calendar date written `YYYY-MM-DD`, refused when that day does not exist.
+ *
+ * @example
+ * parseCalendarDate('2026-11-24'); // { year: 2026, month: 11, day: 24 }
+ * parseCalendarDate('2026-02-31'); // undefined
+ */
+function parseCalendarDate(text) {
+    const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+    if (!m)
+        return undefined;
+    const date = { year: Number(m[1]), month: Number(m[2]), day: Number(m[3]) };
+    return isCalendarDate(date) ? date : undefined;
+}
+/**
+ * An ISO 8601 instant with a zone, `2026-11-24T07:30:00Z` or `2026-11-24T07:30+01:00`, as
+ * epoch milliseconds; refused when its date does not exist or its time or offset is out of
+ * range (where `Date.parse` would roll `2026-02-31` over into March).
+ *
+ * @example
+ * parseInstant('2026-11-24T07:30:00Z'); // 1795505400000
+ * parseInstant('2026-02-31T07:30:00Z'); // undefined
+ */
+function parseInstant(text) {
+    const m = /^(\d{4}-\d{2}-\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|([+-])(\d{2}):(\d{2}))$/.exec(text);
+    if (!m || !parseCalendarDate(m[1] ?? ''))
+        return undefined;
+    const [hour, minute, second, offsetHours, offsetMinutes] = [m[2], m[3], m[4], m[6], m[7]].map((v) => Number(v ?? 0));
+    if (hour > 23 || minute > 59 || second > 59 || offsetHours > 14 || offsetMinutes > 59)
+        return undefined;
+    const ms = Date.parse(text);
+    return Number.isFinite(ms) ? ms : undefined;
+}
+/** The real path of `path`: its nearest existing ancestor resolved through symlinks, plus the rest. */
+function realPathOf(path) {
+    if ((0,external_node_fs_.existsSync)(path))
+        return (0,external_node_fs_.realpathSync)(path);
+    const parent = (0,external_node_path_.dirname)(path);
+    if (parent === path)
+        return path;
+    return (0,external_node_path_.resolve)(realPathOf(parent), (0,external_node_path_.basename)(path));
+}
+/**
+ * Resolves a path given by a user against `from` (default: the workspace), following every
+ * symlink of the part that exists, and says why it cannot be used when it ends up outside
+ * the workspace. The workspace itself is resolved the same way.
+ *
+ * @example
+ * resolveInWorkspace('app/dist', { workspace: '/repo' }); // { path: '/repo/app/dist' }
+ * resolveInWorkspace('../etc', { workspace: '/repo' }); // { problem: 'resolves outside the workspace' }
+ */
+function resolveInWorkspace(path, options) {
+    if (path.includes('\0') || /[\r\n]/.test(path))
+        return { problem: 'must be a path on one line' };
+    const workspace = realPathOf((0,external_node_path_.resolve)(options.workspace));
+    const given = (0,external_node_path_.isAbsolute)(path) ? path : (0,external_node_path_.resolve)(options.from ?? options.workspace, path);
+    const real = realPathOf(given);
+    const rel = (0,external_node_path_.relative)(workspace, real);
+    if (rel === '' || (!rel.startsWith(`..${external_node_path_.sep}`) && rel !== '..' && !(0,external_node_path_.isAbsolute)(rel)))
+        return { path: real };
+    const lexical = (0,external_node_path_.relative)((0,external_node_path_.resolve)(options.workspace), (0,external_node_path_.resolve)(given));
+    const lexicallyInside = lexical === '' || (!lexical.startsWith(`..${external_node_path_.sep}`) && lexical !== '..' && !(0,external_node_path_.isAbsolute)(lexical));
+    return {
+        problem: lexicallyInside
+            ? 'resolves outside the workspace through a symbolic link'
+            : 'resolves outside the workspace',
+    };
 }
 
 ;// CONCATENATED MODULE: ../../packages/core/src/inputs.ts
@@ -63558,6 +63851,8 @@ class Redactor {
  * database; every mistake is a {@link ConfigurationError} that names the input and says what
  * would be accepted.
  */
+
+
 
 /** The environment variable the runner sets for an input (as `@actions/core` reads it). */
 function inputVariable(name) {
@@ -63661,6 +63956,10 @@ function formatDuration(ms) {
     const minutes = Math.round(ms / 60_000);
     return `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, '0')} min`;
 }
+/** The default bound on a free-text input (a reason, a title, an environment name). */
+const DEFAULT_TEXT_LIMIT = 1000;
+// Query parameters whose values are credentials (API keys, signed-URL signatures, tokens).
+const SECRET_QUERY_PARAMETER = /(token|secret|passw|pwd|pass$|key|auth|credential|signature|^sig$|session|^code$|jwt|bearer)/i;
 /**
  * Reads inputs from the runner's `INPUT_*` variables. Remembers what it read, so the audit
  * record can list the non-secret inputs; secrets are handed to `onSecret` (to be masked)
@@ -63733,10 +64032,10 @@ class Inputs {
         if (value === '')
             return options.default;
         this.remember(name, value);
-        const n = Number(value);
+        const n = parseDecimal(value) ?? NaN;
         const kind = options.integer ? 'a whole number' : 'a number';
         if (!Number.isFinite(n) || (options.integer && !Number.isInteger(n))) {
-            throw new ConfigurationError(`Input '${name}' must be ${kind}${rangeText(options)}; got '${value}'.`, name);
+            throw new ConfigurationError(`Input '${name}' must be ${kind}${rangeText(options)}; got '${shown(value)}'.`, name);
         }
         if ((options.min !== undefined && n < options.min) || (options.max !== undefined && n > options.max)) {
             throw new ConfigurationError(`Input '${name}' must be ${kind}${rangeText(options)}; got ${n}.`, name);
@@ -63787,6 +64086,145 @@ class Inputs {
         }
         return ms;
     }
+    text(name, options = {}) {
+        const raw = this.raw(name);
+        if (raw === '')
+            return this.string(name, options);
+        const value = options.multiline ? raw.replace(/\r\n?/g, '\n') : raw;
+        const limit = options.maxLength ?? DEFAULT_TEXT_LIMIT;
+        if (value.length > limit) {
+            throw new ConfigurationError(`Input '${name}' must be at most ${limit} characters; got ${value.length}.`, name);
+        }
+        if (!options.multiline && /[\r\n\u2028\u2029]/.test(value)) {
+            throw new ConfigurationError(`Input '${name}' must be one line; it has a line break.`, name);
+        }
+        // eslint-disable-next-line no-control-regex
+        if (/[\u0000-\u0008\u000b-\u001f\u007f]/.test(value)) {
+            throw new ConfigurationError(`Input '${name}' must be plain text; it has a control character (such as an escape code).`, name);
+        }
+        this.remember(name, value);
+        return value;
+    }
+    url(name, options = {}) {
+        const value = this.raw(name);
+        if (value === '') {
+            if (options.required) {
+                throw new ConfigurationError(`Input '${name}' is required but was not given.`, name);
+            }
+            return undefined;
+        }
+        const protocols = options.protocols ?? ['https:'];
+        const example = `${protocols[0] ?? 'https:'}//app.example.org/health`;
+        // Mask what looks like a user's credentials first: the value may be refused below.
+        const userinfo = /^[a-z][a-z0-9+.-]*:\/\/([^/?#\s]*)@/i.exec(value)?.[1];
+        if (userinfo)
+            for (const part of userinfo.split(':'))
+                this.maskAll(part);
+        // new URL() drops tabs and line breaks silently: refuse them instead.
+        // eslint-disable-next-line no-control-regex
+        if (/[\s\u0000-\u001f\u007f]/.test(value)) {
+            throw new ConfigurationError(`Input '${name}' must be a URL such as ${example}, on one line without spaces.`, name);
+        }
+        let url;
+        try {
+            url = new URL(value);
+        }
+        catch {
+            throw new ConfigurationError(`Input '${name}' must be a URL such as ${example}; got '${shown(maskUserinfo(value))}'.`, name);
+        }
+        this.maskAll(url.username);
+        this.maskAll(url.password);
+        const masked = new URL(url.href);
+        if (masked.username)
+            masked.username = '***';
+        if (masked.password)
+            masked.password = '***';
+        for (const [key, v] of url.searchParams) {
+            if (!SECRET_QUERY_PARAMETER.test(key))
+                continue;
+            this.maskAll(v);
+            masked.searchParams.set(key, '***');
+        }
+        this.read.set(name, masked.href);
+        if (!protocols.includes(url.protocol)) {
+            throw new ConfigurationError(`Input '${name}' must be a ${protocols.map((p) => p.replace(/:$/, '')).join(' or ')} URL such as ${example}; got a ${url.protocol.replace(/:$/, '')} URL.`, name);
+        }
+        return url;
+    }
+    path(name, options = {}) {
+        const given = this.string(name, options);
+        if (given === undefined)
+            return undefined;
+        const workspace = options.workspace ?? (this.env.GITHUB_WORKSPACE || process.cwd());
+        const resolved = resolveInWorkspace(given, {
+            workspace,
+            ...(options.from ? { from: options.from } : {}),
+        });
+        if ('problem' in resolved) {
+            throw new ConfigurationError(`Input '${name}' must be a path inside the workspace (the repository checkout); '${shown(given)}' ${resolved.problem}.`, name);
+        }
+        if (options.mustExist && !(0,external_node_fs_.existsSync)(resolved.path)) {
+            throw new ConfigurationError(`Input '${name}' names '${shown(given)}', which does not exist in the workspace.`, name);
+        }
+        return resolved.path;
+    }
+    /**
+     * A calendar date, `YYYY-MM-DD`, that exists (`2026-02-31` is refused, not rolled over).
+     *
+     * @example
+     * inputs.date('freeze-from'); // { year: 2026, month: 12, day: 21 }
+     */
+    date(name, options = {}) {
+        const value = this.string(name, options);
+        if (value === undefined)
+            return undefined;
+        const date = parseCalendarDate(value);
+        if (!date) {
+            throw new ConfigurationError(`Input '${name}' must be a date that exists, written YYYY-MM-DD such as 2026-11-24; got '${shown(value)}'.`, name);
+        }
+        return date;
+    }
+    /**
+     * An instant: ISO 8601 with a zone, such as `2026-11-24T07:30:00Z`, on a date that exists.
+     * Returns epoch milliseconds.
+     *
+     * @example
+     * inputs.instant('at'); // 1795505400000
+     */
+    instant(name, options = {}) {
+        const value = this.string(name, options);
+        if (value === undefined)
+            return undefined;
+        const ms = parseInstant(value);
+        if (ms === undefined) {
+            throw new ConfigurationError(`Input '${name}' must be an ISO 8601 instant with a zone on a date that exists, such as 2026-11-24T07:30:00Z; got '${shown(value)}'.`, name);
+        }
+        return ms;
+    }
+    /**
+     * Masks a value derived from a secret input while the inputs are read (each value of a
+     * `KEY=VALUE` secret, say), before anything can print it.
+     *
+     * @example
+     * for (const value of Object.values(parsedEnv)) inputs.maskDerived(value);
+     */
+    maskDerived(value) {
+        if (value.trim() !== '')
+            this.onSecret(value);
+    }
+    maskAll(value) {
+        if (value === '')
+            return;
+        this.onSecret(value);
+        try {
+            const decoded = decodeURIComponent(value);
+            if (decoded !== value)
+                this.onSecret(decoded);
+        }
+        catch {
+            // Not percent-encoded text: the raw form is masked already.
+        }
+    }
     /**
      * A percentage, written `5%` or `5` (meaning 5 %), returned as a fraction (0.05).
      */
@@ -63805,6 +64243,14 @@ class Inputs {
         return fraction;
     }
 }
+/** A value as shown in an error: one line, at most 80 characters. */
+function shown(value) {
+    const line = value.replace(/[\r\n]+/g, ' ');
+    return line.length > 80 ? `${line.slice(0, 77)}...` : line;
+}
+function maskUserinfo(value) {
+    return value.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#\s]*@/i, '$1***@');
+}
 function rangeText(options) {
     if (options.min !== undefined && options.max !== undefined)
         return ` from ${options.min} to ${options.max}`;
@@ -63813,6 +64259,161 @@ function rangeText(options) {
     if (options.max !== undefined)
         return ` of at most ${options.max}`;
     return '';
+}
+
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+;// CONCATENATED MODULE: ../../packages/core/src/workflow-commands.ts
+/**
+ * Keeping printed text from becoming a workflow command. The runner reads every line an
+ * action writes to stdout and runs it as a command when, after leading whitespace, it starts
+ * with `::` and a registered command name (`::add-mask::`, `::error::`, `::stop-commands::`,
+ * …), or when it holds the legacy `##[command]` form anywhere in the line; it splits stdout
+ * into lines at `\n`, `\r\n` and a lone `\r` (the runner's `ActionCommand.TryParseV2` and
+ * `TryParse` in `src/Runner.Common/ActionCommand.cs`, tried in that order by
+ * `ActionCommandManager.TryProcessCommand` in `src/Runner.Worker/ActionCommandManager.cs`, of
+ * github.com/actions/runner). Text we did not write ourselves — a user's input, a build's
+ * output, an AWS error — is therefore printed inside a `::stop-commands::` block with a random
+ * token whenever one of its lines could be read as a command: the runner shows those lines
+ * as they are and processes no command until the token ends the block.
+ */
+
+/** Every line break the runner splits stdout at. */
+const LINE_BREAK = /\r\n|\r|\n/;
+/**
+ * True when the runner could read a line as a workflow command (either syntax).
+ *
+ * @example
+ * couldBeCommand('  ::add-mask::x'); // true
+ * couldBeCommand('see ##[error]x'); // true
+ * couldBeCommand('ratio 3::1'); // false
+ */
+function couldBeCommand(line) {
+    return /^\s*::/.test(line) || line.includes('##[');
+}
+/**
+ * The lines to print for a plain message so that none of it runs as a command: the message's
+ * lines unchanged when none could be a command, else the same lines inside a stop-commands
+ * block whose token (random unless given) appears nowhere in the message.
+ *
+ * @example
+ * commandSafeLines('reason: oops\n::add-mask::abc', 'tok');
+ * // ['::stop-commands::tok', 'reason: oops', '::add-mask::abc', '::tok::']
+ */
+function commandSafeLines(message, token) {
+    const lines = message.split(LINE_BREAK);
+    if (!lines.some(couldBeCommand))
+        return lines;
+    let stop = token ?? (0,external_node_crypto_.randomBytes)(16).toString('hex');
+    while (message.includes(stop))
+        stop = (0,external_node_crypto_.randomBytes)(16).toString('hex');
+    return [`::stop-commands::${stop}`, ...lines, `::${stop}::`];
+}
+/**
+ * Escapes the data of a workflow command the way the runner unescapes it (`%`, CR, LF), as
+ * `@actions/core` does for every command it writes.
+ *
+ * @example
+ * escapeCommandData('50%\nnext'); // '50%25%0Anext'
+ */
+function escapeCommandData(text) {
+    return text.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+}
+/**
+ * Escapes a workflow command property (`title=`, `file=`): also `:` and `,`, which end it.
+ *
+ * @example
+ * escapeCommandProperty('a:b,c'); // 'a%3Ab%2Cc'
+ */
+function escapeCommandProperty(text) {
+    return escapeCommandData(text).replace(/:/g, '%3A').replace(/,/g, '%2C');
+}
+
+;// CONCATENATED MODULE: ../../packages/core/src/logger.ts
+
+function redactProperties(redactor, p) {
+    if (!p)
+        return undefined;
+    return { ...p, title: p.title === undefined ? undefined : redactor.redact(p.title) };
+}
+/**
+ * A logger that redacts secrets and PHI from every message before the sink sees it, and
+ * never lets a message become a workflow command: a plain line that the runner could read as
+ * one (`::add-mask::…`, `##[error]…`, after any line break a user put in) is printed inside a
+ * stop-commands block (see `workflow-commands.ts`).
+ *
+ * @example
+ * const log = new RedactingLogger(sink, redactor);
+ * log.info('student DOB: 2012-03-04'); // the sink receives 'student DOB: [REDACTED-DOB]'
+ */
+class RedactingLogger {
+    sink;
+    redactor;
+    constructor(sink, redactor) {
+        this.sink = sink;
+        this.redactor = redactor;
+    }
+    redact(text) {
+        return this.redactor.redact(text);
+    }
+    debug(message) {
+        this.sink.debug(this.redactor.redact(message));
+    }
+    info(message) {
+        this.sink.info(commandSafeLines(this.redactor.redact(message)).join('\n'));
+    }
+    notice(message, properties) {
+        this.sink.notice(this.redactor.redact(message), redactProperties(this.redactor, properties));
+    }
+    warning(message, properties) {
+        this.sink.warning(this.redactor.redact(message), redactProperties(this.redactor, properties));
+    }
+    error(message, properties) {
+        this.sink.error(this.redactor.redact(message), redactProperties(this.redactor, properties));
+    }
+    async group(title, body) {
+        this.sink.startGroup(this.redactor.redact(title));
+        try {
+            return await body();
+        }
+        finally {
+            this.sink.endGroup();
+        }
+    }
+}
+/** A logger that keeps what it is told, for tests of logic. */
+class MemoryLogger {
+    redactor;
+    lines = [];
+    constructor(redactor) {
+        this.redactor = redactor;
+    }
+    redact(text) {
+        return this.redactor ? this.redactor.redact(text) : text;
+    }
+    debug(message) {
+        this.lines.push({ level: 'debug', message: this.redact(message) });
+    }
+    info(message) {
+        this.lines.push({ level: 'info', message: this.redact(message) });
+    }
+    notice(message, properties) {
+        this.lines.push({ level: 'notice', message: this.redact(message), properties });
+    }
+    warning(message, properties) {
+        this.lines.push({ level: 'warning', message: this.redact(message), properties });
+    }
+    error(message, properties) {
+        this.lines.push({ level: 'error', message: this.redact(message), properties });
+    }
+    async group(title, body) {
+        this.lines.push({ level: 'group', message: title });
+        return body();
+    }
+    /** All messages, one string, for assertions. */
+    text() {
+        return this.lines.map((l) => `${l.level}: ${l.message}`).join('\n');
+    }
 }
 
 ;// CONCATENATED MODULE: ../../packages/core/src/retry.ts
@@ -63839,11 +64440,11 @@ function backoffDelay(attempt, baseDelayMs, maxDelayMs, random) {
  * @example
  * const page = await retry(() => s3.send(new ListObjectsV2Command(params)), { onRetry: (e, n, d) => log.info(`retry ${n} in ${d} ms`) });
  */
-async function retry(operation, options = {}) {
+async function retry_retry(operation, options = {}) {
     const attempts = options.attempts ?? 5;
     const base = options.baseDelayMs ?? 200;
     const cap = options.maxDelayMs ?? 20_000;
-    const retryable = options.retryable ?? isTransientError;
+    const retryable = options.retryable ?? retry_isTransientError;
     const sleep = options.sleep ?? realSleep;
     const random = options.random ?? Math.random;
     for (let attempt = 1;; attempt++) {
@@ -63890,7 +64491,7 @@ const NETWORK_CODES = new Set([
  * @example
  * isTransientError({ name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } }); // true
  */
-function isTransientError(error) {
+function retry_isTransientError(error) {
     if (!error || typeof error !== 'object')
         return false;
     const e = error;
@@ -63904,16 +64505,12 @@ function isTransientError(error) {
     if (status !== undefined && (status >= 500 || status === 429))
         return true;
     if (e.cause && e.cause !== error)
-        return isTransientError(e.cause);
+        return retry_isTransientError(e.cause);
     return false;
 }
 
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(3024);
 // EXTERNAL MODULE: external "node:os"
 var external_node_os_ = __nccwpck_require__(8161);
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
 ;// CONCATENATED MODULE: ../../packages/core/src/audit.ts
 /**
  * The audit record: one JSON line per action run, appended to the job's evidence file, which
@@ -63979,31 +64576,77 @@ var external_node_child_process_ = __nccwpck_require__(1421);
 ;// CONCATENATED MODULE: ../../packages/core/src/command.ts
 /**
  * Running a command (a build, a migration tool, pg_dump) with its output streamed line by
- * line through the redacting logger, and its last lines kept for the error message.
+ * line through the redacting logger, and its last lines kept for the error message. Each
+ * command runs in its own process group, so that stopping it (a timeout, a cancelled run)
+ * stops everything it started: `npm run build` and the bundler under it, a shell and its
+ * migration tool.
  */
 
+/** The default time between SIGTERM and SIGKILL for a stopped command's process group. */
+const KILL_GRACE_MS = 3000;
 const STDOUT_CAP = (/* unused pure expression or super */ null && (16 * 1024 * 1024));
 /**
  * Runs `command` through `bash -c` (as a workflow `run:` step would), or `file` with `args`
- * when given as an array. Never throws for a non-zero exit: the caller decides.
+ * when given as an array, in a process group of its own. Never throws for a non-zero exit:
+ * the caller decides. With `signal`, an abort stops the whole group (SIGTERM, then SIGKILL
+ * after `killGraceMs`) and the result says `cancelled`.
  *
  * @example
  * const result = await runCommand('npm run build', { cwd: dir, log });
  * if (result.exitCode !== 0) throw new ActionFailure(`build failed:\n${result.tail.join('\n')}`);
+ * @example
+ * // In an action: the build stops with the run.
+ * const build = await runCommand('npm run build', { cwd, log: ctx.log, signal: ctx.signal });
+ * if (build.cancelled) throw new ActionCancelled('during the build', ctx.signal);
  */
 function runCommand(command, options = {}) {
     const started = Date.now();
     const tailSize = options.tailLines ?? 40;
     const [file, args] = typeof command === 'string' ? ['bash', ['-c', command]] : [command[0], command.slice(1)];
     return new Promise((resolve, reject) => {
+        if (options.signal?.aborted) {
+            resolve({
+                exitCode: 130,
+                signal: null,
+                timedOut: false,
+                cancelled: true,
+                tail: [],
+                stdout: '',
+                durationMs: 0,
+            });
+            return;
+        }
         const child = spawn(file, args, {
             cwd: options.cwd,
             env: options.env ?? process.env,
             stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+            // Its own process group (setsid): a signal to -pid reaches everything it started.
+            detached: true,
         });
         const tail = [];
         let stdout = '';
         let timedOut = false;
+        let cancelled = false;
+        let killTimer;
+        const signalGroup = (signal) => {
+            if (child.pid === undefined)
+                return;
+            try {
+                process.kill(-child.pid, signal);
+            }
+            catch {
+                // The group is gone already.
+            }
+        };
+        const stopGroup = () => {
+            signalGroup('SIGTERM');
+            killTimer ??= setTimeout(() => signalGroup('SIGKILL'), options.killGraceMs ?? KILL_GRACE_MS);
+        };
+        const onAbort = () => {
+            cancelled = true;
+            stopGroup();
+        };
+        options.signal?.addEventListener('abort', onAbort, { once: true });
         const pending = { out: '', err: '' };
         const emit = (line) => {
             const shown = options.log ? redactLine(options.log, line) : line;
@@ -64030,17 +64673,27 @@ function runCommand(command, options = {}) {
             ? undefined
             : setTimeout(() => {
                 timedOut = true;
-                child.kill('SIGTERM');
-                setTimeout(() => child.kill('SIGKILL'), 5000).unref();
+                stopGroup();
             }, options.timeoutMs);
-        child.on('error', (error) => {
+        const finish = () => {
             if (timer)
                 clearTimeout(timer);
+            options.signal?.removeEventListener('abort', onAbort);
+        };
+        child.on('error', (error) => {
+            finish();
+            if (killTimer)
+                clearTimeout(killTimer);
             reject(error);
         });
         child.on('close', (code, signal) => {
-            if (timer)
-                clearTimeout(timer);
+            finish();
+            // Whatever the command left running in its group goes with it.
+            if (cancelled || timedOut) {
+                signalGroup('SIGKILL');
+                if (killTimer)
+                    clearTimeout(killTimer);
+            }
             for (const key of ['out', 'err'])
                 if (pending[key])
                     emit(pending[key]);
@@ -64048,6 +64701,8 @@ function runCommand(command, options = {}) {
                 exitCode: code ?? (signal ? 128 : 1),
                 signal,
                 timedOut,
+                cancelled,
+                ...(child.pid === undefined ? {} : { pid: child.pid }),
                 tail,
                 stdout,
                 durationMs: Date.now() - started,
@@ -67038,89 +67693,6 @@ function actionsRuntime() {
     };
 }
 
-;// CONCATENATED MODULE: ../../packages/core/src/logger.ts
-function redactProperties(redactor, p) {
-    if (!p)
-        return undefined;
-    return { ...p, title: p.title === undefined ? undefined : redactor.redact(p.title) };
-}
-/**
- * A logger that redacts secrets and PHI from every message before the sink sees it.
- *
- * @example
- * const log = new RedactingLogger(sink, redactor);
- * log.info('student DOB: 2012-03-04'); // the sink receives 'student DOB: [REDACTED-DOB]'
- */
-class RedactingLogger {
-    sink;
-    redactor;
-    constructor(sink, redactor) {
-        this.sink = sink;
-        this.redactor = redactor;
-    }
-    redact(text) {
-        return this.redactor.redact(text);
-    }
-    debug(message) {
-        this.sink.debug(this.redactor.redact(message));
-    }
-    info(message) {
-        this.sink.info(this.redactor.redact(message));
-    }
-    notice(message, properties) {
-        this.sink.notice(this.redactor.redact(message), redactProperties(this.redactor, properties));
-    }
-    warning(message, properties) {
-        this.sink.warning(this.redactor.redact(message), redactProperties(this.redactor, properties));
-    }
-    error(message, properties) {
-        this.sink.error(this.redactor.redact(message), redactProperties(this.redactor, properties));
-    }
-    async group(title, body) {
-        this.sink.startGroup(this.redactor.redact(title));
-        try {
-            return await body();
-        }
-        finally {
-            this.sink.endGroup();
-        }
-    }
-}
-/** A logger that keeps what it is told, for tests of logic. */
-class MemoryLogger {
-    redactor;
-    lines = [];
-    constructor(redactor) {
-        this.redactor = redactor;
-    }
-    redact(text) {
-        return this.redactor ? this.redactor.redact(text) : text;
-    }
-    debug(message) {
-        this.lines.push({ level: 'debug', message: this.redact(message) });
-    }
-    info(message) {
-        this.lines.push({ level: 'info', message: this.redact(message) });
-    }
-    notice(message, properties) {
-        this.lines.push({ level: 'notice', message: this.redact(message), properties });
-    }
-    warning(message, properties) {
-        this.lines.push({ level: 'warning', message: this.redact(message), properties });
-    }
-    error(message, properties) {
-        this.lines.push({ level: 'error', message: this.redact(message), properties });
-    }
-    async group(title, body) {
-        this.lines.push({ level: 'group', message: title });
-        return body();
-    }
-    /** All messages, one string, for assertions. */
-    text() {
-        return this.lines.map((l) => `${l.level}: ${l.message}`).join('\n');
-    }
-}
-
 ;// CONCATENATED MODULE: ../../packages/core/src/summary.ts
 /**
  * A job-summary builder. Everything that comes from outside (file names, AWS messages, commit
@@ -67236,7 +67808,8 @@ class SummaryBuilder {
  * (nothing else happens when they are wrong), runs the action with a context of redacting
  * logger, outputs, summary, state and audit facts, and ends the run the right way for each
  * kind of failure: a ConfigurationError or ActionFailure as one `::error::` line, a bug with
- * its stack. The summary and the audit record are written however the run ends.
+ * its stack. The summary and the audit record are written however the run ends, a
+ * cancellation (SIGINT/SIGTERM from the runner) included.
  */
 
 
@@ -67246,14 +67819,52 @@ class SummaryBuilder {
 
 
 
+
+/**
+ * The default time cancelled work gets to stop. The runner sends SIGINT, then SIGTERM 7.5 s
+ * later, then kills the process tree 2.5 s after that
+ * (https://docs.github.com/en/actions/reference/workflow-cancellation-reference): 5 s leaves
+ * time to write the summary and the audit record before the SIGTERM.
+ */
+const CANCEL_GRACE_MS = 5000;
+const CANCEL_SIGNALS = ['SIGINT', 'SIGTERM'];
+/** A sleep that ends early, rejecting with ActionCancelled, when `signal` is aborted. */
+function cancellableSleep(sleep, signal) {
+    return (ms) => new Promise((resolve, reject) => {
+        if (signal.aborted)
+            return reject(new ActionCancelled('while waiting', signal));
+        const onAbort = () => reject(new ActionCancelled('while waiting', signal));
+        signal.addEventListener('abort', onAbort, { once: true });
+        sleep(ms).then(() => {
+            signal.removeEventListener('abort', onAbort);
+            resolve();
+        }, (error) => {
+            signal.removeEventListener('abort', onAbort);
+            reject(error instanceof Error ? error : new Error(String(error)));
+        });
+    });
+}
 /**
  * Runs an action definition as the runner's entry point; sets `process.exitCode`.
+ *
+ * Cancellation: on SIGINT or SIGTERM, `ctx.signal` is aborted (reason: the signal's name),
+ * `ctx.sleep` rejects, and commands started with `runCommand(…, { signal: ctx.signal })`
+ * have their process group stopped. The run's work gets {@link CANCEL_GRACE_MS} to return;
+ * then (or at once on a second signal) the summary and the audit record are written with
+ * outcome `cancelled`, the facts recorded so far and whether the work stopped in time, and
+ * the process exits non-zero.
  *
  * @example
  * // src/main.ts
  * export const run = () => runAction(buildValidate);
  * // src/index.ts
  * await run();
+ * @example
+ * // In run(): stop between steps, and let children be stopped with the run.
+ * for (const step of plan) {
+ *   if (ctx.signal.aborted) throw new ActionCancelled(`before ${step.name}`, ctx.signal);
+ *   await runCommand(step.command, { log: ctx.log, signal: ctx.signal });
+ * }
  */
 async function runAction(definition, options = {}) {
     const runtime = options.runtime ?? actionsRuntime();
@@ -67278,6 +67889,35 @@ async function runAction(definition, options = {}) {
     const started = clock.now();
     let outcome = 'success';
     let errorText;
+    const controller = new AbortController();
+    const grace = options.cancelGraceMs ?? CANCEL_GRACE_MS;
+    let cancellation;
+    let cutOff;
+    const cutOffPromise = new Promise((resolve) => {
+        cutOff = () => resolve('cut-off');
+    });
+    let graceTimer;
+    const cancelRun = (signal) => {
+        if (cancellation) {
+            // A second signal: stop waiting for the work.
+            cutOff?.();
+            return;
+        }
+        cancellation = { signal, at: new Date(clock.now()).toISOString(), stoppedInTime: true };
+        log.warning(`${definition.name} was cancelled (${signal}): stopping its work, waiting at most ${formatDuration(grace)} for it.`);
+        controller.abort(signal);
+        graceTimer = setTimeout(() => cutOff?.(), grace);
+    };
+    const handleSignals = options.handleSignals ?? options.runtime === undefined;
+    const onSignal = (signal) => cancelRun(signal);
+    if (handleSignals)
+        for (const signal of CANCEL_SIGNALS)
+            process.on(signal, onSignal);
+    const onExternalCancel = () => cancelRun(String(options.cancel?.reason ?? 'cancelled'));
+    if (options.cancel?.aborted)
+        onExternalCancel();
+    else
+        options.cancel?.addEventListener('abort', onExternalCancel, { once: true });
     const context = {
         log,
         setOutput: (name, value) => {
@@ -67294,16 +67934,35 @@ async function runAction(definition, options = {}) {
         getState: (name) => runtime.getState(name),
         env,
         clock,
-        sleep: options.sleep ?? realSleep,
+        sleep: cancellableSleep(options.sleep ?? realSleep, controller.signal),
+        signal: controller.signal,
         workspace: env.GITHUB_WORKSPACE || process.cwd(),
     };
     try {
         const parsed = definition.parseInputs(inputs, env);
-        await definition.run(parsed, context);
+        const work = definition.run(parsed, context);
+        // Work cut off after a cancellation may still end later: its result no longer matters.
+        work.catch(() => { });
+        if ((await Promise.race([work, cutOffPromise])) === 'cut-off' && cancellation) {
+            cancellation.stoppedInTime = false;
+        }
+        if (cancellation)
+            throw new ActionCancelled('while running', controller.signal);
     }
     catch (error) {
         errorText = describeError(error);
-        if (error instanceof ConfigurationError) {
+        if (cancellation) {
+            outcome = 'cancelled';
+            const ran = formatDuration(clock.now() - started);
+            const how = cancellation.stoppedInTime
+                ? 'its work stopped'
+                : `its work did not stop within ${formatDuration(grace)} and was left`;
+            log.error(`${definition.name} was cancelled (${cancellation.signal}) after ${ran}; ${how}.`);
+            summary
+                .heading(`${definition.name} was cancelled`, 3)
+                .paragraph(`Cancelled by ${cancellation.signal} after ${ran}; ${how}. What was done before is in the audit record's facts${Object.keys(facts).length ? `: ${Object.keys(facts).join(', ')}` : ' (none recorded)'}.`);
+        }
+        else if (error instanceof ConfigurationError) {
             outcome = 'invalid-input';
             log.error(error.message);
         }
@@ -67342,14 +68001,24 @@ async function runAction(definition, options = {}) {
                 ...runIdentity(env),
                 inputs: inputs.recorded(),
                 facts,
+                ...(cancellation ? { cancellation } : {}),
             }));
         }
         catch (error) {
             log.warning(`Could not write the audit record: ${describeError(error)}`);
         }
+        if (graceTimer)
+            clearTimeout(graceTimer);
+        if (handleSignals)
+            for (const signal of CANCEL_SIGNALS)
+                process.off(signal, onSignal);
+        options.cancel?.removeEventListener('abort', onExternalCancel);
     }
     if (outcome !== 'success')
         process.exitCode = 1;
+    // Work that did not stop would keep the process alive: end it, the records being written.
+    if (cancellation && !cancellation.stoppedInTime)
+        (options.exit ?? ((code) => process.exit(code)))(1);
     return outcome;
 }
 
@@ -67365,16 +68034,130 @@ async function runAction(definition, options = {}) {
 
 
 
+
+
+
+
 // EXTERNAL MODULE: ../../node_modules/@aws-sdk/client-ecs/dist-cjs/index.js
 var dist_cjs = __nccwpck_require__(4224);
 // EXTERNAL MODULE: ../../node_modules/@aws-sdk/client-elastic-load-balancing-v2/dist-cjs/index.js
 var client_elastic_load_balancing_v2_dist_cjs = __nccwpck_require__(5710);
+;// CONCATENATED MODULE: ../../packages/aws/src/call.ts
+/**
+ * The one layer every AWS call of the suite goes through: the only retry (the SDK's own is off,
+ * `maxAttempts: 1` in the client factory), each wait shown in the log, the sleep injectable so
+ * retry tests take no time, and one wording for a call that failed for good:
+ * `<Operation> on <resource> failed: <AWS error> (HTTP n). <what state that left>`.
+ */
+
+/** An AWS call that failed after its retries: an {@link ActionFailure} that keeps the AWS error. */
+class AwsCallFailure extends ActionFailure {
+    operation;
+    resource;
+    /** The AWS error code (`AccessDenied`, `NoSuchKey`, …). */
+    awsName;
+    httpStatus;
+    constructor(target, cause) {
+        super(`${target.operation} on ${target.resource} failed: ${awsErrorText(cause)}. ${target.leftAs}`.trim(), {
+            cause,
+        });
+        this.operation = target.operation;
+        this.resource = target.resource;
+        this.awsName = awsErrorName(cause);
+        this.httpStatus = awsHttpStatus(cause);
+    }
+}
+/**
+ * Sends one AWS call with the suite's retry and failure wording.
+ *
+ * @example
+ * const out = await awsCall(
+ *   { operation: 'DescribeListeners', resource: listenerArn, leftAs: 'Traffic is unchanged.' },
+ *   () => elb.send(new DescribeListenersCommand({ ListenerArns: [listenerArn] })),
+ *   { log, sleep },
+ * );
+ */
+async function awsCall(target, send, options = {}) {
+    try {
+        return await retry(async () => {
+            options.onAttempt?.(target.operation);
+            return send();
+        }, {
+            attempts: options.attempts ?? 5,
+            baseDelayMs: options.baseDelayMs ?? 200,
+            maxDelayMs: options.maxDelayMs ?? 5_000,
+            retryable: options.retryable ?? isTransientError,
+            ...(options.sleep ? { sleep: options.sleep } : {}),
+            ...(options.random ? { random: options.random } : {}),
+            onRetry: (error, attempt, delay) => options.log?.info(`${target.operation} on ${target.resource}: ${awsErrorText(error)}; retry ${attempt} in ${delay} ms`),
+        });
+    }
+    catch (error) {
+        throw new AwsCallFailure(target, error);
+    }
+}
+/**
+ * An {@link awsCall} with the options bound once (an adapter class keeps one).
+ *
+ * @example
+ * const call = awsCaller({ log: ctx.log, sleep: ctx.sleep });
+ * await call({ operation: 'HeadBucket', resource: `s3://${bucket}`, leftAs: 'Nothing was uploaded.' }, () => s3.send(cmd));
+ */
+function awsCaller(options) {
+    return (target, send, overrides = {}) => awsCall(target, send, { ...options, ...overrides });
+}
+/** The SDK error underneath an {@link AwsCallFailure}, or the error itself. */
+function underlying(error) {
+    return error instanceof AwsCallFailure ? error.cause : error;
+}
+/**
+ * The AWS error code of an SDK error (or of the one inside an {@link AwsCallFailure}).
+ *
+ * @example
+ * awsErrorName({ name: 'NoSuchKey' }); // 'NoSuchKey'
+ */
+function awsErrorName(error) {
+    const e = underlying(error);
+    return e?.name ?? e?.Code ?? 'Error';
+}
+/**
+ * The HTTP status of an SDK error, when AWS answered.
+ *
+ * @example
+ * awsHttpStatus({ $metadata: { httpStatusCode: 403 } }); // 403
+ */
+function awsHttpStatus(error) {
+    return underlying(error)?.$metadata
+        ?.httpStatusCode;
+}
+/**
+ * True when the error (or the AWS error inside an {@link AwsCallFailure}) has one of the names.
+ *
+ * @example
+ * if (isAwsError(error, 'NoSuchKey', 'NotFound')) return undefined;
+ */
+function isAwsError(error, ...names) {
+    return names.includes(awsErrorName(error));
+}
+/**
+ * The error name and HTTP status of an SDK error, for messages.
+ *
+ * @example
+ * awsErrorText({ name: 'AccessDenied', message: 'no', $metadata: { httpStatusCode: 403 } }); // 'AccessDenied (HTTP 403): no'
+ */
+function awsErrorText(error) {
+    const e = underlying(error);
+    const status = e?.$metadata?.httpStatusCode;
+    return `${e?.name ?? 'Error'}${status ? ` (HTTP ${status})` : ''}: ${e?.message ?? String(e)}`;
+}
+
 ;// CONCATENATED MODULE: ../../packages/aws/src/index.ts
 /**
  * One factory for AWS SDK v3 clients, so that every action reaches AWS the same way: the
  * region from the input or the standard variables, the SDK's own standard endpoint settings
  * (`AWS_ENDPOINT_URL` and the per-service `AWS_ENDPOINT_URL_<SERVICE>`, which the SDK reads
- * itself — no code path exists that production does not take), adaptive retries, a user agent
+ * itself — no code path exists that production does not take), one attempt per SDK call (the
+ * retry is {@link awsCall}'s, logged, with an injectable sleep), a user agent
  * naming the action, and connection/request timeouts.
  */
 
@@ -67404,8 +68187,8 @@ function resolveRegion(input, env = process.env) {
 function awsClientConfig(settings) {
     return {
         region: resolveRegion(settings.region, settings.env ?? process.env),
-        maxAttempts: settings.maxAttempts ?? 5,
-        retryMode: settings.retryMode ?? 'adaptive',
+        maxAttempts: settings.maxAttempts ?? 1,
+        retryMode: settings.retryMode ?? 'standard',
         customUserAgent: [
             ['white-cross-deploy', settings.version],
             [`action/${settings.action}`, settings.version],
@@ -67426,12 +68209,7 @@ function awsClientConfig(settings) {
 function createAwsClient(Client, settings, extra) {
     return new Client({ ...awsClientConfig(settings), ...(extra ?? {}) });
 }
-/** The error name and HTTP status of an SDK error, for messages. */
-function awsErrorText(error) {
-    const e = error;
-    const status = e?.$metadata?.httpStatusCode;
-    return `${e?.name ?? 'Error'}${status ? ` (HTTP ${status})` : ''}: ${e?.message ?? String(error)}`;
-}
+
 
 ;// CONCATENATED MODULE: ./src/constants.ts
 /** Names shared by the inputs, the outputs and the tags this action keeps its state in. */
@@ -67536,7 +68314,7 @@ class BlueGreenAws {
     }
     /** Sends one call with retries; a failure says which call on which resource. */
     async call(operation, resource, send) {
-        return retry(async () => {
+        return retry_retry(async () => {
             this.calls.set(operation, (this.calls.get(operation) ?? 0) + 1);
             return send();
         }, {
@@ -67770,8 +68548,6 @@ function baselineTargetGroupDimension(targetGroups, state) {
     return targetGroupDimension(targetGroups[state.live]);
 }
 
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
 ;// CONCATENATED MODULE: ./src/task-definition.ts
 /**
  * Task definitions: rendering one from a file with the new image, recognising one this action
