@@ -217,6 +217,12 @@ describe('the request table follows the sources', () => {
     'ecs-bluegreen elasticloadbalancing:ModifyRule': 'only with rule-arn (production gives listener-arn)',
     'db-migrate s3:PutObject': 'pg_dump backups to S3 (staging); production takes RDS snapshots',
     'db-migrate s3:GetObject': 'pg_dump backups to S3 (staging); production takes RDS snapshots',
+    // src/native/ (ECS's own CANARY/LINEAR/BLUE_GREEN with PAUSE hooks) is not wired into the
+    // action yet; production.yml uses the two-services strategy.
+    'ecs-bluegreen ecs:ListServiceDeployments': 'strategy ecs-native only (not wired yet)',
+    'ecs-bluegreen ecs:DescribeServiceDeployments': 'strategy ecs-native only (not wired yet)',
+    'ecs-bluegreen ecs:ContinueServiceDeployment': 'strategy ecs-native only (not wired yet)',
+    'ecs-bluegreen ecs:StopServiceDeployment': 'strategy ecs-native only (not wired yet)',
   };
 
   /** Every `new XCommand(` of an action's sources, as the IAM action it is authorized as. */

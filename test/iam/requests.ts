@@ -135,6 +135,9 @@ export const ROLE_REQUESTS: Record<string, AwsRequest[]> = {
       `${WEB}/assets/big.bin`,
     ),
     req('s3-deploy: DeleteObjects', 's3:DeleteObject', `${WEB}/assets/app.1b2c3d.js`),
+    // s3-deploy checks the distribution exists before its first write (issue: a wrong
+    // distribution-id must fail before the site changes).
+    req('s3-deploy: GetDistribution', 'cloudfront:GetDistribution', DISTRIBUTION),
     req('s3-deploy: CreateInvalidation', 'cloudfront:CreateInvalidation', DISTRIBUTION),
     req('s3-deploy: GetInvalidation', 'cloudfront:GetInvalidation', DISTRIBUTION),
     req('s3-deploy: ListInvalidations', 'cloudfront:ListInvalidations', DISTRIBUTION),
