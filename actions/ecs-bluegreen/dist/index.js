@@ -63377,7 +63377,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1227);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3113);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -63386,7 +63386,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 1227:
+/***/ 3113:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -67369,12 +67369,122 @@ async function runAction(definition, options = {}) {
 var dist_cjs = __nccwpck_require__(4224);
 // EXTERNAL MODULE: ../../node_modules/@aws-sdk/client-elastic-load-balancing-v2/dist-cjs/index.js
 var client_elastic_load_balancing_v2_dist_cjs = __nccwpck_require__(5710);
+;// CONCATENATED MODULE: ../../packages/aws/src/call.ts
+/**
+ * The one layer every AWS call of the suite goes through: the only retry (the SDK's own is off,
+ * `maxAttempts: 1` in the client factory), each wait shown in the log, the sleep injectable so
+ * retry tests take no time, and one wording for a call that failed for good:
+ * `<Operation> on <resource> failed: <AWS error> (HTTP n). <what state that left>`.
+ */
+
+/** An AWS call that failed after its retries: an {@link ActionFailure} that keeps the AWS error. */
+class AwsCallFailure extends ActionFailure {
+    operation;
+    resource;
+    /** The AWS error code (`AccessDenied`, `NoSuchKey`, …). */
+    awsName;
+    httpStatus;
+    constructor(target, cause) {
+        super(`${target.operation} on ${target.resource} failed: ${awsErrorText(cause)}. ${target.leftAs}`.trim(), {
+            cause,
+        });
+        this.operation = target.operation;
+        this.resource = target.resource;
+        this.awsName = awsErrorName(cause);
+        this.httpStatus = awsHttpStatus(cause);
+    }
+}
+/**
+ * Sends one AWS call with the suite's retry and failure wording.
+ *
+ * @example
+ * const out = await awsCall(
+ *   { operation: 'DescribeListeners', resource: listenerArn, leftAs: 'Traffic is unchanged.' },
+ *   () => elb.send(new DescribeListenersCommand({ ListenerArns: [listenerArn] })),
+ *   { log, sleep },
+ * );
+ */
+async function awsCall(target, send, options = {}) {
+    try {
+        return await retry(async () => {
+            options.onAttempt?.(target.operation);
+            return send();
+        }, {
+            attempts: options.attempts ?? 5,
+            baseDelayMs: options.baseDelayMs ?? 200,
+            maxDelayMs: options.maxDelayMs ?? 5_000,
+            retryable: options.retryable ?? isTransientError,
+            ...(options.sleep ? { sleep: options.sleep } : {}),
+            ...(options.random ? { random: options.random } : {}),
+            onRetry: (error, attempt, delay) => options.log?.info(`${target.operation} on ${target.resource}: ${awsErrorText(error)}; retry ${attempt} in ${delay} ms`),
+        });
+    }
+    catch (error) {
+        throw new AwsCallFailure(target, error);
+    }
+}
+/**
+ * An {@link awsCall} with the options bound once (an adapter class keeps one).
+ *
+ * @example
+ * const call = awsCaller({ log: ctx.log, sleep: ctx.sleep });
+ * await call({ operation: 'HeadBucket', resource: `s3://${bucket}`, leftAs: 'Nothing was uploaded.' }, () => s3.send(cmd));
+ */
+function awsCaller(options) {
+    return (target, send, overrides = {}) => awsCall(target, send, { ...options, ...overrides });
+}
+/** The SDK error underneath an {@link AwsCallFailure}, or the error itself. */
+function underlying(error) {
+    return error instanceof AwsCallFailure ? error.cause : error;
+}
+/**
+ * The AWS error code of an SDK error (or of the one inside an {@link AwsCallFailure}).
+ *
+ * @example
+ * awsErrorName({ name: 'NoSuchKey' }); // 'NoSuchKey'
+ */
+function awsErrorName(error) {
+    const e = underlying(error);
+    return e?.name ?? e?.Code ?? 'Error';
+}
+/**
+ * The HTTP status of an SDK error, when AWS answered.
+ *
+ * @example
+ * awsHttpStatus({ $metadata: { httpStatusCode: 403 } }); // 403
+ */
+function awsHttpStatus(error) {
+    return underlying(error)?.$metadata
+        ?.httpStatusCode;
+}
+/**
+ * True when the error (or the AWS error inside an {@link AwsCallFailure}) has one of the names.
+ *
+ * @example
+ * if (isAwsError(error, 'NoSuchKey', 'NotFound')) return undefined;
+ */
+function isAwsError(error, ...names) {
+    return names.includes(awsErrorName(error));
+}
+/**
+ * The error name and HTTP status of an SDK error, for messages.
+ *
+ * @example
+ * awsErrorText({ name: 'AccessDenied', message: 'no', $metadata: { httpStatusCode: 403 } }); // 'AccessDenied (HTTP 403): no'
+ */
+function awsErrorText(error) {
+    const e = underlying(error);
+    const status = e?.$metadata?.httpStatusCode;
+    return `${e?.name ?? 'Error'}${status ? ` (HTTP ${status})` : ''}: ${e?.message ?? String(e)}`;
+}
+
 ;// CONCATENATED MODULE: ../../packages/aws/src/index.ts
 /**
  * One factory for AWS SDK v3 clients, so that every action reaches AWS the same way: the
  * region from the input or the standard variables, the SDK's own standard endpoint settings
  * (`AWS_ENDPOINT_URL` and the per-service `AWS_ENDPOINT_URL_<SERVICE>`, which the SDK reads
- * itself — no code path exists that production does not take), adaptive retries, a user agent
+ * itself — no code path exists that production does not take), one attempt per SDK call (the
+ * retry is {@link awsCall}'s, logged, with an injectable sleep), a user agent
  * naming the action, and connection/request timeouts.
  */
 
@@ -67404,8 +67514,8 @@ function resolveRegion(input, env = process.env) {
 function awsClientConfig(settings) {
     return {
         region: resolveRegion(settings.region, settings.env ?? process.env),
-        maxAttempts: settings.maxAttempts ?? 5,
-        retryMode: settings.retryMode ?? 'adaptive',
+        maxAttempts: settings.maxAttempts ?? 1,
+        retryMode: settings.retryMode ?? 'standard',
         customUserAgent: [
             ['white-cross-deploy', settings.version],
             [`action/${settings.action}`, settings.version],
@@ -67426,12 +67536,7 @@ function awsClientConfig(settings) {
 function createAwsClient(Client, settings, extra) {
     return new Client({ ...awsClientConfig(settings), ...(extra ?? {}) });
 }
-/** The error name and HTTP status of an SDK error, for messages. */
-function awsErrorText(error) {
-    const e = error;
-    const status = e?.$metadata?.httpStatusCode;
-    return `${e?.name ?? 'Error'}${status ? ` (HTTP ${status})` : ''}: ${e?.message ?? String(error)}`;
-}
+
 
 ;// CONCATENATED MODULE: ./src/constants.ts
 /** Names shared by the inputs, the outputs and the tags this action keeps its state in. */
@@ -67442,7 +67547,33 @@ const COLORS = ['blue', 'green'];
 function otherColor(color) {
     return color === 'blue' ? 'green' : 'blue';
 }
-const MODES = ['deploy', 'shift', 'promote', 'rollback', 'cleanup', 'status'];
+const MODE_NAMES = ['deploy', 'shift', 'promote', 'rollback', 'cleanup', 'status'];
+/** Every input, as named in action.yml. */
+const INPUT = {
+    mode: 'mode',
+    cluster: 'cluster',
+    service: 'service',
+    blueService: 'blue-service',
+    greenService: 'green-service',
+    listenerArn: 'listener-arn',
+    ruleArn: 'rule-arn',
+    blueTargetGroup: 'blue-target-group',
+    greenTargetGroup: 'green-target-group',
+    taskDefinition: 'task-definition',
+    image: 'image',
+    containerName: 'container-name',
+    taskDefinitionArn: 'task-definition-arn',
+    version: 'version',
+    traffic: 'traffic',
+    to: 'to',
+    reason: 'reason',
+    retainHours: 'retain-hours',
+    warmCount: 'warm-count',
+    keepRevisions: 'keep-revisions',
+    waitTimeout: 'wait-timeout',
+    pollInterval: 'poll-interval',
+    region: 'region',
+};
 /**
  * Tags on the two ECS services (and on task definitions this action registers). They are the
  * whole state of a blue/green pair besides the listener weights.
@@ -67462,6 +67593,7 @@ const TAG = {
     specDigest: 'white-cross:spec-sha256',
 };
 const ROLES = ['live', 'canary', 'previous', 'rolled-back'];
+/** Every output, as named in action.yml. */
 const OUTPUT = {
     liveColor: 'live-color',
     canaryColor: 'canary-color',
@@ -67476,9 +67608,9 @@ const EVIDENCE_FILE = 'ecs-bluegreen-report.json';
 
 ;// CONCATENATED MODULE: ./src/aws.ts
 /**
- * Thin adapters over ECS and ELBv2: each call retried on throttling and 5xx with core's
- * full-jitter backoff (the SDK's own retries are off, so there is one retry layer and each
- * retry is logged), and each failure turned into a message naming the call and the resource.
+ * Thin adapters over ECS and ELBv2. Every call goes through `awsCall` from `@white-cross/aws`
+ * (the suite's one retry layer, waits logged, sleep injected), and a call that fails for good is
+ * an `AwsCallFailure` saying which call, on which resource, and the state the run left.
  */
 
 
@@ -67513,41 +67645,29 @@ function toServiceDescription(s) {
 }
 /** ECS and ELBv2 as ecs-bluegreen uses them. */
 class BlueGreenAws {
-    log;
-    sleep;
+    leftAs;
     calls = new Map();
     ecs;
     elb;
-    constructor(region, log, sleep, env) {
-        this.log = log;
-        this.sleep = sleep;
-        // One retry layer (ours, logged): the SDK makes a single attempt per call, and in standard
-        // mode, because adaptive mode's client-side rate limiter would add waits nobody sees.
-        const settings = {
-            region,
-            action: ACTION_NAME,
-            version: ACTION_VERSION,
-            maxAttempts: 1,
-            retryMode: 'standard',
-            env,
-        };
+    send;
+    /**
+     * `leftAs` says, when a call fails for good, what state the run left (read when it fails, so
+     * it describes the pair as it is then).
+     */
+    constructor(region, log, sleep, env, leftAs = () => 'Nothing was changed.') {
+        this.leftAs = leftAs;
+        const settings = { region, action: ACTION_NAME, version: ACTION_VERSION, env };
         this.ecs = createAwsClient(dist_cjs/* ECSClient */.Zgc, settings);
         this.elb = createAwsClient(client_elastic_load_balancing_v2_dist_cjs/* ElasticLoadBalancingV2Client */.MlD, settings);
-    }
-    /** Sends one call with retries; a failure says which call on which resource. */
-    async call(operation, resource, send) {
-        return retry(async () => {
-            this.calls.set(operation, (this.calls.get(operation) ?? 0) + 1);
-            return send();
-        }, {
-            attempts: 5,
-            baseDelayMs: 200,
-            maxDelayMs: 5000,
-            sleep: this.sleep,
-            onRetry: (error, attempt, delay) => this.log.info(`${operation} on ${resource}: ${awsErrorText(error)}; retry ${attempt} in ${delay} ms`),
-        }).catch((error) => {
-            throw new AwsCallError(operation, resource, error);
+        this.send = awsCaller({
+            log,
+            sleep,
+            onAttempt: (operation) => this.calls.set(operation, (this.calls.get(operation) ?? 0) + 1),
         });
+    }
+    /** Sends one call through the suite's AWS-call layer. */
+    call(operation, resource, send) {
+        return this.send({ operation, resource, leftAs: this.leftAs() }, send);
     }
     /** Total calls made, all operations. */
     totalCalls() {
@@ -67573,8 +67693,7 @@ class BlueGreenAws {
             };
         }
         catch (error) {
-            const name = error.cause instanceof Error ? error.cause.name : '';
-            if (name === 'ClientException' || name === 'InvalidParameterException')
+            if (isAwsError(error, 'ClientException', 'InvalidParameterException'))
                 return undefined;
             throw error;
         }
@@ -67651,11 +67770,7 @@ class BlueGreenAws {
             return rule ? { actions: rule.Actions ?? [] } : undefined;
         }
         catch (error) {
-            const name = error.cause instanceof Error ? error.cause.name : '';
-            if (name === 'ListenerNotFoundException' ||
-                name === 'ListenerNotFound' ||
-                name === 'RuleNotFoundException' ||
-                name === 'RuleNotFound')
+            if (isAwsError(error, 'ListenerNotFoundException', 'ListenerNotFound', 'RuleNotFoundException', 'RuleNotFound'))
                 return undefined;
             throw error;
         }
@@ -67677,17 +67792,6 @@ class BlueGreenAws {
             ...(d.TargetHealth?.Reason ? { reason: d.TargetHealth.Reason } : {}),
             ...(d.TargetHealth?.Description ? { description: d.TargetHealth.Description } : {}),
         }));
-    }
-}
-/** An AWS call that failed after its retries. */
-class AwsCallError extends Error {
-    operation;
-    resource;
-    name = 'AwsCallError';
-    constructor(operation, resource, cause) {
-        super(`${operation} on ${resource} failed: ${awsErrorText(cause)}`, { cause });
-        this.operation = operation;
-        this.resource = resource;
     }
 }
 
@@ -67745,29 +67849,6 @@ function targetGroupDimension(arn) {
 /** The region named in an ELBv2 ARN. */
 function arnRegion(arn) {
     return arn.split(':')[3] || undefined;
-}
-
-;// CONCATENATED MODULE: ./src/outputs.ts
-/** The CloudWatch dimension values canary-gate reads, from the pair's target groups. */
-
-
-/**
- * The `TargetGroup` dimension of the canary (the non-live color, the canary during a deploy).
- *
- * @example
- * canaryTargetGroupDimension({ blue: blueTg, green: greenTg }, stateWithBlueLive); // 'targetgroup/school-health-green/…'
- */
-function canaryTargetGroupDimension(targetGroups, state) {
-    return targetGroupDimension(targetGroups[state.canary ?? otherColor(state.live)]);
-}
-/**
- * The `TargetGroup` dimension of the baseline (the live color).
- *
- * @example
- * baselineTargetGroupDimension({ blue: blueTg, green: greenTg }, stateWithBlueLive); // 'targetgroup/school-health-blue/…'
- */
-function baselineTargetGroupDimension(targetGroups, state) {
-    return targetGroupDimension(targetGroups[state.live]);
 }
 
 // EXTERNAL MODULE: external "node:crypto"
@@ -67919,206 +68000,6 @@ function revisionOf(arn) {
     return Number.isFinite(n) ? n : 0;
 }
 
-;// CONCATENATED MODULE: ./src/inputs.ts
-/**
- * Reads and checks every input before anything touches AWS. Each mistake is a
- * ConfigurationError naming the input and what it accepts.
- */
-
-
-
-
-
-
-
-const CLUSTER = /^(arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:cluster\/)?[A-Za-z0-9_-]{1,255}$/;
-const SERVICE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,254}$/;
-/** What an ECS tag value accepts, and a sensible release name. */
-const RELEASE = /^[A-Za-z0-9][A-Za-z0-9._+@=/:-]{0,127}$/;
-const IMAGE = /^[a-z0-9][a-z0-9._/:@-]*[A-Za-z0-9_.-]$/i;
-function reject(input, message) {
-    throw new ConfigurationError(`Input '${input}' ${message}`, input);
-}
-function exclusive(inputs, a, b, required) {
-    const hasA = inputs.has(a);
-    const hasB = inputs.has(b);
-    if (hasA && hasB)
-        throw new ConfigurationError(`Inputs '${a}' and '${b}' cannot both be given; give one.`, b);
-    if (!hasA && !hasB && required !== undefined) {
-        throw new ConfigurationError(`Input '${a}' or '${b}' is required${required}.`, a);
-    }
-    return hasA ? 'a' : hasB ? 'b' : undefined;
-}
-function readTaskDefinitionFile(inputs, env) {
-    const path = inputs.string('task-definition', { required: true });
-    const image = inputs.string('image');
-    const containerName = inputs.string('container-name');
-    if (image !== undefined && !IMAGE.test(image))
-        reject('image', `must be an image reference such as 123456789012.dkr.ecr.us-east-1.amazonaws.com/api:v1.4.0; got '${image}'.`);
-    if (containerName !== undefined && image === undefined) {
-        throw new ConfigurationError("Input 'container-name' names the container that gets 'image'; give 'image' too.", 'container-name');
-    }
-    const workspace = env.GITHUB_WORKSPACE || process.cwd();
-    const file = (0,external_node_path_.isAbsolute)(path) ? path : (0,external_node_path_.resolve)(workspace, path);
-    let text;
-    try {
-        text = (0,external_node_fs_.readFileSync)(file, 'utf8');
-    }
-    catch {
-        reject('task-definition', `must name a task definition JSON file in the repository; '${path}' cannot be read.`);
-    }
-    try {
-        const definition = renderTaskDefinition(text, { image, containerName });
-        return { kind: 'file', path, definition, digest: specDigest(definition), ...(image ? { image } : {}) };
-    }
-    catch (error) {
-        if (error instanceof TaskDefinitionFileError) {
-            const input = /container/.test(error.message) && image ? 'container-name' : 'task-definition';
-            reject(input, `names a file that cannot be used: ${path} ${error.message}.`);
-        }
-        throw error;
-    }
-}
-/**
- * Parses the inputs of ecs-bluegreen.
- *
- * @example
- * const inputs = parseInputs(new Inputs(process.env), process.env);
- */
-function parseInputs(inputs, env) {
-    const mode = inputs.choice('mode', MODES);
-    if (!mode)
-        throw new ConfigurationError(`Input 'mode' is required: one of ${MODES.join(', ')}.`, 'mode');
-    const region = resolveRegion(inputs.string('region'), env);
-    const cluster = inputs.string('cluster', { required: true });
-    if (!CLUSTER.test(cluster))
-        reject('cluster', `must be an ECS cluster name or ARN; got '${cluster}'.`);
-    const serviceForm = exclusive(inputs, 'service', 'blue-service', ' (the base name: <service>-blue and <service>-green)');
-    let services;
-    if (serviceForm === 'a') {
-        const base = inputs.string('service', { required: true });
-        if (!SERVICE.test(base) || base.length > 249)
-            reject('service', `must be an ECS service base name (letters, digits, _ and -); got '${base}'.`);
-        if (inputs.has('green-service'))
-            throw new ConfigurationError("Input 'green-service' goes with 'blue-service', not with 'service'.", 'green-service');
-        services = { blue: `${base}-blue`, green: `${base}-green` };
-    }
-    else {
-        const blue = inputs.string('blue-service', { required: true });
-        const green = inputs.string('green-service');
-        if (!green)
-            throw new ConfigurationError("Input 'green-service' is required when 'blue-service' is given.", 'green-service');
-        if (!SERVICE.test(blue))
-            reject('blue-service', `must be an ECS service name; got '${blue}'.`);
-        if (!SERVICE.test(green))
-            reject('green-service', `must be an ECS service name; got '${green}'.`);
-        if (blue === green)
-            reject('green-service', `must differ from 'blue-service'; both are '${blue}'.`);
-        services = { blue, green };
-    }
-    const routerForm = exclusive(inputs, 'listener-arn', 'rule-arn', '');
-    const routerInput = routerForm === 'a' ? 'listener-arn' : 'rule-arn';
-    const routerArn = inputs.string(routerInput, { required: true });
-    const routerOk = routerForm === 'a' ? isListenerArn(routerArn) : isRuleArn(routerArn);
-    if (!routerOk) {
-        reject(routerInput, routerForm === 'a'
-            ? `must be an application load balancer listener ARN (arn:aws:elasticloadbalancing:<region>:<account>:listener/app/<name>/<id>/<id>); got '${routerArn}'.`
-            : `must be an application load balancer listener rule ARN (arn:aws:elasticloadbalancing:<region>:<account>:listener-rule/app/<name>/<id>/<id>/<id>); got '${routerArn}'.`);
-    }
-    if (arnRegion(routerArn) !== region)
-        reject(routerInput, `is in region ${arnRegion(routerArn)}, but the action works in ${region} (input 'region').`);
-    let targetGroups;
-    if (inputs.has('blue-target-group') || inputs.has('green-target-group')) {
-        const blue = inputs.string('blue-target-group');
-        const green = inputs.string('green-target-group');
-        if (!blue)
-            throw new ConfigurationError("Input 'blue-target-group' is required when 'green-target-group' is given.", 'blue-target-group');
-        if (!green)
-            throw new ConfigurationError("Input 'green-target-group' is required when 'blue-target-group' is given.", 'green-target-group');
-        for (const [name, arn] of [
-            ['blue-target-group', blue],
-            ['green-target-group', green],
-        ]) {
-            if (!isTargetGroupArn(arn))
-                reject(name, `must be a target group ARN (arn:aws:elasticloadbalancing:<region>:<account>:targetgroup/<name>/<id>); got '${arn}'.`);
-        }
-        if (blue === green)
-            reject('green-target-group', "must differ from 'blue-target-group'.");
-        targetGroups = { blue, green };
-    }
-    const traffic = inputs.number('traffic', { default: 10, min: 0, max: 100, integer: true });
-    let taskDefinition;
-    let rollbackTo;
-    let reason;
-    if (mode === 'deploy') {
-        const form = exclusive(inputs, 'task-definition', 'task-definition-arn', ' for mode deploy');
-        if (form === 'a') {
-            taskDefinition = readTaskDefinitionFile(inputs, env);
-        }
-        else {
-            const arn = inputs.string('task-definition-arn', { required: true });
-            if (!isTaskDefinitionArn(arn))
-                reject('task-definition-arn', `must be a task definition ARN with a revision (arn:aws:ecs:<region>:<account>:task-definition/<family>:<revision>); got '${arn}'.`);
-            if (inputs.has('image'))
-                throw new ConfigurationError("Input 'image' applies to 'task-definition' (a file); a 'task-definition-arn' is used as it is.", 'image');
-            taskDefinition = { kind: 'arn', arn };
-        }
-        if (traffic === 0)
-            reject('traffic', 'must be from 1 to 100 for mode deploy (the first canary weight); got 0.');
-    }
-    if (mode === 'rollback') {
-        const to = inputs.string('to', { required: true });
-        if (to === 'previous')
-            rollbackTo = { kind: 'previous' };
-        else if (isTaskDefinitionArn(to))
-            rollbackTo = { kind: 'arn', arn: to };
-        else if (to.startsWith('arn:'))
-            reject('to', `must be 'previous', a task definition ARN (…:task-definition/<family>:<revision>) or a release tag such as v1.4.0; got '${to}'.`);
-        else if (RELEASE.test(to))
-            rollbackTo = { kind: 'release', tag: to };
-        else
-            reject('to', `must be 'previous', a task definition ARN or a release tag such as v1.4.0; got '${to}'.`);
-        reason = inputs.string('reason', { required: true });
-        if (reason.length > 500)
-            reject('reason', `must be at most 500 characters; got ${reason.length}.`);
-        if (rollbackTo.kind === 'release' && inputs.has('task-definition'))
-            taskDefinition = readTaskDefinitionFile(inputs, env);
-        else if (inputs.has('image')) {
-            throw new ConfigurationError("Input 'image' is used by a rollback only to a release tag, together with 'task-definition'.", 'image');
-        }
-    }
-    const version = inputs.string('version') ??
-        (taskDefinition?.kind === 'file' && taskDefinition.image ? imageTag(taskDefinition.image) : undefined) ??
-        (rollbackTo?.kind === 'release' ? rollbackTo.tag : undefined);
-    if (version !== undefined && !RELEASE.test(version))
-        reject('version', `must be a release name such as v1.4.0 (letters, digits and . _ + - @ = / :); got '${version}'.`);
-    const retainHours = inputs.number('retain-hours', { default: 24, min: 0, max: 24 * 90 });
-    const warmCount = inputs.number('warm-count', { default: 0, min: 0, max: 1000, integer: true });
-    const keepRevisions = inputs.number('keep-revisions', { default: 0, min: 0, max: 1000, integer: true });
-    const waitTimeoutMs = inputs.duration('wait-timeout', { default: '15m', min: 1000, max: 3 * 3_600_000 });
-    const pollIntervalMs = inputs.duration('poll-interval', { default: '15s', min: 100, max: 300_000 });
-    if (pollIntervalMs > waitTimeoutMs)
-        reject('poll-interval', `must be shorter than 'wait-timeout' (${waitTimeoutMs / 1000} s).`);
-    return {
-        mode,
-        region,
-        cluster,
-        services,
-        router: { kind: routerForm === 'a' ? 'listener' : 'rule', arn: routerArn },
-        ...(targetGroups ? { targetGroups } : {}),
-        ...(taskDefinition ? { taskDefinition } : {}),
-        ...(version ? { version } : {}),
-        traffic,
-        ...(rollbackTo ? { rollbackTo } : {}),
-        ...(reason ? { reason } : {}),
-        retainMs: Math.round(retainHours * 3_600_000),
-        warmCount,
-        keepRevisions,
-        waitTimeoutMs,
-        pollIntervalMs,
-    };
-}
-
 ;// CONCATENATED MODULE: ./src/traffic.ts
 
 /** Why a listener's actions cannot be used for blue/green. */
@@ -68222,6 +68103,8 @@ function formatSplit(split) {
  * listener weights), and what each mode decides to do from it. Pure: the modes call AWS with
  * what these functions decide.
  */
+
+
 
 
 function parseTime(text) {
@@ -68428,174 +68311,128 @@ function planCleanup(state, now, retainMs, warmCount) {
         dueAt,
     };
 }
-
-;// CONCATENATED MODULE: ./src/pair.ts
 /**
- * Loads a blue/green pair from AWS and checks it against the inputs before anything changes:
- * both services exist, each is registered in its target group, and the listener (or rule)
- * forwards only to those two target groups.
+ * `rollback` to `previous`, once the previous color's healthy targets are known: when it would
+ * become live with none (its tasks are gone but its desired count says otherwise), it is scaled
+ * up and waited for first, as after cleanup.
+ *
+ * @example
+ * planRollbackToPreviousWithHealth(promoted, now, 0).scaleUp; // { color: 'blue', count: 2 }
  */
-
-
-
-
-
-function serviceInput(inputs, color) {
-    return inputs.services.blue.endsWith('-blue') &&
-        inputs.services.green === inputs.services.blue.replace(/-blue$/, '-green')
-        ? 'service'
-        : `${color}-service`;
-}
-/** Reads both services and the listener (two calls, in parallel) and checks them. */
-async function loadPair(aws, inputs) {
-    const routerInput = inputs.router.kind === 'listener' ? 'listener-arn' : 'rule-arn';
-    const [described, router] = await Promise.all([
-        aws
-            .describeServices(inputs.cluster, [inputs.services.blue, inputs.services.green])
-            .catch((error) => {
-            const name = error instanceof AwsCallError && error.cause instanceof Error ? error.cause.name : '';
-            if (name === 'ClusterNotFoundException') {
-                throw new ConfigurationError(`Input 'cluster' names no ECS cluster in ${inputs.region}: '${inputs.cluster}'.`, 'cluster');
-            }
-            throw error;
-        }),
-        aws.readRouter(inputs.router.kind, inputs.router.arn),
-    ]);
-    for (const color of COLORS) {
-        if (described.missing.includes(inputs.services[color])) {
-            const input = serviceInput(inputs, color);
-            throw new ConfigurationError(`Input '${input}': the ${color} service '${inputs.services[color]}' does not exist (or is inactive) in cluster ${inputs.cluster}.`, input);
-        }
-    }
-    const services = Object.fromEntries(COLORS.map((c) => [c, described.found.find((s) => s.serviceName === inputs.services[c])]));
-    const targetGroups = {};
-    for (const color of COLORS) {
-        const registered = services[color].targetGroupArn;
-        const given = inputs.targetGroups?.[color];
-        if (given && registered && given !== registered) {
-            throw new ConfigurationError(`Input '${color}-target-group' is ${given}, but service ${inputs.services[color]} registers its tasks in ${registered}.`, `${color}-target-group`);
-        }
-        const arn = given ?? registered;
-        if (!arn) {
-            throw new ConfigurationError(`Input '${color}-target-group' is needed: service ${inputs.services[color]} is not attached to a load balancer target group.`, `${color}-target-group`);
-        }
-        targetGroups[color] = arn;
-    }
-    if (!router) {
-        throw new ConfigurationError(`Input '${routerInput}' names no ${inputs.router.kind} in ${inputs.region}: '${inputs.router.arn}'.`, routerInput);
-    }
-    let split;
-    try {
-        split = readTrafficSplit(router.actions, targetGroups);
-    }
-    catch (error) {
-        if (error instanceof ForwardActionError) {
-            throw new ConfigurationError(`Input '${routerInput}': the ${inputs.router.kind} ${error.message} (blue ${targetGroups.blue}, green ${targetGroups.green}).`, routerInput);
-        }
-        throw error;
-    }
-    return { state: deriveState(services, split), services, targetGroups, actions: router.actions };
-}
-
-;// CONCATENATED MODULE: ./src/report.ts
-/**
- * The job summary and the evidence file: weights before and after, each color's role, version,
- * task definition and task count, the steps with their timings, and what went wrong.
- */
-
-
-const shortArn = (arn) => arn.split('/').pop() ?? arn;
-function when(ms) {
-    return ms === undefined ? '—' : new Date(ms).toISOString().replace('.000Z', 'Z');
-}
-/** Writes the run into the job summary. */
-function writeSummary(summary, report) {
-    summary.heading(`ECS blue/green: ${report.mode}${report.failure ? ' (failed)' : ''}`);
-    if (report.outcome)
-        summary.paragraph(report.outcome);
-    if (report.failure)
-        summary.paragraph(`Failed: ${report.failure}`);
-    const before = report.before;
-    const after = report.after ?? before;
-    if (before && after) {
-        summary.table([
-            'Color',
-            'Service',
-            'Role',
-            'Version',
-            'Task definition',
-            'Desired tasks',
-            'Weight before',
-            'Weight after',
-            'Promoted at',
-        ], COLORS.map((c) => {
-            const a = after.colors[c];
-            const role = c === after.live ? 'live' : c === after.canary ? 'canary' : (a.role ?? 'idle');
-            return [
-                c,
-                a.serviceName,
-                role,
-                a.version ?? '—',
-                shortArn(a.taskDefinitionArn),
-                a.desiredCount,
-                `${before.split[c]} %`,
-                `${after.split[c]} %`,
-                when(a.promotedAt),
-            ];
-        }));
-    }
-    if (report.reason)
-        summary.paragraph(`Reason given: ${report.reason}`);
-    if (report.steps.length) {
-        summary.heading('Steps', 3);
-        summary.table(['Step', 'Took', 'Detail'], report.steps.map((s) => [s.step, formatDuration(s.ms), s.detail ?? '']));
-    }
-    if (report.diagnostics.length) {
-        summary.heading('Why the new tasks did not become ready', 3);
-        summary.list(report.diagnostics);
-    }
-    if (report.deregistered.length) {
-        summary.details(`Deregistered ${report.deregistered.length} old task definition revision(s)`, (inner) => inner.list(report.deregistered.map(shortArn)));
-    }
-    const calls = Object.entries(report.awsCalls);
-    if (calls.length) {
-        summary.details(`AWS calls: ${calls.reduce((n, [, c]) => n + c, 0)}`, (inner) => inner.table(['Call', 'Count'], calls.map(([op, n]) => [op, n])));
-    }
-}
-/** The evidence file's content. */
-function reportJson(report) {
-    const state = (s) => s && {
-        live: s.live,
-        canary: s.canary ?? null,
-        weights: s.split,
-        colors: Object.fromEntries(COLORS.map((c) => [
-            c,
-            {
-                service: s.colors[c].serviceName,
-                role: s.colors[c].role ?? null,
-                version: s.colors[c].version ?? null,
-                taskDefinition: s.colors[c].taskDefinitionArn,
-                desiredCount: s.colors[c].desiredCount,
-                targetGroup: s.colors[c].targetGroupArn ?? null,
-                promotedAt: s.colors[c].promotedAt === undefined ? null : new Date(s.colors[c].promotedAt).toISOString(),
-            },
-        ])),
+function planRollbackToPreviousWithHealth(state, nowIso, previousHealthy) {
+    const decision = planRollbackToPrevious(state, nowIso);
+    if (decision.nothingToDo || decision.scaleUp || decision.live === state.live || previousHealthy > 0)
+        return decision;
+    return {
+        ...decision,
+        scaleUp: { color: decision.live, count: Math.max(state.colors[state.live].desiredCount, 1) },
     };
-    return `${JSON.stringify({
-        mode: report.mode,
-        cluster: report.cluster,
-        outcome: report.outcome ?? null,
-        failure: report.failure ?? null,
-        reason: report.reason ?? null,
-        taskDefinition: report.taskDefinitionArn ?? null,
-        version: report.version ?? null,
-        before: state(report.before) ?? null,
-        after: state(report.after ?? report.before) ?? null,
-        steps: report.steps,
-        diagnostics: report.diagnostics,
-        deregistered: report.deregistered,
-        awsCalls: report.awsCalls,
-    }, null, 2)}\n`;
+}
+/** Whether a rollback needs the previous color's target health (it becomes live without scale-up). */
+function needsPreviousHealth(state, nowIso) {
+    const decision = planRollbackToPrevious(state, nowIso);
+    return !decision.nothingToDo && !decision.scaleUp && decision.live !== state.live
+        ? decision.live
+        : undefined;
+}
+/**
+ * `rollback` to a task definition: any canary first loses its traffic (this is a rollback);
+ * then, unless the live color already runs it, the other color is brought up on it at the live
+ * color's count and takes all traffic, and the old live color is marked rolled back.
+ *
+ * @example
+ * planRollbackToTaskDefinition(state, 'arn…:task-definition/api:3', now).kind; // 'bring-up'
+ */
+function planRollbackToTaskDefinition(state, taskDefinitionArn, nowIso) {
+    const live = state.colors[state.live];
+    const split = state.split[state.live] !== 100 ? splitWithCanary(state.live, 100) : undefined;
+    if (live.taskDefinitionArn === taskDefinitionArn) {
+        return {
+            kind: 'already-live',
+            ...(split ? { split } : {}),
+            tags: state.canary
+                ? [{ color: state.canary, set: { [TAG.role]: 'rolled-back', [TAG.rolledBackAt]: nowIso } }]
+                : [],
+            outcome: `${live.color} already runs ${shortArn(taskDefinitionArn)} and serves 100 %.`,
+        };
+    }
+    const target = otherColor(state.live);
+    return {
+        kind: 'bring-up',
+        ...(split ? { split } : {}),
+        target,
+        count: Math.max(live.desiredCount, 1),
+        finalSplit: splitWithCanary(target, 100),
+        tags: [
+            { color: target, set: { [TAG.role]: 'live', [TAG.promotedAt]: nowIso } },
+            { color: state.live, set: { [TAG.role]: 'rolled-back', [TAG.rolledBackAt]: nowIso } },
+        ],
+    };
+}
+/**
+ * A rollback to a release: the registered revision tagged with it if there is one, else one
+ * built from the release's own files; refused (naming what was searched) when neither exists.
+ *
+ * @example
+ * chooseReleaseSource('v1.3.0', undefined, files, ['api']); // { kind: 'build', files }
+ */
+function chooseReleaseSource(tag, registered, files, families) {
+    if (registered)
+        return { kind: 'registered', arn: registered };
+    if (files)
+        return { kind: 'build', files };
+    throw new ConfigurationError(`Input 'to': no active task definition of ${families.join(', ')} is tagged ${TAG.version}=${tag}. Give 'task-definition' (the release's own task definition file) and 'image' (the release's image) to build one.`, 'to');
+}
+/**
+ * A deploy's first traffic once the target is ready: the canary weight, unless the target
+ * already receives traffic (a re-run), which is left as it is.
+ *
+ * @example
+ * planFirstTraffic(state, 'green', 10); // { blue: 90, green: 10 } when green has 0 %
+ */
+function planFirstTraffic(state, target, traffic) {
+    return state.split[target] === 0 ? splitWithCanary(target, traffic) : undefined;
+}
+/**
+ * Tags a deploy writes on the live color before anything else: a pair never touched by this
+ * action gets its live color tagged, so later runs agree on which color is live.
+ */
+function liveRoleTags(state) {
+    return state.colors[state.live].role ? [] : [{ color: state.live, set: { [TAG.role]: 'live' } }];
+}
+/**
+ * Tags that put a color back after it did not become ready: its role and version as they were
+ * (a color that had no role is marked rolled back).
+ */
+function restoreTags(color, prior) {
+    const version = prior[TAG.version];
+    return {
+        color,
+        set: { [TAG.role]: prior[TAG.role] ?? 'rolled-back', ...(version ? { [TAG.version]: version } : {}) },
+    };
+}
+/**
+ * A deploy refuses to register another revision while a canary receives traffic.
+ *
+ * @example
+ * refuseDeployDuringCanary(canaryAt10, 'task-definition.json'); // throws DecisionError
+ */
+function refuseDeployDuringCanary(state, what) {
+    const canary = state.canary;
+    if (canary && state.split[canary] > 0) {
+        throw new DecisionError(`A canary is in progress: ${canary} runs ${state.colors[canary].taskDefinitionArn} and receives ${state.split[canary]} %. Promote it or roll it back before deploying a new task definition from ${what}.`);
+    }
+}
+/**
+ * The release a task definition carries: its version tag, else the given `version` input,
+ * else its main image's tag.
+ */
+function versionOf(tags, given, image) {
+    return tags[TAG.version] ?? given ?? (image ? imageTag(image) : undefined);
+}
+/** The last part of an ARN (`api:7` of a task definition ARN), for messages. */
+function shortArn(arn) {
+    return arn.split('/').pop() ?? arn;
 }
 
 ;// CONCATENATED MODULE: ./src/readiness.ts
@@ -68711,19 +68548,12 @@ function diagnosticLines(d) {
     ];
 }
 
-;// CONCATENATED MODULE: ./src/main.ts
+;// CONCATENATED MODULE: ./src/executor.ts
 /**
- * ecs-bluegreen: blue/green on ECS behind an ALB. Each mode reads the pair's state from AWS,
- * decides with the pure functions in `state.ts`, and changes as little as it must, in an order
- * that leaves traffic on healthy tasks if the run stops half-way.
+ * Carries out what `state.ts` decided, one AWS change at a time, keeping its picture of the
+ * pair in step with AWS (so a failure can say exactly what it left) and recording each step
+ * with its timing for the summary and the audit record.
  */
-
-
-
-
-
-
-
 
 
 
@@ -68735,17 +68565,17 @@ class BlueGreenRun {
     ctx;
     aws;
     pair;
+    report;
     services;
     split;
-    report;
     constructor(inputs, ctx, aws, pair, report) {
         this.inputs = inputs;
         this.ctx = ctx;
         this.aws = aws;
         this.pair = pair;
+        this.report = report;
         this.services = { blue: { ...pair.services.blue }, green: { ...pair.services.green } };
         this.split = pair.state.split;
-        this.report = report;
     }
     state() {
         return deriveState(this.services, this.split);
@@ -68753,6 +68583,7 @@ class BlueGreenRun {
     nowIso() {
         return new Date(this.ctx.clock.now()).toISOString();
     }
+    /** Runs one step and records it (name, time taken, a detail from its result). */
     async step(name, body, detail) {
         const started = this.ctx.clock.now();
         const result = await body();
@@ -68764,6 +68595,11 @@ class BlueGreenRun {
         });
         return result;
     }
+    /** What the pair is left as, for a failure message. */
+    stateLeft() {
+        const colors = COLORS.map((c) => `${c} runs ${shortArn(this.services[c].taskDefinitionArn)} with ${this.services[c].desiredCount} task(s)`);
+        return `State left: traffic ${formatSplit(this.split)}; ${colors.join('; ')}. Running the same step again continues from here.`;
+    }
     /** Sets the split on the listener or rule (nothing when it is already so). */
     async setSplit(split) {
         if (sameSplit(split, this.split))
@@ -68773,6 +68609,7 @@ class BlueGreenRun {
         this.ctx.log.info(`Traffic: ${from} → ${formatSplit(split)}`);
         this.split = split;
     }
+    /** Writes the tags of a change that the service does not carry yet. */
     async tag(change) {
         const service = this.services[change.color];
         const missing = Object.fromEntries(Object.entries(change.set).filter(([k, v]) => service.tags[k] !== v));
@@ -68780,6 +68617,10 @@ class BlueGreenRun {
             return;
         await this.aws.tagResource(service.serviceArn, missing);
         service.tags = { ...service.tags, ...missing };
+    }
+    async tagAll(changes) {
+        for (const change of changes)
+            await this.tag(change);
     }
     async updateService(color, change) {
         const service = this.services[color];
@@ -68789,6 +68630,28 @@ class BlueGreenRun {
             ...(change.taskDefinition ? { taskDefinitionArn: change.taskDefinition } : {}),
             desiredCount: change.desiredCount,
         };
+    }
+    /** The one place a task definition is registered (deploy from a file, rollback to a release). */
+    async registerTaskDefinition(file, version) {
+        const image = file.image ?? file.definition.containerDefinitions?.[0]?.image;
+        const arn = await this.step(`Register task definition ${file.definition.family}`, () => this.aws.registerTaskDefinition(file.definition, {
+            [TAG.specDigest]: file.digest,
+            ...(version ? { [TAG.version]: version } : {}),
+            ...(image ? { [TAG.image]: image.slice(0, 256) } : {}),
+        }), (a) => shortArn(a));
+        this.ctx.log.info(`Registered ${arn}${version ? ` (version ${version})` : ''}.`);
+        return arn;
+    }
+    /** The one healthy-targets check: how many targets of `color`'s target group are healthy. */
+    async healthyTargets(color) {
+        const targets = await this.aws.targetHealth(this.pair.targetGroups[color]);
+        return targets.filter((t) => t.state === 'healthy').length;
+    }
+    /** Fails unless `color` has at least one healthy target (before giving it more traffic). */
+    async requireHealthy(color, what) {
+        if ((await this.healthyTargets(color)) > 0)
+            return;
+        throw new ActionFailure(`Cannot ${what}: ${color} (${this.services[color].serviceName}) has no healthy targets in ${shortArn(this.pair.targetGroups[color])}. Traffic is unchanged (${formatSplit(this.split)}).`);
     }
     /**
      * Scales `color` to `count` on `taskDefinitionArn` and waits until it is ready. If it does not
@@ -68804,7 +68667,7 @@ class BlueGreenRun {
         const changes = service.taskDefinitionArn !== taskDefinitionArn || service.desiredCount !== count;
         await this.tag({ color, set: { [TAG.role]: role, ...(version ? { [TAG.version]: version } : {}) } });
         if (changes) {
-            await this.step(`Update ${service.serviceName}`, () => this.updateService(color, { taskDefinition: taskDefinitionArn, desiredCount: count }), () => `${prior.taskDefinition === taskDefinitionArn ? '' : `task definition ${main_shortArn(prior.taskDefinition)} → ${main_shortArn(taskDefinitionArn)}, `}tasks ${prior.desiredCount} → ${count}`);
+            await this.step(`Update ${service.serviceName}`, () => this.updateService(color, { taskDefinition: taskDefinitionArn, desiredCount: count }), () => `${prior.taskDefinition === taskDefinitionArn ? '' : `task definition ${shortArn(prior.taskDefinition)} → ${shortArn(taskDefinitionArn)}, `}tasks ${prior.desiredCount} → ${count}`);
         }
         const target = {
             cluster: this.inputs.cluster,
@@ -68835,26 +68698,10 @@ class BlueGreenRun {
         let restored = 'it was left as it was';
         if (changes) {
             await this.step(`Restore ${service.serviceName}`, () => this.updateService(color, { taskDefinition: prior.taskDefinition, desiredCount: prior.desiredCount }));
-            restored = `it was put back to ${main_shortArn(prior.taskDefinition)} with ${prior.desiredCount} task(s)`;
+            restored = `it was put back to ${shortArn(prior.taskDefinition)} with ${prior.desiredCount} task(s)`;
         }
-        const priorRole = prior.tags[TAG.role];
-        const priorVersion = prior.tags[TAG.version];
-        await this.tag({
-            color,
-            set: {
-                [TAG.role]: priorRole ?? 'rolled-back',
-                ...(priorVersion ? { [TAG.version]: priorVersion } : {}),
-            },
-        });
-        throw new ActionFailure(`${color} service ${service.serviceName} did not become ready on ${main_shortArn(taskDefinitionArn)}: ${result.why}; ${restored}. Traffic is unchanged (${formatSplit(this.split)}).`);
-    }
-    /** Fails unless `color` has at least one healthy target (before giving it more traffic). */
-    async requireHealthy(color, what) {
-        const targets = await this.aws.targetHealth(this.pair.targetGroups[color]);
-        const healthy = targets.filter((t) => t.state === 'healthy').length;
-        if (healthy === 0) {
-            throw new ActionFailure(`Cannot ${what}: ${color} (${this.services[color].serviceName}) has no healthy targets in ${main_shortArn(this.pair.targetGroups[color])}. Traffic is unchanged (${formatSplit(this.split)}).`);
-        }
+        await this.tag(restoreTags(color, prior.tags));
+        throw new ActionFailure(`${color} service ${service.serviceName} did not become ready on ${shortArn(taskDefinitionArn)}: ${result.why}; ${restored}. Traffic is unchanged (${formatSplit(this.split)}).`);
     }
     /** Carries out a traffic decision: scale up if needed, then weights, then roles. */
     async applyTraffic(decision) {
@@ -68865,56 +68712,285 @@ class BlueGreenRun {
         }
         if (decision.scaleUp) {
             const { color, count } = decision.scaleUp;
-            await this.bringUp(color, this.services[color].taskDefinitionArn, count, this.services[color].tags[TAG.role] ?? 'previous');
+            const role = this.state().colors[color].role ?? 'previous';
+            await this.bringUp(color, this.services[color].taskDefinitionArn, count, role);
         }
         await this.setSplit(decision.split);
-        for (const change of decision.tags)
-            await this.tag(change);
+        await this.tagAll(decision.tags);
     }
 }
-const main_shortArn = (arn) => arn.split('/').pop() ?? arn;
-async function resolveDeployTaskDefinition(run) {
-    const { inputs, aws, ctx } = run;
+
+;// CONCATENATED MODULE: ./src/inputs.ts
+/**
+ * Reads and checks every input before anything touches AWS. Each mistake is a
+ * ConfigurationError naming the input and what it accepts.
+ */
+
+
+
+
+
+
+
+/** Longest `reason` accepted: it goes into the log, the summary and the audit record. */
+const REASON_MAX = 500;
+const CLUSTER = /^(arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:cluster\/)?[A-Za-z0-9_-]{1,255}$/;
+const SERVICE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,254}$/;
+/** What an ECS tag value accepts, and a sensible release name. */
+const RELEASE = /^[A-Za-z0-9][A-Za-z0-9._+@=/:-]{0,127}$/;
+const IMAGE = /^[a-z0-9][a-z0-9._/:@-]*[A-Za-z0-9_.-]$/i;
+function reject(input, message) {
+    throw new ConfigurationError(`Input '${input}' ${message}`, input);
+}
+function exclusive(inputs, a, b, required) {
+    const hasA = inputs.has(a);
+    const hasB = inputs.has(b);
+    if (hasA && hasB)
+        throw new ConfigurationError(`Inputs '${a}' and '${b}' cannot both be given; give one.`, b);
+    if (!hasA && !hasB && required !== undefined) {
+        throw new ConfigurationError(`Input '${a}' or '${b}' is required${required}.`, a);
+    }
+    return hasA ? 'a' : hasB ? 'b' : undefined;
+}
+function readImageInputs(inputs) {
+    const image = inputs.string(INPUT.image);
+    const containerName = inputs.string(INPUT.containerName);
+    if (image !== undefined && !IMAGE.test(image))
+        reject('image', `must be an image reference such as 123456789012.dkr.ecr.us-east-1.amazonaws.com/api:v1.4.0; got '${image}'.`);
+    if (containerName !== undefined && image === undefined) {
+        throw new ConfigurationError("Input 'container-name' names the container that gets 'image'; give 'image' too.", 'container-name');
+    }
+    return { ...(image ? { image } : {}), ...(containerName ? { containerName } : {}) };
+}
+/**
+ * Reads and renders a task definition file with its image. A file that cannot be used is a
+ * ConfigurationError naming the input.
+ *
+ * @example
+ * const file = loadTaskDefinitionFile({ path: 'task-definition.json', image: 'ghcr.io/wc/api:v1.4.0', workspace });
+ */
+function loadTaskDefinitionFile(files) {
+    const { path, image, containerName } = files;
+    const file = (0,external_node_path_.isAbsolute)(path) ? path : (0,external_node_path_.resolve)(files.workspace, path);
+    let text;
+    try {
+        text = (0,external_node_fs_.readFileSync)(file, 'utf8');
+    }
+    catch {
+        reject('task-definition', `must name a task definition JSON file in the repository; '${path}' cannot be read.`);
+    }
+    try {
+        const definition = renderTaskDefinition(text, { image, containerName });
+        return { kind: 'file', path, definition, digest: specDigest(definition), ...(image ? { image } : {}) };
+    }
+    catch (error) {
+        if (error instanceof TaskDefinitionFileError) {
+            const input = /container/.test(error.message) && image ? 'container-name' : 'task-definition';
+            reject(input, `names a file that cannot be used: ${path} ${error.message}.`);
+        }
+        throw error;
+    }
+}
+/**
+ * Parses the inputs of ecs-bluegreen.
+ *
+ * @example
+ * const inputs = parseInputs(new Inputs(process.env), process.env);
+ */
+function parseInputs(inputs, env) {
+    const mode = inputs.choice(INPUT.mode, MODE_NAMES);
+    if (!mode)
+        throw new ConfigurationError(`Input 'mode' is required: one of ${MODE_NAMES.join(', ')}.`, 'mode');
+    const region = resolveRegion(inputs.string('region'), env);
+    const cluster = inputs.string('cluster', { required: true });
+    if (!CLUSTER.test(cluster))
+        reject('cluster', `must be an ECS cluster name or ARN; got '${cluster}'.`);
+    const serviceForm = exclusive(inputs, 'service', 'blue-service', ' (the base name: <service>-blue and <service>-green)');
+    let services;
+    if (serviceForm === 'a') {
+        const base = inputs.string('service', { required: true });
+        if (!SERVICE.test(base) || base.length > 249)
+            reject('service', `must be an ECS service base name (letters, digits, _ and -); got '${base}'.`);
+        if (inputs.has('green-service'))
+            throw new ConfigurationError("Input 'green-service' goes with 'blue-service', not with 'service'.", 'green-service');
+        services = { blue: `${base}-blue`, green: `${base}-green` };
+    }
+    else {
+        const blue = inputs.string('blue-service', { required: true });
+        const green = inputs.string('green-service');
+        if (!green)
+            throw new ConfigurationError("Input 'green-service' is required when 'blue-service' is given.", 'green-service');
+        if (!SERVICE.test(blue))
+            reject('blue-service', `must be an ECS service name; got '${blue}'.`);
+        if (!SERVICE.test(green))
+            reject('green-service', `must be an ECS service name; got '${green}'.`);
+        if (blue === green)
+            reject('green-service', `must differ from 'blue-service'; both are '${blue}'.`);
+        services = { blue, green };
+    }
+    const routerForm = exclusive(inputs, 'listener-arn', 'rule-arn', '');
+    const routerInput = routerForm === 'a' ? 'listener-arn' : 'rule-arn';
+    const routerArn = inputs.string(routerInput, { required: true });
+    const routerOk = routerForm === 'a' ? isListenerArn(routerArn) : isRuleArn(routerArn);
+    if (!routerOk) {
+        reject(routerInput, routerForm === 'a'
+            ? `must be an application load balancer listener ARN (arn:aws:elasticloadbalancing:<region>:<account>:listener/app/<name>/<id>/<id>); got '${routerArn}'.`
+            : `must be an application load balancer listener rule ARN (arn:aws:elasticloadbalancing:<region>:<account>:listener-rule/app/<name>/<id>/<id>/<id>); got '${routerArn}'.`);
+    }
+    if (arnRegion(routerArn) !== region)
+        reject(routerInput, `is in region ${arnRegion(routerArn)}, but the action works in ${region} (input 'region').`);
+    let targetGroups;
+    if (inputs.has('blue-target-group') || inputs.has('green-target-group')) {
+        const blue = inputs.string('blue-target-group');
+        const green = inputs.string('green-target-group');
+        if (!blue)
+            throw new ConfigurationError("Input 'blue-target-group' is required when 'green-target-group' is given.", 'blue-target-group');
+        if (!green)
+            throw new ConfigurationError("Input 'green-target-group' is required when 'blue-target-group' is given.", 'green-target-group');
+        for (const [name, arn] of [
+            ['blue-target-group', blue],
+            ['green-target-group', green],
+        ]) {
+            if (!isTargetGroupArn(arn))
+                reject(name, `must be a target group ARN (arn:aws:elasticloadbalancing:<region>:<account>:targetgroup/<name>/<id>); got '${arn}'.`);
+        }
+        if (blue === green)
+            reject('green-target-group', "must differ from 'blue-target-group'.");
+        targetGroups = { blue, green };
+    }
+    const traffic = inputs.number(INPUT.traffic, { default: 10, min: 0, max: 100, integer: true });
+    const workspace = env.GITHUB_WORKSPACE || process.cwd();
+    let modeInputs;
+    let fileImage;
+    let releaseTag;
+    if (mode === 'deploy') {
+        const form = exclusive(inputs, 'task-definition', 'task-definition-arn', ' for mode deploy');
+        let taskDefinition;
+        if (form === 'a') {
+            const path = inputs.string(INPUT.taskDefinition, { required: true });
+            taskDefinition = loadTaskDefinitionFile({ path, workspace, ...readImageInputs(inputs) });
+            fileImage = taskDefinition.image;
+        }
+        else {
+            const arn = inputs.string(INPUT.taskDefinitionArn, { required: true });
+            if (!isTaskDefinitionArn(arn))
+                reject('task-definition-arn', `must be a task definition ARN with a revision (arn:aws:ecs:<region>:<account>:task-definition/<family>:<revision>); got '${arn}'.`);
+            if (inputs.has(INPUT.image))
+                throw new ConfigurationError("Input 'image' applies to 'task-definition' (a file); a 'task-definition-arn' is used as it is.", 'image');
+            taskDefinition = { kind: 'arn', arn };
+        }
+        if (traffic === 0)
+            reject('traffic', 'must be from 1 to 100 for mode deploy (the first canary weight); got 0.');
+        modeInputs = { mode, taskDefinition, traffic };
+    }
+    else if (mode === 'rollback') {
+        const given = inputs.string(INPUT.to, { required: true });
+        let to;
+        if (given === 'previous')
+            to = { kind: 'previous' };
+        else if (isTaskDefinitionArn(given))
+            to = { kind: 'arn', arn: given };
+        else if (given.startsWith('arn:'))
+            reject('to', `must be 'previous', a task definition ARN (…:task-definition/<family>:<revision>) or a release tag such as v1.4.0; got '${given}'.`);
+        else if (RELEASE.test(given)) {
+            releaseTag = given;
+            const path = inputs.string(INPUT.taskDefinition);
+            // Read only if no revision of the release is registered any more (see the rollback mode).
+            to = path
+                ? { kind: 'release', tag: given, files: { path, workspace, ...readImageInputs(inputs) } }
+                : { kind: 'release', tag: given };
+        }
+        else
+            reject('to', `must be 'previous', a task definition ARN or a release tag such as v1.4.0; got '${given}'.`);
+        const reason = inputs.string(INPUT.reason, { required: true });
+        if (reason.length > REASON_MAX)
+            reject('reason', `must be at most ${REASON_MAX} characters; got ${reason.length}.`);
+        if (to.kind !== 'release' && inputs.has(INPUT.image)) {
+            throw new ConfigurationError("Input 'image' is used by a rollback only to a release tag, together with 'task-definition'.", 'image');
+        }
+        if (to.kind === 'release' && !to.files && inputs.has(INPUT.image)) {
+            throw new ConfigurationError("Input 'image' is used by a rollback only to a release tag, together with 'task-definition'.", 'image');
+        }
+        modeInputs = { mode, to, reason };
+    }
+    else if (mode === 'shift') {
+        modeInputs = { mode, traffic };
+    }
+    else if (mode === 'cleanup') {
+        modeInputs = { mode, retainMs: 0, warmCount: 0, keepRevisions: 0 };
+    }
+    else {
+        modeInputs = { mode };
+    }
+    const version = inputs.string(INPUT.version) ?? (fileImage ? imageTag(fileImage) : undefined) ?? releaseTag;
+    if (version !== undefined && !RELEASE.test(version))
+        reject('version', `must be a release name such as v1.4.0 (letters, digits and . _ + - @ = / :); got '${version}'.`);
+    const retainHours = inputs.number(INPUT.retainHours, { default: 24, min: 0, max: 24 * 90 });
+    const warmCount = inputs.number(INPUT.warmCount, { default: 0, min: 0, max: 1000, integer: true });
+    const keepRevisions = inputs.number(INPUT.keepRevisions, { default: 0, min: 0, max: 1000, integer: true });
+    const waitTimeoutMs = inputs.duration(INPUT.waitTimeout, { default: '15m', min: 1000, max: 3 * 3_600_000 });
+    const pollIntervalMs = inputs.duration(INPUT.pollInterval, { default: '15s', min: 100, max: 300_000 });
+    if (pollIntervalMs > waitTimeoutMs)
+        reject('poll-interval', `must be shorter than 'wait-timeout' (${waitTimeoutMs / 1000} s).`);
+    if (modeInputs.mode === 'cleanup')
+        modeInputs = { ...modeInputs, retainMs: Math.round(retainHours * 3_600_000), warmCount, keepRevisions };
+    if (modeInputs.mode === 'deploy' && version)
+        modeInputs = { ...modeInputs, version };
+    return {
+        region,
+        cluster,
+        services,
+        router: { kind: routerForm === 'a' ? 'listener' : 'rule', arn: routerArn },
+        ...(targetGroups ? { targetGroups } : {}),
+        waitTimeoutMs,
+        pollIntervalMs,
+        ...modeInputs,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/modes.ts
+/**
+ * The six modes. Each reads what it needs, asks `state.ts` what to do, and has the executor do
+ * it; none decides anything itself.
+ */
+
+
+
+
+
+
+/** The task definition a deploy puts on the idle color, and its release. */
+async function deployTaskDefinition(run, inputs) {
+    const { aws, ctx } = run;
     const source = inputs.taskDefinition;
-    if (!source)
-        throw new Error('deploy without a task definition source');
     if (source.kind === 'arn') {
         const td = await aws.describeTaskDefinition(source.arn);
         if (!td)
             throw new ConfigurationError(`Input 'task-definition-arn': no task definition ${source.arn} in ${inputs.region}.`, 'task-definition-arn');
-        const version = td.tags[TAG.version] ?? inputs.version ?? imageTag(mainImage(td.containers) ?? '');
+        const version = versionOf(td.tags, inputs.version, mainImage(td.containers));
         if (version && td.tags[TAG.version] === undefined)
             await aws.tagResource(td.arn, { [TAG.version]: version });
         return { arn: td.arn, ...(version ? { version } : {}) };
     }
     // A re-run finds the revision registered by the run before (same rendered content).
-    for (const color of [otherColor(run.state().live), run.state().live]) {
+    const state = run.state();
+    for (const color of [otherColor(state.live), state.live]) {
         const current = await aws.describeTaskDefinition(run.services[color].taskDefinitionArn);
         if (current && current.tags[TAG.specDigest] === source.digest) {
             ctx.log.info(`Reusing ${current.arn}: ${color} already runs this task definition.`);
-            return {
-                arn: current.arn,
-                ...(current.tags[TAG.version] ? { version: current.tags[TAG.version] } : {}),
-            };
+            const version = current.tags[TAG.version];
+            return { arn: current.arn, ...(version ? { version } : {}) };
         }
     }
-    const state = run.state();
-    if (state.canary && state.split[state.canary] > 0) {
-        throw new DecisionError(`A canary is in progress: ${state.canary} runs ${run.services[state.canary].taskDefinitionArn} and receives ${state.split[state.canary]} %. Promote it or roll it back before deploying a new task definition from ${source.path}.`);
-    }
-    const version = inputs.version;
-    const image = mainImage(source.definition.containerDefinitions, undefined);
-    const arn = await run.step(`Register task definition ${source.definition.family}`, () => aws.registerTaskDefinition(source.definition, {
-        [TAG.specDigest]: source.digest,
-        ...(version ? { [TAG.version]: version } : {}),
-        ...(source.image || image ? { [TAG.image]: (source.image ?? image ?? '').slice(0, 256) } : {}),
-    }), (a) => main_shortArn(a));
-    ctx.log.info(`Registered ${arn}${version ? ` (version ${version})` : ''}.`);
-    return { arn, ...(version ? { version } : {}) };
+    refuseDeployDuringCanary(state, source.path);
+    return {
+        arn: await run.registerTaskDefinition(source, inputs.version),
+        ...(inputs.version ? { version: inputs.version } : {}),
+    };
 }
-async function deploy(run) {
-    const { inputs, ctx } = run;
-    const { arn, version } = await resolveDeployTaskDefinition(run);
+const deploy = async (run, inputs) => {
+    const { ctx } = run;
+    const { arn, version } = await deployTaskDefinition(run, inputs);
     run.report.taskDefinitionArn = arn;
     if (version)
         run.report.version = version;
@@ -68925,36 +69001,36 @@ async function deploy(run) {
         run.report.outcome = decision.nothingToDo;
         return;
     }
-    if (!run.services[state.live].tags[TAG.role])
-        await run.tag({ color: state.live, set: { [TAG.role]: 'live' } });
-    ctx.log.info(`Deploying ${main_shortArn(arn)} to ${decision.target} (${run.services[decision.target].serviceName}) with ${decision.count} task(s); ${state.live} stays live.`);
+    await run.tagAll(liveRoleTags(state));
+    ctx.log.info(`Deploying ${shortArn(arn)} to ${decision.target} (${run.services[decision.target].serviceName}) with ${decision.count} task(s); ${state.live} stays live.`);
     await run.bringUp(decision.target, arn, decision.count, 'canary', version);
-    const current = run.split[decision.target];
-    if (current === 0)
-        await run.setSplit(splitWithCanary(decision.target, inputs.traffic));
+    const first = planFirstTraffic(run.state(), decision.target, inputs.traffic);
+    if (first)
+        await run.setSplit(first);
     else
-        ctx.log.info(`${decision.target} already receives ${current} %; weights left as they are.`);
-    run.report.outcome = `${decision.target} runs ${main_shortArn(arn)}${version ? ` (${version})` : ''} with ${decision.count} healthy task(s) and receives ${run.split[decision.target]} % of requests.`;
-}
-async function shift(run) {
-    const decision = planShift(run.state(), run.inputs.traffic);
-    const canary = run.state().canary;
-    if (!decision.nothingToDo && decision.split[canary] > run.split[canary])
+        ctx.log.info(`${decision.target} already receives ${run.split[decision.target]} %; weights left as they are.`);
+    run.report.outcome = `${decision.target} runs ${shortArn(arn)}${version ? ` (${version})` : ''} with ${decision.count} healthy task(s) and receives ${run.split[decision.target]} % of requests.`;
+};
+const shift = async (run, inputs) => {
+    const before = run.state();
+    const decision = planShift(before, inputs.traffic);
+    const canary = otherColor(decision.live);
+    if (!decision.nothingToDo && decision.split[canary] > before.split[canary])
         await run.requireHealthy(canary, `give ${canary} more traffic`);
     await run.applyTraffic(decision);
     run.report.outcome ??= `${canary} (canary) now receives ${run.split[canary]} %.`;
-}
-async function promote(run) {
+};
+const promote = async (run) => {
     const before = run.state();
     const decision = planPromote(before, run.nowIso());
     if (!decision.nothingToDo && before.canary)
         await run.requireHealthy(before.canary, `promote ${before.canary}`);
     await run.applyTraffic(decision);
     run.report.outcome ??= `${decision.live} is live with 100 %; ${otherColor(decision.live)} keeps running until cleanup.`;
-}
+};
+/** The revision tagged with a release: what a color runs, else the newest 100 of each family. */
 async function findReleaseTaskDefinition(run, tag) {
     const { aws } = run;
-    // Usually the release is what one of the colors runs: its service tag says so, no search needed.
     for (const color of COLORS) {
         if (run.services[color].tags[TAG.version] === tag) {
             const td = await aws.describeTaskDefinition(run.services[color].taskDefinitionArn);
@@ -68962,10 +69038,7 @@ async function findReleaseTaskDefinition(run, tag) {
                 return td.arn;
         }
     }
-    const families = [
-        ...new Set(COLORS.map((c) => parseTaskDefinitionArn(run.services[c].taskDefinitionArn).family)),
-    ];
-    for (const family of families) {
+    for (const family of families(run)) {
         const arns = (await aws.listTaskDefinitions(family)).sort((a, b) => parseTaskDefinitionArn(b).revision - parseTaskDefinitionArn(a).revision);
         for (const arn of arns.slice(0, 100)) {
             const td = await aws.describeTaskDefinition(arn);
@@ -68975,85 +69048,65 @@ async function findReleaseTaskDefinition(run, tag) {
     }
     return undefined;
 }
-async function rollback(run) {
-    const { inputs, ctx } = run;
-    const to = inputs.rollbackTo;
-    run.report.reason = inputs.reason;
-    ctx.log.info(`Rollback to ${to.kind === 'previous' ? 'previous' : to.kind === 'arn' ? to.arn : to.tag}; reason: ${inputs.reason}`);
-    if (to.kind === 'previous') {
-        const before = run.state();
-        const decision = planRollbackToPrevious(before, run.nowIso());
-        if (!decision.nothingToDo && !decision.scaleUp && decision.live !== before.live) {
-            // The previous color should be up; if its tasks are gone, scale and wait as after cleanup.
-            const targets = await run.aws.targetHealth(run.pair.targetGroups[decision.live]);
-            const healthy = targets.filter((t) => t.state === 'healthy').length;
-            if (healthy === 0) {
-                ctx.log.info(`${decision.live} has no healthy targets; scaling it up before moving traffic.`);
-                decision.scaleUp = {
-                    color: decision.live,
-                    count: Math.max(run.services[before.live].desiredCount, 1),
-                };
-            }
-        }
-        await run.applyTraffic(decision);
-        run.report.outcome ??= `${decision.live} serves 100 % again (${run.services[decision.live].tags[TAG.version] ?? main_shortArn(run.services[decision.live].taskDefinitionArn)}).`;
-        return;
-    }
-    let arn;
-    let version;
+function families(run) {
+    return [...new Set(COLORS.map((c) => parseTaskDefinitionArn(run.services[c].taskDefinitionArn).family))];
+}
+/** The task definition a rollback to an ARN or a release goes to, and its release. */
+async function rollbackTaskDefinition(run, inputs) {
+    const to = inputs.to;
     if (to.kind === 'arn') {
         const td = await run.aws.describeTaskDefinition(to.arn);
         if (!td)
             throw new ConfigurationError(`Input 'to': no task definition ${to.arn} in ${inputs.region}.`, 'to');
-        arn = td.arn;
-        version = td.tags[TAG.version];
+        const version = td.tags[TAG.version];
+        return { arn: td.arn, ...(version ? { version } : {}) };
     }
-    else {
-        const found = await run.step(`Find the task definition of ${to.tag}`, () => findReleaseTaskDefinition(run, to.tag), (a) => (a ? main_shortArn(a) : 'none'));
-        if (found) {
-            arn = found;
-        }
-        else if (inputs.taskDefinition?.kind === 'file') {
-            const source = inputs.taskDefinition;
-            arn = await run.step(`Register task definition ${source.definition.family}`, () => run.aws.registerTaskDefinition(source.definition, {
-                [TAG.specDigest]: source.digest,
-                [TAG.version]: to.tag,
-                ...(source.image ? { [TAG.image]: source.image.slice(0, 256) } : {}),
-            }));
-        }
-        else {
-            throw new ConfigurationError(`Input 'to': no active task definition of ${[...new Set(COLORS.map((c) => parseTaskDefinitionArn(run.services[c].taskDefinitionArn).family))].join(', ')} is tagged ${TAG.version}=${to.tag}. Give 'task-definition' and 'image' to build one.`, 'to');
-        }
-        version = to.tag;
+    if (to.kind !== 'release')
+        throw new TypeError('rollbackTaskDefinition is for an ARN or a release');
+    const found = await run.step(`Find the task definition of ${to.tag}`, () => findReleaseTaskDefinition(run, to.tag), (a) => (a ? shortArn(a) : 'none'));
+    const source = chooseReleaseSource(to.tag, found, to.files, families(run));
+    if (source.kind === 'registered')
+        return { arn: source.arn, version: to.tag };
+    const file = loadTaskDefinitionFile(source.files);
+    return { arn: await run.registerTaskDefinition(file, to.tag), version: to.tag };
+}
+const rollback = async (run, inputs) => {
+    const { ctx } = run;
+    const to = inputs.to;
+    run.report.reason = inputs.reason;
+    ctx.log.info(`Rollback to ${to.kind === 'previous' ? 'previous' : to.kind === 'arn' ? to.arn : to.tag}; reason: ${inputs.reason}`);
+    if (to.kind === 'previous') {
+        const before = run.state();
+        const previous = needsPreviousHealth(before, run.nowIso());
+        const healthy = previous ? await run.healthyTargets(previous) : 1;
+        if (previous && healthy === 0)
+            ctx.log.info(`${previous} has no healthy targets; scaling it up before moving traffic.`);
+        const decision = planRollbackToPreviousWithHealth(before, run.nowIso(), healthy);
+        await run.applyTraffic(decision);
+        const live = run.services[decision.live];
+        run.report.outcome ??= `${decision.live} serves 100 % again (${live.tags[TAG.version] ?? shortArn(live.taskDefinitionArn)}).`;
+        return;
     }
+    const { arn, version } = await rollbackTaskDefinition(run, inputs);
     run.report.taskDefinitionArn = arn;
     if (version)
         run.report.version = version;
-    const before = run.state();
-    const live = before.live;
-    const target = otherColor(live);
-    // Take a canary out of traffic first: this is a rollback.
-    if (run.split[live] !== 100)
-        await run.setSplit(splitWithCanary(live, 100));
-    if (run.services[live].taskDefinitionArn === arn) {
-        if (before.canary)
-            await run.tag({
-                color: before.canary,
-                set: { [TAG.role]: 'rolled-back', [TAG.rolledBackAt]: run.nowIso() },
-            });
-        run.report.outcome = `${live} already runs ${main_shortArn(arn)} and serves 100 %.`;
+    const live = run.state().live;
+    const decision = planRollbackToTaskDefinition(run.state(), arn, run.nowIso());
+    if (decision.split)
+        await run.setSplit(decision.split);
+    if (decision.kind === 'already-live') {
+        await run.tagAll(decision.tags);
+        run.report.outcome = decision.outcome;
         return;
     }
-    const count = Math.max(run.services[live].desiredCount, 1);
-    await run.bringUp(target, arn, count, 'canary', version);
-    await run.setSplit(splitWithCanary(target, 100));
-    const now = run.nowIso();
-    await run.tag({ color: target, set: { [TAG.role]: 'live', [TAG.promotedAt]: now } });
-    await run.tag({ color: live, set: { [TAG.role]: 'rolled-back', [TAG.rolledBackAt]: now } });
-    run.report.outcome = `${target} runs ${main_shortArn(arn)}${version ? ` (${version})` : ''} and serves 100 %; ${live} was rolled back and keeps running until cleanup.`;
-}
-async function cleanup(run) {
-    const { inputs, ctx } = run;
+    await run.bringUp(decision.target, arn, decision.count, 'canary', version);
+    await run.setSplit(decision.finalSplit);
+    await run.tagAll(decision.tags);
+    run.report.outcome = `${decision.target} runs ${shortArn(arn)}${version ? ` (${version})` : ''} and serves 100 %; ${live} was rolled back and keeps running until cleanup.`;
+};
+const cleanup = async (run, inputs) => {
+    const { ctx } = run;
     const decision = planCleanup(run.state(), ctx.clock.now(), inputs.retainMs, inputs.warmCount);
     ctx.log.info(decision.reason);
     if (decision.scaleDown) {
@@ -69072,26 +69125,277 @@ async function cleanup(run) {
         run.report.deregistered.push(...stale);
         ctx.log.info(`Task definitions of ${family}: ${arns.length} active, ${stale.length} deregistered (keeping the newest ${inputs.keepRevisions} and those in use).`);
     }
-}
-/** What a failed AWS call left, so the person reading knows whether traffic is safe. */
-function stateLeft(run) {
-    const colors = COLORS.map((c) => `${c} runs ${main_shortArn(run.services[c].taskDefinitionArn)} with ${run.services[c].desiredCount} task(s)`);
-    return `State left: traffic ${formatSplit(run.split)}; ${colors.join('; ')}. Running the same step again continues from here.`;
-}
-async function main_status(run) {
+};
+const modes_status = async (run) => {
     // A color deployed by other means has no version tag: read it from its task definition.
     for (const color of COLORS) {
         const service = run.services[color];
         if (service.tags[TAG.version])
             continue;
         const td = await run.aws.describeTaskDefinition(service.taskDefinitionArn);
-        const version = td?.tags[TAG.version] ?? imageTag(mainImage(td?.containers) ?? '');
+        const version = td && versionOf(td.tags, undefined, mainImage(td.containers));
         if (version)
             service.tags = { ...service.tags, [TAG.version]: version };
     }
     const state = run.state();
     run.report.outcome = `${state.live} is live; ${formatSplit(state.split)}${state.canary ? `; ${state.canary} is a canary` : ''}.`;
+};
+/** Each mode's run, by name. */
+const MODES = {
+    deploy,
+    shift,
+    promote,
+    rollback,
+    cleanup,
+    status: modes_status,
+};
+/**
+ * Runs the mode the inputs name, with the inputs of that mode.
+ *
+ * @example
+ * await runMode(run, { ...common, mode: 'shift', traffic: 25 });
+ */
+function runMode(run, inputs) {
+    return MODES[inputs.mode](run, inputs);
 }
+
+;// CONCATENATED MODULE: ./src/outputs.ts
+/** The CloudWatch dimension values canary-gate reads, from the pair's target groups. */
+
+
+/**
+ * The `TargetGroup` dimension of the canary (the non-live color, the canary during a deploy).
+ *
+ * @example
+ * canaryTargetGroupDimension({ blue: blueTg, green: greenTg }, stateWithBlueLive); // 'targetgroup/school-health-green/…'
+ */
+function canaryTargetGroupDimension(targetGroups, state) {
+    return targetGroupDimension(targetGroups[state.canary ?? otherColor(state.live)]);
+}
+/**
+ * The `TargetGroup` dimension of the baseline (the live color).
+ *
+ * @example
+ * baselineTargetGroupDimension({ blue: blueTg, green: greenTg }, stateWithBlueLive); // 'targetgroup/school-health-blue/…'
+ */
+function baselineTargetGroupDimension(targetGroups, state) {
+    return targetGroupDimension(targetGroups[state.live]);
+}
+
+;// CONCATENATED MODULE: ./src/pair.ts
+/**
+ * Loads a blue/green pair from AWS and checks it against the inputs before anything changes:
+ * both services exist, each is registered in its target group, and the listener (or rule)
+ * forwards only to those two target groups.
+ */
+
+
+
+
+function serviceInput(inputs, color) {
+    return inputs.services.blue.endsWith('-blue') &&
+        inputs.services.green === inputs.services.blue.replace(/-blue$/, '-green')
+        ? 'service'
+        : `${color}-service`;
+}
+/** Reads both services and the listener (two calls, in parallel) and checks them. */
+async function loadPair(aws, inputs) {
+    const routerInput = inputs.router.kind === 'listener' ? 'listener-arn' : 'rule-arn';
+    const [described, router] = await Promise.all([
+        aws
+            .describeServices(inputs.cluster, [inputs.services.blue, inputs.services.green])
+            .catch((error) => {
+            if (isAwsError(error, 'ClusterNotFoundException')) {
+                throw new ConfigurationError(`Input 'cluster' names no ECS cluster in ${inputs.region}: '${inputs.cluster}'.`, 'cluster');
+            }
+            throw error;
+        }),
+        aws.readRouter(inputs.router.kind, inputs.router.arn),
+    ]);
+    const serviceOf = (color) => {
+        const found = described.found.find((s) => s.serviceName === inputs.services[color]);
+        if (found)
+            return found;
+        const input = serviceInput(inputs, color);
+        throw new ConfigurationError(`Input '${input}': the ${color} service '${inputs.services[color]}' does not exist (or is inactive) in cluster ${inputs.cluster}.`, input);
+    };
+    const services = { blue: serviceOf('blue'), green: serviceOf('green') };
+    const targetGroupOf = (color) => {
+        const registered = services[color].targetGroupArn;
+        const given = inputs.targetGroups?.[color];
+        if (given && registered && given !== registered) {
+            throw new ConfigurationError(`Input '${color}-target-group' is ${given}, but service ${inputs.services[color]} registers its tasks in ${registered}.`, `${color}-target-group`);
+        }
+        const arn = given ?? registered;
+        if (!arn) {
+            throw new ConfigurationError(`Input '${color}-target-group' is needed: service ${inputs.services[color]} is not attached to a load balancer target group.`, `${color}-target-group`);
+        }
+        return arn;
+    };
+    const targetGroups = { blue: targetGroupOf('blue'), green: targetGroupOf('green') };
+    if (!router) {
+        throw new ConfigurationError(`Input '${routerInput}' names no ${inputs.router.kind} in ${inputs.region}: '${inputs.router.arn}'.`, routerInput);
+    }
+    let split;
+    try {
+        split = readTrafficSplit(router.actions, targetGroups);
+    }
+    catch (error) {
+        if (error instanceof ForwardActionError) {
+            throw new ConfigurationError(`Input '${routerInput}': the ${inputs.router.kind} ${error.message} (blue ${targetGroups.blue}, green ${targetGroups.green}).`, routerInput);
+        }
+        throw error;
+    }
+    return { state: deriveState(services, split), services, targetGroups, actions: router.actions };
+}
+
+;// CONCATENATED MODULE: ./src/report.ts
+/**
+ * The job summary and the evidence file: weights before and after, each color's role, version,
+ * task definition and task count, the steps with their timings, and what went wrong.
+ */
+
+
+const report_shortArn = (arn) => arn.split('/').pop() ?? arn;
+function when(ms) {
+    return ms === undefined ? '—' : new Date(ms).toISOString().replace('.000Z', 'Z');
+}
+/** Writes the run into the job summary. */
+function writeSummary(summary, report) {
+    summary.heading(`ECS blue/green: ${report.mode}${report.failure ? ' (failed)' : ''}`);
+    if (report.outcome)
+        summary.paragraph(report.outcome);
+    if (report.failure)
+        summary.paragraph(`Failed: ${report.failure}`);
+    const before = report.before;
+    const after = report.after ?? before;
+    if (before && after) {
+        summary.table([
+            'Color',
+            'Service',
+            'Role',
+            'Version',
+            'Task definition',
+            'Desired tasks',
+            'Weight before',
+            'Weight after',
+            'Promoted at',
+        ], COLORS.map((c) => {
+            const a = after.colors[c];
+            const role = c === after.live ? 'live' : c === after.canary ? 'canary' : (a.role ?? 'idle');
+            return [
+                c,
+                a.serviceName,
+                role,
+                a.version ?? '—',
+                report_shortArn(a.taskDefinitionArn),
+                a.desiredCount,
+                `${before.split[c]} %`,
+                `${after.split[c]} %`,
+                when(a.promotedAt),
+            ];
+        }));
+    }
+    if (report.reason)
+        summary.paragraph(`Reason given: ${report.reason}`);
+    if (report.steps.length) {
+        summary.heading('Steps', 3);
+        summary.table(['Step', 'Took', 'Detail'], report.steps.map((s) => [s.step, formatDuration(s.ms), s.detail ?? '']));
+    }
+    if (report.diagnostics.length) {
+        summary.heading('Why the new tasks did not become ready', 3);
+        summary.list(report.diagnostics);
+    }
+    if (report.deregistered.length) {
+        summary.details(`Deregistered ${report.deregistered.length} old task definition revision(s)`, (inner) => inner.list(report.deregistered.map(report_shortArn)));
+    }
+    const calls = Object.entries(report.awsCalls);
+    if (calls.length) {
+        summary.details(`AWS calls: ${calls.reduce((n, [, c]) => n + c, 0)}`, (inner) => inner.table(['Call', 'Count'], calls.map(([op, n]) => [op, n])));
+    }
+}
+/** The evidence file's content. */
+function reportJson(report) {
+    const state = (s) => s && {
+        live: s.live,
+        canary: s.canary ?? null,
+        weights: s.split,
+        colors: Object.fromEntries(COLORS.map((c) => [
+            c,
+            {
+                service: s.colors[c].serviceName,
+                role: s.colors[c].role ?? null,
+                version: s.colors[c].version ?? null,
+                taskDefinition: s.colors[c].taskDefinitionArn,
+                desiredCount: s.colors[c].desiredCount,
+                targetGroup: s.colors[c].targetGroupArn ?? null,
+                promotedAt: s.colors[c].promotedAt === undefined ? null : new Date(s.colors[c].promotedAt).toISOString(),
+            },
+        ])),
+    };
+    return `${JSON.stringify({
+        mode: report.mode,
+        cluster: report.cluster,
+        outcome: report.outcome ?? null,
+        failure: report.failure ?? null,
+        reason: report.reason ?? null,
+        taskDefinition: report.taskDefinitionArn ?? null,
+        version: report.version ?? null,
+        before: state(report.before) ?? null,
+        after: state(report.after ?? report.before) ?? null,
+        steps: report.steps,
+        diagnostics: report.diagnostics,
+        deregistered: report.deregistered,
+        awsCalls: report.awsCalls,
+    }, null, 2)}\n`;
+}
+
+;// CONCATENATED MODULE: ./src/main.ts
+/**
+ * ecs-bluegreen: blue/green on ECS behind an ALB. A run reads the pair from AWS, runs the mode
+ * (each decides with the pure functions in `state.ts` and changes as little as it must, in an
+ * order that leaves traffic on healthy tasks if the run stops half-way), then reports: outputs,
+ * the job summary, the audit record and the evidence file, however the run ended.
+ */
+
+
+
+
+
+
+
+
+
+
+
+
+/** Step 1: read the pair from AWS and check it against the inputs. */
+async function read(inputs, ctx, aws, report) {
+    const started = ctx.clock.now();
+    const pair = await loadPair(aws, inputs);
+    report.before = pair.state;
+    report.steps.push({
+        step: 'Read the pair from AWS',
+        ms: ctx.clock.now() - started,
+        detail: `${pair.state.live} live; ${formatSplit(pair.state.split)}`,
+    });
+    for (const warning of pair.state.warnings)
+        ctx.log.warning(warning);
+    ctx.log.info(`${pair.state.live} is live; ${formatSplit(pair.state.split)}${pair.state.canary ? `; ${pair.state.canary} is a canary` : ''}.`);
+    return pair;
+}
+/** Step 2: the mode decides and applies; a refusal says nothing was changed. */
+async function apply(run, inputs) {
+    try {
+        await runMode(run, inputs);
+    }
+    catch (error) {
+        if (error instanceof DecisionError)
+            throw new ActionFailure(`${error.message} Nothing was changed.`);
+        throw error;
+    }
+}
+/** Step 3a: the outputs, from the pair as the run left it. */
 function setOutputs(ctx, run) {
     const state = run.state();
     const other = otherColor(state.live);
@@ -69105,8 +69409,36 @@ function setOutputs(ctx, run) {
     ctx.setOutput(OUTPUT.canaryTargetGroup, canaryTargetGroupDimension(run.pair.targetGroups, state));
     ctx.setOutput(OUTPUT.baselineTargetGroup, baselineTargetGroupDimension(run.pair.targetGroups, state));
 }
+/** Step 3b: the audit record, the summary and the evidence file, however the run ended. */
+function record(inputs, ctx, aws, report, totalMs) {
+    report.awsCalls = Object.fromEntries(aws.calls);
+    ctx.fact('mode', inputs.mode);
+    ctx.fact('cluster', inputs.cluster);
+    ctx.fact('services', inputs.services);
+    if (report.before)
+        ctx.fact('before', { live: report.before.live, weights: report.before.split });
+    if (report.after)
+        ctx.fact('after', {
+            live: report.after.live,
+            canary: report.after.canary ?? null,
+            weights: report.after.split,
+        });
+    if (report.taskDefinitionArn)
+        ctx.fact('taskDefinitionArn', report.taskDefinitionArn);
+    if (report.version)
+        ctx.fact('version', report.version);
+    if (inputs.mode === 'rollback')
+        ctx.fact('reason', inputs.reason);
+    ctx.fact('steps', report.steps);
+    ctx.fact('awsCalls', aws.totalCalls());
+    ctx.fact('durationMs', totalMs);
+    writeSummary(ctx.summary, report);
+    ctx.summary.paragraph(`Took ${formatDuration(totalMs)} with ${aws.totalCalls()} AWS call(s).`);
+    ctx.writeEvidence(EVIDENCE_FILE, reportJson(report));
+}
 async function runBlueGreen(inputs, ctx) {
-    const aws = new BlueGreenAws(inputs.region, ctx.log, ctx.sleep, ctx.env);
+    let run;
+    const aws = new BlueGreenAws(inputs.region, ctx.log, ctx.sleep, ctx.env, () => run ? run.stateLeft() : 'Nothing was changed.');
     const report = {
         mode: inputs.mode,
         cluster: inputs.cluster,
@@ -69116,40 +69448,10 @@ async function runBlueGreen(inputs, ctx) {
         deregistered: [],
     };
     const started = ctx.clock.now();
-    let run;
     try {
-        const pair = await loadPair(aws, inputs);
-        report.before = pair.state;
-        report.steps.push({
-            step: 'Read the pair from AWS',
-            ms: ctx.clock.now() - started,
-            detail: `${pair.state.live} live; ${formatSplit(pair.state.split)}`,
-        });
-        for (const warning of pair.state.warnings)
-            ctx.log.warning(warning);
+        const pair = await read(inputs, ctx, aws, report);
         run = new BlueGreenRun(inputs, ctx, aws, pair, report);
-        ctx.log.info(`${pair.state.live} is live; ${formatSplit(pair.state.split)}${pair.state.canary ? `; ${pair.state.canary} is a canary` : ''}.`);
-        try {
-            if (inputs.mode === 'deploy')
-                await deploy(run);
-            else if (inputs.mode === 'shift')
-                await shift(run);
-            else if (inputs.mode === 'promote')
-                await promote(run);
-            else if (inputs.mode === 'rollback')
-                await rollback(run);
-            else if (inputs.mode === 'cleanup')
-                await cleanup(run);
-            else
-                await main_status(run);
-        }
-        catch (error) {
-            if (error instanceof DecisionError)
-                throw new ActionFailure(`${error.message} Nothing was changed.`);
-            if (error instanceof AwsCallError)
-                throw new ActionFailure(`${error.message}. ${stateLeft(run)}`, { cause: error });
-            throw error;
-        }
+        await apply(run, inputs);
         setOutputs(ctx, run);
     }
     catch (error) {
@@ -69159,31 +69461,7 @@ async function runBlueGreen(inputs, ctx) {
     finally {
         if (run)
             report.after = run.state();
-        report.awsCalls = Object.fromEntries(aws.calls);
-        const total = ctx.clock.now() - started;
-        ctx.fact('mode', inputs.mode);
-        ctx.fact('cluster', inputs.cluster);
-        ctx.fact('services', inputs.services);
-        if (report.before)
-            ctx.fact('before', { live: report.before.live, weights: report.before.split });
-        if (report.after)
-            ctx.fact('after', {
-                live: report.after.live,
-                canary: report.after.canary ?? null,
-                weights: report.after.split,
-            });
-        if (report.taskDefinitionArn)
-            ctx.fact('taskDefinitionArn', report.taskDefinitionArn);
-        if (report.version)
-            ctx.fact('version', report.version);
-        if (inputs.reason)
-            ctx.fact('reason', inputs.reason);
-        ctx.fact('steps', report.steps);
-        ctx.fact('awsCalls', aws.totalCalls());
-        ctx.fact('durationMs', total);
-        writeSummary(ctx.summary, report);
-        ctx.summary.paragraph(`Took ${formatDuration(total)} with ${aws.totalCalls()} AWS call(s).`);
-        ctx.writeEvidence(EVIDENCE_FILE, reportJson(report));
+        record(inputs, ctx, aws, report, ctx.clock.now() - started);
     }
 }
 /** The action, for runAction and for tests. */

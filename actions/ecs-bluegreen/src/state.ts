@@ -3,7 +3,9 @@
  * listener weights), and what each mode decides to do from it. Pure: the modes call AWS with
  * what these functions decide.
  */
+import { ConfigurationError } from '@white-cross/core';
 import { otherColor, ROLES, TAG, type Color, type Role } from './constants.js';
+import { imageTag } from './task-definition.js';
 import { splitWithCanary, sameSplit, type TrafficSplit } from './traffic.js';
 
 /** What AWS says about one color's service. */
@@ -306,4 +308,184 @@ export function planCleanup(
     reason: `${live.color} was promoted at ${new Date(live.promotedAt).toISOString()}, more than the retention ago; ${old.color} goes from ${old.desiredCount} to ${warmCount} task(s).`,
     dueAt,
   };
+}
+
+/**
+ * `rollback` to `previous`, once the previous color's healthy targets are known: when it would
+ * become live with none (its tasks are gone but its desired count says otherwise), it is scaled
+ * up and waited for first, as after cleanup.
+ *
+ * @example
+ * planRollbackToPreviousWithHealth(promoted, now, 0).scaleUp; // { color: 'blue', count: 2 }
+ */
+export function planRollbackToPreviousWithHealth(
+  state: BlueGreenState,
+  nowIso: string,
+  previousHealthy: number,
+): TrafficDecision {
+  const decision = planRollbackToPrevious(state, nowIso);
+  if (decision.nothingToDo || decision.scaleUp || decision.live === state.live || previousHealthy > 0)
+    return decision;
+  return {
+    ...decision,
+    scaleUp: { color: decision.live, count: Math.max(state.colors[state.live].desiredCount, 1) },
+  };
+}
+
+/** Whether a rollback needs the previous color's target health (it becomes live without scale-up). */
+export function needsPreviousHealth(state: BlueGreenState, nowIso: string): Color | undefined {
+  const decision = planRollbackToPrevious(state, nowIso);
+  return !decision.nothingToDo && !decision.scaleUp && decision.live !== state.live
+    ? decision.live
+    : undefined;
+}
+
+/** What a rollback to a given task definition (an ARN, or a release's) does. */
+export type RollbackToTaskDefinitionDecision =
+  | {
+      kind: 'already-live';
+      /** Set when a canary must first be taken out of traffic. */
+      split?: TrafficSplit;
+      tags: TagChange[];
+      outcome: string;
+    }
+  | {
+      kind: 'bring-up';
+      /** Set when a canary must first be taken out of traffic. */
+      split?: TrafficSplit;
+      target: Color;
+      count: number;
+      /** After the target is ready: all traffic to it, and the roles. */
+      finalSplit: TrafficSplit;
+      tags: TagChange[];
+    };
+
+/**
+ * `rollback` to a task definition: any canary first loses its traffic (this is a rollback);
+ * then, unless the live color already runs it, the other color is brought up on it at the live
+ * color's count and takes all traffic, and the old live color is marked rolled back.
+ *
+ * @example
+ * planRollbackToTaskDefinition(state, 'arn…:task-definition/api:3', now).kind; // 'bring-up'
+ */
+export function planRollbackToTaskDefinition(
+  state: BlueGreenState,
+  taskDefinitionArn: string,
+  nowIso: string,
+): RollbackToTaskDefinitionDecision {
+  const live = state.colors[state.live];
+  const split = state.split[state.live] !== 100 ? splitWithCanary(state.live, 100) : undefined;
+  if (live.taskDefinitionArn === taskDefinitionArn) {
+    return {
+      kind: 'already-live',
+      ...(split ? { split } : {}),
+      tags: state.canary
+        ? [{ color: state.canary, set: { [TAG.role]: 'rolled-back', [TAG.rolledBackAt]: nowIso } }]
+        : [],
+      outcome: `${live.color} already runs ${shortArn(taskDefinitionArn)} and serves 100 %.`,
+    };
+  }
+  const target = otherColor(state.live);
+  return {
+    kind: 'bring-up',
+    ...(split ? { split } : {}),
+    target,
+    count: Math.max(live.desiredCount, 1),
+    finalSplit: splitWithCanary(target, 100),
+    tags: [
+      { color: target, set: { [TAG.role]: 'live', [TAG.promotedAt]: nowIso } },
+      { color: state.live, set: { [TAG.role]: 'rolled-back', [TAG.rolledBackAt]: nowIso } },
+    ],
+  };
+}
+
+/** Where a rollback to a release tag gets its task definition. */
+export type ReleaseSource<F> = { kind: 'registered'; arn: string } | { kind: 'build'; files: F };
+
+/**
+ * A rollback to a release: the registered revision tagged with it if there is one, else one
+ * built from the release's own files; refused (naming what was searched) when neither exists.
+ *
+ * @example
+ * chooseReleaseSource('v1.3.0', undefined, files, ['api']); // { kind: 'build', files }
+ */
+export function chooseReleaseSource<F>(
+  tag: string,
+  registered: string | undefined,
+  files: F | undefined,
+  families: readonly string[],
+): ReleaseSource<F> {
+  if (registered) return { kind: 'registered', arn: registered };
+  if (files) return { kind: 'build', files };
+  throw new ConfigurationError(
+    `Input 'to': no active task definition of ${families.join(', ')} is tagged ${TAG.version}=${tag}. Give 'task-definition' (the release's own task definition file) and 'image' (the release's image) to build one.`,
+    'to',
+  );
+}
+
+/**
+ * A deploy's first traffic once the target is ready: the canary weight, unless the target
+ * already receives traffic (a re-run), which is left as it is.
+ *
+ * @example
+ * planFirstTraffic(state, 'green', 10); // { blue: 90, green: 10 } when green has 0 %
+ */
+export function planFirstTraffic(
+  state: BlueGreenState,
+  target: Color,
+  traffic: number,
+): TrafficSplit | undefined {
+  return state.split[target] === 0 ? splitWithCanary(target, traffic) : undefined;
+}
+
+/**
+ * Tags a deploy writes on the live color before anything else: a pair never touched by this
+ * action gets its live color tagged, so later runs agree on which color is live.
+ */
+export function liveRoleTags(state: BlueGreenState): TagChange[] {
+  return state.colors[state.live].role ? [] : [{ color: state.live, set: { [TAG.role]: 'live' } }];
+}
+
+/**
+ * Tags that put a color back after it did not become ready: its role and version as they were
+ * (a color that had no role is marked rolled back).
+ */
+export function restoreTags(color: Color, prior: Readonly<Record<string, string>>): TagChange {
+  const version = prior[TAG.version];
+  return {
+    color,
+    set: { [TAG.role]: prior[TAG.role] ?? 'rolled-back', ...(version ? { [TAG.version]: version } : {}) },
+  };
+}
+
+/**
+ * A deploy refuses to register another revision while a canary receives traffic.
+ *
+ * @example
+ * refuseDeployDuringCanary(canaryAt10, 'task-definition.json'); // throws DecisionError
+ */
+export function refuseDeployDuringCanary(state: BlueGreenState, what: string): void {
+  const canary = state.canary;
+  if (canary && state.split[canary] > 0) {
+    throw new DecisionError(
+      `A canary is in progress: ${canary} runs ${state.colors[canary].taskDefinitionArn} and receives ${state.split[canary]} %. Promote it or roll it back before deploying a new task definition from ${what}.`,
+    );
+  }
+}
+
+/**
+ * The release a task definition carries: its version tag, else the given `version` input,
+ * else its main image's tag.
+ */
+export function versionOf(
+  tags: Readonly<Record<string, string>>,
+  given: string | undefined,
+  image: string | undefined,
+): string | undefined {
+  return tags[TAG.version] ?? given ?? (image ? imageTag(image) : undefined);
+}
+
+/** The last part of an ARN (`api:7` of a task definition ARN), for messages. */
+export function shortArn(arn: string): string {
+  return arn.split('/').pop() ?? arn;
 }

@@ -144,12 +144,22 @@ describe('inputs checked against AWS before any change', () => {
 
 describe('deploy → shift → promote → cleanup', () => {
   test("deploy registers the task definition, brings green up at blue's count and gives it 10 %", async () => {
-    const result = await run({
-      mode: 'deploy',
-      'task-definition': taskDefinitionFile,
-      image: `${REGISTRY}:v1.1.0`,
-      'container-name': 'api',
+    // The new tasks start only once the action has polled them once (no race with the agent).
+    agent.hold = true;
+    const result = await runActionBundle('ecs-bluegreen', {
+      inputs: {
+        ...common(),
+        mode: 'deploy',
+        'task-definition': taskDefinitionFile,
+        image: `${REGISTRY}:v1.1.0`,
+        'container-name': 'api',
+      },
+      env: stack.env,
+      onLine: (line) => {
+        if (line.startsWith('Waiting for school-health-api-green')) agent.hold = false;
+      },
     });
+    agent.hold = false;
     expect(result.stderr).toBe('');
     expect(result.exitCode).toBe(0);
     const pair = await readPair(stack);

@@ -240,7 +240,7 @@ describe('rollback to a version', () => {
     const result = await run({ mode: 'rollback', to: 'v0.0.9', reason: 'test' });
     expect(result.exitCode).toBe(1);
     expect(result.annotations.find((a) => a.level === 'error')?.message).toBe(
-      "Input 'to': no active task definition of school-health-api is tagged white-cross:version=v0.0.9. Give 'task-definition' and 'image' to build one.",
+      "Input 'to': no active task definition of school-health-api is tagged white-cross:version=v0.0.9. Give 'task-definition' (the release's own task definition file) and 'image' (the release's image) to build one.",
     );
     expect(stack.proxy.count(/^(UpdateService|ModifyListener|TagResource|RegisterTaskDefinition)$/)).toBe(0);
   });

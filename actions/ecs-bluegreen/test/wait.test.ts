@@ -6,6 +6,7 @@
  */
 import { describe, expect, test } from '@jest/globals';
 import { MemoryLogger } from '@white-cross/core';
+import { fakeTime } from '@white-cross/testkit';
 import type { BlueGreenAws, ServiceDescription, TargetHealthInfo } from '../src/aws.js';
 import { waitUntilReady } from '../src/wait.js';
 
@@ -41,19 +42,6 @@ function pairThatBecomes(polls: { running: number; healthy: number }[]) {
   return aws as unknown as BlueGreenAws;
 }
 
-function fakeTime() {
-  let now = 0;
-  const slept: number[] = [];
-  return {
-    clock: { now: () => now },
-    sleep: async (ms: number) => {
-      slept.push(ms);
-      now += ms;
-    },
-    slept,
-  };
-}
-
 describe('waitUntilReady', () => {
   test('polls every poll-interval until ready, with progress lines', async () => {
     const time = fakeTime();
@@ -71,7 +59,7 @@ describe('waitUntilReady', () => {
       ...time,
     });
     expect(result).toEqual({ ok: true, waitedMs: 45_000, polls: 4 });
-    expect(time.slept).toEqual([15_000, 15_000, 15_000]);
+    expect(time.sleeps).toEqual([15_000, 15_000, 15_000]);
     expect(log.text()).toBe(
       [
         'info: Waiting for api-green (0 ms of 15 min 00 s): tasks 0/2 running, 2 pending; deployments 1; targets 0/2 healthy (none registered)',
@@ -91,7 +79,7 @@ describe('waitUntilReady', () => {
       log,
       ...time,
     });
-    expect(time.slept).toEqual([15_000, 15_000, 10_000]);
+    expect(time.sleeps).toEqual([15_000, 15_000, 10_000]);
     expect(result).toEqual({
       ok: false,
       waitedMs: 40_000,

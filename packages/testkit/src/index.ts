@@ -4,3 +4,4 @@ export * from './postgres.js';
 export * from './tls.js';
 export * from './aws-proxy.js';
 export * from './run-action.js';
+export * from './fake-time.js';
