@@ -7111,7 +7111,7 @@ __webpack_unused_export__ = UlimitName;
 __webpack_unused_export__ = UnsupportedFeatureException;
 __webpack_unused_export__ = UnsupportedFeatureException$;
 __webpack_unused_export__ = UntagResource$;
-__webpack_unused_export__ = UntagResourceCommand;
+exports.RP$ = UntagResourceCommand;
 __webpack_unused_export__ = UntagResourceRequest$;
 __webpack_unused_export__ = UntagResourceResponse$;
 __webpack_unused_export__ = UpdateCapacityProvider$;
@@ -10888,7 +10888,7 @@ __webpack_unused_export__ = DescribeTargetGroupAttributesCommand;
 __webpack_unused_export__ = DescribeTargetGroupAttributesInput$;
 __webpack_unused_export__ = DescribeTargetGroupAttributesOutput$;
 __webpack_unused_export__ = DescribeTargetGroups$;
-__webpack_unused_export__ = DescribeTargetGroupsCommand;
+exports.sC7 = DescribeTargetGroupsCommand;
 __webpack_unused_export__ = DescribeTargetGroupsInput$;
 __webpack_unused_export__ = DescribeTargetGroupsOutput$;
 __webpack_unused_export__ = DescribeTargetHealth$;
@@ -67567,12 +67567,16 @@ const INPUT = {
     traffic: 'traffic',
     to: 'to',
     reason: 'reason',
+    disableStickiness: 'disable-stickiness',
     retainHours: 'retain-hours',
     warmCount: 'warm-count',
     keepRevisions: 'keep-revisions',
     waitTimeout: 'wait-timeout',
     pollInterval: 'poll-interval',
     region: 'region',
+    jobTimeout: 'job-timeout',
+    canarySteps: 'canary-steps',
+    canaryWindow: 'canary-window',
 };
 /**
  * Tags on the two ECS services (and on task definitions this action registers). They are the
@@ -67587,6 +67591,11 @@ const TAG = {
     promotedAt: 'white-cross:promoted-at',
     /** ISO time a canary or live color was rolled back. */
     rolledBackAt: 'white-cross:rolled-back-at',
+    /**
+     * On the blue service: the run that is changing the pair, and until when
+     * (`run=<repository>/actions/runs/<id> attempt=<n> until=<ISO time>`).
+     */
+    lock: 'white-cross:lock',
     /** On task definitions: the image the container runs. */
     image: 'white-cross:image',
     /** On task definitions: sha256 of the rendered definition, so a re-run reuses it. */
@@ -67734,6 +67743,9 @@ class BlueGreenAws {
             tags: Object.entries(tags).map(([key, value]) => ({ key, value })),
         })));
     }
+    async untagResource(arn, keys) {
+        await this.call('UntagResource', arn, () => this.ecs.send(new dist_cjs/* UntagResourceCommand */.RP$({ resourceArn: arn, tagKeys: keys })));
+    }
     /**
      * Recently stopped tasks of a service. ECS keeps stopped tasks for about an hour; tasks are
      * matched by their `service:<name>` group as well as by the ListTasks filter.
@@ -67782,6 +67794,38 @@ class BlueGreenAws {
         else {
             await this.call('ModifyRule', arn, () => this.elb.send(new client_elastic_load_balancing_v2_dist_cjs/* ModifyRuleCommand */.y5P({ RuleArn: arn, Actions: actions })));
         }
+    }
+    /** The load balancers a target group is attached to. */
+    async loadBalancersOf(targetGroupArn) {
+        const out = await this.call('DescribeTargetGroups', targetGroupArn, () => this.elb.send(new client_elastic_load_balancing_v2_dist_cjs/* DescribeTargetGroupsCommand */.sC7({ TargetGroupArns: [targetGroupArn] })));
+        return out.TargetGroups?.[0]?.LoadBalancerArns ?? [];
+    }
+    /** Every listener of a load balancer and every rule of each (default rules as listeners). */
+    async routesOf(loadBalancerArn) {
+        const routes = [];
+        let marker;
+        const listeners = [];
+        do {
+            const out = await this.call('DescribeListeners', loadBalancerArn, () => this.elb.send(new client_elastic_load_balancing_v2_dist_cjs/* DescribeListenersCommand */.AKE({ LoadBalancerArn: loadBalancerArn, Marker: marker })));
+            for (const l of out.Listeners ?? []) {
+                if (!l.ListenerArn)
+                    continue;
+                listeners.push(l.ListenerArn);
+                routes.push({ kind: 'listener', arn: l.ListenerArn, actions: l.DefaultActions ?? [] });
+            }
+            marker = out.NextMarker;
+        } while (marker);
+        for (const listener of listeners) {
+            let next;
+            do {
+                const out = await this.call('DescribeRules', listener, () => this.elb.send(new client_elastic_load_balancing_v2_dist_cjs/* DescribeRulesCommand */.Ggo({ ListenerArn: listener, Marker: next })));
+                for (const r of out.Rules ?? [])
+                    if (r.RuleArn && !r.IsDefault)
+                        routes.push({ kind: 'rule', arn: r.RuleArn, actions: r.Actions ?? [] });
+                next = out.NextMarker;
+            } while (next);
+        }
+        return routes;
     }
     async targetHealth(targetGroupArn) {
         const out = await this.call('DescribeTargetHealth', targetGroupArn, () => this.elb.send(new client_elastic_load_balancing_v2_dist_cjs/* DescribeTargetHealthCommand */.qyg({ TargetGroupArn: targetGroupArn })));
@@ -68050,22 +68094,31 @@ function readTrafficSplit(actions, targetGroups) {
 }
 /**
  * The actions with the forward action replaced by a weighted forward to both colors; other
- * actions (e.g. authenticate-oidc before the forward) and the stickiness setting are kept.
+ * actions (e.g. authenticate-oidc before the forward) and the stickiness setting are kept, an
+ * authenticate-oidc action with `UseExistingClientSecret` (its secret is never read back).
  *
  * @example
  * withTrafficSplit(actions, { blue: blueTg, green: greenTg }, { blue: 0, green: 100 });
  */
-function withTrafficSplit(actions, targetGroups, split) {
+function withTrafficSplit(actions, targetGroups, split, options = {}) {
     return actions.map((action) => {
+        if (action.Type === 'authenticate-oidc' && action.AuthenticateOidcConfig) {
+            // DescribeListeners never returns the client secret; ModifyListener keeps the one ALB
+            // holds only when told to (ELBv2 API reference, AuthenticateOidcActionConfig).
+            const { ClientSecret: _secret, ...config } = action.AuthenticateOidcConfig;
+            return { ...action, AuthenticateOidcConfig: { ...config, UseExistingClientSecret: true } };
+        }
         if (action.Type !== 'forward')
             return action;
         const forward = {
             Type: 'forward',
             ForwardConfig: {
                 TargetGroups: COLORS.map((c) => ({ TargetGroupArn: targetGroups[c], Weight: split[c] })),
-                ...(action.ForwardConfig?.TargetGroupStickinessConfig
-                    ? { TargetGroupStickinessConfig: action.ForwardConfig.TargetGroupStickinessConfig }
-                    : {}),
+                ...(options.stickiness === 'off'
+                    ? { TargetGroupStickinessConfig: { Enabled: false } }
+                    : action.ForwardConfig?.TargetGroupStickinessConfig
+                        ? { TargetGroupStickinessConfig: action.ForwardConfig.TargetGroupStickinessConfig }
+                        : {}),
             },
         };
         if (action.Order !== undefined)
@@ -68095,6 +68148,16 @@ function sameSplit(a, b) {
  */
 function formatSplit(split) {
     return `blue ${split.blue} % / green ${split.green} %`;
+}
+/**
+ * The group-level stickiness of the forward action (what keeps a client on one color), when on.
+ *
+ * @example
+ * stickiness([{ Type: 'forward', ForwardConfig: { TargetGroupStickinessConfig: { Enabled: true, DurationSeconds: 3600 } } }]); // { durationSeconds: 3600 }
+ */
+function stickiness(actions) {
+    const config = actions.find((a) => a.Type === 'forward')?.ForwardConfig?.TargetGroupStickinessConfig;
+    return config?.Enabled ? { durationSeconds: config.DurationSeconds ?? 0 } : undefined;
 }
 
 ;// CONCATENATED MODULE: ./src/state.ts
@@ -68434,6 +68497,113 @@ function versionOf(tags, given, image) {
 function shortArn(arn) {
     return arn.split('/').pop() ?? arn;
 }
+/**
+ * The listeners and rules, besides the router, whose actions forward to either color's target
+ * group: after a promote they keep sending requests to the old color (and 503 once cleanup
+ * scaled it down), so a run refuses before changing anything while there are any.
+ *
+ * @example
+ * otherRoutes(routes, { blue: blueTg, green: greenTg }, listenerArn, []); // [{ kind: 'rule', arn: '…', colors: ['blue'] }]
+ */
+function otherRoutes(routes, targetGroups, routerArn, ownRoutes) {
+    const found = [];
+    const seen = new Set();
+    for (const route of routes) {
+        if (route.arn === routerArn || ownRoutes.includes(route.arn) || seen.has(route.arn))
+            continue;
+        seen.add(route.arn);
+        const arns = route.actions.flatMap((a) => [
+            ...(a.TargetGroupArn ? [a.TargetGroupArn] : []),
+            ...(a.ForwardConfig?.TargetGroups ?? []).flatMap((t) => (t.TargetGroupArn ? [t.TargetGroupArn] : [])),
+        ]);
+        const colors = ['blue', 'green'].filter((c) => arns.includes(targetGroups[c]));
+        if (colors.length)
+            found.push({ kind: route.kind, arn: route.arn, colors });
+    }
+    return found;
+}
+/**
+ * Refuses a change while other routes send requests to the pair (see {@link otherRoutes}).
+ */
+function refuseOtherRoutes(found, router) {
+    if (found.length === 0)
+        return;
+    const named = found.map((r) => `${r.kind} ${r.arn} (to ${r.colors.join(' and ')})`).join('; ');
+    throw new DecisionError(`Other routing sends requests to the pair besides the ${router.kind} ${router.arn}: ${named}. After a promote it would keep sending them to the old color, which cleanup scales down; point it at the ${router.kind} this action controls, or remove it, then run again.`);
+}
+/**
+ * What a rollback does about group-level stickiness, and what the summary says about it. With
+ * stickiness kept, clients already bound to the rolled-back color stay on it until their
+ * stickiness ends; with it turned off they move at once — a nurse mid-visit is moved off the
+ * failing version right away, but may have to sign in again or re-enter a form that was held
+ * only by the task that served it.
+ *
+ * @example
+ * planStickiness({ durationSeconds: 3600 }, false, 'green').note; // 'Stickiness is on …'
+ */
+function planStickiness(sticky, disable, rolledBack) {
+    if (!sticky)
+        return { stickiness: 'keep' };
+    const duration = `${sticky.durationSeconds} s`;
+    if (disable) {
+        return {
+            stickiness: 'off',
+            note: `Stickiness (${duration}) was turned off with this rollback, so clients bound to ${rolledBack} moved at once. Trade-off: a nurse mid-visit is off the rolled-back version immediately, but may have to sign in again or re-enter a form that only ${rolledBack}'s tasks held. Turn stickiness back on when the incident is over.`,
+        };
+    }
+    return {
+        stickiness: 'keep',
+        note: `Stickiness is on (${duration}): clients already bound to ${rolledBack} keep reaching it until their stickiness ends, up to ${duration} after this rollback. To move them at once, run the rollback again with disable-stickiness: true (a nurse mid-visit may then have to sign in again or re-enter an unsaved form).`,
+    };
+}
+/**
+ * The color that really serves requests, read from the weights: the tagged live color, unless
+ * the other one has all the traffic (a promote interrupted after the weights moved and before
+ * the tags were written), which the note explains.
+ *
+ * @example
+ * servingColor(stateWithGreenAt100ButBlueTaggedLive).color; // 'green'
+ */
+function servingColor(state) {
+    const other = otherColor(state.live);
+    if (state.split[other] !== 100)
+        return { color: state.live };
+    return {
+        color: other,
+        note: `${other} serves 100 % of requests although ${state.live} is still tagged ${TAG.role}=live: a promote was interrupted after moving the traffic and before writing the tags. Run promote again to finish it, or rollback to put traffic back on ${state.live}.`,
+    };
+}
+const LOCK_VALUE = /^run=(\S+) attempt=(\S+) until=(\S+)$/;
+/** Reads the lock tag; a value that is not a lock is no lock. */
+function parseLock(value) {
+    const m = value ? LOCK_VALUE.exec(value) : null;
+    const expiresAt = m ? Date.parse(m[3] ?? '') : NaN;
+    return m && Number.isFinite(expiresAt) ? { run: m[1] ?? '', attempt: m[2] ?? '', expiresAt } : undefined;
+}
+/** The lock tag's value. */
+function formatLock(holder) {
+    return `run=${holder.run} attempt=${holder.attempt} until=${new Date(holder.expiresAt).toISOString()}`;
+}
+/**
+ * Whether this run may take the pair's lock. Another run's lock that has not expired refuses
+ * the run before any change, naming the holder — except for a rollback, which never waits (it
+ * is what a failed or cancelled deploy runs next) and takes the lock over, saying from whom; the
+ * run that lost it stops before its next traffic change. The same run (a re-run attempt) and an
+ * expired lock are taken over.
+ *
+ * @example
+ * planLock(parseLock(tags['white-cross:lock']), me, Date.now(), 'deploy'); // { takeover: undefined } when free
+ */
+function planLock(current, me, now, rollback) {
+    if (!current || current.run === me.run)
+        return {};
+    const holder = `${current.run} (attempt ${current.attempt}, until ${new Date(current.expiresAt).toISOString()})`;
+    if (current.expiresAt <= now)
+        return { takeover: `the expired lock of ${holder}` };
+    if (rollback)
+        return { takeover: `the lock of ${holder}, which stops before its next traffic change` };
+    throw new DecisionError(`Another run is changing this blue/green pair: ${holder} holds its lock (tag ${TAG.lock}). Wait for it to finish, or let the lock expire.`);
+}
 
 ;// CONCATENATED MODULE: ./src/readiness.ts
 /**
@@ -68451,6 +68621,18 @@ function assessReadiness(service, targets, expected) {
         return {
             ready: false,
             failed: `the ECS deployment failed: ${primary.rolloutStateReason ?? 'no reason given'}`,
+            progress: '',
+            healthy,
+        };
+    }
+    // The circuit breaker with rollback: ECS marks the new deployment FAILED and makes a new
+    // PRIMARY deployment of the last one that completed. Waiting longer cannot help.
+    const failed = service.deployments.find((d) => d.taskDefinition === expected.taskDefinitionArn && d.rolloutState === 'FAILED');
+    if (failed) {
+        const back = primary && primary.taskDefinition !== expected.taskDefinitionArn ? primary.taskDefinition : undefined;
+        return {
+            ready: false,
+            failed: `the ECS deployment failed${back ? ` and ECS is rolling the service back to ${back.split('/').pop()}` : ''}: ${failed.rolloutStateReason ?? 'no reason given'}`,
             progress: '',
             healthy,
         };
@@ -68477,6 +68659,15 @@ function countBy(values) {
 ;// CONCATENATED MODULE: ./src/wait.ts
 
 
+/** A sleep that ends early when `signal` is aborted. */
+function sleepUnlessAborted(sleep, ms, signal) {
+    if (!signal)
+        return sleep(ms);
+    return Promise.race([
+        sleep(ms),
+        new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true })),
+    ]);
+}
 /**
  * Polls until the service is steady on the task definition and enough targets are healthy,
  * the deployment fails, or the time runs out. Prints a progress line on each poll.
@@ -68486,6 +68677,15 @@ async function waitUntilReady(aws, target, options) {
     let polls = 0;
     let last = '';
     for (;;) {
+        if (options.signal?.aborted) {
+            return {
+                ok: false,
+                waitedMs: options.clock.now() - started,
+                polls,
+                why: `cancelled (${String(options.signal.reason ?? 'aborted')}) while waiting`,
+                cancelled: true,
+            };
+        }
         polls++;
         const { found } = await aws.describeServices(target.cluster, [target.service]);
         const service = found[0];
@@ -68517,7 +68717,7 @@ async function waitUntilReady(aws, target, options) {
             options.log.info(`Waiting for ${target.service} (${formatDuration(waited)} of ${formatDuration(options.timeoutMs)}): ${readiness.progress}`);
             last = readiness.progress;
         }
-        await options.sleep(Math.min(options.pollIntervalMs, Math.max(0, options.timeoutMs - waited)));
+        await sleepUnlessAborted(options.sleep, Math.min(options.pollIntervalMs, Math.max(0, options.timeoutMs - waited)), options.signal);
     }
 }
 /** Reads the service's recent events, its stopped tasks' reasons and its unhealthy targets. */
@@ -68566,14 +68766,18 @@ class BlueGreenRun {
     aws;
     pair;
     report;
+    signal;
     services;
     split;
-    constructor(inputs, ctx, aws, pair, report) {
+    constructor(inputs, ctx, aws, pair, report, 
+    /** Aborted when the job is cancelled: waits stop, no further change is started. */
+    signal = new AbortController().signal) {
         this.inputs = inputs;
         this.ctx = ctx;
         this.aws = aws;
         this.pair = pair;
         this.report = report;
+        this.signal = signal;
         this.services = { blue: { ...pair.services.blue }, green: { ...pair.services.green } };
         this.split = pair.state.split;
     }
@@ -68600,12 +68804,99 @@ class BlueGreenRun {
         const colors = COLORS.map((c) => `${c} runs ${shortArn(this.services[c].taskDefinitionArn)} with ${this.services[c].desiredCount} task(s)`);
         return `State left: traffic ${formatSplit(this.split)}; ${colors.join('; ')}. Running the same step again continues from here.`;
     }
+    lock;
+    async readLock() {
+        const { found } = await this.aws.describeServices(this.inputs.cluster, [this.services.blue.serviceName]);
+        return found[0]?.tags[TAG.lock];
+    }
+    lockWanted;
+    /**
+     * Makes the run take the pair's lock before its first change (reads and refusals need none,
+     * so a run that changes nothing writes nothing).
+     */
+    lockBeforeChanges(me, rollback) {
+        this.lockWanted = { me, rollback };
+    }
+    /**
+     * Takes the pair's lock (a tag on the blue service) with a read-check: it writes its lock,
+     * waits a moment, and reads it back, so of two runs that write at once only the later one goes
+     * on. Refuses while another run holds it (see `planLock`). A rollback never refuses, so it
+     * writes without the wait.
+     */
+    async ensureLock(settleMs = 1000) {
+        const wanted = this.lockWanted;
+        if (!wanted || this.lock)
+            return;
+        this.lockWanted = undefined;
+        const { me, rollback } = wanted;
+        const blue = this.services.blue;
+        const { takeover } = planLock(parseLock(await this.readLock()), me, this.ctx.clock.now(), rollback);
+        if (takeover)
+            this.ctx.log.warning(`Taking over ${takeover}.`);
+        const value = formatLock(me);
+        await this.aws.tagResource(blue.serviceArn, { [TAG.lock]: value });
+        this.lock = me;
+        if (!rollback) {
+            await this.ctx.sleep(settleMs);
+            const read = await this.readLock();
+            if (read !== value) {
+                this.lock = undefined;
+                const other = parseLock(read);
+                throw new DecisionError(`Another run took this blue/green pair's lock at the same moment: ${other ? `${other.run} (attempt ${other.attempt})` : 'unknown'} holds it.`);
+            }
+        }
+        blue.tags = { ...blue.tags, [TAG.lock]: value };
+        this.report.steps.push({
+            step: 'Take the lock',
+            ms: rollback ? 0 : settleMs,
+            detail: `${me.run} until ${new Date(me.expiresAt).toISOString()}`,
+        });
+    }
+    /** Tags a task definition (its release), as a change of this run. */
+    async tagTaskDefinition(arn, tags) {
+        await this.ensureLock();
+        await this.aws.tagResource(arn, tags);
+    }
+    /** Deregisters an old task definition revision, as a change of this run. */
+    async deregisterTaskDefinition(arn) {
+        await this.ensureLock();
+        await this.aws.deregisterTaskDefinition(arn);
+    }
+    /** Fails (before a traffic change) when a rollback has taken the lock over from this run. */
+    async requireLock() {
+        if (!this.lock)
+            return;
+        const read = await this.readLock();
+        if (read === formatLock(this.lock))
+            return;
+        const other = parseLock(read);
+        this.lock = undefined;
+        throw new ActionFailure(`This run lost the lock of the blue/green pair to ${other ? `${other.run} (attempt ${other.attempt})` : 'another run'}, so it stopped before changing traffic. ${this.stateLeft()}`);
+    }
+    /** Fails before a change once the job is cancelled. */
+    requireNotCancelled() {
+        if (!this.signal.aborted)
+            return;
+        throw new ActionFailure(`Cancelled (${String(this.signal.reason)}) before the next change. ${this.stateLeft()}`);
+    }
+    /** Gives the lock back (only if this run still holds it). */
+    async releaseLock() {
+        if (!this.lock)
+            return;
+        const mine = formatLock(this.lock);
+        this.lock = undefined;
+        if ((await this.readLock()) === mine)
+            await this.aws.untagResource(this.services.blue.serviceArn, [TAG.lock]);
+    }
     /** Sets the split on the listener or rule (nothing when it is already so). */
-    async setSplit(split) {
+    async setSplit(split, options = {}) {
         if (sameSplit(split, this.split))
             return;
+        this.requireNotCancelled();
+        await this.ensureLock();
+        await this.requireLock();
         const from = formatSplit(this.split);
-        await this.step(`Traffic ${from} → ${formatSplit(split)}`, () => this.aws.modifyRouter(this.inputs.router.kind, this.inputs.router.arn, withTrafficSplit(this.pair.actions, this.pair.targetGroups, split)));
+        await this.step(`Traffic ${from} → ${formatSplit(split)}${options.stickiness === 'off' ? ' (stickiness off)' : ''}`, () => this.aws.modifyRouter(this.inputs.router.kind, this.inputs.router.arn, withTrafficSplit(this.pair.actions, this.pair.targetGroups, split, options)));
         this.ctx.log.info(`Traffic: ${from} → ${formatSplit(split)}`);
         this.split = split;
     }
@@ -68615,6 +68906,7 @@ class BlueGreenRun {
         const missing = Object.fromEntries(Object.entries(change.set).filter(([k, v]) => service.tags[k] !== v));
         if (Object.keys(missing).length === 0)
             return;
+        await this.ensureLock();
         await this.aws.tagResource(service.serviceArn, missing);
         service.tags = { ...service.tags, ...missing };
     }
@@ -68624,6 +68916,7 @@ class BlueGreenRun {
     }
     async updateService(color, change) {
         const service = this.services[color];
+        await this.ensureLock();
         await this.aws.updateService(this.inputs.cluster, service.serviceName, change);
         this.services[color] = {
             ...service,
@@ -68634,6 +68927,7 @@ class BlueGreenRun {
     /** The one place a task definition is registered (deploy from a file, rollback to a release). */
     async registerTaskDefinition(file, version) {
         const image = file.image ?? file.definition.containerDefinitions?.[0]?.image;
+        await this.ensureLock();
         const arn = await this.step(`Register task definition ${file.definition.family}`, () => this.aws.registerTaskDefinition(file.definition, {
             [TAG.specDigest]: file.digest,
             ...(version ? { [TAG.version]: version } : {}),
@@ -68658,6 +68952,7 @@ class BlueGreenRun {
      * become ready, shows why, puts the service back as it was, and fails saying so.
      */
     async bringUp(color, taskDefinitionArn, count, role, version) {
+        this.requireNotCancelled();
         const service = this.services[color];
         const prior = {
             taskDefinition: service.taskDefinitionArn,
@@ -68682,29 +68977,34 @@ class BlueGreenRun {
             clock: this.ctx.clock,
             sleep: this.ctx.sleep,
             log: this.ctx.log,
+            signal: this.signal,
         }), (r) => `${r.polls} poll(s)${r.ok ? '' : `; ${r.why}`}`);
         if (result.ok) {
             this.services[color] = { ...this.services[color], runningCount: count };
             return;
         }
-        const diagnostics = diagnosticLines(await collectDiagnostics(this.aws, target));
+        const cancelled = !result.ok && result.cancelled === true;
+        const diagnostics = cancelled ? [] : diagnosticLines(await collectDiagnostics(this.aws, target));
         this.report.diagnostics.push(...diagnostics);
-        await this.ctx.log.group(`Why ${service.serviceName} did not become ready`, async () => {
-            if (diagnostics.length === 0)
-                this.ctx.log.info('ECS reported no service events, stopped tasks or unhealthy targets.');
-            for (const line of diagnostics)
-                this.ctx.log.info(line);
-        });
+        if (!cancelled)
+            await this.ctx.log.group(`Why ${service.serviceName} did not become ready`, async () => {
+                if (diagnostics.length === 0)
+                    this.ctx.log.info('ECS reported no service events, stopped tasks or unhealthy targets.');
+                for (const line of diagnostics)
+                    this.ctx.log.info(line);
+            });
         let restored = 'it was left as it was';
         if (changes) {
             await this.step(`Restore ${service.serviceName}`, () => this.updateService(color, { taskDefinition: prior.taskDefinition, desiredCount: prior.desiredCount }));
             restored = `it was put back to ${shortArn(prior.taskDefinition)} with ${prior.desiredCount} task(s)`;
         }
         await this.tag(restoreTags(color, prior.tags));
+        if (cancelled)
+            throw new ActionFailure(`Cancelled (${String(this.signal.reason)}) while waiting for ${color} (${service.serviceName}) on ${shortArn(taskDefinitionArn)}: ${restored}. Traffic is unchanged (${formatSplit(this.split)}).`);
         throw new ActionFailure(`${color} service ${service.serviceName} did not become ready on ${shortArn(taskDefinitionArn)}: ${result.why}; ${restored}. Traffic is unchanged (${formatSplit(this.split)}).`);
     }
     /** Carries out a traffic decision: scale up if needed, then weights, then roles. */
-    async applyTraffic(decision) {
+    async applyTraffic(decision, options = {}) {
         if (decision.nothingToDo) {
             this.ctx.log.info(decision.nothingToDo);
             this.report.outcome = decision.nothingToDo;
@@ -68715,7 +69015,7 @@ class BlueGreenRun {
             const role = this.state().colors[color].role ?? 'previous';
             await this.bringUp(color, this.services[color].taskDefinitionArn, count, role);
         }
-        await this.setSplit(decision.split);
+        await this.setSplit(decision.split, options);
         await this.tagAll(decision.tags);
     }
 }
@@ -68734,6 +69034,16 @@ class BlueGreenRun {
 
 /** Longest `reason` accepted: it goes into the log, the summary and the audit record. */
 const REASON_MAX = 500;
+/**
+ * Free text made one harmless line: a workflow command (`::error::`, `::add-mask::`, …) is
+ * only read at the start of a log line, so line breaks become ` ⏎ ` and `::` becomes `: :`.
+ *
+ * @example
+ * oneLine('p95 high\n::error::fake'); // 'p95 high ⏎ : :error: :fake'
+ */
+function oneLine(text) {
+    return text.replace(/\r\n|\r|\n/g, ' ⏎ ').replace(/::/g, ': :');
+}
 const CLUSTER = /^(arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:cluster\/)?[A-Za-z0-9_-]{1,255}$/;
 const SERVICE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,254}$/;
 /** What an ECS tag value accepts, and a sensible release name. */
@@ -68790,6 +69100,33 @@ function loadTaskDefinitionFile(files) {
         }
         throw error;
     }
+}
+/**
+ * The longest the job may take with this plan: the ECS wait, plus (for a deploy) each canary
+ * step held for the canary window.
+ *
+ * @example
+ * planDurationMs({ waitTimeoutMs: 900_000, canarySteps: 4, canaryWindowMs: 300_000 }); // 2_100_000
+ */
+function planDurationMs(plan) {
+    return plan.waitTimeoutMs + plan.canarySteps * plan.canaryWindowMs;
+}
+/** Refuses, before anything changes, a plan that cannot finish inside the job's timeout. */
+function checkJobTimeout(inputs, mode, waitTimeoutMs) {
+    const canarySteps = inputs.number(INPUT.canarySteps, { default: 0, min: 0, max: 20, integer: true });
+    const canaryWindowMs = inputs.duration(INPUT.canaryWindow, { default: '0s', min: 0, max: 24 * 3_600_000 });
+    if (!inputs.has(INPUT.jobTimeout))
+        return;
+    const jobTimeoutMs = inputs.duration(INPUT.jobTimeout, { default: '6h', min: 60_000, max: 6 * 3_600_000 });
+    const steps = mode === 'deploy' ? canarySteps : 0;
+    const needed = planDurationMs({ waitTimeoutMs, canarySteps: steps, canaryWindowMs });
+    if (needed <= jobTimeoutMs)
+        return;
+    const parts = [
+        ...(steps ? [`${steps} canary step(s) × ${formatDuration(canaryWindowMs)} canary window`] : []),
+        `${formatDuration(waitTimeoutMs)} ECS wait (wait-timeout)`,
+    ];
+    reject('job-timeout', `is ${formatDuration(jobTimeoutMs)}, but the plan may take ${formatDuration(needed)} (${parts.join(' + ')}). Raise the job's timeout-minutes and job-timeout, or shorten canary-window or wait-timeout.`);
 }
 /**
  * Parses the inputs of ecs-bluegreen.
@@ -68902,16 +69239,19 @@ function parseInputs(inputs, env) {
         }
         else
             reject('to', `must be 'previous', a task definition ARN or a release tag such as v1.4.0; got '${given}'.`);
-        const reason = inputs.string(INPUT.reason, { required: true });
-        if (reason.length > REASON_MAX)
-            reject('reason', `must be at most ${REASON_MAX} characters; got ${reason.length}.`);
+        const givenReason = inputs.string(INPUT.reason, { required: true });
+        if (givenReason.length > REASON_MAX)
+            reject('reason', `must be at most ${REASON_MAX} characters; got ${givenReason.length}.`);
+        // Echoed into the log, the summary and the audit record: never as a workflow command.
+        const reason = oneLine(givenReason);
         if (to.kind !== 'release' && inputs.has(INPUT.image)) {
             throw new ConfigurationError("Input 'image' is used by a rollback only to a release tag, together with 'task-definition'.", 'image');
         }
         if (to.kind === 'release' && !to.files && inputs.has(INPUT.image)) {
             throw new ConfigurationError("Input 'image' is used by a rollback only to a release tag, together with 'task-definition'.", 'image');
         }
-        modeInputs = { mode, to, reason };
+        const disableStickiness = inputs.boolean(INPUT.disableStickiness, false);
+        modeInputs = { mode, to, reason, disableStickiness };
     }
     else if (mode === 'shift') {
         modeInputs = { mode, traffic };
@@ -68932,6 +69272,7 @@ function parseInputs(inputs, env) {
     const pollIntervalMs = inputs.duration(INPUT.pollInterval, { default: '15s', min: 100, max: 300_000 });
     if (pollIntervalMs > waitTimeoutMs)
         reject('poll-interval', `must be shorter than 'wait-timeout' (${waitTimeoutMs / 1000} s).`);
+    checkJobTimeout(inputs, mode, waitTimeoutMs);
     if (modeInputs.mode === 'cleanup')
         modeInputs = { ...modeInputs, retainMs: Math.round(retainHours * 3_600_000), warmCount, keepRevisions };
     if (modeInputs.mode === 'deploy' && version)
@@ -68969,7 +69310,7 @@ async function deployTaskDefinition(run, inputs) {
             throw new ConfigurationError(`Input 'task-definition-arn': no task definition ${source.arn} in ${inputs.region}.`, 'task-definition-arn');
         const version = versionOf(td.tags, inputs.version, mainImage(td.containers));
         if (version && td.tags[TAG.version] === undefined)
-            await aws.tagResource(td.arn, { [TAG.version]: version });
+            await run.tagTaskDefinition(td.arn, { [TAG.version]: version });
         return { arn: td.arn, ...(version ? { version } : {}) };
     }
     // A re-run finds the revision registered by the run before (same rendered content).
@@ -69075,14 +69416,17 @@ const rollback = async (run, inputs) => {
     const to = inputs.to;
     run.report.reason = inputs.reason;
     ctx.log.info(`Rollback to ${to.kind === 'previous' ? 'previous' : to.kind === 'arn' ? to.arn : to.tag}; reason: ${inputs.reason}`);
+    const before = run.state();
+    const sticky = planStickiness(stickiness(run.pair.actions), inputs.disableStickiness, before.canary ?? before.live);
+    if (sticky.note)
+        run.report.notes.push(sticky.note);
     if (to.kind === 'previous') {
-        const before = run.state();
         const previous = needsPreviousHealth(before, run.nowIso());
         const healthy = previous ? await run.healthyTargets(previous) : 1;
         if (previous && healthy === 0)
             ctx.log.info(`${previous} has no healthy targets; scaling it up before moving traffic.`);
         const decision = planRollbackToPreviousWithHealth(before, run.nowIso(), healthy);
-        await run.applyTraffic(decision);
+        await run.applyTraffic(decision, sticky);
         const live = run.services[decision.live];
         run.report.outcome ??= `${decision.live} serves 100 % again (${live.tags[TAG.version] ?? shortArn(live.taskDefinitionArn)}).`;
         return;
@@ -69094,14 +69438,14 @@ const rollback = async (run, inputs) => {
     const live = run.state().live;
     const decision = planRollbackToTaskDefinition(run.state(), arn, run.nowIso());
     if (decision.split)
-        await run.setSplit(decision.split);
+        await run.setSplit(decision.split, sticky);
     if (decision.kind === 'already-live') {
         await run.tagAll(decision.tags);
         run.report.outcome = decision.outcome;
         return;
     }
     await run.bringUp(decision.target, arn, decision.count, 'canary', version);
-    await run.setSplit(decision.finalSplit);
+    await run.setSplit(decision.finalSplit, sticky);
     await run.tagAll(decision.tags);
     run.report.outcome = `${decision.target} runs ${shortArn(arn)}${version ? ` (${version})` : ''} and serves 100 %; ${live} was rolled back and keeps running until cleanup.`;
 };
@@ -69121,7 +69465,7 @@ const cleanup = async (run, inputs) => {
         const arns = await run.aws.listTaskDefinitions(family);
         const stale = revisionsToDeregister(arns, inputs.keepRevisions, inUse);
         for (const arn of stale)
-            await run.aws.deregisterTaskDefinition(arn);
+            await run.deregisterTaskDefinition(arn);
         run.report.deregistered.push(...stale);
         ctx.log.info(`Task definitions of ${family}: ${arns.length} active, ${stale.length} deregistered (keeping the newest ${inputs.keepRevisions} and those in use).`);
     }
@@ -69138,6 +69482,13 @@ const modes_status = async (run) => {
             service.tags = { ...service.tags, [TAG.version]: version };
     }
     const state = run.state();
+    const serving = servingColor(state);
+    if (serving.note) {
+        run.ctx.log.warning(serving.note);
+        run.report.notes.push(serving.note);
+        run.report.outcome = `${serving.color} serves 100 %; ${formatSplit(state.split)}.`;
+        return;
+    }
     run.report.outcome = `${state.live} is live; ${formatSplit(state.split)}${state.canary ? `; ${state.canary} is a canary` : ''}.`;
 };
 /** Each mode's run, by name. */
@@ -69248,6 +69599,23 @@ async function loadPair(aws, inputs) {
     }
     return { state: deriveState(services, split), services, targetGroups, actions: router.actions };
 }
+/** The load balancer ARN of a listener or rule ARN. */
+function loadBalancerArnOf(routerArn) {
+    return routerArn.replace(/:listener(-rule)?\/(app\/[^/]+\/[^/]+)\/.*$/, ':loadbalancer/$2');
+}
+/**
+ * Refuses (before any change) when other listeners or rules, on any load balancer the pair's
+ * target groups are attached to, also forward to a color (see `otherRoutes` in state.ts).
+ */
+async function checkOtherRoutes(aws, inputs, pair, ownRoutes = []) {
+    const attached = await Promise.all([
+        aws.loadBalancersOf(pair.targetGroups.blue),
+        aws.loadBalancersOf(pair.targetGroups.green),
+    ]);
+    const loadBalancers = [...new Set([loadBalancerArnOf(inputs.router.arn), ...attached.flat()])];
+    const routes = (await Promise.all(loadBalancers.map((lb) => aws.routesOf(lb)))).flat();
+    refuseOtherRoutes(otherRoutes(routes, pair.targetGroups, inputs.router.arn, ownRoutes), inputs.router);
+}
 
 ;// CONCATENATED MODULE: ./src/report.ts
 /**
@@ -69298,6 +69666,8 @@ function writeSummary(summary, report) {
     }
     if (report.reason)
         summary.paragraph(`Reason given: ${report.reason}`);
+    for (const note of report.notes)
+        summary.paragraph(note);
     if (report.steps.length) {
         summary.heading('Steps', 3);
         summary.table(['Step', 'Took', 'Detail'], report.steps.map((s) => [s.step, formatDuration(s.ms), s.detail ?? '']));
@@ -69344,6 +69714,7 @@ function reportJson(report) {
         before: state(report.before) ?? null,
         after: state(report.after ?? report.before) ?? null,
         steps: report.steps,
+        notes: report.notes,
         diagnostics: report.diagnostics,
         deregistered: report.deregistered,
         awsCalls: report.awsCalls,
@@ -69381,29 +69752,23 @@ async function read(inputs, ctx, aws, report) {
     });
     for (const warning of pair.state.warnings)
         ctx.log.warning(warning);
+    // A rollback never waits for anything, other routing included: it only ever moves traffic back.
+    if (inputs.mode !== 'status' && inputs.mode !== 'rollback')
+        await checkOtherRoutes(aws, inputs, pair);
     ctx.log.info(`${pair.state.live} is live; ${formatSplit(pair.state.split)}${pair.state.canary ? `; ${pair.state.canary} is a canary` : ''}.`);
     return pair;
 }
-/** Step 2: the mode decides and applies; a refusal says nothing was changed. */
-async function apply(run, inputs) {
-    try {
-        await runMode(run, inputs);
-    }
-    catch (error) {
-        if (error instanceof DecisionError)
-            throw new ActionFailure(`${error.message} Nothing was changed.`);
-        throw error;
-    }
-}
-/** Step 3a: the outputs, from the pair as the run left it. */
+/** Step 3a (step 2 is the mode, `modes.ts`): the outputs, from the pair as the run left it. */
 function setOutputs(ctx, run) {
     const state = run.state();
-    const other = otherColor(state.live);
-    const newest = state.canary ?? state.live;
-    ctx.setOutput(OUTPUT.liveColor, state.live);
-    ctx.setOutput(OUTPUT.canaryColor, state.canary ?? '');
+    // The weights have the last word: a color with all the traffic is live, whatever its tags say.
+    const live = servingColor(state).color;
+    const canary = live === state.live ? state.canary : undefined;
+    const newest = canary ?? live;
+    ctx.setOutput(OUTPUT.liveColor, live);
+    ctx.setOutput(OUTPUT.canaryColor, canary ?? '');
     ctx.setOutput(OUTPUT.taskDefinitionArn, run.services[newest].taskDefinitionArn);
-    ctx.setOutput(OUTPUT.previousTaskDefinitionArn, run.services[newest === state.live ? other : state.live].taskDefinitionArn);
+    ctx.setOutput(OUTPUT.previousTaskDefinitionArn, run.services[otherColor(newest)].taskDefinitionArn);
     ctx.setOutput(OUTPUT.weights, { blue: state.split.blue, green: state.split.green });
     ctx.setOutput(OUTPUT.loadBalancer, loadBalancerDimension(run.inputs.router.arn));
     ctx.setOutput(OUTPUT.canaryTargetGroup, canaryTargetGroupDimension(run.pair.targetGroups, state));
@@ -69436,6 +69801,16 @@ function record(inputs, ctx, aws, report, totalMs) {
     ctx.summary.paragraph(`Took ${formatDuration(totalMs)} with ${aws.totalCalls()} AWS call(s).`);
     ctx.writeEvidence(EVIDENCE_FILE, reportJson(report));
 }
+/** This run, as its lock names it, with an expiry past anything it may wait for. */
+function lockHolder(inputs, ctx) {
+    const { GITHUB_REPOSITORY: repository, GITHUB_RUN_ID: runId, GITHUB_RUN_ATTEMPT: attempt } = ctx.env;
+    const ttl = Math.max(3_600_000, 2 * inputs.waitTimeoutMs + 600_000);
+    return {
+        run: runId ? `${repository ?? 'unknown'}/actions/runs/${runId}` : `local/${process.pid}`,
+        attempt: attempt ?? '1',
+        expiresAt: ctx.clock.now() + ttl,
+    };
+}
 async function runBlueGreen(inputs, ctx) {
     let run;
     const aws = new BlueGreenAws(inputs.region, ctx.log, ctx.sleep, ctx.env, () => run ? run.stateLeft() : 'Nothing was changed.');
@@ -69443,22 +69818,45 @@ async function runBlueGreen(inputs, ctx) {
         mode: inputs.mode,
         cluster: inputs.cluster,
         steps: [],
+        notes: [],
         diagnostics: [],
         awsCalls: {},
         deregistered: [],
     };
     const started = ctx.clock.now();
+    // A cancelled job gets SIGINT, then SIGTERM: stop waiting, put back what this run changed
+    // (the mode's own failure path), and still write the summary and the audit record.
+    const cancel = new AbortController();
+    const onSignal = (signal) => {
+        if (cancel.signal.aborted)
+            return;
+        ctx.log.warning(`Received ${signal}: stopping and leaving traffic as safe as it was.`);
+        cancel.abort(signal);
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
     try {
         const pair = await read(inputs, ctx, aws, report);
-        run = new BlueGreenRun(inputs, ctx, aws, pair, report);
-        await apply(run, inputs);
+        run = new BlueGreenRun(inputs, ctx, aws, pair, report, cancel.signal);
+        if (inputs.mode !== 'status')
+            run.lockBeforeChanges(lockHolder(inputs, ctx), inputs.mode === 'rollback');
+        await runMode(run, inputs);
         setOutputs(ctx, run);
     }
-    catch (error) {
+    catch (caught) {
+        // A refusal of the plan (state.ts) comes before any change.
+        const error = caught instanceof DecisionError ? new ActionFailure(`${caught.message} Nothing was changed.`) : caught;
         report.failure = error instanceof Error ? error.message : String(error);
         throw error;
     }
     finally {
+        process.off('SIGTERM', onSignal);
+        process.off('SIGINT', onSignal);
+        if (cancel.signal.aborted)
+            ctx.fact('cancelled', String(cancel.signal.reason));
+        await run?.releaseLock().catch((error) => {
+            ctx.log.warning(`The lock could not be given back (it expires by itself): ${error instanceof Error ? error.message : String(error)}`);
+        });
         if (run)
             report.after = run.state();
         record(inputs, ctx, aws, report, ctx.clock.now() - started);

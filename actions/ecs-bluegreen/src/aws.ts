@@ -13,6 +13,7 @@ import {
   ListTasksCommand,
   RegisterTaskDefinitionCommand,
   TagResourceCommand,
+  UntagResourceCommand,
   UpdateServiceCommand,
   type Deployment,
   type ServiceEvent,
@@ -20,6 +21,7 @@ import {
 import {
   DescribeListenersCommand,
   DescribeRulesCommand,
+  DescribeTargetGroupsCommand,
   DescribeTargetHealthCommand,
   ElasticLoadBalancingV2Client,
   ModifyListenerCommand,
@@ -71,6 +73,13 @@ export interface StoppedTaskInfo {
 }
 
 export interface RouterInfo {
+  actions: Action[];
+}
+
+/** A listener's default actions or a rule's actions: somewhere ALB may send requests. */
+export interface RouteInfo {
+  kind: 'listener' | 'rule';
+  arn: string;
   actions: Action[];
 }
 
@@ -253,6 +262,12 @@ export class BlueGreenAws {
     );
   }
 
+  async untagResource(arn: string, keys: string[]): Promise<void> {
+    await this.call('UntagResource', arn, () =>
+      this.ecs.send(new UntagResourceCommand({ resourceArn: arn, tagKeys: keys })),
+    );
+  }
+
   /**
    * Recently stopped tasks of a service. ECS keeps stopped tasks for about an hour; tasks are
    * matched by their `service:<name>` group as well as by the ListTasks filter.
@@ -330,6 +345,45 @@ export class BlueGreenAws {
         this.elb.send(new ModifyRuleCommand({ RuleArn: arn, Actions: actions })),
       );
     }
+  }
+
+  /** The load balancers a target group is attached to. */
+  async loadBalancersOf(targetGroupArn: string): Promise<string[]> {
+    const out = await this.call('DescribeTargetGroups', targetGroupArn, () =>
+      this.elb.send(new DescribeTargetGroupsCommand({ TargetGroupArns: [targetGroupArn] })),
+    );
+    return out.TargetGroups?.[0]?.LoadBalancerArns ?? [];
+  }
+
+  /** Every listener of a load balancer and every rule of each (default rules as listeners). */
+  async routesOf(loadBalancerArn: string): Promise<RouteInfo[]> {
+    const routes: RouteInfo[] = [];
+    let marker: string | undefined;
+    const listeners: string[] = [];
+    do {
+      const out = await this.call('DescribeListeners', loadBalancerArn, () =>
+        this.elb.send(new DescribeListenersCommand({ LoadBalancerArn: loadBalancerArn, Marker: marker })),
+      );
+      for (const l of out.Listeners ?? []) {
+        if (!l.ListenerArn) continue;
+        listeners.push(l.ListenerArn);
+        routes.push({ kind: 'listener', arn: l.ListenerArn, actions: l.DefaultActions ?? [] });
+      }
+      marker = out.NextMarker;
+    } while (marker);
+    for (const listener of listeners) {
+      let next: string | undefined;
+      do {
+        const out = await this.call('DescribeRules', listener, () =>
+          this.elb.send(new DescribeRulesCommand({ ListenerArn: listener, Marker: next })),
+        );
+        for (const r of out.Rules ?? [])
+          if (r.RuleArn && !r.IsDefault)
+            routes.push({ kind: 'rule', arn: r.RuleArn, actions: r.Actions ?? [] });
+        next = out.NextMarker;
+      } while (next);
+    }
+    return routes;
   }
 
   async targetHealth(targetGroupArn: string): Promise<TargetHealthInfo[]> {

@@ -33,12 +33,16 @@ export const INPUT = {
   traffic: 'traffic',
   to: 'to',
   reason: 'reason',
+  disableStickiness: 'disable-stickiness',
   retainHours: 'retain-hours',
   warmCount: 'warm-count',
   keepRevisions: 'keep-revisions',
   waitTimeout: 'wait-timeout',
   pollInterval: 'poll-interval',
   region: 'region',
+  jobTimeout: 'job-timeout',
+  canarySteps: 'canary-steps',
+  canaryWindow: 'canary-window',
 } as const;
 
 /**
@@ -54,6 +58,11 @@ export const TAG = {
   promotedAt: 'white-cross:promoted-at',
   /** ISO time a canary or live color was rolled back. */
   rolledBackAt: 'white-cross:rolled-back-at',
+  /**
+   * On the blue service: the run that is changing the pair, and until when
+   * (`run=<repository>/actions/runs/<id> attempt=<n> until=<ISO time>`).
+   */
+  lock: 'white-cross:lock',
   /** On task definitions: the image the container runs. */
   image: 'white-cross:image',
   /** On task definitions: sha256 of the rendered definition, so a re-run reuses it. */

@@ -10,10 +10,15 @@ import type { CommonInputs, TaskDefinitionFile } from './inputs.js';
 import type { Pair } from './pair.js';
 import type { RunReport } from './report.js';
 import {
+  DecisionError,
   deriveState,
+  formatLock,
+  parseLock,
+  planLock,
   restoreTags,
   shortArn,
   type BlueGreenState,
+  type LockHolder,
   type TagChange,
   type TrafficDecision,
 } from './state.js';
@@ -31,6 +36,8 @@ export class BlueGreenRun {
     readonly aws: BlueGreenAws,
     readonly pair: Pair,
     readonly report: RunReport,
+    /** Aborted when the job is cancelled: waits stop, no further change is started. */
+    readonly signal: AbortSignal = new AbortController().signal,
   ) {
     this.services = { blue: { ...pair.services.blue }, green: { ...pair.services.green } };
     this.split = pair.state.split;
@@ -70,16 +77,115 @@ export class BlueGreenRun {
     return `State left: traffic ${formatSplit(this.split)}; ${colors.join('; ')}. Running the same step again continues from here.`;
   }
 
+  private lock: LockHolder | undefined;
+
+  private async readLock(): Promise<string | undefined> {
+    const { found } = await this.aws.describeServices(this.inputs.cluster, [this.services.blue.serviceName]);
+    return found[0]?.tags[TAG.lock];
+  }
+
+  private lockWanted: { me: LockHolder; rollback: boolean } | undefined;
+
+  /**
+   * Makes the run take the pair's lock before its first change (reads and refusals need none,
+   * so a run that changes nothing writes nothing).
+   */
+  lockBeforeChanges(me: LockHolder, rollback: boolean): void {
+    this.lockWanted = { me, rollback };
+  }
+
+  /**
+   * Takes the pair's lock (a tag on the blue service) with a read-check: it writes its lock,
+   * waits a moment, and reads it back, so of two runs that write at once only the later one goes
+   * on. Refuses while another run holds it (see `planLock`). A rollback never refuses, so it
+   * writes without the wait.
+   */
+  private async ensureLock(settleMs = 1000): Promise<void> {
+    const wanted = this.lockWanted;
+    if (!wanted || this.lock) return;
+    this.lockWanted = undefined;
+    const { me, rollback } = wanted;
+    const blue = this.services.blue;
+    const { takeover } = planLock(parseLock(await this.readLock()), me, this.ctx.clock.now(), rollback);
+    if (takeover) this.ctx.log.warning(`Taking over ${takeover}.`);
+    const value = formatLock(me);
+    await this.aws.tagResource(blue.serviceArn, { [TAG.lock]: value });
+    this.lock = me;
+    if (!rollback) {
+      await this.ctx.sleep(settleMs);
+      const read = await this.readLock();
+      if (read !== value) {
+        this.lock = undefined;
+        const other = parseLock(read);
+        throw new DecisionError(
+          `Another run took this blue/green pair's lock at the same moment: ${other ? `${other.run} (attempt ${other.attempt})` : 'unknown'} holds it.`,
+        );
+      }
+    }
+    blue.tags = { ...blue.tags, [TAG.lock]: value };
+    this.report.steps.push({
+      step: 'Take the lock',
+      ms: rollback ? 0 : settleMs,
+      detail: `${me.run} until ${new Date(me.expiresAt).toISOString()}`,
+    });
+  }
+
+  /** Tags a task definition (its release), as a change of this run. */
+  async tagTaskDefinition(arn: string, tags: Record<string, string>): Promise<void> {
+    await this.ensureLock();
+    await this.aws.tagResource(arn, tags);
+  }
+
+  /** Deregisters an old task definition revision, as a change of this run. */
+  async deregisterTaskDefinition(arn: string): Promise<void> {
+    await this.ensureLock();
+    await this.aws.deregisterTaskDefinition(arn);
+  }
+
+  /** Fails (before a traffic change) when a rollback has taken the lock over from this run. */
+  private async requireLock(): Promise<void> {
+    if (!this.lock) return;
+    const read = await this.readLock();
+    if (read === formatLock(this.lock)) return;
+    const other = parseLock(read);
+    this.lock = undefined;
+    throw new ActionFailure(
+      `This run lost the lock of the blue/green pair to ${other ? `${other.run} (attempt ${other.attempt})` : 'another run'}, so it stopped before changing traffic. ${this.stateLeft()}`,
+    );
+  }
+
+  /** Fails before a change once the job is cancelled. */
+  private requireNotCancelled(): void {
+    if (!this.signal.aborted) return;
+    throw new ActionFailure(
+      `Cancelled (${String(this.signal.reason)}) before the next change. ${this.stateLeft()}`,
+    );
+  }
+
+  /** Gives the lock back (only if this run still holds it). */
+  async releaseLock(): Promise<void> {
+    if (!this.lock) return;
+    const mine = formatLock(this.lock);
+    this.lock = undefined;
+    if ((await this.readLock()) === mine)
+      await this.aws.untagResource(this.services.blue.serviceArn, [TAG.lock]);
+  }
+
   /** Sets the split on the listener or rule (nothing when it is already so). */
-  async setSplit(split: TrafficSplit): Promise<void> {
+  async setSplit(split: TrafficSplit, options: { stickiness?: 'keep' | 'off' } = {}): Promise<void> {
     if (sameSplit(split, this.split)) return;
+    this.requireNotCancelled();
+    await this.ensureLock();
+    await this.requireLock();
     const from = formatSplit(this.split);
-    await this.step(`Traffic ${from} → ${formatSplit(split)}`, () =>
-      this.aws.modifyRouter(
-        this.inputs.router.kind,
-        this.inputs.router.arn,
-        withTrafficSplit(this.pair.actions, this.pair.targetGroups, split),
-      ),
+    await this.step(
+      `Traffic ${from} → ${formatSplit(split)}${options.stickiness === 'off' ? ' (stickiness off)' : ''}`,
+      () =>
+        this.aws.modifyRouter(
+          this.inputs.router.kind,
+          this.inputs.router.arn,
+          withTrafficSplit(this.pair.actions, this.pair.targetGroups, split, options),
+        ),
     );
     this.ctx.log.info(`Traffic: ${from} → ${formatSplit(split)}`);
     this.split = split;
@@ -90,6 +196,7 @@ export class BlueGreenRun {
     const service = this.services[change.color];
     const missing = Object.fromEntries(Object.entries(change.set).filter(([k, v]) => service.tags[k] !== v));
     if (Object.keys(missing).length === 0) return;
+    await this.ensureLock();
     await this.aws.tagResource(service.serviceArn, missing);
     service.tags = { ...service.tags, ...missing };
   }
@@ -103,6 +210,7 @@ export class BlueGreenRun {
     change: { taskDefinition?: string; desiredCount: number },
   ): Promise<void> {
     const service = this.services[color];
+    await this.ensureLock();
     await this.aws.updateService(this.inputs.cluster, service.serviceName, change);
     this.services[color] = {
       ...service,
@@ -114,6 +222,7 @@ export class BlueGreenRun {
   /** The one place a task definition is registered (deploy from a file, rollback to a release). */
   async registerTaskDefinition(file: TaskDefinitionFile, version: string | undefined): Promise<string> {
     const image = file.image ?? file.definition.containerDefinitions?.[0]?.image;
+    await this.ensureLock();
     const arn = await this.step(
       `Register task definition ${file.definition.family}`,
       () =>
@@ -153,6 +262,7 @@ export class BlueGreenRun {
     role: Role,
     version?: string,
   ): Promise<void> {
+    this.requireNotCancelled();
     const service = this.services[color];
     const prior = {
       taskDefinition: service.taskDefinitionArn,
@@ -185,6 +295,7 @@ export class BlueGreenRun {
           clock: this.ctx.clock,
           sleep: this.ctx.sleep,
           log: this.ctx.log,
+          signal: this.signal,
         }),
       (r) => `${r.polls} poll(s)${r.ok ? '' : `; ${r.why}`}`,
     );
@@ -192,13 +303,15 @@ export class BlueGreenRun {
       this.services[color] = { ...this.services[color], runningCount: count };
       return;
     }
-    const diagnostics = diagnosticLines(await collectDiagnostics(this.aws, target));
+    const cancelled = !result.ok && result.cancelled === true;
+    const diagnostics = cancelled ? [] : diagnosticLines(await collectDiagnostics(this.aws, target));
     this.report.diagnostics.push(...diagnostics);
-    await this.ctx.log.group(`Why ${service.serviceName} did not become ready`, async () => {
-      if (diagnostics.length === 0)
-        this.ctx.log.info('ECS reported no service events, stopped tasks or unhealthy targets.');
-      for (const line of diagnostics) this.ctx.log.info(line);
-    });
+    if (!cancelled)
+      await this.ctx.log.group(`Why ${service.serviceName} did not become ready`, async () => {
+        if (diagnostics.length === 0)
+          this.ctx.log.info('ECS reported no service events, stopped tasks or unhealthy targets.');
+        for (const line of diagnostics) this.ctx.log.info(line);
+      });
     let restored = 'it was left as it was';
     if (changes) {
       await this.step(`Restore ${service.serviceName}`, () =>
@@ -207,13 +320,20 @@ export class BlueGreenRun {
       restored = `it was put back to ${shortArn(prior.taskDefinition)} with ${prior.desiredCount} task(s)`;
     }
     await this.tag(restoreTags(color, prior.tags));
+    if (cancelled)
+      throw new ActionFailure(
+        `Cancelled (${String(this.signal.reason)}) while waiting for ${color} (${service.serviceName}) on ${shortArn(taskDefinitionArn)}: ${restored}. Traffic is unchanged (${formatSplit(this.split)}).`,
+      );
     throw new ActionFailure(
       `${color} service ${service.serviceName} did not become ready on ${shortArn(taskDefinitionArn)}: ${result.why}; ${restored}. Traffic is unchanged (${formatSplit(this.split)}).`,
     );
   }
 
   /** Carries out a traffic decision: scale up if needed, then weights, then roles. */
-  async applyTraffic(decision: TrafficDecision): Promise<void> {
+  async applyTraffic(
+    decision: TrafficDecision,
+    options: { stickiness?: 'keep' | 'off' } = {},
+  ): Promise<void> {
     if (decision.nothingToDo) {
       this.ctx.log.info(decision.nothingToDo);
       this.report.outcome = decision.nothingToDo;
@@ -224,7 +344,7 @@ export class BlueGreenRun {
       const role = this.state().colors[color].role ?? 'previous';
       await this.bringUp(color, this.services[color].taskDefinitionArn, count, role);
     }
-    await this.setSplit(decision.split);
+    await this.setSplit(decision.split, options);
     await this.tagAll(decision.tags);
   }
 }

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
-import { ConfigurationError, type Env, type Inputs } from '@white-cross/core';
+import { ConfigurationError, formatDuration, type Env, type Inputs } from '@white-cross/core';
 import { resolveRegion } from '@white-cross/aws';
 import { INPUT, MODE_NAMES, type Color, type Mode } from './constants.js';
 import { arnRegion, isListenerArn, isRuleArn, isTargetGroupArn } from './dimensions.js';
@@ -75,6 +75,8 @@ export interface RollbackInputs {
   readonly mode: 'rollback';
   readonly to: RollbackTarget;
   readonly reason: string;
+  /** Turn the forward action's stickiness off with the rollback, so sticky clients move at once. */
+  readonly disableStickiness: boolean;
 }
 export interface CleanupInputs {
   readonly mode: 'cleanup';
@@ -98,6 +100,17 @@ export type InputsOf<M extends Mode> = CommonInputs & Extract<ModeInputs, { mode
 
 /** Longest `reason` accepted: it goes into the log, the summary and the audit record. */
 export const REASON_MAX = 500;
+
+/**
+ * Free text made one harmless line: a workflow command (`::error::`, `::add-mask::`, …) is
+ * only read at the start of a log line, so line breaks become ` ⏎ ` and `::` becomes `: :`.
+ *
+ * @example
+ * oneLine('p95 high\n::error::fake'); // 'p95 high ⏎ : :error: :fake'
+ */
+export function oneLine(text: string): string {
+  return text.replace(/\r\n|\r|\n/g, ' ⏎ ').replace(/::/g, ': :');
+}
 
 const CLUSTER = /^(arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:cluster\/)?[A-Za-z0-9_-]{1,255}$/;
 const SERVICE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,254}$/;
@@ -166,6 +179,40 @@ export function loadTaskDefinitionFile(files: ReleaseFiles): TaskDefinitionFile 
     }
     throw error;
   }
+}
+
+/**
+ * The longest the job may take with this plan: the ECS wait, plus (for a deploy) each canary
+ * step held for the canary window.
+ *
+ * @example
+ * planDurationMs({ waitTimeoutMs: 900_000, canarySteps: 4, canaryWindowMs: 300_000 }); // 2_100_000
+ */
+export function planDurationMs(plan: {
+  waitTimeoutMs: number;
+  canarySteps: number;
+  canaryWindowMs: number;
+}): number {
+  return plan.waitTimeoutMs + plan.canarySteps * plan.canaryWindowMs;
+}
+
+/** Refuses, before anything changes, a plan that cannot finish inside the job's timeout. */
+function checkJobTimeout(inputs: Inputs, mode: Mode, waitTimeoutMs: number): void {
+  const canarySteps = inputs.number(INPUT.canarySteps, { default: 0, min: 0, max: 20, integer: true });
+  const canaryWindowMs = inputs.duration(INPUT.canaryWindow, { default: '0s', min: 0, max: 24 * 3_600_000 });
+  if (!inputs.has(INPUT.jobTimeout)) return;
+  const jobTimeoutMs = inputs.duration(INPUT.jobTimeout, { default: '6h', min: 60_000, max: 6 * 3_600_000 });
+  const steps = mode === 'deploy' ? canarySteps : 0;
+  const needed = planDurationMs({ waitTimeoutMs, canarySteps: steps, canaryWindowMs });
+  if (needed <= jobTimeoutMs) return;
+  const parts = [
+    ...(steps ? [`${steps} canary step(s) × ${formatDuration(canaryWindowMs)} canary window`] : []),
+    `${formatDuration(waitTimeoutMs)} ECS wait (wait-timeout)`,
+  ];
+  reject(
+    'job-timeout',
+    `is ${formatDuration(jobTimeoutMs)}, but the plan may take ${formatDuration(needed)} (${parts.join(' + ')}). Raise the job's timeout-minutes and job-timeout, or shorten canary-window or wait-timeout.`,
+  );
 }
 
 /**
@@ -312,9 +359,11 @@ export function parseInputs(inputs: Inputs, env: Env): EcsBlueGreenInputs {
         'to',
         `must be 'previous', a task definition ARN or a release tag such as v1.4.0; got '${given}'.`,
       );
-    const reason = inputs.string(INPUT.reason, { required: true });
-    if (reason.length > REASON_MAX)
-      reject('reason', `must be at most ${REASON_MAX} characters; got ${reason.length}.`);
+    const givenReason = inputs.string(INPUT.reason, { required: true });
+    if (givenReason.length > REASON_MAX)
+      reject('reason', `must be at most ${REASON_MAX} characters; got ${givenReason.length}.`);
+    // Echoed into the log, the summary and the audit record: never as a workflow command.
+    const reason = oneLine(givenReason);
     if (to.kind !== 'release' && inputs.has(INPUT.image)) {
       throw new ConfigurationError(
         "Input 'image' is used by a rollback only to a release tag, together with 'task-definition'.",
@@ -327,7 +376,8 @@ export function parseInputs(inputs: Inputs, env: Env): EcsBlueGreenInputs {
         'image',
       );
     }
-    modeInputs = { mode, to, reason };
+    const disableStickiness = inputs.boolean(INPUT.disableStickiness, false);
+    modeInputs = { mode, to, reason, disableStickiness };
   } else if (mode === 'shift') {
     modeInputs = { mode, traffic };
   } else if (mode === 'cleanup') {
@@ -350,6 +400,7 @@ export function parseInputs(inputs: Inputs, env: Env): EcsBlueGreenInputs {
   const pollIntervalMs = inputs.duration(INPUT.pollInterval, { default: '15s', min: 100, max: 300_000 });
   if (pollIntervalMs > waitTimeoutMs)
     reject('poll-interval', `must be shorter than 'wait-timeout' (${waitTimeoutMs / 1000} s).`);
+  checkJobTimeout(inputs, mode, waitTimeoutMs);
   if (modeInputs.mode === 'cleanup')
     modeInputs = { ...modeInputs, retainMs: Math.round(retainHours * 3_600_000), warmCount, keepRevisions };
   if (modeInputs.mode === 'deploy' && version) modeInputs = { ...modeInputs, version };

@@ -18,9 +18,9 @@ import { BlueGreenRun } from './executor.js';
 import { parseInputs, type EcsBlueGreenInputs } from './inputs.js';
 import { runMode } from './modes.js';
 import { baselineTargetGroupDimension, canaryTargetGroupDimension } from './outputs.js';
-import { loadPair } from './pair.js';
+import { checkOtherRoutes, loadPair } from './pair.js';
 import { reportJson, writeSummary, type RunReport } from './report.js';
-import { DecisionError } from './state.js';
+import { DecisionError, servingColor, type LockHolder } from './state.js';
 import { formatSplit } from './traffic.js';
 
 /** Step 1: read the pair from AWS and check it against the inputs. */
@@ -34,34 +34,25 @@ async function read(inputs: EcsBlueGreenInputs, ctx: ActionContext, aws: BlueGre
     detail: `${pair.state.live} live; ${formatSplit(pair.state.split)}`,
   });
   for (const warning of pair.state.warnings) ctx.log.warning(warning);
+  // A rollback never waits for anything, other routing included: it only ever moves traffic back.
+  if (inputs.mode !== 'status' && inputs.mode !== 'rollback') await checkOtherRoutes(aws, inputs, pair);
   ctx.log.info(
     `${pair.state.live} is live; ${formatSplit(pair.state.split)}${pair.state.canary ? `; ${pair.state.canary} is a canary` : ''}.`,
   );
   return pair;
 }
 
-/** Step 2: the mode decides and applies; a refusal says nothing was changed. */
-async function apply(run: BlueGreenRun, inputs: EcsBlueGreenInputs): Promise<void> {
-  try {
-    await runMode(run, inputs);
-  } catch (error) {
-    if (error instanceof DecisionError) throw new ActionFailure(`${error.message} Nothing was changed.`);
-    throw error;
-  }
-}
-
-/** Step 3a: the outputs, from the pair as the run left it. */
+/** Step 3a (step 2 is the mode, `modes.ts`): the outputs, from the pair as the run left it. */
 function setOutputs(ctx: ActionContext, run: BlueGreenRun): void {
   const state = run.state();
-  const other = otherColor(state.live);
-  const newest = state.canary ?? state.live;
-  ctx.setOutput(OUTPUT.liveColor, state.live);
-  ctx.setOutput(OUTPUT.canaryColor, state.canary ?? '');
+  // The weights have the last word: a color with all the traffic is live, whatever its tags say.
+  const live = servingColor(state).color;
+  const canary = live === state.live ? state.canary : undefined;
+  const newest = canary ?? live;
+  ctx.setOutput(OUTPUT.liveColor, live);
+  ctx.setOutput(OUTPUT.canaryColor, canary ?? '');
   ctx.setOutput(OUTPUT.taskDefinitionArn, run.services[newest].taskDefinitionArn);
-  ctx.setOutput(
-    OUTPUT.previousTaskDefinitionArn,
-    run.services[newest === state.live ? other : state.live].taskDefinitionArn,
-  );
+  ctx.setOutput(OUTPUT.previousTaskDefinitionArn, run.services[otherColor(newest)].taskDefinitionArn);
   ctx.setOutput(OUTPUT.weights, { blue: state.split.blue, green: state.split.green });
   ctx.setOutput(OUTPUT.loadBalancer, loadBalancerDimension(run.inputs.router.arn));
   ctx.setOutput(OUTPUT.canaryTargetGroup, canaryTargetGroupDimension(run.pair.targetGroups, state));
@@ -98,6 +89,17 @@ function record(
   ctx.writeEvidence(EVIDENCE_FILE, reportJson(report));
 }
 
+/** This run, as its lock names it, with an expiry past anything it may wait for. */
+function lockHolder(inputs: EcsBlueGreenInputs, ctx: ActionContext): LockHolder {
+  const { GITHUB_REPOSITORY: repository, GITHUB_RUN_ID: runId, GITHUB_RUN_ATTEMPT: attempt } = ctx.env;
+  const ttl = Math.max(3_600_000, 2 * inputs.waitTimeoutMs + 600_000);
+  return {
+    run: runId ? `${repository ?? 'unknown'}/actions/runs/${runId}` : `local/${process.pid}`,
+    attempt: attempt ?? '1',
+    expiresAt: ctx.clock.now() + ttl,
+  };
+}
+
 async function runBlueGreen(inputs: EcsBlueGreenInputs, ctx: ActionContext): Promise<void> {
   let run: BlueGreenRun | undefined;
   const aws = new BlueGreenAws(inputs.region, ctx.log, ctx.sleep, ctx.env, () =>
@@ -107,20 +109,43 @@ async function runBlueGreen(inputs: EcsBlueGreenInputs, ctx: ActionContext): Pro
     mode: inputs.mode,
     cluster: inputs.cluster,
     steps: [],
+    notes: [],
     diagnostics: [],
     awsCalls: {},
     deregistered: [],
   };
   const started = ctx.clock.now();
+  // A cancelled job gets SIGINT, then SIGTERM: stop waiting, put back what this run changed
+  // (the mode's own failure path), and still write the summary and the audit record.
+  const cancel = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (cancel.signal.aborted) return;
+    ctx.log.warning(`Received ${signal}: stopping and leaving traffic as safe as it was.`);
+    cancel.abort(signal);
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
   try {
     const pair = await read(inputs, ctx, aws, report);
-    run = new BlueGreenRun(inputs, ctx, aws, pair, report);
-    await apply(run, inputs);
+    run = new BlueGreenRun(inputs, ctx, aws, pair, report, cancel.signal);
+    if (inputs.mode !== 'status') run.lockBeforeChanges(lockHolder(inputs, ctx), inputs.mode === 'rollback');
+    await runMode(run, inputs);
     setOutputs(ctx, run);
-  } catch (error) {
+  } catch (caught) {
+    // A refusal of the plan (state.ts) comes before any change.
+    const error =
+      caught instanceof DecisionError ? new ActionFailure(`${caught.message} Nothing was changed.`) : caught;
     report.failure = error instanceof Error ? error.message : String(error);
     throw error;
   } finally {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+    if (cancel.signal.aborted) ctx.fact('cancelled', String(cancel.signal.reason));
+    await run?.releaseLock().catch((error: unknown) => {
+      ctx.log.warning(
+        `The lock could not be given back (it expires by itself): ${error instanceof Error ? error.message : String(error)}`,
+      );
+    });
     if (run) report.after = run.state();
     record(inputs, ctx, aws, report, ctx.clock.now() - started);
   }

@@ -17,12 +17,14 @@ import {
   planRollbackToPreviousWithHealth,
   planRollbackToTaskDefinition,
   planShift,
+  planStickiness,
   refuseDeployDuringCanary,
+  servingColor,
   shortArn,
   versionOf,
 } from './state.js';
 import { mainImage, parseTaskDefinitionArn, revisionsToDeregister } from './task-definition.js';
-import { formatSplit } from './traffic.js';
+import { formatSplit, stickiness } from './traffic.js';
 
 /** A mode: what it does to the pair. */
 type ModeRun<M extends Mode> = (run: BlueGreenRun, inputs: InputsOf<M>) => Promise<void>;
@@ -43,7 +45,7 @@ async function deployTaskDefinition(
       );
     const version = versionOf(td.tags, inputs.version, mainImage(td.containers));
     if (version && td.tags[TAG.version] === undefined)
-      await aws.tagResource(td.arn, { [TAG.version]: version });
+      await run.tagTaskDefinition(td.arn, { [TAG.version]: version });
     return { arn: td.arn, ...(version ? { version } : {}) };
   }
   // A re-run finds the revision registered by the run before (same rendered content).
@@ -165,14 +167,20 @@ const rollback: ModeRun<'rollback'> = async (run, inputs) => {
   ctx.log.info(
     `Rollback to ${to.kind === 'previous' ? 'previous' : to.kind === 'arn' ? to.arn : to.tag}; reason: ${inputs.reason}`,
   );
+  const before = run.state();
+  const sticky = planStickiness(
+    stickiness(run.pair.actions),
+    inputs.disableStickiness,
+    before.canary ?? before.live,
+  );
+  if (sticky.note) run.report.notes.push(sticky.note);
   if (to.kind === 'previous') {
-    const before = run.state();
     const previous = needsPreviousHealth(before, run.nowIso());
     const healthy = previous ? await run.healthyTargets(previous) : 1;
     if (previous && healthy === 0)
       ctx.log.info(`${previous} has no healthy targets; scaling it up before moving traffic.`);
     const decision = planRollbackToPreviousWithHealth(before, run.nowIso(), healthy);
-    await run.applyTraffic(decision);
+    await run.applyTraffic(decision, sticky);
     const live = run.services[decision.live];
     run.report.outcome ??= `${decision.live} serves 100 % again (${live.tags[TAG.version] ?? shortArn(live.taskDefinitionArn)}).`;
     return;
@@ -182,14 +190,14 @@ const rollback: ModeRun<'rollback'> = async (run, inputs) => {
   if (version) run.report.version = version;
   const live = run.state().live;
   const decision = planRollbackToTaskDefinition(run.state(), arn, run.nowIso());
-  if (decision.split) await run.setSplit(decision.split);
+  if (decision.split) await run.setSplit(decision.split, sticky);
   if (decision.kind === 'already-live') {
     await run.tagAll(decision.tags);
     run.report.outcome = decision.outcome;
     return;
   }
   await run.bringUp(decision.target, arn, decision.count, 'canary', version);
-  await run.setSplit(decision.finalSplit);
+  await run.setSplit(decision.finalSplit, sticky);
   await run.tagAll(decision.tags);
   run.report.outcome = `${decision.target} runs ${shortArn(arn)}${version ? ` (${version})` : ''} and serves 100 %; ${live} was rolled back and keeps running until cleanup.`;
 };
@@ -213,7 +221,7 @@ const cleanup: ModeRun<'cleanup'> = async (run, inputs) => {
     const family = parseTaskDefinitionArn(run.services[run.state().live].taskDefinitionArn).family;
     const arns = await run.aws.listTaskDefinitions(family);
     const stale = revisionsToDeregister(arns, inputs.keepRevisions, inUse);
-    for (const arn of stale) await run.aws.deregisterTaskDefinition(arn);
+    for (const arn of stale) await run.deregisterTaskDefinition(arn);
     run.report.deregistered.push(...stale);
     ctx.log.info(
       `Task definitions of ${family}: ${arns.length} active, ${stale.length} deregistered (keeping the newest ${inputs.keepRevisions} and those in use).`,
@@ -231,6 +239,13 @@ const status: ModeRun<'status'> = async (run) => {
     if (version) service.tags = { ...service.tags, [TAG.version]: version };
   }
   const state = run.state();
+  const serving = servingColor(state);
+  if (serving.note) {
+    run.ctx.log.warning(serving.note);
+    run.report.notes.push(serving.note);
+    run.report.outcome = `${serving.color} serves 100 %; ${formatSplit(state.split)}.`;
+    return;
+  }
   run.report.outcome = `${state.live} is live; ${formatSplit(state.split)}${state.canary ? `; ${state.canary} is a canary` : ''}.`;
 };
 

@@ -8,7 +8,7 @@ import { isAwsError } from '@white-cross/aws';
 import type { BlueGreenAws, ServiceDescription } from './aws.js';
 import type { Color } from './constants.js';
 import type { EcsBlueGreenInputs } from './inputs.js';
-import { deriveState, type BlueGreenState } from './state.js';
+import { deriveState, otherRoutes, refuseOtherRoutes, type BlueGreenState } from './state.js';
 import { ForwardActionError, readTrafficSplit, type ColorTargetGroups } from './traffic.js';
 import type { Action } from '@aws-sdk/client-elastic-load-balancing-v2';
 
@@ -93,4 +93,28 @@ export async function loadPair(aws: BlueGreenAws, inputs: EcsBlueGreenInputs): P
     throw error;
   }
   return { state: deriveState(services, split), services, targetGroups, actions: router.actions };
+}
+
+/** The load balancer ARN of a listener or rule ARN. */
+function loadBalancerArnOf(routerArn: string): string {
+  return routerArn.replace(/:listener(-rule)?\/(app\/[^/]+\/[^/]+)\/.*$/, ':loadbalancer/$2');
+}
+
+/**
+ * Refuses (before any change) when other listeners or rules, on any load balancer the pair's
+ * target groups are attached to, also forward to a color (see `otherRoutes` in state.ts).
+ */
+export async function checkOtherRoutes(
+  aws: BlueGreenAws,
+  inputs: EcsBlueGreenInputs,
+  pair: Pair,
+  ownRoutes: readonly string[] = [],
+): Promise<void> {
+  const attached = await Promise.all([
+    aws.loadBalancersOf(pair.targetGroups.blue),
+    aws.loadBalancersOf(pair.targetGroups.green),
+  ]);
+  const loadBalancers = [...new Set([loadBalancerArnOf(inputs.router.arn), ...attached.flat()])];
+  const routes = (await Promise.all(loadBalancers.map((lb) => aws.routesOf(lb)))).flat();
+  refuseOtherRoutes(otherRoutes(routes, pair.targetGroups, inputs.router.arn, ownRoutes), inputs.router);
 }

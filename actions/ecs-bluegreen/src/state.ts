@@ -489,3 +489,150 @@ export function versionOf(
 export function shortArn(arn: string): string {
   return arn.split('/').pop() ?? arn;
 }
+
+/** A listener or rule, other than the one this action splits, that also sends requests to a color. */
+export interface OtherRoute {
+  kind: 'listener' | 'rule';
+  arn: string;
+  colors: Color[];
+}
+
+/**
+ * The listeners and rules, besides the router, whose actions forward to either color's target
+ * group: after a promote they keep sending requests to the old color (and 503 once cleanup
+ * scaled it down), so a run refuses before changing anything while there are any.
+ *
+ * @example
+ * otherRoutes(routes, { blue: blueTg, green: greenTg }, listenerArn, []); // [{ kind: 'rule', arn: '…', colors: ['blue'] }]
+ */
+export function otherRoutes(
+  routes: readonly {
+    kind: 'listener' | 'rule';
+    arn: string;
+    actions: readonly {
+      TargetGroupArn?: string;
+      ForwardConfig?: { TargetGroups?: { TargetGroupArn?: string }[] };
+    }[];
+  }[],
+  targetGroups: Readonly<Record<Color, string>>,
+  routerArn: string,
+  ownRoutes: readonly string[],
+): OtherRoute[] {
+  const found: OtherRoute[] = [];
+  const seen = new Set<string>();
+  for (const route of routes) {
+    if (route.arn === routerArn || ownRoutes.includes(route.arn) || seen.has(route.arn)) continue;
+    seen.add(route.arn);
+    const arns = route.actions.flatMap((a) => [
+      ...(a.TargetGroupArn ? [a.TargetGroupArn] : []),
+      ...(a.ForwardConfig?.TargetGroups ?? []).flatMap((t) => (t.TargetGroupArn ? [t.TargetGroupArn] : [])),
+    ]);
+    const colors = (['blue', 'green'] as const).filter((c) => arns.includes(targetGroups[c]));
+    if (colors.length) found.push({ kind: route.kind, arn: route.arn, colors });
+  }
+  return found;
+}
+
+/**
+ * Refuses a change while other routes send requests to the pair (see {@link otherRoutes}).
+ */
+export function refuseOtherRoutes(found: readonly OtherRoute[], router: { kind: string; arn: string }): void {
+  if (found.length === 0) return;
+  const named = found.map((r) => `${r.kind} ${r.arn} (to ${r.colors.join(' and ')})`).join('; ');
+  throw new DecisionError(
+    `Other routing sends requests to the pair besides the ${router.kind} ${router.arn}: ${named}. After a promote it would keep sending them to the old color, which cleanup scales down; point it at the ${router.kind} this action controls, or remove it, then run again.`,
+  );
+}
+
+/**
+ * What a rollback does about group-level stickiness, and what the summary says about it. With
+ * stickiness kept, clients already bound to the rolled-back color stay on it until their
+ * stickiness ends; with it turned off they move at once — a nurse mid-visit is moved off the
+ * failing version right away, but may have to sign in again or re-enter a form that was held
+ * only by the task that served it.
+ *
+ * @example
+ * planStickiness({ durationSeconds: 3600 }, false, 'green').note; // 'Stickiness is on …'
+ */
+export function planStickiness(
+  sticky: { durationSeconds: number } | undefined,
+  disable: boolean,
+  rolledBack: Color,
+): { stickiness: 'keep' | 'off'; note?: string } {
+  if (!sticky) return { stickiness: 'keep' };
+  const duration = `${sticky.durationSeconds} s`;
+  if (disable) {
+    return {
+      stickiness: 'off',
+      note: `Stickiness (${duration}) was turned off with this rollback, so clients bound to ${rolledBack} moved at once. Trade-off: a nurse mid-visit is off the rolled-back version immediately, but may have to sign in again or re-enter a form that only ${rolledBack}'s tasks held. Turn stickiness back on when the incident is over.`,
+    };
+  }
+  return {
+    stickiness: 'keep',
+    note: `Stickiness is on (${duration}): clients already bound to ${rolledBack} keep reaching it until their stickiness ends, up to ${duration} after this rollback. To move them at once, run the rollback again with disable-stickiness: true (a nurse mid-visit may then have to sign in again or re-enter an unsaved form).`,
+  };
+}
+
+/**
+ * The color that really serves requests, read from the weights: the tagged live color, unless
+ * the other one has all the traffic (a promote interrupted after the weights moved and before
+ * the tags were written), which the note explains.
+ *
+ * @example
+ * servingColor(stateWithGreenAt100ButBlueTaggedLive).color; // 'green'
+ */
+export function servingColor(state: BlueGreenState): { color: Color; note?: string } {
+  const other = otherColor(state.live);
+  if (state.split[other] !== 100) return { color: state.live };
+  return {
+    color: other,
+    note: `${other} serves 100 % of requests although ${state.live} is still tagged ${TAG.role}=live: a promote was interrupted after moving the traffic and before writing the tags. Run promote again to finish it, or rollback to put traffic back on ${state.live}.`,
+  };
+}
+
+/** The run that holds a pair's lock, and until when. */
+export interface LockHolder {
+  /** `<repository>/actions/runs/<id>`, or `local/<pid>` outside Actions. */
+  run: string;
+  attempt: string;
+  expiresAt: number;
+}
+
+const LOCK_VALUE = /^run=(\S+) attempt=(\S+) until=(\S+)$/;
+
+/** Reads the lock tag; a value that is not a lock is no lock. */
+export function parseLock(value: string | undefined): LockHolder | undefined {
+  const m = value ? LOCK_VALUE.exec(value) : null;
+  const expiresAt = m ? Date.parse(m[3] ?? '') : NaN;
+  return m && Number.isFinite(expiresAt) ? { run: m[1] ?? '', attempt: m[2] ?? '', expiresAt } : undefined;
+}
+
+/** The lock tag's value. */
+export function formatLock(holder: LockHolder): string {
+  return `run=${holder.run} attempt=${holder.attempt} until=${new Date(holder.expiresAt).toISOString()}`;
+}
+
+/**
+ * Whether this run may take the pair's lock. Another run's lock that has not expired refuses
+ * the run before any change, naming the holder — except for a rollback, which never waits (it
+ * is what a failed or cancelled deploy runs next) and takes the lock over, saying from whom; the
+ * run that lost it stops before its next traffic change. The same run (a re-run attempt) and an
+ * expired lock are taken over.
+ *
+ * @example
+ * planLock(parseLock(tags['white-cross:lock']), me, Date.now(), 'deploy'); // { takeover: undefined } when free
+ */
+export function planLock(
+  current: LockHolder | undefined,
+  me: LockHolder,
+  now: number,
+  rollback: boolean,
+): { takeover?: string } {
+  if (!current || current.run === me.run) return {};
+  const holder = `${current.run} (attempt ${current.attempt}, until ${new Date(current.expiresAt).toISOString()})`;
+  if (current.expiresAt <= now) return { takeover: `the expired lock of ${holder}` };
+  if (rollback) return { takeover: `the lock of ${holder}, which stops before its next traffic change` };
+  throw new DecisionError(
+    `Another run is changing this blue/green pair: ${holder} holds its lock (tag ${TAG.lock}). Wait for it to finish, or let the lock expire.`,
+  );
+}

@@ -3,7 +3,7 @@
  * promote → cleanup, each run twice to show the second changes nothing. moto does not
  * register ECS tasks in target groups, so the test plays the ECS agent (see harness.ts).
  */
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, test, jest } from '@jest/globals';
 import {
   CreateListenerCommand,
   CreateTargetGroupCommand,
@@ -24,6 +24,8 @@ import {
   type Stack,
 } from './harness.js';
 
+// Each test runs the bundle several times against moto; on a loaded machine that takes minutes.
+jest.setTimeout(300_000);
 let stack: Stack;
 let agent: Agent;
 const taskDefinitionFile = new URL('./task-definition.json', import.meta.url).pathname;

@@ -14,12 +14,15 @@ import {
   ListTaskDefinitionsCommand,
 } from '@aws-sdk/client-ecs';
 import {
+  CreateRuleCommand,
+  DeleteRuleCommand,
   DescribeListenersCommand,
   DescribeRulesCommand,
   ElasticLoadBalancingV2Client,
+  ModifyListenerCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { startAwsProxy, startMoto, type AwsProxy, type MotoServer } from '@white-cross/testkit';
-import { createBlueGreenPair } from '@white-cross/testkit/aws-fixtures';
+import { createBlueGreenPair, forwardTo } from '@white-cross/testkit/aws-fixtures';
 import { startEcsAgent } from '@white-cross/testkit/ecs-agent';
 
 export const CLUSTER = 'school-health';
@@ -34,7 +37,6 @@ export interface Stack {
   elb: ElasticLoadBalancingV2Client;
   loadBalancerArn: string;
   listenerArn: string;
-  ruleArn: string;
   targetGroups: { blue: string; green: string };
   /** The task definition both colors start on (tagged v1.0.0). */
   firstTaskDefinition: string;
@@ -56,13 +58,10 @@ async function buildPair(clients: { ecs: ECSClient; elb: ElasticLoadBalancingV2C
     family: FAMILY,
     repository: REGISTRY,
     liveTasks: 2,
-    withRule: true,
   });
-  if (!pair.ruleArn) throw new Error('the fixture made no rule');
   return {
     loadBalancerArn: pair.loadBalancerArn,
     listenerArn: pair.listenerArn,
-    ruleArn: pair.ruleArn,
     targetGroups: pair.targetGroups,
     firstTaskDefinition: pair.firstTaskDefinition,
     network: { subnets: pair.subnets, securityGroups: pair.securityGroups },
@@ -144,8 +143,42 @@ export function startAgent(stack: Stack, port = 3000): Agent {
   };
 }
 
-/** The pair as AWS holds it now, for assertions. */
-export async function readPair(stack: Stack) {
+/**
+ * Routes the pair through a rule (priority 10, `/api/*`, forwarding 100/0) instead of the
+ * listener, whose default action becomes a fixed 404 — so the rule is the only routing to the
+ * pair. Returns the rule ARN and a function that puts the listener back.
+ */
+export async function routeThroughRule(stack: Stack): Promise<{ ruleArn: string; restore(): Promise<void> }> {
+  const rule = await stack.elb.send(
+    new CreateRuleCommand({
+      ListenerArn: stack.listenerArn,
+      Priority: 10,
+      Conditions: [{ Field: 'path-pattern', PathPatternConfig: { Values: ['/api/*'] } }],
+      Actions: forwardTo(stack.targetGroups, 100, 0),
+    }),
+  );
+  const listener = await stack.elb.send(new DescribeListenersCommand({ ListenerArns: [stack.listenerArn] }));
+  const defaults = listener.Listeners?.[0]?.DefaultActions ?? [];
+  await stack.elb.send(
+    new ModifyListenerCommand({
+      ListenerArn: stack.listenerArn,
+      DefaultActions: [{ Type: 'fixed-response', FixedResponseConfig: { StatusCode: '404' } }],
+    }),
+  );
+  const ruleArn = rule.Rules?.[0]?.RuleArn ?? '';
+  return {
+    ruleArn,
+    restore: async () => {
+      await stack.elb.send(new DeleteRuleCommand({ RuleArn: ruleArn }));
+      await stack.elb.send(
+        new ModifyListenerCommand({ ListenerArn: stack.listenerArn, DefaultActions: defaults }),
+      );
+    },
+  };
+}
+
+/** The pair as AWS holds it now (and the weights of `ruleArn`, when given), for assertions. */
+export async function readPair(stack: Stack, ruleArn?: string) {
   const services = await stack.ecs.send(
     new DescribeServicesCommand({
       cluster: CLUSTER,
@@ -154,7 +187,7 @@ export async function readPair(stack: Stack) {
     }),
   );
   const listener = await stack.elb.send(new DescribeListenersCommand({ ListenerArns: [stack.listenerArn] }));
-  const rule = await stack.elb.send(new DescribeRulesCommand({ RuleArns: [stack.ruleArn] }));
+  const rule = ruleArn ? await stack.elb.send(new DescribeRulesCommand({ RuleArns: [ruleArn] })) : undefined;
   const weightsOf = (
     actions:
       { ForwardConfig?: { TargetGroups?: { TargetGroupArn?: string; Weight?: number }[] } }[] | undefined,
@@ -176,7 +209,7 @@ export async function readPair(stack: Stack) {
   };
   return {
     weights: weightsOf(listener.Listeners?.[0]?.DefaultActions),
-    ruleWeights: weightsOf(rule.Rules?.[0]?.Actions),
+    ruleWeights: weightsOf(rule?.Rules?.[0]?.Actions),
     blue: color('blue'),
     green: color('green'),
   };

@@ -110,6 +110,24 @@ describe('parseInputs', () => {
     expect(inputs).not.toHaveProperty('traffic');
   });
 
+  test('a plan that fits in the job timeout is accepted', () => {
+    expect(
+      parse({
+        ...base,
+        mode: 'deploy',
+        'task-definition-arn': TD,
+        'job-timeout': '60m',
+        'canary-steps': '4',
+        'canary-window': '5m',
+      }),
+    ).toMatchObject({ mode: 'deploy' });
+  });
+
+  test('a reason with line breaks and workflow commands is kept as one harmless line', () => {
+    const inputs = parse({ ...base, mode: 'rollback', to: 'previous', reason: 'slow\r\n::error::x%0A' });
+    expect(inputs).toMatchObject({ reason: 'slow ⏎ : :error: :x%0A' });
+  });
+
   test('reads a cleanup with its retention, warm count and revisions to keep', () => {
     const inputs = parse({
       ...base,
@@ -394,6 +412,19 @@ describe('parseInputs', () => {
       { 'wait-timeout': '10s', 'poll-interval': '30s' },
       'poll-interval',
       "Input 'poll-interval' must be shorter than 'wait-timeout' (10 s).",
+    ],
+    [
+      'a deploy plan longer than the job timeout',
+      {
+        mode: 'deploy',
+        'task-definition-arn': TD,
+        'job-timeout': '30m',
+        'canary-steps': '4',
+        'canary-window': '5m',
+        'wait-timeout': '15m',
+      },
+      'job-timeout',
+      "Input 'job-timeout' is 30 min 00 s, but the plan may take 35 min 00 s (4 canary step(s) × 5 min 00 s canary window + 15 min 00 s ECS wait (wait-timeout)). Raise the job's timeout-minutes and job-timeout, or shorten canary-window or wait-timeout.",
     ],
   ];
 

@@ -7,8 +7,8 @@
 import { describe, expect, test } from '@jest/globals';
 import { MemoryLogger } from '@white-cross/core';
 import { fakeTime } from '@white-cross/testkit';
-import type { BlueGreenAws, ServiceDescription, TargetHealthInfo } from '../src/aws.js';
-import { waitUntilReady } from '../src/wait.js';
+import type { ServiceDescription, TargetHealthInfo } from '../src/aws.js';
+import { waitUntilReady, type ReadinessReader } from '../src/wait.js';
 
 const TD = 'arn:aws:ecs:us-east-1:123456789012:task-definition/api:8';
 const target = { cluster: 'c', service: 'api-green', targetGroupArn: 'tg', taskDefinitionArn: TD, count: 2 };
@@ -31,7 +31,7 @@ function service(running: number): ServiceDescription {
 function pairThatBecomes(polls: { running: number; healthy: number }[]) {
   let n = 0;
   const at = () => polls[Math.min(n, polls.length - 1)]!;
-  const aws = {
+  const aws: ReadinessReader = {
     describeServices: async () => ({ found: [service(at().running)], missing: [] }),
     targetHealth: async (): Promise<TargetHealthInfo[]> => {
       const healthy = at().healthy;
@@ -39,7 +39,7 @@ function pairThatBecomes(polls: { running: number; healthy: number }[]) {
       return Array.from({ length: healthy }, (_, i) => ({ id: `10.0.0.${i}`, state: 'healthy' }));
     },
   };
-  return aws as unknown as BlueGreenAws;
+  return aws;
 }
 
 describe('waitUntilReady', () => {

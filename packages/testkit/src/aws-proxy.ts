@@ -27,11 +27,15 @@ export interface FaultRule {
   match: (request: RecordedRequest, body: Buffer) => boolean;
   /** How many matching requests to fault; default every one. */
   times?: number;
-  /** The fault: an HTTP answer, a dropped connection, or a delay before forwarding. */
+  /**
+   * The fault: an HTTP answer, a dropped connection, a delay before forwarding, or moto's own
+   * answer rewritten (to play what AWS answers and moto cannot, e.g. a failed ECS deployment).
+   */
   fault:
     | { kind: 'respond'; status: number; body: string; contentType?: string; name: string }
     | { kind: 'drop' }
-    | { kind: 'delay'; ms: number };
+    | { kind: 'delay'; ms: number }
+    | { kind: 'rewrite'; name: string; transform: (body: string, request: RecordedRequest) => string };
 }
 
 export interface AwsProxy {
@@ -139,9 +143,14 @@ export async function startAwsProxy(targetUrl: string): Promise<AwsProxy> {
           req.socket.destroy();
           return;
         }
-        await new Promise((r) => setTimeout(r, f.ms));
-        record.fault = `delay ${f.ms} ms`;
+        if (f.kind === 'delay') {
+          await new Promise((r) => setTimeout(r, f.ms));
+          record.fault = `delay ${f.ms} ms`;
+        } else {
+          record.fault = f.name;
+        }
       }
+      const rewrite = rule?.fault.kind === 'rewrite' ? rule.fault.transform : undefined;
       const upstream = httpRequest(
         {
           host: target.hostname,
@@ -151,8 +160,21 @@ export async function startAwsProxy(targetUrl: string): Promise<AwsProxy> {
           headers: { ...req.headers, host: req.headers.host },
         },
         (up) => {
-          res.writeHead(up.statusCode ?? 502, up.headers);
-          up.pipe(res);
+          if (!rewrite) {
+            res.writeHead(up.statusCode ?? 502, up.headers);
+            up.pipe(res);
+            return;
+          }
+          const parts: Buffer[] = [];
+          up.on('data', (c: Buffer) => parts.push(c));
+          up.on('end', () => {
+            const text = rewrite(Buffer.concat(parts).toString('utf8'), record);
+            const headers = { ...up.headers };
+            delete headers['content-length'];
+            delete headers['transfer-encoding'];
+            res.writeHead(up.statusCode ?? 502, { ...headers, 'content-length': Buffer.byteLength(text) });
+            res.end(text);
+          });
         },
       );
       upstream.on('error', (error) => {
