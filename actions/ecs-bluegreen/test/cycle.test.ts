@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, test, jest } from '@jest/globals
 import {
   CreateListenerCommand,
   CreateTargetGroupCommand,
+  DeleteListenerCommand,
   DescribeTargetGroupsCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { runActionBundle } from '@white-cross/testkit';
@@ -89,6 +90,11 @@ describe('inputs checked against AWS before any change', () => {
       }),
     );
     otherListener = listener.Listeners![0]!.ListenerArn!;
+  });
+  // A second listener forwarding to blue is itself routing the action refuses (see
+  // aws-semantics.test.ts): it goes before the cycle below runs on this stack.
+  afterAll(async () => {
+    await stack.elb.send(new DeleteListenerCommand({ ListenerArn: otherListener }));
   });
 
   const cases: [string, () => Record<string, string>, () => string][] = [
