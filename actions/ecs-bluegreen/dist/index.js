@@ -67627,7 +67627,7 @@ const EVIDENCE_FILE = 'ecs-bluegreen-report.json';
 
 
 function tagMap(tags) {
-    return Object.fromEntries((tags ?? []).filter((t) => t.key).map((t) => [t.key, t.value ?? '']));
+    return Object.fromEntries((tags ?? []).flatMap((t) => (t.key ? [[t.key, t.value ?? '']] : [])));
 }
 function toServiceDescription(s) {
     const targetGroupArn = s.loadBalancers?.find((lb) => lb.targetGroupArn)?.targetGroupArn;
@@ -67870,10 +67870,10 @@ function isTargetGroupArn(arn) {
  */
 function loadBalancerDimension(arn) {
     const loadBalancer = LOAD_BALANCER_ARN.exec(arn);
-    if (loadBalancer)
+    if (loadBalancer?.[1])
         return loadBalancer[1];
     const listener = LISTENER_ARN.exec(arn) ?? RULE_ARN.exec(arn);
-    if (listener)
+    if (listener?.[3])
         return listener[3];
     throw new Error(`not a load balancer, listener or rule ARN: ${arn}`);
 }
@@ -67888,7 +67888,7 @@ function targetGroupDimension(arn) {
     const m = TARGET_GROUP_ARN.exec(arn);
     if (!m)
         throw new Error(`not a target group ARN: ${arn}`);
-    return m[1];
+    return m[1] ?? '';
 }
 /** The region named in an ELBv2 ARN. */
 function arnRegion(arn) {
@@ -67940,7 +67940,7 @@ function parseTaskDefinitionArn(arn) {
     const m = TASK_DEFINITION_ARN.exec(arn);
     if (!m)
         throw new Error(`not a task definition ARN: ${arn}`);
-    return { family: m[1], revision: Number(m[2]) };
+    return { family: m[1] ?? '', revision: Number(m[2]) };
 }
 /**
  * Renders the task definition in a file (as `aws ecs describe-task-definition` prints it, with
@@ -68070,10 +68070,11 @@ function forwardTuples(action) {
  */
 function readTrafficSplit(actions, targetGroups) {
     const forwards = actions.filter((a) => a.Type === 'forward');
-    if (forwards.length !== 1) {
+    const [forward] = forwards;
+    if (forwards.length !== 1 || !forward) {
         throw new ForwardActionError(`has ${forwards.length} forward actions; blue/green needs exactly one`);
     }
-    const tuples = forwardTuples(forwards[0]);
+    const tuples = forwardTuples(forward);
     const weight = { blue: 0, green: 0 };
     let seen = 0;
     for (const tuple of tuples) {
@@ -68205,8 +68206,9 @@ function deriveState(services, split) {
     const warnings = [];
     const tagged = ['blue', 'green'].filter((c) => colors[c].role === 'live');
     let live;
-    if (tagged.length === 1) {
-        live = tagged[0];
+    const [onlyTagged] = tagged;
+    if (tagged.length === 1 && onlyTagged) {
+        live = onlyTagged;
     }
     else if (tagged.length === 2) {
         const b = colors.blue.promotedAt ?? 0;
@@ -69393,8 +69395,7 @@ function families(run) {
     return [...new Set(COLORS.map((c) => parseTaskDefinitionArn(run.services[c].taskDefinitionArn).family))];
 }
 /** The task definition a rollback to an ARN or a release goes to, and its release. */
-async function rollbackTaskDefinition(run, inputs) {
-    const to = inputs.to;
+async function rollbackTaskDefinition(run, inputs, to) {
     if (to.kind === 'arn') {
         const td = await run.aws.describeTaskDefinition(to.arn);
         if (!td)
@@ -69402,8 +69403,6 @@ async function rollbackTaskDefinition(run, inputs) {
         const version = td.tags[TAG.version];
         return { arn: td.arn, ...(version ? { version } : {}) };
     }
-    if (to.kind !== 'release')
-        throw new TypeError('rollbackTaskDefinition is for an ARN or a release');
     const found = await run.step(`Find the task definition of ${to.tag}`, () => findReleaseTaskDefinition(run, to.tag), (a) => (a ? shortArn(a) : 'none'));
     const source = chooseReleaseSource(to.tag, found, to.files, families(run));
     if (source.kind === 'registered')
@@ -69431,7 +69430,7 @@ const rollback = async (run, inputs) => {
         run.report.outcome ??= `${decision.live} serves 100 % again (${live.tags[TAG.version] ?? shortArn(live.taskDefinitionArn)}).`;
         return;
     }
-    const { arn, version } = await rollbackTaskDefinition(run, inputs);
+    const { arn, version } = await rollbackTaskDefinition(run, inputs, to);
     run.report.taskDefinitionArn = arn;
     if (version)
         run.report.version = version;

@@ -84,7 +84,7 @@ export interface RouteInfo {
 }
 
 function tagMap(tags: { key?: string; value?: string }[] | undefined): Record<string, string> {
-  return Object.fromEntries((tags ?? []).filter((t) => t.key).map((t) => [t.key as string, t.value ?? '']));
+  return Object.fromEntries((tags ?? []).flatMap((t) => (t.key ? [[t.key, t.value ?? '']] : [])));
 }
 
 function toServiceDescription(s: {

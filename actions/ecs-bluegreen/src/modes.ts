@@ -5,7 +5,7 @@
 import { ConfigurationError } from '@white-cross/core';
 import { COLORS, TAG, otherColor, type Mode } from './constants.js';
 import type { BlueGreenRun } from './executor.js';
-import { loadTaskDefinitionFile, type InputsOf } from './inputs.js';
+import { loadTaskDefinitionFile, type InputsOf, type RollbackTarget } from './inputs.js';
 import {
   chooseReleaseSource,
   liveRoleTags,
@@ -139,8 +139,8 @@ function families(run: BlueGreenRun): string[] {
 async function rollbackTaskDefinition(
   run: BlueGreenRun,
   inputs: InputsOf<'rollback'>,
+  to: Exclude<RollbackTarget, { kind: 'previous' }>,
 ): Promise<{ arn: string; version?: string }> {
-  const to = inputs.to;
   if (to.kind === 'arn') {
     const td = await run.aws.describeTaskDefinition(to.arn);
     if (!td)
@@ -148,7 +148,6 @@ async function rollbackTaskDefinition(
     const version = td.tags[TAG.version];
     return { arn: td.arn, ...(version ? { version } : {}) };
   }
-  if (to.kind !== 'release') throw new TypeError('rollbackTaskDefinition is for an ARN or a release');
   const found = await run.step(
     `Find the task definition of ${to.tag}`,
     () => findReleaseTaskDefinition(run, to.tag),
@@ -185,7 +184,7 @@ const rollback: ModeRun<'rollback'> = async (run, inputs) => {
     run.report.outcome ??= `${decision.live} serves 100 % again (${live.tags[TAG.version] ?? shortArn(live.taskDefinitionArn)}).`;
     return;
   }
-  const { arn, version } = await rollbackTaskDefinition(run, inputs);
+  const { arn, version } = await rollbackTaskDefinition(run, inputs, to);
   run.report.taskDefinitionArn = arn;
   if (version) run.report.version = version;
   const live = run.state().live;

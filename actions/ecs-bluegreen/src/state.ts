@@ -82,8 +82,9 @@ export function deriveState(
   const warnings: string[] = [];
   const tagged = (['blue', 'green'] as const).filter((c) => colors[c].role === 'live');
   let live: Color;
-  if (tagged.length === 1) {
-    live = tagged[0]!;
+  const [onlyTagged] = tagged;
+  if (tagged.length === 1 && onlyTagged) {
+    live = onlyTagged;
   } else if (tagged.length === 2) {
     const b = colors.blue.promotedAt ?? 0;
     const g = colors.green.promotedAt ?? 0;

@@ -35,10 +35,11 @@ function forwardTuples(action: Action): TargetGroupTuple[] {
  */
 export function readTrafficSplit(actions: readonly Action[], targetGroups: ColorTargetGroups): TrafficSplit {
   const forwards = actions.filter((a) => a.Type === 'forward');
-  if (forwards.length !== 1) {
+  const [forward] = forwards;
+  if (forwards.length !== 1 || !forward) {
     throw new ForwardActionError(`has ${forwards.length} forward actions; blue/green needs exactly one`);
   }
-  const tuples = forwardTuples(forwards[0]!);
+  const tuples = forwardTuples(forward);
   const weight: Record<Color, number> = { blue: 0, green: 0 };
   let seen = 0;
   for (const tuple of tuples) {
