@@ -7111,7 +7111,7 @@ __webpack_unused_export__ = UlimitName;
 __webpack_unused_export__ = UnsupportedFeatureException;
 __webpack_unused_export__ = UnsupportedFeatureException$;
 __webpack_unused_export__ = UntagResource$;
-__webpack_unused_export__ = UntagResourceCommand;
+exports.RP$ = UntagResourceCommand;
 __webpack_unused_export__ = UntagResourceRequest$;
 __webpack_unused_export__ = UntagResourceResponse$;
 __webpack_unused_export__ = UpdateCapacityProvider$;
@@ -10888,7 +10888,7 @@ __webpack_unused_export__ = DescribeTargetGroupAttributesCommand;
 __webpack_unused_export__ = DescribeTargetGroupAttributesInput$;
 __webpack_unused_export__ = DescribeTargetGroupAttributesOutput$;
 __webpack_unused_export__ = DescribeTargetGroups$;
-__webpack_unused_export__ = DescribeTargetGroupsCommand;
+exports.sC7 = DescribeTargetGroupsCommand;
 __webpack_unused_export__ = DescribeTargetGroupsInput$;
 __webpack_unused_export__ = DescribeTargetGroupsOutput$;
 __webpack_unused_export__ = DescribeTargetHealth$;
@@ -63377,7 +63377,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2469);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3370);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -63386,7 +63386,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 2469:
+/***/ 3370:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -64440,11 +64440,11 @@ function backoffDelay(attempt, baseDelayMs, maxDelayMs, random) {
  * @example
  * const page = await retry(() => s3.send(new ListObjectsV2Command(params)), { onRetry: (e, n, d) => log.info(`retry ${n} in ${d} ms`) });
  */
-async function retry_retry(operation, options = {}) {
+async function retry(operation, options = {}) {
     const attempts = options.attempts ?? 5;
     const base = options.baseDelayMs ?? 200;
     const cap = options.maxDelayMs ?? 20_000;
-    const retryable = options.retryable ?? retry_isTransientError;
+    const retryable = options.retryable ?? isTransientError;
     const sleep = options.sleep ?? realSleep;
     const random = options.random ?? Math.random;
     for (let attempt = 1;; attempt++) {
@@ -64491,7 +64491,7 @@ const NETWORK_CODES = new Set([
  * @example
  * isTransientError({ name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } }); // true
  */
-function retry_isTransientError(error) {
+function isTransientError(error) {
     if (!error || typeof error !== 'object')
         return false;
     const e = error;
@@ -64505,7 +64505,7 @@ function retry_isTransientError(error) {
     if (status !== undefined && (status >= 500 || status === 429))
         return true;
     if (e.cause && e.cause !== error)
-        return retry_isTransientError(e.cause);
+        return isTransientError(e.cause);
     return false;
 }
 
@@ -68220,7 +68220,37 @@ const COLORS = ['blue', 'green'];
 function otherColor(color) {
     return color === 'blue' ? 'green' : 'blue';
 }
-const MODES = ['deploy', 'shift', 'promote', 'rollback', 'cleanup', 'status'];
+const MODE_NAMES = ['deploy', 'shift', 'promote', 'rollback', 'cleanup', 'status'];
+/** Every input, as named in action.yml. */
+const INPUT = {
+    mode: 'mode',
+    cluster: 'cluster',
+    service: 'service',
+    blueService: 'blue-service',
+    greenService: 'green-service',
+    listenerArn: 'listener-arn',
+    ruleArn: 'rule-arn',
+    blueTargetGroup: 'blue-target-group',
+    greenTargetGroup: 'green-target-group',
+    taskDefinition: 'task-definition',
+    image: 'image',
+    containerName: 'container-name',
+    taskDefinitionArn: 'task-definition-arn',
+    version: 'version',
+    traffic: 'traffic',
+    to: 'to',
+    reason: 'reason',
+    disableStickiness: 'disable-stickiness',
+    retainHours: 'retain-hours',
+    warmCount: 'warm-count',
+    keepRevisions: 'keep-revisions',
+    waitTimeout: 'wait-timeout',
+    pollInterval: 'poll-interval',
+    region: 'region',
+    jobTimeout: 'job-timeout',
+    canarySteps: 'canary-steps',
+    canaryWindow: 'canary-window',
+};
 /**
  * Tags on the two ECS services (and on task definitions this action registers). They are the
  * whole state of a blue/green pair besides the listener weights.
@@ -68234,12 +68264,18 @@ const TAG = {
     promotedAt: 'white-cross:promoted-at',
     /** ISO time a canary or live color was rolled back. */
     rolledBackAt: 'white-cross:rolled-back-at',
+    /**
+     * On the blue service: the run that is changing the pair, and until when
+     * (`run=<repository>/actions/runs/<id> attempt=<n> until=<ISO time>`).
+     */
+    lock: 'white-cross:lock',
     /** On task definitions: the image the container runs. */
     image: 'white-cross:image',
     /** On task definitions: sha256 of the rendered definition, so a re-run reuses it. */
     specDigest: 'white-cross:spec-sha256',
 };
 const ROLES = ['live', 'canary', 'previous', 'rolled-back'];
+/** Every output, as named in action.yml. */
 const OUTPUT = {
     liveColor: 'live-color',
     canaryColor: 'canary-color',
@@ -68254,9 +68290,9 @@ const EVIDENCE_FILE = 'ecs-bluegreen-report.json';
 
 ;// CONCATENATED MODULE: ./src/aws.ts
 /**
- * Thin adapters over ECS and ELBv2: each call retried on throttling and 5xx with core's
- * full-jitter backoff (the SDK's own retries are off, so there is one retry layer and each
- * retry is logged), and each failure turned into a message naming the call and the resource.
+ * Thin adapters over ECS and ELBv2. Every call goes through `awsCall` from `@white-cross/aws`
+ * (the suite's one retry layer, waits logged, sleep injected), and a call that fails for good is
+ * an `AwsCallFailure` saying which call, on which resource, and the state the run left.
  */
 
 
@@ -68264,7 +68300,7 @@ const EVIDENCE_FILE = 'ecs-bluegreen-report.json';
 
 
 function tagMap(tags) {
-    return Object.fromEntries((tags ?? []).filter((t) => t.key).map((t) => [t.key, t.value ?? '']));
+    return Object.fromEntries((tags ?? []).flatMap((t) => (t.key ? [[t.key, t.value ?? '']] : [])));
 }
 function toServiceDescription(s) {
     const targetGroupArn = s.loadBalancers?.find((lb) => lb.targetGroupArn)?.targetGroupArn;
@@ -68291,41 +68327,29 @@ function toServiceDescription(s) {
 }
 /** ECS and ELBv2 as ecs-bluegreen uses them. */
 class BlueGreenAws {
-    log;
-    sleep;
+    leftAs;
     calls = new Map();
     ecs;
     elb;
-    constructor(region, log, sleep, env) {
-        this.log = log;
-        this.sleep = sleep;
-        // One retry layer (ours, logged): the SDK makes a single attempt per call, and in standard
-        // mode, because adaptive mode's client-side rate limiter would add waits nobody sees.
-        const settings = {
-            region,
-            action: ACTION_NAME,
-            version: ACTION_VERSION,
-            maxAttempts: 1,
-            retryMode: 'standard',
-            env,
-        };
+    send;
+    /**
+     * `leftAs` says, when a call fails for good, what state the run left (read when it fails, so
+     * it describes the pair as it is then).
+     */
+    constructor(region, log, sleep, env, leftAs = () => 'Nothing was changed.') {
+        this.leftAs = leftAs;
+        const settings = { region, action: ACTION_NAME, version: ACTION_VERSION, env };
         this.ecs = createAwsClient(dist_cjs/* ECSClient */.Zgc, settings);
         this.elb = createAwsClient(client_elastic_load_balancing_v2_dist_cjs/* ElasticLoadBalancingV2Client */.MlD, settings);
-    }
-    /** Sends one call with retries; a failure says which call on which resource. */
-    async call(operation, resource, send) {
-        return retry_retry(async () => {
-            this.calls.set(operation, (this.calls.get(operation) ?? 0) + 1);
-            return send();
-        }, {
-            attempts: 5,
-            baseDelayMs: 200,
-            maxDelayMs: 5000,
-            sleep: this.sleep,
-            onRetry: (error, attempt, delay) => this.log.info(`${operation} on ${resource}: ${awsErrorText(error)}; retry ${attempt} in ${delay} ms`),
-        }).catch((error) => {
-            throw new AwsCallError(operation, resource, error);
+        this.send = awsCaller({
+            log,
+            sleep,
+            onAttempt: (operation) => this.calls.set(operation, (this.calls.get(operation) ?? 0) + 1),
         });
+    }
+    /** Sends one call through the suite's AWS-call layer. */
+    call(operation, resource, send) {
+        return this.send({ operation, resource, leftAs: this.leftAs() }, send);
     }
     /** Total calls made, all operations. */
     totalCalls() {
@@ -68351,8 +68375,7 @@ class BlueGreenAws {
             };
         }
         catch (error) {
-            const name = error.cause instanceof Error ? error.cause.name : '';
-            if (name === 'ClientException' || name === 'InvalidParameterException')
+            if (isAwsError(error, 'ClientException', 'InvalidParameterException'))
                 return undefined;
             throw error;
         }
@@ -68393,6 +68416,9 @@ class BlueGreenAws {
             tags: Object.entries(tags).map(([key, value]) => ({ key, value })),
         })));
     }
+    async untagResource(arn, keys) {
+        await this.call('UntagResource', arn, () => this.ecs.send(new dist_cjs/* UntagResourceCommand */.RP$({ resourceArn: arn, tagKeys: keys })));
+    }
     /**
      * Recently stopped tasks of a service. ECS keeps stopped tasks for about an hour; tasks are
      * matched by their `service:<name>` group as well as by the ListTasks filter.
@@ -68429,11 +68455,7 @@ class BlueGreenAws {
             return rule ? { actions: rule.Actions ?? [] } : undefined;
         }
         catch (error) {
-            const name = error.cause instanceof Error ? error.cause.name : '';
-            if (name === 'ListenerNotFoundException' ||
-                name === 'ListenerNotFound' ||
-                name === 'RuleNotFoundException' ||
-                name === 'RuleNotFound')
+            if (isAwsError(error, 'ListenerNotFoundException', 'ListenerNotFound', 'RuleNotFoundException', 'RuleNotFound'))
                 return undefined;
             throw error;
         }
@@ -68446,6 +68468,38 @@ class BlueGreenAws {
             await this.call('ModifyRule', arn, () => this.elb.send(new client_elastic_load_balancing_v2_dist_cjs/* ModifyRuleCommand */.y5P({ RuleArn: arn, Actions: actions })));
         }
     }
+    /** The load balancers a target group is attached to. */
+    async loadBalancersOf(targetGroupArn) {
+        const out = await this.call('DescribeTargetGroups', targetGroupArn, () => this.elb.send(new client_elastic_load_balancing_v2_dist_cjs/* DescribeTargetGroupsCommand */.sC7({ TargetGroupArns: [targetGroupArn] })));
+        return out.TargetGroups?.[0]?.LoadBalancerArns ?? [];
+    }
+    /** Every listener of a load balancer and every rule of each (default rules as listeners). */
+    async routesOf(loadBalancerArn) {
+        const routes = [];
+        let marker;
+        const listeners = [];
+        do {
+            const out = await this.call('DescribeListeners', loadBalancerArn, () => this.elb.send(new client_elastic_load_balancing_v2_dist_cjs/* DescribeListenersCommand */.AKE({ LoadBalancerArn: loadBalancerArn, Marker: marker })));
+            for (const l of out.Listeners ?? []) {
+                if (!l.ListenerArn)
+                    continue;
+                listeners.push(l.ListenerArn);
+                routes.push({ kind: 'listener', arn: l.ListenerArn, actions: l.DefaultActions ?? [] });
+            }
+            marker = out.NextMarker;
+        } while (marker);
+        for (const listener of listeners) {
+            let next;
+            do {
+                const out = await this.call('DescribeRules', listener, () => this.elb.send(new client_elastic_load_balancing_v2_dist_cjs/* DescribeRulesCommand */.Ggo({ ListenerArn: listener, Marker: next })));
+                for (const r of out.Rules ?? [])
+                    if (r.RuleArn && !r.IsDefault)
+                        routes.push({ kind: 'rule', arn: r.RuleArn, actions: r.Actions ?? [] });
+                next = out.NextMarker;
+            } while (next);
+        }
+        return routes;
+    }
     async targetHealth(targetGroupArn) {
         const out = await this.call('DescribeTargetHealth', targetGroupArn, () => this.elb.send(new client_elastic_load_balancing_v2_dist_cjs/* DescribeTargetHealthCommand */.qyg({ TargetGroupArn: targetGroupArn })));
         return (out.TargetHealthDescriptions ?? []).map((d) => ({
@@ -68455,17 +68509,6 @@ class BlueGreenAws {
             ...(d.TargetHealth?.Reason ? { reason: d.TargetHealth.Reason } : {}),
             ...(d.TargetHealth?.Description ? { description: d.TargetHealth.Description } : {}),
         }));
-    }
-}
-/** An AWS call that failed after its retries. */
-class AwsCallError extends Error {
-    operation;
-    resource;
-    name = 'AwsCallError';
-    constructor(operation, resource, cause) {
-        super(`${operation} on ${resource} failed: ${awsErrorText(cause)}`, { cause });
-        this.operation = operation;
-        this.resource = resource;
     }
 }
 
@@ -68500,10 +68543,10 @@ function isTargetGroupArn(arn) {
  */
 function loadBalancerDimension(arn) {
     const loadBalancer = LOAD_BALANCER_ARN.exec(arn);
-    if (loadBalancer)
+    if (loadBalancer?.[1])
         return loadBalancer[1];
     const listener = LISTENER_ARN.exec(arn) ?? RULE_ARN.exec(arn);
-    if (listener)
+    if (listener?.[3])
         return listener[3];
     throw new Error(`not a load balancer, listener or rule ARN: ${arn}`);
 }
@@ -68518,34 +68561,11 @@ function targetGroupDimension(arn) {
     const m = TARGET_GROUP_ARN.exec(arn);
     if (!m)
         throw new Error(`not a target group ARN: ${arn}`);
-    return m[1];
+    return m[1] ?? '';
 }
 /** The region named in an ELBv2 ARN. */
 function arnRegion(arn) {
     return arn.split(':')[3] || undefined;
-}
-
-;// CONCATENATED MODULE: ./src/outputs.ts
-/** The CloudWatch dimension values canary-gate reads, from the pair's target groups. */
-
-
-/**
- * The `TargetGroup` dimension of the canary (the non-live color, the canary during a deploy).
- *
- * @example
- * canaryTargetGroupDimension({ blue: blueTg, green: greenTg }, stateWithBlueLive); // 'targetgroup/school-health-green/…'
- */
-function canaryTargetGroupDimension(targetGroups, state) {
-    return targetGroupDimension(targetGroups[state.canary ?? otherColor(state.live)]);
-}
-/**
- * The `TargetGroup` dimension of the baseline (the live color).
- *
- * @example
- * baselineTargetGroupDimension({ blue: blueTg, green: greenTg }, stateWithBlueLive); // 'targetgroup/school-health-blue/…'
- */
-function baselineTargetGroupDimension(targetGroups, state) {
-    return targetGroupDimension(targetGroups[state.live]);
 }
 
 ;// CONCATENATED MODULE: ./src/task-definition.ts
@@ -68591,7 +68611,7 @@ function parseTaskDefinitionArn(arn) {
     const m = TASK_DEFINITION_ARN.exec(arn);
     if (!m)
         throw new Error(`not a task definition ARN: ${arn}`);
-    return { family: m[1], revision: Number(m[2]) };
+    return { family: m[1] ?? '', revision: Number(m[2]) };
 }
 /**
  * Renders the task definition in a file (as `aws ecs describe-task-definition` prints it, with
@@ -68695,206 +68715,6 @@ function revisionOf(arn) {
     return Number.isFinite(n) ? n : 0;
 }
 
-;// CONCATENATED MODULE: ./src/inputs.ts
-/**
- * Reads and checks every input before anything touches AWS. Each mistake is a
- * ConfigurationError naming the input and what it accepts.
- */
-
-
-
-
-
-
-
-const CLUSTER = /^(arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:cluster\/)?[A-Za-z0-9_-]{1,255}$/;
-const SERVICE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,254}$/;
-/** What an ECS tag value accepts, and a sensible release name. */
-const RELEASE = /^[A-Za-z0-9][A-Za-z0-9._+@=/:-]{0,127}$/;
-const IMAGE = /^[a-z0-9][a-z0-9._/:@-]*[A-Za-z0-9_.-]$/i;
-function reject(input, message) {
-    throw new ConfigurationError(`Input '${input}' ${message}`, input);
-}
-function exclusive(inputs, a, b, required) {
-    const hasA = inputs.has(a);
-    const hasB = inputs.has(b);
-    if (hasA && hasB)
-        throw new ConfigurationError(`Inputs '${a}' and '${b}' cannot both be given; give one.`, b);
-    if (!hasA && !hasB && required !== undefined) {
-        throw new ConfigurationError(`Input '${a}' or '${b}' is required${required}.`, a);
-    }
-    return hasA ? 'a' : hasB ? 'b' : undefined;
-}
-function readTaskDefinitionFile(inputs, env) {
-    const path = inputs.string('task-definition', { required: true });
-    const image = inputs.string('image');
-    const containerName = inputs.string('container-name');
-    if (image !== undefined && !IMAGE.test(image))
-        reject('image', `must be an image reference such as 123456789012.dkr.ecr.us-east-1.amazonaws.com/api:v1.4.0; got '${image}'.`);
-    if (containerName !== undefined && image === undefined) {
-        throw new ConfigurationError("Input 'container-name' names the container that gets 'image'; give 'image' too.", 'container-name');
-    }
-    const workspace = env.GITHUB_WORKSPACE || process.cwd();
-    const file = (0,external_node_path_.isAbsolute)(path) ? path : (0,external_node_path_.resolve)(workspace, path);
-    let text;
-    try {
-        text = (0,external_node_fs_.readFileSync)(file, 'utf8');
-    }
-    catch {
-        reject('task-definition', `must name a task definition JSON file in the repository; '${path}' cannot be read.`);
-    }
-    try {
-        const definition = renderTaskDefinition(text, { image, containerName });
-        return { kind: 'file', path, definition, digest: specDigest(definition), ...(image ? { image } : {}) };
-    }
-    catch (error) {
-        if (error instanceof TaskDefinitionFileError) {
-            const input = /container/.test(error.message) && image ? 'container-name' : 'task-definition';
-            reject(input, `names a file that cannot be used: ${path} ${error.message}.`);
-        }
-        throw error;
-    }
-}
-/**
- * Parses the inputs of ecs-bluegreen.
- *
- * @example
- * const inputs = parseInputs(new Inputs(process.env), process.env);
- */
-function parseInputs(inputs, env) {
-    const mode = inputs.choice('mode', MODES);
-    if (!mode)
-        throw new ConfigurationError(`Input 'mode' is required: one of ${MODES.join(', ')}.`, 'mode');
-    const region = resolveRegion(inputs.string('region'), env);
-    const cluster = inputs.string('cluster', { required: true });
-    if (!CLUSTER.test(cluster))
-        reject('cluster', `must be an ECS cluster name or ARN; got '${cluster}'.`);
-    const serviceForm = exclusive(inputs, 'service', 'blue-service', ' (the base name: <service>-blue and <service>-green)');
-    let services;
-    if (serviceForm === 'a') {
-        const base = inputs.string('service', { required: true });
-        if (!SERVICE.test(base) || base.length > 249)
-            reject('service', `must be an ECS service base name (letters, digits, _ and -); got '${base}'.`);
-        if (inputs.has('green-service'))
-            throw new ConfigurationError("Input 'green-service' goes with 'blue-service', not with 'service'.", 'green-service');
-        services = { blue: `${base}-blue`, green: `${base}-green` };
-    }
-    else {
-        const blue = inputs.string('blue-service', { required: true });
-        const green = inputs.string('green-service');
-        if (!green)
-            throw new ConfigurationError("Input 'green-service' is required when 'blue-service' is given.", 'green-service');
-        if (!SERVICE.test(blue))
-            reject('blue-service', `must be an ECS service name; got '${blue}'.`);
-        if (!SERVICE.test(green))
-            reject('green-service', `must be an ECS service name; got '${green}'.`);
-        if (blue === green)
-            reject('green-service', `must differ from 'blue-service'; both are '${blue}'.`);
-        services = { blue, green };
-    }
-    const routerForm = exclusive(inputs, 'listener-arn', 'rule-arn', '');
-    const routerInput = routerForm === 'a' ? 'listener-arn' : 'rule-arn';
-    const routerArn = inputs.string(routerInput, { required: true });
-    const routerOk = routerForm === 'a' ? isListenerArn(routerArn) : isRuleArn(routerArn);
-    if (!routerOk) {
-        reject(routerInput, routerForm === 'a'
-            ? `must be an application load balancer listener ARN (arn:aws:elasticloadbalancing:<region>:<account>:listener/app/<name>/<id>/<id>); got '${routerArn}'.`
-            : `must be an application load balancer listener rule ARN (arn:aws:elasticloadbalancing:<region>:<account>:listener-rule/app/<name>/<id>/<id>/<id>); got '${routerArn}'.`);
-    }
-    if (arnRegion(routerArn) !== region)
-        reject(routerInput, `is in region ${arnRegion(routerArn)}, but the action works in ${region} (input 'region').`);
-    let targetGroups;
-    if (inputs.has('blue-target-group') || inputs.has('green-target-group')) {
-        const blue = inputs.string('blue-target-group');
-        const green = inputs.string('green-target-group');
-        if (!blue)
-            throw new ConfigurationError("Input 'blue-target-group' is required when 'green-target-group' is given.", 'blue-target-group');
-        if (!green)
-            throw new ConfigurationError("Input 'green-target-group' is required when 'blue-target-group' is given.", 'green-target-group');
-        for (const [name, arn] of [
-            ['blue-target-group', blue],
-            ['green-target-group', green],
-        ]) {
-            if (!isTargetGroupArn(arn))
-                reject(name, `must be a target group ARN (arn:aws:elasticloadbalancing:<region>:<account>:targetgroup/<name>/<id>); got '${arn}'.`);
-        }
-        if (blue === green)
-            reject('green-target-group', "must differ from 'blue-target-group'.");
-        targetGroups = { blue, green };
-    }
-    const traffic = inputs.number('traffic', { default: 10, min: 0, max: 100, integer: true });
-    let taskDefinition;
-    let rollbackTo;
-    let reason;
-    if (mode === 'deploy') {
-        const form = exclusive(inputs, 'task-definition', 'task-definition-arn', ' for mode deploy');
-        if (form === 'a') {
-            taskDefinition = readTaskDefinitionFile(inputs, env);
-        }
-        else {
-            const arn = inputs.string('task-definition-arn', { required: true });
-            if (!isTaskDefinitionArn(arn))
-                reject('task-definition-arn', `must be a task definition ARN with a revision (arn:aws:ecs:<region>:<account>:task-definition/<family>:<revision>); got '${arn}'.`);
-            if (inputs.has('image'))
-                throw new ConfigurationError("Input 'image' applies to 'task-definition' (a file); a 'task-definition-arn' is used as it is.", 'image');
-            taskDefinition = { kind: 'arn', arn };
-        }
-        if (traffic === 0)
-            reject('traffic', 'must be from 1 to 100 for mode deploy (the first canary weight); got 0.');
-    }
-    if (mode === 'rollback') {
-        const to = inputs.string('to', { required: true });
-        if (to === 'previous')
-            rollbackTo = { kind: 'previous' };
-        else if (isTaskDefinitionArn(to))
-            rollbackTo = { kind: 'arn', arn: to };
-        else if (to.startsWith('arn:'))
-            reject('to', `must be 'previous', a task definition ARN (…:task-definition/<family>:<revision>) or a release tag such as v1.4.0; got '${to}'.`);
-        else if (RELEASE.test(to))
-            rollbackTo = { kind: 'release', tag: to };
-        else
-            reject('to', `must be 'previous', a task definition ARN or a release tag such as v1.4.0; got '${to}'.`);
-        reason = inputs.string('reason', { required: true });
-        if (reason.length > 500)
-            reject('reason', `must be at most 500 characters; got ${reason.length}.`);
-        if (rollbackTo.kind === 'release' && inputs.has('task-definition'))
-            taskDefinition = readTaskDefinitionFile(inputs, env);
-        else if (inputs.has('image')) {
-            throw new ConfigurationError("Input 'image' is used by a rollback only to a release tag, together with 'task-definition'.", 'image');
-        }
-    }
-    const version = inputs.string('version') ??
-        (taskDefinition?.kind === 'file' && taskDefinition.image ? imageTag(taskDefinition.image) : undefined) ??
-        (rollbackTo?.kind === 'release' ? rollbackTo.tag : undefined);
-    if (version !== undefined && !RELEASE.test(version))
-        reject('version', `must be a release name such as v1.4.0 (letters, digits and . _ + - @ = / :); got '${version}'.`);
-    const retainHours = inputs.number('retain-hours', { default: 24, min: 0, max: 24 * 90 });
-    const warmCount = inputs.number('warm-count', { default: 0, min: 0, max: 1000, integer: true });
-    const keepRevisions = inputs.number('keep-revisions', { default: 0, min: 0, max: 1000, integer: true });
-    const waitTimeoutMs = inputs.duration('wait-timeout', { default: '15m', min: 1000, max: 3 * 3_600_000 });
-    const pollIntervalMs = inputs.duration('poll-interval', { default: '15s', min: 100, max: 300_000 });
-    if (pollIntervalMs > waitTimeoutMs)
-        reject('poll-interval', `must be shorter than 'wait-timeout' (${waitTimeoutMs / 1000} s).`);
-    return {
-        mode,
-        region,
-        cluster,
-        services,
-        router: { kind: routerForm === 'a' ? 'listener' : 'rule', arn: routerArn },
-        ...(targetGroups ? { targetGroups } : {}),
-        ...(taskDefinition ? { taskDefinition } : {}),
-        ...(version ? { version } : {}),
-        traffic,
-        ...(rollbackTo ? { rollbackTo } : {}),
-        ...(reason ? { reason } : {}),
-        retainMs: Math.round(retainHours * 3_600_000),
-        warmCount,
-        keepRevisions,
-        waitTimeoutMs,
-        pollIntervalMs,
-    };
-}
-
 ;// CONCATENATED MODULE: ./src/traffic.ts
 
 /** Why a listener's actions cannot be used for blue/green. */
@@ -68921,10 +68741,11 @@ function forwardTuples(action) {
  */
 function readTrafficSplit(actions, targetGroups) {
     const forwards = actions.filter((a) => a.Type === 'forward');
-    if (forwards.length !== 1) {
+    const [forward] = forwards;
+    if (forwards.length !== 1 || !forward) {
         throw new ForwardActionError(`has ${forwards.length} forward actions; blue/green needs exactly one`);
     }
-    const tuples = forwardTuples(forwards[0]);
+    const tuples = forwardTuples(forward);
     const weight = { blue: 0, green: 0 };
     let seen = 0;
     for (const tuple of tuples) {
@@ -68945,22 +68766,31 @@ function readTrafficSplit(actions, targetGroups) {
 }
 /**
  * The actions with the forward action replaced by a weighted forward to both colors; other
- * actions (e.g. authenticate-oidc before the forward) and the stickiness setting are kept.
+ * actions (e.g. authenticate-oidc before the forward) and the stickiness setting are kept, an
+ * authenticate-oidc action with `UseExistingClientSecret` (its secret is never read back).
  *
  * @example
  * withTrafficSplit(actions, { blue: blueTg, green: greenTg }, { blue: 0, green: 100 });
  */
-function withTrafficSplit(actions, targetGroups, split) {
+function withTrafficSplit(actions, targetGroups, split, options = {}) {
     return actions.map((action) => {
+        if (action.Type === 'authenticate-oidc' && action.AuthenticateOidcConfig) {
+            // DescribeListeners never returns the client secret; ModifyListener keeps the one ALB
+            // holds only when told to (ELBv2 API reference, AuthenticateOidcActionConfig).
+            const { ClientSecret: _secret, ...config } = action.AuthenticateOidcConfig;
+            return { ...action, AuthenticateOidcConfig: { ...config, UseExistingClientSecret: true } };
+        }
         if (action.Type !== 'forward')
             return action;
         const forward = {
             Type: 'forward',
             ForwardConfig: {
                 TargetGroups: COLORS.map((c) => ({ TargetGroupArn: targetGroups[c], Weight: split[c] })),
-                ...(action.ForwardConfig?.TargetGroupStickinessConfig
-                    ? { TargetGroupStickinessConfig: action.ForwardConfig.TargetGroupStickinessConfig }
-                    : {}),
+                ...(options.stickiness === 'off'
+                    ? { TargetGroupStickinessConfig: { Enabled: false } }
+                    : action.ForwardConfig?.TargetGroupStickinessConfig
+                        ? { TargetGroupStickinessConfig: action.ForwardConfig.TargetGroupStickinessConfig }
+                        : {}),
             },
         };
         if (action.Order !== undefined)
@@ -68991,6 +68821,16 @@ function sameSplit(a, b) {
 function formatSplit(split) {
     return `blue ${split.blue} % / green ${split.green} %`;
 }
+/**
+ * The group-level stickiness of the forward action (what keeps a client on one color), when on.
+ *
+ * @example
+ * stickiness([{ Type: 'forward', ForwardConfig: { TargetGroupStickinessConfig: { Enabled: true, DurationSeconds: 3600 } } }]); // { durationSeconds: 3600 }
+ */
+function stickiness(actions) {
+    const config = actions.find((a) => a.Type === 'forward')?.ForwardConfig?.TargetGroupStickinessConfig;
+    return config?.Enabled ? { durationSeconds: config.DurationSeconds ?? 0 } : undefined;
+}
 
 ;// CONCATENATED MODULE: ./src/state.ts
 /**
@@ -68998,6 +68838,8 @@ function formatSplit(split) {
  * listener weights), and what each mode decides to do from it. Pure: the modes call AWS with
  * what these functions decide.
  */
+
+
 
 
 function parseTime(text) {
@@ -69035,8 +68877,9 @@ function deriveState(services, split) {
     const warnings = [];
     const tagged = ['blue', 'green'].filter((c) => colors[c].role === 'live');
     let live;
-    if (tagged.length === 1) {
-        live = tagged[0];
+    const [onlyTagged] = tagged;
+    if (tagged.length === 1 && onlyTagged) {
+        live = onlyTagged;
     }
     else if (tagged.length === 2) {
         const b = colors.blue.promotedAt ?? 0;
@@ -69204,6 +69047,1161 @@ function planCleanup(state, now, retainMs, warmCount) {
         dueAt,
     };
 }
+/**
+ * `rollback` to `previous`, once the previous color's healthy targets are known: when it would
+ * become live with none (its tasks are gone but its desired count says otherwise), it is scaled
+ * up and waited for first, as after cleanup.
+ *
+ * @example
+ * planRollbackToPreviousWithHealth(promoted, now, 0).scaleUp; // { color: 'blue', count: 2 }
+ */
+function planRollbackToPreviousWithHealth(state, nowIso, previousHealthy) {
+    const decision = planRollbackToPrevious(state, nowIso);
+    if (decision.nothingToDo || decision.scaleUp || decision.live === state.live || previousHealthy > 0)
+        return decision;
+    return {
+        ...decision,
+        scaleUp: { color: decision.live, count: Math.max(state.colors[state.live].desiredCount, 1) },
+    };
+}
+/** Whether a rollback needs the previous color's target health (it becomes live without scale-up). */
+function needsPreviousHealth(state, nowIso) {
+    const decision = planRollbackToPrevious(state, nowIso);
+    return !decision.nothingToDo && !decision.scaleUp && decision.live !== state.live
+        ? decision.live
+        : undefined;
+}
+/**
+ * `rollback` to a task definition: any canary first loses its traffic (this is a rollback);
+ * then, unless the live color already runs it, the other color is brought up on it at the live
+ * color's count and takes all traffic, and the old live color is marked rolled back.
+ *
+ * @example
+ * planRollbackToTaskDefinition(state, 'arn…:task-definition/api:3', now).kind; // 'bring-up'
+ */
+function planRollbackToTaskDefinition(state, taskDefinitionArn, nowIso) {
+    const live = state.colors[state.live];
+    const split = state.split[state.live] !== 100 ? splitWithCanary(state.live, 100) : undefined;
+    if (live.taskDefinitionArn === taskDefinitionArn) {
+        return {
+            kind: 'already-live',
+            ...(split ? { split } : {}),
+            tags: state.canary
+                ? [{ color: state.canary, set: { [TAG.role]: 'rolled-back', [TAG.rolledBackAt]: nowIso } }]
+                : [],
+            outcome: `${live.color} already runs ${shortArn(taskDefinitionArn)} and serves 100 %.`,
+        };
+    }
+    const target = otherColor(state.live);
+    return {
+        kind: 'bring-up',
+        ...(split ? { split } : {}),
+        target,
+        count: Math.max(live.desiredCount, 1),
+        finalSplit: splitWithCanary(target, 100),
+        tags: [
+            { color: target, set: { [TAG.role]: 'live', [TAG.promotedAt]: nowIso } },
+            { color: state.live, set: { [TAG.role]: 'rolled-back', [TAG.rolledBackAt]: nowIso } },
+        ],
+    };
+}
+/**
+ * A rollback to a release: the registered revision tagged with it if there is one, else one
+ * built from the release's own files; refused (naming what was searched) when neither exists.
+ *
+ * @example
+ * chooseReleaseSource('v1.3.0', undefined, files, ['api']); // { kind: 'build', files }
+ */
+function chooseReleaseSource(tag, registered, files, families) {
+    if (registered)
+        return { kind: 'registered', arn: registered };
+    if (files)
+        return { kind: 'build', files };
+    throw new ConfigurationError(`Input 'to': no active task definition of ${families.join(', ')} is tagged ${TAG.version}=${tag}. Give 'task-definition' (the release's own task definition file) and 'image' (the release's image) to build one.`, 'to');
+}
+/**
+ * A deploy's first traffic once the target is ready: the canary weight, unless the target
+ * already receives traffic (a re-run), which is left as it is.
+ *
+ * @example
+ * planFirstTraffic(state, 'green', 10); // { blue: 90, green: 10 } when green has 0 %
+ */
+function planFirstTraffic(state, target, traffic) {
+    return state.split[target] === 0 ? splitWithCanary(target, traffic) : undefined;
+}
+/**
+ * Tags a deploy writes on the live color before anything else: a pair never touched by this
+ * action gets its live color tagged, so later runs agree on which color is live.
+ */
+function liveRoleTags(state) {
+    return state.colors[state.live].role ? [] : [{ color: state.live, set: { [TAG.role]: 'live' } }];
+}
+/**
+ * Tags that put a color back after it did not become ready: its role and version as they were
+ * (a color that had no role is marked rolled back).
+ */
+function restoreTags(color, prior) {
+    const version = prior[TAG.version];
+    return {
+        color,
+        set: { [TAG.role]: prior[TAG.role] ?? 'rolled-back', ...(version ? { [TAG.version]: version } : {}) },
+    };
+}
+/**
+ * A deploy refuses to register another revision while a canary receives traffic.
+ *
+ * @example
+ * refuseDeployDuringCanary(canaryAt10, 'task-definition.json'); // throws DecisionError
+ */
+function refuseDeployDuringCanary(state, what) {
+    const canary = state.canary;
+    if (canary && state.split[canary] > 0) {
+        throw new DecisionError(`A canary is in progress: ${canary} runs ${state.colors[canary].taskDefinitionArn} and receives ${state.split[canary]} %. Promote it or roll it back before deploying a new task definition from ${what}.`);
+    }
+}
+/**
+ * The release a task definition carries: its version tag, else the given `version` input,
+ * else its main image's tag.
+ */
+function versionOf(tags, given, image) {
+    return tags[TAG.version] ?? given ?? (image ? imageTag(image) : undefined);
+}
+/** The last part of an ARN (`api:7` of a task definition ARN), for messages. */
+function shortArn(arn) {
+    return arn.split('/').pop() ?? arn;
+}
+/**
+ * The listeners and rules, besides the router, whose actions forward to either color's target
+ * group: after a promote they keep sending requests to the old color (and 503 once cleanup
+ * scaled it down), so a run refuses before changing anything while there are any.
+ *
+ * @example
+ * otherRoutes(routes, { blue: blueTg, green: greenTg }, listenerArn, []); // [{ kind: 'rule', arn: '…', colors: ['blue'] }]
+ */
+function otherRoutes(routes, targetGroups, routerArn, ownRoutes) {
+    const found = [];
+    const seen = new Set();
+    for (const route of routes) {
+        if (route.arn === routerArn || ownRoutes.includes(route.arn) || seen.has(route.arn))
+            continue;
+        seen.add(route.arn);
+        const arns = route.actions.flatMap((a) => [
+            ...(a.TargetGroupArn ? [a.TargetGroupArn] : []),
+            ...(a.ForwardConfig?.TargetGroups ?? []).flatMap((t) => (t.TargetGroupArn ? [t.TargetGroupArn] : [])),
+        ]);
+        const colors = ['blue', 'green'].filter((c) => arns.includes(targetGroups[c]));
+        if (colors.length)
+            found.push({ kind: route.kind, arn: route.arn, colors });
+    }
+    return found;
+}
+/**
+ * Refuses a change while other routes send requests to the pair (see {@link otherRoutes}).
+ */
+function refuseOtherRoutes(found, router) {
+    if (found.length === 0)
+        return;
+    const named = found.map((r) => `${r.kind} ${r.arn} (to ${r.colors.join(' and ')})`).join('; ');
+    throw new DecisionError(`Other routing sends requests to the pair besides the ${router.kind} ${router.arn}: ${named}. After a promote it would keep sending them to the old color, which cleanup scales down; point it at the ${router.kind} this action controls, or remove it, then run again.`);
+}
+/**
+ * What a rollback does about group-level stickiness, and what the summary says about it. With
+ * stickiness kept, clients already bound to the rolled-back color stay on it until their
+ * stickiness ends; with it turned off they move at once — a nurse mid-visit is moved off the
+ * failing version right away, but may have to sign in again or re-enter a form that was held
+ * only by the task that served it.
+ *
+ * @example
+ * planStickiness({ durationSeconds: 3600 }, false, 'green').note; // 'Stickiness is on …'
+ */
+function planStickiness(sticky, disable, rolledBack) {
+    if (!sticky)
+        return { stickiness: 'keep' };
+    const duration = `${sticky.durationSeconds} s`;
+    if (disable) {
+        return {
+            stickiness: 'off',
+            note: `Stickiness (${duration}) was turned off with this rollback, so clients bound to ${rolledBack} moved at once. Trade-off: a nurse mid-visit is off the rolled-back version immediately, but may have to sign in again or re-enter a form that only ${rolledBack}'s tasks held. Turn stickiness back on when the incident is over.`,
+        };
+    }
+    return {
+        stickiness: 'keep',
+        note: `Stickiness is on (${duration}): clients already bound to ${rolledBack} keep reaching it until their stickiness ends, up to ${duration} after this rollback. To move them at once, run the rollback again with disable-stickiness: true (a nurse mid-visit may then have to sign in again or re-enter an unsaved form).`,
+    };
+}
+/**
+ * The color that really serves requests, read from the weights: the tagged live color, unless
+ * the other one has all the traffic (a promote interrupted after the weights moved and before
+ * the tags were written), which the note explains.
+ *
+ * @example
+ * servingColor(stateWithGreenAt100ButBlueTaggedLive).color; // 'green'
+ */
+function servingColor(state) {
+    const other = otherColor(state.live);
+    if (state.split[other] !== 100)
+        return { color: state.live };
+    return {
+        color: other,
+        note: `${other} serves 100 % of requests although ${state.live} is still tagged ${TAG.role}=live: a promote was interrupted after moving the traffic and before writing the tags. Run promote again to finish it, or rollback to put traffic back on ${state.live}.`,
+    };
+}
+const LOCK_VALUE = /^run=(\S+) attempt=(\S+) until=(\S+)$/;
+/** Reads the lock tag; a value that is not a lock is no lock. */
+function parseLock(value) {
+    const m = value ? LOCK_VALUE.exec(value) : null;
+    const expiresAt = m ? Date.parse(m[3] ?? '') : NaN;
+    return m && Number.isFinite(expiresAt) ? { run: m[1] ?? '', attempt: m[2] ?? '', expiresAt } : undefined;
+}
+/** The lock tag's value. */
+function formatLock(holder) {
+    return `run=${holder.run} attempt=${holder.attempt} until=${new Date(holder.expiresAt).toISOString()}`;
+}
+/**
+ * Whether this run may take the pair's lock. Another run's lock that has not expired refuses
+ * the run before any change, naming the holder — except for a rollback, which never waits (it
+ * is what a failed or cancelled deploy runs next) and takes the lock over, saying from whom; the
+ * run that lost it stops before its next traffic change. The same run (a re-run attempt) and an
+ * expired lock are taken over.
+ *
+ * @example
+ * planLock(parseLock(tags['white-cross:lock']), me, Date.now(), 'deploy'); // { takeover: undefined } when free
+ */
+function planLock(current, me, now, rollback) {
+    if (!current || current.run === me.run)
+        return {};
+    const holder = `${current.run} (attempt ${current.attempt}, until ${new Date(current.expiresAt).toISOString()})`;
+    if (current.expiresAt <= now)
+        return { takeover: `the expired lock of ${holder}` };
+    if (rollback)
+        return { takeover: `the lock of ${holder}, which stops before its next traffic change` };
+    throw new DecisionError(`Another run is changing this blue/green pair: ${holder} holds its lock (tag ${TAG.lock}). Wait for it to finish, or let the lock expire.`);
+}
+
+;// CONCATENATED MODULE: ./src/readiness.ts
+/**
+ * Judges one poll of the service and its target group.
+ *
+ * @example
+ * assessReadiness(service, targets, { taskDefinitionArn, count: 2 }).ready; // true once 2 targets are healthy and the service is steady
+ */
+function assessReadiness(service, targets, expected) {
+    const healthy = targets.filter((t) => t.state === 'healthy').length;
+    const states = countBy(targets.map((t) => t.state));
+    const primary = service.deployments.find((d) => d.status === 'PRIMARY');
+    const onExpected = service.taskDefinitionArn === expected.taskDefinitionArn;
+    if (primary?.rolloutState === 'FAILED' && primary.taskDefinition === expected.taskDefinitionArn) {
+        return {
+            ready: false,
+            failed: `the ECS deployment failed: ${primary.rolloutStateReason ?? 'no reason given'}`,
+            progress: '',
+            healthy,
+        };
+    }
+    // The circuit breaker with rollback: ECS marks the new deployment FAILED and makes a new
+    // PRIMARY deployment of the last one that completed. Waiting longer cannot help.
+    const failed = service.deployments.find((d) => d.taskDefinition === expected.taskDefinitionArn && d.rolloutState === 'FAILED');
+    if (failed) {
+        const back = primary && primary.taskDefinition !== expected.taskDefinitionArn ? primary.taskDefinition : undefined;
+        return {
+            ready: false,
+            failed: `the ECS deployment failed${back ? ` and ECS is rolling the service back to ${back.split('/').pop()}` : ''}: ${failed.rolloutStateReason ?? 'no reason given'}`,
+            progress: '',
+            healthy,
+        };
+    }
+    const steady = onExpected &&
+        service.deployments.length <= 1 &&
+        service.desiredCount === expected.count &&
+        service.runningCount === expected.count &&
+        service.pendingCount === 0;
+    const progress = [
+        `tasks ${service.runningCount}/${expected.count} running${service.pendingCount ? `, ${service.pendingCount} pending` : ''}`,
+        `deployments ${service.deployments.length}`,
+        `targets ${healthy}/${expected.count} healthy${states.length ? ` (${states.join(', ')})` : ' (none registered)'}`,
+    ].join('; ');
+    return { ready: steady && healthy >= expected.count, progress, healthy };
+}
+function countBy(values) {
+    const counts = new Map();
+    for (const v of values)
+        counts.set(v, (counts.get(v) ?? 0) + 1);
+    return [...counts].map(([k, n]) => `${n} ${k}`);
+}
+
+;// CONCATENATED MODULE: ./src/wait.ts
+
+
+/** A sleep that ends early when `signal` is aborted. */
+function sleepUnlessAborted(sleep, ms, signal) {
+    if (!signal)
+        return sleep(ms);
+    return Promise.race([
+        sleep(ms),
+        new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true })),
+    ]);
+}
+/**
+ * Polls until the service is steady on the task definition and enough targets are healthy,
+ * the deployment fails, or the time runs out. Prints a progress line on each poll.
+ */
+async function waitUntilReady(aws, target, options) {
+    const started = options.clock.now();
+    let polls = 0;
+    let last = '';
+    for (;;) {
+        if (options.signal?.aborted) {
+            return {
+                ok: false,
+                waitedMs: options.clock.now() - started,
+                polls,
+                why: `cancelled (${String(options.signal.reason ?? 'aborted')}) while waiting`,
+                cancelled: true,
+            };
+        }
+        polls++;
+        const { found } = await aws.describeServices(target.cluster, [target.service]);
+        const service = found[0];
+        if (!service)
+            return {
+                ok: false,
+                waitedMs: options.clock.now() - started,
+                polls,
+                why: `service ${target.service} disappeared`,
+            };
+        const targets = await aws.targetHealth(target.targetGroupArn);
+        const readiness = assessReadiness(service, targets, target);
+        const waited = options.clock.now() - started;
+        if (readiness.failed)
+            return { ok: false, waitedMs: waited, polls, why: readiness.failed };
+        if (readiness.ready) {
+            options.log.info(`${target.service} is ready after ${formatDuration(waited)}: ${readiness.progress}`);
+            return { ok: true, waitedMs: waited, polls };
+        }
+        if (waited >= options.timeoutMs) {
+            return {
+                ok: false,
+                waitedMs: waited,
+                polls,
+                why: `not ready within ${formatDuration(options.timeoutMs)} (${readiness.progress})`,
+            };
+        }
+        if (readiness.progress !== last || polls % 4 === 0) {
+            options.log.info(`Waiting for ${target.service} (${formatDuration(waited)} of ${formatDuration(options.timeoutMs)}): ${readiness.progress}`);
+            last = readiness.progress;
+        }
+        await sleepUnlessAborted(options.sleep, Math.min(options.pollIntervalMs, Math.max(0, options.timeoutMs - waited)), options.signal);
+    }
+}
+/** Reads the service's recent events, its stopped tasks' reasons and its unhealthy targets. */
+async function collectDiagnostics(aws, target) {
+    const [{ found }, stoppedTasks, targets] = await Promise.all([
+        aws.describeServices(target.cluster, [target.service]),
+        aws.stoppedTasks(target.cluster, target.service, target.taskDefinitionArn),
+        aws.targetHealth(target.targetGroupArn),
+    ]);
+    return {
+        events: (found[0]?.events ?? []).slice(0, 10),
+        stoppedTasks,
+        unhealthyTargets: targets.filter((t) => t.state !== 'healthy'),
+    };
+}
+/**
+ * Diagnostics as log lines, newest first.
+ *
+ * @example
+ * diagnosticLines({ events: [], stoppedTasks: [{ taskArn: 'arn…/t1', stoppedReason: 'Essential container in task exited', containerReasons: [] }], unhealthyTargets: [] });
+ * // ['stopped task t1: Essential container in task exited']
+ */
+function diagnosticLines(d) {
+    return [
+        ...d.events.map((e) => `event${e.at ? ` ${new Date(e.at).toISOString()}` : ''}: ${e.message}`),
+        ...d.stoppedTasks.map((t) => `stopped task ${t.taskArn.split('/').pop()}: ${t.stoppedReason}${t.containerReasons.length ? ` (${t.containerReasons.join('; ')})` : ''}`),
+        ...d.unhealthyTargets.map((t) => `target ${t.id}${t.port ? `:${t.port}` : ''} ${t.state}${t.reason ? ` (${t.reason}${t.description ? `: ${t.description}` : ''})` : ''}`),
+    ];
+}
+
+;// CONCATENATED MODULE: ./src/executor.ts
+/**
+ * Carries out what `state.ts` decided, one AWS change at a time, keeping its picture of the
+ * pair in step with AWS (so a failure can say exactly what it left) and recording each step
+ * with its timing for the summary and the audit record.
+ */
+
+
+
+
+
+/** One run: the pair as it is now, and the changes made to it (kept in step with AWS). */
+class BlueGreenRun {
+    inputs;
+    ctx;
+    aws;
+    pair;
+    report;
+    signal;
+    services;
+    split;
+    constructor(inputs, ctx, aws, pair, report, 
+    /** Aborted when the job is cancelled: waits stop, no further change is started. */
+    signal = new AbortController().signal) {
+        this.inputs = inputs;
+        this.ctx = ctx;
+        this.aws = aws;
+        this.pair = pair;
+        this.report = report;
+        this.signal = signal;
+        this.services = { blue: { ...pair.services.blue }, green: { ...pair.services.green } };
+        this.split = pair.state.split;
+    }
+    state() {
+        return deriveState(this.services, this.split);
+    }
+    nowIso() {
+        return new Date(this.ctx.clock.now()).toISOString();
+    }
+    /** Runs one step and records it (name, time taken, a detail from its result). */
+    async step(name, body, detail) {
+        const started = this.ctx.clock.now();
+        const result = await body();
+        const text = detail?.(result);
+        this.report.steps.push({
+            step: name,
+            ms: this.ctx.clock.now() - started,
+            ...(text ? { detail: text } : {}),
+        });
+        return result;
+    }
+    /** What the pair is left as, for a failure message. */
+    stateLeft() {
+        const colors = COLORS.map((c) => `${c} runs ${shortArn(this.services[c].taskDefinitionArn)} with ${this.services[c].desiredCount} task(s)`);
+        return `State left: traffic ${formatSplit(this.split)}; ${colors.join('; ')}. Running the same step again continues from here.`;
+    }
+    lock;
+    async readLock() {
+        const { found } = await this.aws.describeServices(this.inputs.cluster, [this.services.blue.serviceName]);
+        return found[0]?.tags[TAG.lock];
+    }
+    lockWanted;
+    /**
+     * Makes the run take the pair's lock before its first change (reads and refusals need none,
+     * so a run that changes nothing writes nothing).
+     */
+    lockBeforeChanges(me, rollback) {
+        this.lockWanted = { me, rollback };
+    }
+    /**
+     * Takes the pair's lock (a tag on the blue service) with a read-check: it writes its lock,
+     * waits a moment, and reads it back, so of two runs that write at once only the later one goes
+     * on. Refuses while another run holds it (see `planLock`). A rollback never refuses, so it
+     * writes without the wait.
+     */
+    async ensureLock(settleMs = 1000) {
+        const wanted = this.lockWanted;
+        if (!wanted || this.lock)
+            return;
+        this.lockWanted = undefined;
+        const { me, rollback } = wanted;
+        const blue = this.services.blue;
+        const { takeover } = planLock(parseLock(await this.readLock()), me, this.ctx.clock.now(), rollback);
+        if (takeover)
+            this.ctx.log.warning(`Taking over ${takeover}.`);
+        const value = formatLock(me);
+        await this.aws.tagResource(blue.serviceArn, { [TAG.lock]: value });
+        this.lock = me;
+        if (!rollback) {
+            await this.ctx.sleep(settleMs);
+            const read = await this.readLock();
+            if (read !== value) {
+                this.lock = undefined;
+                const other = parseLock(read);
+                throw new DecisionError(`Another run took this blue/green pair's lock at the same moment: ${other ? `${other.run} (attempt ${other.attempt})` : 'unknown'} holds it.`);
+            }
+        }
+        blue.tags = { ...blue.tags, [TAG.lock]: value };
+        this.report.steps.push({
+            step: 'Take the lock',
+            ms: rollback ? 0 : settleMs,
+            detail: `${me.run} until ${new Date(me.expiresAt).toISOString()}`,
+        });
+    }
+    /** Tags a task definition (its release), as a change of this run. */
+    async tagTaskDefinition(arn, tags) {
+        await this.ensureLock();
+        await this.aws.tagResource(arn, tags);
+    }
+    /** Deregisters an old task definition revision, as a change of this run. */
+    async deregisterTaskDefinition(arn) {
+        await this.ensureLock();
+        await this.aws.deregisterTaskDefinition(arn);
+    }
+    /** Fails (before a traffic change) when a rollback has taken the lock over from this run. */
+    async requireLock() {
+        if (!this.lock)
+            return;
+        const read = await this.readLock();
+        if (read === formatLock(this.lock))
+            return;
+        const other = parseLock(read);
+        this.lock = undefined;
+        throw new ActionFailure(`This run lost the lock of the blue/green pair to ${other ? `${other.run} (attempt ${other.attempt})` : 'another run'}, so it stopped before changing traffic. ${this.stateLeft()}`);
+    }
+    /** Fails before a change once the job is cancelled. */
+    requireNotCancelled() {
+        if (!this.signal.aborted)
+            return;
+        throw new ActionFailure(`Cancelled (${String(this.signal.reason)}) before the next change. ${this.stateLeft()}`);
+    }
+    /** Gives the lock back (only if this run still holds it). */
+    async releaseLock() {
+        if (!this.lock)
+            return;
+        const mine = formatLock(this.lock);
+        this.lock = undefined;
+        if ((await this.readLock()) === mine)
+            await this.aws.untagResource(this.services.blue.serviceArn, [TAG.lock]);
+    }
+    /** Sets the split on the listener or rule (nothing when it is already so). */
+    async setSplit(split, options = {}) {
+        if (sameSplit(split, this.split))
+            return;
+        this.requireNotCancelled();
+        await this.ensureLock();
+        await this.requireLock();
+        const from = formatSplit(this.split);
+        await this.step(`Traffic ${from} → ${formatSplit(split)}${options.stickiness === 'off' ? ' (stickiness off)' : ''}`, () => this.aws.modifyRouter(this.inputs.router.kind, this.inputs.router.arn, withTrafficSplit(this.pair.actions, this.pair.targetGroups, split, options)));
+        this.ctx.log.info(`Traffic: ${from} → ${formatSplit(split)}`);
+        this.split = split;
+    }
+    /** Writes the tags of a change that the service does not carry yet. */
+    async tag(change) {
+        const service = this.services[change.color];
+        const missing = Object.fromEntries(Object.entries(change.set).filter(([k, v]) => service.tags[k] !== v));
+        if (Object.keys(missing).length === 0)
+            return;
+        await this.ensureLock();
+        await this.aws.tagResource(service.serviceArn, missing);
+        service.tags = { ...service.tags, ...missing };
+    }
+    async tagAll(changes) {
+        for (const change of changes)
+            await this.tag(change);
+    }
+    async updateService(color, change) {
+        const service = this.services[color];
+        await this.ensureLock();
+        await this.aws.updateService(this.inputs.cluster, service.serviceName, change);
+        this.services[color] = {
+            ...service,
+            ...(change.taskDefinition ? { taskDefinitionArn: change.taskDefinition } : {}),
+            desiredCount: change.desiredCount,
+        };
+    }
+    /** The one place a task definition is registered (deploy from a file, rollback to a release). */
+    async registerTaskDefinition(file, version) {
+        const image = file.image ?? file.definition.containerDefinitions?.[0]?.image;
+        await this.ensureLock();
+        const arn = await this.step(`Register task definition ${file.definition.family}`, () => this.aws.registerTaskDefinition(file.definition, {
+            [TAG.specDigest]: file.digest,
+            ...(version ? { [TAG.version]: version } : {}),
+            ...(image ? { [TAG.image]: image.slice(0, 256) } : {}),
+        }), (a) => shortArn(a));
+        this.ctx.log.info(`Registered ${arn}${version ? ` (version ${version})` : ''}.`);
+        return arn;
+    }
+    /** The one healthy-targets check: how many targets of `color`'s target group are healthy. */
+    async healthyTargets(color) {
+        const targets = await this.aws.targetHealth(this.pair.targetGroups[color]);
+        return targets.filter((t) => t.state === 'healthy').length;
+    }
+    /** Fails unless `color` has at least one healthy target (before giving it more traffic). */
+    async requireHealthy(color, what) {
+        if ((await this.healthyTargets(color)) > 0)
+            return;
+        throw new ActionFailure(`Cannot ${what}: ${color} (${this.services[color].serviceName}) has no healthy targets in ${shortArn(this.pair.targetGroups[color])}. Traffic is unchanged (${formatSplit(this.split)}).`);
+    }
+    /**
+     * Scales `color` to `count` on `taskDefinitionArn` and waits until it is ready. If it does not
+     * become ready, shows why, puts the service back as it was, and fails saying so.
+     */
+    async bringUp(color, taskDefinitionArn, count, role, version) {
+        this.requireNotCancelled();
+        const service = this.services[color];
+        const prior = {
+            taskDefinition: service.taskDefinitionArn,
+            desiredCount: service.desiredCount,
+            tags: { ...service.tags },
+        };
+        const changes = service.taskDefinitionArn !== taskDefinitionArn || service.desiredCount !== count;
+        await this.tag({ color, set: { [TAG.role]: role, ...(version ? { [TAG.version]: version } : {}) } });
+        if (changes) {
+            await this.step(`Update ${service.serviceName}`, () => this.updateService(color, { taskDefinition: taskDefinitionArn, desiredCount: count }), () => `${prior.taskDefinition === taskDefinitionArn ? '' : `task definition ${shortArn(prior.taskDefinition)} → ${shortArn(taskDefinitionArn)}, `}tasks ${prior.desiredCount} → ${count}`);
+        }
+        const target = {
+            cluster: this.inputs.cluster,
+            service: service.serviceName,
+            targetGroupArn: this.pair.targetGroups[color],
+            taskDefinitionArn,
+            count,
+        };
+        const result = await this.step(`Wait for ${color} to be ready`, () => waitUntilReady(this.aws, target, {
+            timeoutMs: this.inputs.waitTimeoutMs,
+            pollIntervalMs: this.inputs.pollIntervalMs,
+            clock: this.ctx.clock,
+            sleep: this.ctx.sleep,
+            log: this.ctx.log,
+            signal: this.signal,
+        }), (r) => `${r.polls} poll(s)${r.ok ? '' : `; ${r.why}`}`);
+        if (result.ok) {
+            this.services[color] = { ...this.services[color], runningCount: count };
+            return;
+        }
+        const cancelled = !result.ok && result.cancelled === true;
+        const diagnostics = cancelled ? [] : diagnosticLines(await collectDiagnostics(this.aws, target));
+        this.report.diagnostics.push(...diagnostics);
+        if (!cancelled)
+            await this.ctx.log.group(`Why ${service.serviceName} did not become ready`, async () => {
+                if (diagnostics.length === 0)
+                    this.ctx.log.info('ECS reported no service events, stopped tasks or unhealthy targets.');
+                for (const line of diagnostics)
+                    this.ctx.log.info(line);
+            });
+        let restored = 'it was left as it was';
+        if (changes) {
+            await this.step(`Restore ${service.serviceName}`, () => this.updateService(color, { taskDefinition: prior.taskDefinition, desiredCount: prior.desiredCount }));
+            restored = `it was put back to ${shortArn(prior.taskDefinition)} with ${prior.desiredCount} task(s)`;
+        }
+        await this.tag(restoreTags(color, prior.tags));
+        if (cancelled)
+            throw new ActionFailure(`Cancelled (${String(this.signal.reason)}) while waiting for ${color} (${service.serviceName}) on ${shortArn(taskDefinitionArn)}: ${restored}. Traffic is unchanged (${formatSplit(this.split)}).`);
+        throw new ActionFailure(`${color} service ${service.serviceName} did not become ready on ${shortArn(taskDefinitionArn)}: ${result.why}; ${restored}. Traffic is unchanged (${formatSplit(this.split)}).`);
+    }
+    /** Carries out a traffic decision: scale up if needed, then weights, then roles. */
+    async applyTraffic(decision, options = {}) {
+        if (decision.nothingToDo) {
+            this.ctx.log.info(decision.nothingToDo);
+            this.report.outcome = decision.nothingToDo;
+            return;
+        }
+        if (decision.scaleUp) {
+            const { color, count } = decision.scaleUp;
+            const role = this.state().colors[color].role ?? 'previous';
+            await this.bringUp(color, this.services[color].taskDefinitionArn, count, role);
+        }
+        await this.setSplit(decision.split, options);
+        await this.tagAll(decision.tags);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/inputs.ts
+/**
+ * Reads and checks every input before anything touches AWS. Each mistake is a
+ * ConfigurationError naming the input and what it accepts.
+ */
+
+
+
+
+
+
+
+/** Longest `reason` accepted: it goes into the log, the summary and the audit record. */
+const REASON_MAX = 500;
+/**
+ * Free text made one harmless line: a workflow command (`::error::`, `::add-mask::`, …) is
+ * only read at the start of a log line, so line breaks become ` ⏎ ` and `::` becomes `: :`.
+ *
+ * @example
+ * oneLine('p95 high\n::error::fake'); // 'p95 high ⏎ : :error: :fake'
+ */
+function oneLine(text) {
+    return text.replace(/\r\n|\r|\n/g, ' ⏎ ').replace(/::/g, ': :');
+}
+const CLUSTER = /^(arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:cluster\/)?[A-Za-z0-9_-]{1,255}$/;
+const SERVICE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,254}$/;
+/** What an ECS tag value accepts, and a sensible release name. */
+const RELEASE = /^[A-Za-z0-9][A-Za-z0-9._+@=/:-]{0,127}$/;
+const IMAGE = /^[a-z0-9][a-z0-9._/:@-]*[A-Za-z0-9_.-]$/i;
+function reject(input, message) {
+    throw new ConfigurationError(`Input '${input}' ${message}`, input);
+}
+function exclusive(inputs, a, b, required) {
+    const hasA = inputs.has(a);
+    const hasB = inputs.has(b);
+    if (hasA && hasB)
+        throw new ConfigurationError(`Inputs '${a}' and '${b}' cannot both be given; give one.`, b);
+    if (!hasA && !hasB && required !== undefined) {
+        throw new ConfigurationError(`Input '${a}' or '${b}' is required${required}.`, a);
+    }
+    return hasA ? 'a' : hasB ? 'b' : undefined;
+}
+function readImageInputs(inputs) {
+    const image = inputs.string(INPUT.image);
+    const containerName = inputs.string(INPUT.containerName);
+    if (image !== undefined && !IMAGE.test(image))
+        reject('image', `must be an image reference such as 123456789012.dkr.ecr.us-east-1.amazonaws.com/api:v1.4.0; got '${image}'.`);
+    if (containerName !== undefined && image === undefined) {
+        throw new ConfigurationError("Input 'container-name' names the container that gets 'image'; give 'image' too.", 'container-name');
+    }
+    return { ...(image ? { image } : {}), ...(containerName ? { containerName } : {}) };
+}
+/**
+ * Reads and renders a task definition file with its image. A file that cannot be used is a
+ * ConfigurationError naming the input.
+ *
+ * @example
+ * const file = loadTaskDefinitionFile({ path: 'task-definition.json', image: 'ghcr.io/wc/api:v1.4.0', workspace });
+ */
+function loadTaskDefinitionFile(files) {
+    const { path, image, containerName } = files;
+    const file = (0,external_node_path_.isAbsolute)(path) ? path : (0,external_node_path_.resolve)(files.workspace, path);
+    let text;
+    try {
+        text = (0,external_node_fs_.readFileSync)(file, 'utf8');
+    }
+    catch {
+        reject('task-definition', `must name a task definition JSON file in the repository; '${path}' cannot be read.`);
+    }
+    try {
+        const definition = renderTaskDefinition(text, { image, containerName });
+        return { kind: 'file', path, definition, digest: specDigest(definition), ...(image ? { image } : {}) };
+    }
+    catch (error) {
+        if (error instanceof TaskDefinitionFileError) {
+            const input = /container/.test(error.message) && image ? 'container-name' : 'task-definition';
+            reject(input, `names a file that cannot be used: ${path} ${error.message}.`);
+        }
+        throw error;
+    }
+}
+/**
+ * The longest the job may take with this plan: the ECS wait, plus (for a deploy) each canary
+ * step held for the canary window.
+ *
+ * @example
+ * planDurationMs({ waitTimeoutMs: 900_000, canarySteps: 4, canaryWindowMs: 300_000 }); // 2_100_000
+ */
+function planDurationMs(plan) {
+    return plan.waitTimeoutMs + plan.canarySteps * plan.canaryWindowMs;
+}
+/** Refuses, before anything changes, a plan that cannot finish inside the job's timeout. */
+function checkJobTimeout(inputs, mode, waitTimeoutMs) {
+    const canarySteps = inputs.number(INPUT.canarySteps, { default: 0, min: 0, max: 20, integer: true });
+    const canaryWindowMs = inputs.duration(INPUT.canaryWindow, { default: '0s', min: 0, max: 24 * 3_600_000 });
+    if (!inputs.has(INPUT.jobTimeout))
+        return;
+    const jobTimeoutMs = inputs.duration(INPUT.jobTimeout, { default: '6h', min: 60_000, max: 6 * 3_600_000 });
+    const steps = mode === 'deploy' ? canarySteps : 0;
+    const needed = planDurationMs({ waitTimeoutMs, canarySteps: steps, canaryWindowMs });
+    if (needed <= jobTimeoutMs)
+        return;
+    const parts = [
+        ...(steps ? [`${steps} canary step(s) × ${formatDuration(canaryWindowMs)} canary window`] : []),
+        `${formatDuration(waitTimeoutMs)} ECS wait (wait-timeout)`,
+    ];
+    reject('job-timeout', `is ${formatDuration(jobTimeoutMs)}, but the plan may take ${formatDuration(needed)} (${parts.join(' + ')}). Raise the job's timeout-minutes and job-timeout, or shorten canary-window or wait-timeout.`);
+}
+/**
+ * Parses the inputs of ecs-bluegreen.
+ *
+ * @example
+ * const inputs = parseInputs(new Inputs(process.env), process.env);
+ */
+function parseInputs(inputs, env) {
+    const mode = inputs.choice(INPUT.mode, MODE_NAMES);
+    if (!mode)
+        throw new ConfigurationError(`Input 'mode' is required: one of ${MODE_NAMES.join(', ')}.`, 'mode');
+    const region = resolveRegion(inputs.string('region'), env);
+    const cluster = inputs.string('cluster', { required: true });
+    if (!CLUSTER.test(cluster))
+        reject('cluster', `must be an ECS cluster name or ARN; got '${cluster}'.`);
+    const serviceForm = exclusive(inputs, 'service', 'blue-service', ' (the base name: <service>-blue and <service>-green)');
+    let services;
+    if (serviceForm === 'a') {
+        const base = inputs.string('service', { required: true });
+        if (!SERVICE.test(base) || base.length > 249)
+            reject('service', `must be an ECS service base name (letters, digits, _ and -); got '${base}'.`);
+        if (inputs.has('green-service'))
+            throw new ConfigurationError("Input 'green-service' goes with 'blue-service', not with 'service'.", 'green-service');
+        services = { blue: `${base}-blue`, green: `${base}-green` };
+    }
+    else {
+        const blue = inputs.string('blue-service', { required: true });
+        const green = inputs.string('green-service');
+        if (!green)
+            throw new ConfigurationError("Input 'green-service' is required when 'blue-service' is given.", 'green-service');
+        if (!SERVICE.test(blue))
+            reject('blue-service', `must be an ECS service name; got '${blue}'.`);
+        if (!SERVICE.test(green))
+            reject('green-service', `must be an ECS service name; got '${green}'.`);
+        if (blue === green)
+            reject('green-service', `must differ from 'blue-service'; both are '${blue}'.`);
+        services = { blue, green };
+    }
+    const routerForm = exclusive(inputs, 'listener-arn', 'rule-arn', '');
+    const routerInput = routerForm === 'a' ? 'listener-arn' : 'rule-arn';
+    const routerArn = inputs.string(routerInput, { required: true });
+    const routerOk = routerForm === 'a' ? isListenerArn(routerArn) : isRuleArn(routerArn);
+    if (!routerOk) {
+        reject(routerInput, routerForm === 'a'
+            ? `must be an application load balancer listener ARN (arn:aws:elasticloadbalancing:<region>:<account>:listener/app/<name>/<id>/<id>); got '${routerArn}'.`
+            : `must be an application load balancer listener rule ARN (arn:aws:elasticloadbalancing:<region>:<account>:listener-rule/app/<name>/<id>/<id>/<id>); got '${routerArn}'.`);
+    }
+    if (arnRegion(routerArn) !== region)
+        reject(routerInput, `is in region ${arnRegion(routerArn)}, but the action works in ${region} (input 'region').`);
+    let targetGroups;
+    if (inputs.has('blue-target-group') || inputs.has('green-target-group')) {
+        const blue = inputs.string('blue-target-group');
+        const green = inputs.string('green-target-group');
+        if (!blue)
+            throw new ConfigurationError("Input 'blue-target-group' is required when 'green-target-group' is given.", 'blue-target-group');
+        if (!green)
+            throw new ConfigurationError("Input 'green-target-group' is required when 'blue-target-group' is given.", 'green-target-group');
+        for (const [name, arn] of [
+            ['blue-target-group', blue],
+            ['green-target-group', green],
+        ]) {
+            if (!isTargetGroupArn(arn))
+                reject(name, `must be a target group ARN (arn:aws:elasticloadbalancing:<region>:<account>:targetgroup/<name>/<id>); got '${arn}'.`);
+        }
+        if (blue === green)
+            reject('green-target-group', "must differ from 'blue-target-group'.");
+        targetGroups = { blue, green };
+    }
+    const traffic = inputs.number(INPUT.traffic, { default: 10, min: 0, max: 100, integer: true });
+    const workspace = env.GITHUB_WORKSPACE || process.cwd();
+    let modeInputs;
+    let fileImage;
+    let releaseTag;
+    if (mode === 'deploy') {
+        const form = exclusive(inputs, 'task-definition', 'task-definition-arn', ' for mode deploy');
+        let taskDefinition;
+        if (form === 'a') {
+            const path = inputs.string(INPUT.taskDefinition, { required: true });
+            taskDefinition = loadTaskDefinitionFile({ path, workspace, ...readImageInputs(inputs) });
+            fileImage = taskDefinition.image;
+        }
+        else {
+            const arn = inputs.string(INPUT.taskDefinitionArn, { required: true });
+            if (!isTaskDefinitionArn(arn))
+                reject('task-definition-arn', `must be a task definition ARN with a revision (arn:aws:ecs:<region>:<account>:task-definition/<family>:<revision>); got '${arn}'.`);
+            if (inputs.has(INPUT.image))
+                throw new ConfigurationError("Input 'image' applies to 'task-definition' (a file); a 'task-definition-arn' is used as it is.", 'image');
+            taskDefinition = { kind: 'arn', arn };
+        }
+        if (traffic === 0)
+            reject('traffic', 'must be from 1 to 100 for mode deploy (the first canary weight); got 0.');
+        modeInputs = { mode, taskDefinition, traffic };
+    }
+    else if (mode === 'rollback') {
+        const given = inputs.string(INPUT.to, { required: true });
+        let to;
+        if (given === 'previous')
+            to = { kind: 'previous' };
+        else if (isTaskDefinitionArn(given))
+            to = { kind: 'arn', arn: given };
+        else if (given.startsWith('arn:'))
+            reject('to', `must be 'previous', a task definition ARN (…:task-definition/<family>:<revision>) or a release tag such as v1.4.0; got '${given}'.`);
+        else if (RELEASE.test(given)) {
+            releaseTag = given;
+            const path = inputs.string(INPUT.taskDefinition);
+            // Read only if no revision of the release is registered any more (see the rollback mode).
+            to = path
+                ? { kind: 'release', tag: given, files: { path, workspace, ...readImageInputs(inputs) } }
+                : { kind: 'release', tag: given };
+        }
+        else
+            reject('to', `must be 'previous', a task definition ARN or a release tag such as v1.4.0; got '${given}'.`);
+        const givenReason = inputs.string(INPUT.reason, { required: true });
+        if (givenReason.length > REASON_MAX)
+            reject('reason', `must be at most ${REASON_MAX} characters; got ${givenReason.length}.`);
+        // Echoed into the log, the summary and the audit record: never as a workflow command.
+        const reason = oneLine(givenReason);
+        if (to.kind !== 'release' && inputs.has(INPUT.image)) {
+            throw new ConfigurationError("Input 'image' is used by a rollback only to a release tag, together with 'task-definition'.", 'image');
+        }
+        if (to.kind === 'release' && !to.files && inputs.has(INPUT.image)) {
+            throw new ConfigurationError("Input 'image' is used by a rollback only to a release tag, together with 'task-definition'.", 'image');
+        }
+        const disableStickiness = inputs.boolean(INPUT.disableStickiness, false);
+        modeInputs = { mode, to, reason, disableStickiness };
+    }
+    else if (mode === 'shift') {
+        modeInputs = { mode, traffic };
+    }
+    else if (mode === 'cleanup') {
+        modeInputs = { mode, retainMs: 0, warmCount: 0, keepRevisions: 0 };
+    }
+    else {
+        modeInputs = { mode };
+    }
+    const version = inputs.string(INPUT.version) ?? (fileImage ? imageTag(fileImage) : undefined) ?? releaseTag;
+    if (version !== undefined && !RELEASE.test(version))
+        reject('version', `must be a release name such as v1.4.0 (letters, digits and . _ + - @ = / :); got '${version}'.`);
+    const retainHours = inputs.number(INPUT.retainHours, { default: 24, min: 0, max: 24 * 90 });
+    const warmCount = inputs.number(INPUT.warmCount, { default: 0, min: 0, max: 1000, integer: true });
+    const keepRevisions = inputs.number(INPUT.keepRevisions, { default: 0, min: 0, max: 1000, integer: true });
+    const waitTimeoutMs = inputs.duration(INPUT.waitTimeout, { default: '15m', min: 1000, max: 3 * 3_600_000 });
+    const pollIntervalMs = inputs.duration(INPUT.pollInterval, { default: '15s', min: 100, max: 300_000 });
+    if (pollIntervalMs > waitTimeoutMs)
+        reject('poll-interval', `must be shorter than 'wait-timeout' (${waitTimeoutMs / 1000} s).`);
+    checkJobTimeout(inputs, mode, waitTimeoutMs);
+    if (modeInputs.mode === 'cleanup')
+        modeInputs = { ...modeInputs, retainMs: Math.round(retainHours * 3_600_000), warmCount, keepRevisions };
+    if (modeInputs.mode === 'deploy' && version)
+        modeInputs = { ...modeInputs, version };
+    return {
+        region,
+        cluster,
+        services,
+        router: { kind: routerForm === 'a' ? 'listener' : 'rule', arn: routerArn },
+        ...(targetGroups ? { targetGroups } : {}),
+        waitTimeoutMs,
+        pollIntervalMs,
+        ...modeInputs,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/modes.ts
+/**
+ * The six modes. Each reads what it needs, asks `state.ts` what to do, and has the executor do
+ * it; none decides anything itself.
+ */
+
+
+
+
+
+
+/** The task definition a deploy puts on the idle color, and its release. */
+async function deployTaskDefinition(run, inputs) {
+    const { aws, ctx } = run;
+    const source = inputs.taskDefinition;
+    if (source.kind === 'arn') {
+        const td = await aws.describeTaskDefinition(source.arn);
+        if (!td)
+            throw new ConfigurationError(`Input 'task-definition-arn': no task definition ${source.arn} in ${inputs.region}.`, 'task-definition-arn');
+        const version = versionOf(td.tags, inputs.version, mainImage(td.containers));
+        if (version && td.tags[TAG.version] === undefined)
+            await run.tagTaskDefinition(td.arn, { [TAG.version]: version });
+        return { arn: td.arn, ...(version ? { version } : {}) };
+    }
+    // A re-run finds the revision registered by the run before (same rendered content).
+    const state = run.state();
+    for (const color of [otherColor(state.live), state.live]) {
+        const current = await aws.describeTaskDefinition(run.services[color].taskDefinitionArn);
+        if (current && current.tags[TAG.specDigest] === source.digest) {
+            ctx.log.info(`Reusing ${current.arn}: ${color} already runs this task definition.`);
+            const version = current.tags[TAG.version];
+            return { arn: current.arn, ...(version ? { version } : {}) };
+        }
+    }
+    refuseDeployDuringCanary(state, source.path);
+    return {
+        arn: await run.registerTaskDefinition(source, inputs.version),
+        ...(inputs.version ? { version: inputs.version } : {}),
+    };
+}
+const deploy = async (run, inputs) => {
+    const { ctx } = run;
+    const { arn, version } = await deployTaskDefinition(run, inputs);
+    run.report.taskDefinitionArn = arn;
+    if (version)
+        run.report.version = version;
+    const state = run.state();
+    const decision = planDeploy(state, arn);
+    if (decision.nothingToDo) {
+        ctx.log.info(decision.nothingToDo);
+        run.report.outcome = decision.nothingToDo;
+        return;
+    }
+    await run.tagAll(liveRoleTags(state));
+    ctx.log.info(`Deploying ${shortArn(arn)} to ${decision.target} (${run.services[decision.target].serviceName}) with ${decision.count} task(s); ${state.live} stays live.`);
+    await run.bringUp(decision.target, arn, decision.count, 'canary', version);
+    const first = planFirstTraffic(run.state(), decision.target, inputs.traffic);
+    if (first)
+        await run.setSplit(first);
+    else
+        ctx.log.info(`${decision.target} already receives ${run.split[decision.target]} %; weights left as they are.`);
+    run.report.outcome = `${decision.target} runs ${shortArn(arn)}${version ? ` (${version})` : ''} with ${decision.count} healthy task(s) and receives ${run.split[decision.target]} % of requests.`;
+};
+const shift = async (run, inputs) => {
+    const before = run.state();
+    const decision = planShift(before, inputs.traffic);
+    const canary = otherColor(decision.live);
+    if (!decision.nothingToDo && decision.split[canary] > before.split[canary])
+        await run.requireHealthy(canary, `give ${canary} more traffic`);
+    await run.applyTraffic(decision);
+    run.report.outcome ??= `${canary} (canary) now receives ${run.split[canary]} %.`;
+};
+const promote = async (run) => {
+    const before = run.state();
+    const decision = planPromote(before, run.nowIso());
+    if (!decision.nothingToDo && before.canary)
+        await run.requireHealthy(before.canary, `promote ${before.canary}`);
+    await run.applyTraffic(decision);
+    run.report.outcome ??= `${decision.live} is live with 100 %; ${otherColor(decision.live)} keeps running until cleanup.`;
+};
+/** The revision tagged with a release: what a color runs, else the newest 100 of each family. */
+async function findReleaseTaskDefinition(run, tag) {
+    const { aws } = run;
+    for (const color of COLORS) {
+        if (run.services[color].tags[TAG.version] === tag) {
+            const td = await aws.describeTaskDefinition(run.services[color].taskDefinitionArn);
+            if (td?.tags[TAG.version] === tag)
+                return td.arn;
+        }
+    }
+    for (const family of families(run)) {
+        const arns = (await aws.listTaskDefinitions(family)).sort((a, b) => parseTaskDefinitionArn(b).revision - parseTaskDefinitionArn(a).revision);
+        for (const arn of arns.slice(0, 100)) {
+            const td = await aws.describeTaskDefinition(arn);
+            if (td?.tags[TAG.version] === tag)
+                return td.arn;
+        }
+    }
+    return undefined;
+}
+function families(run) {
+    return [...new Set(COLORS.map((c) => parseTaskDefinitionArn(run.services[c].taskDefinitionArn).family))];
+}
+/** The task definition a rollback to an ARN or a release goes to, and its release. */
+async function rollbackTaskDefinition(run, inputs, to) {
+    if (to.kind === 'arn') {
+        const td = await run.aws.describeTaskDefinition(to.arn);
+        if (!td)
+            throw new ConfigurationError(`Input 'to': no task definition ${to.arn} in ${inputs.region}.`, 'to');
+        const version = td.tags[TAG.version];
+        return { arn: td.arn, ...(version ? { version } : {}) };
+    }
+    const found = await run.step(`Find the task definition of ${to.tag}`, () => findReleaseTaskDefinition(run, to.tag), (a) => (a ? shortArn(a) : 'none'));
+    const source = chooseReleaseSource(to.tag, found, to.files, families(run));
+    if (source.kind === 'registered')
+        return { arn: source.arn, version: to.tag };
+    const file = loadTaskDefinitionFile(source.files);
+    return { arn: await run.registerTaskDefinition(file, to.tag), version: to.tag };
+}
+const rollback = async (run, inputs) => {
+    const { ctx } = run;
+    const to = inputs.to;
+    run.report.reason = inputs.reason;
+    ctx.log.info(`Rollback to ${to.kind === 'previous' ? 'previous' : to.kind === 'arn' ? to.arn : to.tag}; reason: ${inputs.reason}`);
+    const before = run.state();
+    const sticky = planStickiness(stickiness(run.pair.actions), inputs.disableStickiness, before.canary ?? before.live);
+    if (sticky.note)
+        run.report.notes.push(sticky.note);
+    if (to.kind === 'previous') {
+        const previous = needsPreviousHealth(before, run.nowIso());
+        const healthy = previous ? await run.healthyTargets(previous) : 1;
+        if (previous && healthy === 0)
+            ctx.log.info(`${previous} has no healthy targets; scaling it up before moving traffic.`);
+        const decision = planRollbackToPreviousWithHealth(before, run.nowIso(), healthy);
+        await run.applyTraffic(decision, sticky);
+        const live = run.services[decision.live];
+        run.report.outcome ??= `${decision.live} serves 100 % again (${live.tags[TAG.version] ?? shortArn(live.taskDefinitionArn)}).`;
+        return;
+    }
+    const { arn, version } = await rollbackTaskDefinition(run, inputs, to);
+    run.report.taskDefinitionArn = arn;
+    if (version)
+        run.report.version = version;
+    const live = run.state().live;
+    const decision = planRollbackToTaskDefinition(run.state(), arn, run.nowIso());
+    if (decision.split)
+        await run.setSplit(decision.split, sticky);
+    if (decision.kind === 'already-live') {
+        await run.tagAll(decision.tags);
+        run.report.outcome = decision.outcome;
+        return;
+    }
+    await run.bringUp(decision.target, arn, decision.count, 'canary', version);
+    await run.setSplit(decision.finalSplit, sticky);
+    await run.tagAll(decision.tags);
+    run.report.outcome = `${decision.target} runs ${shortArn(arn)}${version ? ` (${version})` : ''} and serves 100 %; ${live} was rolled back and keeps running until cleanup.`;
+};
+const cleanup = async (run, inputs) => {
+    const { ctx } = run;
+    const decision = planCleanup(run.state(), ctx.clock.now(), inputs.retainMs, inputs.warmCount);
+    ctx.log.info(decision.reason);
+    if (decision.scaleDown) {
+        const { color, count } = decision.scaleDown;
+        const service = run.services[color];
+        await run.step(`Scale ${service.serviceName} to ${count}`, () => run.updateService(color, { desiredCount: count }), () => `tasks ${service.desiredCount} → ${count}`);
+    }
+    run.report.outcome = decision.reason;
+    if (inputs.keepRevisions > 0) {
+        const inUse = COLORS.map((c) => run.services[c].taskDefinitionArn);
+        const family = parseTaskDefinitionArn(run.services[run.state().live].taskDefinitionArn).family;
+        const arns = await run.aws.listTaskDefinitions(family);
+        const stale = revisionsToDeregister(arns, inputs.keepRevisions, inUse);
+        for (const arn of stale)
+            await run.deregisterTaskDefinition(arn);
+        run.report.deregistered.push(...stale);
+        ctx.log.info(`Task definitions of ${family}: ${arns.length} active, ${stale.length} deregistered (keeping the newest ${inputs.keepRevisions} and those in use).`);
+    }
+};
+const modes_status = async (run) => {
+    // A color deployed by other means has no version tag: read it from its task definition.
+    for (const color of COLORS) {
+        const service = run.services[color];
+        if (service.tags[TAG.version])
+            continue;
+        const td = await run.aws.describeTaskDefinition(service.taskDefinitionArn);
+        const version = td && versionOf(td.tags, undefined, mainImage(td.containers));
+        if (version)
+            service.tags = { ...service.tags, [TAG.version]: version };
+    }
+    const state = run.state();
+    const serving = servingColor(state);
+    if (serving.note) {
+        run.ctx.log.warning(serving.note);
+        run.report.notes.push(serving.note);
+        run.report.outcome = `${serving.color} serves 100 %; ${formatSplit(state.split)}.`;
+        return;
+    }
+    run.report.outcome = `${state.live} is live; ${formatSplit(state.split)}${state.canary ? `; ${state.canary} is a canary` : ''}.`;
+};
+/** Each mode's run, by name. */
+const MODES = {
+    deploy,
+    shift,
+    promote,
+    rollback,
+    cleanup,
+    status: modes_status,
+};
+/**
+ * Runs the mode the inputs name, with the inputs of that mode.
+ *
+ * @example
+ * await runMode(run, { ...common, mode: 'shift', traffic: 25 });
+ */
+function runMode(run, inputs) {
+    return MODES[inputs.mode](run, inputs);
+}
+
+;// CONCATENATED MODULE: ./src/outputs.ts
+/** The CloudWatch dimension values canary-gate reads, from the pair's target groups. */
+
+
+/**
+ * The `TargetGroup` dimension of the canary (the non-live color, the canary during a deploy).
+ *
+ * @example
+ * canaryTargetGroupDimension({ blue: blueTg, green: greenTg }, stateWithBlueLive); // 'targetgroup/school-health-green/…'
+ */
+function canaryTargetGroupDimension(targetGroups, state) {
+    return targetGroupDimension(targetGroups[state.canary ?? otherColor(state.live)]);
+}
+/**
+ * The `TargetGroup` dimension of the baseline (the live color).
+ *
+ * @example
+ * baselineTargetGroupDimension({ blue: blueTg, green: greenTg }, stateWithBlueLive); // 'targetgroup/school-health-blue/…'
+ */
+function baselineTargetGroupDimension(targetGroups, state) {
+    return targetGroupDimension(targetGroups[state.live]);
+}
 
 ;// CONCATENATED MODULE: ./src/pair.ts
 /**
@@ -69211,7 +70209,6 @@ function planCleanup(state, now, retainMs, warmCount) {
  * both services exist, each is registered in its target group, and the listener (or rule)
  * forwards only to those two target groups.
  */
-
 
 
 
@@ -69229,23 +70226,22 @@ async function loadPair(aws, inputs) {
         aws
             .describeServices(inputs.cluster, [inputs.services.blue, inputs.services.green])
             .catch((error) => {
-            const name = error instanceof AwsCallError && error.cause instanceof Error ? error.cause.name : '';
-            if (name === 'ClusterNotFoundException') {
+            if (isAwsError(error, 'ClusterNotFoundException')) {
                 throw new ConfigurationError(`Input 'cluster' names no ECS cluster in ${inputs.region}: '${inputs.cluster}'.`, 'cluster');
             }
             throw error;
         }),
         aws.readRouter(inputs.router.kind, inputs.router.arn),
     ]);
-    for (const color of COLORS) {
-        if (described.missing.includes(inputs.services[color])) {
-            const input = serviceInput(inputs, color);
-            throw new ConfigurationError(`Input '${input}': the ${color} service '${inputs.services[color]}' does not exist (or is inactive) in cluster ${inputs.cluster}.`, input);
-        }
-    }
-    const services = Object.fromEntries(COLORS.map((c) => [c, described.found.find((s) => s.serviceName === inputs.services[c])]));
-    const targetGroups = {};
-    for (const color of COLORS) {
+    const serviceOf = (color) => {
+        const found = described.found.find((s) => s.serviceName === inputs.services[color]);
+        if (found)
+            return found;
+        const input = serviceInput(inputs, color);
+        throw new ConfigurationError(`Input '${input}': the ${color} service '${inputs.services[color]}' does not exist (or is inactive) in cluster ${inputs.cluster}.`, input);
+    };
+    const services = { blue: serviceOf('blue'), green: serviceOf('green') };
+    const targetGroupOf = (color) => {
         const registered = services[color].targetGroupArn;
         const given = inputs.targetGroups?.[color];
         if (given && registered && given !== registered) {
@@ -69255,8 +70251,9 @@ async function loadPair(aws, inputs) {
         if (!arn) {
             throw new ConfigurationError(`Input '${color}-target-group' is needed: service ${inputs.services[color]} is not attached to a load balancer target group.`, `${color}-target-group`);
         }
-        targetGroups[color] = arn;
-    }
+        return arn;
+    };
+    const targetGroups = { blue: targetGroupOf('blue'), green: targetGroupOf('green') };
     if (!router) {
         throw new ConfigurationError(`Input '${routerInput}' names no ${inputs.router.kind} in ${inputs.region}: '${inputs.router.arn}'.`, routerInput);
     }
@@ -69272,6 +70269,23 @@ async function loadPair(aws, inputs) {
     }
     return { state: deriveState(services, split), services, targetGroups, actions: router.actions };
 }
+/** The load balancer ARN of a listener or rule ARN. */
+function loadBalancerArnOf(routerArn) {
+    return routerArn.replace(/:listener(-rule)?\/(app\/[^/]+\/[^/]+)\/.*$/, ':loadbalancer/$2');
+}
+/**
+ * Refuses (before any change) when other listeners or rules, on any load balancer the pair's
+ * target groups are attached to, also forward to a color (see `otherRoutes` in state.ts).
+ */
+async function checkOtherRoutes(aws, inputs, pair, ownRoutes = []) {
+    const attached = await Promise.all([
+        aws.loadBalancersOf(pair.targetGroups.blue),
+        aws.loadBalancersOf(pair.targetGroups.green),
+    ]);
+    const loadBalancers = [...new Set([loadBalancerArnOf(inputs.router.arn), ...attached.flat()])];
+    const routes = (await Promise.all(loadBalancers.map((lb) => aws.routesOf(lb)))).flat();
+    refuseOtherRoutes(otherRoutes(routes, pair.targetGroups, inputs.router.arn, ownRoutes), inputs.router);
+}
 
 ;// CONCATENATED MODULE: ./src/report.ts
 /**
@@ -69280,7 +70294,7 @@ async function loadPair(aws, inputs) {
  */
 
 
-const shortArn = (arn) => arn.split('/').pop() ?? arn;
+const report_shortArn = (arn) => arn.split('/').pop() ?? arn;
 function when(ms) {
     return ms === undefined ? '—' : new Date(ms).toISOString().replace('.000Z', 'Z');
 }
@@ -69312,7 +70326,7 @@ function writeSummary(summary, report) {
                 a.serviceName,
                 role,
                 a.version ?? '—',
-                shortArn(a.taskDefinitionArn),
+                report_shortArn(a.taskDefinitionArn),
                 a.desiredCount,
                 `${before.split[c]} %`,
                 `${after.split[c]} %`,
@@ -69322,6 +70336,8 @@ function writeSummary(summary, report) {
     }
     if (report.reason)
         summary.paragraph(`Reason given: ${report.reason}`);
+    for (const note of report.notes)
+        summary.paragraph(note);
     if (report.steps.length) {
         summary.heading('Steps', 3);
         summary.table(['Step', 'Took', 'Detail'], report.steps.map((s) => [s.step, formatDuration(s.ms), s.detail ?? '']));
@@ -69331,7 +70347,7 @@ function writeSummary(summary, report) {
         summary.list(report.diagnostics);
     }
     if (report.deregistered.length) {
-        summary.details(`Deregistered ${report.deregistered.length} old task definition revision(s)`, (inner) => inner.list(report.deregistered.map(shortArn)));
+        summary.details(`Deregistered ${report.deregistered.length} old task definition revision(s)`, (inner) => inner.list(report.deregistered.map(report_shortArn)));
     }
     const calls = Object.entries(report.awsCalls);
     if (calls.length) {
@@ -69368,130 +70384,19 @@ function reportJson(report) {
         before: state(report.before) ?? null,
         after: state(report.after ?? report.before) ?? null,
         steps: report.steps,
+        notes: report.notes,
         diagnostics: report.diagnostics,
         deregistered: report.deregistered,
         awsCalls: report.awsCalls,
     }, null, 2)}\n`;
 }
 
-;// CONCATENATED MODULE: ./src/readiness.ts
-/**
- * Judges one poll of the service and its target group.
- *
- * @example
- * assessReadiness(service, targets, { taskDefinitionArn, count: 2 }).ready; // true once 2 targets are healthy and the service is steady
- */
-function assessReadiness(service, targets, expected) {
-    const healthy = targets.filter((t) => t.state === 'healthy').length;
-    const states = countBy(targets.map((t) => t.state));
-    const primary = service.deployments.find((d) => d.status === 'PRIMARY');
-    const onExpected = service.taskDefinitionArn === expected.taskDefinitionArn;
-    if (primary?.rolloutState === 'FAILED' && primary.taskDefinition === expected.taskDefinitionArn) {
-        return {
-            ready: false,
-            failed: `the ECS deployment failed: ${primary.rolloutStateReason ?? 'no reason given'}`,
-            progress: '',
-            healthy,
-        };
-    }
-    const steady = onExpected &&
-        service.deployments.length <= 1 &&
-        service.desiredCount === expected.count &&
-        service.runningCount === expected.count &&
-        service.pendingCount === 0;
-    const progress = [
-        `tasks ${service.runningCount}/${expected.count} running${service.pendingCount ? `, ${service.pendingCount} pending` : ''}`,
-        `deployments ${service.deployments.length}`,
-        `targets ${healthy}/${expected.count} healthy${states.length ? ` (${states.join(', ')})` : ' (none registered)'}`,
-    ].join('; ');
-    return { ready: steady && healthy >= expected.count, progress, healthy };
-}
-function countBy(values) {
-    const counts = new Map();
-    for (const v of values)
-        counts.set(v, (counts.get(v) ?? 0) + 1);
-    return [...counts].map(([k, n]) => `${n} ${k}`);
-}
-
-;// CONCATENATED MODULE: ./src/wait.ts
-
-
-/**
- * Polls until the service is steady on the task definition and enough targets are healthy,
- * the deployment fails, or the time runs out. Prints a progress line on each poll.
- */
-async function waitUntilReady(aws, target, options) {
-    const started = options.clock.now();
-    let polls = 0;
-    let last = '';
-    for (;;) {
-        polls++;
-        const { found } = await aws.describeServices(target.cluster, [target.service]);
-        const service = found[0];
-        if (!service)
-            return {
-                ok: false,
-                waitedMs: options.clock.now() - started,
-                polls,
-                why: `service ${target.service} disappeared`,
-            };
-        const targets = await aws.targetHealth(target.targetGroupArn);
-        const readiness = assessReadiness(service, targets, target);
-        const waited = options.clock.now() - started;
-        if (readiness.failed)
-            return { ok: false, waitedMs: waited, polls, why: readiness.failed };
-        if (readiness.ready) {
-            options.log.info(`${target.service} is ready after ${formatDuration(waited)}: ${readiness.progress}`);
-            return { ok: true, waitedMs: waited, polls };
-        }
-        if (waited >= options.timeoutMs) {
-            return {
-                ok: false,
-                waitedMs: waited,
-                polls,
-                why: `not ready within ${formatDuration(options.timeoutMs)} (${readiness.progress})`,
-            };
-        }
-        if (readiness.progress !== last || polls % 4 === 0) {
-            options.log.info(`Waiting for ${target.service} (${formatDuration(waited)} of ${formatDuration(options.timeoutMs)}): ${readiness.progress}`);
-            last = readiness.progress;
-        }
-        await options.sleep(Math.min(options.pollIntervalMs, Math.max(0, options.timeoutMs - waited)));
-    }
-}
-/** Reads the service's recent events, its stopped tasks' reasons and its unhealthy targets. */
-async function collectDiagnostics(aws, target) {
-    const [{ found }, stoppedTasks, targets] = await Promise.all([
-        aws.describeServices(target.cluster, [target.service]),
-        aws.stoppedTasks(target.cluster, target.service, target.taskDefinitionArn),
-        aws.targetHealth(target.targetGroupArn),
-    ]);
-    return {
-        events: (found[0]?.events ?? []).slice(0, 10),
-        stoppedTasks,
-        unhealthyTargets: targets.filter((t) => t.state !== 'healthy'),
-    };
-}
-/**
- * Diagnostics as log lines, newest first.
- *
- * @example
- * diagnosticLines({ events: [], stoppedTasks: [{ taskArn: 'arn…/t1', stoppedReason: 'Essential container in task exited', containerReasons: [] }], unhealthyTargets: [] });
- * // ['stopped task t1: Essential container in task exited']
- */
-function diagnosticLines(d) {
-    return [
-        ...d.events.map((e) => `event${e.at ? ` ${new Date(e.at).toISOString()}` : ''}: ${e.message}`),
-        ...d.stoppedTasks.map((t) => `stopped task ${t.taskArn.split('/').pop()}: ${t.stoppedReason}${t.containerReasons.length ? ` (${t.containerReasons.join('; ')})` : ''}`),
-        ...d.unhealthyTargets.map((t) => `target ${t.id}${t.port ? `:${t.port}` : ''} ${t.state}${t.reason ? ` (${t.reason}${t.description ? `: ${t.description}` : ''})` : ''}`),
-    ];
-}
-
 ;// CONCATENATED MODULE: ./src/main.ts
 /**
- * ecs-bluegreen: blue/green on ECS behind an ALB. Each mode reads the pair's state from AWS,
- * decides with the pure functions in `state.ts`, and changes as little as it must, in an order
- * that leaves traffic on healthy tasks if the run stops half-way.
+ * ecs-bluegreen: blue/green on ECS behind an ALB. A run reads the pair from AWS, runs the mode
+ * (each decides with the pure functions in `state.ts` and changes as little as it must, in an
+ * order that leaves traffic on healthy tasks if the run stops half-way), then reports: outputs,
+ * the job summary, the audit record and the evidence file, however the run ended.
  */
 
 
@@ -69505,461 +70410,126 @@ function diagnosticLines(d) {
 
 
 
-/** One run: the pair as it is now, and the changes made to it (kept in step with AWS). */
-class BlueGreenRun {
-    inputs;
-    ctx;
-    aws;
-    pair;
-    services;
-    split;
-    report;
-    constructor(inputs, ctx, aws, pair, report) {
-        this.inputs = inputs;
-        this.ctx = ctx;
-        this.aws = aws;
-        this.pair = pair;
-        this.services = { blue: { ...pair.services.blue }, green: { ...pair.services.green } };
-        this.split = pair.state.split;
-        this.report = report;
-    }
-    state() {
-        return deriveState(this.services, this.split);
-    }
-    nowIso() {
-        return new Date(this.ctx.clock.now()).toISOString();
-    }
-    async step(name, body, detail) {
-        const started = this.ctx.clock.now();
-        const result = await body();
-        const text = detail?.(result);
-        this.report.steps.push({
-            step: name,
-            ms: this.ctx.clock.now() - started,
-            ...(text ? { detail: text } : {}),
-        });
-        return result;
-    }
-    /** Sets the split on the listener or rule (nothing when it is already so). */
-    async setSplit(split) {
-        if (sameSplit(split, this.split))
-            return;
-        const from = formatSplit(this.split);
-        await this.step(`Traffic ${from} → ${formatSplit(split)}`, () => this.aws.modifyRouter(this.inputs.router.kind, this.inputs.router.arn, withTrafficSplit(this.pair.actions, this.pair.targetGroups, split)));
-        this.ctx.log.info(`Traffic: ${from} → ${formatSplit(split)}`);
-        this.split = split;
-    }
-    async tag(change) {
-        const service = this.services[change.color];
-        const missing = Object.fromEntries(Object.entries(change.set).filter(([k, v]) => service.tags[k] !== v));
-        if (Object.keys(missing).length === 0)
-            return;
-        await this.aws.tagResource(service.serviceArn, missing);
-        service.tags = { ...service.tags, ...missing };
-    }
-    async updateService(color, change) {
-        const service = this.services[color];
-        await this.aws.updateService(this.inputs.cluster, service.serviceName, change);
-        this.services[color] = {
-            ...service,
-            ...(change.taskDefinition ? { taskDefinitionArn: change.taskDefinition } : {}),
-            desiredCount: change.desiredCount,
-        };
-    }
-    /**
-     * Scales `color` to `count` on `taskDefinitionArn` and waits until it is ready. If it does not
-     * become ready, shows why, puts the service back as it was, and fails saying so.
-     */
-    async bringUp(color, taskDefinitionArn, count, role, version) {
-        const service = this.services[color];
-        const prior = {
-            taskDefinition: service.taskDefinitionArn,
-            desiredCount: service.desiredCount,
-            tags: { ...service.tags },
-        };
-        const changes = service.taskDefinitionArn !== taskDefinitionArn || service.desiredCount !== count;
-        await this.tag({ color, set: { [TAG.role]: role, ...(version ? { [TAG.version]: version } : {}) } });
-        if (changes) {
-            await this.step(`Update ${service.serviceName}`, () => this.updateService(color, { taskDefinition: taskDefinitionArn, desiredCount: count }), () => `${prior.taskDefinition === taskDefinitionArn ? '' : `task definition ${main_shortArn(prior.taskDefinition)} → ${main_shortArn(taskDefinitionArn)}, `}tasks ${prior.desiredCount} → ${count}`);
-        }
-        const target = {
-            cluster: this.inputs.cluster,
-            service: service.serviceName,
-            targetGroupArn: this.pair.targetGroups[color],
-            taskDefinitionArn,
-            count,
-        };
-        const result = await this.step(`Wait for ${color} to be ready`, () => waitUntilReady(this.aws, target, {
-            timeoutMs: this.inputs.waitTimeoutMs,
-            pollIntervalMs: this.inputs.pollIntervalMs,
-            clock: this.ctx.clock,
-            sleep: this.ctx.sleep,
-            log: this.ctx.log,
-        }), (r) => `${r.polls} poll(s)${r.ok ? '' : `; ${r.why}`}`);
-        if (result.ok) {
-            this.services[color] = { ...this.services[color], runningCount: count };
-            return;
-        }
-        const diagnostics = diagnosticLines(await collectDiagnostics(this.aws, target));
-        this.report.diagnostics.push(...diagnostics);
-        await this.ctx.log.group(`Why ${service.serviceName} did not become ready`, async () => {
-            if (diagnostics.length === 0)
-                this.ctx.log.info('ECS reported no service events, stopped tasks or unhealthy targets.');
-            for (const line of diagnostics)
-                this.ctx.log.info(line);
-        });
-        let restored = 'it was left as it was';
-        if (changes) {
-            await this.step(`Restore ${service.serviceName}`, () => this.updateService(color, { taskDefinition: prior.taskDefinition, desiredCount: prior.desiredCount }));
-            restored = `it was put back to ${main_shortArn(prior.taskDefinition)} with ${prior.desiredCount} task(s)`;
-        }
-        const priorRole = prior.tags[TAG.role];
-        const priorVersion = prior.tags[TAG.version];
-        await this.tag({
-            color,
-            set: {
-                [TAG.role]: priorRole ?? 'rolled-back',
-                ...(priorVersion ? { [TAG.version]: priorVersion } : {}),
-            },
-        });
-        throw new ActionFailure(`${color} service ${service.serviceName} did not become ready on ${main_shortArn(taskDefinitionArn)}: ${result.why}; ${restored}. Traffic is unchanged (${formatSplit(this.split)}).`);
-    }
-    /** Fails unless `color` has at least one healthy target (before giving it more traffic). */
-    async requireHealthy(color, what) {
-        const targets = await this.aws.targetHealth(this.pair.targetGroups[color]);
-        const healthy = targets.filter((t) => t.state === 'healthy').length;
-        if (healthy === 0) {
-            throw new ActionFailure(`Cannot ${what}: ${color} (${this.services[color].serviceName}) has no healthy targets in ${main_shortArn(this.pair.targetGroups[color])}. Traffic is unchanged (${formatSplit(this.split)}).`);
-        }
-    }
-    /** Carries out a traffic decision: scale up if needed, then weights, then roles. */
-    async applyTraffic(decision) {
-        if (decision.nothingToDo) {
-            this.ctx.log.info(decision.nothingToDo);
-            this.report.outcome = decision.nothingToDo;
-            return;
-        }
-        if (decision.scaleUp) {
-            const { color, count } = decision.scaleUp;
-            await this.bringUp(color, this.services[color].taskDefinitionArn, count, this.services[color].tags[TAG.role] ?? 'previous');
-        }
-        await this.setSplit(decision.split);
-        for (const change of decision.tags)
-            await this.tag(change);
-    }
+/** Step 1: read the pair from AWS and check it against the inputs. */
+async function read(inputs, ctx, aws, report) {
+    const started = ctx.clock.now();
+    const pair = await loadPair(aws, inputs);
+    report.before = pair.state;
+    report.steps.push({
+        step: 'Read the pair from AWS',
+        ms: ctx.clock.now() - started,
+        detail: `${pair.state.live} live; ${formatSplit(pair.state.split)}`,
+    });
+    for (const warning of pair.state.warnings)
+        ctx.log.warning(warning);
+    // A rollback never waits for anything, other routing included: it only ever moves traffic back.
+    if (inputs.mode !== 'status' && inputs.mode !== 'rollback')
+        await checkOtherRoutes(aws, inputs, pair);
+    ctx.log.info(`${pair.state.live} is live; ${formatSplit(pair.state.split)}${pair.state.canary ? `; ${pair.state.canary} is a canary` : ''}.`);
+    return pair;
 }
-const main_shortArn = (arn) => arn.split('/').pop() ?? arn;
-async function resolveDeployTaskDefinition(run) {
-    const { inputs, aws, ctx } = run;
-    const source = inputs.taskDefinition;
-    if (!source)
-        throw new Error('deploy without a task definition source');
-    if (source.kind === 'arn') {
-        const td = await aws.describeTaskDefinition(source.arn);
-        if (!td)
-            throw new ConfigurationError(`Input 'task-definition-arn': no task definition ${source.arn} in ${inputs.region}.`, 'task-definition-arn');
-        const version = td.tags[TAG.version] ?? inputs.version ?? imageTag(mainImage(td.containers) ?? '');
-        if (version && td.tags[TAG.version] === undefined)
-            await aws.tagResource(td.arn, { [TAG.version]: version });
-        return { arn: td.arn, ...(version ? { version } : {}) };
-    }
-    // A re-run finds the revision registered by the run before (same rendered content).
-    for (const color of [otherColor(run.state().live), run.state().live]) {
-        const current = await aws.describeTaskDefinition(run.services[color].taskDefinitionArn);
-        if (current && current.tags[TAG.specDigest] === source.digest) {
-            ctx.log.info(`Reusing ${current.arn}: ${color} already runs this task definition.`);
-            return {
-                arn: current.arn,
-                ...(current.tags[TAG.version] ? { version: current.tags[TAG.version] } : {}),
-            };
-        }
-    }
-    const state = run.state();
-    if (state.canary && state.split[state.canary] > 0) {
-        throw new DecisionError(`A canary is in progress: ${state.canary} runs ${run.services[state.canary].taskDefinitionArn} and receives ${state.split[state.canary]} %. Promote it or roll it back before deploying a new task definition from ${source.path}.`);
-    }
-    const version = inputs.version;
-    const image = mainImage(source.definition.containerDefinitions, undefined);
-    const arn = await run.step(`Register task definition ${source.definition.family}`, () => aws.registerTaskDefinition(source.definition, {
-        [TAG.specDigest]: source.digest,
-        ...(version ? { [TAG.version]: version } : {}),
-        ...(source.image || image ? { [TAG.image]: (source.image ?? image ?? '').slice(0, 256) } : {}),
-    }), (a) => main_shortArn(a));
-    ctx.log.info(`Registered ${arn}${version ? ` (version ${version})` : ''}.`);
-    return { arn, ...(version ? { version } : {}) };
-}
-async function deploy(run) {
-    const { inputs, ctx } = run;
-    const { arn, version } = await resolveDeployTaskDefinition(run);
-    run.report.taskDefinitionArn = arn;
-    if (version)
-        run.report.version = version;
-    const state = run.state();
-    const decision = planDeploy(state, arn);
-    if (decision.nothingToDo) {
-        ctx.log.info(decision.nothingToDo);
-        run.report.outcome = decision.nothingToDo;
-        return;
-    }
-    if (!run.services[state.live].tags[TAG.role])
-        await run.tag({ color: state.live, set: { [TAG.role]: 'live' } });
-    ctx.log.info(`Deploying ${main_shortArn(arn)} to ${decision.target} (${run.services[decision.target].serviceName}) with ${decision.count} task(s); ${state.live} stays live.`);
-    await run.bringUp(decision.target, arn, decision.count, 'canary', version);
-    const current = run.split[decision.target];
-    if (current === 0)
-        await run.setSplit(splitWithCanary(decision.target, inputs.traffic));
-    else
-        ctx.log.info(`${decision.target} already receives ${current} %; weights left as they are.`);
-    run.report.outcome = `${decision.target} runs ${main_shortArn(arn)}${version ? ` (${version})` : ''} with ${decision.count} healthy task(s) and receives ${run.split[decision.target]} % of requests.`;
-}
-async function shift(run) {
-    const decision = planShift(run.state(), run.inputs.traffic);
-    const canary = run.state().canary;
-    if (!decision.nothingToDo && decision.split[canary] > run.split[canary])
-        await run.requireHealthy(canary, `give ${canary} more traffic`);
-    await run.applyTraffic(decision);
-    run.report.outcome ??= `${canary} (canary) now receives ${run.split[canary]} %.`;
-}
-async function promote(run) {
-    const before = run.state();
-    const decision = planPromote(before, run.nowIso());
-    if (!decision.nothingToDo && before.canary)
-        await run.requireHealthy(before.canary, `promote ${before.canary}`);
-    await run.applyTraffic(decision);
-    run.report.outcome ??= `${decision.live} is live with 100 %; ${otherColor(decision.live)} keeps running until cleanup.`;
-}
-async function findReleaseTaskDefinition(run, tag) {
-    const { aws } = run;
-    // Usually the release is what one of the colors runs: its service tag says so, no search needed.
-    for (const color of COLORS) {
-        if (run.services[color].tags[TAG.version] === tag) {
-            const td = await aws.describeTaskDefinition(run.services[color].taskDefinitionArn);
-            if (td?.tags[TAG.version] === tag)
-                return td.arn;
-        }
-    }
-    const families = [
-        ...new Set(COLORS.map((c) => parseTaskDefinitionArn(run.services[c].taskDefinitionArn).family)),
-    ];
-    for (const family of families) {
-        const arns = (await aws.listTaskDefinitions(family)).sort((a, b) => parseTaskDefinitionArn(b).revision - parseTaskDefinitionArn(a).revision);
-        for (const arn of arns.slice(0, 100)) {
-            const td = await aws.describeTaskDefinition(arn);
-            if (td?.tags[TAG.version] === tag)
-                return td.arn;
-        }
-    }
-    return undefined;
-}
-async function rollback(run) {
-    const { inputs, ctx } = run;
-    const to = inputs.rollbackTo;
-    run.report.reason = inputs.reason;
-    ctx.log.info(`Rollback to ${to.kind === 'previous' ? 'previous' : to.kind === 'arn' ? to.arn : to.tag}; reason: ${inputs.reason}`);
-    if (to.kind === 'previous') {
-        const before = run.state();
-        const decision = planRollbackToPrevious(before, run.nowIso());
-        if (!decision.nothingToDo && !decision.scaleUp && decision.live !== before.live) {
-            // The previous color should be up; if its tasks are gone, scale and wait as after cleanup.
-            const targets = await run.aws.targetHealth(run.pair.targetGroups[decision.live]);
-            const healthy = targets.filter((t) => t.state === 'healthy').length;
-            if (healthy === 0) {
-                ctx.log.info(`${decision.live} has no healthy targets; scaling it up before moving traffic.`);
-                decision.scaleUp = {
-                    color: decision.live,
-                    count: Math.max(run.services[before.live].desiredCount, 1),
-                };
-            }
-        }
-        await run.applyTraffic(decision);
-        run.report.outcome ??= `${decision.live} serves 100 % again (${run.services[decision.live].tags[TAG.version] ?? main_shortArn(run.services[decision.live].taskDefinitionArn)}).`;
-        return;
-    }
-    let arn;
-    let version;
-    if (to.kind === 'arn') {
-        const td = await run.aws.describeTaskDefinition(to.arn);
-        if (!td)
-            throw new ConfigurationError(`Input 'to': no task definition ${to.arn} in ${inputs.region}.`, 'to');
-        arn = td.arn;
-        version = td.tags[TAG.version];
-    }
-    else {
-        const found = await run.step(`Find the task definition of ${to.tag}`, () => findReleaseTaskDefinition(run, to.tag), (a) => (a ? main_shortArn(a) : 'none'));
-        if (found) {
-            arn = found;
-        }
-        else if (inputs.taskDefinition?.kind === 'file') {
-            const source = inputs.taskDefinition;
-            arn = await run.step(`Register task definition ${source.definition.family}`, () => run.aws.registerTaskDefinition(source.definition, {
-                [TAG.specDigest]: source.digest,
-                [TAG.version]: to.tag,
-                ...(source.image ? { [TAG.image]: source.image.slice(0, 256) } : {}),
-            }));
-        }
-        else {
-            throw new ConfigurationError(`Input 'to': no active task definition of ${[...new Set(COLORS.map((c) => parseTaskDefinitionArn(run.services[c].taskDefinitionArn).family))].join(', ')} is tagged ${TAG.version}=${to.tag}. Give 'task-definition' and 'image' to build one.`, 'to');
-        }
-        version = to.tag;
-    }
-    run.report.taskDefinitionArn = arn;
-    if (version)
-        run.report.version = version;
-    const before = run.state();
-    const live = before.live;
-    const target = otherColor(live);
-    // Take a canary out of traffic first: this is a rollback.
-    if (run.split[live] !== 100)
-        await run.setSplit(splitWithCanary(live, 100));
-    if (run.services[live].taskDefinitionArn === arn) {
-        if (before.canary)
-            await run.tag({
-                color: before.canary,
-                set: { [TAG.role]: 'rolled-back', [TAG.rolledBackAt]: run.nowIso() },
-            });
-        run.report.outcome = `${live} already runs ${main_shortArn(arn)} and serves 100 %.`;
-        return;
-    }
-    const count = Math.max(run.services[live].desiredCount, 1);
-    await run.bringUp(target, arn, count, 'canary', version);
-    await run.setSplit(splitWithCanary(target, 100));
-    const now = run.nowIso();
-    await run.tag({ color: target, set: { [TAG.role]: 'live', [TAG.promotedAt]: now } });
-    await run.tag({ color: live, set: { [TAG.role]: 'rolled-back', [TAG.rolledBackAt]: now } });
-    run.report.outcome = `${target} runs ${main_shortArn(arn)}${version ? ` (${version})` : ''} and serves 100 %; ${live} was rolled back and keeps running until cleanup.`;
-}
-async function cleanup(run) {
-    const { inputs, ctx } = run;
-    const decision = planCleanup(run.state(), ctx.clock.now(), inputs.retainMs, inputs.warmCount);
-    ctx.log.info(decision.reason);
-    if (decision.scaleDown) {
-        const { color, count } = decision.scaleDown;
-        const service = run.services[color];
-        await run.step(`Scale ${service.serviceName} to ${count}`, () => run.updateService(color, { desiredCount: count }), () => `tasks ${service.desiredCount} → ${count}`);
-    }
-    run.report.outcome = decision.reason;
-    if (inputs.keepRevisions > 0) {
-        const inUse = COLORS.map((c) => run.services[c].taskDefinitionArn);
-        const family = parseTaskDefinitionArn(run.services[run.state().live].taskDefinitionArn).family;
-        const arns = await run.aws.listTaskDefinitions(family);
-        const stale = revisionsToDeregister(arns, inputs.keepRevisions, inUse);
-        for (const arn of stale)
-            await run.aws.deregisterTaskDefinition(arn);
-        run.report.deregistered.push(...stale);
-        ctx.log.info(`Task definitions of ${family}: ${arns.length} active, ${stale.length} deregistered (keeping the newest ${inputs.keepRevisions} and those in use).`);
-    }
-}
-/** What a failed AWS call left, so the person reading knows whether traffic is safe. */
-function stateLeft(run) {
-    const colors = COLORS.map((c) => `${c} runs ${main_shortArn(run.services[c].taskDefinitionArn)} with ${run.services[c].desiredCount} task(s)`);
-    return `State left: traffic ${formatSplit(run.split)}; ${colors.join('; ')}. Running the same step again continues from here.`;
-}
-async function main_status(run) {
-    // A color deployed by other means has no version tag: read it from its task definition.
-    for (const color of COLORS) {
-        const service = run.services[color];
-        if (service.tags[TAG.version])
-            continue;
-        const td = await run.aws.describeTaskDefinition(service.taskDefinitionArn);
-        const version = td?.tags[TAG.version] ?? imageTag(mainImage(td?.containers) ?? '');
-        if (version)
-            service.tags = { ...service.tags, [TAG.version]: version };
-    }
-    const state = run.state();
-    run.report.outcome = `${state.live} is live; ${formatSplit(state.split)}${state.canary ? `; ${state.canary} is a canary` : ''}.`;
-}
+/** Step 3a (step 2 is the mode, `modes.ts`): the outputs, from the pair as the run left it. */
 function setOutputs(ctx, run) {
     const state = run.state();
-    const other = otherColor(state.live);
-    const newest = state.canary ?? state.live;
-    ctx.setOutput(OUTPUT.liveColor, state.live);
-    ctx.setOutput(OUTPUT.canaryColor, state.canary ?? '');
+    // The weights have the last word: a color with all the traffic is live, whatever its tags say.
+    const live = servingColor(state).color;
+    const canary = live === state.live ? state.canary : undefined;
+    const newest = canary ?? live;
+    ctx.setOutput(OUTPUT.liveColor, live);
+    ctx.setOutput(OUTPUT.canaryColor, canary ?? '');
     ctx.setOutput(OUTPUT.taskDefinitionArn, run.services[newest].taskDefinitionArn);
-    ctx.setOutput(OUTPUT.previousTaskDefinitionArn, run.services[newest === state.live ? other : state.live].taskDefinitionArn);
+    ctx.setOutput(OUTPUT.previousTaskDefinitionArn, run.services[otherColor(newest)].taskDefinitionArn);
     ctx.setOutput(OUTPUT.weights, { blue: state.split.blue, green: state.split.green });
     ctx.setOutput(OUTPUT.loadBalancer, loadBalancerDimension(run.inputs.router.arn));
     ctx.setOutput(OUTPUT.canaryTargetGroup, canaryTargetGroupDimension(run.pair.targetGroups, state));
     ctx.setOutput(OUTPUT.baselineTargetGroup, baselineTargetGroupDimension(run.pair.targetGroups, state));
 }
+/** Step 3b: the audit record, the summary and the evidence file, however the run ended. */
+function record(inputs, ctx, aws, report, totalMs) {
+    report.awsCalls = Object.fromEntries(aws.calls);
+    ctx.fact('mode', inputs.mode);
+    ctx.fact('cluster', inputs.cluster);
+    ctx.fact('services', inputs.services);
+    if (report.before)
+        ctx.fact('before', { live: report.before.live, weights: report.before.split });
+    if (report.after)
+        ctx.fact('after', {
+            live: report.after.live,
+            canary: report.after.canary ?? null,
+            weights: report.after.split,
+        });
+    if (report.taskDefinitionArn)
+        ctx.fact('taskDefinitionArn', report.taskDefinitionArn);
+    if (report.version)
+        ctx.fact('version', report.version);
+    if (inputs.mode === 'rollback')
+        ctx.fact('reason', inputs.reason);
+    ctx.fact('steps', report.steps);
+    ctx.fact('awsCalls', aws.totalCalls());
+    ctx.fact('durationMs', totalMs);
+    writeSummary(ctx.summary, report);
+    ctx.summary.paragraph(`Took ${formatDuration(totalMs)} with ${aws.totalCalls()} AWS call(s).`);
+    ctx.writeEvidence(EVIDENCE_FILE, reportJson(report));
+}
+/** This run, as its lock names it, with an expiry past anything it may wait for. */
+function lockHolder(inputs, ctx) {
+    const { GITHUB_REPOSITORY: repository, GITHUB_RUN_ID: runId, GITHUB_RUN_ATTEMPT: attempt } = ctx.env;
+    const ttl = Math.max(3_600_000, 2 * inputs.waitTimeoutMs + 600_000);
+    return {
+        run: runId ? `${repository ?? 'unknown'}/actions/runs/${runId}` : `local/${process.pid}`,
+        attempt: attempt ?? '1',
+        expiresAt: ctx.clock.now() + ttl,
+    };
+}
 async function runBlueGreen(inputs, ctx) {
-    const aws = new BlueGreenAws(inputs.region, ctx.log, ctx.sleep, ctx.env);
+    let run;
+    const aws = new BlueGreenAws(inputs.region, ctx.log, ctx.sleep, ctx.env, () => run ? run.stateLeft() : 'Nothing was changed.');
     const report = {
         mode: inputs.mode,
         cluster: inputs.cluster,
         steps: [],
+        notes: [],
         diagnostics: [],
         awsCalls: {},
         deregistered: [],
     };
     const started = ctx.clock.now();
-    let run;
+    // A cancelled job gets SIGINT, then SIGTERM: stop waiting, put back what this run changed
+    // (the mode's own failure path), and still write the summary and the audit record.
+    const cancel = new AbortController();
+    const onSignal = (signal) => {
+        if (cancel.signal.aborted)
+            return;
+        ctx.log.warning(`Received ${signal}: stopping and leaving traffic as safe as it was.`);
+        cancel.abort(signal);
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
     try {
-        const pair = await loadPair(aws, inputs);
-        report.before = pair.state;
-        report.steps.push({
-            step: 'Read the pair from AWS',
-            ms: ctx.clock.now() - started,
-            detail: `${pair.state.live} live; ${formatSplit(pair.state.split)}`,
-        });
-        for (const warning of pair.state.warnings)
-            ctx.log.warning(warning);
-        run = new BlueGreenRun(inputs, ctx, aws, pair, report);
-        ctx.log.info(`${pair.state.live} is live; ${formatSplit(pair.state.split)}${pair.state.canary ? `; ${pair.state.canary} is a canary` : ''}.`);
-        try {
-            if (inputs.mode === 'deploy')
-                await deploy(run);
-            else if (inputs.mode === 'shift')
-                await shift(run);
-            else if (inputs.mode === 'promote')
-                await promote(run);
-            else if (inputs.mode === 'rollback')
-                await rollback(run);
-            else if (inputs.mode === 'cleanup')
-                await cleanup(run);
-            else
-                await main_status(run);
-        }
-        catch (error) {
-            if (error instanceof DecisionError)
-                throw new ActionFailure(`${error.message} Nothing was changed.`);
-            if (error instanceof AwsCallError)
-                throw new ActionFailure(`${error.message}. ${stateLeft(run)}`, { cause: error });
-            throw error;
-        }
+        const pair = await read(inputs, ctx, aws, report);
+        run = new BlueGreenRun(inputs, ctx, aws, pair, report, cancel.signal);
+        if (inputs.mode !== 'status')
+            run.lockBeforeChanges(lockHolder(inputs, ctx), inputs.mode === 'rollback');
+        await runMode(run, inputs);
         setOutputs(ctx, run);
     }
-    catch (error) {
+    catch (caught) {
+        // A refusal of the plan (state.ts) comes before any change.
+        const error = caught instanceof DecisionError ? new ActionFailure(`${caught.message} Nothing was changed.`) : caught;
         report.failure = error instanceof Error ? error.message : String(error);
         throw error;
     }
     finally {
+        process.off('SIGTERM', onSignal);
+        process.off('SIGINT', onSignal);
+        if (cancel.signal.aborted)
+            ctx.fact('cancelled', String(cancel.signal.reason));
+        await run?.releaseLock().catch((error) => {
+            ctx.log.warning(`The lock could not be given back (it expires by itself): ${error instanceof Error ? error.message : String(error)}`);
+        });
         if (run)
             report.after = run.state();
-        report.awsCalls = Object.fromEntries(aws.calls);
-        const total = ctx.clock.now() - started;
-        ctx.fact('mode', inputs.mode);
-        ctx.fact('cluster', inputs.cluster);
-        ctx.fact('services', inputs.services);
-        if (report.before)
-            ctx.fact('before', { live: report.before.live, weights: report.before.split });
-        if (report.after)
-            ctx.fact('after', {
-                live: report.after.live,
-                canary: report.after.canary ?? null,
-                weights: report.after.split,
-            });
-        if (report.taskDefinitionArn)
-            ctx.fact('taskDefinitionArn', report.taskDefinitionArn);
-        if (report.version)
-            ctx.fact('version', report.version);
-        if (inputs.reason)
-            ctx.fact('reason', inputs.reason);
-        ctx.fact('steps', report.steps);
-        ctx.fact('awsCalls', aws.totalCalls());
-        ctx.fact('durationMs', total);
-        writeSummary(ctx.summary, report);
-        ctx.summary.paragraph(`Took ${formatDuration(total)} with ${aws.totalCalls()} AWS call(s).`);
-        ctx.writeEvidence(EVIDENCE_FILE, reportJson(report));
+        record(inputs, ctx, aws, report, ctx.clock.now() - started);
     }
 }
 /** The action, for runAction and for tests. */

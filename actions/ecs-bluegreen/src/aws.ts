@@ -1,7 +1,7 @@
 /**
- * Thin adapters over ECS and ELBv2: each call retried on throttling and 5xx with core's
- * full-jitter backoff (the SDK's own retries are off, so there is one retry layer and each
- * retry is logged), and each failure turned into a message naming the call and the resource.
+ * Thin adapters over ECS and ELBv2. Every call goes through `awsCall` from `@white-cross/aws`
+ * (the suite's one retry layer, waits logged, sleep injected), and a call that fails for good is
+ * an `AwsCallFailure` saying which call, on which resource, and the state the run left.
  */
 import {
   DeregisterTaskDefinitionCommand,
@@ -13,6 +13,7 @@ import {
   ListTasksCommand,
   RegisterTaskDefinitionCommand,
   TagResourceCommand,
+  UntagResourceCommand,
   UpdateServiceCommand,
   type Deployment,
   type ServiceEvent,
@@ -20,14 +21,15 @@ import {
 import {
   DescribeListenersCommand,
   DescribeRulesCommand,
+  DescribeTargetGroupsCommand,
   DescribeTargetHealthCommand,
   ElasticLoadBalancingV2Client,
   ModifyListenerCommand,
   ModifyRuleCommand,
   type Action,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { ActionFailure, retry, type Logger, type Sleep } from '@white-cross/core';
-import { awsErrorText, createAwsClient } from '@white-cross/aws';
+import { ActionFailure, type Logger, type Sleep } from '@white-cross/core';
+import { awsCaller, createAwsClient, isAwsError } from '@white-cross/aws';
 import { ACTION_NAME, ACTION_VERSION } from './constants.js';
 import type { ServiceFacts } from './state.js';
 import type { RenderedTaskDefinition } from './task-definition.js';
@@ -74,8 +76,15 @@ export interface RouterInfo {
   actions: Action[];
 }
 
+/** A listener's default actions or a rule's actions: somewhere ALB may send requests. */
+export interface RouteInfo {
+  kind: 'listener' | 'rule';
+  arn: string;
+  actions: Action[];
+}
+
 function tagMap(tags: { key?: string; value?: string }[] | undefined): Record<string, string> {
-  return Object.fromEntries((tags ?? []).filter((t) => t.key).map((t) => [t.key as string, t.value ?? '']));
+  return Object.fromEntries((tags ?? []).flatMap((t) => (t.key ? [[t.key, t.value ?? '']] : [])));
 }
 
 function toServiceDescription(s: {
@@ -122,46 +131,32 @@ export class BlueGreenAws {
   private readonly ecs: ECSClient;
   private readonly elb: ElasticLoadBalancingV2Client;
 
+  private readonly send: ReturnType<typeof awsCaller>;
+
+  /**
+   * `leftAs` says, when a call fails for good, what state the run left (read when it fails, so
+   * it describes the pair as it is then).
+   */
   constructor(
     region: string,
-    private readonly log: Logger,
-    private readonly sleep: Sleep,
+    log: Logger,
+    sleep: Sleep,
     env: Record<string, string | undefined>,
+    private readonly leftAs: () => string = () => 'Nothing was changed.',
   ) {
-    // One retry layer (ours, logged): the SDK makes a single attempt per call, and in standard
-    // mode, because adaptive mode's client-side rate limiter would add waits nobody sees.
-    const settings = {
-      region,
-      action: ACTION_NAME,
-      version: ACTION_VERSION,
-      maxAttempts: 1,
-      retryMode: 'standard' as const,
-      env,
-    };
+    const settings = { region, action: ACTION_NAME, version: ACTION_VERSION, env };
     this.ecs = createAwsClient(ECSClient, settings);
     this.elb = createAwsClient(ElasticLoadBalancingV2Client, settings);
+    this.send = awsCaller({
+      log,
+      sleep,
+      onAttempt: (operation) => this.calls.set(operation, (this.calls.get(operation) ?? 0) + 1),
+    });
   }
 
-  /** Sends one call with retries; a failure says which call on which resource. */
-  private async call<T>(operation: string, resource: string, send: () => Promise<T>): Promise<T> {
-    return retry(
-      async () => {
-        this.calls.set(operation, (this.calls.get(operation) ?? 0) + 1);
-        return send();
-      },
-      {
-        attempts: 5,
-        baseDelayMs: 200,
-        maxDelayMs: 5000,
-        sleep: this.sleep,
-        onRetry: (error, attempt, delay) =>
-          this.log.info(
-            `${operation} on ${resource}: ${awsErrorText(error)}; retry ${attempt} in ${delay} ms`,
-          ),
-      },
-    ).catch((error: unknown) => {
-      throw new AwsCallError(operation, resource, error);
-    });
+  /** Sends one call through the suite's AWS-call layer. */
+  private call<T>(operation: string, resource: string, send: () => Promise<T>): Promise<T> {
+    return this.send({ operation, resource, leftAs: this.leftAs() }, send);
   }
 
   /** Total calls made, all operations. */
@@ -195,9 +190,7 @@ export class BlueGreenAws {
         containers: (td.containerDefinitions ?? []).map((c) => ({ name: c.name, image: c.image })),
       };
     } catch (error) {
-      const name =
-        (error as AwsCallError).cause instanceof Error ? ((error as AwsCallError).cause as Error).name : '';
-      if (name === 'ClientException' || name === 'InvalidParameterException') return undefined;
+      if (isAwsError(error, 'ClientException', 'InvalidParameterException')) return undefined;
       throw error;
     }
   }
@@ -269,6 +262,12 @@ export class BlueGreenAws {
     );
   }
 
+  async untagResource(arn: string, keys: string[]): Promise<void> {
+    await this.call('UntagResource', arn, () =>
+      this.ecs.send(new UntagResourceCommand({ resourceArn: arn, tagKeys: keys })),
+    );
+  }
+
   /**
    * Recently stopped tasks of a service. ECS keeps stopped tasks for about an hour; tasks are
    * matched by their `service:<name>` group as well as by the ListTasks filter.
@@ -322,13 +321,14 @@ export class BlueGreenAws {
       const rule = out.Rules?.[0];
       return rule ? { actions: rule.Actions ?? [] } : undefined;
     } catch (error) {
-      const name =
-        (error as AwsCallError).cause instanceof Error ? ((error as AwsCallError).cause as Error).name : '';
       if (
-        name === 'ListenerNotFoundException' ||
-        name === 'ListenerNotFound' ||
-        name === 'RuleNotFoundException' ||
-        name === 'RuleNotFound'
+        isAwsError(
+          error,
+          'ListenerNotFoundException',
+          'ListenerNotFound',
+          'RuleNotFoundException',
+          'RuleNotFound',
+        )
       )
         return undefined;
       throw error;
@@ -347,6 +347,45 @@ export class BlueGreenAws {
     }
   }
 
+  /** The load balancers a target group is attached to. */
+  async loadBalancersOf(targetGroupArn: string): Promise<string[]> {
+    const out = await this.call('DescribeTargetGroups', targetGroupArn, () =>
+      this.elb.send(new DescribeTargetGroupsCommand({ TargetGroupArns: [targetGroupArn] })),
+    );
+    return out.TargetGroups?.[0]?.LoadBalancerArns ?? [];
+  }
+
+  /** Every listener of a load balancer and every rule of each (default rules as listeners). */
+  async routesOf(loadBalancerArn: string): Promise<RouteInfo[]> {
+    const routes: RouteInfo[] = [];
+    let marker: string | undefined;
+    const listeners: string[] = [];
+    do {
+      const out = await this.call('DescribeListeners', loadBalancerArn, () =>
+        this.elb.send(new DescribeListenersCommand({ LoadBalancerArn: loadBalancerArn, Marker: marker })),
+      );
+      for (const l of out.Listeners ?? []) {
+        if (!l.ListenerArn) continue;
+        listeners.push(l.ListenerArn);
+        routes.push({ kind: 'listener', arn: l.ListenerArn, actions: l.DefaultActions ?? [] });
+      }
+      marker = out.NextMarker;
+    } while (marker);
+    for (const listener of listeners) {
+      let next: string | undefined;
+      do {
+        const out = await this.call('DescribeRules', listener, () =>
+          this.elb.send(new DescribeRulesCommand({ ListenerArn: listener, Marker: next })),
+        );
+        for (const r of out.Rules ?? [])
+          if (r.RuleArn && !r.IsDefault)
+            routes.push({ kind: 'rule', arn: r.RuleArn, actions: r.Actions ?? [] });
+        next = out.NextMarker;
+      } while (next);
+    }
+    return routes;
+  }
+
   async targetHealth(targetGroupArn: string): Promise<TargetHealthInfo[]> {
     const out = await this.call('DescribeTargetHealth', targetGroupArn, () =>
       this.elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: targetGroupArn })),
@@ -358,17 +397,5 @@ export class BlueGreenAws {
       ...(d.TargetHealth?.Reason ? { reason: d.TargetHealth.Reason } : {}),
       ...(d.TargetHealth?.Description ? { description: d.TargetHealth.Description } : {}),
     }));
-  }
-}
-
-/** An AWS call that failed after its retries. */
-export class AwsCallError extends Error {
-  override readonly name = 'AwsCallError';
-  constructor(
-    readonly operation: string,
-    readonly resource: string,
-    cause: unknown,
-  ) {
-    super(`${operation} on ${resource} failed: ${awsErrorText(cause)}`, { cause });
   }
 }

@@ -11,8 +11,39 @@ export function otherColor(color: Color): Color {
   return color === 'blue' ? 'green' : 'blue';
 }
 
-export const MODES = ['deploy', 'shift', 'promote', 'rollback', 'cleanup', 'status'] as const;
-export type Mode = (typeof MODES)[number];
+export const MODE_NAMES = ['deploy', 'shift', 'promote', 'rollback', 'cleanup', 'status'] as const;
+export type Mode = (typeof MODE_NAMES)[number];
+
+/** Every input, as named in action.yml. */
+export const INPUT = {
+  mode: 'mode',
+  cluster: 'cluster',
+  service: 'service',
+  blueService: 'blue-service',
+  greenService: 'green-service',
+  listenerArn: 'listener-arn',
+  ruleArn: 'rule-arn',
+  blueTargetGroup: 'blue-target-group',
+  greenTargetGroup: 'green-target-group',
+  taskDefinition: 'task-definition',
+  image: 'image',
+  containerName: 'container-name',
+  taskDefinitionArn: 'task-definition-arn',
+  version: 'version',
+  traffic: 'traffic',
+  to: 'to',
+  reason: 'reason',
+  disableStickiness: 'disable-stickiness',
+  retainHours: 'retain-hours',
+  warmCount: 'warm-count',
+  keepRevisions: 'keep-revisions',
+  waitTimeout: 'wait-timeout',
+  pollInterval: 'poll-interval',
+  region: 'region',
+  jobTimeout: 'job-timeout',
+  canarySteps: 'canary-steps',
+  canaryWindow: 'canary-window',
+} as const;
 
 /**
  * Tags on the two ECS services (and on task definitions this action registers). They are the
@@ -27,6 +58,11 @@ export const TAG = {
   promotedAt: 'white-cross:promoted-at',
   /** ISO time a canary or live color was rolled back. */
   rolledBackAt: 'white-cross:rolled-back-at',
+  /**
+   * On the blue service: the run that is changing the pair, and until when
+   * (`run=<repository>/actions/runs/<id> attempt=<n> until=<ISO time>`).
+   */
+  lock: 'white-cross:lock',
   /** On task definitions: the image the container runs. */
   image: 'white-cross:image',
   /** On task definitions: sha256 of the rendered definition, so a re-run reuses it. */
@@ -36,6 +72,7 @@ export const TAG = {
 export const ROLES = ['live', 'canary', 'previous', 'rolled-back'] as const;
 export type Role = (typeof ROLES)[number];
 
+/** Every output, as named in action.yml. */
 export const OUTPUT = {
   liveColor: 'live-color',
   canaryColor: 'canary-color',

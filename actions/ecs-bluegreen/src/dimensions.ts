@@ -37,9 +37,9 @@ export function isTargetGroupArn(arn: string): boolean {
  */
 export function loadBalancerDimension(arn: string): string {
   const loadBalancer = LOAD_BALANCER_ARN.exec(arn);
-  if (loadBalancer) return loadBalancer[1] as string;
+  if (loadBalancer?.[1]) return loadBalancer[1];
   const listener = LISTENER_ARN.exec(arn) ?? RULE_ARN.exec(arn);
-  if (listener) return listener[3] as string;
+  if (listener?.[3]) return listener[3];
   throw new Error(`not a load balancer, listener or rule ARN: ${arn}`);
 }
 
@@ -53,7 +53,7 @@ export function loadBalancerDimension(arn: string): string {
 export function targetGroupDimension(arn: string): string {
   const m = TARGET_GROUP_ARN.exec(arn);
   if (!m) throw new Error(`not a target group ARN: ${arn}`);
-  return m[1] as string;
+  return m[1] ?? '';
 }
 
 /** The region named in an ELBv2 ARN. */

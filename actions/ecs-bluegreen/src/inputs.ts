@@ -4,9 +4,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
-import { ConfigurationError, type Env, type Inputs } from '@white-cross/core';
+import { ConfigurationError, formatDuration, type Env, type Inputs } from '@white-cross/core';
 import { resolveRegion } from '@white-cross/aws';
-import { MODES, type Color, type Mode } from './constants.js';
+import { INPUT, MODE_NAMES, type Color, type Mode } from './constants.js';
 import { arnRegion, isListenerArn, isRuleArn, isTargetGroupArn } from './dimensions.js';
 import {
   imageTag,
@@ -17,17 +17,34 @@ import {
   type RenderedTaskDefinition,
 } from './task-definition.js';
 
-/** Where the new task definition comes from. */
-export type TaskDefinitionSource =
-  | { kind: 'file'; path: string; definition: RenderedTaskDefinition; digest: string; image?: string }
-  | { kind: 'arn'; arn: string };
+/** A task definition file rendered with its image, ready to register. */
+export interface TaskDefinitionFile {
+  readonly kind: 'file';
+  readonly path: string;
+  readonly definition: RenderedTaskDefinition;
+  readonly digest: string;
+  readonly image?: string;
+}
+
+/** Where the new task definition of a deploy comes from. */
+export type TaskDefinitionSource = TaskDefinitionFile | { readonly kind: 'arn'; readonly arn: string };
+
+/** The files a rollback to a release tag builds its task definition from, read only when needed. */
+export interface ReleaseFiles {
+  readonly path: string;
+  readonly image?: string;
+  readonly containerName?: string;
+  readonly workspace: string;
+}
 
 /** What `rollback` goes back to. */
 export type RollbackTarget =
-  { kind: 'previous' } | { kind: 'arn'; arn: string } | { kind: 'release'; tag: string };
+  | { readonly kind: 'previous' }
+  | { readonly kind: 'arn'; readonly arn: string }
+  | { readonly kind: 'release'; readonly tag: string; readonly files?: ReleaseFiles };
 
-export interface EcsBlueGreenInputs {
-  readonly mode: Mode;
+/** What every mode reads. */
+export interface CommonInputs {
   readonly region: string;
   readonly cluster: string;
   readonly services: Readonly<Record<Color, string>>;
@@ -35,19 +52,64 @@ export interface EcsBlueGreenInputs {
   readonly router: { readonly kind: 'listener' | 'rule'; readonly arn: string };
   /** Given target groups; otherwise read from the services. */
   readonly targetGroups?: Readonly<Record<Color, string>>;
-  readonly taskDefinition?: TaskDefinitionSource;
+  readonly waitTimeoutMs: number;
+  readonly pollIntervalMs: number;
+}
+
+export interface DeployInputs {
+  readonly mode: 'deploy';
+  readonly taskDefinition: TaskDefinitionSource;
   /** The release the new task definition is tagged with. */
   readonly version?: string;
-  /** Percent of requests for the canary (deploy, shift). */
+  /** Percent of requests for the canary once it is ready. */
   readonly traffic: number;
-  readonly rollbackTo?: RollbackTarget;
-  readonly reason?: string;
+}
+export interface ShiftInputs {
+  readonly mode: 'shift';
+  readonly traffic: number;
+}
+export interface PromoteInputs {
+  readonly mode: 'promote';
+}
+export interface RollbackInputs {
+  readonly mode: 'rollback';
+  readonly to: RollbackTarget;
+  readonly reason: string;
+  /** Turn the forward action's stickiness off with the rollback, so sticky clients move at once. */
+  readonly disableStickiness: boolean;
+}
+export interface CleanupInputs {
+  readonly mode: 'cleanup';
   readonly retainMs: number;
   readonly warmCount: number;
   /** 0: deregister no revisions. */
   readonly keepRevisions: number;
-  readonly waitTimeoutMs: number;
-  readonly pollIntervalMs: number;
+}
+export interface StatusInputs {
+  readonly mode: 'status';
+}
+
+/** One input type per mode, each with only what that mode reads. */
+export type ModeInputs =
+  DeployInputs | ShiftInputs | PromoteInputs | RollbackInputs | CleanupInputs | StatusInputs;
+
+export type EcsBlueGreenInputs = CommonInputs & ModeInputs;
+
+/** The inputs of one mode. */
+export type InputsOf<M extends Mode> = CommonInputs & Extract<ModeInputs, { mode: M }>;
+
+/** Longest `reason` accepted: it goes into the log, the summary and the audit record. */
+export const REASON_MAX = 500;
+
+/**
+ * Free text made one harmless line: a workflow command (`::error::`, `::add-mask::`, …) is
+ * only read at the start of a log line, so line breaks become ` ⏎ ` and `::` becomes `: :`.
+ *
+ * @example
+ * oneLine('p95 high\n::error::fake'); // 'p95 high ⏎ : :error: :fake'
+ */
+export function oneLine(text: string): string {
+  return text.replace(/\r\n|\r|\n/g, ' ⏎ ').replace(/::/g, ': :');
 }
 
 const CLUSTER = /^(arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:cluster\/)?[A-Za-z0-9_-]{1,255}$/;
@@ -71,10 +133,9 @@ function exclusive(inputs: Inputs, a: string, b: string, required?: string): 'a'
   return hasA ? 'a' : hasB ? 'b' : undefined;
 }
 
-function readTaskDefinitionFile(inputs: Inputs, env: Env): TaskDefinitionSource {
-  const path = inputs.string('task-definition', { required: true });
-  const image = inputs.string('image');
-  const containerName = inputs.string('container-name');
+function readImageInputs(inputs: Inputs): { image?: string; containerName?: string } {
+  const image = inputs.string(INPUT.image);
+  const containerName = inputs.string(INPUT.containerName);
   if (image !== undefined && !IMAGE.test(image))
     reject(
       'image',
@@ -86,8 +147,19 @@ function readTaskDefinitionFile(inputs: Inputs, env: Env): TaskDefinitionSource 
       'container-name',
     );
   }
-  const workspace = env.GITHUB_WORKSPACE || process.cwd();
-  const file = isAbsolute(path) ? path : resolve(workspace, path);
+  return { ...(image ? { image } : {}), ...(containerName ? { containerName } : {}) };
+}
+
+/**
+ * Reads and renders a task definition file with its image. A file that cannot be used is a
+ * ConfigurationError naming the input.
+ *
+ * @example
+ * const file = loadTaskDefinitionFile({ path: 'task-definition.json', image: 'ghcr.io/wc/api:v1.4.0', workspace });
+ */
+export function loadTaskDefinitionFile(files: ReleaseFiles): TaskDefinitionFile {
+  const { path, image, containerName } = files;
+  const file = isAbsolute(path) ? path : resolve(files.workspace, path);
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -110,14 +182,49 @@ function readTaskDefinitionFile(inputs: Inputs, env: Env): TaskDefinitionSource 
 }
 
 /**
+ * The longest the job may take with this plan: the ECS wait, plus (for a deploy) each canary
+ * step held for the canary window.
+ *
+ * @example
+ * planDurationMs({ waitTimeoutMs: 900_000, canarySteps: 4, canaryWindowMs: 300_000 }); // 2_100_000
+ */
+export function planDurationMs(plan: {
+  waitTimeoutMs: number;
+  canarySteps: number;
+  canaryWindowMs: number;
+}): number {
+  return plan.waitTimeoutMs + plan.canarySteps * plan.canaryWindowMs;
+}
+
+/** Refuses, before anything changes, a plan that cannot finish inside the job's timeout. */
+function checkJobTimeout(inputs: Inputs, mode: Mode, waitTimeoutMs: number): void {
+  const canarySteps = inputs.number(INPUT.canarySteps, { default: 0, min: 0, max: 20, integer: true });
+  const canaryWindowMs = inputs.duration(INPUT.canaryWindow, { default: '0s', min: 0, max: 24 * 3_600_000 });
+  if (!inputs.has(INPUT.jobTimeout)) return;
+  const jobTimeoutMs = inputs.duration(INPUT.jobTimeout, { default: '6h', min: 60_000, max: 6 * 3_600_000 });
+  const steps = mode === 'deploy' ? canarySteps : 0;
+  const needed = planDurationMs({ waitTimeoutMs, canarySteps: steps, canaryWindowMs });
+  if (needed <= jobTimeoutMs) return;
+  const parts = [
+    ...(steps ? [`${steps} canary step(s) × ${formatDuration(canaryWindowMs)} canary window`] : []),
+    `${formatDuration(waitTimeoutMs)} ECS wait (wait-timeout)`,
+  ];
+  reject(
+    'job-timeout',
+    `is ${formatDuration(jobTimeoutMs)}, but the plan may take ${formatDuration(needed)} (${parts.join(' + ')}). Raise the job's timeout-minutes and job-timeout, or shorten canary-window or wait-timeout.`,
+  );
+}
+
+/**
  * Parses the inputs of ecs-bluegreen.
  *
  * @example
  * const inputs = parseInputs(new Inputs(process.env), process.env);
  */
 export function parseInputs(inputs: Inputs, env: Env): EcsBlueGreenInputs {
-  const mode = inputs.choice('mode', MODES);
-  if (!mode) throw new ConfigurationError(`Input 'mode' is required: one of ${MODES.join(', ')}.`, 'mode');
+  const mode = inputs.choice(INPUT.mode, MODE_NAMES);
+  if (!mode)
+    throw new ConfigurationError(`Input 'mode' is required: one of ${MODE_NAMES.join(', ')}.`, 'mode');
   const region = resolveRegion(inputs.string('region'), env);
 
   const cluster = inputs.string('cluster', { required: true });
@@ -200,23 +307,27 @@ export function parseInputs(inputs: Inputs, env: Env): EcsBlueGreenInputs {
     targetGroups = { blue, green };
   }
 
-  const traffic = inputs.number('traffic', { default: 10, min: 0, max: 100, integer: true });
-  let taskDefinition: TaskDefinitionSource | undefined;
-  let rollbackTo: RollbackTarget | undefined;
-  let reason: string | undefined;
+  const traffic = inputs.number(INPUT.traffic, { default: 10, min: 0, max: 100, integer: true });
+  const workspace = env.GITHUB_WORKSPACE || process.cwd();
+  let modeInputs: ModeInputs;
+  let fileImage: string | undefined;
+  let releaseTag: string | undefined;
 
   if (mode === 'deploy') {
     const form = exclusive(inputs, 'task-definition', 'task-definition-arn', ' for mode deploy');
+    let taskDefinition: TaskDefinitionSource;
     if (form === 'a') {
-      taskDefinition = readTaskDefinitionFile(inputs, env);
+      const path = inputs.string(INPUT.taskDefinition, { required: true });
+      taskDefinition = loadTaskDefinitionFile({ path, workspace, ...readImageInputs(inputs) });
+      fileImage = taskDefinition.image;
     } else {
-      const arn = inputs.string('task-definition-arn', { required: true });
+      const arn = inputs.string(INPUT.taskDefinitionArn, { required: true });
       if (!isTaskDefinitionArn(arn))
         reject(
           'task-definition-arn',
           `must be a task definition ARN with a revision (arn:aws:ecs:<region>:<account>:task-definition/<family>:<revision>); got '${arn}'.`,
         );
-      if (inputs.has('image'))
+      if (inputs.has(INPUT.image))
         throw new ConfigurationError(
           "Input 'image' applies to 'task-definition' (a file); a 'task-definition-arn' is used as it is.",
           'image',
@@ -225,66 +336,83 @@ export function parseInputs(inputs: Inputs, env: Env): EcsBlueGreenInputs {
     }
     if (traffic === 0)
       reject('traffic', 'must be from 1 to 100 for mode deploy (the first canary weight); got 0.');
-  }
-
-  if (mode === 'rollback') {
-    const to = inputs.string('to', { required: true });
-    if (to === 'previous') rollbackTo = { kind: 'previous' };
-    else if (isTaskDefinitionArn(to)) rollbackTo = { kind: 'arn', arn: to };
-    else if (to.startsWith('arn:'))
+    modeInputs = { mode, taskDefinition, traffic };
+  } else if (mode === 'rollback') {
+    const given = inputs.string(INPUT.to, { required: true });
+    let to: RollbackTarget;
+    if (given === 'previous') to = { kind: 'previous' };
+    else if (isTaskDefinitionArn(given)) to = { kind: 'arn', arn: given };
+    else if (given.startsWith('arn:'))
       reject(
         'to',
-        `must be 'previous', a task definition ARN (…:task-definition/<family>:<revision>) or a release tag such as v1.4.0; got '${to}'.`,
+        `must be 'previous', a task definition ARN (…:task-definition/<family>:<revision>) or a release tag such as v1.4.0; got '${given}'.`,
       );
-    else if (RELEASE.test(to)) rollbackTo = { kind: 'release', tag: to };
-    else
-      reject('to', `must be 'previous', a task definition ARN or a release tag such as v1.4.0; got '${to}'.`);
-    reason = inputs.string('reason', { required: true });
-    if (reason.length > 500) reject('reason', `must be at most 500 characters; got ${reason.length}.`);
-    if (rollbackTo.kind === 'release' && inputs.has('task-definition'))
-      taskDefinition = readTaskDefinitionFile(inputs, env);
-    else if (inputs.has('image')) {
+    else if (RELEASE.test(given)) {
+      releaseTag = given;
+      const path = inputs.string(INPUT.taskDefinition);
+      // Read only if no revision of the release is registered any more (see the rollback mode).
+      to = path
+        ? { kind: 'release', tag: given, files: { path, workspace, ...readImageInputs(inputs) } }
+        : { kind: 'release', tag: given };
+    } else
+      reject(
+        'to',
+        `must be 'previous', a task definition ARN or a release tag such as v1.4.0; got '${given}'.`,
+      );
+    const givenReason = inputs.string(INPUT.reason, { required: true });
+    if (givenReason.length > REASON_MAX)
+      reject('reason', `must be at most ${REASON_MAX} characters; got ${givenReason.length}.`);
+    // Echoed into the log, the summary and the audit record: never as a workflow command.
+    const reason = oneLine(givenReason);
+    if (to.kind !== 'release' && inputs.has(INPUT.image)) {
       throw new ConfigurationError(
         "Input 'image' is used by a rollback only to a release tag, together with 'task-definition'.",
         'image',
       );
     }
+    if (to.kind === 'release' && !to.files && inputs.has(INPUT.image)) {
+      throw new ConfigurationError(
+        "Input 'image' is used by a rollback only to a release tag, together with 'task-definition'.",
+        'image',
+      );
+    }
+    const disableStickiness = inputs.boolean(INPUT.disableStickiness, false);
+    modeInputs = { mode, to, reason, disableStickiness };
+  } else if (mode === 'shift') {
+    modeInputs = { mode, traffic };
+  } else if (mode === 'cleanup') {
+    modeInputs = { mode, retainMs: 0, warmCount: 0, keepRevisions: 0 };
+  } else {
+    modeInputs = { mode };
   }
 
-  const version =
-    inputs.string('version') ??
-    (taskDefinition?.kind === 'file' && taskDefinition.image ? imageTag(taskDefinition.image) : undefined) ??
-    (rollbackTo?.kind === 'release' ? rollbackTo.tag : undefined);
+  const version = inputs.string(INPUT.version) ?? (fileImage ? imageTag(fileImage) : undefined) ?? releaseTag;
   if (version !== undefined && !RELEASE.test(version))
     reject(
       'version',
       `must be a release name such as v1.4.0 (letters, digits and . _ + - @ = / :); got '${version}'.`,
     );
 
-  const retainHours = inputs.number('retain-hours', { default: 24, min: 0, max: 24 * 90 });
-  const warmCount = inputs.number('warm-count', { default: 0, min: 0, max: 1000, integer: true });
-  const keepRevisions = inputs.number('keep-revisions', { default: 0, min: 0, max: 1000, integer: true });
-  const waitTimeoutMs = inputs.duration('wait-timeout', { default: '15m', min: 1000, max: 3 * 3_600_000 });
-  const pollIntervalMs = inputs.duration('poll-interval', { default: '15s', min: 100, max: 300_000 });
+  const retainHours = inputs.number(INPUT.retainHours, { default: 24, min: 0, max: 24 * 90 });
+  const warmCount = inputs.number(INPUT.warmCount, { default: 0, min: 0, max: 1000, integer: true });
+  const keepRevisions = inputs.number(INPUT.keepRevisions, { default: 0, min: 0, max: 1000, integer: true });
+  const waitTimeoutMs = inputs.duration(INPUT.waitTimeout, { default: '15m', min: 1000, max: 3 * 3_600_000 });
+  const pollIntervalMs = inputs.duration(INPUT.pollInterval, { default: '15s', min: 100, max: 300_000 });
   if (pollIntervalMs > waitTimeoutMs)
     reject('poll-interval', `must be shorter than 'wait-timeout' (${waitTimeoutMs / 1000} s).`);
+  checkJobTimeout(inputs, mode, waitTimeoutMs);
+  if (modeInputs.mode === 'cleanup')
+    modeInputs = { ...modeInputs, retainMs: Math.round(retainHours * 3_600_000), warmCount, keepRevisions };
+  if (modeInputs.mode === 'deploy' && version) modeInputs = { ...modeInputs, version };
 
   return {
-    mode,
     region,
     cluster,
     services,
     router: { kind: routerForm === 'a' ? 'listener' : 'rule', arn: routerArn },
     ...(targetGroups ? { targetGroups } : {}),
-    ...(taskDefinition ? { taskDefinition } : {}),
-    ...(version ? { version } : {}),
-    traffic,
-    ...(rollbackTo ? { rollbackTo } : {}),
-    ...(reason ? { reason } : {}),
-    retainMs: Math.round(retainHours * 3_600_000),
-    warmCount,
-    keepRevisions,
     waitTimeoutMs,
     pollIntervalMs,
+    ...modeInputs,
   };
 }

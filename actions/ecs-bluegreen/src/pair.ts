@@ -4,10 +4,11 @@
  * forwards only to those two target groups.
  */
 import { ConfigurationError } from '@white-cross/core';
-import { AwsCallError, type BlueGreenAws, type ServiceDescription } from './aws.js';
-import { COLORS, type Color } from './constants.js';
+import { isAwsError } from '@white-cross/aws';
+import type { BlueGreenAws, ServiceDescription } from './aws.js';
+import type { Color } from './constants.js';
 import type { EcsBlueGreenInputs } from './inputs.js';
-import { deriveState, type BlueGreenState } from './state.js';
+import { deriveState, otherRoutes, refuseOtherRoutes, type BlueGreenState } from './state.js';
 import { ForwardActionError, readTrafficSplit, type ColorTargetGroups } from './traffic.js';
 import type { Action } from '@aws-sdk/client-elastic-load-balancing-v2';
 
@@ -33,8 +34,7 @@ export async function loadPair(aws: BlueGreenAws, inputs: EcsBlueGreenInputs): P
     aws
       .describeServices(inputs.cluster, [inputs.services.blue, inputs.services.green])
       .catch((error: unknown) => {
-        const name = error instanceof AwsCallError && error.cause instanceof Error ? error.cause.name : '';
-        if (name === 'ClusterNotFoundException') {
+        if (isAwsError(error, 'ClusterNotFoundException')) {
           throw new ConfigurationError(
             `Input 'cluster' names no ECS cluster in ${inputs.region}: '${inputs.cluster}'.`,
             'cluster',
@@ -44,21 +44,18 @@ export async function loadPair(aws: BlueGreenAws, inputs: EcsBlueGreenInputs): P
       }),
     aws.readRouter(inputs.router.kind, inputs.router.arn),
   ]);
-  for (const color of COLORS) {
-    if (described.missing.includes(inputs.services[color])) {
-      const input = serviceInput(inputs, color);
-      throw new ConfigurationError(
-        `Input '${input}': the ${color} service '${inputs.services[color]}' does not exist (or is inactive) in cluster ${inputs.cluster}.`,
-        input,
-      );
-    }
-  }
-  const services = Object.fromEntries(
-    COLORS.map((c) => [c, described.found.find((s) => s.serviceName === inputs.services[c])!]),
-  ) as Record<Color, ServiceDescription>;
+  const serviceOf = (color: Color): ServiceDescription => {
+    const found = described.found.find((s) => s.serviceName === inputs.services[color]);
+    if (found) return found;
+    const input = serviceInput(inputs, color);
+    throw new ConfigurationError(
+      `Input '${input}': the ${color} service '${inputs.services[color]}' does not exist (or is inactive) in cluster ${inputs.cluster}.`,
+      input,
+    );
+  };
+  const services = { blue: serviceOf('blue'), green: serviceOf('green') };
 
-  const targetGroups = {} as Record<Color, string>;
-  for (const color of COLORS) {
+  const targetGroupOf = (color: Color): string => {
     const registered = services[color].targetGroupArn;
     const given = inputs.targetGroups?.[color];
     if (given && registered && given !== registered) {
@@ -74,8 +71,9 @@ export async function loadPair(aws: BlueGreenAws, inputs: EcsBlueGreenInputs): P
         `${color}-target-group`,
       );
     }
-    targetGroups[color] = arn;
-  }
+    return arn;
+  };
+  const targetGroups = { blue: targetGroupOf('blue'), green: targetGroupOf('green') };
   if (!router) {
     throw new ConfigurationError(
       `Input '${routerInput}' names no ${inputs.router.kind} in ${inputs.region}: '${inputs.router.arn}'.`,
@@ -95,4 +93,28 @@ export async function loadPair(aws: BlueGreenAws, inputs: EcsBlueGreenInputs): P
     throw error;
   }
   return { state: deriveState(services, split), services, targetGroups, actions: router.actions };
+}
+
+/** The load balancer ARN of a listener or rule ARN. */
+function loadBalancerArnOf(routerArn: string): string {
+  return routerArn.replace(/:listener(-rule)?\/(app\/[^/]+\/[^/]+)\/.*$/, ':loadbalancer/$2');
+}
+
+/**
+ * Refuses (before any change) when other listeners or rules, on any load balancer the pair's
+ * target groups are attached to, also forward to a color (see `otherRoutes` in state.ts).
+ */
+export async function checkOtherRoutes(
+  aws: BlueGreenAws,
+  inputs: EcsBlueGreenInputs,
+  pair: Pair,
+  ownRoutes: readonly string[] = [],
+): Promise<void> {
+  const attached = await Promise.all([
+    aws.loadBalancersOf(pair.targetGroups.blue),
+    aws.loadBalancersOf(pair.targetGroups.green),
+  ]);
+  const loadBalancers = [...new Set([loadBalancerArnOf(inputs.router.arn), ...attached.flat()])];
+  const routes = (await Promise.all(loadBalancers.map((lb) => aws.routesOf(lb)))).flat();
+  refuseOtherRoutes(otherRoutes(routes, pair.targetGroups, inputs.router.arn, ownRoutes), inputs.router);
 }

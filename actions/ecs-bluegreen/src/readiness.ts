@@ -38,6 +38,21 @@ export function assessReadiness(
       healthy,
     };
   }
+  // The circuit breaker with rollback: ECS marks the new deployment FAILED and makes a new
+  // PRIMARY deployment of the last one that completed. Waiting longer cannot help.
+  const failed = service.deployments.find(
+    (d) => d.taskDefinition === expected.taskDefinitionArn && d.rolloutState === 'FAILED',
+  );
+  if (failed) {
+    const back =
+      primary && primary.taskDefinition !== expected.taskDefinitionArn ? primary.taskDefinition : undefined;
+    return {
+      ready: false,
+      failed: `the ECS deployment failed${back ? ` and ECS is rolling the service back to ${back.split('/').pop()}` : ''}: ${failed.rolloutStateReason ?? 'no reason given'}`,
+      progress: '',
+      healthy,
+    };
+  }
   const steady =
     onExpected &&
     service.deployments.length <= 1 &&

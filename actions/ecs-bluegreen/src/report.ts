@@ -23,6 +23,8 @@ export interface RunReport {
   taskDefinitionArn?: string;
   version?: string;
   reason?: string;
+  /** What the reader must know about this run (e.g. sticky clients after a rollback). */
+  notes: string[];
   /** Lines explaining a color that did not become ready. */
   diagnostics: string[];
   awsCalls: Record<string, number>;
@@ -74,6 +76,7 @@ export function writeSummary(summary: SummaryBuilder, report: RunReport): void {
     );
   }
   if (report.reason) summary.paragraph(`Reason given: ${report.reason}`);
+  for (const note of report.notes) summary.paragraph(note);
   if (report.steps.length) {
     summary.heading('Steps', 3);
     summary.table(
@@ -136,6 +139,7 @@ export function reportJson(report: RunReport): string {
       before: state(report.before) ?? null,
       after: state(report.after ?? report.before) ?? null,
       steps: report.steps,
+      notes: report.notes,
       diagnostics: report.diagnostics,
       deregistered: report.deregistered,
       awsCalls: report.awsCalls,

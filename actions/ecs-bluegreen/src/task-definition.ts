@@ -49,7 +49,7 @@ export function isTaskDefinitionArn(text: string): boolean {
 export function parseTaskDefinitionArn(arn: string): { family: string; revision: number } {
   const m = TASK_DEFINITION_ARN.exec(arn);
   if (!m) throw new Error(`not a task definition ARN: ${arn}`);
-  return { family: m[1] as string, revision: Number(m[2]) };
+  return { family: m[1] ?? '', revision: Number(m[2]) };
 }
 
 /**

@@ -35,10 +35,11 @@ function forwardTuples(action: Action): TargetGroupTuple[] {
  */
 export function readTrafficSplit(actions: readonly Action[], targetGroups: ColorTargetGroups): TrafficSplit {
   const forwards = actions.filter((a) => a.Type === 'forward');
-  if (forwards.length !== 1) {
+  const [forward] = forwards;
+  if (forwards.length !== 1 || !forward) {
     throw new ForwardActionError(`has ${forwards.length} forward actions; blue/green needs exactly one`);
   }
-  const tuples = forwardTuples(forwards[0]!);
+  const tuples = forwardTuples(forward);
   const weight: Record<Color, number> = { blue: 0, green: 0 };
   let seen = 0;
   for (const tuple of tuples) {
@@ -60,7 +61,8 @@ export function readTrafficSplit(actions: readonly Action[], targetGroups: Color
 
 /**
  * The actions with the forward action replaced by a weighted forward to both colors; other
- * actions (e.g. authenticate-oidc before the forward) and the stickiness setting are kept.
+ * actions (e.g. authenticate-oidc before the forward) and the stickiness setting are kept, an
+ * authenticate-oidc action with `UseExistingClientSecret` (its secret is never read back).
  *
  * @example
  * withTrafficSplit(actions, { blue: blueTg, green: greenTg }, { blue: 0, green: 100 });
@@ -69,16 +71,25 @@ export function withTrafficSplit(
   actions: readonly Action[],
   targetGroups: ColorTargetGroups,
   split: TrafficSplit,
+  options: { stickiness?: 'keep' | 'off' } = {},
 ): Action[] {
   return actions.map((action) => {
+    if (action.Type === 'authenticate-oidc' && action.AuthenticateOidcConfig) {
+      // DescribeListeners never returns the client secret; ModifyListener keeps the one ALB
+      // holds only when told to (ELBv2 API reference, AuthenticateOidcActionConfig).
+      const { ClientSecret: _secret, ...config } = action.AuthenticateOidcConfig;
+      return { ...action, AuthenticateOidcConfig: { ...config, UseExistingClientSecret: true } };
+    }
     if (action.Type !== 'forward') return action;
     const forward: Action = {
       Type: 'forward',
       ForwardConfig: {
         TargetGroups: COLORS.map((c) => ({ TargetGroupArn: targetGroups[c], Weight: split[c] })),
-        ...(action.ForwardConfig?.TargetGroupStickinessConfig
-          ? { TargetGroupStickinessConfig: action.ForwardConfig.TargetGroupStickinessConfig }
-          : {}),
+        ...(options.stickiness === 'off'
+          ? { TargetGroupStickinessConfig: { Enabled: false } }
+          : action.ForwardConfig?.TargetGroupStickinessConfig
+            ? { TargetGroupStickinessConfig: action.ForwardConfig.TargetGroupStickinessConfig }
+            : {}),
       },
     };
     if (action.Order !== undefined) forward.Order = action.Order;
@@ -110,4 +121,15 @@ export function sameSplit(a: TrafficSplit, b: TrafficSplit): boolean {
  */
 export function formatSplit(split: TrafficSplit): string {
   return `blue ${split.blue} % / green ${split.green} %`;
+}
+
+/**
+ * The group-level stickiness of the forward action (what keeps a client on one color), when on.
+ *
+ * @example
+ * stickiness([{ Type: 'forward', ForwardConfig: { TargetGroupStickinessConfig: { Enabled: true, DurationSeconds: 3600 } } }]); // { durationSeconds: 3600 }
+ */
+export function stickiness(actions: readonly Action[]): { durationSeconds: number } | undefined {
+  const config = actions.find((a) => a.Type === 'forward')?.ForwardConfig?.TargetGroupStickinessConfig;
+  return config?.Enabled ? { durationSeconds: config.DurationSeconds ?? 0 } : undefined;
 }

@@ -8,6 +8,9 @@ import { formatDuration } from '@white-cross/core';
 import type { BlueGreenAws, ServiceDescription, StoppedTaskInfo, TargetHealthInfo } from './aws.js';
 import { assessReadiness } from './readiness.js';
 
+/** The two reads the wait makes (tests pass a stand-in with just these). */
+export type ReadinessReader = Pick<BlueGreenAws, 'describeServices' | 'targetHealth'>;
+
 export interface WaitTarget {
   cluster: string;
   service: string;
@@ -22,17 +25,29 @@ export interface WaitOptions {
   clock: Clock;
   sleep: Sleep;
   log: Logger;
+  /** Aborted when the job is cancelled (SIGTERM/SIGINT): the wait stops at once. */
+  signal?: AbortSignal;
 }
 
 export type WaitResult =
-  { ok: true; waitedMs: number; polls: number } | { ok: false; waitedMs: number; polls: number; why: string };
+  | { ok: true; waitedMs: number; polls: number }
+  | { ok: false; waitedMs: number; polls: number; why: string; cancelled?: boolean };
+
+/** A sleep that ends early when `signal` is aborted. */
+function sleepUnlessAborted(sleep: Sleep, ms: number, signal: AbortSignal | undefined): Promise<void> {
+  if (!signal) return sleep(ms);
+  return Promise.race([
+    sleep(ms),
+    new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true })),
+  ]);
+}
 
 /**
  * Polls until the service is steady on the task definition and enough targets are healthy,
  * the deployment fails, or the time runs out. Prints a progress line on each poll.
  */
 export async function waitUntilReady(
-  aws: BlueGreenAws,
+  aws: ReadinessReader,
   target: WaitTarget,
   options: WaitOptions,
 ): Promise<WaitResult> {
@@ -40,6 +55,15 @@ export async function waitUntilReady(
   let polls = 0;
   let last = '';
   for (;;) {
+    if (options.signal?.aborted) {
+      return {
+        ok: false,
+        waitedMs: options.clock.now() - started,
+        polls,
+        why: `cancelled (${String(options.signal.reason ?? 'aborted')}) while waiting`,
+        cancelled: true,
+      };
+    }
     polls++;
     const { found } = await aws.describeServices(target.cluster, [target.service]);
     const service = found[0];
@@ -72,7 +96,11 @@ export async function waitUntilReady(
       );
       last = readiness.progress;
     }
-    await options.sleep(Math.min(options.pollIntervalMs, Math.max(0, options.timeoutMs - waited)));
+    await sleepUnlessAborted(
+      options.sleep,
+      Math.min(options.pollIntervalMs, Math.max(0, options.timeoutMs - waited)),
+      options.signal,
+    );
   }
 }
 

@@ -5,12 +5,13 @@
  * records no service events, so the test plays the ECS agent, including a task that crashes
  * (see harness.ts); the formatting of service events is covered in wait.test.ts.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test, jest } from '@jest/globals';
 import { runActionBundle, throttling } from '@white-cross/testkit';
 import {
   CLUSTER,
   readPair,
   registerRelease,
+  routeThroughRule,
   REGISTRY,
   SERVICE,
   startAgent,
@@ -19,6 +20,8 @@ import {
   type Stack,
 } from './harness.js';
 
+// Each test runs the bundle several times against moto; on a loaded machine that takes minutes.
+jest.setTimeout(300_000);
 let stack: Stack;
 let agent: Agent | undefined;
 
@@ -178,15 +181,19 @@ describe('throttling', () => {
 describe('a listener rule instead of a listener', () => {
   test("deploy and promote move the rule's weights, not the listener's", async () => {
     const release = await registerRelease(stack, 'v1.1.0');
-    const inputs = { 'rule-arn': stack.ruleArn, 'listener-arn': '', 'wait-timeout': '20s' };
-    const deploy = await run({ ...inputs, mode: 'deploy', 'task-definition-arn': release });
-    expect(deploy.exitCode).toBe(0);
-    expect(deploy.outputs['load-balancer']).toBe(stack.loadBalancerArn.split('loadbalancer/')[1]);
-    let pair = await readPair(stack);
-    expect(pair.ruleWeights).toEqual({ blue: 90, green: 10 });
-    expect(pair.weights).toEqual({ blue: 100, green: 0 });
-    expect((await run({ ...inputs, mode: 'promote' })).exitCode).toBe(0);
-    pair = await readPair(stack);
-    expect(pair.ruleWeights).toEqual({ blue: 0, green: 100 });
+    const { ruleArn, restore } = await routeThroughRule(stack);
+    try {
+      const inputs = { 'rule-arn': ruleArn, 'listener-arn': '', 'wait-timeout': '20s' };
+      const deploy = await run({ ...inputs, mode: 'deploy', 'task-definition-arn': release });
+      expect(deploy.exitCode).toBe(0);
+      expect(deploy.outputs['load-balancer']).toBe(stack.loadBalancerArn.split('loadbalancer/')[1]);
+      let pair = await readPair(stack, ruleArn);
+      expect(pair.ruleWeights).toEqual({ blue: 90, green: 10 });
+      expect((await run({ ...inputs, mode: 'promote' })).exitCode).toBe(0);
+      pair = await readPair(stack, ruleArn);
+      expect(pair.ruleWeights).toEqual({ blue: 0, green: 100 });
+    } finally {
+      await restore();
+    }
   });
 });

@@ -1,47 +1,29 @@
 /**
- * A blue/green pair on a real moto server, and a stand-in for the ECS agent.
- *
- * moto runs no containers and never registers a service's tasks in its target group, so
- * `startAgent` plays that part: when a color's service runs a task definition with N desired
- * tasks it registers N `ip` targets in the color's target group, and deregisters them when
- * the service goes to 0 or to another task definition. moto keeps one target per IP in a
- * target group (it keys targets by Id), so the agent gives each task its own loopback address
- * (127.0.0.2, 127.0.0.3, …) on one port. For an image it is told is broken, it registers
- * nothing and instead starts and stops a task of the service (RunTask/StopTask with the
- * service's `service:<name>` group) with the reason a crashing container gives, as ECS would.
+ * A blue/green pair on a real moto server (built by testkit's `createBlueGreenPair`), and the
+ * ECS agent played by testkit's `startEcsAgent`: moto runs no containers, so the agent registers
+ * a color's tasks in its target group. For an image a test marks as broken, the agent's "start a
+ * task" callback reports a crash, so the task is never registered and ECS shows a stopped task
+ * with the reason a crashing container gives.
  */
+import { EC2Client } from '@aws-sdk/client-ec2';
 import {
-  EC2Client,
-  CreateSecurityGroupCommand,
-  CreateSubnetCommand,
-  CreateVpcCommand,
-} from '@aws-sdk/client-ec2';
-import {
-  CreateClusterCommand,
-  CreateServiceCommand,
   DescribeServicesCommand,
-  DescribeTaskDefinitionCommand,
   ECSClient,
   RegisterTaskDefinitionCommand,
-  RunTaskCommand,
-  StopTaskCommand,
   TagResourceCommand,
-  UpdateServiceCommand,
   ListTaskDefinitionsCommand,
 } from '@aws-sdk/client-ecs';
 import {
-  CreateListenerCommand,
-  CreateLoadBalancerCommand,
   CreateRuleCommand,
-  CreateTargetGroupCommand,
-  DeregisterTargetsCommand,
+  DeleteRuleCommand,
   DescribeListenersCommand,
   DescribeRulesCommand,
-  DescribeTargetHealthCommand,
   ElasticLoadBalancingV2Client,
-  RegisterTargetsCommand,
+  ModifyListenerCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { startAwsProxy, startMoto, type AwsProxy, type MotoServer } from '@white-cross/testkit';
+import { createBlueGreenPair, forwardTo } from '@white-cross/testkit/aws-fixtures';
+import { startEcsAgent } from '@white-cross/testkit/ecs-agent';
 
 export const CLUSTER = 'school-health';
 export const SERVICE = 'school-health-api';
@@ -55,7 +37,6 @@ export interface Stack {
   elb: ElasticLoadBalancingV2Client;
   loadBalancerArn: string;
   listenerArn: string;
-  ruleArn: string;
   targetGroups: { blue: string; green: string };
   /** The task definition both colors start on (tagged v1.0.0). */
   firstTaskDefinition: string;
@@ -69,123 +50,21 @@ export interface Stack {
 
 type Color = 'blue' | 'green';
 
-interface Pair {
-  loadBalancerArn: string;
-  listenerArn: string;
-  ruleArn: string;
-  targetGroups: { blue: string; green: string };
-  firstTaskDefinition: string;
-  network: { subnets: string[]; securityGroups: string[] };
-}
-
 /** Builds the pair in an empty moto: blue live with 2 tasks on v1.0.0, green idle on the same. */
-async function buildPair(ecs: ECSClient, elb: ElasticLoadBalancingV2Client, ec2: EC2Client): Promise<Pair> {
-  const vpc = await ec2.send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }));
-  const vpcId = vpc.Vpc!.VpcId!;
-  const subnets = await Promise.all(
-    ['a', 'b'].map((az, i) =>
-      ec2.send(
-        new CreateSubnetCommand({
-          VpcId: vpcId,
-          CidrBlock: `10.0.${i + 1}.0/24`,
-          AvailabilityZone: `us-east-1${az}`,
-        }),
-      ),
-    ),
-  );
-  const subnetIds = subnets.map((s) => s.Subnet!.SubnetId!);
-  const sg = await ec2.send(
-    new CreateSecurityGroupCommand({ GroupName: 'api', Description: 'api tasks', VpcId: vpcId }),
-  );
-  const lb = await elb.send(
-    new CreateLoadBalancerCommand({ Name: 'school-health-alb', Subnets: subnetIds, Type: 'application' }),
-  );
-  const loadBalancerArn = lb.LoadBalancers![0]!.LoadBalancerArn!;
-  const targetGroups = {} as Record<Color, string>;
-  for (const color of ['blue', 'green'] as const) {
-    const tg = await elb.send(
-      new CreateTargetGroupCommand({
-        Name: `school-health-${color}`,
-        Protocol: 'HTTP',
-        Port: 3000,
-        VpcId: vpcId,
-        TargetType: 'ip',
-        HealthCheckPath: '/health',
-      }),
-    );
-    targetGroups[color] = tg.TargetGroups![0]!.TargetGroupArn!;
-  }
-  const forward = (blue: number, green: number) => [
-    {
-      Type: 'forward' as const,
-      ForwardConfig: {
-        TargetGroups: [
-          { TargetGroupArn: targetGroups.blue, Weight: blue },
-          { TargetGroupArn: targetGroups.green, Weight: green },
-        ],
-      },
-    },
-  ];
-  const listener = await elb.send(
-    new CreateListenerCommand({
-      LoadBalancerArn: loadBalancerArn,
-      Protocol: 'HTTP',
-      Port: 80,
-      DefaultActions: forward(100, 0),
-    }),
-  );
-  const listenerArn = listener.Listeners![0]!.ListenerArn!;
-  const rule = await elb.send(
-    new CreateRuleCommand({
-      ListenerArn: listenerArn,
-      Priority: 10,
-      Conditions: [{ Field: 'path-pattern', PathPatternConfig: { Values: ['/api/*'] } }],
-      Actions: forward(100, 0),
-    }),
-  );
-  await ecs.send(new CreateClusterCommand({ clusterName: CLUSTER }));
-  const td = await ecs.send(
-    new RegisterTaskDefinitionCommand({
-      family: FAMILY,
-      networkMode: 'awsvpc',
-      requiresCompatibilities: ['FARGATE'],
-      cpu: '256',
-      memory: '512',
-      containerDefinitions: [
-        {
-          name: 'api',
-          image: `${REGISTRY}:v1.0.0`,
-          essential: true,
-          portMappings: [{ containerPort: 3000 }],
-        },
-      ],
-      tags: [{ key: 'white-cross:version', value: 'v1.0.0' }],
-    }),
-  );
-  const firstTaskDefinition = td.taskDefinition!.taskDefinitionArn!;
-  for (const color of ['blue', 'green'] as const) {
-    await ecs.send(
-      new CreateServiceCommand({
-        cluster: CLUSTER,
-        serviceName: `${SERVICE}-${color}`,
-        taskDefinition: firstTaskDefinition,
-        desiredCount: 0,
-        launchType: 'FARGATE',
-        loadBalancers: [{ targetGroupArn: targetGroups[color], containerName: 'api', containerPort: 3000 }],
-        networkConfiguration: { awsvpcConfiguration: { subnets: subnetIds, securityGroups: [sg.GroupId!] } },
-        tags: [{ key: 'white-cross:version', value: 'v1.0.0' }],
-      }),
-    );
-  }
-  // moto reports the running count only after an update: start blue with 2 running tasks.
-  await ecs.send(new UpdateServiceCommand({ cluster: CLUSTER, service: `${SERVICE}-blue`, desiredCount: 2 }));
+async function buildPair(clients: { ecs: ECSClient; elb: ElasticLoadBalancingV2Client; ec2: EC2Client }) {
+  const pair = await createBlueGreenPair(clients, {
+    cluster: CLUSTER,
+    service: SERVICE,
+    family: FAMILY,
+    repository: REGISTRY,
+    liveTasks: 2,
+  });
   return {
-    loadBalancerArn,
-    listenerArn,
-    ruleArn: rule.Rules![0]!.RuleArn!,
-    targetGroups,
-    firstTaskDefinition,
-    network: { subnets: subnetIds, securityGroups: [sg.GroupId!] },
+    loadBalancerArn: pair.loadBalancerArn,
+    listenerArn: pair.listenerArn,
+    targetGroups: pair.targetGroups,
+    firstTaskDefinition: pair.firstTaskDefinition,
+    network: { subnets: pair.subnets, securityGroups: pair.securityGroups },
   };
 }
 
@@ -206,12 +85,12 @@ export async function startStack(): Promise<Stack> {
     proxy,
     ecs,
     elb,
-    ...(await buildPair(ecs, elb, ec2)),
+    ...(await buildPair({ ecs, elb, ec2 })),
     env: { ...moto.env, AWS_ENDPOINT_URL: proxy.url },
     rebuild: async () => {
       await moto.reset();
       proxy.reset();
-      Object.assign(stack, await buildPair(ecs, elb, ec2));
+      Object.assign(stack, await buildPair({ ecs, elb, ec2 }));
     },
     stop: async () => {
       ecs.destroy();
@@ -237,99 +116,69 @@ export interface Agent {
 /** Plays the ECS agent for both services until stopped (see the file comment). */
 export function startAgent(stack: Stack, port = 3000): Agent {
   const broken = new Set<string>();
-  const placed: Record<Color, { taskDefinition: string; count: number }> = {
-    blue: { taskDefinition: '', count: 0 },
-    green: { taskDefinition: '', count: 0 },
-  };
-  const crashed = new Set<string>();
-  const errors: unknown[] = [];
-  let running = true;
-  const ip = (color: Color, i: number) => `127.0.0.${(color === 'blue' ? 2 : 102) + i}`;
-  async function reconcile(color: Color): Promise<void> {
-    // Always with TAGS: moto 5.2.1 switches tags in DescribeServices answers on and off for the
-    // whole server, so a concurrent call without them would strip them from the action's answer.
-    const out = await stack.ecs.send(
-      new DescribeServicesCommand({ cluster: CLUSTER, services: [`${SERVICE}-${color}`], include: ['TAGS'] }),
-    );
-    const service = out.services?.[0];
-    if (!service) return;
-    const want = { taskDefinition: service.taskDefinition ?? '', count: service.desiredCount ?? 0 };
-    const have = placed[color];
-    if (want.taskDefinition === have.taskDefinition && want.count === have.count) return;
-    const tg = stack.targetGroups[color];
-    const registered = await stack.elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: tg }));
-    const targets = (registered.TargetHealthDescriptions ?? []).map((d) => ({
-      Id: d.Target!.Id!,
-      Port: d.Target!.Port,
-    }));
-    if (targets.length)
-      await stack.elb.send(new DeregisterTargetsCommand({ TargetGroupArn: tg, Targets: targets }));
-    const td = await stack.ecs.send(
-      new DescribeTaskDefinitionCommand({ taskDefinition: want.taskDefinition }),
-    );
-    const image = td.taskDefinition?.containerDefinitions?.[0]?.image ?? '';
-    if (broken.has(image)) {
-      if (want.count > 0 && !crashed.has(want.taskDefinition)) {
-        crashed.add(want.taskDefinition);
-        const task = await stack.ecs.send(
-          new RunTaskCommand({
-            cluster: CLUSTER,
-            taskDefinition: want.taskDefinition,
-            launchType: 'FARGATE',
-            count: 1,
-            group: `service:${SERVICE}-${color}`,
-            startedBy: 'ecs-svc/agent',
-          }),
-        );
-        await stack.ecs.send(
-          new StopTaskCommand({
-            cluster: CLUSTER,
-            task: task.tasks![0]!.taskArn!,
-            reason: 'Essential container in task exited',
-          }),
-        );
-      }
-    } else if (want.count > 0) {
-      await stack.elb.send(
-        new RegisterTargetsCommand({
-          TargetGroupArn: tg,
-          Targets: Array.from({ length: want.count }, (_, i) => ({ Id: ip(color, i), Port: port })),
-        }),
-      );
-    }
-    placed[color] = want;
-  }
-  let loop: Promise<void> = Promise.resolve();
-  const agent: Agent = {
+  const agent = startEcsAgent({
+    ecs: stack.ecs,
+    elb: stack.elb,
+    cluster: CLUSTER,
+    port,
+    services: [
+      { name: `${SERVICE}-blue`, targetGroupArn: stack.targetGroups.blue, firstAddress: 2 },
+      { name: `${SERVICE}-green`, targetGroupArn: stack.targetGroups.green, firstAddress: 102 },
+    ],
+    startTask: async ({ taskDefinition }) =>
+      broken.has(taskDefinition.containerDefinitions?.[0]?.image ?? '')
+        ? { crashed: 'Essential container in task exited' }
+        : { stop: async () => {} },
+  });
+  return {
     broken,
-    errors,
-    hold: false,
-    stop: async () => {
-      running = false;
-      await loop;
+    errors: agent.errors,
+    get hold() {
+      return agent.hold;
     },
+    set hold(value: boolean) {
+      agent.hold = value;
+    },
+    stop: () => agent.stop(),
   };
-  loop = (async () => {
-    while (running) {
-      try {
-        if (agent.hold) {
-          await new Promise((r) => setTimeout(r, 100));
-          continue;
-        }
-        await reconcile('blue');
-        await reconcile('green');
-      } catch (error) {
-        // Kept for a failing test to show; the next tick tries again.
-        errors.push(error);
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  })();
-  return agent;
 }
 
-/** The pair as AWS holds it now, for assertions. */
-export async function readPair(stack: Stack) {
+/**
+ * Routes the pair through a rule (priority 10, `/api/*`, forwarding 100/0) instead of the
+ * listener, whose default action becomes a fixed 404 — so the rule is the only routing to the
+ * pair. Returns the rule ARN and a function that puts the listener back.
+ */
+export async function routeThroughRule(stack: Stack): Promise<{ ruleArn: string; restore(): Promise<void> }> {
+  const rule = await stack.elb.send(
+    new CreateRuleCommand({
+      ListenerArn: stack.listenerArn,
+      Priority: 10,
+      Conditions: [{ Field: 'path-pattern', PathPatternConfig: { Values: ['/api/*'] } }],
+      Actions: forwardTo(stack.targetGroups, 100, 0),
+    }),
+  );
+  const listener = await stack.elb.send(new DescribeListenersCommand({ ListenerArns: [stack.listenerArn] }));
+  const defaults = listener.Listeners?.[0]?.DefaultActions ?? [];
+  await stack.elb.send(
+    new ModifyListenerCommand({
+      ListenerArn: stack.listenerArn,
+      DefaultActions: [{ Type: 'fixed-response', FixedResponseConfig: { StatusCode: '404' } }],
+    }),
+  );
+  const ruleArn = rule.Rules?.[0]?.RuleArn ?? '';
+  return {
+    ruleArn,
+    restore: async () => {
+      await stack.elb.send(new DeleteRuleCommand({ RuleArn: ruleArn }));
+      await stack.elb.send(
+        new ModifyListenerCommand({ ListenerArn: stack.listenerArn, DefaultActions: defaults }),
+      );
+    },
+  };
+}
+
+/** The pair as AWS holds it now (and the weights of `ruleArn`, when given), for assertions. */
+export async function readPair(stack: Stack, ruleArn?: string) {
   const services = await stack.ecs.send(
     new DescribeServicesCommand({
       cluster: CLUSTER,
@@ -338,7 +187,7 @@ export async function readPair(stack: Stack) {
     }),
   );
   const listener = await stack.elb.send(new DescribeListenersCommand({ ListenerArns: [stack.listenerArn] }));
-  const rule = await stack.elb.send(new DescribeRulesCommand({ RuleArns: [stack.ruleArn] }));
+  const rule = ruleArn ? await stack.elb.send(new DescribeRulesCommand({ RuleArns: [ruleArn] })) : undefined;
   const weightsOf = (
     actions:
       { ForwardConfig?: { TargetGroups?: { TargetGroupArn?: string; Weight?: number }[] } }[] | undefined,
@@ -360,7 +209,7 @@ export async function readPair(stack: Stack) {
   };
   return {
     weights: weightsOf(listener.Listeners?.[0]?.DefaultActions),
-    ruleWeights: weightsOf(rule.Rules?.[0]?.Actions),
+    ruleWeights: weightsOf(rule?.Rules?.[0]?.Actions),
     blue: color('blue'),
     green: color('green'),
   };

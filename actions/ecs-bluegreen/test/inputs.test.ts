@@ -72,17 +72,18 @@ describe('parseInputs', () => {
       router: { kind: 'listener', arn: LISTENER },
       version: 'v1.4.0',
       traffic: 10,
-      retainMs: 86_400_000,
-      warmCount: 0,
-      keepRevisions: 0,
       waitTimeoutMs: 900_000,
       pollIntervalMs: 15_000,
     });
+    if (inputs.mode !== 'deploy') throw new Error('not a deploy');
     expect(inputs.taskDefinition).toMatchObject({ kind: 'file', image: 'ghcr.io/wc/api:v1.4.0' });
     expect(
-      inputs.taskDefinition?.kind === 'file' &&
+      inputs.taskDefinition.kind === 'file' &&
         inputs.taskDefinition.definition.containerDefinitions?.[0]?.image,
     ).toBe('ghcr.io/wc/api:v1.4.0');
+    // Only what a deploy reads: cleanup's and rollback's inputs are not part of its type.
+    expect(inputs).not.toHaveProperty('retainMs');
+    expect(inputs).not.toHaveProperty('reason');
   });
 
   test('reads explicit services, a rule, target groups and a rollback to a release tag', () => {
@@ -102,10 +103,46 @@ describe('parseInputs', () => {
     expect(inputs).toMatchObject({
       services: { blue: 'api-a', green: 'api-b' },
       router: { kind: 'rule', arn: RULE },
-      rollbackTo: { kind: 'release', tag: 'v1.3.2' },
-      version: 'v1.3.2',
+      mode: 'rollback',
+      to: { kind: 'release', tag: 'v1.3.2' },
       reason: 'p95 over budget',
     });
+    expect(inputs).not.toHaveProperty('traffic');
+  });
+
+  test('a plan that fits in the job timeout is accepted', () => {
+    expect(
+      parse({
+        ...base,
+        mode: 'deploy',
+        'task-definition-arn': TD,
+        'job-timeout': '60m',
+        'canary-steps': '4',
+        'canary-window': '5m',
+      }),
+    ).toMatchObject({ mode: 'deploy' });
+  });
+
+  test('a reason with line breaks and workflow commands is kept as one harmless line', () => {
+    const inputs = parse({ ...base, mode: 'rollback', to: 'previous', reason: 'slow\r\n::error::x%0A' });
+    expect(inputs).toMatchObject({ reason: 'slow ⏎ : :error: :x%0A' });
+  });
+
+  test('reads a cleanup with its retention, warm count and revisions to keep', () => {
+    const inputs = parse({
+      ...base,
+      mode: 'cleanup',
+      'retain-hours': '48',
+      'warm-count': '1',
+      'keep-revisions': '5',
+    });
+    expect(inputs).toMatchObject({
+      mode: 'cleanup',
+      retainMs: 48 * 3_600_000,
+      warmCount: 1,
+      keepRevisions: 5,
+    });
+    expect(inputs).not.toHaveProperty('traffic');
   });
 
   const cases: [string, Record<string, string | undefined>, string, string][] = [
@@ -375,6 +412,19 @@ describe('parseInputs', () => {
       { 'wait-timeout': '10s', 'poll-interval': '30s' },
       'poll-interval',
       "Input 'poll-interval' must be shorter than 'wait-timeout' (10 s).",
+    ],
+    [
+      'a deploy plan longer than the job timeout',
+      {
+        mode: 'deploy',
+        'task-definition-arn': TD,
+        'job-timeout': '30m',
+        'canary-steps': '4',
+        'canary-window': '5m',
+        'wait-timeout': '15m',
+      },
+      'job-timeout',
+      "Input 'job-timeout' is 30 min 00 s, but the plan may take 35 min 00 s (4 canary step(s) × 5 min 00 s canary window + 15 min 00 s ECS wait (wait-timeout)). Raise the job's timeout-minutes and job-timeout, or shorten canary-window or wait-timeout.",
     ],
   ];
 

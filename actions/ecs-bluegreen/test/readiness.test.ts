@@ -27,6 +27,28 @@ const healthy = (n: number): TargetHealthInfo[] =>
 const expected = { taskDefinitionArn: TD, count: 2 };
 
 describe('assessReadiness', () => {
+  // ECS API reference, DeploymentCircuitBreaker: with rollback on, a failed deployment is FAILED
+  // and the service goes back to the last deployment that completed (a new PRIMARY on it).
+  test('the circuit breaker rolled back: failed at once with ECS reason, naming where ECS goes back to', () => {
+    const rolledBack = service({
+      taskDefinitionArn: OLD,
+      deployments: [
+        { status: 'PRIMARY', taskDefinition: OLD, rolloutState: 'IN_PROGRESS' },
+        {
+          status: 'ACTIVE',
+          taskDefinition: TD,
+          rolloutState: 'FAILED',
+          rolloutStateReason: 'ECS deployment circuit breaker: tasks failed to start.',
+        },
+      ],
+    });
+    expect(assessReadiness(rolledBack, healthy(2), expected)).toMatchObject({
+      ready: false,
+      failed:
+        'the ECS deployment failed and ECS is rolling the service back to api:7: ECS deployment circuit breaker: tasks failed to start.',
+    });
+  });
+
   test('ready: steady on the task definition with as many healthy targets as tasks', () => {
     expect(assessReadiness(service(), healthy(2), expected)).toMatchObject({ ready: true, healthy: 2 });
   });

@@ -4,7 +4,7 @@
  * and to a release tag. moto does not register ECS tasks in target groups, so the test plays
  * the ECS agent (see harness.ts).
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test, jest } from '@jest/globals';
 import { DescribeTaskDefinitionCommand } from '@aws-sdk/client-ecs';
 import { runActionBundle } from '@white-cross/testkit';
 import {
@@ -20,6 +20,8 @@ import {
   type Stack,
 } from './harness.js';
 
+// Each test runs the bundle several times against moto; on a loaded machine that takes minutes.
+jest.setTimeout(300_000);
 let stack: Stack;
 let agent: Agent | undefined;
 
@@ -75,12 +77,18 @@ describe('rollback to previous', () => {
     stack.proxy.reset();
     const result = await run(rollbackPrevious);
     expect(result.exitCode).toBe(0);
-    // The fast path: read the pair, move the weights, mark the canary.
+    // The fast path: read the pair, take the lock (no settle wait: a rollback never waits, it
+    // takes the lock over), move the weights, mark the canary, give the lock back.
     expect(stack.proxy.requests.map((r) => r.operation).sort()).toEqual([
       'DescribeListeners',
       'DescribeServices',
+      'DescribeServices',
+      'DescribeServices',
+      'DescribeServices',
       'ModifyListener',
       'TagResource',
+      'TagResource',
+      'UntagResource',
     ]);
     const pair = await readPair(stack);
     expect(pair.weights).toEqual({ blue: 100, green: 0 });
@@ -240,7 +248,7 @@ describe('rollback to a version', () => {
     const result = await run({ mode: 'rollback', to: 'v0.0.9', reason: 'test' });
     expect(result.exitCode).toBe(1);
     expect(result.annotations.find((a) => a.level === 'error')?.message).toBe(
-      "Input 'to': no active task definition of school-health-api is tagged white-cross:version=v0.0.9. Give 'task-definition' and 'image' to build one.",
+      "Input 'to': no active task definition of school-health-api is tagged white-cross:version=v0.0.9. Give 'task-definition' (the release's own task definition file) and 'image' (the release's image) to build one.",
     );
     expect(stack.proxy.count(/^(UpdateService|ModifyListener|TagResource|RegisterTaskDefinition)$/)).toBe(0);
   });

@@ -1,13 +1,23 @@
 import { describe, expect, test } from '@jest/globals';
 import type { Color } from '../src/constants.js';
 import {
+  chooseReleaseSource,
   DecisionError,
   deriveState,
+  formatLock,
+  needsPreviousHealth,
+  otherRoutes,
+  parseLock,
   planCleanup,
   planDeploy,
+  planLock,
   planPromote,
   planRollbackToPrevious,
+  planRollbackToPreviousWithHealth,
+  planRollbackToTaskDefinition,
   planShift,
+  planStickiness,
+  servingColor,
   type ServiceFacts,
 } from '../src/state.js';
 import type { TrafficSplit } from '../src/traffic.js';
@@ -193,5 +203,98 @@ describe('planCleanup', () => {
       planCleanup(state(facts('blue', 1, 2), facts('green', 1, 2), { blue: 100, green: 0 }), now, 0, 0)
         .scaleDown,
     ).toBeUndefined();
+  });
+});
+
+describe('decisions added with the executor/state split', () => {
+  test('planRollbackToPreviousWithHealth scales the previous color up when it has no healthy target', () => {
+    expect(planRollbackToPreviousWithHealth(promoted(2), NOW, 0).scaleUp).toEqual({
+      color: 'blue',
+      count: 2,
+    });
+    expect(planRollbackToPreviousWithHealth(promoted(2), NOW, 2).scaleUp).toBeUndefined();
+    expect(needsPreviousHealth(promoted(2), NOW)).toBe('blue');
+    expect(needsPreviousHealth(canaryAt(10), NOW)).toBeUndefined();
+  });
+
+  test('planRollbackToTaskDefinition: a canary loses its traffic first; the other color takes all once ready', () => {
+    const d = planRollbackToTaskDefinition(canaryAt(25), TD(3), NOW);
+    expect(d).toMatchObject({
+      kind: 'bring-up',
+      split: { blue: 100, green: 0 },
+      target: 'green',
+      count: 2,
+      finalSplit: { blue: 0, green: 100 },
+    });
+    const live = planRollbackToTaskDefinition(canaryAt(25), TD(1), NOW);
+    expect(live).toMatchObject({
+      kind: 'already-live',
+      outcome: 'blue already runs api:1 and serves 100 %.',
+    });
+  });
+
+  test('chooseReleaseSource: a registered revision first, else the files, else a refusal naming what is missing', () => {
+    expect(chooseReleaseSource('v1', 'arn:td:1', { path: 'f' }, ['api'])).toEqual({
+      kind: 'registered',
+      arn: 'arn:td:1',
+    });
+    expect(chooseReleaseSource('v1', undefined, { path: 'f' }, ['api'])).toEqual({
+      kind: 'build',
+      files: { path: 'f' },
+    });
+    expect(() => chooseReleaseSource('v1', undefined, undefined, ['api'])).toThrow(
+      "Input 'to': no active task definition of api is tagged white-cross:version=v1. Give 'task-definition' (the release's own task definition file) and 'image' (the release's image) to build one.",
+    );
+  });
+
+  test('otherRoutes finds listeners and rules forwarding to a color, except the router and own routes', () => {
+    const tgs = { blue: 'tg-blue', green: 'tg-green' };
+    const routes = [
+      { kind: 'listener' as const, arn: 'router', actions: [{ TargetGroupArn: 'tg-blue' }] },
+      {
+        kind: 'rule' as const,
+        arn: 'reports',
+        actions: [{ ForwardConfig: { TargetGroups: [{ TargetGroupArn: 'tg-blue' }] } }],
+      },
+      { kind: 'rule' as const, arn: 'test-route', actions: [{ TargetGroupArn: 'tg-green' }] },
+      { kind: 'rule' as const, arn: 'elsewhere', actions: [{ TargetGroupArn: 'tg-other' }] },
+    ];
+    expect(otherRoutes(routes, tgs, 'router', ['test-route'])).toEqual([
+      { kind: 'rule', arn: 'reports', colors: ['blue'] },
+    ]);
+  });
+
+  test('planStickiness states the trade-off both ways and changes nothing without stickiness', () => {
+    expect(planStickiness(undefined, true, 'green')).toEqual({ stickiness: 'keep' });
+    expect(planStickiness({ durationSeconds: 60 }, false, 'green')).toMatchObject({ stickiness: 'keep' });
+    expect(planStickiness({ durationSeconds: 60 }, true, 'green').note).toMatch(
+      /^Stickiness \(60 s\) was turned off/,
+    );
+  });
+
+  test('servingColor believes the weights when the other color has all the traffic', () => {
+    expect(servingColor(canaryAt(100)).color).toBe('green');
+    expect(servingColor(canaryAt(100)).note).toMatch(
+      /^green serves 100 % of requests although blue is still tagged/,
+    );
+    expect(servingColor(canaryAt(50))).toEqual({ color: 'blue' });
+  });
+
+  test('planLock: free, same run or expired is taken; another live lock refuses, except for a rollback', () => {
+    const me = { run: 'r/actions/runs/2', attempt: '1', expiresAt: Date.parse(NOW) + HOUR };
+    const other = { run: 'r/actions/runs/1', attempt: '1', expiresAt: Date.parse(NOW) + HOUR };
+    expect(planLock(undefined, me, Date.parse(NOW), false)).toEqual({});
+    expect(planLock({ ...me, attempt: '2' }, me, Date.parse(NOW), false)).toEqual({});
+    expect(
+      planLock({ ...other, expiresAt: Date.parse(NOW) - 1 }, me, Date.parse(NOW), false).takeover,
+    ).toMatch(/^the expired lock of r\/actions\/runs\/1/);
+    expect(() => planLock(other, me, Date.parse(NOW), false)).toThrow(
+      'Another run is changing this blue/green pair: r/actions/runs/1 (attempt 1, until 2026-11-21T17:00:00.000Z) holds its lock',
+    );
+    expect(planLock(other, me, Date.parse(NOW), true).takeover).toMatch(
+      /which stops before its next traffic change$/,
+    );
+    expect(parseLock(formatLock(me))).toEqual(me);
+    expect(parseLock('not a lock')).toBeUndefined();
   });
 });

@@ -74,6 +74,32 @@ describe('withTrafficSplit', () => {
     ]);
   });
 
+  // ELBv2 API reference, AuthenticateOidcActionConfig: DescribeListeners never returns the
+  // ClientSecret, and a ModifyListener without it must set UseExistingClientSecret to true.
+  // https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_AuthenticateOidcActionConfig.html
+  test('writes an authenticate-oidc action back with UseExistingClientSecret and no secret', () => {
+    const oidc = {
+      Issuer: 'https://idp.example/',
+      AuthorizationEndpoint: 'https://idp.example/auth',
+      TokenEndpoint: 'https://idp.example/token',
+      UserInfoEndpoint: 'https://idp.example/userinfo',
+      ClientId: 'school-health',
+    };
+    const actions: Action[] = [
+      {
+        Type: 'authenticate-oidc',
+        Order: 1,
+        AuthenticateOidcConfig: { ...oidc, ClientSecret: 'read-back?' },
+      },
+      { Type: 'forward', Order: 2, ForwardConfig: { TargetGroups: [{ TargetGroupArn: blue, Weight: 100 }] } },
+    ];
+    expect(withTrafficSplit(actions, tgs, { blue: 90, green: 10 })[0]).toEqual({
+      Type: 'authenticate-oidc',
+      Order: 1,
+      AuthenticateOidcConfig: { ...oidc, UseExistingClientSecret: true },
+    });
+  });
+
   test('what it writes reads back as the same split', () => {
     for (const split of [
       splitWithCanary('green', 10),

@@ -6,8 +6,9 @@
  */
 import { describe, expect, test } from '@jest/globals';
 import { MemoryLogger } from '@white-cross/core';
-import type { BlueGreenAws, ServiceDescription, TargetHealthInfo } from '../src/aws.js';
-import { waitUntilReady } from '../src/wait.js';
+import { fakeTime } from '@white-cross/testkit';
+import type { ServiceDescription, TargetHealthInfo } from '../src/aws.js';
+import { waitUntilReady, type ReadinessReader } from '../src/wait.js';
 
 const TD = 'arn:aws:ecs:us-east-1:123456789012:task-definition/api:8';
 const target = { cluster: 'c', service: 'api-green', targetGroupArn: 'tg', taskDefinitionArn: TD, count: 2 };
@@ -30,7 +31,7 @@ function service(running: number): ServiceDescription {
 function pairThatBecomes(polls: { running: number; healthy: number }[]) {
   let n = 0;
   const at = () => polls[Math.min(n, polls.length - 1)]!;
-  const aws = {
+  const aws: ReadinessReader = {
     describeServices: async () => ({ found: [service(at().running)], missing: [] }),
     targetHealth: async (): Promise<TargetHealthInfo[]> => {
       const healthy = at().healthy;
@@ -38,20 +39,7 @@ function pairThatBecomes(polls: { running: number; healthy: number }[]) {
       return Array.from({ length: healthy }, (_, i) => ({ id: `10.0.0.${i}`, state: 'healthy' }));
     },
   };
-  return aws as unknown as BlueGreenAws;
-}
-
-function fakeTime() {
-  let now = 0;
-  const slept: number[] = [];
-  return {
-    clock: { now: () => now },
-    sleep: async (ms: number) => {
-      slept.push(ms);
-      now += ms;
-    },
-    slept,
-  };
+  return aws;
 }
 
 describe('waitUntilReady', () => {
@@ -71,7 +59,7 @@ describe('waitUntilReady', () => {
       ...time,
     });
     expect(result).toEqual({ ok: true, waitedMs: 45_000, polls: 4 });
-    expect(time.slept).toEqual([15_000, 15_000, 15_000]);
+    expect(time.sleeps).toEqual([15_000, 15_000, 15_000]);
     expect(log.text()).toBe(
       [
         'info: Waiting for api-green (0 ms of 15 min 00 s): tasks 0/2 running, 2 pending; deployments 1; targets 0/2 healthy (none registered)',
@@ -91,7 +79,7 @@ describe('waitUntilReady', () => {
       log,
       ...time,
     });
-    expect(time.slept).toEqual([15_000, 15_000, 10_000]);
+    expect(time.sleeps).toEqual([15_000, 15_000, 10_000]);
     expect(result).toEqual({
       ok: false,
       waitedMs: 40_000,

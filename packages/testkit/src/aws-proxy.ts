@@ -30,7 +30,10 @@ export interface FaultRule {
   match: (request: RecordedRequest, body: Buffer) => boolean;
   /** How many matching requests to fault; default every one. */
   times?: number;
-  /** The fault: an HTTP answer, a dropped connection, or a delay before forwarding. */
+  /**
+   * The fault: an HTTP answer, a dropped connection, a delay before forwarding, or moto's own
+   * answer rewritten (to play what AWS answers and moto cannot, e.g. a failed ECS deployment).
+   */
   fault:
     | { kind: 'respond'; status: number; body: string; contentType?: string; name: string }
     | { kind: 'drop' }
@@ -40,7 +43,8 @@ export interface FaultRule {
      * does this: "can return an empty page with a nextToken"). The request that follows with
      * that token is forwarded without it, so moto answers the real first page.
      */
-    | { kind: 'emptyPage'; tokenField: string; page?: Record<string, unknown> };
+    | { kind: 'emptyPage'; tokenField: string; page?: Record<string, unknown> }
+    | { kind: 'rewrite'; name: string; transform: (body: string, request: RecordedRequest) => string };
 }
 
 export interface AwsProxy {
@@ -198,12 +202,17 @@ export async function startAwsProxy(targetUrl: string): Promise<AwsProxy> {
           res.end(JSON.stringify({ ...(f.page ?? {}), [f.tokenField]: token }));
           return;
         }
-        await new Promise((r) => setTimeout(r, f.ms));
-        record.fault = `delay ${f.ms} ms`;
+        if (f.kind === 'delay') {
+          await new Promise((r) => setTimeout(r, f.ms));
+          record.fault = `delay ${f.ms} ms`;
+        } else {
+          record.fault = f.name;
+        }
       }
       const original = body;
       body = withoutEmptyPageToken(body, emptyPageTokens);
       const s3ObjectRead = !s3ListBucket && isS3ObjectRead(req);
+      const rewrite = rule?.fault.kind === 'rewrite' ? rule.fault.transform : undefined;
       const upstream = httpRequest(
         {
           host: target.hostname,
@@ -228,8 +237,21 @@ export async function startAwsProxy(targetUrl: string): Promise<AwsProxy> {
             );
             return;
           }
-          res.writeHead(up.statusCode ?? 502, up.headers);
-          up.pipe(res);
+          if (!rewrite) {
+            res.writeHead(up.statusCode ?? 502, up.headers);
+            up.pipe(res);
+            return;
+          }
+          const parts: Buffer[] = [];
+          up.on('data', (c: Buffer) => parts.push(c));
+          up.on('end', () => {
+            const text = rewrite(Buffer.concat(parts).toString('utf8'), record);
+            const headers = { ...up.headers };
+            delete headers['content-length'];
+            delete headers['transfer-encoding'];
+            res.writeHead(up.statusCode ?? 502, { ...headers, 'content-length': Buffer.byteLength(text) });
+            res.end(text);
+          });
         },
       );
       upstream.on('error', (error) => {

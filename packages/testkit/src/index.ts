@@ -6,3 +6,4 @@ export * from './aws-proxy.js';
 export * from './run-action.js';
 export * from './workflow/index.js';
 export * from './ecs-native/index.js';
+export * from './fake-time.js';

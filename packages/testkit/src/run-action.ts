@@ -42,8 +42,11 @@ export interface RunActionOptions {
   /** State saved by an earlier step (for post steps). */
   state?: Record<string, string>;
   timeoutMs?: number;
-  /** Called with each stdout line as it arrives (to watch progress). */
-  onLine?: (line: string) => void;
+  /**
+   * Called with each stdout line as it arrives (to watch progress); `signal` sends the action a
+   * signal, as a cancelled workflow does (SIGINT, then SIGTERM).
+   */
+  onLine?: (line: string, signal: (name: NodeJS.Signals) => void) => void;
 }
 
 function unescapeData(s: string): string {
@@ -169,7 +172,7 @@ export async function runActionBundle(action: string, options: RunActionOptions 
       if (options.onLine) {
         const lines = (partial + text).split('\n');
         partial = lines.pop() ?? '';
-        for (const line of lines) options.onLine(line);
+        for (const line of lines) options.onLine(line, (signal) => child.kill(signal));
       }
     });
     child.stderr.on('data', (d: Buffer) => {
