@@ -213,7 +213,6 @@ describe('the request table follows the sources', () => {
   };
   // Calls no production role makes with examples/workflows/production.yml's settings.
   const NOT_IN_PRODUCTION: Record<string, string> = {
-    'ecs-bluegreen elasticloadbalancing:DescribeRules': 'only with rule-arn (production gives listener-arn)',
     'ecs-bluegreen elasticloadbalancing:ModifyRule': 'only with rule-arn (production gives listener-arn)',
     'db-migrate s3:PutObject': 'pg_dump backups to S3 (staging); production takes RDS snapshots',
     'db-migrate s3:GetObject': 'pg_dump backups to S3 (staging); production takes RDS snapshots',

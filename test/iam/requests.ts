@@ -80,6 +80,18 @@ const ecsReads = (mode: string): AwsRequest[] => [
 const ecsShift = (mode: string): AwsRequest[] => [
   req(`ecs-bluegreen ${mode}: ModifyListener`, 'elasticloadbalancing:ModifyListener', LISTENER),
   ...SERVICES.map((s) => req(`ecs-bluegreen ${mode}: TagResource`, 'ecs:TagResource', s)),
+  // The run's lock (a tag on the blue service) is released when the run ends (src/executor.ts, state.ts).
+  req(`ecs-bluegreen ${mode}: UntagResource (lock released)`, 'ecs:UntagResource', SERVICES[0] ?? ''),
+];
+
+/**
+ * Before any change but a rollback, every listener and rule of the pair's load balancers is read,
+ * so that one still forwarding to a color is refused (src/aws.ts). Describe* of ELBv2 have no
+ * resource types (Service Authorization Reference): `*`.
+ */
+const ecsRoutingScan = (mode: string): AwsRequest[] => [
+  req(`ecs-bluegreen ${mode}: DescribeTargetGroups`, 'elasticloadbalancing:DescribeTargetGroups', '*'),
+  req(`ecs-bluegreen ${mode}: DescribeRules`, 'elasticloadbalancing:DescribeRules', '*'),
 ];
 
 /** Registering a task definition from a file (src/task-definition.ts, src/aws.ts). */
@@ -113,6 +125,7 @@ export const ROLE_REQUESTS: Record<string, AwsRequest[]> = {
     req('db-migrate rds-snapshot: CreateDBSnapshot Tags', 'rds:AddTagsToResource', MIGRATE_SNAPSHOT),
     req('db-migrate rds-snapshot: DescribeDBSnapshots', 'rds:DescribeDBSnapshots', MIGRATE_SNAPSHOT),
     ...ecsReads('deploy'),
+    ...ecsRoutingScan('deploy'),
     ...ecsRegister('deploy'),
     ...ecsStart('deploy'),
     ...ecsShift('deploy'),
@@ -162,6 +175,8 @@ export const ROLE_REQUESTS: Record<string, AwsRequest[]> = {
     req('ecs-bluegreen cleanup: DescribeTaskDefinition', 'ecs:DescribeTaskDefinition', '*'),
     req('ecs-bluegreen cleanup: UpdateService (scale down)', 'ecs:UpdateService', SERVICES[0] ?? ''),
     req('ecs-bluegreen cleanup: TagResource', 'ecs:TagResource', SERVICES[0] ?? ''),
+    req('ecs-bluegreen cleanup: UntagResource (lock released)', 'ecs:UntagResource', SERVICES[0] ?? ''),
+    ...ecsRoutingScan('cleanup'),
     req('ecs-bluegreen cleanup: ListTaskDefinitions', 'ecs:ListTaskDefinitions', '*'),
     // DeregisterTaskDefinition has no resource types and no condition keys (Service
     // Authorization Reference): it cannot be scoped to the app's families in IAM. Only the
