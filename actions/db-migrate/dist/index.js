@@ -1377,7 +1377,7 @@ const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunc
 const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(9922);
 const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(9285);
 const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(5982);
-const { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(8039);
+const { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(420);
 const { defaultProvider } = __nccwpck_require__(7777);
 const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(2882);
 const { streamCollector, NodeHttpHandler } = __nccwpck_require__(8771);
@@ -12473,7 +12473,7 @@ const { eventStreamSerdeProvider, resolveEventStreamSerdeConfig } = __nccwpck_re
 const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(9922);
 const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(9285);
 const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(5982);
-const { resolveAwsSdkSigV4Config, resolveAwsSdkSigV4AConfig, AwsSdkSigV4Signer, AwsSdkSigV4ASigner, NODE_SIGV4A_CONFIG_OPTIONS, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(8039);
+const { resolveAwsSdkSigV4Config, resolveAwsSdkSigV4AConfig, AwsSdkSigV4Signer, AwsSdkSigV4ASigner, NODE_SIGV4A_CONFIG_OPTIONS, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(420);
 const { SignatureV4MultiRegion } = __nccwpck_require__(6861);
 const { defaultProvider } = __nccwpck_require__(7777);
 const { Sha256, Md5, readableStreamHasher } = __nccwpck_require__(9362);
@@ -19144,7 +19144,7 @@ __webpack_unused_export__ = waitUntilObjectNotExists;
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 const { HttpRequest, parseUrl } = __nccwpck_require__(9922);
-const { InvokeStore } = __nccwpck_require__(5084);
+const { InvokeStore } = __nccwpck_require__(2703);
 const { normalizeProvider } = __nccwpck_require__(5086);
 const { RETRY_MODES } = __nccwpck_require__(9285);
 const { platform, release } = __nccwpck_require__(8161);
@@ -20161,7 +20161,7 @@ exports.userAgentMiddleware = userAgentMiddleware;
 
 /***/ }),
 
-/***/ 8039:
+/***/ 420:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 const { ProviderError, booleanSelector, SelectorType, loadConfig } = __nccwpck_require__(7567);
@@ -24594,7 +24594,7 @@ const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunc
 const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(9922);
 const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(9285);
 const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(5982);
-const { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(8039);
+const { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(420);
 const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(2882);
 const { streamCollector, NodeHttpHandler } = __nccwpck_require__(8771);
 const { AwsRestJsonProtocol } = __nccwpck_require__(3628);
@@ -25204,7 +25204,7 @@ const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunc
 const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(9922);
 const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(9285);
 const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(5982);
-const { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(8039);
+const { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(420);
 const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(2882);
 const { streamCollector, NodeHttpHandler } = __nccwpck_require__(8771);
 const { AwsRestJsonProtocol } = __nccwpck_require__(3628);
@@ -25898,7 +25898,7 @@ const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunc
 const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(9922);
 const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(9285);
 const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(5982);
-const { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(8039);
+const { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(420);
 const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(2882);
 const { streamCollector, NodeHttpHandler } = __nccwpck_require__(8771);
 const { AwsRestJsonProtocol } = __nccwpck_require__(3628);
@@ -26379,7 +26379,7 @@ const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunc
 const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(9922);
 const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(9285);
 const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(5982);
-const { resolveAwsSdkSigV4Config, resolveAwsSdkSigV4AConfig, AwsSdkSigV4Signer, AwsSdkSigV4ASigner, NODE_SIGV4A_CONFIG_OPTIONS, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(8039);
+const { resolveAwsSdkSigV4Config, resolveAwsSdkSigV4AConfig, AwsSdkSigV4Signer, AwsSdkSigV4ASigner, NODE_SIGV4A_CONFIG_OPTIONS, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(420);
 const { SignatureV4MultiRegion } = __nccwpck_require__(6861);
 const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(2882);
 const { streamCollector, NodeHttpHandler } = __nccwpck_require__(8771);
@@ -27428,7 +27428,7 @@ exports.signatureV4CrtContainer = signatureV4CrtContainer;
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 const { setTokenFeature } = __nccwpck_require__(9300);
-const { getBearerTokenEnvKey } = __nccwpck_require__(8039);
+const { getBearerTokenEnvKey } = __nccwpck_require__(420);
 const { TokenProviderError, getSSOTokenFilepath, parseKnownFiles, getProfileName, loadSsoSessionData, getSSOTokenFromFile, memoize, chain } = __nccwpck_require__(7567);
 const { promises } = __nccwpck_require__(3024);
 
@@ -27986,7 +27986,7 @@ exports.parseXML = parseXML;
 
 /***/ }),
 
-/***/ 5084:
+/***/ 2703:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -45154,7 +45154,7 @@ exports.BufferReader = BufferReader;
 
 /***/ }),
 
-/***/ 420:
+/***/ 8039:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -45797,7 +45797,7 @@ const parseErrorMessage = (reader, name) => {
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.serialize = void 0;
-const buffer_writer_1 = __nccwpck_require__(420);
+const buffer_writer_1 = __nccwpck_require__(8039);
 const writer = new buffer_writer_1.Writer();
 const startup = (opts) => {
     // protocol version
@@ -46934,7 +46934,7 @@ class Client extends EventEmitter {
       cb()
     } else {
       try {
-        const pgPass = __nccwpck_require__(2703)
+        const pgPass = __nccwpck_require__(5084)
         pgPass(this.connectionParameters, (pass) => {
           if (undefined !== pass) {
             pgPassDeprecationNotice()
@@ -50217,7 +50217,7 @@ var isValidEntry = module.exports.isValidEntry = function(entry){
 
 /***/ }),
 
-/***/ 2703:
+/***/ 5084:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -79191,7 +79191,7 @@ function extend(target) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7118);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1417);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .eF)();
 
@@ -79200,7 +79200,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 7118:
+/***/ 1417:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -79217,10 +79217,6 @@ var external_node_fs_ = __nccwpck_require__(3024);
 var external_node_path_ = __nccwpck_require__(6760);
 // EXTERNAL MODULE: external "node:os"
 var external_node_os_ = __nccwpck_require__(8161);
-// EXTERNAL MODULE: ../../node_modules/@aws-sdk/client-rds/dist-cjs/index.js
-var dist_cjs = __nccwpck_require__(7966);
-// EXTERNAL MODULE: ../../node_modules/@aws-sdk/client-s3/dist-cjs/index.js
-var client_s3_dist_cjs = __nccwpck_require__(8299);
 ;// CONCATENATED MODULE: ../../packages/core/src/errors.ts
 /**
  * The three ways an action can end badly, kept apart so that each is shown the right way:
@@ -83183,366 +83179,8 @@ async function runAction(definition, options = {}) {
 
 
 
-;// CONCATENATED MODULE: ../../packages/aws/src/index.ts
-/**
- * One factory for AWS SDK v3 clients, so that every action reaches AWS the same way: the
- * region from the input or the standard variables, the SDK's own standard endpoint settings
- * (`AWS_ENDPOINT_URL` and the per-service `AWS_ENDPOINT_URL_<SERVICE>`, which the SDK reads
- * itself — no code path exists that production does not take), adaptive retries, a user agent
- * naming the action, and connection/request timeouts.
- */
-
-const REGION_PATTERN = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/;
-/**
- * Resolves the region, or fails with the fix.
- *
- * @example
- * resolveRegion(undefined, { AWS_REGION: 'us-east-1' }); // 'us-east-1'
- */
-function resolveRegion(input, env = process.env) {
-    const region = input || env.AWS_REGION || env.AWS_DEFAULT_REGION;
-    if (!region) {
-        throw new ConfigurationError("No AWS region: set the input 'region' or AWS_REGION (aws-actions/configure-aws-credentials sets it).", 'region');
-    }
-    if (!REGION_PATTERN.test(region)) {
-        throw new ConfigurationError(`Input 'region' must be an AWS region such as us-east-1; got '${region}'.`, 'region');
-    }
-    return region;
-}
-/**
- * The configuration for a client of any service.
- *
- * @example
- * new S3Client(awsClientConfig({ region: 'us-east-1', action: 's3-deploy', version: '1.0.0' }));
- */
-function awsClientConfig(settings) {
-    return {
-        region: resolveRegion(settings.region, settings.env ?? process.env),
-        maxAttempts: settings.maxAttempts ?? 5,
-        retryMode: settings.retryMode ?? 'adaptive',
-        customUserAgent: [
-            ['white-cross-deploy', settings.version],
-            [`action/${settings.action}`, settings.version],
-        ],
-        requestHandler: {
-            connectionTimeout: settings.connectionTimeoutMs ?? 5_000,
-            requestTimeout: settings.requestTimeoutMs ?? 60_000,
-        },
-    };
-}
-/**
- * Builds a client of any SDK v3 service with the shared configuration and any
- * service-specific extras.
- *
- * @example
- * const ecs = createAwsClient(ECSClient, { region, action: 'ecs-bluegreen', version });
- */
-function createAwsClient(Client, settings, extra) {
-    return new Client({ ...awsClientConfig(settings), ...(extra ?? {}) });
-}
-/** The error name and HTTP status of an SDK error, for messages. */
-function awsErrorText(error) {
-    const e = error;
-    const status = e?.$metadata?.httpStatusCode;
-    return `${e?.name ?? 'Error'}${status ? ` (HTTP ${status})` : ''}: ${e?.message ?? String(error)}`;
-}
-
-// EXTERNAL MODULE: external "node:fs/promises"
-var promises_ = __nccwpck_require__(1455);
-;// CONCATENATED MODULE: external "node:stream/promises"
-const external_node_stream_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
-;// CONCATENATED MODULE: ./src/backup-store.ts
-/**
- * Where pg_dump backups are kept: a folder, or an S3 prefix written with SSE-KMS. A dump is
- * written to a staging file first and only committed (renamed into the folder, or uploaded and
- * checked) once it has been verified, so a half-written dump never looks like a backup.
- */
-
-
-
-
-
-
-
-const S3_SINGLE_PUT_LIMIT = 5 * 1024 ** 3;
-/** A folder of backups, created with owner-only permissions. */
-function directoryStore(dir) {
-    return {
-        uri: (name) => (0,external_node_path_.join)(dir, name),
-        stagingPath: (name) => {
-            (0,external_node_fs_.mkdirSync)(dir, { recursive: true, mode: 0o700 });
-            return (0,external_node_path_.join)(dir, `.${name}.partial`);
-        },
-        commit: async (staged, name) => {
-            (0,external_node_fs_.renameSync)(staged, (0,external_node_path_.join)(dir, name));
-        },
-        putText: async (name, text) => {
-            (0,external_node_fs_.mkdirSync)(dir, { recursive: true, mode: 0o700 });
-            (0,external_node_fs_.writeFileSync)((0,external_node_path_.join)(dir, name), text, { mode: 0o600 });
-        },
-        fetch: async (name) => {
-            const file = (0,external_node_path_.join)(dir, name);
-            try {
-                (0,external_node_fs_.statSync)(file);
-            }
-            catch {
-                throw new ActionFailure(`The backup file ${file} does not exist. Nothing was changed.`);
-            }
-            return file;
-        },
-        readText: async (name) => {
-            try {
-                return await (0,promises_.readFile)((0,external_node_path_.join)(dir, name), 'utf8');
-            }
-            catch {
-                throw new ActionFailure(`The backup manifest ${(0,external_node_path_.join)(dir, name)} does not exist. Nothing was changed.`);
-            }
-        },
-    };
-}
-/** An S3 prefix; every object is written with SSE-KMS and checked afterwards. */
-function s3Store(location, s3, scratchDir) {
-    const key = (name) => (location.prefix ? `${location.prefix}/${name}` : name);
-    const uri = (name) => `s3://${location.bucket}/${key(name)}`;
-    const encryption = {
-        ServerSideEncryption: 'aws:kms',
-        ...(location.kmsKeyId ? { SSEKMSKeyId: location.kmsKeyId } : {}),
-    };
-    const failure = (what, name, error) => new ActionFailure(`Could not ${what} ${uri(name)}: ${awsErrorText(error)}`, { cause: error });
-    const checkStored = async (name, bytes) => {
-        let head;
-        try {
-            head = await s3.send(new client_s3_dist_cjs/* HeadObjectCommand */.l81({ Bucket: location.bucket, Key: key(name) }));
-        }
-        catch (error) {
-            throw failure('check the uploaded backup', name, error);
-        }
-        if (head.ContentLength !== bytes) {
-            throw new ActionFailure(`The uploaded backup ${uri(name)} has ${head.ContentLength} bytes, not ${bytes}.`);
-        }
-        if (head.ServerSideEncryption !== 'aws:kms') {
-            throw new ActionFailure(`The uploaded backup ${uri(name)} is not encrypted with KMS (ServerSideEncryption: ${head.ServerSideEncryption ?? 'none'}).`);
-        }
-    };
-    return {
-        uri,
-        stagingPath: (name) => {
-            (0,external_node_fs_.mkdirSync)(scratchDir, { recursive: true, mode: 0o700 });
-            return (0,external_node_path_.join)(scratchDir, `${name}.partial`);
-        },
-        commit: async (staged, name, contentType) => {
-            const bytes = (0,external_node_fs_.statSync)(staged).size;
-            if (bytes > S3_SINGLE_PUT_LIMIT) {
-                throw new ActionFailure(`The dump is ${bytes} bytes, over the 5 GiB a single S3 upload takes; use a folder backup-location or backup: rds-snapshot.`);
-            }
-            try {
-                await s3.send(new client_s3_dist_cjs/* PutObjectCommand */.wKZ({
-                    Bucket: location.bucket,
-                    Key: key(name),
-                    Body: (0,external_node_fs_.createReadStream)(staged),
-                    ContentLength: bytes,
-                    ContentType: contentType,
-                    ...encryption,
-                }));
-            }
-            catch (error) {
-                throw failure('upload the backup to', name, error);
-            }
-            await checkStored(name, bytes);
-            (0,external_node_fs_.rmSync)(staged, { force: true });
-        },
-        putText: async (name, text) => {
-            try {
-                await s3.send(new client_s3_dist_cjs/* PutObjectCommand */.wKZ({
-                    Bucket: location.bucket,
-                    Key: key(name),
-                    Body: text,
-                    ContentType: 'application/json',
-                    ...encryption,
-                }));
-            }
-            catch (error) {
-                throw failure('write', name, error);
-            }
-            await checkStored(name, Buffer.byteLength(text));
-        },
-        fetch: async (name, dir) => {
-            (0,external_node_fs_.mkdirSync)(dir, { recursive: true, mode: 0o700 });
-            const file = (0,external_node_path_.join)(dir, name);
-            try {
-                const object = await s3.send(new client_s3_dist_cjs/* GetObjectCommand */.jLs({ Bucket: location.bucket, Key: key(name) }));
-                await (0,external_node_stream_promises_namespaceObject.pipeline)(object.Body, (0,external_node_fs_.createWriteStream)(file, { mode: 0o600 }));
-            }
-            catch (error) {
-                throw failure('download the backup', name, error);
-            }
-            return file;
-        },
-        readText: async (name) => {
-            try {
-                const object = await s3.send(new client_s3_dist_cjs/* GetObjectCommand */.jLs({ Bucket: location.bucket, Key: key(name) }));
-                return (await object.Body?.transformToString('utf8')) ?? '';
-            }
-            catch (error) {
-                throw failure('read', name, error);
-            }
-        },
-    };
-}
-
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
-;// CONCATENATED MODULE: ./src/backup-manifest.ts
-/**
- * What a backup must contain and how to tell it does: the backup's id, its manifest (tables
- * with their row counts taken in the dump's own snapshot, size, SHA-256), the check of a
- * dump's table of contents against the tables expected, and the comparison of row counts
- * after a restore. Pure functions.
- */
-const MANIFEST_SCHEMA = 'white-cross-deploy/db-backup@1';
-/**
- * A backup id: the database name and the UTC time, e.g. `health-20261121T160512Z`.
- *
- * @example
- * backupId('school_health', new Date('2026-11-21T16:05:12.345Z')); // 'school-health-20261121T160512Z'
- */
-function backupId(database, at) {
-    const name = database
-        .toLowerCase()
-        .replace(/[^a-z0-9]+/g, '-')
-        .replace(/^-+|-+$/g, '') || 'db';
-    const stamp = at
-        .toISOString()
-        .replace(/[-:]/g, '')
-        .replace(/\.\d{3}/, '');
-    return `${name}-${stamp}`;
-}
-/**
- * True when text names a backup by id (rather than by a path or an s3:// URI).
- *
- * @example
- * isBackupId('health-20261121T160512Z'); // true
- * isBackupId('s3://b/p/health-20261121T160512Z.dump'); // false
- */
-function isBackupId(text) {
-    return /^[a-z0-9][a-z0-9-]*-\d{8}T\d{6}Z$/.test(text);
-}
-// Longest first, so `TABLE DATA` is not read as `TABLE`.
-const TOC_TYPES = [
-    'MATERIALIZED VIEW DATA',
-    'MATERIALIZED VIEW',
-    'SEQUENCE OWNED BY',
-    'SEQUENCE SET',
-    'FK CONSTRAINT',
-    'CHECK CONSTRAINT',
-    'DEFAULT ACL',
-    'TABLE ATTACH',
-    'INDEX ATTACH',
-    'TABLE DATA',
-    'LARGE OBJECT',
-    'BLOBS',
-    'COMMENT',
-    'CONSTRAINT',
-    'DEFAULT',
-    'DOMAIN',
-    'EXTENSION',
-    'FUNCTION',
-    'INDEX',
-    'PROCEDURE',
-    'SCHEMA',
-    'SEQUENCE',
-    'TABLE',
-    'TRIGGER',
-    'TYPE',
-    'VIEW',
-    'ACL',
-    'ENCODING',
-    'STDSTRINGS',
-    'SEARCHPATH',
-    'DATABASE',
-    'RULE',
-    'POLICY',
-    'AGGREGATE',
-    'COLLATION',
-];
-/**
- * Parses `pg_restore --list` output (comment lines start with `;`).
- *
- * @example
- * parseTableOfContents('215; 1259 16390 TABLE public students postgres\n3350; 0 16390 TABLE DATA public students postgres');
- * // [{ dumpId: 215, type: 'TABLE', schema: 'public', name: 'students', owner: 'postgres' }, { …, type: 'TABLE DATA' }]
- */
-function parseTableOfContents(listing) {
-    const entries = [];
-    for (const line of listing.split(/\r?\n/)) {
-        const m = /^(\d+); \d+ \d+ (.+)$/.exec(line.trim());
-        if (!m)
-            continue;
-        const rest = m[2];
-        const type = TOC_TYPES.find((t) => rest.startsWith(`${t} `));
-        if (!type)
-            continue;
-        const words = rest.slice(type.length + 1).split(' ');
-        if (words.length < 3)
-            continue;
-        const schema = words[0];
-        const owner = words[words.length - 1];
-        const name = words.slice(1, -1).join(' ');
-        entries.push({ dumpId: Number(m[1]), type, schema, name, owner });
-    }
-    return entries;
-}
-/**
- * Checks a dump's table of contents against the tables that must be in it: each needs its
- * definition (`TABLE`) and its rows (`TABLE DATA`). Returns the problems (empty when whole).
- *
- * @example
- * checkBackupContents(parseTableOfContents(listing), ['public.students']); // []
- */
-function checkBackupContents(toc, expectedTables) {
-    const problems = [];
-    if (toc.length === 0)
-        return ['the dump has an empty table of contents'];
-    const has = (type, table) => toc.some((e) => e.type === type && `${e.schema}.${e.name}` === table);
-    for (const table of expectedTables) {
-        if (!has('TABLE', table))
-            problems.push(`table ${table} is missing`);
-        else if (!has('TABLE DATA', table))
-            problems.push(`the rows of ${table} are missing`);
-    }
-    return problems;
-}
-/**
- * Compares the row counts after a restore with the backup's: every table of the backup must be
- * there with the same count, and no other table may exist.
- *
- * @example
- * compareRowCounts({ 'public.a': 2 }, { 'public.a': 2 }); // []
- * compareRowCounts({ 'public.a': 2 }, { 'public.a': 1, 'public.b': 0 });
- * // [{ table: 'public.a', expected: 2, actual: 1 }, { table: 'public.b', expected: undefined, actual: 0 }]
- */
-function compareRowCounts(expected, actual) {
-    const tables = [...new Set([...Object.keys(expected), ...Object.keys(actual)])].sort();
-    return tables
-        .filter((t) => expected[t] !== actual[t])
-        .map((table) => ({ table, expected: expected[table], actual: actual[table] }));
-}
-/**
- * Reads and checks a manifest file's JSON.
- *
- * @example
- * parseManifest(JSON.stringify(manifest)).id; // 'health-20261121T160512Z'
- */
-function parseManifest(text) {
-    const value = JSON.parse(text);
-    if (value.schema !== MANIFEST_SCHEMA || typeof value.id !== 'string' || typeof value.sha256 !== 'string') {
-        throw new Error(`not a ${MANIFEST_SCHEMA} manifest`);
-    }
-    if (!value.rowCounts || typeof value.rowCounts !== 'object')
-        throw new Error('the manifest has no row counts');
-    return value;
-}
-
 ;// CONCATENATED MODULE: ./src/connection.ts
 /**
  * Where the database is and how to reach it: the connection target parsed from a URL or from
@@ -83715,6 +83353,58 @@ const MIGRATION_LOCK_KEY = (0,external_node_crypto_.createHash)('sha256')
     .digest()
     .readBigInt64BE(0)
     .toString();
+
+;// CONCATENATED MODULE: ./src/constants.ts
+/** The action's name, version, input and output names, in one place (as in action.yml). */
+const ACTION_NAME = 'db-migrate';
+const ACTION_VERSION = '0.1.0';
+const INPUT = {
+    Mode: 'mode',
+    DatabaseUrl: 'database-url',
+    Host: 'host',
+    Port: 'port',
+    User: 'user',
+    Password: 'password',
+    Database: 'database',
+    Ssl: 'ssl',
+    SslRootCert: 'ssl-root-cert',
+    ConnectTimeout: 'connect-timeout',
+    WorkingDirectory: 'working-directory',
+    MigrateCommand: 'migrate-command',
+    StatusCommand: 'status-command',
+    UndoCommand: 'undo-command',
+    NodeEnv: 'node-env',
+    Backup: 'backup',
+    AllowNoBackup: 'allow-no-backup',
+    DbInstanceIdentifier: 'db-instance-identifier',
+    SnapshotRetention: 'snapshot-retention',
+    SnapshotTimeout: 'snapshot-timeout',
+    JobTimeout: 'job-timeout',
+    BackupLocation: 'backup-location',
+    KmsKeyId: 'kms-key-id',
+    Region: 'region',
+    RestoreFrom: 'restore-from',
+    UndoTo: 'undo-to',
+    OnFailure: 'on-failure',
+    AllowDataLoss: 'allow-data-loss',
+    LockTimeout: 'lock-timeout',
+    StatementTimeout: 'statement-timeout',
+    PgBinDir: 'pg-bin-dir',
+    DryRun: 'dry-run',
+};
+const OUTPUT = {
+    BackupId: 'backup-id',
+    BackupLocation: 'backup-location',
+    Applied: 'applied',
+    Undone: 'undone',
+    PendingBefore: 'pending-before',
+    Duration: 'duration',
+};
+/** The table sequelize-cli records applied migrations in (its `migrationStorageTableName` default). */
+const MIGRATION_TABLE = 'SequelizeMeta';
+/** The evidence files every run writes. */
+const REPORT_EVIDENCE = 'db-migrate-report.json';
+const MANIFEST_EVIDENCE = 'db-migrate-backup-manifest.json';
 
 // EXTERNAL MODULE: ../../node_modules/pg/lib/index.js
 var lib = __nccwpck_require__(8285);
@@ -83938,6 +83628,818 @@ async function dropObjectsNotInBackup(db, toc) {
     return extras;
 }
 
+;// CONCATENATED MODULE: ./src/backup-manifest.ts
+/**
+ * What a backup must contain and how to tell it does: the backup's id, its manifest (tables
+ * with their row counts taken in the dump's own snapshot, size, SHA-256), the check of a
+ * dump's table of contents against the tables expected, and the comparison of row counts
+ * after a restore. Pure functions.
+ */
+const MANIFEST_SCHEMA = 'white-cross-deploy/db-backup@1';
+/**
+ * A backup id: the database name and the UTC time, e.g. `health-20261121T160512Z`.
+ *
+ * @example
+ * backupId('school_health', new Date('2026-11-21T16:05:12.345Z')); // 'school-health-20261121T160512Z'
+ */
+function backupId(database, at) {
+    const name = database
+        .toLowerCase()
+        .replace(/[^a-z0-9]+/g, '-')
+        .replace(/^-+|-+$/g, '') || 'db';
+    const stamp = at
+        .toISOString()
+        .replace(/[-:]/g, '')
+        .replace(/\.\d{3}/, '');
+    return `${name}-${stamp}`;
+}
+/**
+ * True when text names a backup by id (rather than by a path or an s3:// URI).
+ *
+ * @example
+ * isBackupId('health-20261121T160512Z'); // true
+ * isBackupId('s3://b/p/health-20261121T160512Z.dump'); // false
+ */
+function isBackupId(text) {
+    return /^[a-z0-9][a-z0-9-]*-\d{8}T\d{6}Z$/.test(text);
+}
+// Longest first, so `TABLE DATA` is not read as `TABLE`.
+const TOC_TYPES = [
+    'MATERIALIZED VIEW DATA',
+    'MATERIALIZED VIEW',
+    'SEQUENCE OWNED BY',
+    'SEQUENCE SET',
+    'FK CONSTRAINT',
+    'CHECK CONSTRAINT',
+    'DEFAULT ACL',
+    'TABLE ATTACH',
+    'INDEX ATTACH',
+    'TABLE DATA',
+    'LARGE OBJECT',
+    'BLOBS',
+    'COMMENT',
+    'CONSTRAINT',
+    'DEFAULT',
+    'DOMAIN',
+    'EXTENSION',
+    'FUNCTION',
+    'INDEX',
+    'PROCEDURE',
+    'SCHEMA',
+    'SEQUENCE',
+    'TABLE',
+    'TRIGGER',
+    'TYPE',
+    'VIEW',
+    'ACL',
+    'ENCODING',
+    'STDSTRINGS',
+    'SEARCHPATH',
+    'DATABASE',
+    'RULE',
+    'POLICY',
+    'AGGREGATE',
+    'COLLATION',
+];
+/**
+ * Parses `pg_restore --list` output (comment lines start with `;`).
+ *
+ * @example
+ * parseTableOfContents('215; 1259 16390 TABLE public students postgres\n3350; 0 16390 TABLE DATA public students postgres');
+ * // [{ dumpId: 215, type: 'TABLE', schema: 'public', name: 'students', owner: 'postgres' }, { …, type: 'TABLE DATA' }]
+ */
+function parseTableOfContents(listing) {
+    const entries = [];
+    for (const line of listing.split(/\r?\n/)) {
+        const m = /^(\d+); \d+ \d+ (.+)$/.exec(line.trim());
+        if (!m)
+            continue;
+        const rest = m[2];
+        const type = TOC_TYPES.find((t) => rest.startsWith(`${t} `));
+        if (!type)
+            continue;
+        const words = rest.slice(type.length + 1).split(' ');
+        if (words.length < 3)
+            continue;
+        const schema = words[0];
+        const owner = words[words.length - 1];
+        const name = words.slice(1, -1).join(' ');
+        entries.push({ dumpId: Number(m[1]), type, schema, name, owner });
+    }
+    return entries;
+}
+/**
+ * Checks a dump's table of contents against the tables that must be in it: each needs its
+ * definition (`TABLE`) and its rows (`TABLE DATA`). Returns the problems (empty when whole).
+ *
+ * @example
+ * checkBackupContents(parseTableOfContents(listing), ['public.students']); // []
+ */
+function checkBackupContents(toc, expectedTables) {
+    const problems = [];
+    if (toc.length === 0)
+        return ['the dump has an empty table of contents'];
+    const has = (type, table) => toc.some((e) => e.type === type && `${e.schema}.${e.name}` === table);
+    for (const table of expectedTables) {
+        if (!has('TABLE', table))
+            problems.push(`table ${table} is missing`);
+        else if (!has('TABLE DATA', table))
+            problems.push(`the rows of ${table} are missing`);
+    }
+    return problems;
+}
+/**
+ * Compares the row counts after a restore with the backup's: every table of the backup must be
+ * there with the same count, and no other table may exist.
+ *
+ * @example
+ * compareRowCounts({ 'public.a': 2 }, { 'public.a': 2 }); // []
+ * compareRowCounts({ 'public.a': 2 }, { 'public.a': 1, 'public.b': 0 });
+ * // [{ table: 'public.a', expected: 2, actual: 1 }, { table: 'public.b', expected: undefined, actual: 0 }]
+ */
+function compareRowCounts(expected, actual) {
+    const tables = [...new Set([...Object.keys(expected), ...Object.keys(actual)])].sort();
+    return tables
+        .filter((t) => expected[t] !== actual[t])
+        .map((table) => ({ table, expected: expected[table], actual: actual[table] }));
+}
+/**
+ * Reads and checks a manifest file's JSON.
+ *
+ * @example
+ * parseManifest(JSON.stringify(manifest)).id; // 'health-20261121T160512Z'
+ */
+function parseManifest(text) {
+    const value = JSON.parse(text);
+    if (value.schema !== MANIFEST_SCHEMA || typeof value.id !== 'string' || typeof value.sha256 !== 'string') {
+        throw new Error(`not a ${MANIFEST_SCHEMA} manifest`);
+    }
+    if (!value.rowCounts || typeof value.rowCounts !== 'object')
+        throw new Error('the manifest has no row counts');
+    return value;
+}
+
+;// CONCATENATED MODULE: ./src/inputs.ts
+/**
+ * The inputs of db-migrate, read once and checked before anything touches the database or AWS.
+ */
+
+
+
+
+
+
+const MODES = ['migrate', 'status', 'undo', 'restore'];
+const BACKUP_KINDS = ['pg_dump', 'rds-snapshot', 'none'];
+const ON_FAILURE = ['none', 'undo', 'restore'];
+const SSL_MODES = ['require', 'verify-full', 'disable'];
+const S3_URI = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/(.*))?$/;
+/**
+ * Parses `backup-location`: `s3://bucket/prefix` or a folder (relative to the workspace).
+ *
+ * @example
+ * parseBackupLocation('s3://health-backups/db/prod', '/w', undefined);
+ * // { kind: 's3', bucket: 'health-backups', prefix: 'db/prod', kmsKeyId: undefined }
+ */
+function parseBackupLocation(text, workspace, kmsKeyId) {
+    if (text.startsWith('s3://')) {
+        const m = S3_URI.exec(text);
+        if (!m) {
+            throw new ConfigurationError(`Input 'backup-location' must be s3://bucket/prefix with a valid bucket name, or a folder; got '${text}'.`, 'backup-location');
+        }
+        const prefix = (m[2] ?? '').replace(/^\/+|\/+$/g, '');
+        return { kind: 's3', bucket: m[1] ?? '', prefix, kmsKeyId };
+    }
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) {
+        throw new ConfigurationError(`Input 'backup-location' must be s3://bucket/prefix or a folder; got '${text}'.`, 'backup-location');
+    }
+    return { kind: 'directory', path: (0,external_node_path_.isAbsolute)(text) ? text : (0,external_node_path_.resolve)(workspace, text) };
+}
+function connectionTarget(inputs, ssl) {
+    const parts = ['host', 'port', 'user', 'password', 'database'];
+    const given = parts.filter((p) => inputs.has(p));
+    const databaseUrl = inputs.secret('database-url');
+    if (databaseUrl !== undefined) {
+        if (given.length > 0) {
+            throw new ConfigurationError(`Give either 'database-url' or host/port/user/password/database, not both (also given: ${given.join(', ')}).`, 'database-url');
+        }
+        let parsed;
+        try {
+            parsed = parseDatabaseUrl(databaseUrl);
+        }
+        catch (error) {
+            if (error instanceof DatabaseUrlError) {
+                throw new ConfigurationError(`Input 'database-url' ${error.message}.`, 'database-url');
+            }
+            throw error;
+        }
+        const { sslmode, ...rest } = parsed;
+        if (sslmode !== undefined && sslmode !== ssl) {
+            throw new ConfigurationError(`Input 'database-url' says sslmode=${sslmode} but input 'ssl' is ${ssl}; set TLS with the 'ssl' input only.`, 'database-url');
+        }
+        const target = { ...rest, ssl };
+        return { target, url: connectionUrl(target) };
+    }
+    if (given.length === 0) {
+        throw new ConfigurationError("Input 'database-url' is required (or give 'host', 'user', 'password' and 'database').", 'database-url');
+    }
+    const host = inputs.string('host', { required: true });
+    const user = inputs.string('user', { required: true });
+    const password = inputs.secret('password');
+    const database = inputs.string('database', { required: true });
+    const port = inputs.number('port', { default: 5432, min: 1, max: 65535, integer: true });
+    const target = { host, port, user, password, database, ssl };
+    return { target, url: connectionUrl(target) };
+}
+/**
+ * Reads `restore-from`: a backup id (in `backup-location`), or the dump's path or s3:// URI
+ * (its manifest is beside it).
+ *
+ * @example
+ * restoreSource('s3://b/db/health-20261121T160512Z.dump', undefined, '/w');
+ * // { id: 'health-20261121T160512Z', location: { kind: 's3', bucket: 'b', prefix: 'db', kmsKeyId: undefined } }
+ */
+function restoreSource(text, location, workspace = process.cwd()) {
+    if (isBackupId(text)) {
+        if (!location) {
+            throw new ConfigurationError(`Input 'restore-from' is the backup id '${text}', so 'backup-location' must say where it is kept.`, INPUT.RestoreFrom);
+        }
+        return { id: text, location };
+    }
+    const id = (0,external_node_path_.basename)(text).replace(/\.(dump|manifest\.json)$/, '');
+    if (!isBackupId(id)) {
+        throw new ConfigurationError(`Input 'restore-from' must be a backup id (such as health-20261121T160512Z) or the path or s3:// URI of a .dump this action wrote; got '${text}', which is neither.`, INPUT.RestoreFrom);
+    }
+    const m = /^s3:\/\/([^/]+)\/(.*)$/.exec(text);
+    if (m?.[1] !== undefined && m[2] !== undefined) {
+        const key = m[2];
+        const prefix = key.includes('/') ? key.slice(0, key.lastIndexOf('/')) : '';
+        const kmsKeyId = location?.kind === 's3' ? location.kmsKeyId : undefined;
+        return { id, location: { kind: 's3', bucket: m[1], prefix, kmsKeyId } };
+    }
+    const file = (0,external_node_path_.isAbsolute)(text) ? text : (0,external_node_path_.resolve)(workspace, text);
+    return { id, location: { kind: 'directory', path: (0,external_node_path_.dirname)(file) } };
+}
+/**
+ * A NODE_ENV value: one word of letters, digits, `.`, `_` or `-` (a sequelize config
+ * environment name). Anything else — a newline above all — would reach the tool's environment.
+ */
+const NODE_ENV = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+/**
+ * The working directory, resolved through symlinks, refused when it is not a folder inside the
+ * workspace (the migration tool runs there with the database password in its environment).
+ */
+function workingDirectoryOf(text, workspace) {
+    const path = (0,external_node_path_.isAbsolute)(text) ? text : (0,external_node_path_.resolve)(workspace, text);
+    if (!(0,external_node_fs_.existsSync)(path) || !(0,external_node_fs_.statSync)(path).isDirectory()) {
+        throw new ConfigurationError(`Input 'working-directory' must be the backend's folder (where .sequelizerc is); '${text}' is not a folder.`, INPUT.WorkingDirectory);
+    }
+    const real = (0,external_node_fs_.realpathSync)(path);
+    const root = (0,external_node_fs_.existsSync)(workspace) ? (0,external_node_fs_.realpathSync)(workspace) : (0,external_node_path_.resolve)(workspace);
+    const inside = (0,external_node_path_.relative)(root, real);
+    if (inside.startsWith('..') || (0,external_node_path_.isAbsolute)(inside)) {
+        throw new ConfigurationError(`Input 'working-directory' must be a folder inside the workspace (GITHUB_WORKSPACE); '${text}' resolves outside it.`, INPUT.WorkingDirectory);
+    }
+    return real;
+}
+/** The backup before a change, from `backup`, `allow-no-backup`, `db-instance-identifier` and `backup-location`. */
+function backupPlan(inputs, location, dbInstanceIdentifier) {
+    const kind = inputs.choice(INPUT.Backup, BACKUP_KINDS, 'pg_dump');
+    const allowNoBackup = inputs.boolean(INPUT.AllowNoBackup, false);
+    if (kind === 'none') {
+        if (!allowNoBackup) {
+            throw new ConfigurationError("Input 'backup' is none: set 'allow-no-backup: true' to change the database without a backup, or use pg_dump or rds-snapshot.", INPUT.Backup);
+        }
+        return { kind };
+    }
+    if (kind === 'rds-snapshot') {
+        if (!dbInstanceIdentifier) {
+            throw new ConfigurationError("Input 'db-instance-identifier' is required when 'backup' is rds-snapshot (the RDS instance to snapshot).", INPUT.DbInstanceIdentifier);
+        }
+        return { kind, instance: dbInstanceIdentifier };
+    }
+    if (!location) {
+        throw new ConfigurationError("Input 'backup-location' is required for pg_dump backups: a folder, or s3://bucket/prefix (written with SSE-KMS).", INPUT.BackupLocation);
+    }
+    return { kind, location };
+}
+/**
+ * Reads and checks every input. Throws ConfigurationError naming the input; touches nothing
+ * but the working directory's existence.
+ */
+function parseInputs(inputs, env) {
+    const workspace = env.GITHUB_WORKSPACE || process.cwd();
+    const mode = inputs.choice(INPUT.Mode, MODES, 'migrate');
+    const ssl = inputs.choice(INPUT.Ssl, SSL_MODES, 'require');
+    const { target, url } = connectionTarget(inputs, ssl);
+    if (ssl === 'disable' && !isLoopbackHost(target.host)) {
+        throw new ConfigurationError(`Input 'ssl' may be disable only for a database on this machine (127.0.0.1, ::1, localhost); '${target.host}' must use require or verify-full.`, INPUT.Ssl);
+    }
+    const workingDirectory = workingDirectoryOf(inputs.string(INPUT.WorkingDirectory, { default: '.' }), workspace);
+    const commands = {
+        migrate: inputs.string(INPUT.MigrateCommand, { default: 'npx sequelize-cli db:migrate' }),
+        status: inputs.string(INPUT.StatusCommand, { default: 'npx sequelize-cli db:migrate:status' }),
+        undo: inputs.string(INPUT.UndoCommand, { default: 'npx sequelize-cli db:migrate:undo' }),
+    };
+    const nodeEnv = inputs.string(INPUT.NodeEnv, { default: 'production' });
+    if (!NODE_ENV.test(nodeEnv)) {
+        throw new ConfigurationError(`Input 'node-env' must be one sequelize config environment name (letters, digits, '.', '_' or '-', up to 64), such as production; got ${JSON.stringify(nodeEnv.slice(0, 80))}.`, INPUT.NodeEnv);
+    }
+    const dbInstanceIdentifier = inputs.string(INPUT.DbInstanceIdentifier);
+    if (dbInstanceIdentifier !== undefined && !/^[a-zA-Z][a-zA-Z0-9-]{0,62}$/.test(dbInstanceIdentifier)) {
+        throw new ConfigurationError(`Input 'db-instance-identifier' must be an RDS instance identifier (a letter, then letters, digits and hyphens); got '${dbInstanceIdentifier}'.`, INPUT.DbInstanceIdentifier);
+    }
+    const kmsKeyId = inputs.string(INPUT.KmsKeyId);
+    const backupLocationText = inputs.string(INPUT.BackupLocation);
+    const backupLocation = backupLocationText
+        ? parseBackupLocation(backupLocationText, workspace, kmsKeyId)
+        : undefined;
+    if (kmsKeyId !== undefined && backupLocation?.kind !== 's3') {
+        throw new ConfigurationError("Input 'kms-key-id' applies only to an s3:// 'backup-location'.", INPUT.KmsKeyId);
+    }
+    const restoreFromText = inputs.string(INPUT.RestoreFrom);
+    const undoTo = inputs.string(INPUT.UndoTo);
+    const onFailure = inputs.choice(INPUT.OnFailure, ON_FAILURE, 'none');
+    const allowDataLoss = inputs.boolean(INPUT.AllowDataLoss, false);
+    const lockTimeoutMs = inputs.duration(INPUT.LockTimeout, { default: '10s', min: 0, max: 3_600_000 });
+    const statementTimeoutMs = inputs.duration(INPUT.StatementTimeout, {
+        default: '30m',
+        min: 0,
+        max: 86_400_000,
+    });
+    const connectTimeoutMs = inputs.duration(INPUT.ConnectTimeout, {
+        default: '10s',
+        min: 1000,
+        max: 300_000,
+    });
+    const dryRun = inputs.boolean(INPUT.DryRun, false);
+    const sslRootCertText = inputs.string(INPUT.SslRootCert);
+    const sslRootCert = sslRootCertText === undefined
+        ? undefined
+        : (0,external_node_path_.isAbsolute)(sslRootCertText)
+            ? sslRootCertText
+            : (0,external_node_path_.resolve)(workspace, sslRootCertText);
+    if (sslRootCert !== undefined && !(0,external_node_fs_.existsSync)(sslRootCert)) {
+        throw new ConfigurationError(`Input 'ssl-root-cert' must be a PEM file of trusted CAs (e.g. the RDS global bundle); '${sslRootCertText}' does not exist.`, INPUT.SslRootCert);
+    }
+    if (sslRootCert !== undefined && ssl !== 'verify-full') {
+        throw new ConfigurationError("Input 'ssl-root-cert' applies only when 'ssl' is verify-full.", INPUT.SslRootCert);
+    }
+    const pgBinDir = inputs.string(INPUT.PgBinDir);
+    if (pgBinDir !== undefined && !(0,external_node_fs_.existsSync)(pgBinDir)) {
+        throw new ConfigurationError(`Input 'pg-bin-dir' must be the folder holding pg_dump and pg_restore; '${pgBinDir}' does not exist.`, INPUT.PgBinDir);
+    }
+    const region = inputs.string(INPUT.Region);
+    if (restoreFromText !== undefined && mode !== 'restore') {
+        throw new ConfigurationError("Input 'restore-from' applies only when 'mode' is restore.", INPUT.RestoreFrom);
+    }
+    if (undoTo !== undefined && mode !== 'undo') {
+        throw new ConfigurationError("Input 'undo-to' applies only when 'mode' is undo.", INPUT.UndoTo);
+    }
+    const common = {
+        target: Object.freeze(target),
+        url,
+        workingDirectory,
+        commands: Object.freeze(commands),
+        nodeEnv,
+        lockTimeoutMs,
+        statementTimeoutMs,
+        connectTimeoutMs,
+        sslRootCert,
+        dryRun,
+        pgBinDir,
+        region,
+    };
+    if (mode === 'status')
+        return Object.freeze({ ...common, mode });
+    if (mode === 'restore' && !restoreFromText) {
+        throw new ConfigurationError("Input 'restore-from' is required when 'mode' is restore: a backup id (e.g. app-20261121T160512Z) or the backup's path or s3:// URI.", INPUT.RestoreFrom);
+    }
+    const backup = backupPlan(inputs, backupLocation, dbInstanceIdentifier);
+    if (mode === 'undo')
+        return Object.freeze({ ...common, mode, backup, undoTo });
+    if (mode === 'restore') {
+        const restoreFrom = restoreSource(restoreFromText ?? '', backupLocation, workspace);
+        return Object.freeze({ ...common, mode, backup, restoreFrom });
+    }
+    if (onFailure !== 'restore')
+        return Object.freeze({ ...common, mode, backup, onFailure });
+    if (backup.kind !== 'pg_dump') {
+        throw new ConfigurationError("Input 'on-failure' is restore, which needs a pg_dump backup to restore; set 'backup: pg_dump' (an RDS snapshot restores to a new instance, not in place).", INPUT.OnFailure);
+    }
+    if (!allowDataLoss) {
+        throw new ConfigurationError("Input 'on-failure' is restore, which loses whatever the live app writes between the backup and the restore; set 'allow-data-loss: true' to accept that, or use on-failure: undo or none.", INPUT.OnFailure);
+    }
+    return Object.freeze({ ...common, mode, backup, onFailure });
+}
+
+;// CONCATENATED MODULE: ./src/migration-status.ts
+/**
+ * Reading what the migration tool says: which migrations are applied and pending (from
+ * `db:migrate:status`), how long each took and which one failed with which database error
+ * (from `db:migrate`), and what a run did compared with before. Pure functions over text.
+ */
+/**
+ * Removes terminal colour codes (sequelize-cli colours `ERROR:` red).
+ *
+ * @example
+ * stripAnsi('\u001b[31mERROR:\u001b[39m boom'); // 'ERROR: boom'
+ */
+function stripAnsi(text) {
+    // eslint-disable-next-line no-control-regex
+    return text.replace(/\u001b\[[0-9;]*[A-Za-z]/g, '');
+}
+/**
+ * Parses sequelize-cli `db:migrate:status` output: one `up <name>` or `down <name>` line per
+ * migration; every other line (banner, config notes) is ignored.
+ *
+ * @example
+ * parseMigrationStatus('Using environment "production".\nup 2024-a.js\ndown 2024-b.js');
+ * // { applied: ['2024-a.js'], pending: ['2024-b.js'] }
+ */
+function parseMigrationStatus(output) {
+    const applied = [];
+    const pending = [];
+    for (const line of stripAnsi(output).split(/\r?\n/)) {
+        const m = /^\s*(up|down)\s+(\S+)\s*$/.exec(line);
+        if (!m)
+            continue;
+        (m[1] === 'up' ? applied : pending).push(m[2]);
+    }
+    return { applied, pending };
+}
+/**
+ * Parses sequelize-cli `db:migrate` / `db:migrate:undo` output:
+ * `== <name>: migrating =======`, `== <name>: migrated (0.023s)`, and `ERROR: …` lines.
+ *
+ * @example
+ * parseMigrateOutput('== 2024-a: migrating =======\n== 2024-a: migrated (0.020s)\n== 2024-b: migrating =======\nERROR: boom');
+ * // { finished: [{ name: '2024-a', seconds: 0.02 }], unfinished: '2024-b', errors: ['ERROR: boom'] }
+ */
+function parseMigrateOutput(output) {
+    const finished = [];
+    let started;
+    const errors = [];
+    for (const line of stripAnsi(output).split(/\r?\n/)) {
+        const progress = /^== (.+?): (migrating|reverting) =+\s*$/.exec(line);
+        if (progress) {
+            started = progress[1];
+            continue;
+        }
+        const done = /^== (.+?): (migrated|reverted) \((\d+(?:\.\d+)?)s\)\s*$/.exec(line);
+        if (done) {
+            finished.push({ name: done[1], seconds: Number(done[3]) });
+            if (started === done[1])
+                started = undefined;
+            continue;
+        }
+        if (/^\s*ERROR\b/.test(line))
+            errors.push(line.trim());
+    }
+    return { finished, unfinished: started, errors };
+}
+/**
+ * Strips a migration file's extension, to match the names in progress lines.
+ *
+ * @example
+ * migrationStem('20240105090000-create-students.js'); // '20240105090000-create-students'
+ */
+function migrationStem(name) {
+    return name.replace(/\.(c|m)?(j|t)s$/, '');
+}
+/**
+ * What a migrate run did, from the migration table before and after it and the pending list.
+ * The table is the truth: a tool can say `migrated` and still not record it.
+ *
+ * @example
+ * describeMigrateRun(['a.js'], ['a.js', 'b.js'], ['b.js', 'c.js']);
+ * // { applied: ['b.js'], notApplied: ['c.js'], failed: 'c.js' }
+ */
+function describeMigrateRun(before, after, pendingBefore) {
+    const had = new Set(before);
+    const has = new Set(after);
+    const applied = after.filter((m) => !had.has(m));
+    const notApplied = pendingBefore.filter((m) => !has.has(m));
+    return { applied, notApplied, failed: notApplied[0] };
+}
+/**
+ * The migrations an undo must revert, newest first: the last one, or every one after `undoTo`
+ * (which stays applied). Throws when `undoTo` is not applied.
+ *
+ * @example
+ * planUndo(['a.js', 'b.js', 'c.js'], 'a.js'); // ['c.js', 'b.js']
+ * planUndo(['a.js', 'b.js'], undefined); // ['b.js']
+ */
+function planUndo(applied, undoTo) {
+    if (undoTo === undefined)
+        return applied.length ? [applied[applied.length - 1]] : [];
+    const index = applied.findIndex((m) => m === undoTo || migrationStem(m) === migrationStem(undoTo));
+    if (index < 0)
+        throw new Error(`'${undoTo}' is not an applied migration`);
+    return applied.slice(index + 1).reverse();
+}
+
+// EXTERNAL MODULE: ../../node_modules/@aws-sdk/client-rds/dist-cjs/index.js
+var dist_cjs = __nccwpck_require__(7966);
+// EXTERNAL MODULE: ../../node_modules/@aws-sdk/client-s3/dist-cjs/index.js
+var client_s3_dist_cjs = __nccwpck_require__(8299);
+;// CONCATENATED MODULE: ../../packages/aws/src/call.ts
+/**
+ * The one layer every AWS call of the suite goes through: the only retry (the SDK's own is off,
+ * `maxAttempts: 1` in the client factory), each wait shown in the log, the sleep injectable so
+ * retry tests take no time, and one wording for a call that failed for good:
+ * `<Operation> on <resource> failed: <AWS error> (HTTP n). <what state that left>`.
+ */
+
+/** An AWS call that failed after its retries: an {@link ActionFailure} that keeps the AWS error. */
+class AwsCallFailure extends ActionFailure {
+    operation;
+    resource;
+    /** The AWS error code (`AccessDenied`, `NoSuchKey`, …). */
+    awsName;
+    httpStatus;
+    constructor(target, cause) {
+        super(`${target.operation} on ${target.resource} failed: ${awsErrorText(cause)}. ${target.leftAs}`.trim(), {
+            cause,
+        });
+        this.operation = target.operation;
+        this.resource = target.resource;
+        this.awsName = awsErrorName(cause);
+        this.httpStatus = awsHttpStatus(cause);
+    }
+}
+/**
+ * Sends one AWS call with the suite's retry and failure wording.
+ *
+ * @example
+ * const out = await awsCall(
+ *   { operation: 'DescribeListeners', resource: listenerArn, leftAs: 'Traffic is unchanged.' },
+ *   () => elb.send(new DescribeListenersCommand({ ListenerArns: [listenerArn] })),
+ *   { log, sleep },
+ * );
+ */
+async function awsCall(target, send, options = {}) {
+    try {
+        return await retry(async () => {
+            options.onAttempt?.(target.operation);
+            return send();
+        }, {
+            attempts: options.attempts ?? 5,
+            baseDelayMs: options.baseDelayMs ?? 200,
+            maxDelayMs: options.maxDelayMs ?? 5_000,
+            retryable: options.retryable ?? isTransientError,
+            ...(options.sleep ? { sleep: options.sleep } : {}),
+            ...(options.random ? { random: options.random } : {}),
+            onRetry: (error, attempt, delay) => options.log?.info(`${target.operation} on ${target.resource}: ${awsErrorText(error)}; retry ${attempt} in ${delay} ms`),
+        });
+    }
+    catch (error) {
+        throw new AwsCallFailure(target, error);
+    }
+}
+/**
+ * An {@link awsCall} with the options bound once (an adapter class keeps one).
+ *
+ * @example
+ * const call = awsCaller({ log: ctx.log, sleep: ctx.sleep });
+ * await call({ operation: 'HeadBucket', resource: `s3://${bucket}`, leftAs: 'Nothing was uploaded.' }, () => s3.send(cmd));
+ */
+function awsCaller(options) {
+    return (target, send, overrides = {}) => awsCall(target, send, { ...options, ...overrides });
+}
+/** The SDK error underneath an {@link AwsCallFailure}, or the error itself. */
+function underlying(error) {
+    return error instanceof AwsCallFailure ? error.cause : error;
+}
+/**
+ * The AWS error code of an SDK error (or of the one inside an {@link AwsCallFailure}).
+ *
+ * @example
+ * awsErrorName({ name: 'NoSuchKey' }); // 'NoSuchKey'
+ */
+function awsErrorName(error) {
+    const e = underlying(error);
+    return e?.name ?? e?.Code ?? 'Error';
+}
+/**
+ * The HTTP status of an SDK error, when AWS answered.
+ *
+ * @example
+ * awsHttpStatus({ $metadata: { httpStatusCode: 403 } }); // 403
+ */
+function awsHttpStatus(error) {
+    return underlying(error)?.$metadata
+        ?.httpStatusCode;
+}
+/**
+ * True when the error (or the AWS error inside an {@link AwsCallFailure}) has one of the names.
+ *
+ * @example
+ * if (isAwsError(error, 'NoSuchKey', 'NotFound')) return undefined;
+ */
+function isAwsError(error, ...names) {
+    return names.includes(awsErrorName(error));
+}
+/**
+ * The error name and HTTP status of an SDK error, for messages.
+ *
+ * @example
+ * awsErrorText({ name: 'AccessDenied', message: 'no', $metadata: { httpStatusCode: 403 } }); // 'AccessDenied (HTTP 403): no'
+ */
+function awsErrorText(error) {
+    const e = underlying(error);
+    const status = e?.$metadata?.httpStatusCode;
+    return `${e?.name ?? 'Error'}${status ? ` (HTTP ${status})` : ''}: ${e?.message ?? String(e)}`;
+}
+
+;// CONCATENATED MODULE: ../../packages/aws/src/index.ts
+/**
+ * One factory for AWS SDK v3 clients, so that every action reaches AWS the same way: the
+ * region from the input or the standard variables, the SDK's own standard endpoint settings
+ * (`AWS_ENDPOINT_URL` and the per-service `AWS_ENDPOINT_URL_<SERVICE>`, which the SDK reads
+ * itself — no code path exists that production does not take), one attempt per SDK call (the
+ * retry is {@link awsCall}'s, logged, with an injectable sleep), a user agent
+ * naming the action, and connection/request timeouts.
+ */
+
+const REGION_PATTERN = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/;
+/**
+ * Resolves the region, or fails with the fix.
+ *
+ * @example
+ * resolveRegion(undefined, { AWS_REGION: 'us-east-1' }); // 'us-east-1'
+ */
+function resolveRegion(input, env = process.env) {
+    const region = input || env.AWS_REGION || env.AWS_DEFAULT_REGION;
+    if (!region) {
+        throw new ConfigurationError("No AWS region: set the input 'region' or AWS_REGION (aws-actions/configure-aws-credentials sets it).", 'region');
+    }
+    if (!REGION_PATTERN.test(region)) {
+        throw new ConfigurationError(`Input 'region' must be an AWS region such as us-east-1; got '${region}'.`, 'region');
+    }
+    return region;
+}
+/**
+ * The configuration for a client of any service.
+ *
+ * @example
+ * new S3Client(awsClientConfig({ region: 'us-east-1', action: 's3-deploy', version: '1.0.0' }));
+ */
+function awsClientConfig(settings) {
+    return {
+        region: resolveRegion(settings.region, settings.env ?? process.env),
+        maxAttempts: settings.maxAttempts ?? 1,
+        retryMode: settings.retryMode ?? 'standard',
+        customUserAgent: [
+            ['white-cross-deploy', settings.version],
+            [`action/${settings.action}`, settings.version],
+        ],
+        requestHandler: {
+            connectionTimeout: settings.connectionTimeoutMs ?? 5_000,
+            requestTimeout: settings.requestTimeoutMs ?? 60_000,
+        },
+    };
+}
+/**
+ * Builds a client of any SDK v3 service with the shared configuration and any
+ * service-specific extras.
+ *
+ * @example
+ * const ecs = createAwsClient(ECSClient, { region, action: 'ecs-bluegreen', version });
+ */
+function createAwsClient(Client, settings, extra) {
+    return new Client({ ...awsClientConfig(settings), ...(extra ?? {}) });
+}
+
+
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(1455);
+;// CONCATENATED MODULE: external "node:stream/promises"
+const external_node_stream_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
+// EXTERNAL MODULE: external "node:stream"
+var external_node_stream_ = __nccwpck_require__(7075);
+;// CONCATENATED MODULE: ./src/backup-store.ts
+/**
+ * Where pg_dump backups are kept: a folder, or an S3 prefix written with SSE-KMS. A dump is
+ * written to a staging file first and only committed (renamed into the folder, or uploaded and
+ * checked) once it has been verified, so a half-written dump never looks like a backup.
+ */
+
+
+
+
+
+
+
+
+const S3_SINGLE_PUT_LIMIT = 5 * 1024 ** 3;
+/** A folder of backups, created with owner-only permissions. */
+function directoryStore(dir) {
+    return {
+        uri: (name) => (0,external_node_path_.join)(dir, name),
+        stagingPath: (name) => {
+            (0,external_node_fs_.mkdirSync)(dir, { recursive: true, mode: 0o700 });
+            return (0,external_node_path_.join)(dir, `.${name}.partial`);
+        },
+        commit: async (staged, name) => {
+            (0,external_node_fs_.renameSync)(staged, (0,external_node_path_.join)(dir, name));
+        },
+        putText: async (name, text) => {
+            (0,external_node_fs_.mkdirSync)(dir, { recursive: true, mode: 0o700 });
+            (0,external_node_fs_.writeFileSync)((0,external_node_path_.join)(dir, name), text, { mode: 0o600 });
+        },
+        fetch: async (name) => {
+            const file = (0,external_node_path_.join)(dir, name);
+            try {
+                (0,external_node_fs_.statSync)(file);
+            }
+            catch {
+                throw new ActionFailure(`The backup file ${file} does not exist. Nothing was changed.`);
+            }
+            return file;
+        },
+        readText: async (name) => {
+            try {
+                return await (0,promises_.readFile)((0,external_node_path_.join)(dir, name), 'utf8');
+            }
+            catch {
+                throw new ActionFailure(`The backup manifest ${(0,external_node_path_.join)(dir, name)} does not exist. Nothing was changed.`);
+            }
+        },
+    };
+}
+/** An S3 prefix; every object is written with SSE-KMS and checked afterwards. */
+function s3Store(location, s3, scratchDir, call = awsCaller({})) {
+    const key = (name) => (location.prefix ? `${location.prefix}/${name}` : name);
+    const uri = (name) => `s3://${location.bucket}/${key(name)}`;
+    const encryption = {
+        ServerSideEncryption: 'aws:kms',
+        ...(location.kmsKeyId ? { SSEKMSKeyId: location.kmsKeyId } : {}),
+    };
+    const checkStored = async (name, bytes, leftAs) => {
+        const head = await call({ operation: 'HeadObject', resource: uri(name), leftAs }, () => s3.send(new client_s3_dist_cjs/* HeadObjectCommand */.l81({ Bucket: location.bucket, Key: key(name) })));
+        if (head.ContentLength !== bytes) {
+            throw new ActionFailure(`The uploaded backup ${uri(name)} has ${head.ContentLength} bytes, not ${bytes}.`);
+        }
+        if (head.ServerSideEncryption !== 'aws:kms') {
+            throw new ActionFailure(`The uploaded backup ${uri(name)} is not encrypted with KMS (ServerSideEncryption: ${head.ServerSideEncryption ?? 'none'}).`);
+        }
+    };
+    return {
+        uri,
+        stagingPath: (name) => {
+            (0,external_node_fs_.mkdirSync)(scratchDir, { recursive: true, mode: 0o700 });
+            return (0,external_node_path_.join)(scratchDir, `${name}.partial`);
+        },
+        commit: async (staged, name, contentType) => {
+            const bytes = (0,external_node_fs_.statSync)(staged).size;
+            if (bytes > S3_SINGLE_PUT_LIMIT) {
+                throw new ActionFailure(`The dump is ${bytes} bytes, over the 5 GiB a single S3 upload takes; use a folder backup-location or backup: rds-snapshot.`);
+            }
+            const leftAs = 'The backup is not stored; nothing was changed in the database.';
+            // A fresh stream per attempt: a retried PUT must send the whole file again.
+            await call({ operation: 'PutObject', resource: uri(name), leftAs }, () => s3.send(new client_s3_dist_cjs/* PutObjectCommand */.wKZ({
+                Bucket: location.bucket,
+                Key: key(name),
+                Body: (0,external_node_fs_.createReadStream)(staged),
+                ContentLength: bytes,
+                ContentType: contentType,
+                ...encryption,
+            })));
+            await checkStored(name, bytes, leftAs);
+            (0,external_node_fs_.rmSync)(staged, { force: true });
+        },
+        putText: async (name, text) => {
+            const leftAs = 'The backup has no manifest yet; nothing was changed in the database.';
+            await call({ operation: 'PutObject', resource: uri(name), leftAs }, () => s3.send(new client_s3_dist_cjs/* PutObjectCommand */.wKZ({
+                Bucket: location.bucket,
+                Key: key(name),
+                Body: text,
+                ContentType: 'application/json',
+                ...encryption,
+            })));
+            await checkStored(name, Buffer.byteLength(text), leftAs);
+        },
+        fetch: async (name, dir) => {
+            (0,external_node_fs_.mkdirSync)(dir, { recursive: true, mode: 0o700 });
+            const file = (0,external_node_path_.join)(dir, name);
+            await call({ operation: 'GetObject', resource: uri(name), leftAs: 'Nothing was changed.' }, async () => {
+                const object = await s3.send(new client_s3_dist_cjs/* GetObjectCommand */.jLs({ Bucket: location.bucket, Key: key(name) }));
+                if (!(object.Body instanceof external_node_stream_.Readable))
+                    throw new Error('GetObject returned no body stream');
+                await (0,external_node_stream_promises_namespaceObject.pipeline)(object.Body, (0,external_node_fs_.createWriteStream)(file, { mode: 0o600 }));
+            });
+            return file;
+        },
+        readText: async (name) => {
+            return call({ operation: 'GetObject', resource: uri(name), leftAs: 'Nothing was changed.' }, async () => {
+                const object = await s3.send(new client_s3_dist_cjs/* GetObjectCommand */.jLs({ Bucket: location.bucket, Key: key(name) }));
+                return (await object.Body?.transformToString('utf8')) ?? '';
+            });
+        },
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/pg-tools.ts
 /**
  * pg_dump and pg_restore, run as child processes. The password reaches them only through
@@ -84035,7 +84537,6 @@ function quietLogger(log) {
  * the dump holds; a restore runs in one transaction and ends with every table's row count
  * compared with the manifest.
  */
-
 
 
 
@@ -84151,33 +84652,6 @@ async function takeDumpBackup(deps) {
     };
 }
 /**
- * Reads `restore-from`: a backup id (in `backup-location`), or the dump's path or s3:// URI
- * (its manifest is beside it).
- *
- * @example
- * restoreSource('s3://b/db/health-20261121T160512Z.dump', undefined);
- * // { id: 'health-20261121T160512Z', location: { kind: 's3', bucket: 'b', prefix: 'db', kmsKeyId: undefined } }
- */
-function restoreSource(text, location) {
-    if (isBackupId(text)) {
-        if (!location)
-            throw new ActionFailure(`restore-from '${text}' is a backup id, so backup-location must say where it is.`);
-        return { id: text, location };
-    }
-    const id = (0,external_node_path_.basename)(text).replace(/\.(dump|manifest\.json)$/, '');
-    if (!isBackupId(id)) {
-        throw new ActionFailure(`restore-from '${text}' is neither a backup id (such as health-20261121T160512Z) nor the path or s3:// URI of a .dump this action wrote.`);
-    }
-    const m = /^s3:\/\/([^/]+)\/(.*)$/.exec(text);
-    if (m) {
-        const key = m[2];
-        const prefix = key.includes('/') ? key.slice(0, key.lastIndexOf('/')) : '';
-        const kmsKeyId = location?.kind === 's3' ? location.kmsKeyId : undefined;
-        return { id, location: { kind: 's3', bucket: m[1], prefix, kmsKeyId } };
-    }
-    return { id, location: { kind: 'directory', path: (0,external_node_path_.dirname)(text) } };
-}
-/**
  * Restores backup `id` over the database: checks the dump against its manifest's SHA-256,
  * drops what the backup does not have, restores in one transaction, and compares every
  * table's row count with the manifest. Throws ActionFailure when the restore or the check fails.
@@ -84235,301 +84709,6 @@ async function restoreDumpBackup(id, deps) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/inputs.ts
-/**
- * The inputs of db-migrate, read once and checked before anything touches the database or AWS.
- */
-
-
-
-
-const MODES = ['migrate', 'status', 'undo', 'restore'];
-const BACKUP_KINDS = ['pg_dump', 'rds-snapshot', 'none'];
-const ON_FAILURE = ['none', 'undo', 'restore'];
-const SSL_MODES = ['require', 'verify-full', 'disable'];
-const S3_URI = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/(.*))?$/;
-/**
- * Parses `backup-location`: `s3://bucket/prefix` or a folder (relative to the workspace).
- *
- * @example
- * parseBackupLocation('s3://health-backups/db/prod', '/w', undefined);
- * // { kind: 's3', bucket: 'health-backups', prefix: 'db/prod', kmsKeyId: undefined }
- */
-function parseBackupLocation(text, workspace, kmsKeyId) {
-    if (text.startsWith('s3://')) {
-        const m = S3_URI.exec(text);
-        if (!m) {
-            throw new ConfigurationError(`Input 'backup-location' must be s3://bucket/prefix with a valid bucket name, or a folder; got '${text}'.`, 'backup-location');
-        }
-        const prefix = (m[2] ?? '').replace(/^\/+|\/+$/g, '');
-        return { kind: 's3', bucket: m[1], prefix, kmsKeyId };
-    }
-    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) {
-        throw new ConfigurationError(`Input 'backup-location' must be s3://bucket/prefix or a folder; got '${text}'.`, 'backup-location');
-    }
-    return { kind: 'directory', path: (0,external_node_path_.isAbsolute)(text) ? text : (0,external_node_path_.resolve)(workspace, text) };
-}
-function connectionTarget(inputs, ssl) {
-    const parts = ['host', 'port', 'user', 'password', 'database'];
-    const given = parts.filter((p) => inputs.has(p));
-    const databaseUrl = inputs.secret('database-url');
-    if (databaseUrl !== undefined) {
-        if (given.length > 0) {
-            throw new ConfigurationError(`Give either 'database-url' or host/port/user/password/database, not both (also given: ${given.join(', ')}).`, 'database-url');
-        }
-        let parsed;
-        try {
-            parsed = parseDatabaseUrl(databaseUrl);
-        }
-        catch (error) {
-            if (error instanceof DatabaseUrlError) {
-                throw new ConfigurationError(`Input 'database-url' ${error.message}.`, 'database-url');
-            }
-            throw error;
-        }
-        const { sslmode, ...rest } = parsed;
-        if (sslmode !== undefined && sslmode !== ssl) {
-            throw new ConfigurationError(`Input 'database-url' says sslmode=${sslmode} but input 'ssl' is ${ssl}; set TLS with the 'ssl' input only.`, 'database-url');
-        }
-        const target = { ...rest, ssl };
-        return { target, url: connectionUrl(target) };
-    }
-    if (given.length === 0) {
-        throw new ConfigurationError("Input 'database-url' is required (or give 'host', 'user', 'password' and 'database').", 'database-url');
-    }
-    const host = inputs.string('host', { required: true });
-    const user = inputs.string('user', { required: true });
-    const password = inputs.secret('password');
-    const database = inputs.string('database', { required: true });
-    const port = inputs.number('port', { default: 5432, min: 1, max: 65535, integer: true });
-    const target = { host, port, user, password, database, ssl };
-    return { target, url: connectionUrl(target) };
-}
-/**
- * Reads and checks every input. Throws ConfigurationError naming the input; touches nothing
- * but the working directory's existence.
- */
-function parseInputs(inputs, env) {
-    const workspace = env.GITHUB_WORKSPACE || process.cwd();
-    const mode = inputs.choice('mode', MODES, 'migrate');
-    const ssl = inputs.choice('ssl', SSL_MODES, 'require');
-    const { target, url } = connectionTarget(inputs, ssl);
-    if (ssl === 'disable' && !isLoopbackHost(target.host)) {
-        throw new ConfigurationError(`Input 'ssl' may be disable only for a database on this machine (127.0.0.1, ::1, localhost); '${target.host}' must use require or verify-full.`, 'ssl');
-    }
-    const workingDirectoryText = inputs.string('working-directory', { default: '.' });
-    const workingDirectory = (0,external_node_path_.isAbsolute)(workingDirectoryText)
-        ? workingDirectoryText
-        : (0,external_node_path_.resolve)(workspace, workingDirectoryText);
-    if (!(0,external_node_fs_.existsSync)(workingDirectory) || !(0,external_node_fs_.statSync)(workingDirectory).isDirectory()) {
-        throw new ConfigurationError(`Input 'working-directory' must be the backend's folder (where .sequelizerc is); '${workingDirectoryText}' is not a folder.`, 'working-directory');
-    }
-    const migrateCommand = inputs.string('migrate-command', { default: 'npx sequelize-cli db:migrate' });
-    const statusCommand = inputs.string('status-command', { default: 'npx sequelize-cli db:migrate:status' });
-    const undoCommand = inputs.string('undo-command', { default: 'npx sequelize-cli db:migrate:undo' });
-    const nodeEnv = inputs.string('node-env', { default: 'production' });
-    const backup = inputs.choice('backup', BACKUP_KINDS, 'pg_dump');
-    const allowNoBackup = inputs.boolean('allow-no-backup', false);
-    const dbInstanceIdentifier = inputs.string('db-instance-identifier');
-    const kmsKeyId = inputs.string('kms-key-id');
-    const backupLocationText = inputs.string('backup-location');
-    const restoreFrom = inputs.string('restore-from');
-    const undoTo = inputs.string('undo-to');
-    const onFailure = inputs.choice('on-failure', ON_FAILURE, 'none');
-    const allowDataLoss = inputs.boolean('allow-data-loss', false);
-    const lockTimeoutMs = inputs.duration('lock-timeout', { default: '10s', min: 0, max: 3_600_000 });
-    const statementTimeoutMs = inputs.duration('statement-timeout', {
-        default: '30m',
-        min: 0,
-        max: 86_400_000,
-    });
-    const connectTimeoutMs = inputs.duration('connect-timeout', { default: '10s', min: 1000, max: 300_000 });
-    const dryRun = inputs.boolean('dry-run', false);
-    const sslRootCertText = inputs.string('ssl-root-cert');
-    const sslRootCert = sslRootCertText === undefined
-        ? undefined
-        : (0,external_node_path_.isAbsolute)(sslRootCertText)
-            ? sslRootCertText
-            : (0,external_node_path_.resolve)(workspace, sslRootCertText);
-    if (sslRootCert !== undefined && !(0,external_node_fs_.existsSync)(sslRootCert)) {
-        throw new ConfigurationError(`Input 'ssl-root-cert' must be a PEM file of trusted CAs (e.g. the RDS global bundle); '${sslRootCertText}' does not exist.`, 'ssl-root-cert');
-    }
-    if (sslRootCert !== undefined && ssl !== 'verify-full') {
-        throw new ConfigurationError("Input 'ssl-root-cert' applies only when 'ssl' is verify-full.", 'ssl-root-cert');
-    }
-    const pgBinDir = inputs.string('pg-bin-dir');
-    const region = inputs.string('region');
-    if (backup === 'none' && !allowNoBackup && mode !== 'status') {
-        throw new ConfigurationError("Input 'backup' is none: set 'allow-no-backup: true' to change the database without a backup, or use pg_dump or rds-snapshot.", 'backup');
-    }
-    if (backup === 'rds-snapshot' && !dbInstanceIdentifier) {
-        throw new ConfigurationError("Input 'db-instance-identifier' is required when 'backup' is rds-snapshot (the RDS instance to snapshot).", 'db-instance-identifier');
-    }
-    if (dbInstanceIdentifier !== undefined && !/^[a-zA-Z][a-zA-Z0-9-]{0,62}$/.test(dbInstanceIdentifier)) {
-        throw new ConfigurationError(`Input 'db-instance-identifier' must be an RDS instance identifier (a letter, then letters, digits and hyphens); got '${dbInstanceIdentifier}'.`, 'db-instance-identifier');
-    }
-    const needsLocation = (backup === 'pg_dump' && mode !== 'status') || mode === 'restore';
-    if (needsLocation && !backupLocationText) {
-        throw new ConfigurationError("Input 'backup-location' is required for pg_dump backups: a folder, or s3://bucket/prefix (written with SSE-KMS).", 'backup-location');
-    }
-    const backupLocation = backupLocationText
-        ? parseBackupLocation(backupLocationText, workspace, kmsKeyId)
-        : undefined;
-    if (kmsKeyId !== undefined && backupLocation?.kind !== 's3') {
-        throw new ConfigurationError("Input 'kms-key-id' applies only to an s3:// 'backup-location'.", 'kms-key-id');
-    }
-    if (onFailure === 'restore') {
-        if (backup !== 'pg_dump') {
-            throw new ConfigurationError("Input 'on-failure' is restore, which needs a pg_dump backup to restore; set 'backup: pg_dump' (an RDS snapshot restores to a new instance, not in place).", 'on-failure');
-        }
-        if (!allowDataLoss) {
-            throw new ConfigurationError("Input 'on-failure' is restore, which loses whatever the live app writes between the backup and the restore; set 'allow-data-loss: true' to accept that, or use on-failure: undo or none.", 'on-failure');
-        }
-    }
-    if (mode === 'restore' && !restoreFrom) {
-        throw new ConfigurationError("Input 'restore-from' is required when 'mode' is restore: a backup id (e.g. app-20261121T160512Z) or the backup's path or s3:// URI.", 'restore-from');
-    }
-    if (restoreFrom !== undefined && mode !== 'restore') {
-        throw new ConfigurationError("Input 'restore-from' applies only when 'mode' is restore.", 'restore-from');
-    }
-    if (undoTo !== undefined && mode !== 'undo') {
-        throw new ConfigurationError("Input 'undo-to' applies only when 'mode' is undo.", 'undo-to');
-    }
-    if (pgBinDir !== undefined && !(0,external_node_fs_.existsSync)(pgBinDir)) {
-        throw new ConfigurationError(`Input 'pg-bin-dir' must be the folder holding pg_dump and pg_restore; '${pgBinDir}' does not exist.`, 'pg-bin-dir');
-    }
-    return Object.freeze({
-        mode,
-        target: Object.freeze(target),
-        url,
-        workingDirectory,
-        migrateCommand,
-        statusCommand,
-        undoCommand,
-        nodeEnv,
-        backup,
-        dbInstanceIdentifier,
-        backupLocation,
-        restoreFrom,
-        undoTo,
-        onFailure,
-        allowDataLoss,
-        lockTimeoutMs,
-        statementTimeoutMs,
-        connectTimeoutMs,
-        sslRootCert,
-        dryRun,
-        pgBinDir,
-        region,
-    });
-}
-
-;// CONCATENATED MODULE: ./src/migration-status.ts
-/**
- * Reading what the migration tool says: which migrations are applied and pending (from
- * `db:migrate:status`), how long each took and which one failed with which database error
- * (from `db:migrate`), and what a run did compared with before. Pure functions over text.
- */
-/**
- * Removes terminal colour codes (sequelize-cli colours `ERROR:` red).
- *
- * @example
- * stripAnsi('\u001b[31mERROR:\u001b[39m boom'); // 'ERROR: boom'
- */
-function stripAnsi(text) {
-    // eslint-disable-next-line no-control-regex
-    return text.replace(/\u001b\[[0-9;]*[A-Za-z]/g, '');
-}
-/**
- * Parses sequelize-cli `db:migrate:status` output: one `up <name>` or `down <name>` line per
- * migration; every other line (banner, config notes) is ignored.
- *
- * @example
- * parseMigrationStatus('Using environment "production".\nup 2024-a.js\ndown 2024-b.js');
- * // { applied: ['2024-a.js'], pending: ['2024-b.js'] }
- */
-function parseMigrationStatus(output) {
-    const applied = [];
-    const pending = [];
-    for (const line of stripAnsi(output).split(/\r?\n/)) {
-        const m = /^\s*(up|down)\s+(\S+)\s*$/.exec(line);
-        if (!m)
-            continue;
-        (m[1] === 'up' ? applied : pending).push(m[2]);
-    }
-    return { applied, pending };
-}
-/**
- * Parses sequelize-cli `db:migrate` / `db:migrate:undo` output:
- * `== <name>: migrating =======`, `== <name>: migrated (0.023s)`, and `ERROR: …` lines.
- *
- * @example
- * parseMigrateOutput('== 2024-a: migrating =======\n== 2024-a: migrated (0.020s)\n== 2024-b: migrating =======\nERROR: boom');
- * // { finished: [{ name: '2024-a', seconds: 0.02 }], unfinished: '2024-b', errors: ['ERROR: boom'] }
- */
-function parseMigrateOutput(output) {
-    const finished = [];
-    let started;
-    const errors = [];
-    for (const line of stripAnsi(output).split(/\r?\n/)) {
-        const progress = /^== (.+?): (migrating|reverting) =+\s*$/.exec(line);
-        if (progress) {
-            started = progress[1];
-            continue;
-        }
-        const done = /^== (.+?): (migrated|reverted) \((\d+(?:\.\d+)?)s\)\s*$/.exec(line);
-        if (done) {
-            finished.push({ name: done[1], seconds: Number(done[3]) });
-            if (started === done[1])
-                started = undefined;
-            continue;
-        }
-        if (/^\s*ERROR\b/.test(line))
-            errors.push(line.trim());
-    }
-    return { finished, unfinished: started, errors };
-}
-/**
- * Strips a migration file's extension, to match the names in progress lines.
- *
- * @example
- * migrationStem('20240105090000-create-students.js'); // '20240105090000-create-students'
- */
-function migrationStem(name) {
-    return name.replace(/\.(c|m)?(j|t)s$/, '');
-}
-/**
- * What a migrate run did, from the migration table before and after it and the pending list.
- * The table is the truth: a tool can say `migrated` and still not record it.
- *
- * @example
- * describeMigrateRun(['a.js'], ['a.js', 'b.js'], ['b.js', 'c.js']);
- * // { applied: ['b.js'], notApplied: ['c.js'], failed: 'c.js' }
- */
-function describeMigrateRun(before, after, pendingBefore) {
-    const had = new Set(before);
-    const has = new Set(after);
-    const applied = after.filter((m) => !had.has(m));
-    const notApplied = pendingBefore.filter((m) => !has.has(m));
-    return { applied, notApplied, failed: notApplied[0] };
-}
-/**
- * The migrations an undo must revert, newest first: the last one, or every one after `undoTo`
- * (which stays applied). Throws when `undoTo` is not applied.
- *
- * @example
- * planUndo(['a.js', 'b.js', 'c.js'], 'a.js'); // ['c.js', 'b.js']
- * planUndo(['a.js', 'b.js'], undefined); // ['b.js']
- */
-function planUndo(applied, undoTo) {
-    if (undoTo === undefined)
-        return applied.length ? [applied[applied.length - 1]] : [];
-    const index = applied.findIndex((m) => m === undoTo || migrationStem(m) === migrationStem(undoTo));
-    if (index < 0)
-        throw new Error(`'${undoTo}' is not an applied migration`);
-    return applied.slice(index + 1).reverse();
-}
-
 ;// CONCATENATED MODULE: ./src/rds-snapshot.ts
 /**
  * The RDS snapshot backup: a manual DB snapshot of the instance, tagged with the run, waited
@@ -84554,22 +84733,20 @@ function rdsSnapshotId(instance, at) {
 }
 async function takeRdsSnapshot(rds, options) {
     const { instance, log, clock, sleep } = options;
-    const send = (what, call) => retry(call, { sleep }).catch((error) => {
-        const name = error.name ?? '';
-        if (name === 'DBInstanceNotFoundFault' || name === 'DBInstanceNotFound') {
-            throw new ActionFailure(`RDS instance '${instance}' does not exist in this account and region. Nothing was changed.`);
+    const call = awsCaller({ log, sleep });
+    const nothingChanged = 'Nothing was changed.';
+    const described = await call({ operation: 'DescribeDBInstances', resource: `RDS instance ${instance}`, leftAs: nothingChanged }, () => rds.send(new dist_cjs/* DescribeDBInstancesCommand */.hhJ({ DBInstanceIdentifier: instance }))).catch((error) => {
+        if (isAwsError(error, 'DBInstanceNotFoundFault', 'DBInstanceNotFound')) {
+            throw new ActionFailure(`RDS instance '${instance}' does not exist in this account and region. ${nothingChanged}`, { cause: error });
         }
-        throw new ActionFailure(`Could not ${what} for RDS instance '${instance}': ${awsErrorText(error)}. Nothing was changed.`, {
-            cause: error,
-        });
+        throw error;
     });
-    const described = await send('describe the instance', () => rds.send(new dist_cjs/* DescribeDBInstancesCommand */.hhJ({ DBInstanceIdentifier: instance })));
     const db = described.DBInstances?.[0];
     if (!db)
         throw new ActionFailure(`RDS instance '${instance}' does not exist in this account and region. Nothing was changed.`);
     const id = rdsSnapshotId(instance, new Date(clock.now()));
     log.info(`Creating RDS snapshot ${id} of ${instance}…`);
-    const created = await send('create a snapshot', () => rds.send(new dist_cjs/* CreateDBSnapshotCommand */.SQw({
+    const created = await call({ operation: 'CreateDBSnapshot', resource: `RDS instance ${instance}`, leftAs: nothingChanged }, () => rds.send(new dist_cjs/* CreateDBSnapshotCommand */.SQw({
         DBInstanceIdentifier: instance,
         DBSnapshotIdentifier: id,
         Tags: Object.entries(options.tags).map(([Key, Value]) => ({ Key, Value })),
@@ -84586,7 +84763,11 @@ async function takeRdsSnapshot(rds, options) {
         }
         log.info(`RDS snapshot ${id}: ${snapshot?.Status ?? 'pending'} ${snapshot?.PercentProgress ?? 0}%`);
         await sleep(options.pollMs);
-        const page = await send('check the snapshot', () => rds.send(new dist_cjs/* DescribeDBSnapshotsCommand */.KKI({ DBSnapshotIdentifier: id })));
+        const page = await call({
+            operation: 'DescribeDBSnapshots',
+            resource: `RDS snapshot ${id}`,
+            leftAs: 'Nothing was migrated; the snapshot may still complete.',
+        }, () => rds.send(new dist_cjs/* DescribeDBSnapshotsCommand */.KKI({ DBSnapshotIdentifier: id })));
         snapshot = page.DBSnapshots?.[0];
     }
     return {
@@ -84595,6 +84776,536 @@ async function takeRdsSnapshot(rds, options) {
         encrypted: snapshot.Encrypted === true,
         engineVersion: snapshot.EngineVersion ?? db.EngineVersion,
     };
+}
+
+;// CONCATENATED MODULE: ./src/session.ts
+/**
+ * What every mode shares, built once per run: the database connection, the PostgreSQL tools,
+ * the AWS clients (created on first use, once), the report, and the steps the modes are made
+ * of — running the migration tool, reading the status, taking the lock, taking a backup,
+ * undoing migrations, restoring a backup and saying what the restore brought back.
+ */
+
+
+
+
+
+
+
+
+
+
+
+
+const RDS_SNAPSHOT_TIMEOUT_MS = 60 * 60_000;
+const RDS_SNAPSHOT_POLL_MS = 15_000;
+/** Everything a mode needs, built once per run. */
+class Session {
+    inputs;
+    ctx;
+    db;
+    tools;
+    report;
+    serverVersion;
+    where;
+    scratchDir;
+    s3;
+    rds;
+    constructor(inputs, ctx, db, tools, report, serverVersion, where, scratchDir) {
+        this.inputs = inputs;
+        this.ctx = ctx;
+        this.db = db;
+        this.tools = tools;
+        this.report = report;
+        this.serverVersion = serverVersion;
+        this.where = where;
+        this.scratchDir = scratchDir;
+    }
+    /** Times a step and records it in the report (and so in the audit facts). */
+    async step(name, body, detail) {
+        const at = this.ctx.clock.now();
+        try {
+            const value = await body();
+            this.report.steps.push({ name, ms: this.ctx.clock.now() - at, result: 'ok', detail: detail?.(value) });
+            return value;
+        }
+        catch (error) {
+            this.report.steps.push({
+                name,
+                ms: this.ctx.clock.now() - at,
+                result: 'failed',
+                detail: describeError(error),
+            });
+            throw error;
+        }
+    }
+    /** Runs one of the migration commands in the working directory, output streamed and redacted. */
+    runTool(what, command) {
+        return this.ctx.log.group(`${what}: ${command}`, () => runCommand(command, {
+            cwd: this.inputs.workingDirectory,
+            env: toolEnv(this.inputs, this.ctx.env),
+            log: this.ctx.log,
+            captureStdout: true,
+            tailLines: 80,
+        }));
+    }
+    async readStatus(label) {
+        const command = this.inputs.commands.status;
+        const result = await this.step(label, () => this.runTool('Migration status', command));
+        if (result.exitCode !== 0) {
+            throw new ActionFailure(`The status command '${command}' failed (exit ${result.exitCode}) in ${this.inputs.workingDirectory}: ${toolError(result)}. Nothing was changed by this step.`);
+        }
+        return parseMigrationStatus(result.stdout);
+    }
+    async takeLock() {
+        const holder = await this.step('take the migration lock', () => tryMigrationLock(this.db));
+        if (holder)
+            throw new ActionFailure(lockBlockedMessage(this.inputs.target, holder));
+    }
+    /** Sets the applied/pending outputs every mode reports, before anything can fail. */
+    startOutputs(pending) {
+        this.report.pendingBefore = pending;
+        this.ctx.setOutput(OUTPUT.PendingBefore, pending);
+        this.ctx.setOutput(OUTPUT.Applied, []);
+    }
+    markMigration(name, result, seconds) {
+        const row = this.report.migrations.find((m) => m.name === name);
+        if (!row)
+            return;
+        row.result = result;
+        if (seconds !== undefined)
+            row.seconds = seconds;
+    }
+    storeFor(location) {
+        if (location.kind === 'directory')
+            return directoryStore(location.path);
+        this.s3 ??= createAwsClient(client_s3_dist_cjs/* S3Client */.YxF, this.awsSettings());
+        return s3Store(location, this.s3, this.scratchDir, awsCaller({ log: this.ctx.log, sleep: this.ctx.sleep }));
+    }
+    awsSettings() {
+        return { region: this.inputs.region, action: ACTION_NAME, version: ACTION_VERSION, env: this.ctx.env };
+    }
+    /** Takes the backup the inputs ask for and records it; undefined for backup: none. */
+    async backupNow(plan, purpose) {
+        const { ctx } = this;
+        if (plan.kind === 'none') {
+            ctx.log.warning(`No backup taken before the ${purpose} (backup: none, allow-no-backup: true).`);
+            return undefined;
+        }
+        const record = plan.kind === 'rds-snapshot'
+            ? await this.rdsSnapshot(plan.instance, purpose)
+            : await this.dump(plan.location, purpose);
+        if (record.kind === 'pg_dump') {
+            const { store: _store, ...kept } = record;
+            this.report.backups.push(kept);
+        }
+        else {
+            this.report.backups.push(record);
+        }
+        ctx.setOutput(OUTPUT.BackupId, record.id);
+        ctx.setOutput(OUTPUT.BackupLocation, record.location);
+        ctx.log.info(`Backup ${record.id} kept at ${record.location}.`);
+        return record;
+    }
+    async rdsSnapshot(instance, purpose) {
+        const { ctx } = this;
+        this.rds ??= createAwsClient(dist_cjs/* RDSClient */.rYe, this.awsSettings());
+        const rds = this.rds;
+        const snapshot = await this.step('RDS snapshot', () => takeRdsSnapshot(rds, {
+            instance,
+            tags: {
+                'white-cross:action': ACTION_NAME,
+                'white-cross:purpose': purpose,
+                'white-cross:database': this.inputs.target.database,
+                ...(ctx.env.GITHUB_RUN_ID ? { 'white-cross:run-id': ctx.env.GITHUB_RUN_ID } : {}),
+                ...(ctx.env.GITHUB_SHA ? { 'white-cross:commit': ctx.env.GITHUB_SHA } : {}),
+            },
+            log: ctx.log,
+            clock: ctx.clock,
+            sleep: ctx.sleep,
+            timeoutMs: RDS_SNAPSHOT_TIMEOUT_MS,
+            pollMs: RDS_SNAPSHOT_POLL_MS,
+        }));
+        if (!snapshot.encrypted) {
+            ctx.log.warning(`RDS snapshot ${snapshot.id} is not encrypted: the instance ${instance} stores PHI without encryption at rest.`);
+        }
+        return {
+            kind: 'rds-snapshot',
+            id: snapshot.id,
+            location: snapshot.arn,
+            encrypted: snapshot.encrypted,
+            purpose,
+        };
+    }
+    async dump(location, purpose) {
+        const store = this.storeFor(location);
+        const taken = await this.step('pg_dump backup and verify', () => takeDumpBackup({
+            db: this.db,
+            tools: this.tools,
+            store,
+            target: this.inputs.target,
+            serverVersion: this.serverVersion,
+            migrationTable: MIGRATION_TABLE,
+            lockTimeoutMs: this.inputs.lockTimeoutMs,
+            log: this.ctx.log,
+            clock: this.ctx.clock,
+        }), (t) => `dump ${t.timings.dumpMs} ms, verify ${t.timings.verifyMs} ms, store ${t.timings.storeMs} ms`);
+        this.ctx.writeEvidence(MANIFEST_EVIDENCE, `${JSON.stringify(taken.manifest, null, 2)}\n`);
+        return {
+            kind: 'pg_dump',
+            id: taken.id,
+            location: taken.uri,
+            bytes: taken.manifest.bytes,
+            sha256: taken.manifest.sha256,
+            tables: Object.keys(taken.manifest.rowCounts).length,
+            rows: Object.values(taken.manifest.rowCounts).reduce((a, b) => a + b, 0),
+            purpose,
+            store,
+        };
+    }
+    /**
+     * Runs the undo command once per migration in `plan` (newest first), checking the migration
+     * table after each. Returns what was undone, and the migration whose undo failed with why.
+     */
+    async undoMigrations(plan) {
+        const undone = [];
+        for (const name of plan) {
+            const result = await this.step(`undo ${name}`, () => this.runTool(`Undo ${name}`, this.inputs.commands.undo));
+            const now = await recordedMigrations(this.db, MIGRATION_TABLE);
+            if (result.exitCode !== 0 || now.includes(name)) {
+                this.markMigration(name, 'failed');
+                const error = result.exitCode !== 0
+                    ? toolError(result)
+                    : 'the undo command did not remove it from the migration table';
+                return { undone, failed: { name, error, stillApplied: now } };
+            }
+            undone.push(name);
+            this.markMigration(name, 'undone', parseMigrateOutput(result.stdout).finished[0]?.seconds);
+        }
+        return { undone };
+    }
+    /**
+     * Restores backup `id` from `store` and records what came back in the report. Returns the
+     * restore, or the ActionFailure that stopped it.
+     */
+    async restoreAndReport(id, store) {
+        const restored = await this.step('restore the backup', () => restoreDumpBackup(id, {
+            db: this.db,
+            tools: this.tools,
+            store,
+            target: this.inputs.target,
+            lockTimeoutMs: this.inputs.lockTimeoutMs,
+            scratchDir: this.scratchDir,
+            log: this.ctx.log,
+            clock: this.ctx.clock,
+        }));
+        this.report.restore = {
+            id: restored.id,
+            location: restored.uri,
+            dropped: restored.dropped.map((d) => `${d.kind} ${d.name}`),
+            tables: Object.keys(restored.rowCounts).length,
+            rows: Object.values(restored.rowCounts).reduce((a, b) => a + b, 0),
+            differences: restored.differences,
+        };
+        this.ctx.setOutput(OUTPUT.Applied, []);
+        return restored;
+    }
+    /** A failure annotated on the migration's file, when it can be found under the working directory. */
+    failureAt(message, migration) {
+        const file = migration ? findMigrationFile(this.inputs.workingDirectory, migration) : undefined;
+        return new ActionFailure(message, file ? { file: (0,external_node_path_.relative)(this.ctx.workspace, file.path), line: file.line } : {});
+    }
+}
+/** The row-count differences of a restore, as one phrase. */
+function differencesText(restored) {
+    return restored.differences
+        .map((d) => `${d.table} ${d.expected ?? 'absent'} → ${d.actual ?? 'absent'}`)
+        .join(', ');
+}
+/** The environment of the migration tool: the URL and TLS mode, the session timeouts, no INPUT_* variables. */
+function toolEnv(inputs, env) {
+    const kept = Object.fromEntries(Object.entries(env).filter(([k]) => !k.startsWith('INPUT_')));
+    return {
+        ...kept,
+        DATABASE_URL: inputs.url,
+        NODE_ENV: inputs.nodeEnv,
+        PGSSLMODE: inputs.target.ssl,
+        PGOPTIONS: `-c lock_timeout=${inputs.lockTimeoutMs} -c statement_timeout=${inputs.statementTimeoutMs}`,
+        // The pg driver (Node) and libpq tools each read their own CA setting.
+        ...(inputs.sslRootCert
+            ? { NODE_EXTRA_CA_CERTS: inputs.sslRootCert, PGSSLROOTCERT: inputs.sslRootCert }
+            : {}),
+    };
+}
+/** The database's error from a tool's last lines (or its last line). */
+function toolError(result) {
+    const errors = parseMigrateOutput(result.tail.join('\n')).errors;
+    const last = stripAnsi(result.tail.filter((l) => l.trim() !== '').slice(-1)[0] ?? 'no output');
+    return (errors[0] ?? last).trim();
+}
+/** The file of a migration under the working directory (not node_modules), and the line of its `up`. */
+function findMigrationFile(root, name) {
+    const walk = (dir, depth) => {
+        if (depth > 4)
+            return undefined;
+        let entries;
+        try {
+            entries = (0,external_node_fs_.readdirSync)(dir, { withFileTypes: true });
+        }
+        catch {
+            return undefined;
+        }
+        for (const e of entries)
+            if (e.isFile() && e.name === name)
+                return (0,external_node_path_.join)(dir, e.name);
+        for (const e of entries) {
+            if (e.isDirectory() && e.name !== 'node_modules' && !e.name.startsWith('.')) {
+                const found = walk((0,external_node_path_.join)(dir, e.name), depth + 1);
+                if (found)
+                    return found;
+            }
+        }
+        return undefined;
+    };
+    const path = walk(root, 0);
+    if (!path || !(0,external_node_fs_.existsSync)(path))
+        return undefined;
+    const lines = (0,external_node_fs_.readFileSync)(path, 'utf8').split('\n');
+    const index = lines.findIndex((l) => /\bup\s*[:(]|async\s+up\b/.test(l));
+    return { path, line: index >= 0 ? index + 1 : 1 };
+}
+
+;// CONCATENATED MODULE: ./src/modes/migrate.ts
+/**
+ * mode: migrate — take the lock, list what is pending, back up, run the migration tool, check
+ * nothing is pending; on a failure, say exactly what was and was not applied, then undo,
+ * restore or leave it as on-failure says.
+ */
+
+
+
+
+
+async function migrateMode(s, inputs) {
+    const { ctx, report } = s;
+    if (!inputs.dryRun)
+        await s.takeLock();
+    const status = await s.readStatus('list pending migrations');
+    s.startOutputs(status.pending);
+    report.migrations = [
+        ...status.applied.map((name) => ({
+            name,
+            before: 'applied',
+            result: 'already applied',
+        })),
+        ...status.pending.map((name) => ({ name, before: 'pending', result: 'not run' })),
+    ];
+    if (status.pending.length === 0) {
+        report.conclusion = `Nothing to do: all ${status.applied.length} migration(s) are applied; no backup was taken and nothing was changed.`;
+        ctx.log.info(report.conclusion);
+        return;
+    }
+    ctx.log.info(`${status.pending.length} pending migration(s): ${status.pending.join(', ')}`);
+    if (inputs.dryRun) {
+        const holder = await migrationLockHolder(s.db);
+        report.conclusion =
+            `Dry run: would back up (${inputs.backup.kind}) and apply ${status.pending.length} migration(s): ${status.pending.join(', ')}. Nothing was changed.` +
+                (holder ? ` Note: '${holder.applicationName}' holds the migration lock now.` : '');
+        ctx.log.info(report.conclusion);
+        return;
+    }
+    const backup = await s.backupNow(inputs.backup, 'migration');
+    const before = await recordedMigrations(s.db, MIGRATION_TABLE);
+    const result = await s.step('run migrations', () => s.runTool('Migrate', inputs.commands.migrate));
+    const after = await recordedMigrations(s.db, MIGRATION_TABLE);
+    const outcome = describeMigrateRun(before, after, status.pending);
+    const timings = new Map(parseMigrateOutput(result.stdout).finished.map((t) => [t.name, t.seconds]));
+    const statusAfter = await s.readStatus('check nothing is pending').catch((error) => {
+        ctx.log.warning(`Could not read the status after migrating: ${describeError(error)}`);
+        return undefined;
+    });
+    const mark = (name, result) => s.markMigration(name, result, timings.get(migrationStem(name)));
+    for (const name of outcome.applied)
+        mark(name, 'applied');
+    report.applied = outcome.applied;
+    ctx.setOutput(OUTPUT.Applied, outcome.applied);
+    ctx.fact('applied', outcome.applied);
+    const stillPending = statusAfter?.pending ?? outcome.notApplied;
+    if (result.exitCode === 0 && stillPending.length === 0 && outcome.notApplied.length === 0) {
+        report.conclusion = `Applied ${outcome.applied.length} migration(s); nothing is pending. Backup ${backup?.id ?? '(none)'} kept.`;
+        ctx.log.info(report.conclusion);
+        return;
+    }
+    const failed = outcome.failed ?? stillPending[0];
+    if (failed)
+        mark(failed, 'failed');
+    const dbError = result.exitCode !== 0
+        ? toolError(result)
+        : `the migration command succeeded but ${stillPending.length} migration(s) are still pending`;
+    const notApplied = outcome.notApplied.filter((m) => m !== failed);
+    const appliedText = outcome.applied.length ? `applied ${outcome.applied.join(', ')}` : 'applied none';
+    const notAppliedText = notApplied.length ? `; not run: ${notApplied.join(', ')}` : '';
+    const backupText = backup ? `Backup ${backup.id} is kept at ${backup.location}.` : 'No backup was taken.';
+    const head = `Migration ${failed ?? '(unknown)'} failed on ${s.where}: ${dbError}.`;
+    let state;
+    if (inputs.onFailure === 'undo') {
+        state = await undoAfterFailure(s, outcome.applied, mark);
+    }
+    else if (inputs.onFailure === 'restore' && backup?.kind === 'pg_dump') {
+        state = await restoreAfterFailure(s, backup, mark);
+    }
+    else {
+        state = `This run ${appliedText}${notAppliedText}; nothing was undone (on-failure: ${inputs.onFailure}).`;
+    }
+    report.failure = { migration: failed, error: dbError, onFailure: inputs.onFailure, state };
+    report.conclusion = `${head} ${state} ${backupText}`;
+    throw s.failureAt(report.conclusion, failed);
+}
+async function undoAfterFailure(s, applied, mark) {
+    const { undone, failed } = await s.undoMigrations([...applied].reverse());
+    for (const name of undone)
+        mark(name, 'undone');
+    s.report.undone = undone;
+    const left = applied.filter((m) => !undone.includes(m));
+    s.report.applied = left;
+    s.ctx.setOutput(OUTPUT.Applied, left);
+    s.ctx.setOutput(OUTPUT.Undone, undone);
+    if (failed) {
+        return (`on-failure: undo reverted ${undone.length ? undone.join(', ') : 'nothing'}, then the down migration of ${failed.name} failed ` +
+            `(${failed.error}); still applied by this run: ${left.join(', ')}.`);
+    }
+    return (`on-failure: undo reverted what this run applied (${undone.length ? undone.join(', ') : 'nothing'}); ` +
+        'the failed migration itself may have left partial changes if it did not run in a transaction.');
+}
+async function restoreAfterFailure(s, backup, mark) {
+    let restored;
+    try {
+        restored = await s.restoreAndReport(backup.id, backup.store);
+    }
+    catch (error) {
+        return `on-failure: restore of backup ${backup.id} failed too — ${describeError(error).replace(/^ActionFailure: /, '')}`;
+    }
+    for (const name of s.report.applied)
+        mark(name, 'rolled back by restore');
+    s.report.applied = [];
+    if (restored.differences.length) {
+        return `on-failure: restore brought back backup ${backup.id}, but ${restored.differences.length} table(s) have other row counts than the backup: ${differencesText(restored)}.`;
+    }
+    return `on-failure: restore brought back backup ${backup.id}; every table's row count matches the backup (${Object.keys(restored.rowCounts).length} tables).`;
+}
+
+;// CONCATENATED MODULE: ./src/modes/restore.ts
+/** mode: restore — a safety backup, then the named backup over the database, checked table by table. */
+
+
+
+async function restoreMode(s, inputs) {
+    const { ctx, report } = s;
+    if (!inputs.dryRun)
+        await s.takeLock();
+    const source = inputs.restoreFrom;
+    const store = s.storeFor(source.location);
+    if (inputs.dryRun) {
+        const manifestText = await store.readText(`${source.id}.manifest.json`);
+        report.conclusion = `Dry run: would take a safety backup (${inputs.backup.kind}) and restore ${source.id} from ${store.uri(`${source.id}.dump`)} (${manifestText.length ? 'manifest found' : 'no manifest'}). Nothing was changed.`;
+        ctx.log.info(report.conclusion);
+        return;
+    }
+    const safety = await s.backupNow(inputs.backup, 'restore (safety)');
+    const restored = await s.restoreAndReport(source.id, store);
+    ctx.setOutput(OUTPUT.PendingBefore, []);
+    ctx.fact('restoredFrom', restored.id);
+    const safetyText = safety
+        ? `Safety backup ${safety.id} (taken just before) is kept at ${safety.location}.`
+        : 'No safety backup was taken.';
+    if (restored.differences.length) {
+        report.conclusion =
+            `Restored backup ${restored.id} over ${s.where}, but ${restored.differences.length} table(s) do not match the backup's row counts: ` +
+                `${differencesText(restored)}. ${safetyText}`;
+        throw new ActionFailure(report.conclusion);
+    }
+    const tables = Object.keys(restored.rowCounts).length;
+    const rows = Object.values(restored.rowCounts).reduce((a, b) => a + b, 0);
+    report.conclusion = `Restored backup ${restored.id} over ${s.where}: all ${tables} tables match the backup's row counts (${rows} rows). ${safetyText}`;
+    ctx.log.info(report.conclusion);
+}
+
+;// CONCATENATED MODULE: ./src/modes/status.ts
+/** mode: status — which migrations are applied and pending, and who holds the lock; changes nothing. */
+
+async function statusMode(s, _inputs) {
+    const status = await s.readStatus('read migration status');
+    const holder = await migrationLockHolder(s.db);
+    s.startOutputs(status.pending);
+    s.report.migrations = [
+        ...status.applied.map((name) => ({
+            name,
+            before: 'applied',
+            result: 'already applied',
+        })),
+        ...status.pending.map((name) => ({ name, before: 'pending', result: 'pending' })),
+    ];
+    s.report.conclusion =
+        `${status.applied.length} migration(s) applied, ${status.pending.length} pending` +
+            (status.pending.length ? `: ${status.pending.join(', ')}.` : '.') +
+            (holder ? ` A migration run holds the lock now ('${holder.applicationName}', pid ${holder.pid}).` : '');
+    s.ctx.log.info(s.report.conclusion);
+}
+
+;// CONCATENATED MODULE: ./src/modes/undo.ts
+/** mode: undo — back up, then undo the last migration, or every one after `undo-to`. */
+
+
+
+async function undoMode(s, inputs) {
+    const { ctx, report } = s;
+    if (!inputs.dryRun)
+        await s.takeLock();
+    const status = await s.readStatus('read migration status');
+    s.startOutputs(status.pending);
+    let plan;
+    try {
+        plan = planUndo(status.applied, inputs.undoTo);
+    }
+    catch {
+        throw new ActionFailure(`undo-to '${inputs.undoTo}' is not an applied migration on ${s.where} (applied: ${status.applied.join(', ') || 'none'}). Nothing was changed.`);
+    }
+    report.migrations = status.applied.map((name) => ({
+        name,
+        before: 'applied',
+        result: 'already applied',
+    }));
+    if (plan.length === 0) {
+        report.conclusion = `Nothing to undo on ${s.where}${inputs.undoTo ? `: ${inputs.undoTo} is the last applied migration` : ': no migration is applied'}. Nothing was changed.`;
+        ctx.log.info(report.conclusion);
+        return;
+    }
+    if (inputs.dryRun) {
+        report.conclusion = `Dry run: would back up (${inputs.backup.kind}) and undo ${plan.join(', ')}. Nothing was changed.`;
+        ctx.log.info(report.conclusion);
+        return;
+    }
+    const backup = await s.backupNow(inputs.backup, 'undo');
+    const { undone, failed } = await s.undoMigrations(plan);
+    report.undone = undone;
+    ctx.setOutput(OUTPUT.Undone, undone);
+    if (failed) {
+        report.failure = {
+            migration: failed.name,
+            error: failed.error,
+            onFailure: 'none',
+            state: `undone: ${undone.join(', ') || 'nothing'}; still applied: ${failed.stillApplied.join(', ') || 'nothing'}`,
+        };
+        report.conclusion =
+            `Undo of ${failed.name} failed on ${s.where}: ${failed.error}. Undone before it: ${undone.join(', ') || 'nothing'}. ` +
+                (backup
+                    ? `Backup ${backup.id} is kept at ${backup.location} (mode: restore with restore-from: ${backup.id} brings it back).`
+                    : 'No backup was taken.');
+        throw s.failureAt(report.conclusion, failed.name);
+    }
+    const statusAfter = await s.readStatus('read status after undo');
+    report.conclusion = `Undid ${undone.join(', ')} on ${s.where}; ${statusAfter.applied.length} migration(s) remain applied, ${statusAfter.pending.length} pending. Backup ${backup?.id ?? '(none)'} kept.`;
+    ctx.log.info(report.conclusion);
 }
 
 ;// CONCATENATED MODULE: ./src/report.ts
@@ -84685,6 +85396,11 @@ function writeSummary(report, summary) {
 ;// CONCATENATED MODULE: ./src/main.ts
 /**
  * db-migrate: back up, migrate, verify — and undo or restore — on PostgreSQL.
+ *
+ * The steps of every run: connect (once), build the session (tools, report, AWS clients on
+ * first use), run the mode from {@link MODES}, and — however it ends — close the connection,
+ * delete the scratch folder (staged dumps hold PHI) and write the summary, outputs, audit
+ * facts and report.
  */
 
 
@@ -84702,12 +85418,17 @@ function writeSummary(report, summary) {
 
 
 
-const ACTION_NAME = 'db-migrate';
-const ACTION_VERSION = '0.1.0';
-/** The table sequelize-cli records applied migrations in (its `migrationStorageTableName` default). */
-const MIGRATION_TABLE = 'SequelizeMeta';
-const RDS_SNAPSHOT_TIMEOUT_MS = 60 * 60_000;
-const RDS_SNAPSHOT_POLL_MS = 15_000;
+/** Each mode's steps, by mode name. */
+const main_MODES = {
+    status: statusMode,
+    migrate: migrateMode,
+    undo: undoMode,
+    restore: restoreMode,
+};
+function runMode(s, inputs) {
+    const mode = main_MODES[inputs.mode];
+    return mode(s, inputs);
+}
 const definition = {
     name: ACTION_NAME,
     version: ACTION_VERSION,
@@ -84730,23 +85451,11 @@ async function runDbMigrate(inputs, ctx) {
     if (inputs.target.ssl === 'disable') {
         ctx.log.warning(`TLS is off (ssl: disable) for ${where}: allowed only because the database is on this machine.`);
     }
-    const step = async (name, body, detail) => {
-        const at = ctx.clock.now();
-        try {
-            const value = await body();
-            report.steps.push({ name, ms: ctx.clock.now() - at, result: 'ok', detail: detail?.(value) });
-            return value;
-        }
-        catch (error) {
-            report.steps.push({ name, ms: ctx.clock.now() - at, result: 'failed', detail: describeError(error) });
-            throw error;
-        }
-    };
     const applicationName = `white-cross db-migrate run ${ctx.env.GITHUB_RUN_ID ?? 'local'}/${ctx.env.GITHUB_RUN_ATTEMPT ?? '1'}`;
-    let db;
     const scratchDir = (0,external_node_path_.join)(ctx.env.RUNNER_TEMP || (0,external_node_os_.tmpdir)(), `db-migrate-${process.pid}`);
+    let db;
     try {
-        db = await step('connect', () => connect(inputs.target, {
+        db = await stepOnce(report, ctx, 'connect', () => connect(inputs.target, {
             connectTimeoutMs: inputs.connectTimeoutMs,
             applicationName,
             sslRootCert: inputs.sslRootCert,
@@ -84756,31 +85465,15 @@ async function runDbMigrate(inputs, ctx) {
         report.databaseBytes = info.databaseBytes;
         ctx.fact('serverVersion', info.version);
         ctx.log.info(`Connected to ${where}: PostgreSQL ${info.version}, ${formatBytes(info.databaseBytes)}.`);
-        const session = {
-            inputs,
-            ctx,
-            db,
-            tools: pgTools(inputs.target, {
-                binDir: inputs.pgBinDir,
-                connectTimeoutMs: inputs.connectTimeoutMs,
-                applicationName,
-                log: ctx.log,
-                sslRootCert: inputs.sslRootCert,
-            }),
-            report,
-            serverVersion: info.version,
-            where,
-            scratchDir,
-            step,
-        };
-        if (inputs.mode === 'status')
-            await statusMode(session);
-        else if (inputs.mode === 'migrate')
-            await migrateMode(session);
-        else if (inputs.mode === 'undo')
-            await undoMode(session);
-        else
-            await restoreMode(session);
+        const tools = pgTools(inputs.target, {
+            binDir: inputs.pgBinDir,
+            connectTimeoutMs: inputs.connectTimeoutMs,
+            applicationName,
+            log: ctx.log,
+            sslRootCert: inputs.sslRootCert,
+        });
+        const session = new Session(inputs, ctx, db, tools, report, info.version, where, scratchDir);
+        await runMode(session, inputs);
     }
     catch (error) {
         if (!report.conclusion)
@@ -84791,448 +85484,34 @@ async function runDbMigrate(inputs, ctx) {
         await db?.end().catch(() => { });
         // Downloaded and staged dumps hold PHI: never leave them on the runner.
         (0,external_node_fs_.rmSync)(scratchDir, { recursive: true, force: true });
-        const seconds = (ctx.clock.now() - started) / 1000;
-        ctx.setOutput('duration', seconds.toFixed(1));
-        ctx.fact('pendingBefore', report.pendingBefore);
-        ctx.fact('applied', report.applied);
-        ctx.fact('undone', report.undone);
-        ctx.fact('backups', report.backups);
-        if (report.failure)
-            ctx.fact('failure', report.failure);
-        writeSummary(report, ctx.summary);
-        ctx.writeEvidence('db-migrate-report.json', `${JSON.stringify(report, null, 2)}\n`);
+        finish(report, ctx, started);
     }
 }
-/** The environment of the migration tool: the URL and TLS mode, the session timeouts, no INPUT_* variables. */
-function toolEnv(inputs, env) {
-    const kept = Object.fromEntries(Object.entries(env).filter(([k]) => !k.startsWith('INPUT_')));
-    return {
-        ...kept,
-        DATABASE_URL: inputs.url,
-        NODE_ENV: inputs.nodeEnv,
-        PGSSLMODE: inputs.target.ssl,
-        PGOPTIONS: `-c lock_timeout=${inputs.lockTimeoutMs} -c statement_timeout=${inputs.statementTimeoutMs}`,
-        // The pg driver (Node) and libpq tools each read their own CA setting.
-        ...(inputs.sslRootCert
-            ? { NODE_EXTRA_CA_CERTS: inputs.sslRootCert, PGSSLROOTCERT: inputs.sslRootCert }
-            : {}),
-    };
-}
-async function runTool(s, what, command) {
-    return s.ctx.log.group(`${what}: ${command}`, () => runCommand(command, {
-        cwd: s.inputs.workingDirectory,
-        env: toolEnv(s.inputs, process.env),
-        log: s.ctx.log,
-        captureStdout: true,
-        tailLines: 80,
-    }));
-}
-function toolError(result) {
-    const errors = parseMigrateOutput(result.tail.join('\n')).errors;
-    const last = stripAnsi(result.tail.filter((l) => l.trim() !== '').slice(-1)[0] ?? 'no output');
-    return (errors[0] ?? last).trim();
-}
-async function readStatus(s, label) {
-    const result = await s.step(label, () => runTool(s, 'Migration status', s.inputs.statusCommand));
-    if (result.exitCode !== 0) {
-        throw new ActionFailure(`The status command '${s.inputs.statusCommand}' failed (exit ${result.exitCode}) in ${s.inputs.workingDirectory}: ${toolError(result)}. Nothing was changed by this step.`);
-    }
-    return parseMigrationStatus(result.stdout);
-}
-async function takeLock(s) {
-    const holder = await s.step('take the migration lock', () => tryMigrationLock(s.db));
-    if (holder)
-        throw new ActionFailure(lockBlockedMessage(s.inputs.target, holder));
-}
-function storeFor(s, location) {
-    if (location.kind === 'directory')
-        return directoryStore(location.path);
-    const s3 = createAwsClient(client_s3_dist_cjs/* S3Client */.YxF, {
-        region: s.inputs.region,
-        action: ACTION_NAME,
-        version: ACTION_VERSION,
-        env: s.ctx.env,
-    });
-    return s3Store(location, s3, s.scratchDir);
-}
-/** Takes the backup the inputs ask for; records it; returns it (undefined for backup: none). */
-async function backupNow(s, purpose) {
-    const { inputs, ctx } = s;
-    if (inputs.backup === 'none') {
-        ctx.log.warning(`No backup taken before the ${purpose} (backup: none, allow-no-backup: true).`);
-        return undefined;
-    }
-    let record;
-    if (inputs.backup === 'rds-snapshot') {
-        const rds = createAwsClient(dist_cjs/* RDSClient */.rYe, {
-            region: inputs.region,
-            action: ACTION_NAME,
-            version: ACTION_VERSION,
-            env: ctx.env,
-        });
-        const snapshot = await s.step('RDS snapshot', () => takeRdsSnapshot(rds, {
-            instance: inputs.dbInstanceIdentifier,
-            tags: {
-                'white-cross:action': ACTION_NAME,
-                'white-cross:purpose': purpose,
-                'white-cross:database': inputs.target.database,
-                ...(ctx.env.GITHUB_RUN_ID ? { 'white-cross:run-id': ctx.env.GITHUB_RUN_ID } : {}),
-                ...(ctx.env.GITHUB_SHA ? { 'white-cross:commit': ctx.env.GITHUB_SHA } : {}),
-            },
-            log: ctx.log,
-            clock: ctx.clock,
-            sleep: ctx.sleep,
-            timeoutMs: RDS_SNAPSHOT_TIMEOUT_MS,
-            pollMs: RDS_SNAPSHOT_POLL_MS,
-        }));
-        if (!snapshot.encrypted) {
-            ctx.log.warning(`RDS snapshot ${snapshot.id} is not encrypted: the instance ${inputs.dbInstanceIdentifier} stores PHI without encryption at rest.`);
-        }
-        record = {
-            kind: 'rds-snapshot',
-            id: snapshot.id,
-            location: snapshot.arn,
-            encrypted: snapshot.encrypted,
-            purpose,
-        };
-    }
-    else {
-        const store = storeFor(s, inputs.backupLocation);
-        const taken = await s.step('pg_dump backup and verify', () => takeDumpBackup({
-            db: s.db,
-            tools: s.tools,
-            store,
-            target: inputs.target,
-            serverVersion: s.serverVersion,
-            migrationTable: MIGRATION_TABLE,
-            lockTimeoutMs: inputs.lockTimeoutMs,
-            log: ctx.log,
-            clock: ctx.clock,
-        }), (t) => `dump ${t.timings.dumpMs} ms, verify ${t.timings.verifyMs} ms, store ${t.timings.storeMs} ms`);
-        ctx.writeEvidence('db-migrate-backup-manifest.json', `${JSON.stringify(taken.manifest, null, 2)}\n`);
-        record = {
-            kind: 'pg_dump',
-            id: taken.id,
-            location: taken.uri,
-            bytes: taken.manifest.bytes,
-            sha256: taken.manifest.sha256,
-            tables: Object.keys(taken.manifest.rowCounts).length,
-            rows: Object.values(taken.manifest.rowCounts).reduce((a, b) => a + b, 0),
-            purpose,
-        };
-    }
-    s.report.backups.push(record);
-    ctx.setOutput('backup-id', record.id);
-    ctx.setOutput('backup-location', record.location);
-    ctx.log.info(`Backup ${record.id} kept at ${record.location}.`);
-    return record;
-}
-async function statusMode(s) {
-    const status = await readStatus(s, 'read migration status');
-    const holder = await migrationLockHolder(s.db);
-    s.report.pendingBefore = status.pending;
-    s.report.migrations = [
-        ...status.applied.map((name) => ({
-            name,
-            before: 'applied',
-            result: 'already applied',
-        })),
-        ...status.pending.map((name) => ({ name, before: 'pending', result: 'pending' })),
-    ];
-    s.ctx.setOutput('pending-before', status.pending);
-    s.ctx.setOutput('applied', []);
-    s.report.conclusion =
-        `${status.applied.length} migration(s) applied, ${status.pending.length} pending` +
-            (status.pending.length ? `: ${status.pending.join(', ')}.` : '.') +
-            (holder ? ` A migration run holds the lock now ('${holder.applicationName}', pid ${holder.pid}).` : '');
-    s.ctx.log.info(s.report.conclusion);
-}
-async function migrateMode(s) {
-    const { inputs, ctx, report } = s;
-    if (!inputs.dryRun)
-        await takeLock(s);
-    const status = await readStatus(s, 'list pending migrations');
-    report.pendingBefore = status.pending;
-    ctx.setOutput('pending-before', status.pending);
-    ctx.setOutput('applied', []);
-    report.migrations = [
-        ...status.applied.map((name) => ({
-            name,
-            before: 'applied',
-            result: 'already applied',
-        })),
-        ...status.pending.map((name) => ({ name, before: 'pending', result: 'not run' })),
-    ];
-    if (status.pending.length === 0) {
-        report.conclusion = `Nothing to do: all ${status.applied.length} migration(s) are applied; no backup was taken and nothing was changed.`;
-        ctx.log.info(report.conclusion);
-        return;
-    }
-    ctx.log.info(`${status.pending.length} pending migration(s): ${status.pending.join(', ')}`);
-    if (inputs.dryRun) {
-        const holder = await migrationLockHolder(s.db);
-        report.conclusion =
-            `Dry run: would back up (${inputs.backup}) and apply ${status.pending.length} migration(s): ${status.pending.join(', ')}. Nothing was changed.` +
-                (holder ? ` Note: '${holder.applicationName}' holds the migration lock now.` : '');
-        ctx.log.info(report.conclusion);
-        return;
-    }
-    const backup = await backupNow(s, 'migration');
-    const before = await recordedMigrations(s.db, MIGRATION_TABLE);
-    const result = await s.step('run migrations', () => runTool(s, 'Migrate', inputs.migrateCommand));
-    const after = await recordedMigrations(s.db, MIGRATION_TABLE);
-    const outcome = describeMigrateRun(before, after, status.pending);
-    const timings = new Map(parseMigrateOutput(result.stdout).finished.map((t) => [t.name, t.seconds]));
-    const statusAfter = await readStatus(s, 'check nothing is pending').catch((error) => {
-        ctx.log.warning(`Could not read the status after migrating: ${describeError(error)}`);
-        return undefined;
-    });
-    const mark = (name, result) => {
-        const row = report.migrations.find((m) => m.name === name);
-        if (row) {
-            row.result = result;
-            row.seconds = timings.get(migrationStem(name));
-        }
-    };
-    for (const name of outcome.applied)
-        mark(name, 'applied');
-    report.applied = outcome.applied;
-    ctx.setOutput('applied', outcome.applied);
-    ctx.fact('applied', outcome.applied);
-    const stillPending = statusAfter?.pending ?? outcome.notApplied;
-    if (result.exitCode === 0 && stillPending.length === 0 && outcome.notApplied.length === 0) {
-        report.conclusion = `Applied ${outcome.applied.length} migration(s); nothing is pending. Backup ${backup?.id ?? '(none)'} kept.`;
-        ctx.log.info(report.conclusion);
-        return;
-    }
-    const failed = outcome.failed ?? stillPending[0];
-    if (failed)
-        mark(failed, 'failed');
-    const dbError = result.exitCode !== 0
-        ? toolError(result)
-        : `the migration command succeeded but ${stillPending.length} migration(s) are still pending`;
-    const notApplied = outcome.notApplied.filter((m) => m !== failed);
-    const appliedText = outcome.applied.length ? `applied ${outcome.applied.join(', ')}` : 'applied none';
-    const notAppliedText = notApplied.length ? `; not run: ${notApplied.join(', ')}` : '';
-    const backupText = backup ? `Backup ${backup.id} is kept at ${backup.location}.` : 'No backup was taken.';
-    const head = `Migration ${failed ?? '(unknown)'} failed on ${s.where}: ${dbError}.`;
-    let state;
-    if (inputs.onFailure === 'undo') {
-        state = await undoAfterFailure(s, outcome.applied, mark);
-    }
-    else if (inputs.onFailure === 'restore' && backup?.kind === 'pg_dump') {
-        state = await restoreAfterFailure(s, backup, mark);
-    }
-    else {
-        state = `This run ${appliedText}${notAppliedText}; nothing was undone (on-failure: none).`;
-    }
-    report.failure = { migration: failed, error: dbError, onFailure: inputs.onFailure, state };
-    report.conclusion = `${head} ${state} ${backupText}`;
-    const file = failed ? findMigrationFile(inputs.workingDirectory, failed) : undefined;
-    throw new ActionFailure(report.conclusion, file ? { file: (0,external_node_path_.relative)(ctx.workspace, file.path), line: file.line } : {});
-}
-async function undoAfterFailure(s, applied, mark) {
-    const undone = [];
-    for (const name of [...applied].reverse()) {
-        const result = await s.step(`undo ${name}`, () => runTool(s, `Undo ${name}`, s.inputs.undoCommand));
-        const now = await recordedMigrations(s.db, MIGRATION_TABLE);
-        if (result.exitCode !== 0 || now.includes(name)) {
-            s.report.undone = undone;
-            s.ctx.setOutput('applied', applied.filter((m) => !undone.includes(m)));
-            return (`on-failure: undo reverted ${undone.length ? undone.join(', ') : 'nothing'}, then the down migration of ${name} failed ` +
-                `(${toolError(result)}); still applied by this run: ${applied.filter((m) => !undone.includes(m)).join(', ')}.`);
-        }
-        undone.push(name);
-        mark(name, 'undone');
-    }
-    s.report.undone = undone;
-    s.report.applied = [];
-    s.ctx.setOutput('applied', []);
-    s.ctx.setOutput('undone', undone);
-    return (`on-failure: undo reverted what this run applied (${undone.length ? undone.join(', ') : 'nothing'}); ` +
-        'the failed migration itself may have left partial changes if it did not run in a transaction.');
-}
-async function restoreAfterFailure(s, backup, mark) {
-    const store = storeFor(s, s.inputs.backupLocation);
-    let restored;
+/** The connect step, timed like the session's steps (the session needs the connection). */
+async function stepOnce(report, ctx, name, body) {
+    const at = ctx.clock.now();
     try {
-        restored = await s.step('restore the backup', () => restoreDumpBackup(backup.id, {
-            db: s.db,
-            tools: s.tools,
-            store,
-            target: s.inputs.target,
-            lockTimeoutMs: s.inputs.lockTimeoutMs,
-            scratchDir: s.scratchDir,
-            log: s.ctx.log,
-            clock: s.ctx.clock,
-        }));
+        const value = await body();
+        report.steps.push({ name, ms: ctx.clock.now() - at, result: 'ok' });
+        return value;
     }
     catch (error) {
-        return `on-failure: restore of backup ${backup.id} failed too — ${describeError(error).replace(/^ActionFailure: /, '')}`;
+        report.steps.push({ name, ms: ctx.clock.now() - at, result: 'failed', detail: describeError(error) });
+        throw error;
     }
-    s.report.restore = {
-        id: restored.id,
-        location: restored.uri,
-        dropped: restored.dropped.map((d) => `${d.kind} ${d.name}`),
-        tables: Object.keys(restored.rowCounts).length,
-        rows: Object.values(restored.rowCounts).reduce((a, b) => a + b, 0),
-        differences: restored.differences,
-    };
-    for (const name of s.report.applied)
-        mark(name, 'rolled back by restore');
-    s.report.applied = [];
-    s.ctx.setOutput('applied', []);
-    if (restored.differences.length) {
-        return `on-failure: restore brought back backup ${backup.id}, but ${restored.differences.length} table(s) have other row counts than the backup: ${restored.differences.map((d) => `${d.table} ${d.expected ?? 'absent'} → ${d.actual ?? 'absent'}`).join(', ')}.`;
-    }
-    return `on-failure: restore brought back backup ${backup.id}; every table's row count matches the backup (${Object.keys(restored.rowCounts).length} tables).`;
 }
-async function undoMode(s) {
-    const { inputs, ctx, report } = s;
-    if (!inputs.dryRun)
-        await takeLock(s);
-    const status = await readStatus(s, 'read migration status');
-    report.pendingBefore = status.pending;
-    ctx.setOutput('pending-before', status.pending);
-    ctx.setOutput('applied', []);
-    let plan;
-    try {
-        plan = planUndo(status.applied, inputs.undoTo);
-    }
-    catch {
-        throw new ActionFailure(`undo-to '${inputs.undoTo}' is not an applied migration on ${s.where} (applied: ${status.applied.join(', ') || 'none'}). Nothing was changed.`);
-    }
-    report.migrations = status.applied.map((name) => ({
-        name,
-        before: 'applied',
-        result: 'already applied',
-    }));
-    if (plan.length === 0) {
-        report.conclusion = `Nothing to undo on ${s.where}${inputs.undoTo ? `: ${inputs.undoTo} is the last applied migration` : ': no migration is applied'}. Nothing was changed.`;
-        ctx.log.info(report.conclusion);
-        return;
-    }
-    if (inputs.dryRun) {
-        report.conclusion = `Dry run: would back up (${inputs.backup}) and undo ${plan.join(', ')}. Nothing was changed.`;
-        ctx.log.info(report.conclusion);
-        return;
-    }
-    const backup = await backupNow(s, 'undo');
-    const undone = [];
-    for (const name of plan) {
-        const result = await s.step(`undo ${name}`, () => runTool(s, `Undo ${name}`, inputs.undoCommand));
-        const now = await recordedMigrations(s.db, MIGRATION_TABLE);
-        if (result.exitCode !== 0 || now.includes(name)) {
-            report.undone = undone;
-            ctx.setOutput('undone', undone);
-            const row = report.migrations.find((m) => m.name === name);
-            if (row)
-                row.result = 'failed';
-            report.failure = {
-                migration: name,
-                error: result.exitCode !== 0
-                    ? toolError(result)
-                    : 'the undo command did not remove it from the migration table',
-                onFailure: 'none',
-                state: `undone: ${undone.join(', ') || 'nothing'}; still applied: ${now.join(', ') || 'nothing'}`,
-            };
-            report.conclusion =
-                `Undo of ${name} failed on ${s.where}: ${report.failure.error}. Undone before it: ${undone.join(', ') || 'nothing'}. ` +
-                    (backup
-                        ? `Backup ${backup.id} is kept at ${backup.location} (mode: restore with restore-from: ${backup.id} brings it back).`
-                        : 'No backup was taken.');
-            const file = findMigrationFile(inputs.workingDirectory, name);
-            throw new ActionFailure(report.conclusion, file ? { file: (0,external_node_path_.relative)(ctx.workspace, file.path), line: file.line } : {});
-        }
-        undone.push(name);
-        const row = report.migrations.find((m) => m.name === name);
-        if (row) {
-            row.result = 'undone';
-            row.seconds = parseMigrateOutput(result.stdout).finished[0]?.seconds;
-        }
-    }
-    report.undone = undone;
-    ctx.setOutput('undone', undone);
-    const statusAfter = await readStatus(s, 'read status after undo');
-    report.conclusion = `Undid ${undone.join(', ')} on ${s.where}; ${statusAfter.applied.length} migration(s) remain applied, ${statusAfter.pending.length} pending. Backup ${backup?.id ?? '(none)'} kept.`;
-    ctx.log.info(report.conclusion);
-}
-async function restoreMode(s) {
-    const { inputs, ctx, report } = s;
-    if (!inputs.dryRun)
-        await takeLock(s);
-    const source = restoreSource(inputs.restoreFrom, inputs.backupLocation);
-    const store = storeFor(s, source.location);
-    if (inputs.dryRun) {
-        const manifestText = await store.readText(`${source.id}.manifest.json`);
-        report.conclusion = `Dry run: would take a safety backup (${inputs.backup}) and restore ${source.id} from ${store.uri(`${source.id}.dump`)} (${manifestText.length ? 'manifest found' : 'no manifest'}). Nothing was changed.`;
-        ctx.log.info(report.conclusion);
-        return;
-    }
-    const safety = await backupNow(s, 'restore (safety)');
-    const restored = await s.step('restore the backup', () => restoreDumpBackup(source.id, {
-        db: s.db,
-        tools: s.tools,
-        store,
-        target: inputs.target,
-        lockTimeoutMs: inputs.lockTimeoutMs,
-        scratchDir: s.scratchDir,
-        log: ctx.log,
-        clock: ctx.clock,
-    }));
-    report.restore = {
-        id: restored.id,
-        location: restored.uri,
-        dropped: restored.dropped.map((d) => `${d.kind} ${d.name}`),
-        tables: Object.keys(restored.rowCounts).length,
-        rows: Object.values(restored.rowCounts).reduce((a, b) => a + b, 0),
-        differences: restored.differences,
-    };
-    ctx.setOutput('applied', []);
-    ctx.setOutput('pending-before', []);
-    ctx.fact('restoredFrom', restored.id);
-    const safetyText = safety
-        ? `Safety backup ${safety.id} (taken just before) is kept at ${safety.location}.`
-        : 'No safety backup was taken.';
-    if (restored.differences.length) {
-        report.conclusion =
-            `Restored backup ${restored.id} over ${s.where}, but ${restored.differences.length} table(s) do not match the backup's row counts: ` +
-                `${restored.differences.map((d) => `${d.table} ${d.expected ?? 'absent'} → ${d.actual ?? 'absent'}`).join(', ')}. ${safetyText}`;
-        throw new ActionFailure(report.conclusion);
-    }
-    report.conclusion = `Restored backup ${restored.id} over ${s.where}: all ${report.restore.tables} tables match the backup's row counts (${report.restore.rows} rows). ${safetyText}`;
-    ctx.log.info(report.conclusion);
-}
-/** The file of a migration under the working directory (not node_modules), and the line of its `up`. */
-function findMigrationFile(root, name) {
-    const walk = (dir, depth) => {
-        if (depth > 4)
-            return undefined;
-        let entries;
-        try {
-            entries = (0,external_node_fs_.readdirSync)(dir, { withFileTypes: true });
-        }
-        catch {
-            return undefined;
-        }
-        for (const e of entries)
-            if (e.isFile() && e.name === name)
-                return (0,external_node_path_.join)(dir, e.name);
-        for (const e of entries) {
-            if (e.isDirectory() && e.name !== 'node_modules' && !e.name.startsWith('.')) {
-                const found = walk((0,external_node_path_.join)(dir, e.name), depth + 1);
-                if (found)
-                    return found;
-            }
-        }
-        return undefined;
-    };
-    const path = walk(root, 0);
-    if (!path || !(0,external_node_fs_.existsSync)(path))
-        return undefined;
-    const lines = (0,external_node_fs_.readFileSync)(path, 'utf8').split('\n');
-    const index = lines.findIndex((l) => /\bup\s*[:(]|async\s+up\b/.test(l));
-    return { path, line: index >= 0 ? index + 1 : 1 };
+/** What every ending writes: duration, audit facts, summary and the report evidence. */
+function finish(report, ctx, started) {
+    const seconds = (ctx.clock.now() - started) / 1000;
+    ctx.setOutput(OUTPUT.Duration, seconds.toFixed(1));
+    ctx.fact('pendingBefore', report.pendingBefore);
+    ctx.fact('applied', report.applied);
+    ctx.fact('undone', report.undone);
+    ctx.fact('backups', report.backups);
+    if (report.failure)
+        ctx.fact('failure', report.failure);
+    writeSummary(report, ctx.summary);
+    ctx.writeEvidence(REPORT_EVIDENCE, `${JSON.stringify(report, null, 2)}\n`);
 }
 
 

@@ -8,8 +8,8 @@ import {
   DescribeDBSnapshotsCommand,
   type RDSClient,
 } from '@aws-sdk/client-rds';
-import { ActionFailure, retry, type Clock, type Logger, type Sleep } from '@white-cross/core';
-import { awsErrorText } from '@white-cross/aws';
+import { ActionFailure, type Clock, type Logger, type Sleep } from '@white-cross/core';
+import { awsCaller, isAwsError } from '@white-cross/aws';
 
 export interface RdsSnapshot {
   id: string;
@@ -46,24 +46,20 @@ export async function takeRdsSnapshot(
   },
 ): Promise<RdsSnapshot> {
   const { instance, log, clock, sleep } = options;
-  const send = <T>(what: string, call: () => Promise<T>) =>
-    retry(call, { sleep }).catch((error: unknown) => {
-      const name = (error as { name?: string }).name ?? '';
-      if (name === 'DBInstanceNotFoundFault' || name === 'DBInstanceNotFound') {
-        throw new ActionFailure(
-          `RDS instance '${instance}' does not exist in this account and region. Nothing was changed.`,
-        );
-      }
+  const call = awsCaller({ log, sleep });
+  const nothingChanged = 'Nothing was changed.';
+  const described = await call(
+    { operation: 'DescribeDBInstances', resource: `RDS instance ${instance}`, leftAs: nothingChanged },
+    () => rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: instance })),
+  ).catch((error: unknown) => {
+    if (isAwsError(error, 'DBInstanceNotFoundFault', 'DBInstanceNotFound')) {
       throw new ActionFailure(
-        `Could not ${what} for RDS instance '${instance}': ${awsErrorText(error)}. Nothing was changed.`,
-        {
-          cause: error,
-        },
+        `RDS instance '${instance}' does not exist in this account and region. ${nothingChanged}`,
+        { cause: error },
       );
-    });
-  const described = await send('describe the instance', () =>
-    rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: instance })),
-  );
+    }
+    throw error;
+  });
   const db = described.DBInstances?.[0];
   if (!db)
     throw new ActionFailure(
@@ -71,14 +67,16 @@ export async function takeRdsSnapshot(
     );
   const id = rdsSnapshotId(instance, new Date(clock.now()));
   log.info(`Creating RDS snapshot ${id} of ${instance}…`);
-  const created = await send('create a snapshot', () =>
-    rds.send(
-      new CreateDBSnapshotCommand({
-        DBInstanceIdentifier: instance,
-        DBSnapshotIdentifier: id,
-        Tags: Object.entries(options.tags).map(([Key, Value]) => ({ Key, Value })),
-      }),
-    ),
+  const created = await call(
+    { operation: 'CreateDBSnapshot', resource: `RDS instance ${instance}`, leftAs: nothingChanged },
+    () =>
+      rds.send(
+        new CreateDBSnapshotCommand({
+          DBInstanceIdentifier: instance,
+          DBSnapshotIdentifier: id,
+          Tags: Object.entries(options.tags).map(([Key, Value]) => ({ Key, Value })),
+        }),
+      ),
   );
   let snapshot = created.DBSnapshot;
   const deadline = clock.now() + options.timeoutMs;
@@ -98,8 +96,13 @@ export async function takeRdsSnapshot(
     }
     log.info(`RDS snapshot ${id}: ${snapshot?.Status ?? 'pending'} ${snapshot?.PercentProgress ?? 0}%`);
     await sleep(options.pollMs);
-    const page = await send('check the snapshot', () =>
-      rds.send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: id })),
+    const page = await call(
+      {
+        operation: 'DescribeDBSnapshots',
+        resource: `RDS snapshot ${id}`,
+        leftAs: 'Nothing was migrated; the snapshot may still complete.',
+      },
+      () => rds.send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: id })),
     );
     snapshot = page.DBSnapshots?.[0];
   }

@@ -29,9 +29,8 @@ import {
   parseManifest,
   parseTableOfContents,
 } from '../src/backup-manifest.js';
-import { restoreSource } from '../src/backup.js';
 import { explainToolFailure, libpqEnv } from '../src/pg-tools.js';
-import { parseBackupLocation, parseInputs } from '../src/inputs.js';
+import { parseBackupLocation, parseInputs, restoreSource } from '../src/inputs.js';
 import { rdsSnapshotId } from '../src/rds-snapshot.js';
 import { newReport, writeSummary } from '../src/report.js';
 
@@ -282,7 +281,8 @@ describe('backups', () => {
       id: 'health-20261121T160512Z',
       location: { kind: 'directory', path: '/keep' },
     });
-    expect(() => restoreSource('latest', s3)).toThrow('neither a backup id');
+    expect(() => restoreSource('latest', s3)).toThrow(ConfigurationError);
+    expect(() => restoreSource('latest', s3)).toThrow("Input 'restore-from' must be a backup id");
   });
 
   it('reads manifests and refuses other JSON', () => {
@@ -319,11 +319,13 @@ describe('inputs', () => {
     const inputs = parsed();
     expect(inputs).toMatchObject({
       mode: 'migrate',
-      migrateCommand: 'npx sequelize-cli db:migrate',
-      statusCommand: 'npx sequelize-cli db:migrate:status',
-      undoCommand: 'npx sequelize-cli db:migrate:undo',
+      commands: {
+        migrate: 'npx sequelize-cli db:migrate',
+        status: 'npx sequelize-cli db:migrate:status',
+        undo: 'npx sequelize-cli db:migrate:undo',
+      },
       nodeEnv: 'production',
-      backup: 'pg_dump',
+      backup: { kind: 'pg_dump', location: { kind: 'directory', path: `${process.cwd()}/backups` } },
       onFailure: 'none',
       lockTimeoutMs: 10_000,
       statementTimeoutMs: 1_800_000,
@@ -337,7 +339,6 @@ describe('inputs', () => {
         ssl: 'disable',
       },
     });
-    expect(inputs.backupLocation).toEqual({ kind: 'directory', path: `${process.cwd()}/backups` });
     expect(secrets).toContain(local);
   });
 
