@@ -79191,7 +79191,7 @@ function extend(target) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1417);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5327);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .eF)();
 
@@ -79200,7 +79200,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 1417:
+/***/ 5327:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -84139,6 +84139,270 @@ function planUndo(applied, undoTo) {
     return applied.slice(index + 1).reverse();
 }
 
+;// CONCATENATED MODULE: ./src/schema.ts
+const schema_USER_SCHEMAS = `NOT IN ('pg_catalog', 'information_schema', 'pg_toast') AND n.nspname NOT LIKE 'pg\\_%'`;
+/** Reads the schema of every user table. */
+async function readSchema(db) {
+    const tables = await db.query(`SELECT n.nspname || '.' || c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE c.relkind IN ('r', 'p') AND n.nspname ${schema_USER_SCHEMAS} ORDER BY 1`);
+    const columns = await db.query(`SELECT n.nspname || '.' || c.relname || '.' || a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type
+       FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped AND n.nspname ${schema_USER_SCHEMAS}`);
+    const indexes = await db.query(`SELECT n.nspname || '.' || i.relname AS name, t.relname || ': ' || pg_get_indexdef(i.oid) AS detail
+       FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid
+       JOIN pg_namespace n ON n.oid = i.relnamespace
+      WHERE n.nspname ${schema_USER_SCHEMAS}`);
+    const constraints = await db.query(`SELECT n.nspname || '.' || c.relname || '.' || k.conname AS name, pg_get_constraintdef(k.oid) AS detail
+       FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname ${schema_USER_SCHEMAS}`);
+    return {
+        tables: tables.rows.map((r) => r.name),
+        columns: Object.fromEntries(columns.rows.map((r) => [r.name, r.type])),
+        indexes: Object.fromEntries(indexes.rows.map((r) => [r.name, r.detail])),
+        constraints: Object.fromEntries(constraints.rows.map((r) => [r.name, r.detail])),
+    };
+}
+function diffMaps(kind, before, after, underTable, tablesAddedOrRemoved) {
+    const changes = [];
+    const names = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort();
+    for (const name of names) {
+        const table = underTable(name);
+        // A whole table added or removed is one change, not one per column.
+        if (table && tablesAddedOrRemoved.has(table))
+            continue;
+        const was = before[name];
+        const now = after[name];
+        if (was === undefined && now !== undefined)
+            changes.push({ change: 'added', kind, name, detail: now });
+        else if (was !== undefined && now === undefined)
+            changes.push({ change: 'removed', kind, name, detail: was });
+        else if (was !== now && now !== undefined)
+            changes.push({ change: 'changed', kind, name, detail: now });
+    }
+    return changes;
+}
+/** `a.b.c` → `a.b`. */
+const tableOf = (name) => name.split('.').slice(0, 2).join('.');
+/**
+ * What changed from `before` to `after`: tables, then columns, indexes and constraints of
+ * tables both have.
+ *
+ * @example
+ * diffSchema({ tables: ['public.a'], columns: {}, indexes: {}, constraints: {} },
+ *            { tables: ['public.a', 'public.b'], columns: {}, indexes: {}, constraints: {} });
+ * // [{ change: 'added', kind: 'table', name: 'public.b', detail: '' }]
+ */
+function diffSchema(before, after) {
+    const had = new Set(before.tables);
+    const has = new Set(after.tables);
+    const added = after.tables.filter((t) => !had.has(t));
+    const removed = before.tables.filter((t) => !has.has(t));
+    const whole = new Set([...added, ...removed]);
+    const indexTable = (all) => (name) => {
+        const detail = all[name];
+        const schema = name.split('.')[0];
+        return detail ? `${schema}.${detail.slice(0, detail.indexOf(':'))}` : undefined;
+    };
+    return [
+        ...added.map((name) => ({ change: 'added', kind: 'table', name, detail: '' })),
+        ...removed.map((name) => ({ change: 'removed', kind: 'table', name, detail: '' })),
+        ...diffMaps('column', before.columns, after.columns, tableOf, whole),
+        ...diffMaps('index', before.indexes, after.indexes, (n) => indexTable(after.indexes)(n) ?? indexTable(before.indexes)(n), whole),
+        ...diffMaps('constraint', before.constraints, after.constraints, tableOf, whole),
+    ];
+}
+/** A change as a person reads it: `+ column public.students.nickname (character varying(40))`. */
+function describeChange(c) {
+    const sign = c.change === 'added' ? '+' : c.change === 'removed' ? '−' : '~';
+    const detail = c.kind === 'column' ? ` (${c.detail})` : '';
+    return `${sign} ${c.kind} ${c.name}${detail}`;
+}
+function quoted(name) {
+    return name
+        .split('.')
+        .map((part) => `"${part.replace(/"/g, '""')}"`)
+        .join('.');
+}
+/**
+ * The SQL that removes what was added (constraints and indexes first, tables last). What was
+ * removed or changed cannot be brought back by SQL written here: that needs the backup.
+ *
+ * @example
+ * cleanupSql([{ change: 'added', kind: 'column', name: 'public.students.nickname', detail: 'text' }]);
+ * // ['ALTER TABLE "public"."students" DROP COLUMN "nickname";']
+ */
+function cleanupSql(changes) {
+    const order = ['constraint', 'index', 'column', 'table'];
+    const last = (name) => name.split('.').pop() ?? '';
+    // A unique or primary-key constraint owns its index: dropping the constraint drops both.
+    const owned = new Set(changes
+        .filter((c) => c.change === 'added' && c.kind === 'constraint')
+        .map((c) => `${c.name.split('.')[0]}.${last(c.name)}`));
+    return changes
+        .filter((c) => c.change === 'added' && !(c.kind === 'index' && owned.has(c.name)))
+        .sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind))
+        .flatMap((c) => {
+        const table = quoted(tableOf(c.name));
+        if (c.kind === 'table')
+            return [`DROP TABLE ${quoted(c.name)};`];
+        if (c.kind === 'index')
+            return [`DROP INDEX ${quoted(c.name)};`];
+        if (c.kind === 'column')
+            return [`ALTER TABLE ${table} DROP COLUMN ${quoted(last(c.name))};`];
+        return [`ALTER TABLE ${table} DROP CONSTRAINT ${quoted(last(c.name))};`];
+    });
+}
+
+;// CONCATENATED MODULE: ./src/transactions.ts
+/**
+ * One transaction per migration. sequelize-cli runs each migration's `up`/`down` through umzug
+ * with no transaction (its docs leave it to each migration to call
+ * `queryInterface.sequelize.transaction()` and pass `{ transaction }` to every query), so a
+ * migration whose second statement fails keeps its first. The action puts every migration in
+ * a transaction without touching the app's migrations: a small CommonJS preload, given to the
+ * migration tool through NODE_OPTIONS `--require`, which
+ *  - gives Sequelize a continuation-local namespace (`Sequelize.useCLS`, on Node's
+ *    AsyncLocalStorage), so every query a migration makes joins the transaction it runs in;
+ *  - wraps umzug's `Migration#_exec` (the call of `up` or `down`) in
+ *    `sequelize.transaction(…)`, and says so on stdout, so the action knows which ran in one.
+ * A migration PostgreSQL cannot run inside a transaction block (CREATE INDEX CONCURRENTLY and
+ * the like, see {@link nonTransactionalReason}) runs as before, and the action says so.
+ */
+
+
+/** The line the preload prints before a migration it runs in a transaction. */
+const TRANSACTION_MARKER = '[db-migrate] one transaction:';
+/** The line the preload prints before a migration it runs without one. */
+const NO_TRANSACTION_MARKER = '[db-migrate] no transaction:';
+/** The environment variable listing (JSON) the migrations to run without a transaction. */
+const NO_TRANSACTION_ENV = 'WHITE_CROSS_DB_MIGRATE_NO_TRANSACTION';
+const PRELOAD = String.raw `'use strict';
+// Written by db-migrate: one transaction per migration (see the action's transactions.ts).
+const Module = require('module');
+const path = require('path');
+const { AsyncLocalStorage } = require('async_hooks');
+const skip = new Set(JSON.parse(process.env.${NO_TRANSACTION_ENV} || '[]'));
+const storage = new AsyncLocalStorage();
+const namespace = {
+  run(fn) {
+    const context = new Map(storage.getStore() || []);
+    return storage.run(context, () => fn(context));
+  },
+  bind(fn) {
+    return AsyncLocalStorage.bind ? AsyncLocalStorage.bind(fn) : fn;
+  },
+  get(key) {
+    const context = storage.getStore();
+    return context ? context.get(key) : undefined;
+  },
+  set(key, value) {
+    const context = storage.getStore();
+    if (context) context.set(key, value);
+    return value;
+  },
+};
+const patched = new WeakSet();
+function patchSequelize(Sequelize) {
+  if (typeof Sequelize !== 'function' || typeof Sequelize.useCLS !== 'function' || patched.has(Sequelize)) return;
+  patched.add(Sequelize);
+  if (!Sequelize._cls) Sequelize.useCLS(namespace);
+}
+function patchMigration(Migration) {
+  const proto = Migration && Migration.prototype;
+  if (!proto || typeof proto._exec !== 'function' || patched.has(proto)) return;
+  patched.add(proto);
+  const exec = proto._exec;
+  proto._exec = function (method, args) {
+    const name = path.basename(String(this.file || this.path || ''));
+    const queryInterface = args && args[0];
+    const sequelize = queryInterface && queryInterface.sequelize;
+    const Sequelize = sequelize && sequelize.constructor;
+    if (skip.has(name) || !sequelize || !Sequelize || !Sequelize._cls) {
+      console.log('${NO_TRANSACTION_MARKER} ' + name + ' ' + method);
+      return exec.call(this, method, args);
+    }
+    console.log('${TRANSACTION_MARKER} ' + name + ' ' + method);
+    return sequelize.transaction(() => exec.call(this, method, args));
+  };
+}
+const load = Module._load;
+Module._load = function (request, parent, isMain) {
+  const exported = load.apply(this, arguments);
+  let file = '';
+  try {
+    file = Module._resolveFilename(request, parent, isMain);
+  } catch (error) {
+    return exported;
+  }
+  if (/[\\/]sequelize[\\/]lib[\\/]sequelize\.js$/.test(file)) patchSequelize(exported);
+  else if (/[\\/]umzug[\\/]lib[\\/]migration\.js$/.test(file)) patchMigration(exported && (exported.default || exported));
+  return exported;
+};
+`;
+/** Writes the preload into `dir` (the run's scratch folder) and returns its path. */
+function writeTransactionPreload(dir) {
+    (0,external_node_fs_.mkdirSync)(dir, { recursive: true, mode: 0o700 });
+    const file = (0,external_node_path_.join)(dir, 'one-transaction-per-migration.cjs');
+    (0,external_node_fs_.writeFileSync)(file, PRELOAD, { mode: 0o600 });
+    return file;
+}
+/**
+ * NODE_OPTIONS with the preload added (quoted: the runner's temp folder may hold spaces).
+ *
+ * @example
+ * withPreload('--max-old-space-size=4096', '/tmp/x/p.cjs'); // '--max-old-space-size=4096 --require "/tmp/x/p.cjs"'
+ */
+function withPreload(nodeOptions, preload) {
+    return [nodeOptions?.trim(), `--require "${preload.replace(/(["\\])/g, '\\$1')}"`]
+        .filter(Boolean)
+        .join(' ');
+}
+/** The statements PostgreSQL refuses inside a transaction block, and since which version it allows them. */
+const NON_TRANSACTIONAL = [
+    {
+        pattern: /\b(CREATE|DROP)\s+(UNIQUE\s+)?INDEX\s+CONCURRENTLY\b/i,
+        what: 'CREATE/DROP INDEX CONCURRENTLY',
+    },
+    { pattern: /\bconcurrently\s*:\s*true\b/, what: 'addIndex with concurrently: true' },
+    { pattern: /\bREINDEX\b[^;'"`]*\bCONCURRENTLY\b/i, what: 'REINDEX CONCURRENTLY' },
+    { pattern: /\bDETACH\s+PARTITION\b[^;'"`]*\bCONCURRENTLY\b/i, what: 'DETACH PARTITION CONCURRENTLY' },
+    { pattern: /\bALTER\s+TYPE\b[^;'"`]*\bADD\s+VALUE\b/i, what: 'ALTER TYPE … ADD VALUE', allowedFrom: 12 },
+    { pattern: /\bVACUUM\b/i, what: 'VACUUM' },
+    { pattern: /\b(CREATE|DROP)\s+DATABASE\b/i, what: 'CREATE/DROP DATABASE' },
+    { pattern: /\b(CREATE|DROP)\s+TABLESPACE\b/i, what: 'CREATE/DROP TABLESPACE' },
+    { pattern: /\bALTER\s+SYSTEM\b/i, what: 'ALTER SYSTEM' },
+];
+/**
+ * Why a migration cannot run in a transaction on this server, from its source; undefined when
+ * it can. Only what PostgreSQL itself refuses in a transaction block counts.
+ *
+ * @example
+ * nonTransactionalReason("await q.sequelize.query('CREATE INDEX CONCURRENTLY i ON t (c)')", '15.4'); // 'CREATE/DROP INDEX CONCURRENTLY'
+ * nonTransactionalReason("ALTER TYPE mood ADD VALUE 'meh'", '15.4'); // undefined
+ */
+function nonTransactionalReason(source, serverVersion) {
+    const major = Number.parseInt(serverVersion, 10);
+    const found = NON_TRANSACTIONAL.find((rule) => rule.pattern.test(source) && !(rule.allowedFrom !== undefined && major >= rule.allowedFrom));
+    return found?.what;
+}
+/** Which migrations the tool's output says ran in a transaction and which without. */
+function transactionsSeen(output) {
+    const inTransaction = new Set();
+    const without = new Set();
+    for (const line of output.split(/\r?\n/)) {
+        const inside = line.startsWith(TRANSACTION_MARKER);
+        if (!inside && !line.startsWith(NO_TRANSACTION_MARKER))
+            continue;
+        const name = line
+            .slice((inside ? TRANSACTION_MARKER : NO_TRANSACTION_MARKER).length)
+            .trim()
+            .split(' ')[0];
+        if (name)
+            (inside ? inTransaction : without).add(name);
+    }
+    return { inTransaction, without };
+}
+
 // EXTERNAL MODULE: ../../node_modules/@aws-sdk/client-rds/dist-cjs/index.js
 var dist_cjs = __nccwpck_require__(7966);
 // EXTERNAL MODULE: ../../node_modules/@aws-sdk/client-s3/dist-cjs/index.js
@@ -84797,6 +85061,7 @@ async function takeRdsSnapshot(rds, options) {
 
 
 
+
 const RDS_SNAPSHOT_TIMEOUT_MS = 60 * 60_000;
 const RDS_SNAPSHOT_POLL_MS = 15_000;
 /** Everything a mode needs, built once per run. */
@@ -84811,6 +85076,7 @@ class Session {
     scratchDir;
     s3;
     rds;
+    preload;
     constructor(inputs, ctx, db, tools, report, serverVersion, where, scratchDir) {
         this.inputs = inputs;
         this.ctx = ctx;
@@ -84839,11 +85105,21 @@ class Session {
             throw error;
         }
     }
-    /** Runs one of the migration commands in the working directory, output streamed and redacted. */
-    runTool(what, command) {
+    /**
+     * Runs one of the migration commands in the working directory, output streamed and redacted.
+     * A command that changes the schema runs each migration in a transaction (see transactions.ts),
+     * except those listed in `withoutTransaction`.
+     */
+    runTool(what, command, changes) {
+        const env = toolEnv(this.inputs, this.ctx.env);
+        if (changes) {
+            this.preload ??= writeTransactionPreload(this.scratchDir);
+            env.NODE_OPTIONS = withPreload(env.NODE_OPTIONS, this.preload);
+            env[NO_TRANSACTION_ENV] = JSON.stringify(changes.withoutTransaction);
+        }
         return this.ctx.log.group(`${what}: ${command}`, () => runCommand(command, {
             cwd: this.inputs.workingDirectory,
-            env: toolEnv(this.inputs, this.ctx.env),
+            env,
             log: this.ctx.log,
             captureStdout: true,
             tailLines: 80,
@@ -84970,7 +85246,9 @@ class Session {
     async undoMigrations(plan) {
         const undone = [];
         for (const name of plan) {
-            const result = await this.step(`undo ${name}`, () => this.runTool(`Undo ${name}`, this.inputs.commands.undo));
+            const result = await this.step(`undo ${name}`, () => this.runTool(`Undo ${name}`, this.inputs.commands.undo, {
+                withoutTransaction: this.withoutTransaction([name]).map((m) => m.name),
+            }));
             const now = await recordedMigrations(this.db, MIGRATION_TABLE);
             if (result.exitCode !== 0 || now.includes(name)) {
                 this.markMigration(name, 'failed');
@@ -85009,6 +85287,16 @@ class Session {
         };
         this.ctx.setOutput(OUTPUT.Applied, []);
         return restored;
+    }
+    /** The migrations among `names` PostgreSQL cannot run in a transaction, and why (from their source). */
+    withoutTransaction(names) {
+        return names.flatMap((name) => {
+            const file = findMigrationFile(this.inputs.workingDirectory, name);
+            const reason = file
+                ? nonTransactionalReason((0,external_node_fs_.readFileSync)(file.path, 'utf8'), this.serverVersion)
+                : undefined;
+            return reason ? [{ name, reason }] : [];
+        });
     }
     /** A failure annotated on the migration's file, when it can be found under the working directory. */
     failureAt(message, migration) {
@@ -85086,6 +85374,8 @@ function findMigrationFile(root, name) {
 
 
 
+
+
 async function migrateMode(s, inputs) {
     const { ctx, report } = s;
     if (!inputs.dryRun)
@@ -85114,9 +85404,17 @@ async function migrateMode(s, inputs) {
         ctx.log.info(report.conclusion);
         return;
     }
+    const withoutTransaction = s.withoutTransaction(status.pending);
+    if (withoutTransaction.length) {
+        ctx.log.warning(`Run without a transaction, as PostgreSQL cannot run them inside one: ${withoutTransaction.map((m) => `${m.name} (${m.reason})`).join(', ')}. If one fails half-way, what it did stays.`);
+    }
     const backup = await s.backupNow(inputs.backup, 'migration');
+    // The schema the backup holds: the lock is held, so only this run changes it from here.
+    const schemaBefore = await readSchema(s.db);
     const before = await recordedMigrations(s.db, MIGRATION_TABLE);
-    const result = await s.step('run migrations', () => s.runTool('Migrate', inputs.commands.migrate));
+    const result = await s.step('run migrations', () => s.runTool('Migrate', inputs.commands.migrate, {
+        withoutTransaction: withoutTransaction.map((m) => m.name),
+    }));
     const after = await recordedMigrations(s.db, MIGRATION_TABLE);
     const outcome = describeMigrateRun(before, after, status.pending);
     const timings = new Map(parseMigrateOutput(result.stdout).finished.map((t) => [t.name, t.seconds]));
@@ -85157,9 +85455,69 @@ async function migrateMode(s, inputs) {
     else {
         state = `This run ${appliedText}${notAppliedText}; nothing was undone (on-failure: ${inputs.onFailure}).`;
     }
-    report.failure = { migration: failed, error: dbError, onFailure: inputs.onFailure, state };
-    report.conclusion = `${head} ${state} ${backupText}`;
+    const left = failed
+        ? await whatIsLeft(s, {
+            failed,
+            ranInTransaction: transactionsSeen(result.stdout).inTransaction.has(failed),
+            reason: withoutTransaction.find((m) => m.name === failed)?.reason,
+            schemaBefore,
+            backupId: backup?.id,
+            restored: inputs.onFailure === 'restore' && report.restore !== undefined,
+        })
+        : '';
+    report.failure = {
+        migration: failed,
+        error: dbError,
+        onFailure: inputs.onFailure,
+        state: `${state} ${left}`.trim(),
+    };
+    report.conclusion = `${head} ${state}${left ? ` ${left}` : ''} ${backupText}`;
     throw s.failureAt(report.conclusion, failed);
+}
+/**
+ * What the failed migration left, said exactly: nothing (it ran in a transaction, rolled back),
+ * or the schema's differences from the backup's, with the SQL that removes what it added.
+ */
+async function whatIsLeft(s, run) {
+    const changes = diffSchema(run.schemaBefore, await readSchema(s.db));
+    const compared = `tables, columns, indexes and constraints (${run.schemaBefore.tables.length} tables)`;
+    if (run.restored) {
+        s.report.halfApplied = {
+            migration: run.failed,
+            inTransaction: run.ranInTransaction,
+            changes: changes.map(describeChange),
+            sql: [],
+        };
+        return changes.length === 0
+            ? `The schema matches the backup's: ${compared}.`
+            : `The schema still differs from the backup's: ${changes.map(describeChange).join(', ')}.`;
+    }
+    if (run.ranInTransaction) {
+        return `${run.failed} ran in one transaction and was rolled back: nothing of it remains.`;
+    }
+    const why = run.reason
+        ? `PostgreSQL cannot run ${run.reason} inside one`
+        : 'the migration command did not run it through the sequelize-cli migrator';
+    const restoreText = run.backupId
+        ? ` To go back to the backup: mode: restore with restore-from: ${run.backupId}.`
+        : '';
+    // Only when nothing else this run applied is still applied are the differences the failed migration's own.
+    const ownChanges = s.report.applied.length === 0;
+    const sql = ownChanges ? cleanupSql(changes) : [];
+    s.report.halfApplied = {
+        migration: run.failed,
+        inTransaction: false,
+        changes: changes.map(describeChange),
+        sql,
+    };
+    if (changes.length === 0) {
+        return `${run.failed} ran without a transaction (${why}); the schema is as before the run (${compared}), but rows it changed cannot be told apart from the app's writes.${restoreText}`;
+    }
+    return (`${run.failed} ran without a transaction (${why}) and is left half-applied: since the backup the schema has ${changes.map(describeChange).join(', ')}` +
+        (ownChanges && sql.length
+            ? `. To remove what it added, run: ${sql.join(' ')}`
+            : ` (this includes what ${s.report.applied.join(', ') || 'the migration'} changed).`) +
+        restoreText);
 }
 async function undoAfterFailure(s, applied, mark) {
     const { undone, failed } = await s.undoMigrations([...applied].reverse());
@@ -85174,8 +85532,7 @@ async function undoAfterFailure(s, applied, mark) {
         return (`on-failure: undo reverted ${undone.length ? undone.join(', ') : 'nothing'}, then the down migration of ${failed.name} failed ` +
             `(${failed.error}); still applied by this run: ${left.join(', ')}.`);
     }
-    return (`on-failure: undo reverted what this run applied (${undone.length ? undone.join(', ') : 'nothing'}); ` +
-        'the failed migration itself may have left partial changes if it did not run in a transaction.');
+    return `on-failure: undo reverted what this run applied (${undone.length ? undone.join(', ') : 'nothing'}).`;
 }
 async function restoreAfterFailure(s, backup, mark) {
     let restored;
@@ -85348,6 +85705,13 @@ function writeSummary(report, summary) {
                 report.failure.state,
             ],
         ]);
+    }
+    if (report.halfApplied && report.halfApplied.changes.length) {
+        const h = report.halfApplied;
+        summary.heading('Schema differences from the backup', 3);
+        summary.table(['Change'], h.changes.map((c) => [c]));
+        if (h.sql.length)
+            summary.details(`SQL that removes what ${h.migration} added`, (inner) => inner.code(h.sql.join('\n'), 'sql'));
     }
     if (report.migrations.length) {
         summary.heading('Migrations', 3);

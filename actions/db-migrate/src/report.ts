@@ -56,6 +56,8 @@ export interface RunReport {
     differences: RowCountDifference[];
   };
   failure?: { migration?: string; error: string; onFailure: string; state: string };
+  /** What a failed migration left: the schema's differences from the backup's, and the SQL that removes what it added. */
+  halfApplied?: { migration: string; inTransaction: boolean; changes: string[]; sql: string[] };
   steps: StepRecord[];
   /** One sentence: how the run ended. */
   conclusion: string;
@@ -99,6 +101,18 @@ export function writeSummary(report: RunReport, summary: SummaryBuilder): Summar
         ],
       ],
     );
+  }
+  if (report.halfApplied && report.halfApplied.changes.length) {
+    const h = report.halfApplied;
+    summary.heading('Schema differences from the backup', 3);
+    summary.table(
+      ['Change'],
+      h.changes.map((c) => [c]),
+    );
+    if (h.sql.length)
+      summary.details(`SQL that removes what ${h.migration} added`, (inner) =>
+        inner.code(h.sql.join('\n'), 'sql'),
+      );
   }
   if (report.migrations.length) {
     summary.heading('Migrations', 3);

@@ -29,6 +29,12 @@ import {
 } from './migration-status.js';
 import type { PgTools } from './pg-tools.js';
 import { takeRdsSnapshot } from './rds-snapshot.js';
+import {
+  NO_TRANSACTION_ENV,
+  nonTransactionalReason,
+  withPreload,
+  writeTransactionPreload,
+} from './transactions.js';
 import type { BackupRecord, MigrationRecord, RunReport } from './report.js';
 
 const RDS_SNAPSHOT_TIMEOUT_MS = 60 * 60_000;
@@ -42,6 +48,7 @@ export type TakenRecord =
 export class Session {
   private s3: S3Client | undefined;
   private rds: RDSClient | undefined;
+  private preload: string | undefined;
 
   constructor(
     readonly inputs: DbMigrateInputs,
@@ -72,12 +79,22 @@ export class Session {
     }
   }
 
-  /** Runs one of the migration commands in the working directory, output streamed and redacted. */
-  runTool(what: string, command: string): Promise<CommandResult> {
+  /**
+   * Runs one of the migration commands in the working directory, output streamed and redacted.
+   * A command that changes the schema runs each migration in a transaction (see transactions.ts),
+   * except those listed in `withoutTransaction`.
+   */
+  runTool(what: string, command: string, changes?: { withoutTransaction: string[] }): Promise<CommandResult> {
+    const env = toolEnv(this.inputs, this.ctx.env);
+    if (changes) {
+      this.preload ??= writeTransactionPreload(this.scratchDir);
+      env.NODE_OPTIONS = withPreload(env.NODE_OPTIONS, this.preload);
+      env[NO_TRANSACTION_ENV] = JSON.stringify(changes.withoutTransaction);
+    }
     return this.ctx.log.group(`${what}: ${command}`, () =>
       runCommand(command, {
         cwd: this.inputs.workingDirectory,
-        env: toolEnv(this.inputs, this.ctx.env),
+        env,
         log: this.ctx.log,
         captureStdout: true,
         tailLines: 80,
@@ -230,7 +247,9 @@ export class Session {
     const undone: string[] = [];
     for (const name of plan) {
       const result = await this.step(`undo ${name}`, () =>
-        this.runTool(`Undo ${name}`, this.inputs.commands.undo),
+        this.runTool(`Undo ${name}`, this.inputs.commands.undo, {
+          withoutTransaction: this.withoutTransaction([name]).map((m) => m.name),
+        }),
       );
       const now = await recordedMigrations(this.db, MIGRATION_TABLE);
       if (result.exitCode !== 0 || now.includes(name)) {
@@ -274,6 +293,17 @@ export class Session {
     };
     this.ctx.setOutput(OUTPUT.Applied, []);
     return restored;
+  }
+
+  /** The migrations among `names` PostgreSQL cannot run in a transaction, and why (from their source). */
+  withoutTransaction(names: string[]): { name: string; reason: string }[] {
+    return names.flatMap((name) => {
+      const file = findMigrationFile(this.inputs.workingDirectory, name);
+      const reason = file
+        ? nonTransactionalReason(readFileSync(file.path, 'utf8'), this.serverVersion)
+        : undefined;
+      return reason ? [{ name, reason }] : [];
+    });
   }
 
   /** A failure annotated on the migration's file, when it can be found under the working directory. */

@@ -33,6 +33,14 @@ import { explainToolFailure, libpqEnv } from '../src/pg-tools.js';
 import { parseBackupLocation, parseInputs, restoreSource } from '../src/inputs.js';
 import { rdsSnapshotId } from '../src/rds-snapshot.js';
 import { newReport, writeSummary } from '../src/report.js';
+import { cleanupSql, describeChange, diffSchema, type SchemaSnapshot } from '../src/schema.js';
+import {
+  nonTransactionalReason,
+  transactionsSeen,
+  withPreload,
+  TRANSACTION_MARKER,
+  NO_TRANSACTION_MARKER,
+} from '../src/transactions.js';
 
 const target: ConnectionTarget = {
   host: 'db.internal',
@@ -456,5 +464,92 @@ describe('the summary', () => {
       '| health-20261121T160512Z | pg_dump | migration | /b/x.dump | 12.1 kB | 4 | 9 | sha256 abcdef012345…, table of contents lists every table |',
     );
     expect(md).toContain('| connect | ok | 25 ms |  |');
+  });
+});
+
+describe('one transaction per migration', () => {
+  it.each([
+    [
+      "await q.sequelize.query('CREATE INDEX CONCURRENTLY i ON t (c)')",
+      '15.4',
+      'CREATE/DROP INDEX CONCURRENTLY',
+    ],
+    ["await q.sequelize.query('drop index concurrently i')", '15.4', 'CREATE/DROP INDEX CONCURRENTLY'],
+    ["await q.addIndex('t', ['c'], { concurrently: true })", '15.4', 'addIndex with concurrently: true'],
+    ["ALTER TYPE mood ADD VALUE 'meh'", '11.22', 'ALTER TYPE … ADD VALUE'],
+    ["ALTER TYPE mood ADD VALUE 'meh'", '15.4', undefined],
+    ["await q.sequelize.query('VACUUM ANALYZE students')", '15.4', 'VACUUM'],
+    ["await q.addColumn('students', 'nickname', { type: S.STRING })", '15.4', undefined],
+  ])('knows whether PostgreSQL runs %j inside a transaction (server %s)', (source, version, reason) => {
+    expect(nonTransactionalReason(source, version)).toBe(reason);
+  });
+
+  it('adds the preload to NODE_OPTIONS, quoted, keeping what was there', () => {
+    expect(withPreload(undefined, '/tmp/run 1/p.cjs')).toBe('--require "/tmp/run 1/p.cjs"');
+    expect(withPreload('--max-old-space-size=4096', '/t/p.cjs')).toBe(
+      '--max-old-space-size=4096 --require "/t/p.cjs"',
+    );
+  });
+
+  it('reads from the tool output which migrations ran in a transaction', () => {
+    const seen = transactionsSeen(
+      [
+        `${TRANSACTION_MARKER} 2024-a.js up`,
+        '== 2024-a: migrating =======',
+        `${NO_TRANSACTION_MARKER} 2024-b.js up`,
+      ].join('\n'),
+    );
+    expect([...seen.inTransaction]).toEqual(['2024-a.js']);
+    expect([...seen.without]).toEqual(['2024-b.js']);
+  });
+
+  const schema = (over: Partial<SchemaSnapshot>): SchemaSnapshot => ({
+    tables: ['public.students'],
+    columns: { 'public.students.id': 'integer' },
+    indexes: {
+      'public.students_pkey':
+        'students: CREATE UNIQUE INDEX students_pkey ON public.students USING btree (id)',
+    },
+    constraints: { 'public.students.students_pkey': 'PRIMARY KEY (id)' },
+    ...over,
+  });
+
+  it('says what differs between two schemas, a new table as one change', () => {
+    const before = schema({});
+    const after = schema({
+      tables: ['public.immunizations', 'public.students'],
+      columns: {
+        'public.students.id': 'bigint',
+        'public.students.nickname': 'character varying(40)',
+        'public.immunizations.id': 'integer',
+      },
+      indexes: {
+        ...before.indexes,
+        'public.immunizations_pkey':
+          'immunizations: CREATE UNIQUE INDEX immunizations_pkey ON public.immunizations (id)',
+        'public.students_nick_key':
+          'students: CREATE UNIQUE INDEX students_nick_key ON public.students (nickname)',
+      },
+      constraints: {
+        ...before.constraints,
+        'public.immunizations.immunizations_pkey': 'PRIMARY KEY (id)',
+        'public.students.students_nick_key': 'UNIQUE (nickname)',
+      },
+    });
+    const changes = diffSchema(before, after);
+    expect(changes.map(describeChange)).toEqual([
+      '+ table public.immunizations',
+      '~ column public.students.id (bigint)',
+      '+ column public.students.nickname (character varying(40))',
+      '+ index public.students_nick_key',
+      '+ constraint public.students.students_nick_key',
+    ]);
+    // The unique constraint owns its index: dropping it drops both.
+    expect(cleanupSql(changes)).toEqual([
+      'ALTER TABLE "public"."students" DROP CONSTRAINT "students_nick_key";',
+      'ALTER TABLE "public"."students" DROP COLUMN "nickname";',
+      'DROP TABLE "public"."immunizations";',
+    ]);
+    expect(diffSchema(before, schema({}))).toEqual([]);
   });
 });

@@ -9,6 +9,8 @@ import { migrationLockHolder, recordedMigrations } from '../database.js';
 import type { MigrateInputs } from '../inputs.js';
 import { describeMigrateRun, migrationStem, parseMigrateOutput } from '../migration-status.js';
 import type { MigrationRecord } from '../report.js';
+import { cleanupSql, describeChange, diffSchema, readSchema, type SchemaSnapshot } from '../schema.js';
+import { transactionsSeen } from '../transactions.js';
 import { differencesText, toolError, type Session, type TakenRecord } from '../session.js';
 
 export async function migrateMode(s: Session, inputs: MigrateInputs): Promise<void> {
@@ -38,9 +40,21 @@ export async function migrateMode(s: Session, inputs: MigrateInputs): Promise<vo
     ctx.log.info(report.conclusion);
     return;
   }
+  const withoutTransaction = s.withoutTransaction(status.pending);
+  if (withoutTransaction.length) {
+    ctx.log.warning(
+      `Run without a transaction, as PostgreSQL cannot run them inside one: ${withoutTransaction.map((m) => `${m.name} (${m.reason})`).join(', ')}. If one fails half-way, what it did stays.`,
+    );
+  }
   const backup = await s.backupNow(inputs.backup, 'migration');
+  // The schema the backup holds: the lock is held, so only this run changes it from here.
+  const schemaBefore = await readSchema(s.db);
   const before = await recordedMigrations(s.db, MIGRATION_TABLE);
-  const result = await s.step('run migrations', () => s.runTool('Migrate', inputs.commands.migrate));
+  const result = await s.step('run migrations', () =>
+    s.runTool('Migrate', inputs.commands.migrate, {
+      withoutTransaction: withoutTransaction.map((m) => m.name),
+    }),
+  );
   const after = await recordedMigrations(s.db, MIGRATION_TABLE);
   const outcome = describeMigrateRun(before, after, status.pending);
   const timings = new Map(parseMigrateOutput(result.stdout).finished.map((t) => [t.name, t.seconds]));
@@ -81,9 +95,82 @@ export async function migrateMode(s: Session, inputs: MigrateInputs): Promise<vo
   } else {
     state = `This run ${appliedText}${notAppliedText}; nothing was undone (on-failure: ${inputs.onFailure}).`;
   }
-  report.failure = { migration: failed, error: dbError, onFailure: inputs.onFailure, state };
-  report.conclusion = `${head} ${state} ${backupText}`;
+  const left = failed
+    ? await whatIsLeft(s, {
+        failed,
+        ranInTransaction: transactionsSeen(result.stdout).inTransaction.has(failed),
+        reason: withoutTransaction.find((m) => m.name === failed)?.reason,
+        schemaBefore,
+        backupId: backup?.id,
+        restored: inputs.onFailure === 'restore' && report.restore !== undefined,
+      })
+    : '';
+  report.failure = {
+    migration: failed,
+    error: dbError,
+    onFailure: inputs.onFailure,
+    state: `${state} ${left}`.trim(),
+  };
+  report.conclusion = `${head} ${state}${left ? ` ${left}` : ''} ${backupText}`;
   throw s.failureAt(report.conclusion, failed);
+}
+
+/**
+ * What the failed migration left, said exactly: nothing (it ran in a transaction, rolled back),
+ * or the schema's differences from the backup's, with the SQL that removes what it added.
+ */
+async function whatIsLeft(
+  s: Session,
+  run: {
+    failed: string;
+    ranInTransaction: boolean;
+    reason: string | undefined;
+    schemaBefore: SchemaSnapshot;
+    backupId: string | undefined;
+    restored: boolean;
+  },
+): Promise<string> {
+  const changes = diffSchema(run.schemaBefore, await readSchema(s.db));
+  const compared = `tables, columns, indexes and constraints (${run.schemaBefore.tables.length} tables)`;
+  if (run.restored) {
+    s.report.halfApplied = {
+      migration: run.failed,
+      inTransaction: run.ranInTransaction,
+      changes: changes.map(describeChange),
+      sql: [],
+    };
+    return changes.length === 0
+      ? `The schema matches the backup's: ${compared}.`
+      : `The schema still differs from the backup's: ${changes.map(describeChange).join(', ')}.`;
+  }
+  if (run.ranInTransaction) {
+    return `${run.failed} ran in one transaction and was rolled back: nothing of it remains.`;
+  }
+  const why = run.reason
+    ? `PostgreSQL cannot run ${run.reason} inside one`
+    : 'the migration command did not run it through the sequelize-cli migrator';
+  const restoreText = run.backupId
+    ? ` To go back to the backup: mode: restore with restore-from: ${run.backupId}.`
+    : '';
+  // Only when nothing else this run applied is still applied are the differences the failed migration's own.
+  const ownChanges = s.report.applied.length === 0;
+  const sql = ownChanges ? cleanupSql(changes) : [];
+  s.report.halfApplied = {
+    migration: run.failed,
+    inTransaction: false,
+    changes: changes.map(describeChange),
+    sql,
+  };
+  if (changes.length === 0) {
+    return `${run.failed} ran without a transaction (${why}); the schema is as before the run (${compared}), but rows it changed cannot be told apart from the app's writes.${restoreText}`;
+  }
+  return (
+    `${run.failed} ran without a transaction (${why}) and is left half-applied: since the backup the schema has ${changes.map(describeChange).join(', ')}` +
+    (ownChanges && sql.length
+      ? `. To remove what it added, run: ${sql.join(' ')}`
+      : ` (this includes what ${s.report.applied.join(', ') || 'the migration'} changed).`) +
+    restoreText
+  );
 }
 
 async function undoAfterFailure(
@@ -104,10 +191,7 @@ async function undoAfterFailure(
       `(${failed.error}); still applied by this run: ${left.join(', ')}.`
     );
   }
-  return (
-    `on-failure: undo reverted what this run applied (${undone.length ? undone.join(', ') : 'nothing'}); ` +
-    'the failed migration itself may have left partial changes if it did not run in a transaction.'
-  );
+  return `on-failure: undo reverted what this run applied (${undone.length ? undone.join(', ') : 'nothing'}).`;
 }
 
 async function restoreAfterFailure(
