@@ -79191,7 +79191,7 @@ function extend(target) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5327);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6289);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .eF)();
 
@@ -79200,7 +79200,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 5327:
+/***/ 6289:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -83406,6 +83406,181 @@ const MIGRATION_TABLE = 'SequelizeMeta';
 const REPORT_EVIDENCE = 'db-migrate-report.json';
 const MANIFEST_EVIDENCE = 'db-migrate-backup-manifest.json';
 
+;// CONCATENATED MODULE: ./src/cancellation.ts
+/**
+ * Cancellation: what a cancelled workflow does to the action (SIGINT, then SIGTERM) reaches the
+ * children too. Every child runs in its own process group (`detached`), so the signal can be
+ * forwarded to the whole group — bash, npx, node, sequelize-cli, pg_dump — and, after a
+ * bounded grace, SIGKILL follows. The run then stops at the next step boundary, writing its
+ * summary and audit record with what was done.
+ *
+ * Kept apart from the modes so that it can move into core (`runAction`, `runCommand`) as is.
+ */
+
+
+/** The run was cancelled by a signal; thrown at the next step boundary. */
+class RunCancelled extends ActionFailure {
+    signal;
+    constructor(signal, message) {
+        super(message);
+        this.signal = signal;
+    }
+}
+class Cancellation {
+    log;
+    graceMs;
+    /** The signal that cancelled the run, once one has. */
+    signal;
+    groups = new Set();
+    handlers = [];
+    listeners = [];
+    constructor(log, 
+    /** How long children get to stop after the signal before SIGKILL. */
+    graceMs = 10_000) {
+        this.log = log;
+        this.graceMs = graceMs;
+    }
+    /** Starts listening for SIGTERM and SIGINT (instead of dying at once, which would orphan the children). */
+    install() {
+        for (const signal of ['SIGTERM', 'SIGINT']) {
+            const handler = () => this.cancel(signal);
+            process.on(signal, handler);
+            this.handlers.push([signal, handler]);
+        }
+        return this;
+    }
+    uninstall() {
+        for (const [signal, handler] of this.handlers.splice(0))
+            process.off(signal, handler);
+    }
+    get requested() {
+        return this.signal !== undefined;
+    }
+    /** Calls `listener` when the run is cancelled (at once when it already is). */
+    onCancel(listener) {
+        if (this.signal)
+            listener();
+        else
+            this.listeners.push(listener);
+    }
+    /** Forwards the signal to every child's process group; SIGKILL after the grace. */
+    cancel(signal) {
+        if (this.signal)
+            return;
+        this.signal = signal;
+        this.log.warning(`Received ${signal}: stopping ${this.groups.size} child process group(s) (SIGKILL after ${this.graceMs / 1000} s), then writing the summary and audit record.`);
+        for (const group of this.groups)
+            signalGroup(group, signal);
+        const timer = setTimeout(() => {
+            for (const group of this.groups)
+                signalGroup(group, 'SIGKILL');
+        }, this.graceMs);
+        timer.unref();
+        for (const listener of this.listeners.splice(0))
+            listener();
+    }
+    /** Throws {@link RunCancelled} when the run has been cancelled. */
+    check(during) {
+        if (this.signal)
+            throw new RunCancelled(this.signal, `Cancelled by ${this.signal} during ${during}.`);
+    }
+    /**
+     * Runs a command like core's `runCommand`, in its own process group, so that a cancellation
+     * stops it and everything it started.
+     */
+    run(command, options = {}) {
+        const started = Date.now();
+        const [file, args] = typeof command === 'string' ? ['bash', ['-c', command]] : [command[0], command.slice(1)];
+        return new Promise((resolve, reject) => {
+            const child = (0,external_node_child_process_.spawn)(file, args, {
+                cwd: options.cwd,
+                env: options.env ?? process.env,
+                stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+                detached: true,
+            });
+            const group = child.pid;
+            if (group !== undefined) {
+                this.groups.add(group);
+                // Started after the signal: stop it at once.
+                if (this.signal)
+                    signalGroup(group, this.signal);
+            }
+            const lines = new LineCollector(options.tailLines ?? 40, options.log, options.captureStdout === true, options.scrub ?? ((line) => line));
+            child.stdout?.on('data', (chunk) => lines.feed('out', chunk));
+            child.stderr?.on('data', (chunk) => lines.feed('err', chunk));
+            if (options.input !== undefined)
+                child.stdin?.end(options.input);
+            child.on('error', (error) => {
+                if (group !== undefined)
+                    this.groups.delete(group);
+                reject(error);
+            });
+            child.on('close', (code, signal) => {
+                if (group !== undefined) {
+                    this.groups.delete(group);
+                    // Whatever the leader left behind in its group goes with it.
+                    signalGroup(group, 'SIGKILL');
+                }
+                lines.flush();
+                resolve({
+                    exitCode: code ?? (signal ? 128 : 1),
+                    signal,
+                    timedOut: false,
+                    tail: lines.tail,
+                    stdout: lines.stdout,
+                    durationMs: Date.now() - started,
+                });
+            });
+        });
+    }
+}
+function signalGroup(group, signal) {
+    try {
+        process.kill(-group, signal);
+    }
+    catch {
+        // The group is gone already.
+    }
+}
+const cancellation_STDOUT_CAP = 16 * 1024 * 1024;
+/** Splits output into lines, logs each through the redacting logger, keeps the tail (redacted). */
+class LineCollector {
+    size;
+    log;
+    capture;
+    scrub;
+    tail = [];
+    stdout = '';
+    pending = { out: '', err: '' };
+    constructor(size, log, capture, scrub) {
+        this.size = size;
+        this.log = log;
+        this.capture = capture;
+        this.scrub = scrub;
+    }
+    feed(stream, chunk) {
+        const parts = (this.pending[stream] + chunk.toString('utf8')).split(/\r?\n/);
+        this.pending[stream] = parts.pop() ?? '';
+        for (const line of parts)
+            this.emit(stream, line);
+    }
+    flush() {
+        for (const stream of ['out', 'err'])
+            if (this.pending[stream])
+                this.emit(stream, this.pending[stream]);
+    }
+    emit(stream, raw) {
+        // Scrubbed before anything keeps it: the log, the tail, the captured stdout.
+        const line = this.scrub(raw);
+        if (stream === 'out' && this.capture && this.stdout.length < cancellation_STDOUT_CAP)
+            this.stdout += `${line}\n`;
+        this.log?.info(line);
+        this.tail.push(this.log ? this.log.redact(line) : line);
+        if (this.tail.length > this.size)
+            this.tail.shift();
+    }
+}
+
 // EXTERNAL MODULE: ../../node_modules/pg/lib/index.js
 var lib = __nccwpck_require__(8285);
 ;// CONCATENATED MODULE: ../../node_modules/pg/esm/index.mjs
@@ -83478,6 +83653,11 @@ async function connect(target, options) {
         throw new ActionFailure(`${failure.message} Nothing was changed.`, { cause: error });
     }
     return client;
+}
+/** The server process of this connection. */
+async function backendPid(db) {
+    const { rows } = await db.query('SELECT pg_backend_pid() AS pid');
+    return rows[0]?.pid ?? 0;
 }
 async function serverInfo(db) {
     const { rows } = await db.query("SELECT current_setting('server_version') AS version, current_user AS user, pg_database_size(current_database())::text AS bytes");
@@ -83626,6 +83806,25 @@ async function dropObjectsNotInBackup(db, toc) {
         throw error;
     }
     return extras;
+}
+/**
+ * Stops this run's work on the server at once, over a connection of its own (the run's own may
+ * be busy): ends the migration tool's and pg_dump's sessions, so that a cancelled statement
+ * stops now and its transaction rolls back (a server notices a vanished client only when it
+ * next talks to it), and cancels the run's own query if it is waiting for a lock. The run's
+ * own session, holding the migration lock, ends with the run. Returns how many sessions it ended.
+ */
+async function stopRunSessions(target, options, runSessions, ownPid) {
+    const db = await connect(target, options);
+    try {
+        const { rows } = await db.query(`SELECT pg_terminate_backend(pid) AS ended FROM pg_stat_activity
+        WHERE datname = current_database() AND application_name = ANY($1) AND pid <> pg_backend_pid()`, [runSessions]);
+        await db.query(`SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE pid = $1 AND state = 'active' AND wait_event_type = 'Lock'`, [ownPid]);
+        return rows.filter((r) => r.ended).length;
+    }
+    finally {
+        await db.end().catch(() => { });
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/backup-manifest.ts
@@ -84274,6 +84473,8 @@ function cleanupSql(changes) {
 const TRANSACTION_MARKER = '[db-migrate] one transaction:';
 /** The line the preload prints before a migration it runs without one. */
 const NO_TRANSACTION_MARKER = '[db-migrate] no transaction:';
+/** The line the preload prints when a migration fails with a database error: its fields that name no value. */
+const FAILED_MARKER = '[db-migrate] database error:';
 /** The environment variable listing (JSON) the migrations to run without a transaction. */
 const NO_TRANSACTION_ENV = 'WHITE_CROSS_DB_MIGRATE_NO_TRANSACTION';
 const PRELOAD = String.raw `'use strict';
@@ -84319,11 +84520,25 @@ function patchMigration(Migration) {
     const Sequelize = sequelize && sequelize.constructor;
     if (skip.has(name) || !sequelize || !Sequelize || !Sequelize._cls) {
       console.log('${NO_TRANSACTION_MARKER} ' + name + ' ' + method);
-      return exec.call(this, method, args);
+      return exec.call(this, method, args).catch((error) => {
+        reportFields(error);
+        throw error;
+      });
     }
     console.log('${TRANSACTION_MARKER} ' + name + ' ' + method);
-    return sequelize.transaction(() => exec.call(this, method, args));
+    return sequelize.transaction(() => exec.call(this, method, args)).catch((error) => {
+      reportFields(error);
+      throw error;
+    });
   };
+}
+// The names a database error carries (never its DETAIL, which quotes the row).
+function reportFields(error) {
+  const e = (error && (error.original || error.parent)) || error || {};
+  const fields = ['code', 'schema', 'table', 'column', 'constraint']
+    .filter((key) => typeof e[key] === 'string' && /^[\w$. -]{1,128}$/.test(e[key]))
+    .map((key) => key + '=' + JSON.stringify(e[key]));
+  if (fields.length) console.log('${FAILED_MARKER} ' + fields.join(' '));
 }
 const load = Module._load;
 Module._load = function (request, parent, isMain) {
@@ -84401,6 +84616,32 @@ function transactionsSeen(output) {
             (inside ? inTransaction : without).add(name);
     }
     return { inTransaction, without };
+}
+/**
+ * The SQLSTATE, constraint, table and column of the failed migration's database error, from
+ * the preload's line: `SQLSTATE 23505, constraint "patients_mrn_dob_key", table "public.patients"`.
+ *
+ * @example
+ * serverErrorFields(['[db-migrate] database error: code="23505" table="patients" constraint="patients_mrn_dob_key"']);
+ * // 'SQLSTATE 23505, constraint "patients_mrn_dob_key", table "patients"'
+ */
+function serverErrorFields(lines) {
+    const line = [...lines].reverse().find((l) => l.startsWith(FAILED_MARKER));
+    if (!line)
+        return undefined;
+    const fields = Object.fromEntries([...line.matchAll(/(\w+)=("(?:[^"\\]|\\.)*")/g)].map((m) => [m[1], JSON.parse(m[2] ?? '""')]));
+    const table = fields.table
+        ? fields.schema && fields.schema !== 'public'
+            ? `${fields.schema}.${fields.table}`
+            : fields.table
+        : undefined;
+    const parts = [
+        fields.code ? `SQLSTATE ${fields.code}` : undefined,
+        fields.constraint ? `constraint "${fields.constraint}"` : undefined,
+        table ? `table "${table}"` : undefined,
+        fields.column ? `column "${fields.column}"` : undefined,
+    ].filter(Boolean);
+    return parts.length ? parts.join(', ') : undefined;
 }
 
 // EXTERNAL MODULE: ../../node_modules/@aws-sdk/client-rds/dist-cjs/index.js
@@ -84704,11 +84945,46 @@ function s3Store(location, s3, scratchDir, call = awsCaller({})) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/server-errors.ts
+/**
+ * PostgreSQL error text without the row values it can quote. A unique violation's DETAIL
+ * echoes the row's key (`Key (mrn, dob)=(A7731902, 2011-04-02) already exists.`), a check or
+ * not-null violation the whole row (`Failing row contains (…)`), CONTEXT/WHERE the statement
+ * with its literals: patient data, in a log kept for years. Every line the migration tool,
+ * pg_dump or pg_restore prints passes through {@link scrubServerText}; the column, constraint
+ * and table names stay, so the error is still clear.
+ */
+
+const WITHHELD = '…';
+/** The labels of server error fields that may quote values, however a client prints them. */
+const VALUE_FIELDS = /^(\s*(?:[\w.-]+:\s*)*?)((?:ERROR\s+)?DETAIL|CONTEXT|WHERE|HINT|EXTRA MESSAGE|QUERY|STATEMENT|LINE \d+)(:\s*)(.*)$/i;
+/**
+ * The line with the row values of a server error removed.
+ *
+ * @example
+ * scrubServerText('ERROR DETAIL: Key (mrn, dob)=(A7731902, 2011-04-02) already exists.');
+ * // 'ERROR DETAIL: Key (mrn, dob)=(…) already exists.'
+ * scrubServerText('invalid input syntax for type date: "2011-04-32"'); // 'invalid input syntax for type date: "…"'
+ */
+function scrubServerText(line) {
+    let text = stripAnsi(line)
+        // Key (cols)=(values): the columns are schema, the values are the row.
+        .replace(/(\bKey \([^)]*\))=\((?:[^()]|\([^()]*\))*\)/g, `$1=(${WITHHELD})`)
+        .replace(/(\bFailing row contains )\((.*)\)/g, `$1(${WITHHELD})`)
+        .replace(/(\b(?:for type|for enum|for range|for encoding) [^:]{1,80}: )"[^"]*"/g, `$1"${WITHHELD}"`);
+    const field = VALUE_FIELDS.exec(text);
+    if (field && !/\bKey \([^)]*\)=\(…\)|Failing row contains \(…\)/.test(field[4] ?? '')) {
+        text = `${field[1] ?? ''}${field[2]}${field[3]}(withheld: it may quote row values)`;
+    }
+    return text;
+}
+
 ;// CONCATENATED MODULE: ./src/pg-tools.ts
 /**
  * pg_dump and pg_restore, run as child processes. The password reaches them only through
  * PGPASSWORD in their environment, never on the command line; TLS through PGSSLMODE.
  */
+
 
 
 /** The environment a libpq tool needs to reach the target, without argv secrets. */
@@ -84731,11 +85007,13 @@ function pgTools(target, settings) {
     const bin = (name) => (settings.binDir ? (0,external_node_path_.join)(settings.binDir, name) : name);
     const env = libpqEnv(target, settings.connectTimeoutMs, settings.applicationName, settings.sslRootCert);
     const quiet = quietLogger(settings.log);
-    const run = (args, options = {}) => runCommand(args, {
+    const run = (args, options = {}) => (settings.runner ?? runCommand)(args, {
         env: { ...env, ...options.extraEnv },
         log: options.capture ? quiet : settings.log,
         captureStdout: options.capture ?? false,
         tailLines: 20,
+        // A table of contents is read, not shown; errors and notices are shown without row values.
+        ...(options.capture ? {} : { scrub: scrubServerText }),
     });
     return {
         dump: (file, options) => run([
@@ -85062,6 +85340,8 @@ async function takeRdsSnapshot(rds, options) {
 
 
 
+
+
 const RDS_SNAPSHOT_TIMEOUT_MS = 60 * 60_000;
 const RDS_SNAPSHOT_POLL_MS = 15_000;
 /** Everything a mode needs, built once per run. */
@@ -85074,10 +85354,16 @@ class Session {
     serverVersion;
     where;
     scratchDir;
+    cancellation;
+    toolApplicationName;
     s3;
     rds;
     preload;
-    constructor(inputs, ctx, db, tools, report, serverVersion, where, scratchDir) {
+    /** The step running now (or last). */
+    current = 'connect';
+    constructor(inputs, ctx, db, tools, report, serverVersion, where, scratchDir, cancellation, 
+    /** The application_name the migration tool's sessions carry, to stop them on a cancellation. */
+    toolApplicationName) {
         this.inputs = inputs;
         this.ctx = ctx;
         this.db = db;
@@ -85086,12 +85372,20 @@ class Session {
         this.serverVersion = serverVersion;
         this.where = where;
         this.scratchDir = scratchDir;
+        this.cancellation = cancellation;
+        this.toolApplicationName = toolApplicationName;
     }
     /** Times a step and records it in the report (and so in the audit facts). */
     async step(name, body, detail) {
+        this.cancellation.check(name);
+        this.current = name;
         const at = this.ctx.clock.now();
         try {
             const value = await body();
+            if (this.cancellation.signal) {
+                this.report.steps.push({ name, ms: this.ctx.clock.now() - at, result: 'cancelled' });
+                return value;
+            }
             this.report.steps.push({ name, ms: this.ctx.clock.now() - at, result: 'ok', detail: detail?.(value) });
             return value;
         }
@@ -85099,9 +85393,12 @@ class Session {
             this.report.steps.push({
                 name,
                 ms: this.ctx.clock.now() - at,
-                result: 'failed',
+                result: this.cancellation.signal ? 'cancelled' : 'failed',
                 detail: describeError(error),
             });
+            if (this.cancellation.signal && !(error instanceof RunCancelled)) {
+                throw new RunCancelled(this.cancellation.signal, `Cancelled by ${this.cancellation.signal} during ${name}.`);
+            }
             throw error;
         }
     }
@@ -85111,14 +85408,15 @@ class Session {
      * except those listed in `withoutTransaction`.
      */
     runTool(what, command, changes) {
-        const env = toolEnv(this.inputs, this.ctx.env);
+        const env = toolEnv(this.inputs, this.ctx.env, this.toolApplicationName);
         if (changes) {
             this.preload ??= writeTransactionPreload(this.scratchDir);
             env.NODE_OPTIONS = withPreload(env.NODE_OPTIONS, this.preload);
             env[NO_TRANSACTION_ENV] = JSON.stringify(changes.withoutTransaction);
         }
-        return this.ctx.log.group(`${what}: ${command}`, () => runCommand(command, {
+        return this.ctx.log.group(`${what}: ${command}`, () => this.cancellation.run(command, {
             cwd: this.inputs.workingDirectory,
+            scrub: scrubServerText,
             env,
             log: this.ctx.log,
             captureStdout: true,
@@ -85311,25 +85609,29 @@ function differencesText(restored) {
         .join(', ');
 }
 /** The environment of the migration tool: the URL and TLS mode, the session timeouts, no INPUT_* variables. */
-function toolEnv(inputs, env) {
+function toolEnv(inputs, env, applicationName) {
     const kept = Object.fromEntries(Object.entries(env).filter(([k]) => !k.startsWith('INPUT_')));
     return {
         ...kept,
         DATABASE_URL: inputs.url,
         NODE_ENV: inputs.nodeEnv,
         PGSSLMODE: inputs.target.ssl,
-        PGOPTIONS: `-c lock_timeout=${inputs.lockTimeoutMs} -c statement_timeout=${inputs.statementTimeoutMs}`,
+        PGOPTIONS: `-c lock_timeout=${inputs.lockTimeoutMs} -c statement_timeout=${inputs.statementTimeoutMs} -c application_name=${applicationName}`,
         // The pg driver (Node) and libpq tools each read their own CA setting.
         ...(inputs.sslRootCert
             ? { NODE_EXTRA_CA_CERTS: inputs.sslRootCert, PGSSLROOTCERT: inputs.sslRootCert }
             : {}),
     };
 }
-/** The database's error from a tool's last lines (or its last line). */
+/**
+ * The database's error from a tool's last lines (or its last line), with the SQLSTATE,
+ * constraint and table the preload reports (sequelize-cli says only `Validation error`).
+ */
 function toolError(result) {
-    const errors = parseMigrateOutput(result.tail.join('\n')).errors;
+    const errors = parseMigrateOutput(result.tail.join('\n')).errors.filter((e) => !/^ERROR DETAIL\b/.test(e));
     const last = stripAnsi(result.tail.filter((l) => l.trim() !== '').slice(-1)[0] ?? 'no output');
-    return (errors[0] ?? last).trim();
+    const where = serverErrorFields(result.tail);
+    return `${(errors[0] ?? last).trim()}${where ? ` (${where})` : ''}`;
 }
 /** The file of a migration under the working directory (not node_modules), and the line of its `up`. */
 function findMigrationFile(root, name) {
@@ -85369,6 +85671,7 @@ function findMigrationFile(root, name) {
  * nothing is pending; on a failure, say exactly what was and was not applied, then undo,
  * restore or leave it as on-failure says.
  */
+
 
 
 
@@ -85418,16 +85721,39 @@ async function migrateMode(s, inputs) {
     const after = await recordedMigrations(s.db, MIGRATION_TABLE);
     const outcome = describeMigrateRun(before, after, status.pending);
     const timings = new Map(parseMigrateOutput(result.stdout).finished.map((t) => [t.name, t.seconds]));
-    const statusAfter = await s.readStatus('check nothing is pending').catch((error) => {
-        ctx.log.warning(`Could not read the status after migrating: ${describeError(error)}`);
-        return undefined;
-    });
+    const statusAfter = s.cancellation.signal
+        ? undefined
+        : await s.readStatus('check nothing is pending').catch((error) => {
+            ctx.log.warning(`Could not read the status after migrating: ${describeError(error)}`);
+            return undefined;
+        });
     const mark = (name, result) => s.markMigration(name, result, timings.get(migrationStem(name)));
     for (const name of outcome.applied)
         mark(name, 'applied');
     report.applied = outcome.applied;
     ctx.setOutput(OUTPUT.Applied, outcome.applied);
     ctx.fact('applied', outcome.applied);
+    const signal = s.cancellation.signal;
+    if (signal) {
+        const stopped = outcome.failed;
+        if (stopped)
+            mark(stopped, 'failed');
+        const left = stopped
+            ? await whatIsLeft(s, {
+                failed: stopped,
+                ranInTransaction: transactionsSeen(result.stdout).inTransaction.has(stopped),
+                reason: withoutTransaction.find((m) => m.name === stopped)?.reason,
+                schemaBefore,
+                backupId: backup?.id,
+                restored: false,
+            })
+            : '';
+        const notRun = outcome.notApplied.filter((m) => m !== stopped);
+        throw new RunCancelled(signal, `Cancelled by ${signal} during run migrations — Applied by this run: ${outcome.applied.join(', ') || 'none'}` +
+            (stopped ? `; stopped: ${stopped}` : '') +
+            (notRun.length ? `; not run: ${notRun.join(', ')}` : '') +
+            `. ${left ? `${left} ` : ''}${backup ? `Backup ${backup.id} is kept at ${backup.location}.` : 'No backup was taken.'}`);
+    }
     const stillPending = statusAfter?.pending ?? outcome.notApplied;
     if (result.exitCode === 0 && stillPending.length === 0 && outcome.notApplied.length === 0) {
         report.conclusion = `Applied ${outcome.applied.length} migration(s); nothing is pending. Backup ${backup?.id ?? '(none)'} kept.`;
@@ -85695,6 +86021,8 @@ function newReport(mode, dryRun, database) {
  */
 function writeSummary(report, summary) {
     summary.heading(`db-migrate: ${report.mode}${report.dryRun ? ' (dry run)' : ''} on ${report.database}`);
+    if (report.cancelled)
+        summary.paragraph(`**Cancelled** (${report.cancelled.signal}) during ${report.cancelled.during}.`);
     summary.paragraph(report.conclusion);
     if (report.failure) {
         summary.table(['Failed migration', 'Database error', 'on-failure', 'State left'], [
@@ -85782,6 +86110,7 @@ function writeSummary(report, summary) {
 
 
 
+
 /** Each mode's steps, by mode name. */
 const main_MODES = {
     status: statusMode,
@@ -85815,15 +86144,31 @@ async function runDbMigrate(inputs, ctx) {
     if (inputs.target.ssl === 'disable') {
         ctx.log.warning(`TLS is off (ssl: disable) for ${where}: allowed only because the database is on this machine.`);
     }
-    const applicationName = `white-cross db-migrate run ${ctx.env.GITHUB_RUN_ID ?? 'local'}/${ctx.env.GITHUB_RUN_ATTEMPT ?? '1'}`;
+    const runId = `${ctx.env.GITHUB_RUN_ID ?? 'local'}/${ctx.env.GITHUB_RUN_ATTEMPT ?? '1'}`;
+    const applicationName = `white-cross db-migrate run ${runId}`;
+    const toolApplicationName = `white-cross-db-migrate-tool-${runId.replace('/', '-')}`;
+    const toolsApplicationName = `${applicationName} (pg_dump, pg_restore)`;
     const scratchDir = (0,external_node_path_.join)(ctx.env.RUNNER_TEMP || (0,external_node_os_.tmpdir)(), `db-migrate-${process.pid}`);
+    const cancellation = new Cancellation(ctx.log).install();
     let db;
+    let session;
     try {
-        db = await stepOnce(report, ctx, 'connect', () => connect(inputs.target, {
+        const connected = await stepOnce(report, ctx, 'connect', () => connect(inputs.target, {
             connectTimeoutMs: inputs.connectTimeoutMs,
             applicationName,
             sslRootCert: inputs.sslRootCert,
         }));
+        db = connected;
+        const ownPid = await backendPid(connected);
+        // Stop the tool's and pg_dump's statements at once: their transactions roll back.
+        cancellation.onCancel(() => {
+            stopRunSessions(inputs.target, {
+                connectTimeoutMs: inputs.connectTimeoutMs,
+                applicationName: `${applicationName} (cancel)`,
+                sslRootCert: inputs.sslRootCert,
+            }, [toolApplicationName, toolsApplicationName], ownPid).catch(() => 0);
+        });
+        cancellation.check('connect');
         const info = await serverInfo(db);
         report.serverVersion = info.version;
         report.databaseBytes = info.databaseBytes;
@@ -85832,24 +86177,45 @@ async function runDbMigrate(inputs, ctx) {
         const tools = pgTools(inputs.target, {
             binDir: inputs.pgBinDir,
             connectTimeoutMs: inputs.connectTimeoutMs,
-            applicationName,
+            applicationName: toolsApplicationName,
             log: ctx.log,
             sslRootCert: inputs.sslRootCert,
+            runner: (command, options) => cancellation.run(command, options),
         });
-        const session = new Session(inputs, ctx, db, tools, report, info.version, where, scratchDir);
+        session = new Session(inputs, ctx, db, tools, report, info.version, where, scratchDir, cancellation, toolApplicationName);
         await runMode(session, inputs);
+        cancellation.check('the end of the run');
     }
     catch (error) {
+        if (cancellation.signal)
+            throw cancelled(report, cancellation.signal, session?.current ?? 'connect', error);
         if (!report.conclusion)
             report.conclusion = describeError(error).replace(/^ActionFailure: /, '');
         throw error;
     }
     finally {
+        cancellation.uninstall();
         await db?.end().catch(() => { });
         // Downloaded and staged dumps hold PHI: never leave them on the runner.
         (0,external_node_fs_.rmSync)(scratchDir, { recursive: true, force: true });
         finish(report, ctx, started);
     }
+}
+/**
+ * The ending of a cancelled run: what was done (steps finished, migrations applied), what was
+ * stopped, in the report, summary and audit record; the error the runner shows.
+ */
+function cancelled(report, signal, during, error) {
+    const done = report.steps.filter((s) => s.result === 'ok').map((s) => s.name);
+    const detail = error instanceof RunCancelled && error.message.includes(' — ')
+        ? error.message.split(' — ')[1]
+        : undefined;
+    report.cancelled = { signal, during, done, applied: report.applied };
+    report.conclusion =
+        `Cancelled by ${signal} during ${during}: the child processes were stopped and no migration lock is left. ` +
+            `Done before: ${done.join(', ') || 'nothing'}. ` +
+            (detail ?? `Applied by this run: ${report.applied.join(', ') || 'none'}.`);
+    return new RunCancelled(signal, report.conclusion);
 }
 /** The connect step, timed like the session's steps (the session needs the connection). */
 async function stepOnce(report, ctx, name, body) {
@@ -85874,6 +86240,8 @@ function finish(report, ctx, started) {
     ctx.fact('backups', report.backups);
     if (report.failure)
         ctx.fact('failure', report.failure);
+    if (report.cancelled)
+        ctx.fact('cancelled', report.cancelled);
     writeSummary(report, ctx.summary);
     ctx.writeEvidence(REPORT_EVIDENCE, `${JSON.stringify(report, null, 2)}\n`);
 }

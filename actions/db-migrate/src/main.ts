@@ -18,7 +18,8 @@ import {
 } from '@white-cross/core';
 import { describeTarget } from './connection.js';
 import { ACTION_NAME, ACTION_VERSION, OUTPUT, REPORT_EVIDENCE } from './constants.js';
-import { connect, serverInfo, type Database } from './database.js';
+import { Cancellation, RunCancelled } from './cancellation.js';
+import { backendPid, connect, serverInfo, stopRunSessions, type Database } from './database.js';
 import { parseInputs, type DbMigrateInputs, type Mode } from './inputs.js';
 import { migrateMode } from './modes/migrate.js';
 import { restoreMode } from './modes/restore.js';
@@ -70,17 +71,38 @@ async function runDbMigrate(inputs: DbMigrateInputs, ctx: ActionContext): Promis
       `TLS is off (ssl: disable) for ${where}: allowed only because the database is on this machine.`,
     );
   }
-  const applicationName = `white-cross db-migrate run ${ctx.env.GITHUB_RUN_ID ?? 'local'}/${ctx.env.GITHUB_RUN_ATTEMPT ?? '1'}`;
+  const runId = `${ctx.env.GITHUB_RUN_ID ?? 'local'}/${ctx.env.GITHUB_RUN_ATTEMPT ?? '1'}`;
+  const applicationName = `white-cross db-migrate run ${runId}`;
+  const toolApplicationName = `white-cross-db-migrate-tool-${runId.replace('/', '-')}`;
+  const toolsApplicationName = `${applicationName} (pg_dump, pg_restore)`;
   const scratchDir = join(ctx.env.RUNNER_TEMP || tmpdir(), `db-migrate-${process.pid}`);
+  const cancellation = new Cancellation(ctx.log).install();
   let db: Database | undefined;
+  let session: Session | undefined;
   try {
-    db = await stepOnce(report, ctx, 'connect', () =>
+    const connected = await stepOnce(report, ctx, 'connect', () =>
       connect(inputs.target, {
         connectTimeoutMs: inputs.connectTimeoutMs,
         applicationName,
         sslRootCert: inputs.sslRootCert,
       }),
     );
+    db = connected;
+    const ownPid = await backendPid(connected);
+    // Stop the tool's and pg_dump's statements at once: their transactions roll back.
+    cancellation.onCancel(() => {
+      stopRunSessions(
+        inputs.target,
+        {
+          connectTimeoutMs: inputs.connectTimeoutMs,
+          applicationName: `${applicationName} (cancel)`,
+          sslRootCert: inputs.sslRootCert,
+        },
+        [toolApplicationName, toolsApplicationName],
+        ownPid,
+      ).catch(() => 0);
+    });
+    cancellation.check('connect');
     const info = await serverInfo(db);
     report.serverVersion = info.version;
     report.databaseBytes = info.databaseBytes;
@@ -89,21 +111,55 @@ async function runDbMigrate(inputs: DbMigrateInputs, ctx: ActionContext): Promis
     const tools = pgTools(inputs.target, {
       binDir: inputs.pgBinDir,
       connectTimeoutMs: inputs.connectTimeoutMs,
-      applicationName,
+      applicationName: toolsApplicationName,
       log: ctx.log,
       sslRootCert: inputs.sslRootCert,
+      runner: (command, options) => cancellation.run(command, options),
     });
-    const session = new Session(inputs, ctx, db, tools, report, info.version, where, scratchDir);
+    session = new Session(
+      inputs,
+      ctx,
+      db,
+      tools,
+      report,
+      info.version,
+      where,
+      scratchDir,
+      cancellation,
+      toolApplicationName,
+    );
     await runMode(session, inputs);
+    cancellation.check('the end of the run');
   } catch (error) {
+    if (cancellation.signal)
+      throw cancelled(report, cancellation.signal, session?.current ?? 'connect', error);
     if (!report.conclusion) report.conclusion = describeError(error).replace(/^ActionFailure: /, '');
     throw error;
   } finally {
+    cancellation.uninstall();
     await db?.end().catch(() => {});
     // Downloaded and staged dumps hold PHI: never leave them on the runner.
     rmSync(scratchDir, { recursive: true, force: true });
     finish(report, ctx, started);
   }
+}
+
+/**
+ * The ending of a cancelled run: what was done (steps finished, migrations applied), what was
+ * stopped, in the report, summary and audit record; the error the runner shows.
+ */
+function cancelled(report: RunReport, signal: NodeJS.Signals, during: string, error: unknown): RunCancelled {
+  const done = report.steps.filter((s) => s.result === 'ok').map((s) => s.name);
+  const detail =
+    error instanceof RunCancelled && error.message.includes(' — ')
+      ? error.message.split(' — ')[1]
+      : undefined;
+  report.cancelled = { signal, during, done, applied: report.applied };
+  report.conclusion =
+    `Cancelled by ${signal} during ${during}: the child processes were stopped and no migration lock is left. ` +
+    `Done before: ${done.join(', ') || 'nothing'}. ` +
+    (detail ?? `Applied by this run: ${report.applied.join(', ') || 'none'}.`);
+  return new RunCancelled(signal, report.conclusion);
 }
 
 /** The connect step, timed like the session's steps (the session needs the connection). */
@@ -133,6 +189,7 @@ function finish(report: RunReport, ctx: ActionContext, started: number): void {
   ctx.fact('undone', report.undone);
   ctx.fact('backups', report.backups);
   if (report.failure) ctx.fact('failure', report.failure);
+  if (report.cancelled) ctx.fact('cancelled', report.cancelled);
   writeSummary(report, ctx.summary);
   ctx.writeEvidence(REPORT_EVIDENCE, `${JSON.stringify(report, null, 2)}\n`);
 }

@@ -8,14 +8,9 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { S3Client } from '@aws-sdk/client-s3';
-import {
-  ActionFailure,
-  describeError,
-  runCommand,
-  type ActionContext,
-  type CommandResult,
-} from '@white-cross/core';
+import { ActionFailure, describeError, type ActionContext, type CommandResult } from '@white-cross/core';
 import { awsCaller, createAwsClient } from '@white-cross/aws';
+import { RunCancelled, type Cancellation } from './cancellation.js';
 import { directoryStore, s3Store, type BackupStore } from './backup-store.js';
 import { restoreDumpBackup, takeDumpBackup, type RestoredBackup } from './backup.js';
 import { ACTION_NAME, ACTION_VERSION, MANIFEST_EVIDENCE, MIGRATION_TABLE, OUTPUT } from './constants.js';
@@ -29,7 +24,9 @@ import {
 } from './migration-status.js';
 import type { PgTools } from './pg-tools.js';
 import { takeRdsSnapshot } from './rds-snapshot.js';
+import { scrubServerText } from './server-errors.js';
 import {
+  serverErrorFields,
   NO_TRANSACTION_ENV,
   nonTransactionalReason,
   withPreload,
@@ -49,6 +46,8 @@ export class Session {
   private s3: S3Client | undefined;
   private rds: RDSClient | undefined;
   private preload: string | undefined;
+  /** The step running now (or last). */
+  current = 'connect';
 
   constructor(
     readonly inputs: DbMigrateInputs,
@@ -59,22 +58,37 @@ export class Session {
     readonly serverVersion: string,
     readonly where: string,
     readonly scratchDir: string,
+    readonly cancellation: Cancellation,
+    /** The application_name the migration tool's sessions carry, to stop them on a cancellation. */
+    readonly toolApplicationName: string,
   ) {}
 
   /** Times a step and records it in the report (and so in the audit facts). */
   async step<T>(name: string, body: () => Promise<T>, detail?: (value: T) => string): Promise<T> {
+    this.cancellation.check(name);
+    this.current = name;
     const at = this.ctx.clock.now();
     try {
       const value = await body();
+      if (this.cancellation.signal) {
+        this.report.steps.push({ name, ms: this.ctx.clock.now() - at, result: 'cancelled' });
+        return value;
+      }
       this.report.steps.push({ name, ms: this.ctx.clock.now() - at, result: 'ok', detail: detail?.(value) });
       return value;
     } catch (error) {
       this.report.steps.push({
         name,
         ms: this.ctx.clock.now() - at,
-        result: 'failed',
+        result: this.cancellation.signal ? 'cancelled' : 'failed',
         detail: describeError(error),
       });
+      if (this.cancellation.signal && !(error instanceof RunCancelled)) {
+        throw new RunCancelled(
+          this.cancellation.signal,
+          `Cancelled by ${this.cancellation.signal} during ${name}.`,
+        );
+      }
       throw error;
     }
   }
@@ -85,15 +99,16 @@ export class Session {
    * except those listed in `withoutTransaction`.
    */
   runTool(what: string, command: string, changes?: { withoutTransaction: string[] }): Promise<CommandResult> {
-    const env = toolEnv(this.inputs, this.ctx.env);
+    const env = toolEnv(this.inputs, this.ctx.env, this.toolApplicationName);
     if (changes) {
       this.preload ??= writeTransactionPreload(this.scratchDir);
       env.NODE_OPTIONS = withPreload(env.NODE_OPTIONS, this.preload);
       env[NO_TRANSACTION_ENV] = JSON.stringify(changes.withoutTransaction);
     }
     return this.ctx.log.group(`${what}: ${command}`, () =>
-      runCommand(command, {
+      this.cancellation.run(command, {
         cwd: this.inputs.workingDirectory,
+        scrub: scrubServerText,
         env,
         log: this.ctx.log,
         captureStdout: true,
@@ -324,14 +339,18 @@ export function differencesText(restored: RestoredBackup): string {
 }
 
 /** The environment of the migration tool: the URL and TLS mode, the session timeouts, no INPUT_* variables. */
-export function toolEnv(inputs: DbMigrateInputs, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+export function toolEnv(
+  inputs: DbMigrateInputs,
+  env: NodeJS.ProcessEnv,
+  applicationName: string,
+): NodeJS.ProcessEnv {
   const kept = Object.fromEntries(Object.entries(env).filter(([k]) => !k.startsWith('INPUT_')));
   return {
     ...kept,
     DATABASE_URL: inputs.url,
     NODE_ENV: inputs.nodeEnv,
     PGSSLMODE: inputs.target.ssl,
-    PGOPTIONS: `-c lock_timeout=${inputs.lockTimeoutMs} -c statement_timeout=${inputs.statementTimeoutMs}`,
+    PGOPTIONS: `-c lock_timeout=${inputs.lockTimeoutMs} -c statement_timeout=${inputs.statementTimeoutMs} -c application_name=${applicationName}`,
     // The pg driver (Node) and libpq tools each read their own CA setting.
     ...(inputs.sslRootCert
       ? { NODE_EXTRA_CA_CERTS: inputs.sslRootCert, PGSSLROOTCERT: inputs.sslRootCert }
@@ -339,11 +358,15 @@ export function toolEnv(inputs: DbMigrateInputs, env: NodeJS.ProcessEnv): NodeJS
   };
 }
 
-/** The database's error from a tool's last lines (or its last line). */
+/**
+ * The database's error from a tool's last lines (or its last line), with the SQLSTATE,
+ * constraint and table the preload reports (sequelize-cli says only `Validation error`).
+ */
 export function toolError(result: CommandResult): string {
-  const errors = parseMigrateOutput(result.tail.join('\n')).errors;
+  const errors = parseMigrateOutput(result.tail.join('\n')).errors.filter((e) => !/^ERROR DETAIL\b/.test(e));
   const last = stripAnsi(result.tail.filter((l) => l.trim() !== '').slice(-1)[0] ?? 'no output');
-  return (errors[0] ?? last).trim();
+  const where = serverErrorFields(result.tail);
+  return `${(errors[0] ?? last).trim()}${where ? ` (${where})` : ''}`;
 }
 
 /** The file of a migration under the working directory (not node_modules), and the line of its `up`. */

@@ -19,6 +19,8 @@ import { join } from 'node:path';
 export const TRANSACTION_MARKER = '[db-migrate] one transaction:';
 /** The line the preload prints before a migration it runs without one. */
 export const NO_TRANSACTION_MARKER = '[db-migrate] no transaction:';
+/** The line the preload prints when a migration fails with a database error: its fields that name no value. */
+export const FAILED_MARKER = '[db-migrate] database error:';
 /** The environment variable listing (JSON) the migrations to run without a transaction. */
 export const NO_TRANSACTION_ENV = 'WHITE_CROSS_DB_MIGRATE_NO_TRANSACTION';
 
@@ -65,11 +67,25 @@ function patchMigration(Migration) {
     const Sequelize = sequelize && sequelize.constructor;
     if (skip.has(name) || !sequelize || !Sequelize || !Sequelize._cls) {
       console.log('${NO_TRANSACTION_MARKER} ' + name + ' ' + method);
-      return exec.call(this, method, args);
+      return exec.call(this, method, args).catch((error) => {
+        reportFields(error);
+        throw error;
+      });
     }
     console.log('${TRANSACTION_MARKER} ' + name + ' ' + method);
-    return sequelize.transaction(() => exec.call(this, method, args));
+    return sequelize.transaction(() => exec.call(this, method, args)).catch((error) => {
+      reportFields(error);
+      throw error;
+    });
   };
+}
+// The names a database error carries (never its DETAIL, which quotes the row).
+function reportFields(error) {
+  const e = (error && (error.original || error.parent)) || error || {};
+  const fields = ['code', 'schema', 'table', 'column', 'constraint']
+    .filter((key) => typeof e[key] === 'string' && /^[\w$. -]{1,128}$/.test(e[key]))
+    .map((key) => key + '=' + JSON.stringify(e[key]));
+  if (fields.length) console.log('${FAILED_MARKER} ' + fields.join(' '));
 }
 const load = Module._load;
 Module._load = function (request, parent, isMain) {
@@ -152,4 +168,32 @@ export function transactionsSeen(output: string): { inTransaction: Set<string>; 
     if (name) (inside ? inTransaction : without).add(name);
   }
   return { inTransaction, without };
+}
+
+/**
+ * The SQLSTATE, constraint, table and column of the failed migration's database error, from
+ * the preload's line: `SQLSTATE 23505, constraint "patients_mrn_dob_key", table "public.patients"`.
+ *
+ * @example
+ * serverErrorFields(['[db-migrate] database error: code="23505" table="patients" constraint="patients_mrn_dob_key"']);
+ * // 'SQLSTATE 23505, constraint "patients_mrn_dob_key", table "patients"'
+ */
+export function serverErrorFields(lines: string[]): string | undefined {
+  const line = [...lines].reverse().find((l) => l.startsWith(FAILED_MARKER));
+  if (!line) return undefined;
+  const fields = Object.fromEntries(
+    [...line.matchAll(/(\w+)=("(?:[^"\\]|\\.)*")/g)].map((m) => [m[1], JSON.parse(m[2] ?? '""') as string]),
+  );
+  const table = fields.table
+    ? fields.schema && fields.schema !== 'public'
+      ? `${fields.schema}.${fields.table}`
+      : fields.table
+    : undefined;
+  const parts = [
+    fields.code ? `SQLSTATE ${fields.code}` : undefined,
+    fields.constraint ? `constraint "${fields.constraint}"` : undefined,
+    table ? `table "${table}"` : undefined,
+    fields.column ? `column "${fields.column}"` : undefined,
+  ].filter(Boolean);
+  return parts.length ? parts.join(', ') : undefined;
 }

@@ -282,3 +282,27 @@ export function schemaFingerprint(server: PostgresServer, database: string): str
     .split('\n')
     .filter(Boolean);
 }
+
+/**
+ * A migration that copies patient rows into a table keyed by (mrn, dob) and meets a duplicate:
+ * PostgreSQL's DETAIL then quotes the key of a (generated, PHI-shaped) patient row.
+ */
+export const PHI_DUPLICATE = { mrn: 'A7731902', dob: '2011-04-02', name: 'Marisol Quintanilla' };
+export const UNIQUE_VIOLATION_MIGRATION = {
+  name: '20240901090000-create-patient-index.js',
+  source: `'use strict';
+module.exports = {
+  async up(queryInterface) {
+    await queryInterface.sequelize.query(
+      'CREATE TABLE patient_index (mrn varchar(12) NOT NULL, dob date NOT NULL, full_name text, CONSTRAINT patient_index_mrn_dob_key UNIQUE (mrn, dob))',
+    );
+    await queryInterface.sequelize.query(
+      "INSERT INTO patient_index VALUES ('${PHI_DUPLICATE.mrn}', '${PHI_DUPLICATE.dob}', '${PHI_DUPLICATE.name}'), ('${PHI_DUPLICATE.mrn}', '${PHI_DUPLICATE.dob}', '${PHI_DUPLICATE.name}')",
+    );
+  },
+  async down(queryInterface) {
+    await queryInterface.dropTable('patient_index');
+  },
+};
+`,
+};

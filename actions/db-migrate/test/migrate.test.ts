@@ -14,6 +14,8 @@ import {
   GOOD_MIGRATION,
   LATER_MIGRATION,
   NON_TRANSACTIONAL_FAILING_MIGRATION,
+  PHI_DUPLICATE,
+  UNIQUE_VIOLATION_MIGRATION,
   SAMPLE_MIGRATIONS,
   cloneDatabase,
   columns,
@@ -157,7 +159,7 @@ describe('db-migrate mode migrate', () => {
       expect(run.exitCode).toBe(1);
       const id = run.outputs['backup-id'] ?? '';
       expect(errors(run)).toEqual([
-        `Migration ${GOOD_MIGRATION.name} failed on 127.0.0.1:${server.port}/${db.name} as postgres: ERROR: canceling statement due to lock timeout. ` +
+        `Migration ${GOOD_MIGRATION.name} failed on 127.0.0.1:${server.port}/${db.name} as postgres: ERROR: canceling statement due to lock timeout (SQLSTATE 55P03). ` +
           `This run applied none; nothing was undone (on-failure: none). ` +
           `${GOOD_MIGRATION.name} ran in one transaction and was rolled back: nothing of it remains. ` +
           `Backup ${id} is kept at ${join(ws.backups, `${id}.dump`)}.`,
@@ -195,7 +197,7 @@ describe('db-migrate mode migrate', () => {
     expect(run.exitCode).toBe(1);
     const id = run.outputs['backup-id'] ?? '';
     expect(errors(run)).toEqual([
-      `Migration ${failing.name} failed on 127.0.0.1:${server.port}/${db.name} as postgres: ERROR: column "no_such_column" does not exist. ` +
+      `Migration ${failing.name} failed on 127.0.0.1:${server.port}/${db.name} as postgres: ERROR: column "no_such_column" does not exist (SQLSTATE 42703). ` +
         `on-failure: restore brought back backup ${id}; every table's row count matches the backup (4 tables). ` +
         `The schema matches the backup's: tables, columns, indexes and constraints (4 tables). ` +
         `Backup ${id} is kept at ${join(ws.backups, `${id}.dump`)}.`,
@@ -236,7 +238,7 @@ describe('db-migrate mode migrate', () => {
     expect(run.exitCode).toBe(1);
     const id = run.outputs['backup-id'] ?? '';
     expect(errors(run)).toEqual([
-      `Migration ${FAILING_MIGRATION.name} failed on 127.0.0.1:${server.port}/${db.name} as postgres: ERROR: column "no_such_column" does not exist. ` +
+      `Migration ${FAILING_MIGRATION.name} failed on 127.0.0.1:${server.port}/${db.name} as postgres: ERROR: column "no_such_column" does not exist (SQLSTATE 42703). ` +
         `This run applied none; nothing was undone (on-failure: none). ` +
         `${FAILING_MIGRATION.name} ran in one transaction and was rolled back: nothing of it remains. ` +
         `Backup ${id} is kept at ${join(ws.backups, `${id}.dump`)}.`,
@@ -265,7 +267,7 @@ describe('db-migrate mode migrate', () => {
       'DROP TABLE "public"."immunizations";',
     ];
     expect(errors(run)).toEqual([
-      `Migration ${failing.name} failed on 127.0.0.1:${server.port}/${db.name} as postgres: ERROR: column "no_such_column" does not exist. ` +
+      `Migration ${failing.name} failed on 127.0.0.1:${server.port}/${db.name} as postgres: ERROR: column "no_such_column" does not exist (SQLSTATE 42703). ` +
         `This run applied none; nothing was undone (on-failure: none). ` +
         `${failing.name} ran without a transaction (PostgreSQL cannot run CREATE/DROP INDEX CONCURRENTLY inside one) and is left half-applied: ` +
         `since the backup the schema has + table public.immunizations, + column public.students.nickname (character varying(40)), + index public.students_last_name_idx. ` +
@@ -299,7 +301,7 @@ describe('db-migrate mode migrate', () => {
     expect(run.exitCode).toBe(1);
     const id = run.outputs['backup-id'] ?? '';
     expect(errors(run)).toEqual([
-      `Migration ${FAILING_MIGRATION.name} failed on 127.0.0.1:${server.port}/${db.name} as postgres: ERROR: column "no_such_column" does not exist. ` +
+      `Migration ${FAILING_MIGRATION.name} failed on 127.0.0.1:${server.port}/${db.name} as postgres: ERROR: column "no_such_column" does not exist (SQLSTATE 42703). ` +
         `This run applied ${GOOD_MIGRATION.name}; not run: ${LATER_MIGRATION.name}; nothing was undone (on-failure: none). ` +
         `${FAILING_MIGRATION.name} ran in one transaction and was rolled back: nothing of it remains. ` +
         `Backup ${id} is kept at ${join(ws.backups, `${id}.dump`)}.`,
@@ -321,7 +323,7 @@ describe('db-migrate mode migrate', () => {
     expect(run.exitCode).toBe(1);
     const id = run.outputs['backup-id'] ?? '';
     expect(errors(run)).toEqual([
-      `Migration ${FAILING_MIGRATION.name} failed on 127.0.0.1:${server.port}/${db.name} as postgres: ERROR: column "no_such_column" does not exist. ` +
+      `Migration ${FAILING_MIGRATION.name} failed on 127.0.0.1:${server.port}/${db.name} as postgres: ERROR: column "no_such_column" does not exist (SQLSTATE 42703). ` +
         `on-failure: undo reverted what this run applied (${GOOD_MIGRATION.name}). ` +
         `${FAILING_MIGRATION.name} ran in one transaction and was rolled back: nothing of it remains. ` +
         `Backup ${id} is kept at ${join(ws.backups, `${id}.dump`)}.`,
@@ -330,5 +332,24 @@ describe('db-migrate mode migrate', () => {
     expect(columns(server, db.name, 'health_visits')).not.toContain('temperature_c');
     expect(run.outputs.undone).toBe(JSON.stringify([GOOD_MIGRATION.name]));
     expect(run.outputs.applied).toBe('[]');
+  });
+
+  it('never prints the row values of a server error (a unique violation on patient data), keeping the constraint and table', async () => {
+    const { ws, db } = await preparedForFailure([UNIQUE_VIOLATION_MIGRATION]);
+
+    const run = await migrate(ws, db.url, FAST_COMMANDS);
+
+    expect(run.exitCode).toBe(1);
+    const id = run.outputs['backup-id'] ?? '';
+    expect(errors(run)).toEqual([
+      `Migration ${UNIQUE_VIOLATION_MIGRATION.name} failed on 127.0.0.1:${server.port}/${db.name} as postgres: ` +
+        `ERROR: Validation error (SQLSTATE 23505, constraint "patient_index_mrn_dob_key", table "patient_index"). ` +
+        `This run applied none; nothing was undone (on-failure: none). ` +
+        `${UNIQUE_VIOLATION_MIGRATION.name} ran in one transaction and was rolled back: nothing of it remains. ` +
+        `Backup ${id} is kept at ${join(ws.backups, `${id}.dump`)}.`,
+    ]);
+    // sequelize-cli prints the DETAIL; the log shows its columns, not the patient's key.
+    expect(run.stdout).toContain('ERROR DETAIL: Key (mrn, dob)=(…) already exists.');
+    expectNoSecrets(run, [PHI_DUPLICATE.mrn, PHI_DUPLICATE.dob, PHI_DUPLICATE.name, server.password, db.url]);
   });
 });

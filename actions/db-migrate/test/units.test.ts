@@ -4,6 +4,9 @@
  * the summary.
  */
 import { describe, expect, it } from '@jest/globals';
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ConfigurationError, Inputs, SummaryBuilder } from '@white-cross/core';
 import {
   MIGRATION_LOCK_KEY,
@@ -33,9 +36,11 @@ import { explainToolFailure, libpqEnv } from '../src/pg-tools.js';
 import { parseBackupLocation, parseInputs, restoreSource } from '../src/inputs.js';
 import { rdsSnapshotId } from '../src/rds-snapshot.js';
 import { newReport, writeSummary } from '../src/report.js';
+import { scrubServerText } from '../src/server-errors.js';
 import { cleanupSql, describeChange, diffSchema, type SchemaSnapshot } from '../src/schema.js';
 import {
   nonTransactionalReason,
+  serverErrorFields,
   transactionsSeen,
   withPreload,
   TRANSACTION_MARKER,
@@ -407,10 +412,48 @@ describe('inputs', () => {
       { 'database-url': 'postgresql://app:topsecret@127.0.0.1/', ssl: 'disable' },
       "Input 'database-url' has no database name (postgresql://user:password@host:5432/database).",
     ],
+    [
+      {
+        'database-url': local,
+        ssl: 'disable',
+        'backup-location': 'b',
+        'node-env': 'production\n::add-mask::x',
+      },
+      `Input 'node-env' must be one sequelize config environment name (letters, digits, '.', '_' or '-', up to 64), such as production; got "production\\n::add-mask::x".`,
+    ],
+    [
+      { 'database-url': local, ssl: 'disable', 'backup-location': 'b', 'working-directory': '..' },
+      "Input 'working-directory' must be a folder inside the workspace (GITHUB_WORKSPACE); '..' resolves outside it.",
+    ],
+    [
+      { 'database-url': local, ssl: 'disable', 'backup-location': 'b', 'working-directory': '/etc' },
+      "Input 'working-directory' must be a folder inside the workspace (GITHUB_WORKSPACE); '/etc' resolves outside it.",
+    ],
   ])('refuses %j', (inputs, message) => {
     const { parsed } = parse(inputs as Record<string, string>);
     expect(parsed).toThrow(ConfigurationError);
     expect(parsed).toThrow(message);
+  });
+
+  it('refuses a working-directory that is a symlink inside the workspace to a folder outside it', () => {
+    const workspace = mkdtempSync(join(tmpdir(), 'wcd-dbm-units-'));
+    try {
+      symlinkSync('/etc', join(workspace, 'backend'));
+      const env: Record<string, string> = {
+        GITHUB_WORKSPACE: workspace,
+        'INPUT_DATABASE-URL': local,
+        INPUT_SSL: 'disable',
+        'INPUT_BACKUP-LOCATION': 'b',
+        'INPUT_WORKING-DIRECTORY': 'backend',
+      };
+      const read = () => parseInputs(new Inputs(env, () => {}), env);
+      expect(read).toThrow(ConfigurationError);
+      expect(read).toThrow(
+        "Input 'working-directory' must be a folder inside the workspace (GITHUB_WORKSPACE); 'backend' resolves outside it.",
+      );
+    } finally {
+      rmSync(workspace, { recursive: true, force: true });
+    }
   });
 
   it('reads an s3 backup location with its KMS key', () => {
@@ -551,5 +594,55 @@ describe('one transaction per migration', () => {
       'DROP TABLE "public"."immunizations";',
     ]);
     expect(diffSchema(before, schema({}))).toEqual([]);
+  });
+});
+
+describe('server errors without row values', () => {
+  it.each([
+    [
+      'ERROR DETAIL: Key (mrn, dob)=(A7731902, 2011-04-02) already exists.',
+      'ERROR DETAIL: Key (mrn, dob)=(…) already exists.',
+    ],
+    [
+      'pg_restore: detail: Key (student_id)=(42) is not present in table "students".',
+      'pg_restore: detail: Key (student_id)=(…) is not present in table "students".',
+    ],
+    [
+      'DETAIL:  Failing row contains (7, A7731902, 2011-04-02, Marisol Quintanilla).',
+      'DETAIL:  Failing row contains (…).',
+    ],
+    [
+      'ERROR:  invalid input syntax for type date: "2011-04-32"',
+      'ERROR:  invalid input syntax for type date: "…"',
+    ],
+    [
+      'CONTEXT:  SQL statement "INSERT INTO patients VALUES (\'A7731902\')"',
+      'CONTEXT:  (withheld: it may quote row values)',
+    ],
+    [
+      "psql:seed.sql:3: LINE 1: ...VALUES ('A7731902', '2011-04-02')",
+      'psql:seed.sql:3: LINE 1: (withheld: it may quote row values)',
+    ],
+    ['HINT:  Use the value 2011-04-02 instead.', 'HINT:  (withheld: it may quote row values)'],
+    [
+      'ERROR: duplicate key value violates unique constraint "patient_index_mrn_dob_key"',
+      'ERROR: duplicate key value violates unique constraint "patient_index_mrn_dob_key"',
+    ],
+    [
+      '== 20240105090000-create-students: migrated (0.021s)',
+      '== 20240105090000-create-students: migrated (0.021s)',
+    ],
+  ])('%j → %j', (line, shown) => {
+    expect(scrubServerText(line)).toBe(shown);
+  });
+
+  it('names the SQLSTATE, constraint and table the preload reports', () => {
+    expect(
+      serverErrorFields([
+        'ERROR: Validation error',
+        '[db-migrate] database error: code="23505" schema="public" table="patient_index" constraint="patient_index_mrn_dob_key"',
+      ]),
+    ).toBe('SQLSTATE 23505, constraint "patient_index_mrn_dob_key", table "patient_index"');
+    expect(serverErrorFields(['ERROR: boom'])).toBeUndefined();
   });
 });

@@ -11,6 +11,7 @@ import { describeMigrateRun, migrationStem, parseMigrateOutput } from '../migrat
 import type { MigrationRecord } from '../report.js';
 import { cleanupSql, describeChange, diffSchema, readSchema, type SchemaSnapshot } from '../schema.js';
 import { transactionsSeen } from '../transactions.js';
+import { RunCancelled } from '../cancellation.js';
 import { differencesText, toolError, type Session, type TakenRecord } from '../session.js';
 
 export async function migrateMode(s: Session, inputs: MigrateInputs): Promise<void> {
@@ -58,16 +59,41 @@ export async function migrateMode(s: Session, inputs: MigrateInputs): Promise<vo
   const after = await recordedMigrations(s.db, MIGRATION_TABLE);
   const outcome = describeMigrateRun(before, after, status.pending);
   const timings = new Map(parseMigrateOutput(result.stdout).finished.map((t) => [t.name, t.seconds]));
-  const statusAfter = await s.readStatus('check nothing is pending').catch((error: unknown) => {
-    ctx.log.warning(`Could not read the status after migrating: ${describeError(error)}`);
-    return undefined;
-  });
+  const statusAfter = s.cancellation.signal
+    ? undefined
+    : await s.readStatus('check nothing is pending').catch((error: unknown) => {
+        ctx.log.warning(`Could not read the status after migrating: ${describeError(error)}`);
+        return undefined;
+      });
   const mark = (name: string, result: MigrationRecord['result']) =>
     s.markMigration(name, result, timings.get(migrationStem(name)));
   for (const name of outcome.applied) mark(name, 'applied');
   report.applied = outcome.applied;
   ctx.setOutput(OUTPUT.Applied, outcome.applied);
   ctx.fact('applied', outcome.applied);
+  const signal = s.cancellation.signal;
+  if (signal) {
+    const stopped = outcome.failed;
+    if (stopped) mark(stopped, 'failed');
+    const left = stopped
+      ? await whatIsLeft(s, {
+          failed: stopped,
+          ranInTransaction: transactionsSeen(result.stdout).inTransaction.has(stopped),
+          reason: withoutTransaction.find((m) => m.name === stopped)?.reason,
+          schemaBefore,
+          backupId: backup?.id,
+          restored: false,
+        })
+      : '';
+    const notRun = outcome.notApplied.filter((m) => m !== stopped);
+    throw new RunCancelled(
+      signal,
+      `Cancelled by ${signal} during run migrations — Applied by this run: ${outcome.applied.join(', ') || 'none'}` +
+        (stopped ? `; stopped: ${stopped}` : '') +
+        (notRun.length ? `; not run: ${notRun.join(', ')}` : '') +
+        `. ${left ? `${left} ` : ''}${backup ? `Backup ${backup.id} is kept at ${backup.location}.` : 'No backup was taken.'}`,
+    );
+  }
 
   const stillPending = statusAfter?.pending ?? outcome.notApplied;
   if (result.exitCode === 0 && stillPending.length === 0 && outcome.notApplied.length === 0) {
