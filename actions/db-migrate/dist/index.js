@@ -11384,7 +11384,7 @@ __webpack_unused_export__ = CreateDBClusterParameterGroupMessage$;
 __webpack_unused_export__ = CreateDBClusterParameterGroupResult$;
 __webpack_unused_export__ = CreateDBClusterResult$;
 __webpack_unused_export__ = CreateDBClusterSnapshot$;
-__webpack_unused_export__ = CreateDBClusterSnapshotCommand;
+exports.Iv4 = CreateDBClusterSnapshotCommand;
 __webpack_unused_export__ = CreateDBClusterSnapshotMessage$;
 __webpack_unused_export__ = CreateDBClusterSnapshotResult$;
 __webpack_unused_export__ = CreateDBInstance$;
@@ -11647,7 +11647,7 @@ __webpack_unused_export__ = DeleteDBClusterParameterGroupCommand;
 __webpack_unused_export__ = DeleteDBClusterParameterGroupMessage$;
 __webpack_unused_export__ = DeleteDBClusterResult$;
 __webpack_unused_export__ = DeleteDBClusterSnapshot$;
-__webpack_unused_export__ = DeleteDBClusterSnapshotCommand;
+exports.fW3 = DeleteDBClusterSnapshotCommand;
 __webpack_unused_export__ = DeleteDBClusterSnapshotMessage$;
 __webpack_unused_export__ = DeleteDBClusterSnapshotResult$;
 __webpack_unused_export__ = DeleteDBInstance$;
@@ -11676,7 +11676,7 @@ __webpack_unused_export__ = DeleteDBShardGroup$;
 __webpack_unused_export__ = DeleteDBShardGroupCommand;
 __webpack_unused_export__ = DeleteDBShardGroupMessage$;
 __webpack_unused_export__ = DeleteDBSnapshot$;
-__webpack_unused_export__ = DeleteDBSnapshotCommand;
+exports.PHQ = DeleteDBSnapshotCommand;
 __webpack_unused_export__ = DeleteDBSnapshotMessage$;
 __webpack_unused_export__ = DeleteDBSnapshotResult$;
 __webpack_unused_export__ = DeleteDBSubnetGroup$;
@@ -11738,10 +11738,10 @@ __webpack_unused_export__ = DescribeDBClusterSnapshotAttributesCommand;
 __webpack_unused_export__ = DescribeDBClusterSnapshotAttributesMessage$;
 __webpack_unused_export__ = DescribeDBClusterSnapshotAttributesResult$;
 __webpack_unused_export__ = DescribeDBClusterSnapshots$;
-__webpack_unused_export__ = DescribeDBClusterSnapshotsCommand;
+exports.cWV = DescribeDBClusterSnapshotsCommand;
 __webpack_unused_export__ = DescribeDBClusterSnapshotsMessage$;
 __webpack_unused_export__ = DescribeDBClusters$;
-__webpack_unused_export__ = DescribeDBClustersCommand;
+exports.Kdv = DescribeDBClustersCommand;
 __webpack_unused_export__ = DescribeDBClustersMessage$;
 __webpack_unused_export__ = DescribeDBEngineVersions$;
 __webpack_unused_export__ = DescribeDBEngineVersionsCommand;
@@ -84101,6 +84101,31 @@ function workingDirectoryOf(text, workspace) {
     }
     return real;
 }
+/**
+ * `snapshot-retention` (`20`: keep the newest 20 made by the action; `30d`: keep 30 days) and
+ * `snapshot-timeout`, which must end before `job-timeout` when that is given.
+ */
+function snapshotPolicy(inputs) {
+    const text = inputs.string(INPUT.SnapshotRetention, { default: '20' });
+    const m = /^(\d{1,3})(d?)$/.exec(text);
+    const n = Number(m?.[1]);
+    if (!m || n < 1 || (m[2] === '' && n > 100) || (m[2] === 'd' && n > 365)) {
+        throw new ConfigurationError(`Input 'snapshot-retention' must be how many manual snapshots made by db-migrate to keep (1 to 100, e.g. 20) or for how many days (1d to 365d, e.g. 30d); got '${text}'.`, INPUT.SnapshotRetention);
+    }
+    const retention = m[2] === 'd' ? { maxAgeDays: n } : { keep: n };
+    const jobTimeoutMs = inputs.has(INPUT.JobTimeout)
+        ? inputs.duration(INPUT.JobTimeout, { default: '6h', min: 60_000, max: 6 * 3_600_000 })
+        : undefined;
+    const timeoutMs = inputs.duration(INPUT.SnapshotTimeout, {
+        default: jobTimeoutMs === undefined ? '30m' : `${Math.floor(jobTimeoutMs / 2000)}s`,
+        min: 1000,
+        max: 6 * 3_600_000,
+    });
+    if (jobTimeoutMs !== undefined && timeoutMs >= jobTimeoutMs) {
+        throw new ConfigurationError(`Input 'snapshot-timeout' must end before 'job-timeout' (the job's timeout-minutes), leaving time to migrate; got ${Math.round(timeoutMs / 1000)} s of ${Math.round(jobTimeoutMs / 1000)} s.`, INPUT.SnapshotTimeout);
+    }
+    return { retention, timeoutMs };
+}
 /** The backup before a change, from `backup`, `allow-no-backup`, `db-instance-identifier` and `backup-location`. */
 function backupPlan(inputs, location, dbInstanceIdentifier) {
     const kind = inputs.choice(INPUT.Backup, BACKUP_KINDS, 'pg_dump');
@@ -84115,7 +84140,7 @@ function backupPlan(inputs, location, dbInstanceIdentifier) {
         if (!dbInstanceIdentifier) {
             throw new ConfigurationError("Input 'db-instance-identifier' is required when 'backup' is rds-snapshot (the RDS instance to snapshot).", INPUT.DbInstanceIdentifier);
         }
-        return { kind, instance: dbInstanceIdentifier };
+        return { kind, instance: dbInstanceIdentifier, ...snapshotPolicy(inputs) };
     }
     if (!location) {
         throw new ConfigurationError("Input 'backup-location' is required for pg_dump backups: a folder, or s3://bucket/prefix (written with SSE-KMS).", INPUT.BackupLocation);
@@ -85253,9 +85278,21 @@ async function restoreDumpBackup(id, deps) {
 
 ;// CONCATENATED MODULE: ./src/rds-snapshot.ts
 /**
- * The RDS snapshot backup: a manual DB snapshot of the instance, tagged with the run, waited
- * until available, and checked to be encrypted.
+ * The RDS snapshot backup: a manual snapshot of the instance — or, for an Aurora instance, of
+ * its cluster (Aurora backs up clusters, not instances) — taken once the instance (cluster) is
+ * `available`, tagged with the run, waited until available within one deadline, checked to be
+ * encrypted; then the older manual snapshots this action made are pruned by the retention rule
+ * (manual snapshots count against a per-region quota, 100 by default, and never expire).
+ *
+ * AWS behaviour relied on (RDS API reference):
+ * - CreateDBSnapshot: "the source DB instance must be in the available or
+ *   storage-optimization state" (InvalidDBInstanceState otherwise);
+ * - CreateDBClusterSnapshot is the call for Aurora; DescribeDBInstances returns
+ *   DBClusterIdentifier for an Aurora instance;
+ * - DescribeDBSnapshots/DescribeDBClusterSnapshots with SnapshotType `manual` list manual
+ *   snapshots with their TagList; DeleteDBSnapshot/DeleteDBClusterSnapshot remove one.
  */
+
 
 
 
@@ -85273,8 +85310,49 @@ function rdsSnapshotId(instance, at) {
         .toLowerCase();
     return `${instance.toLowerCase()}-db-migrate-${stamp}`.replace(/--+/g, '-');
 }
+/** States an instance or cluster passes through on its own: wait for `available`. */
+const PASSING_STATES = new Set([
+    'backing-up',
+    'modifying',
+    'configuring-enhanced-monitoring',
+    'configuring-iam-database-auth',
+    'configuring-log-exports',
+    'maintenance',
+    'rebooting',
+    'renaming',
+    'resetting-master-credentials',
+    'starting',
+    'storage-optimization',
+    'upgrading',
+    'creating',
+    'backtracking',
+    'promoting',
+]);
+/** States from which CreateDBSnapshot may run. */
+const SNAPSHOT_READY = new Set(['available', 'storage-optimization']);
+/**
+ * The snapshots a retention rule deletes: manual snapshots this action made, oldest first,
+ * beyond the newest `keep` or older than `maxAgeDays` — never the one just taken.
+ *
+ * @example
+ * snapshotsToPrune([{ id: 'a', created: 1 }, { id: 'b', created: 2 }, { id: 'c', created: 3 }], { keep: 2 }, 'c', 3);
+ * // ['a']
+ */
+function snapshotsToPrune(snapshots, retention, justTaken, now) {
+    const newestFirst = [...snapshots].sort((a, b) => b.created - a.created);
+    const doomed = 'keep' in retention
+        ? newestFirst.slice(retention.keep)
+        : newestFirst.filter((s) => now - s.created > retention.maxAgeDays * 86_400_000);
+    return doomed
+        .filter((s) => s.id !== justTaken)
+        .reverse()
+        .map((s) => s.id);
+}
+const isOurs = (tags) => (tags ?? []).some((t) => t.Key === 'white-cross:action' && t.Value === 'db-migrate');
 async function takeRdsSnapshot(rds, options) {
     const { instance, log, clock, sleep } = options;
+    const started = clock.now();
+    const deadline = started + options.timeoutMs;
     const call = awsCaller({ log, sleep });
     const nothingChanged = 'Nothing was changed.';
     const described = await call({ operation: 'DescribeDBInstances', resource: `RDS instance ${instance}`, leftAs: nothingChanged }, () => rds.send(new dist_cjs/* DescribeDBInstancesCommand */.hhJ({ DBInstanceIdentifier: instance }))).catch((error) => {
@@ -85284,40 +85362,143 @@ async function takeRdsSnapshot(rds, options) {
         throw error;
     });
     const db = described.DBInstances?.[0];
-    if (!db)
-        throw new ActionFailure(`RDS instance '${instance}' does not exist in this account and region. Nothing was changed.`);
-    const id = rdsSnapshotId(instance, new Date(clock.now()));
-    log.info(`Creating RDS snapshot ${id} of ${instance}…`);
-    const created = await call({ operation: 'CreateDBSnapshot', resource: `RDS instance ${instance}`, leftAs: nothingChanged }, () => rds.send(new dist_cjs/* CreateDBSnapshotCommand */.SQw({
-        DBInstanceIdentifier: instance,
-        DBSnapshotIdentifier: id,
-        Tags: Object.entries(options.tags).map(([Key, Value]) => ({ Key, Value })),
-    })));
-    let snapshot = created.DBSnapshot;
-    const deadline = clock.now() + options.timeoutMs;
+    if (!db) {
+        throw new ActionFailure(`RDS instance '${instance}' does not exist in this account and region. ${nothingChanged}`);
+    }
+    const cluster = db.DBClusterIdentifier;
+    const subject = cluster
+        ? `Aurora cluster ${cluster} (of instance ${instance})`
+        : `RDS instance ${instance}`;
+    const waitedFor = () => formatDuration(clock.now() - started);
+    const stopIfCancelled = (during, left) => {
+        const signal = options.cancelled?.();
+        if (signal)
+            throw new RunCancelled(signal, `Cancelled by ${signal} during ${during} — ${left}`);
+    };
+    // 1. The instance (cluster) must be available before a snapshot can start.
+    let status = cluster ? undefined : db.DBInstanceStatus;
+    for (;;) {
+        if (cluster) {
+            const clusters = await call({ operation: 'DescribeDBClusters', resource: `Aurora cluster ${cluster}`, leftAs: nothingChanged }, () => rds.send(new dist_cjs/* DescribeDBClustersCommand */.Kdv({ DBClusterIdentifier: cluster })));
+            status = clusters.DBClusters?.[0]?.Status;
+        }
+        if (status && SNAPSHOT_READY.has(status))
+            break;
+        if (!status || !PASSING_STATES.has(status)) {
+            throw new ActionFailure(`${subject} is ${status ?? 'in an unknown state'}: a snapshot needs it available. ${nothingChanged}`);
+        }
+        if (clock.now() + options.pollMs > deadline) {
+            throw new ActionFailure(`${subject} was still ${status} after ${waitedFor()} (snapshot-timeout ${formatDuration(options.timeoutMs)}): a snapshot needs it available. ${nothingChanged}`);
+        }
+        log.info(`${subject} is ${status}; waiting for it to be available before the snapshot (${waitedFor()} so far)…`);
+        stopIfCancelled(`the wait for ${subject}`, nothingChanged);
+        await sleep(options.pollMs);
+        if (!cluster) {
+            const again = await call({ operation: 'DescribeDBInstances', resource: `RDS instance ${instance}`, leftAs: nothingChanged }, () => rds.send(new dist_cjs/* DescribeDBInstancesCommand */.hhJ({ DBInstanceIdentifier: instance })));
+            status = again.DBInstances?.[0]?.DBInstanceStatus;
+        }
+    }
+    // 2. The snapshot, waited until available within the same deadline.
+    const id = rdsSnapshotId(cluster ?? instance, new Date(clock.now()));
+    const Tags = Object.entries(options.tags).map(([Key, Value]) => ({ Key, Value }));
+    log.info(`Creating ${cluster ? 'DB cluster' : 'RDS'} snapshot ${id} of ${subject}…`);
+    const stillRunning = `Nothing was migrated; snapshot ${id} may still complete in AWS.`;
+    const create = cluster
+        ? () => call({ operation: 'CreateDBClusterSnapshot', resource: subject, leftAs: nothingChanged }, () => rds.send(new dist_cjs/* CreateDBClusterSnapshotCommand */.Iv4({
+            DBClusterIdentifier: cluster,
+            DBClusterSnapshotIdentifier: id,
+            Tags,
+        }))).then((out) => clusterState(out.DBClusterSnapshot))
+        : () => call({ operation: 'CreateDBSnapshot', resource: subject, leftAs: nothingChanged }, () => rds.send(new dist_cjs/* CreateDBSnapshotCommand */.SQw({ DBInstanceIdentifier: instance, DBSnapshotIdentifier: id, Tags }))).then((out) => instanceState(out.DBSnapshot));
+    const describe = cluster
+        ? () => call({ operation: 'DescribeDBClusterSnapshots', resource: `snapshot ${id}`, leftAs: stillRunning }, () => rds.send(new dist_cjs/* DescribeDBClusterSnapshotsCommand */.cWV({ DBClusterSnapshotIdentifier: id }))).then((out) => clusterState(out.DBClusterSnapshots?.[0]))
+        : () => call({ operation: 'DescribeDBSnapshots', resource: `snapshot ${id}`, leftAs: stillRunning }, () => rds.send(new dist_cjs/* DescribeDBSnapshotsCommand */.KKI({ DBSnapshotIdentifier: id }))).then((out) => instanceState(out.DBSnapshots?.[0]));
+    let snapshot = await create();
     while (snapshot?.Status !== 'available') {
         if (snapshot?.Status &&
             ['failed', 'deleted', 'deleting', 'incompatible-restore'].includes(snapshot.Status)) {
-            throw new ActionFailure(`RDS snapshot ${id} of ${instance} ended ${snapshot.Status}. Nothing was changed.`);
+            throw new ActionFailure(`Snapshot ${id} of ${subject} ended ${snapshot.Status}. ${nothingChanged}`);
         }
-        if (clock.now() >= deadline) {
-            throw new ActionFailure(`RDS snapshot ${id} of ${instance} was not available after ${Math.round(options.timeoutMs / 60_000)} min (status ${snapshot?.Status ?? 'unknown'}). Nothing was migrated; the snapshot may still complete.`);
+        if (clock.now() + options.pollMs > deadline) {
+            throw new ActionFailure(`Snapshot ${id} of ${subject} was not available after ${waitedFor()} (snapshot-timeout ${formatDuration(options.timeoutMs)}; status ${snapshot?.Status ?? 'unknown'}). ${stillRunning}`);
         }
-        log.info(`RDS snapshot ${id}: ${snapshot?.Status ?? 'pending'} ${snapshot?.PercentProgress ?? 0}%`);
+        log.info(`Snapshot ${id}: ${snapshot?.Status ?? 'pending'} ${snapshot?.PercentProgress ?? 0}% (${waitedFor()})`);
+        stopIfCancelled(`the wait for snapshot ${id}`, stillRunning);
         await sleep(options.pollMs);
-        const page = await call({
-            operation: 'DescribeDBSnapshots',
-            resource: `RDS snapshot ${id}`,
-            leftAs: 'Nothing was migrated; the snapshot may still complete.',
-        }, () => rds.send(new dist_cjs/* DescribeDBSnapshotsCommand */.KKI({ DBSnapshotIdentifier: id })));
-        snapshot = page.DBSnapshots?.[0];
+        snapshot = await describe();
     }
+    // 3. Retention: older manual snapshots this action made. A failure here is a warning only.
+    const pruned = await prune(rds, call, {
+        cluster,
+        instance,
+        id,
+        retention: options.retention,
+        now: clock.now(),
+        log,
+    });
     return {
         id,
-        arn: snapshot.DBSnapshotArn ?? id,
-        encrypted: snapshot.Encrypted === true,
+        arn: snapshot.arn ?? id,
+        encrypted: snapshot.encrypted,
         engineVersion: snapshot.EngineVersion ?? db.EngineVersion,
+        of: cluster ? 'cluster' : 'instance',
+        pruned,
     };
+}
+const instanceState = (s) => s && {
+    Status: s.Status,
+    PercentProgress: s.PercentProgress,
+    arn: s.DBSnapshotArn,
+    encrypted: s.Encrypted === true,
+    EngineVersion: s.EngineVersion,
+};
+const clusterState = (s) => s && {
+    Status: s.Status,
+    PercentProgress: s.PercentProgress,
+    arn: s.DBClusterSnapshotArn,
+    encrypted: s.StorageEncrypted === true,
+    EngineVersion: s.EngineVersion,
+};
+async function prune(rds, call, p) {
+    const leftAs = 'The new snapshot is kept; older ones were not pruned.';
+    try {
+        const mine = p.cluster
+            ? ((await call({ operation: 'DescribeDBClusterSnapshots', resource: `Aurora cluster ${p.cluster}`, leftAs }, () => rds.send(new dist_cjs/* DescribeDBClusterSnapshotsCommand */.cWV({
+                DBClusterIdentifier: p.cluster,
+                SnapshotType: 'manual',
+            })))).DBClusterSnapshots ?? []).map((s) => ({
+                id: s.DBClusterSnapshotIdentifier ?? '',
+                created: s.SnapshotCreateTime?.getTime() ?? p.now,
+                tags: s.TagList,
+            }))
+            : ((await call({ operation: 'DescribeDBSnapshots', resource: `RDS instance ${p.instance}`, leftAs }, () => rds.send(new dist_cjs/* DescribeDBSnapshotsCommand */.KKI({
+                DBInstanceIdentifier: p.instance,
+                SnapshotType: 'manual',
+            })))).DBSnapshots ?? []).map((s) => ({
+                id: s.DBSnapshotIdentifier ?? '',
+                created: s.SnapshotCreateTime?.getTime() ?? p.now,
+                tags: s.TagList,
+            }));
+        const doomed = snapshotsToPrune(mine.filter((s) => s.id && isOurs(s.tags)), p.retention, p.id, p.now);
+        for (const id of doomed) {
+            await call({
+                operation: p.cluster ? 'DeleteDBClusterSnapshot' : 'DeleteDBSnapshot',
+                resource: `snapshot ${id}`,
+                leftAs,
+            }, () => p.cluster
+                ? rds.send(new dist_cjs/* DeleteDBClusterSnapshotCommand */.fW3({ DBClusterSnapshotIdentifier: id }))
+                : rds.send(new dist_cjs/* DeleteDBSnapshotCommand */.PHQ({ DBSnapshotIdentifier: id })));
+        }
+        if (doomed.length) {
+            const rule = 'keep' in p.retention ? `keep the newest ${p.retention.keep}` : `keep ${p.retention.maxAgeDays} days`;
+            p.log.info(`Pruned ${doomed.length} older snapshot(s) made by db-migrate (snapshot-retention: ${rule}): ${doomed.join(', ')}.`);
+        }
+        return doomed;
+    }
+    catch (error) {
+        p.log.warning(error instanceof Error ? error.message : String(error));
+        return [];
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/session.ts
@@ -85342,8 +85523,8 @@ async function takeRdsSnapshot(rds, options) {
 
 
 
-const RDS_SNAPSHOT_TIMEOUT_MS = 60 * 60_000;
-const RDS_SNAPSHOT_POLL_MS = 15_000;
+/** Polls often enough for a short timeout, never more than every 15 s. */
+const snapshotPollMs = (timeoutMs) => Math.min(15_000, Math.max(1000, Math.floor(timeoutMs / 30)));
 /** Everything a mode needs, built once per run. */
 class Session {
     inputs;
@@ -85467,7 +85648,7 @@ class Session {
             return undefined;
         }
         const record = plan.kind === 'rds-snapshot'
-            ? await this.rdsSnapshot(plan.instance, purpose)
+            ? await this.rdsSnapshot(plan, purpose)
             : await this.dump(plan.location, purpose);
         if (record.kind === 'pg_dump') {
             const { store: _store, ...kept } = record;
@@ -85481,7 +85662,8 @@ class Session {
         ctx.log.info(`Backup ${record.id} kept at ${record.location}.`);
         return record;
     }
-    async rdsSnapshot(instance, purpose) {
+    async rdsSnapshot(plan, purpose) {
+        const { instance } = plan;
         const { ctx } = this;
         this.rds ??= createAwsClient(dist_cjs/* RDSClient */.rYe, this.awsSettings());
         const rds = this.rds;
@@ -85497,8 +85679,10 @@ class Session {
             log: ctx.log,
             clock: ctx.clock,
             sleep: ctx.sleep,
-            timeoutMs: RDS_SNAPSHOT_TIMEOUT_MS,
-            pollMs: RDS_SNAPSHOT_POLL_MS,
+            timeoutMs: plan.timeoutMs,
+            pollMs: snapshotPollMs(plan.timeoutMs),
+            retention: plan.retention,
+            cancelled: () => this.cancellation.signal,
         }));
         if (!snapshot.encrypted) {
             ctx.log.warning(`RDS snapshot ${snapshot.id} is not encrypted: the instance ${instance} stores PHI without encryption at rest.`);

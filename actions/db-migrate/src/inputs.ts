@@ -13,6 +13,7 @@ import {
   type SslMode,
 } from './connection.js';
 import { isBackupId } from './backup-manifest.js';
+import type { SnapshotRetention } from './rds-snapshot.js';
 import { INPUT } from './constants.js';
 
 export const MODES = ['migrate', 'status', 'undo', 'restore'] as const;
@@ -41,6 +42,10 @@ export interface PgDumpBackup {
 export interface RdsSnapshotBackup {
   readonly kind: 'rds-snapshot';
   readonly instance: string;
+  /** Which older manual snapshots made by the action to delete after a new one. */
+  readonly retention: SnapshotRetention;
+  /** The whole snapshot wait (instance available, then the snapshot) fits in this. */
+  readonly timeoutMs: number;
 }
 
 /** The backup taken before a change: one shape per kind, holding only what that kind needs. */
@@ -253,6 +258,38 @@ function workingDirectoryOf(text: string, workspace: string): string {
   return real;
 }
 
+/**
+ * `snapshot-retention` (`20`: keep the newest 20 made by the action; `30d`: keep 30 days) and
+ * `snapshot-timeout`, which must end before `job-timeout` when that is given.
+ */
+function snapshotPolicy(inputs: Inputs): { retention: SnapshotRetention; timeoutMs: number } {
+  const text = inputs.string(INPUT.SnapshotRetention, { default: '20' });
+  const m = /^(\d{1,3})(d?)$/.exec(text);
+  const n = Number(m?.[1]);
+  if (!m || n < 1 || (m[2] === '' && n > 100) || (m[2] === 'd' && n > 365)) {
+    throw new ConfigurationError(
+      `Input 'snapshot-retention' must be how many manual snapshots made by db-migrate to keep (1 to 100, e.g. 20) or for how many days (1d to 365d, e.g. 30d); got '${text}'.`,
+      INPUT.SnapshotRetention,
+    );
+  }
+  const retention: SnapshotRetention = m[2] === 'd' ? { maxAgeDays: n } : { keep: n };
+  const jobTimeoutMs = inputs.has(INPUT.JobTimeout)
+    ? inputs.duration(INPUT.JobTimeout, { default: '6h', min: 60_000, max: 6 * 3_600_000 })
+    : undefined;
+  const timeoutMs = inputs.duration(INPUT.SnapshotTimeout, {
+    default: jobTimeoutMs === undefined ? '30m' : `${Math.floor(jobTimeoutMs / 2000)}s`,
+    min: 1000,
+    max: 6 * 3_600_000,
+  });
+  if (jobTimeoutMs !== undefined && timeoutMs >= jobTimeoutMs) {
+    throw new ConfigurationError(
+      `Input 'snapshot-timeout' must end before 'job-timeout' (the job's timeout-minutes), leaving time to migrate; got ${Math.round(timeoutMs / 1000)} s of ${Math.round(jobTimeoutMs / 1000)} s.`,
+      INPUT.SnapshotTimeout,
+    );
+  }
+  return { retention, timeoutMs };
+}
+
 /** The backup before a change, from `backup`, `allow-no-backup`, `db-instance-identifier` and `backup-location`. */
 function backupPlan(
   inputs: Inputs,
@@ -277,7 +314,7 @@ function backupPlan(
         INPUT.DbInstanceIdentifier,
       );
     }
-    return { kind, instance: dbInstanceIdentifier };
+    return { kind, instance: dbInstanceIdentifier, ...snapshotPolicy(inputs) };
   }
   if (!location) {
     throw new ConfigurationError(

@@ -15,7 +15,7 @@ import { directoryStore, s3Store, type BackupStore } from './backup-store.js';
 import { restoreDumpBackup, takeDumpBackup, type RestoredBackup } from './backup.js';
 import { ACTION_NAME, ACTION_VERSION, MANIFEST_EVIDENCE, MIGRATION_TABLE, OUTPUT } from './constants.js';
 import { lockBlockedMessage, recordedMigrations, tryMigrationLock, type Database } from './database.js';
-import type { BackupLocation, BackupPlan, DbMigrateInputs } from './inputs.js';
+import type { BackupLocation, BackupPlan, DbMigrateInputs, RdsSnapshotBackup } from './inputs.js';
 import {
   parseMigrateOutput,
   parseMigrationStatus,
@@ -34,8 +34,8 @@ import {
 } from './transactions.js';
 import type { BackupRecord, MigrationRecord, RunReport } from './report.js';
 
-const RDS_SNAPSHOT_TIMEOUT_MS = 60 * 60_000;
-const RDS_SNAPSHOT_POLL_MS = 15_000;
+/** Polls often enough for a short timeout, never more than every 15 s. */
+const snapshotPollMs = (timeoutMs: number) => Math.min(15_000, Math.max(1000, Math.floor(timeoutMs / 30)));
 
 /** A backup this run took, with where a pg_dump one is kept (to restore it). */
 export type TakenRecord =
@@ -171,7 +171,7 @@ export class Session {
     }
     const record =
       plan.kind === 'rds-snapshot'
-        ? await this.rdsSnapshot(plan.instance, purpose)
+        ? await this.rdsSnapshot(plan, purpose)
         : await this.dump(plan.location, purpose);
     if (record.kind === 'pg_dump') {
       const { store: _store, ...kept } = record;
@@ -185,7 +185,8 @@ export class Session {
     return record;
   }
 
-  private async rdsSnapshot(instance: string, purpose: string): Promise<TakenRecord> {
+  private async rdsSnapshot(plan: RdsSnapshotBackup, purpose: string): Promise<TakenRecord> {
+    const { instance } = plan;
     const { ctx } = this;
     this.rds ??= createAwsClient(RDSClient, this.awsSettings());
     const rds = this.rds;
@@ -202,8 +203,10 @@ export class Session {
         log: ctx.log,
         clock: ctx.clock,
         sleep: ctx.sleep,
-        timeoutMs: RDS_SNAPSHOT_TIMEOUT_MS,
-        pollMs: RDS_SNAPSHOT_POLL_MS,
+        timeoutMs: plan.timeoutMs,
+        pollMs: snapshotPollMs(plan.timeoutMs),
+        retention: plan.retention,
+        cancelled: () => this.cancellation.signal,
       }),
     );
     if (!snapshot.encrypted) {

@@ -34,7 +34,7 @@ import {
 } from '../src/backup-manifest.js';
 import { explainToolFailure, libpqEnv } from '../src/pg-tools.js';
 import { parseBackupLocation, parseInputs, restoreSource } from '../src/inputs.js';
-import { rdsSnapshotId } from '../src/rds-snapshot.js';
+import { rdsSnapshotId, snapshotsToPrune } from '../src/rds-snapshot.js';
 import { newReport, writeSummary } from '../src/report.js';
 import { scrubServerText } from '../src/server-errors.js';
 import { cleanupSql, describeChange, diffSchema, type SchemaSnapshot } from '../src/schema.js';
@@ -644,5 +644,63 @@ describe('server errors without row values', () => {
       ]),
     ).toBe('SQLSTATE 23505, constraint "patient_index_mrn_dob_key", table "patient_index"');
     expect(serverErrorFields(['ERROR: boom'])).toBeUndefined();
+  });
+});
+
+describe('RDS snapshot retention', () => {
+  const day = 86_400_000;
+  const snaps = [
+    { id: 'a', created: 1 * day },
+    { id: 'c', created: 3 * day },
+    { id: 'b', created: 2 * day },
+    { id: 'new', created: 10 * day },
+  ];
+  it('keeps the newest N made by the action, or those younger than N days, never the new one', () => {
+    expect(snapshotsToPrune(snaps, { keep: 2 }, 'new', 10 * day)).toEqual(['a', 'b']);
+    expect(snapshotsToPrune(snaps, { maxAgeDays: 8 }, 'new', 10 * day)).toEqual(['a']);
+    expect(snapshotsToPrune(snaps, { keep: 1 }, 'new', 10 * day)).toEqual(['a', 'b', 'c']);
+    expect(snapshotsToPrune([{ id: 'new', created: 0 }], { maxAgeDays: 1 }, 'new', 10 * day)).toEqual([]);
+  });
+
+  const parse = (inputs: Record<string, string>) => {
+    const env: Record<string, string> = {
+      GITHUB_WORKSPACE: process.cwd(),
+      'INPUT_DATABASE-URL': 'postgresql://app:pw@127.0.0.1:5432/health',
+      INPUT_SSL: 'disable',
+      INPUT_BACKUP: 'rds-snapshot',
+      'INPUT_DB-INSTANCE-IDENTIFIER': 'health-prod',
+    };
+    for (const [k, v] of Object.entries(inputs)) env[`INPUT_${k.toUpperCase()}`] = v;
+    return () => parseInputs(new Inputs(env, () => {}), env);
+  };
+
+  it('reads the retention and the snapshot wait, bounded by the job timeout', () => {
+    expect(parse({})()).toMatchObject({
+      backup: {
+        kind: 'rds-snapshot',
+        instance: 'health-prod',
+        retention: { keep: 20 },
+        timeoutMs: 1_800_000,
+      },
+    });
+    expect(parse({ 'snapshot-retention': '30d', 'job-timeout': '40m' })()).toMatchObject({
+      backup: { retention: { maxAgeDays: 30 }, timeoutMs: 1_200_000 },
+    });
+  });
+
+  it.each([
+    [
+      { 'snapshot-retention': 'forever' },
+      "Input 'snapshot-retention' must be how many manual snapshots made by db-migrate to keep (1 to 100, e.g. 20) or for how many days (1d to 365d, e.g. 30d); got 'forever'.",
+    ],
+    [{ 'snapshot-retention': '0' }, "Input 'snapshot-retention' must be how many"],
+    [{ 'snapshot-retention': '101' }, "Input 'snapshot-retention' must be how many"],
+    [
+      { 'snapshot-timeout': '1h', 'job-timeout': '45m' },
+      "Input 'snapshot-timeout' must end before 'job-timeout' (the job's timeout-minutes), leaving time to migrate; got 3600 s of 2700 s.",
+    ],
+  ])('refuses %j', (inputs, message) => {
+    expect(parse(inputs)).toThrow(ConfigurationError);
+    expect(parse(inputs)).toThrow(message);
   });
 });
