@@ -15,10 +15,10 @@ import {
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { ActionFailure } from '@white-cross/core';
-import { awsErrorText } from '@white-cross/aws';
+import { awsCaller } from '@white-cross/aws';
 import type { BackupLocation } from './inputs.js';
 
 export interface BackupStore {
@@ -78,6 +78,7 @@ export function s3Store(
   location: Extract<BackupLocation, { kind: 's3' }>,
   s3: S3Client,
   scratchDir: string,
+  call: ReturnType<typeof awsCaller> = awsCaller({}),
 ): BackupStore {
   const key = (name: string) => (location.prefix ? `${location.prefix}/${name}` : name);
   const uri = (name: string) => `s3://${location.bucket}/${key(name)}`;
@@ -85,15 +86,10 @@ export function s3Store(
     ServerSideEncryption: 'aws:kms' as const,
     ...(location.kmsKeyId ? { SSEKMSKeyId: location.kmsKeyId } : {}),
   };
-  const failure = (what: string, name: string, error: unknown) =>
-    new ActionFailure(`Could not ${what} ${uri(name)}: ${awsErrorText(error)}`, { cause: error });
-  const checkStored = async (name: string, bytes: number) => {
-    let head;
-    try {
-      head = await s3.send(new HeadObjectCommand({ Bucket: location.bucket, Key: key(name) }));
-    } catch (error) {
-      throw failure('check the uploaded backup', name, error);
-    }
+  const checkStored = async (name: string, bytes: number, leftAs: string) => {
+    const head = await call({ operation: 'HeadObject', resource: uri(name), leftAs }, () =>
+      s3.send(new HeadObjectCommand({ Bucket: location.bucket, Key: key(name) })),
+    );
     if (head.ContentLength !== bytes) {
       throw new ActionFailure(
         `The uploaded backup ${uri(name)} has ${head.ContentLength} bytes, not ${bytes}.`,
@@ -118,8 +114,10 @@ export function s3Store(
           `The dump is ${bytes} bytes, over the 5 GiB a single S3 upload takes; use a folder backup-location or backup: rds-snapshot.`,
         );
       }
-      try {
-        await s3.send(
+      const leftAs = 'The backup is not stored; nothing was changed in the database.';
+      // A fresh stream per attempt: a retried PUT must send the whole file again.
+      await call({ operation: 'PutObject', resource: uri(name), leftAs }, () =>
+        s3.send(
           new PutObjectCommand({
             Bucket: location.bucket,
             Key: key(name),
@@ -128,16 +126,15 @@ export function s3Store(
             ContentType: contentType,
             ...encryption,
           }),
-        );
-      } catch (error) {
-        throw failure('upload the backup to', name, error);
-      }
-      await checkStored(name, bytes);
+        ),
+      );
+      await checkStored(name, bytes, leftAs);
       rmSync(staged, { force: true });
     },
     putText: async (name, text) => {
-      try {
-        await s3.send(
+      const leftAs = 'The backup has no manifest yet; nothing was changed in the database.';
+      await call({ operation: 'PutObject', resource: uri(name), leftAs }, () =>
+        s3.send(
           new PutObjectCommand({
             Bucket: location.bucket,
             Key: key(name),
@@ -145,30 +142,31 @@ export function s3Store(
             ContentType: 'application/json',
             ...encryption,
           }),
-        );
-      } catch (error) {
-        throw failure('write', name, error);
-      }
-      await checkStored(name, Buffer.byteLength(text));
+        ),
+      );
+      await checkStored(name, Buffer.byteLength(text), leftAs);
     },
     fetch: async (name, dir) => {
       mkdirSync(dir, { recursive: true, mode: 0o700 });
       const file = join(dir, name);
-      try {
-        const object = await s3.send(new GetObjectCommand({ Bucket: location.bucket, Key: key(name) }));
-        await pipeline(object.Body as Readable, createWriteStream(file, { mode: 0o600 }));
-      } catch (error) {
-        throw failure('download the backup', name, error);
-      }
+      await call(
+        { operation: 'GetObject', resource: uri(name), leftAs: 'Nothing was changed.' },
+        async () => {
+          const object = await s3.send(new GetObjectCommand({ Bucket: location.bucket, Key: key(name) }));
+          if (!(object.Body instanceof Readable)) throw new Error('GetObject returned no body stream');
+          await pipeline(object.Body, createWriteStream(file, { mode: 0o600 }));
+        },
+      );
       return file;
     },
     readText: async (name) => {
-      try {
-        const object = await s3.send(new GetObjectCommand({ Bucket: location.bucket, Key: key(name) }));
-        return (await object.Body?.transformToString('utf8')) ?? '';
-      } catch (error) {
-        throw failure('read', name, error);
-      }
+      return call(
+        { operation: 'GetObject', resource: uri(name), leftAs: 'Nothing was changed.' },
+        async () => {
+          const object = await s3.send(new GetObjectCommand({ Bucket: location.bucket, Key: key(name) }));
+          return (await object.Body?.transformToString('utf8')) ?? '';
+        },
+      );
     },
   };
 }

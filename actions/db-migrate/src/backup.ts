@@ -6,14 +6,12 @@
  */
 import { createHash } from 'node:crypto';
 import { chmodSync, createReadStream, rmSync, statSync } from 'node:fs';
-import { basename, dirname } from 'node:path';
 import { ActionFailure, formatBytes, formatDuration, type Clock, type Logger } from '@white-cross/core';
 import {
   MANIFEST_SCHEMA,
   backupId,
   checkBackupContents,
   compareRowCounts,
-  isBackupId,
   parseManifest,
   parseTableOfContents,
   type BackupManifest,
@@ -31,7 +29,6 @@ import {
   type Database,
   type DroppedObject,
 } from './database.js';
-import type { BackupLocation } from './inputs.js';
 import { explainToolFailure, type PgTools } from './pg-tools.js';
 import type { BackupStore } from './backup-store.js';
 
@@ -178,44 +175,6 @@ export async function takeDumpBackup(deps: BackupDeps): Promise<TakenBackup> {
     toc,
     timings: { dumpMs, verifyMs, storeMs },
   };
-}
-
-/** Which backup `restore-from` names, and where it is kept. */
-export interface RestoreSource {
-  id: string;
-  location: BackupLocation;
-}
-
-/**
- * Reads `restore-from`: a backup id (in `backup-location`), or the dump's path or s3:// URI
- * (its manifest is beside it).
- *
- * @example
- * restoreSource('s3://b/db/health-20261121T160512Z.dump', undefined);
- * // { id: 'health-20261121T160512Z', location: { kind: 's3', bucket: 'b', prefix: 'db', kmsKeyId: undefined } }
- */
-export function restoreSource(text: string, location: BackupLocation | undefined): RestoreSource {
-  if (isBackupId(text)) {
-    if (!location)
-      throw new ActionFailure(
-        `restore-from '${text}' is a backup id, so backup-location must say where it is.`,
-      );
-    return { id: text, location };
-  }
-  const id = basename(text).replace(/\.(dump|manifest\.json)$/, '');
-  if (!isBackupId(id)) {
-    throw new ActionFailure(
-      `restore-from '${text}' is neither a backup id (such as health-20261121T160512Z) nor the path or s3:// URI of a .dump this action wrote.`,
-    );
-  }
-  const m = /^s3:\/\/([^/]+)\/(.*)$/.exec(text);
-  if (m) {
-    const key = m[2] as string;
-    const prefix = key.includes('/') ? key.slice(0, key.lastIndexOf('/')) : '';
-    const kmsKeyId = location?.kind === 's3' ? location.kmsKeyId : undefined;
-    return { id, location: { kind: 's3', bucket: m[1] as string, prefix, kmsKeyId } };
-  }
-  return { id, location: { kind: 'directory', path: dirname(text) } };
 }
 
 export interface RestoreDeps {

@@ -57,6 +57,12 @@ export async function connect(
   return client;
 }
 
+/** The server process of this connection. */
+export async function backendPid(db: Database): Promise<number> {
+  const { rows } = await db.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+  return rows[0]?.pid ?? 0;
+}
+
 export interface ServerInfo {
   version: string;
   user: string;
@@ -248,4 +254,34 @@ export async function dropObjectsNotInBackup(db: Database, toc: TocEntry[]): Pro
     throw error;
   }
   return extras;
+}
+
+/**
+ * Stops this run's work on the server at once, over a connection of its own (the run's own may
+ * be busy): ends the migration tool's and pg_dump's sessions, so that a cancelled statement
+ * stops now and its transaction rolls back (a server notices a vanished client only when it
+ * next talks to it), and cancels the run's own query if it is waiting for a lock. The run's
+ * own session, holding the migration lock, ends with the run. Returns how many sessions it ended.
+ */
+export async function stopRunSessions(
+  target: ConnectionTarget,
+  options: { connectTimeoutMs: number; applicationName: string; sslRootCert?: string },
+  runSessions: string[],
+  ownPid: number,
+): Promise<number> {
+  const db = await connect(target, options);
+  try {
+    const { rows } = await db.query<{ ended: boolean }>(
+      `SELECT pg_terminate_backend(pid) AS ended FROM pg_stat_activity
+        WHERE datname = current_database() AND application_name = ANY($1) AND pid <> pg_backend_pid()`,
+      [runSessions],
+    );
+    await db.query(
+      `SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE pid = $1 AND state = 'active' AND wait_event_type = 'Lock'`,
+      [ownPid],
+    );
+    return rows.filter((r) => r.ended).length;
+  } finally {
+    await db.end().catch(() => {});
+  }
 }

@@ -1,8 +1,8 @@
 /**
  * The inputs of db-migrate, read once and checked before anything touches the database or AWS.
  */
-import { existsSync, statSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
+import { existsSync, realpathSync, statSync } from 'node:fs';
+import { basename, dirname, isAbsolute, relative, resolve } from 'node:path';
 import { ConfigurationError, type Env, type Inputs } from '@white-cross/core';
 import {
   DatabaseUrlError,
@@ -12,6 +12,9 @@ import {
   type ConnectionTarget,
   type SslMode,
 } from './connection.js';
+import { isBackupId } from './backup-manifest.js';
+import type { SnapshotRetention } from './rds-snapshot.js';
+import { INPUT } from './constants.js';
 
 export const MODES = ['migrate', 'status', 'undo', 'restore'] as const;
 export type Mode = (typeof MODES)[number];
@@ -29,23 +32,40 @@ export type BackupLocation =
   | { kind: 'directory'; path: string }
   | { kind: 's3'; bucket: string; prefix: string; kmsKeyId: string | undefined };
 
-export interface DbMigrateInputs {
-  readonly mode: Mode;
+/** A pg_dump backup kept at a location. */
+export interface PgDumpBackup {
+  readonly kind: 'pg_dump';
+  readonly location: BackupLocation;
+}
+
+/** A manual RDS snapshot of an instance (or of its Aurora cluster). */
+export interface RdsSnapshotBackup {
+  readonly kind: 'rds-snapshot';
+  readonly instance: string;
+  /** Which older manual snapshots made by the action to delete after a new one. */
+  readonly retention: SnapshotRetention;
+  /** The whole snapshot wait (instance available, then the snapshot) fits in this. */
+  readonly timeoutMs: number;
+}
+
+/** The backup taken before a change: one shape per kind, holding only what that kind needs. */
+export type BackupPlan = PgDumpBackup | RdsSnapshotBackup | { readonly kind: 'none' };
+
+/** The three migration commands, each run through bash in the working directory. */
+export interface ToolCommands {
+  readonly migrate: string;
+  readonly status: string;
+  readonly undo: string;
+}
+
+/** What every mode reads. */
+export interface CommonInputs {
   readonly target: ConnectionTarget;
   /** The URL handed to the migration tool as DATABASE_URL (a secret). */
   readonly url: string;
   readonly workingDirectory: string;
-  readonly migrateCommand: string;
-  readonly statusCommand: string;
-  readonly undoCommand: string;
+  readonly commands: ToolCommands;
   readonly nodeEnv: string;
-  readonly backup: BackupKind;
-  readonly dbInstanceIdentifier: string | undefined;
-  readonly backupLocation: BackupLocation | undefined;
-  readonly restoreFrom: string | undefined;
-  readonly undoTo: string | undefined;
-  readonly onFailure: OnFailure;
-  readonly allowDataLoss: boolean;
   readonly lockTimeoutMs: number;
   readonly statementTimeoutMs: number;
   readonly connectTimeoutMs: number;
@@ -56,6 +76,32 @@ export interface DbMigrateInputs {
   readonly pgBinDir: string | undefined;
   readonly region: string | undefined;
 }
+
+export interface StatusInputs extends CommonInputs {
+  readonly mode: 'status';
+}
+
+/** mode: migrate. on-failure: restore needs a pg_dump backup to restore, and the type says so. */
+export type MigrateInputs = CommonInputs & { readonly mode: 'migrate' } & (
+    | { readonly backup: BackupPlan; readonly onFailure: 'none' | 'undo' }
+    | { readonly backup: PgDumpBackup; readonly onFailure: 'restore' }
+  );
+
+export interface UndoInputs extends CommonInputs {
+  readonly mode: 'undo';
+  readonly backup: BackupPlan;
+  /** Undo every migration after this one (which stays applied); undefined: only the last. */
+  readonly undoTo: string | undefined;
+}
+
+export interface RestoreInputs extends CommonInputs {
+  readonly mode: 'restore';
+  /** The safety backup taken before the restore. */
+  readonly backup: BackupPlan;
+  readonly restoreFrom: RestoreSource;
+}
+
+export type DbMigrateInputs = StatusInputs | MigrateInputs | UndoInputs | RestoreInputs;
 
 const S3_URI = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/(.*))?$/;
 
@@ -80,7 +126,7 @@ export function parseBackupLocation(
       );
     }
     const prefix = (m[2] ?? '').replace(/^\/+|\/+$/g, '');
-    return { kind: 's3', bucket: m[1] as string, prefix, kmsKeyId };
+    return { kind: 's3', bucket: m[1] ?? '', prefix, kmsKeyId };
   }
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) {
     throw new ConfigurationError(
@@ -136,55 +182,215 @@ function connectionTarget(inputs: Inputs, ssl: SslMode): { target: ConnectionTar
   return { target, url: connectionUrl(target) };
 }
 
+/** Which backup `restore-from` names, and where it is kept. */
+export interface RestoreSource {
+  readonly id: string;
+  readonly location: BackupLocation;
+}
+
+/**
+ * Reads `restore-from`: a backup id (in `backup-location`), or the dump's path or s3:// URI
+ * (its manifest is beside it).
+ *
+ * @example
+ * restoreSource('s3://b/db/health-20261121T160512Z.dump', undefined, '/w');
+ * // { id: 'health-20261121T160512Z', location: { kind: 's3', bucket: 'b', prefix: 'db', kmsKeyId: undefined } }
+ */
+export function restoreSource(
+  text: string,
+  location: BackupLocation | undefined,
+  workspace = process.cwd(),
+): RestoreSource {
+  if (isBackupId(text)) {
+    if (!location) {
+      throw new ConfigurationError(
+        `Input 'restore-from' is the backup id '${text}', so 'backup-location' must say where it is kept.`,
+        INPUT.RestoreFrom,
+      );
+    }
+    return { id: text, location };
+  }
+  const id = basename(text).replace(/\.(dump|manifest\.json)$/, '');
+  if (!isBackupId(id)) {
+    throw new ConfigurationError(
+      `Input 'restore-from' must be a backup id (such as health-20261121T160512Z) or the path or s3:// URI of a .dump this action wrote; got '${text}', which is neither.`,
+      INPUT.RestoreFrom,
+    );
+  }
+  const m = /^s3:\/\/([^/]+)\/(.*)$/.exec(text);
+  if (m?.[1] !== undefined && m[2] !== undefined) {
+    const key = m[2];
+    const prefix = key.includes('/') ? key.slice(0, key.lastIndexOf('/')) : '';
+    const kmsKeyId = location?.kind === 's3' ? location.kmsKeyId : undefined;
+    return { id, location: { kind: 's3', bucket: m[1], prefix, kmsKeyId } };
+  }
+  const file = isAbsolute(text) ? text : resolve(workspace, text);
+  return { id, location: { kind: 'directory', path: dirname(file) } };
+}
+
+/**
+ * A NODE_ENV value: one word of letters, digits, `.`, `_` or `-` (a sequelize config
+ * environment name). Anything else — a newline above all — would reach the tool's environment.
+ */
+const NODE_ENV = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+/**
+ * The working directory, resolved through symlinks, refused when it is not a folder inside the
+ * workspace (the migration tool runs there with the database password in its environment).
+ */
+function workingDirectoryOf(text: string, workspace: string): string {
+  const path = isAbsolute(text) ? text : resolve(workspace, text);
+  if (!existsSync(path) || !statSync(path).isDirectory()) {
+    throw new ConfigurationError(
+      `Input 'working-directory' must be the backend's folder (where .sequelizerc is); '${text}' is not a folder.`,
+      INPUT.WorkingDirectory,
+    );
+  }
+  const real = realpathSync(path);
+  const root = existsSync(workspace) ? realpathSync(workspace) : resolve(workspace);
+  const inside = relative(root, real);
+  if (inside.startsWith('..') || isAbsolute(inside)) {
+    throw new ConfigurationError(
+      `Input 'working-directory' must be a folder inside the workspace (GITHUB_WORKSPACE); '${text}' resolves outside it.`,
+      INPUT.WorkingDirectory,
+    );
+  }
+  return real;
+}
+
+/**
+ * `snapshot-retention` (`20`: keep the newest 20 made by the action; `30d`: keep 30 days) and
+ * `snapshot-timeout`, which must end before `job-timeout` when that is given.
+ */
+function snapshotPolicy(inputs: Inputs): { retention: SnapshotRetention; timeoutMs: number } {
+  const text = inputs.string(INPUT.SnapshotRetention, { default: '20' });
+  const m = /^(\d{1,3})(d?)$/.exec(text);
+  const n = Number(m?.[1]);
+  if (!m || n < 1 || (m[2] === '' && n > 100) || (m[2] === 'd' && n > 365)) {
+    throw new ConfigurationError(
+      `Input 'snapshot-retention' must be how many manual snapshots made by db-migrate to keep (1 to 100, e.g. 20) or for how many days (1d to 365d, e.g. 30d); got '${text}'.`,
+      INPUT.SnapshotRetention,
+    );
+  }
+  const retention: SnapshotRetention = m[2] === 'd' ? { maxAgeDays: n } : { keep: n };
+  const jobTimeoutMs = inputs.has(INPUT.JobTimeout)
+    ? inputs.duration(INPUT.JobTimeout, { default: '6h', min: 60_000, max: 6 * 3_600_000 })
+    : undefined;
+  const timeoutMs = inputs.duration(INPUT.SnapshotTimeout, {
+    default: jobTimeoutMs === undefined ? '30m' : `${Math.floor(jobTimeoutMs / 2000)}s`,
+    min: 1000,
+    max: 6 * 3_600_000,
+  });
+  if (jobTimeoutMs !== undefined && timeoutMs >= jobTimeoutMs) {
+    throw new ConfigurationError(
+      `Input 'snapshot-timeout' must end before 'job-timeout' (the job's timeout-minutes), leaving time to migrate; got ${Math.round(timeoutMs / 1000)} s of ${Math.round(jobTimeoutMs / 1000)} s.`,
+      INPUT.SnapshotTimeout,
+    );
+  }
+  return { retention, timeoutMs };
+}
+
+/** The backup before a change, from `backup`, `allow-no-backup`, `db-instance-identifier` and `backup-location`. */
+function backupPlan(
+  inputs: Inputs,
+  location: BackupLocation | undefined,
+  dbInstanceIdentifier: string | undefined,
+): BackupPlan {
+  const kind = inputs.choice(INPUT.Backup, BACKUP_KINDS, 'pg_dump');
+  const allowNoBackup = inputs.boolean(INPUT.AllowNoBackup, false);
+  if (kind === 'none') {
+    if (!allowNoBackup) {
+      throw new ConfigurationError(
+        "Input 'backup' is none: set 'allow-no-backup: true' to change the database without a backup, or use pg_dump or rds-snapshot.",
+        INPUT.Backup,
+      );
+    }
+    return { kind };
+  }
+  if (kind === 'rds-snapshot') {
+    if (!dbInstanceIdentifier) {
+      throw new ConfigurationError(
+        "Input 'db-instance-identifier' is required when 'backup' is rds-snapshot (the RDS instance to snapshot).",
+        INPUT.DbInstanceIdentifier,
+      );
+    }
+    return { kind, instance: dbInstanceIdentifier, ...snapshotPolicy(inputs) };
+  }
+  if (!location) {
+    throw new ConfigurationError(
+      "Input 'backup-location' is required for pg_dump backups: a folder, or s3://bucket/prefix (written with SSE-KMS).",
+      INPUT.BackupLocation,
+    );
+  }
+  return { kind, location };
+}
+
 /**
  * Reads and checks every input. Throws ConfigurationError naming the input; touches nothing
  * but the working directory's existence.
  */
 export function parseInputs(inputs: Inputs, env: Env): DbMigrateInputs {
   const workspace = env.GITHUB_WORKSPACE || process.cwd();
-  const mode = inputs.choice('mode', MODES, 'migrate');
-  const ssl = inputs.choice('ssl', SSL_MODES, 'require');
+  const mode = inputs.choice(INPUT.Mode, MODES, 'migrate');
+  const ssl = inputs.choice(INPUT.Ssl, SSL_MODES, 'require');
   const { target, url } = connectionTarget(inputs, ssl);
   if (ssl === 'disable' && !isLoopbackHost(target.host)) {
     throw new ConfigurationError(
       `Input 'ssl' may be disable only for a database on this machine (127.0.0.1, ::1, localhost); '${target.host}' must use require or verify-full.`,
-      'ssl',
+      INPUT.Ssl,
     );
   }
-
-  const workingDirectoryText = inputs.string('working-directory', { default: '.' });
-  const workingDirectory = isAbsolute(workingDirectoryText)
-    ? workingDirectoryText
-    : resolve(workspace, workingDirectoryText);
-  if (!existsSync(workingDirectory) || !statSync(workingDirectory).isDirectory()) {
+  const workingDirectory = workingDirectoryOf(
+    inputs.string(INPUT.WorkingDirectory, { default: '.' }),
+    workspace,
+  );
+  const commands: ToolCommands = {
+    migrate: inputs.string(INPUT.MigrateCommand, { default: 'npx sequelize-cli db:migrate' }),
+    status: inputs.string(INPUT.StatusCommand, { default: 'npx sequelize-cli db:migrate:status' }),
+    undo: inputs.string(INPUT.UndoCommand, { default: 'npx sequelize-cli db:migrate:undo' }),
+  };
+  const nodeEnv = inputs.string(INPUT.NodeEnv, { default: 'production' });
+  if (!NODE_ENV.test(nodeEnv)) {
     throw new ConfigurationError(
-      `Input 'working-directory' must be the backend's folder (where .sequelizerc is); '${workingDirectoryText}' is not a folder.`,
-      'working-directory',
+      `Input 'node-env' must be one sequelize config environment name (letters, digits, '.', '_' or '-', up to 64), such as production; got ${JSON.stringify(nodeEnv.slice(0, 80))}.`,
+      INPUT.NodeEnv,
     );
   }
-  const migrateCommand = inputs.string('migrate-command', { default: 'npx sequelize-cli db:migrate' });
-  const statusCommand = inputs.string('status-command', { default: 'npx sequelize-cli db:migrate:status' });
-  const undoCommand = inputs.string('undo-command', { default: 'npx sequelize-cli db:migrate:undo' });
-  const nodeEnv = inputs.string('node-env', { default: 'production' });
-
-  const backup = inputs.choice('backup', BACKUP_KINDS, 'pg_dump');
-  const allowNoBackup = inputs.boolean('allow-no-backup', false);
-  const dbInstanceIdentifier = inputs.string('db-instance-identifier');
-  const kmsKeyId = inputs.string('kms-key-id');
-  const backupLocationText = inputs.string('backup-location');
-  const restoreFrom = inputs.string('restore-from');
-  const undoTo = inputs.string('undo-to');
-  const onFailure = inputs.choice('on-failure', ON_FAILURE, 'none');
-  const allowDataLoss = inputs.boolean('allow-data-loss', false);
-  const lockTimeoutMs = inputs.duration('lock-timeout', { default: '10s', min: 0, max: 3_600_000 });
-  const statementTimeoutMs = inputs.duration('statement-timeout', {
+  const dbInstanceIdentifier = inputs.string(INPUT.DbInstanceIdentifier);
+  if (dbInstanceIdentifier !== undefined && !/^[a-zA-Z][a-zA-Z0-9-]{0,62}$/.test(dbInstanceIdentifier)) {
+    throw new ConfigurationError(
+      `Input 'db-instance-identifier' must be an RDS instance identifier (a letter, then letters, digits and hyphens); got '${dbInstanceIdentifier}'.`,
+      INPUT.DbInstanceIdentifier,
+    );
+  }
+  const kmsKeyId = inputs.string(INPUT.KmsKeyId);
+  const backupLocationText = inputs.string(INPUT.BackupLocation);
+  const backupLocation = backupLocationText
+    ? parseBackupLocation(backupLocationText, workspace, kmsKeyId)
+    : undefined;
+  if (kmsKeyId !== undefined && backupLocation?.kind !== 's3') {
+    throw new ConfigurationError(
+      "Input 'kms-key-id' applies only to an s3:// 'backup-location'.",
+      INPUT.KmsKeyId,
+    );
+  }
+  const restoreFromText = inputs.string(INPUT.RestoreFrom);
+  const undoTo = inputs.string(INPUT.UndoTo);
+  const onFailure = inputs.choice(INPUT.OnFailure, ON_FAILURE, 'none');
+  const allowDataLoss = inputs.boolean(INPUT.AllowDataLoss, false);
+  const lockTimeoutMs = inputs.duration(INPUT.LockTimeout, { default: '10s', min: 0, max: 3_600_000 });
+  const statementTimeoutMs = inputs.duration(INPUT.StatementTimeout, {
     default: '30m',
     min: 0,
     max: 86_400_000,
   });
-  const connectTimeoutMs = inputs.duration('connect-timeout', { default: '10s', min: 1000, max: 300_000 });
-  const dryRun = inputs.boolean('dry-run', false);
-  const sslRootCertText = inputs.string('ssl-root-cert');
+  const connectTimeoutMs = inputs.duration(INPUT.ConnectTimeout, {
+    default: '10s',
+    min: 1000,
+    max: 300_000,
+  });
+  const dryRun = inputs.boolean(INPUT.DryRun, false);
+  const sslRootCertText = inputs.string(INPUT.SslRootCert);
   const sslRootCert =
     sslRootCertText === undefined
       ? undefined
@@ -194,101 +400,39 @@ export function parseInputs(inputs: Inputs, env: Env): DbMigrateInputs {
   if (sslRootCert !== undefined && !existsSync(sslRootCert)) {
     throw new ConfigurationError(
       `Input 'ssl-root-cert' must be a PEM file of trusted CAs (e.g. the RDS global bundle); '${sslRootCertText}' does not exist.`,
-      'ssl-root-cert',
+      INPUT.SslRootCert,
     );
   }
   if (sslRootCert !== undefined && ssl !== 'verify-full') {
     throw new ConfigurationError(
       "Input 'ssl-root-cert' applies only when 'ssl' is verify-full.",
-      'ssl-root-cert',
+      INPUT.SslRootCert,
     );
   }
-  const pgBinDir = inputs.string('pg-bin-dir');
-  const region = inputs.string('region');
-
-  if (backup === 'none' && !allowNoBackup && mode !== 'status') {
-    throw new ConfigurationError(
-      "Input 'backup' is none: set 'allow-no-backup: true' to change the database without a backup, or use pg_dump or rds-snapshot.",
-      'backup',
-    );
-  }
-  if (backup === 'rds-snapshot' && !dbInstanceIdentifier) {
-    throw new ConfigurationError(
-      "Input 'db-instance-identifier' is required when 'backup' is rds-snapshot (the RDS instance to snapshot).",
-      'db-instance-identifier',
-    );
-  }
-  if (dbInstanceIdentifier !== undefined && !/^[a-zA-Z][a-zA-Z0-9-]{0,62}$/.test(dbInstanceIdentifier)) {
-    throw new ConfigurationError(
-      `Input 'db-instance-identifier' must be an RDS instance identifier (a letter, then letters, digits and hyphens); got '${dbInstanceIdentifier}'.`,
-      'db-instance-identifier',
-    );
-  }
-  const needsLocation = (backup === 'pg_dump' && mode !== 'status') || mode === 'restore';
-  if (needsLocation && !backupLocationText) {
-    throw new ConfigurationError(
-      "Input 'backup-location' is required for pg_dump backups: a folder, or s3://bucket/prefix (written with SSE-KMS).",
-      'backup-location',
-    );
-  }
-  const backupLocation = backupLocationText
-    ? parseBackupLocation(backupLocationText, workspace, kmsKeyId)
-    : undefined;
-  if (kmsKeyId !== undefined && backupLocation?.kind !== 's3') {
-    throw new ConfigurationError(
-      "Input 'kms-key-id' applies only to an s3:// 'backup-location'.",
-      'kms-key-id',
-    );
-  }
-  if (onFailure === 'restore') {
-    if (backup !== 'pg_dump') {
-      throw new ConfigurationError(
-        "Input 'on-failure' is restore, which needs a pg_dump backup to restore; set 'backup: pg_dump' (an RDS snapshot restores to a new instance, not in place).",
-        'on-failure',
-      );
-    }
-    if (!allowDataLoss) {
-      throw new ConfigurationError(
-        "Input 'on-failure' is restore, which loses whatever the live app writes between the backup and the restore; set 'allow-data-loss: true' to accept that, or use on-failure: undo or none.",
-        'on-failure',
-      );
-    }
-  }
-  if (mode === 'restore' && !restoreFrom) {
-    throw new ConfigurationError(
-      "Input 'restore-from' is required when 'mode' is restore: a backup id (e.g. app-20261121T160512Z) or the backup's path or s3:// URI.",
-      'restore-from',
-    );
-  }
-  if (restoreFrom !== undefined && mode !== 'restore') {
-    throw new ConfigurationError("Input 'restore-from' applies only when 'mode' is restore.", 'restore-from');
-  }
-  if (undoTo !== undefined && mode !== 'undo') {
-    throw new ConfigurationError("Input 'undo-to' applies only when 'mode' is undo.", 'undo-to');
-  }
+  const pgBinDir = inputs.string(INPUT.PgBinDir);
   if (pgBinDir !== undefined && !existsSync(pgBinDir)) {
     throw new ConfigurationError(
       `Input 'pg-bin-dir' must be the folder holding pg_dump and pg_restore; '${pgBinDir}' does not exist.`,
-      'pg-bin-dir',
+      INPUT.PgBinDir,
     );
   }
+  const region = inputs.string(INPUT.Region);
+  if (restoreFromText !== undefined && mode !== 'restore') {
+    throw new ConfigurationError(
+      "Input 'restore-from' applies only when 'mode' is restore.",
+      INPUT.RestoreFrom,
+    );
+  }
+  if (undoTo !== undefined && mode !== 'undo') {
+    throw new ConfigurationError("Input 'undo-to' applies only when 'mode' is undo.", INPUT.UndoTo);
+  }
 
-  return Object.freeze({
-    mode,
+  const common: CommonInputs = {
     target: Object.freeze(target),
     url,
     workingDirectory,
-    migrateCommand,
-    statusCommand,
-    undoCommand,
+    commands: Object.freeze(commands),
     nodeEnv,
-    backup,
-    dbInstanceIdentifier,
-    backupLocation,
-    restoreFrom,
-    undoTo,
-    onFailure,
-    allowDataLoss,
     lockTimeoutMs,
     statementTimeoutMs,
     connectTimeoutMs,
@@ -296,5 +440,32 @@ export function parseInputs(inputs: Inputs, env: Env): DbMigrateInputs {
     dryRun,
     pgBinDir,
     region,
-  });
+  };
+  if (mode === 'status') return Object.freeze({ ...common, mode });
+  if (mode === 'restore' && !restoreFromText) {
+    throw new ConfigurationError(
+      "Input 'restore-from' is required when 'mode' is restore: a backup id (e.g. app-20261121T160512Z) or the backup's path or s3:// URI.",
+      INPUT.RestoreFrom,
+    );
+  }
+  const backup = backupPlan(inputs, backupLocation, dbInstanceIdentifier);
+  if (mode === 'undo') return Object.freeze({ ...common, mode, backup, undoTo });
+  if (mode === 'restore') {
+    const restoreFrom = restoreSource(restoreFromText ?? '', backupLocation, workspace);
+    return Object.freeze({ ...common, mode, backup, restoreFrom });
+  }
+  if (onFailure !== 'restore') return Object.freeze({ ...common, mode, backup, onFailure });
+  if (backup.kind !== 'pg_dump') {
+    throw new ConfigurationError(
+      "Input 'on-failure' is restore, which needs a pg_dump backup to restore; set 'backup: pg_dump' (an RDS snapshot restores to a new instance, not in place).",
+      INPUT.OnFailure,
+    );
+  }
+  if (!allowDataLoss) {
+    throw new ConfigurationError(
+      "Input 'on-failure' is restore, which loses whatever the live app writes between the backup and the restore; set 'allow-data-loss: true' to accept that, or use on-failure: undo or none.",
+      INPUT.OnFailure,
+    );
+  }
+  return Object.freeze({ ...common, mode, backup, onFailure });
 }

@@ -3,8 +3,15 @@
  * PGPASSWORD in their environment, never on the command line; TLS through PGSSLMODE.
  */
 import { join } from 'node:path';
-import { runCommand, type CommandResult, type Logger } from '@white-cross/core';
+import { runCommand, type CommandOptions, type CommandResult, type Logger } from '@white-cross/core';
+
+/** How a command is run: core's runCommand, or one a cancellation can stop. */
+export type CommandRunner = (
+  command: [string, ...string[]],
+  options: CommandOptions,
+) => Promise<CommandResult>;
 import type { ConnectionTarget } from './connection.js';
+import { scrubServerText } from './server-errors.js';
 
 export interface PgTools {
   /** Dumps the database in custom format to `file`, from the exported snapshot when given. */
@@ -47,6 +54,7 @@ export function pgTools(
     applicationName: string;
     log: Logger;
     sslRootCert?: string;
+    runner?: CommandRunner;
   },
 ): PgTools {
   const bin = (name: string) => (settings.binDir ? join(settings.binDir, name) : name);
@@ -56,11 +64,13 @@ export function pgTools(
     args: [string, ...string[]],
     options: { capture?: boolean; extraEnv?: NodeJS.ProcessEnv } = {},
   ) =>
-    runCommand(args, {
+    (settings.runner ?? runCommand)(args, {
       env: { ...env, ...options.extraEnv },
       log: options.capture ? quiet : settings.log,
       captureStdout: options.capture ?? false,
       tailLines: 20,
+      // A table of contents is read, not shown; errors and notices are shown without row values.
+      ...(options.capture ? {} : { scrub: scrubServerText }),
     });
   return {
     dump: (file, options) =>

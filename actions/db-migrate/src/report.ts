@@ -23,7 +23,7 @@ export interface BackupRecord {
 export interface StepRecord {
   name: string;
   ms: number;
-  result: 'ok' | 'failed' | 'skipped';
+  result: 'ok' | 'failed' | 'skipped' | 'cancelled';
   detail?: string;
 }
 
@@ -56,6 +56,10 @@ export interface RunReport {
     differences: RowCountDifference[];
   };
   failure?: { migration?: string; error: string; onFailure: string; state: string };
+  /** What a failed migration left: the schema's differences from the backup's, and the SQL that removes what it added. */
+  halfApplied?: { migration: string; inTransaction: boolean; changes: string[]; sql: string[] };
+  /** A run stopped by SIGTERM/SIGINT: during which step, and what was done before. */
+  cancelled?: { signal: string; during: string; done: string[]; applied: string[] };
   steps: StepRecord[];
   /** One sentence: how the run ended. */
   conclusion: string;
@@ -86,6 +90,8 @@ export function newReport(mode: Mode, dryRun: boolean, database: string): RunRep
  */
 export function writeSummary(report: RunReport, summary: SummaryBuilder): SummaryBuilder {
   summary.heading(`db-migrate: ${report.mode}${report.dryRun ? ' (dry run)' : ''} on ${report.database}`);
+  if (report.cancelled)
+    summary.paragraph(`**Cancelled** (${report.cancelled.signal}) during ${report.cancelled.during}.`);
   summary.paragraph(report.conclusion);
   if (report.failure) {
     summary.table(
@@ -99,6 +105,18 @@ export function writeSummary(report: RunReport, summary: SummaryBuilder): Summar
         ],
       ],
     );
+  }
+  if (report.halfApplied && report.halfApplied.changes.length) {
+    const h = report.halfApplied;
+    summary.heading('Schema differences from the backup', 3);
+    summary.table(
+      ['Change'],
+      h.changes.map((c) => [c]),
+    );
+    if (h.sql.length)
+      summary.details(`SQL that removes what ${h.migration} added`, (inner) =>
+        inner.code(h.sql.join('\n'), 'sql'),
+      );
   }
   if (report.migrations.length) {
     summary.heading('Migrations', 3);

@@ -8,13 +8,17 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { CreateBucketCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import {
   CreateDBInstanceCommand,
+  CreateDBSnapshotCommand,
   DescribeDBSnapshotsCommand,
   ListTagsForResourceCommand,
   RDSClient,
 } from '@aws-sdk/client-rds';
 import {
   runActionBundle,
+  startAwsProxy,
   startMoto,
+  type AwsProxy,
+  type FaultRule,
   startPostgres,
   type ActionRun,
   type MotoServer,
@@ -184,5 +188,167 @@ describe('db-migrate backups in AWS', () => {
       "RDS instance 'no-such-instance' does not exist in this account and region. Nothing was changed.",
     ]);
     expect(recorded(server, db.name)).toEqual(SAMPLE_MIGRATIONS);
+  });
+});
+
+describe('db-migrate RDS snapshots as RDS behaves', () => {
+  let proxy: AwsProxy;
+  beforeAll(async () => {
+    proxy = await startAwsProxy(moto.url);
+  });
+  afterAll(async () => {
+    await proxy?.stop();
+  });
+
+  async function instance(id: string, extra: Record<string, unknown> = {}): Promise<void> {
+    await new RDSClient(clientConfig()).send(
+      new CreateDBInstanceCommand({
+        DBInstanceIdentifier: id,
+        DBInstanceClass: 'db.t3.micro',
+        Engine: 'postgres',
+        EngineVersion: '15.5',
+        MasterUsername: 'postgres',
+        MasterUserPassword: 'not-used-by-this-test',
+        AllocatedStorage: 20,
+        StorageEncrypted: true,
+        ...extra,
+      }),
+    );
+  }
+
+  function viaProxy(ws: Workspace, inputs: Record<string, string>): Promise<ActionRun> {
+    return runActionBundle('db-migrate', {
+      workspace: ws.dir,
+      env: { ...moto.env, AWS_ENDPOINT_URL: proxy.url },
+      inputs: {
+        ssl: 'disable',
+        'working-directory': 'backend',
+        'pg-bin-dir': server.binDir,
+        ...FAST_COMMANDS,
+        ...inputs,
+      },
+    });
+  }
+
+  /**
+   * moto's instances are always `available`; RDS answers `backing-up` during its automated
+   * backup window, and CreateDBSnapshot then fails with InvalidDBInstanceState ("the source DB
+   * instance must be in the available or storage-optimization state",
+   * https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBSnapshot.html).
+   * The proxy plays that state in DescribeDBInstances' own wire format
+   * (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DescribeDBInstances.html).
+   */
+  const backingUp = (id: string): FaultRule['fault'] => ({
+    kind: 'respond',
+    status: 200,
+    name: 'backing-up',
+    contentType: 'text/xml',
+    body:
+      `<DescribeDBInstancesResponse xmlns="http://rds.amazonaws.com/doc/2014-10-31/"><DescribeDBInstancesResult><DBInstances><DBInstance>` +
+      `<DBInstanceIdentifier>${id}</DBInstanceIdentifier><DBInstanceStatus>backing-up</DBInstanceStatus><Engine>postgres</Engine>` +
+      `<EngineVersion>15.5</EngineVersion><StorageEncrypted>true</StorageEncrypted></DBInstance></DBInstances></DescribeDBInstancesResult>` +
+      `<ResponseMetadata><RequestId>wcd-fault</RequestId></ResponseMetadata></DescribeDBInstancesResponse>`,
+  });
+
+  it('waits while the instance is backing-up, with progress lines, then takes the snapshot', async () => {
+    await instance('health-backing-up');
+    proxy.reset();
+    proxy.clearFaults();
+    proxy.addFault({
+      match: (r) => r.operation === 'DescribeDBInstances',
+      times: 2,
+      fault: backingUp('health-backing-up'),
+    });
+    const ws = makeWorkspace();
+    ws.addMigration(GOOD_MIGRATION.name, GOOD_MIGRATION.source);
+    const db = newDatabase();
+
+    const run = await viaProxy(ws, {
+      'database-url': db.url,
+      backup: 'rds-snapshot',
+      'db-instance-identifier': 'health-backing-up',
+      'snapshot-timeout': '60s',
+    });
+
+    expect(run.exitCode).toBe(0);
+    expect(run.stdout).toContain(
+      'RDS instance health-backing-up is backing-up; waiting for it to be available before the snapshot',
+    );
+    const order = proxy.requests.map((r) => r.operation).filter((o) => /DBInstances|DBSnapshot$/.test(o));
+    expect(order.slice(0, 4)).toEqual([
+      'DescribeDBInstances',
+      'DescribeDBInstances',
+      'DescribeDBInstances',
+      'CreateDBSnapshot',
+    ]);
+  });
+
+  it('fails clearly, before any change, when the instance stays backing-up past snapshot-timeout', async () => {
+    await instance('health-stuck');
+    proxy.reset();
+    proxy.clearFaults();
+    proxy.addFault({ match: (r) => r.operation === 'DescribeDBInstances', fault: backingUp('health-stuck') });
+    const ws = makeWorkspace();
+    ws.addMigration(GOOD_MIGRATION.name, GOOD_MIGRATION.source);
+    const db = newDatabase();
+
+    const run = await viaProxy(ws, {
+      'database-url': db.url,
+      backup: 'rds-snapshot',
+      'db-instance-identifier': 'health-stuck',
+      'snapshot-timeout': '3s',
+    });
+
+    expect(run.exitCode).toBe(1);
+    const error = run.annotations.find((a) => a.level === 'error')?.message ?? '';
+    expect(error).toMatch(
+      /^RDS instance health-stuck was still backing-up after .+ \(snapshot-timeout .+\): a snapshot needs it available\. Nothing was changed\.$/,
+    );
+    expect(proxy.count('CreateDBSnapshot')).toBe(0);
+    expect(recorded(server, db.name)).toEqual(SAMPLE_MIGRATIONS);
+    proxy.clearFaults();
+  });
+
+  it('prunes the older manual snapshots it made beyond snapshot-retention, and no other snapshot', async () => {
+    await instance('health-pruned');
+    const rds = new RDSClient(clientConfig());
+    const ours = [{ Key: 'white-cross:action', Value: 'db-migrate' }];
+    for (const id of ['health-pruned-db-migrate-old-1', 'health-pruned-db-migrate-old-2']) {
+      await rds.send(
+        new CreateDBSnapshotCommand({
+          DBInstanceIdentifier: 'health-pruned',
+          DBSnapshotIdentifier: id,
+          Tags: ours,
+        }),
+      );
+    }
+    await rds.send(
+      new CreateDBSnapshotCommand({
+        DBInstanceIdentifier: 'health-pruned',
+        DBSnapshotIdentifier: 'health-pruned-by-a-person',
+      }),
+    );
+    const ws = makeWorkspace();
+    ws.addMigration(GOOD_MIGRATION.name, GOOD_MIGRATION.source);
+    const db = newDatabase();
+
+    const run = await runIn(ws, {
+      'database-url': db.url,
+      backup: 'rds-snapshot',
+      'db-instance-identifier': 'health-pruned',
+      'snapshot-retention': '2',
+    });
+
+    expect(run.exitCode).toBe(0);
+    const id = run.outputs['backup-id'] ?? '';
+    const left = await rds.send(
+      new DescribeDBSnapshotsCommand({ DBInstanceIdentifier: 'health-pruned', SnapshotType: 'manual' }),
+    );
+    expect((left.DBSnapshots ?? []).map((s) => s.DBSnapshotIdentifier).sort()).toEqual(
+      ['health-pruned-by-a-person', 'health-pruned-db-migrate-old-2', id].sort(),
+    );
+    expect(run.stdout).toContain(
+      'Pruned 1 older snapshot(s) made by db-migrate (snapshot-retention: keep the newest 2): health-pruned-db-migrate-old-1.',
+    );
   });
 });

@@ -241,3 +241,68 @@ export function expectNoSecrets(run: ActionRun, secrets: string[]): void {
     for (const secret of secrets) expect(text).not.toContain(secret);
   }
 }
+
+/**
+ * A migration PostgreSQL cannot run in a transaction (CREATE INDEX CONCURRENTLY), which
+ * half-applies and then fails: it creates a table, adds a column, builds an index, then hits
+ * a database error. What it did before the error stays.
+ */
+export const NON_TRANSACTIONAL_FAILING_MIGRATION = {
+  name: '20240601090000-add-immunizations-concurrently.js',
+  source: `'use strict';
+module.exports = {
+  async up(queryInterface, Sequelize) {
+    await queryInterface.createTable('immunizations', {
+      id: { type: Sequelize.INTEGER, primaryKey: true, autoIncrement: true },
+      student_id: { type: Sequelize.INTEGER, references: { model: 'students', key: 'id' } },
+      vaccine: { type: Sequelize.STRING(40) },
+    });
+    await queryInterface.addColumn('students', 'nickname', { type: Sequelize.STRING(40) });
+    await queryInterface.sequelize.query('CREATE INDEX CONCURRENTLY students_last_name_idx ON students (last_name)');
+    await queryInterface.sequelize.query('SELECT no_such_column FROM students');
+  },
+  async down(queryInterface) {
+    await queryInterface.dropTable('immunizations');
+  },
+};
+`,
+};
+
+/** Tables, columns (with types), indexes and constraints of the user schemas, to compare schemas. */
+export function schemaFingerprint(server: PostgresServer, database: string): string[] {
+  return server
+    .psql(
+      `SELECT 'table ' || schemaname || '.' || tablename FROM pg_tables WHERE schemaname = 'public'
+       UNION ALL SELECT 'column ' || table_name || '.' || column_name || ' ' || data_type FROM information_schema.columns WHERE table_schema = 'public'
+       UNION ALL SELECT 'index ' || indexname || ' ' || indexdef FROM pg_indexes WHERE schemaname = 'public'
+       UNION ALL SELECT 'constraint ' || conrelid::regclass || '.' || conname || ' ' || pg_get_constraintdef(oid) FROM pg_constraint WHERE connamespace = 'public'::regnamespace
+       ORDER BY 1`,
+      database,
+    )
+    .split('\n')
+    .filter(Boolean);
+}
+
+/**
+ * A migration that copies patient rows into a table keyed by (mrn, dob) and meets a duplicate:
+ * PostgreSQL's DETAIL then quotes the key of a (generated, PHI-shaped) patient row.
+ */
+export const PHI_DUPLICATE = { mrn: 'A7731902', dob: '2011-04-02', name: 'Marisol Quintanilla' };
+export const UNIQUE_VIOLATION_MIGRATION = {
+  name: '20240901090000-create-patient-index.js',
+  source: `'use strict';
+module.exports = {
+  async up(queryInterface) {
+    await queryInterface.sequelize.query(
+      'CREATE TABLE patient_index (mrn varchar(12) NOT NULL, dob date NOT NULL, full_name text, CONSTRAINT patient_index_mrn_dob_key UNIQUE (mrn, dob))',
+    );
+    await queryInterface.sequelize.query(
+      "INSERT INTO patient_index VALUES ('${PHI_DUPLICATE.mrn}', '${PHI_DUPLICATE.dob}', '${PHI_DUPLICATE.name}'), ('${PHI_DUPLICATE.mrn}', '${PHI_DUPLICATE.dob}', '${PHI_DUPLICATE.name}')",
+    );
+  },
+  async down(queryInterface) {
+    await queryInterface.dropTable('patient_index');
+  },
+};
+`,
+};

@@ -13,6 +13,9 @@ import {
   FAST_COMMANDS,
   GOOD_MIGRATION,
   LATER_MIGRATION,
+  NON_TRANSACTIONAL_FAILING_MIGRATION,
+  PHI_DUPLICATE,
+  UNIQUE_VIOLATION_MIGRATION,
   SAMPLE_MIGRATIONS,
   cloneDatabase,
   columns,
@@ -22,6 +25,7 @@ import {
   makeWorkspace,
   removeWorkspaces,
   recorded,
+  schemaFingerprint,
   type Workspace,
 } from './fixtures.js';
 
@@ -155,8 +159,10 @@ describe('db-migrate mode migrate', () => {
       expect(run.exitCode).toBe(1);
       const id = run.outputs['backup-id'] ?? '';
       expect(errors(run)).toEqual([
-        `Migration ${GOOD_MIGRATION.name} failed on 127.0.0.1:${server.port}/${db.name} as postgres: ERROR: canceling statement due to lock timeout. ` +
-          `This run applied none; nothing was undone (on-failure: none). Backup ${id} is kept at ${join(ws.backups, `${id}.dump`)}.`,
+        `Migration ${GOOD_MIGRATION.name} failed on 127.0.0.1:${server.port}/${db.name} as postgres: ERROR: canceling statement due to lock timeout (SQLSTATE 55P03). ` +
+          `This run applied none; nothing was undone (on-failure: none). ` +
+          `${GOOD_MIGRATION.name} ran in one transaction and was rolled back: nothing of it remains. ` +
+          `Backup ${id} is kept at ${join(ws.backups, `${id}.dump`)}.`,
       ]);
       expect(columns(server, db.name, 'health_visits')).not.toContain('temperature_c');
     } finally {
@@ -166,17 +172,21 @@ describe('db-migrate mode migrate', () => {
   });
 
   /** A database at the sample's five migrations with data in it, and the three extra migrations waiting. */
-  async function preparedForFailure(): Promise<{ ws: Workspace; db: { name: string; url: string } }> {
+  async function preparedForFailure(
+    migrations = [GOOD_MIGRATION, FAILING_MIGRATION, LATER_MIGRATION],
+  ): Promise<{ ws: Workspace; db: { name: string; url: string } }> {
     const ws = makeWorkspace();
     const name = `migrate_${++databaseCount}`;
     const db = { name, url: cloneDatabase(server, 'migrated_template', name) };
-    for (const m of [GOOD_MIGRATION, FAILING_MIGRATION, LATER_MIGRATION]) ws.addMigration(m.name, m.source);
+    for (const m of migrations) ws.addMigration(m.name, m.source);
     return { ws, db };
   }
 
-  it('on a failing migration with on-failure restore, brings back every table and row exactly', async () => {
-    const { ws, db } = await preparedForFailure();
+  it('on a migration left half-applied with on-failure restore, brings back every table, column, index, constraint and row', async () => {
+    const failing = NON_TRANSACTIONAL_FAILING_MIGRATION;
+    const { ws, db } = await preparedForFailure([GOOD_MIGRATION, failing, LATER_MIGRATION]);
     const before = dataFingerprint(server, db.name);
+    const schemaBefore = schemaFingerprint(server, db.name);
 
     const run = await migrate(ws, db.url, {
       ...FAST_COMMANDS,
@@ -187,15 +197,18 @@ describe('db-migrate mode migrate', () => {
     expect(run.exitCode).toBe(1);
     const id = run.outputs['backup-id'] ?? '';
     expect(errors(run)).toEqual([
-      `Migration ${FAILING_MIGRATION.name} failed on 127.0.0.1:${server.port}/${db.name} as postgres: ERROR: column "no_such_column" does not exist. ` +
+      `Migration ${failing.name} failed on 127.0.0.1:${server.port}/${db.name} as postgres: ERROR: column "no_such_column" does not exist (SQLSTATE 42703). ` +
         `on-failure: restore brought back backup ${id}; every table's row count matches the backup (4 tables). ` +
+        `The schema matches the backup's: tables, columns, indexes and constraints (4 tables). ` +
         `Backup ${id} is kept at ${join(ws.backups, `${id}.dump`)}.`,
     ]);
     const annotation = run.annotations.find((a) => a.level === 'error');
     expect(annotation?.properties).toMatchObject({
-      file: `backend/db/migrations/${FAILING_MIGRATION.name}`,
+      file: `backend/db/migrations/${failing.name}`,
       line: '3',
     });
+    // Table by table: the same tables, columns, indexes, constraints and rows as before the run.
+    expect(schemaFingerprint(server, db.name)).toEqual(schemaBefore);
     expect(dataFingerprint(server, db.name)).toEqual(before);
     expect(columns(server, db.name, 'students')).not.toContain('nickname');
     expect(columns(server, db.name, 'health_visits')).not.toContain('temperature_c');
@@ -203,15 +216,81 @@ describe('db-migrate mode migrate', () => {
     expect(run.outputs.applied).toBe('[]');
     expect(JSON.parse(run.outputs['pending-before'] ?? '')).toEqual([
       GOOD_MIGRATION.name,
-      FAILING_MIGRATION.name,
+      failing.name,
       LATER_MIGRATION.name,
     ]);
     expect(run.summary).toContain('Dropped first (not in the backup): table public.immunizations.');
     expect(run.summary).toContain(`| ${GOOD_MIGRATION.name} | pending | rolled back by restore |`);
-    expect(run.summary).toContain(`| ${FAILING_MIGRATION.name} | pending | failed |`);
+    expect(run.summary).toContain(`| ${failing.name} | pending | failed |`);
+    expect(run.stdout).toContain(
+      `Run without a transaction, as PostgreSQL cannot run them inside one: ${failing.name} (CREATE/DROP INDEX CONCURRENTLY).`,
+    );
+    expectNoSecrets(run, [server.password, db.url]);
+  });
+
+  it('runs each migration in a transaction: a failure half-way leaves nothing of it, and says so', async () => {
+    const { ws, db } = await preparedForFailure([FAILING_MIGRATION]);
+    const before = dataFingerprint(server, db.name);
+    const schemaBefore = schemaFingerprint(server, db.name);
+
+    const run = await migrate(ws, db.url, FAST_COMMANDS);
+
+    expect(run.exitCode).toBe(1);
+    const id = run.outputs['backup-id'] ?? '';
+    expect(errors(run)).toEqual([
+      `Migration ${FAILING_MIGRATION.name} failed on 127.0.0.1:${server.port}/${db.name} as postgres: ERROR: column "no_such_column" does not exist (SQLSTATE 42703). ` +
+        `This run applied none; nothing was undone (on-failure: none). ` +
+        `${FAILING_MIGRATION.name} ran in one transaction and was rolled back: nothing of it remains. ` +
+        `Backup ${id} is kept at ${join(ws.backups, `${id}.dump`)}.`,
+    ]);
+    // Its CREATE TABLE, ADD COLUMN and UPDATE before the error are all gone.
+    expect(schemaFingerprint(server, db.name)).toEqual(schemaBefore);
+    expect(dataFingerprint(server, db.name)).toEqual(before);
+    expect(recorded(server, db.name)).toEqual(SAMPLE_MIGRATIONS);
     // The migration printed DATABASE_URL; the log shows it masked.
     expect(run.stdout).toContain('migrating with ***');
     expectNoSecrets(run, [server.password, db.url]);
+  });
+
+  it('says exactly what a migration that cannot run in a transaction left half-applied, and the SQL that removes it', async () => {
+    const failing = NON_TRANSACTIONAL_FAILING_MIGRATION;
+    const { ws, db } = await preparedForFailure([failing]);
+    const schemaBefore = schemaFingerprint(server, db.name);
+
+    const run = await migrate(ws, db.url, FAST_COMMANDS);
+
+    expect(run.exitCode).toBe(1);
+    const id = run.outputs['backup-id'] ?? '';
+    const sql = [
+      'DROP INDEX "public"."students_last_name_idx";',
+      'ALTER TABLE "public"."students" DROP COLUMN "nickname";',
+      'DROP TABLE "public"."immunizations";',
+    ];
+    expect(errors(run)).toEqual([
+      `Migration ${failing.name} failed on 127.0.0.1:${server.port}/${db.name} as postgres: ERROR: column "no_such_column" does not exist (SQLSTATE 42703). ` +
+        `This run applied none; nothing was undone (on-failure: none). ` +
+        `${failing.name} ran without a transaction (PostgreSQL cannot run CREATE/DROP INDEX CONCURRENTLY inside one) and is left half-applied: ` +
+        `since the backup the schema has + table public.immunizations, + column public.students.nickname (character varying(40)), + index public.students_last_name_idx. ` +
+        `To remove what it added, run: ${sql.join(' ')} To go back to the backup: mode: restore with restore-from: ${id}. ` +
+        `Backup ${id} is kept at ${join(ws.backups, `${id}.dump`)}.`,
+    ]);
+    expect(schemaFingerprint(server, db.name)).not.toEqual(schemaBefore);
+    // The SQL it gives is exactly what puts the schema back.
+    server.psql(sql.join('\n'), db.name);
+    expect(schemaFingerprint(server, db.name)).toEqual(schemaBefore);
+    expect(run.summary).toContain('Schema differences from the backup');
+    expect(run.summary).toContain('+ column public.students.nickname (character varying(40))');
+    const report = JSON.parse(readFileSync(join(run.evidenceDir, 'db-migrate-report.json'), 'utf8'));
+    expect(report.halfApplied).toEqual({
+      migration: failing.name,
+      inTransaction: false,
+      changes: [
+        '+ table public.immunizations',
+        '+ column public.students.nickname (character varying(40))',
+        '+ index public.students_last_name_idx',
+      ],
+      sql,
+    });
   });
 
   it('on a failing migration with on-failure none, stops and says exactly what was and was not applied', async () => {
@@ -222,14 +301,16 @@ describe('db-migrate mode migrate', () => {
     expect(run.exitCode).toBe(1);
     const id = run.outputs['backup-id'] ?? '';
     expect(errors(run)).toEqual([
-      `Migration ${FAILING_MIGRATION.name} failed on 127.0.0.1:${server.port}/${db.name} as postgres: ERROR: column "no_such_column" does not exist. ` +
+      `Migration ${FAILING_MIGRATION.name} failed on 127.0.0.1:${server.port}/${db.name} as postgres: ERROR: column "no_such_column" does not exist (SQLSTATE 42703). ` +
         `This run applied ${GOOD_MIGRATION.name}; not run: ${LATER_MIGRATION.name}; nothing was undone (on-failure: none). ` +
+        `${FAILING_MIGRATION.name} ran in one transaction and was rolled back: nothing of it remains. ` +
         `Backup ${id} is kept at ${join(ws.backups, `${id}.dump`)}.`,
     ]);
     expect(JSON.parse(run.outputs.applied ?? '')).toEqual([GOOD_MIGRATION.name]);
     expect(recorded(server, db.name)).toEqual([...SAMPLE_MIGRATIONS, GOOD_MIGRATION.name]);
-    // What the failed migration half-did stays, as reported; the backup is there to restore.
-    expect(columns(server, db.name, 'students')).toContain('nickname');
+    // The migration that succeeded stays; nothing of the failed one does.
+    expect(columns(server, db.name, 'health_visits')).toContain('temperature_c');
+    expect(columns(server, db.name, 'students')).not.toContain('nickname');
     expect(existsSync(join(ws.backups, `${id}.dump`))).toBe(true);
     expect(run.summary).toContain(`| ${LATER_MIGRATION.name} | pending | not run |`);
   });
@@ -242,13 +323,33 @@ describe('db-migrate mode migrate', () => {
     expect(run.exitCode).toBe(1);
     const id = run.outputs['backup-id'] ?? '';
     expect(errors(run)).toEqual([
-      `Migration ${FAILING_MIGRATION.name} failed on 127.0.0.1:${server.port}/${db.name} as postgres: ERROR: column "no_such_column" does not exist. ` +
-        `on-failure: undo reverted what this run applied (${GOOD_MIGRATION.name}); the failed migration itself may have left partial changes if it did not run in a transaction. ` +
+      `Migration ${FAILING_MIGRATION.name} failed on 127.0.0.1:${server.port}/${db.name} as postgres: ERROR: column "no_such_column" does not exist (SQLSTATE 42703). ` +
+        `on-failure: undo reverted what this run applied (${GOOD_MIGRATION.name}). ` +
+        `${FAILING_MIGRATION.name} ran in one transaction and was rolled back: nothing of it remains. ` +
         `Backup ${id} is kept at ${join(ws.backups, `${id}.dump`)}.`,
     ]);
     expect(recorded(server, db.name)).toEqual(SAMPLE_MIGRATIONS);
     expect(columns(server, db.name, 'health_visits')).not.toContain('temperature_c');
     expect(run.outputs.undone).toBe(JSON.stringify([GOOD_MIGRATION.name]));
     expect(run.outputs.applied).toBe('[]');
+  });
+
+  it('never prints the row values of a server error (a unique violation on patient data), keeping the constraint and table', async () => {
+    const { ws, db } = await preparedForFailure([UNIQUE_VIOLATION_MIGRATION]);
+
+    const run = await migrate(ws, db.url, FAST_COMMANDS);
+
+    expect(run.exitCode).toBe(1);
+    const id = run.outputs['backup-id'] ?? '';
+    expect(errors(run)).toEqual([
+      `Migration ${UNIQUE_VIOLATION_MIGRATION.name} failed on 127.0.0.1:${server.port}/${db.name} as postgres: ` +
+        `ERROR: Validation error (SQLSTATE 23505, constraint "patient_index_mrn_dob_key", table "patient_index"). ` +
+        `This run applied none; nothing was undone (on-failure: none). ` +
+        `${UNIQUE_VIOLATION_MIGRATION.name} ran in one transaction and was rolled back: nothing of it remains. ` +
+        `Backup ${id} is kept at ${join(ws.backups, `${id}.dump`)}.`,
+    ]);
+    // sequelize-cli prints the DETAIL; the log shows its columns, not the patient's key.
+    expect(run.stdout).toContain('ERROR DETAIL: Key (mrn, dob)=(…) already exists.');
+    expectNoSecrets(run, [PHI_DUPLICATE.mrn, PHI_DUPLICATE.dob, PHI_DUPLICATE.name, server.password, db.url]);
   });
 });

@@ -174,7 +174,7 @@ describe('db-migrate mode restore', () => {
     );
     expect(message).toMatch(/\(SHA-256 [0-9a-f]{12}… instead of [0-9a-f]{12}…\)\. Nothing was changed\.$/);
     expect(dataFingerprint(server, db.name)).toEqual(now);
-  });
+  }, 180_000);
 });
 
 describe('db-migrate migration lock', () => {
@@ -261,7 +261,7 @@ describe('db-migrate connection failures', () => {
     ]);
   });
 
-  it('rejects ssl: disable for a remote host before connecting, within a second', async () => {
+  it('rejects ssl: disable for a remote host before connecting', async () => {
     const run = await runIn(ws, {
       ...base(),
       'database-url': 'postgresql://app:pw@db.school-health.internal:5432/health',
@@ -270,7 +270,8 @@ describe('db-migrate connection failures', () => {
     expect(errors(run)).toEqual([
       "Input 'ssl' may be disable only for a database on this machine (127.0.0.1, ::1, localhost); 'db.school-health.internal' must use require or verify-full.",
     ]);
-    expect(run.durationMs).toBeLessThan(5000);
+    // Refused before connecting: no step ran (a duration would only measure the machine's load).
+    expect((run.audit[0] as { facts: { steps?: unknown[] } }).facts.steps ?? []).toEqual([]);
     expect((run.audit[0] as { outcome: string }).outcome).toBe('invalid-input');
   });
 });

@@ -4,6 +4,9 @@
  * the summary.
  */
 import { describe, expect, it } from '@jest/globals';
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ConfigurationError, Inputs, SummaryBuilder } from '@white-cross/core';
 import {
   MIGRATION_LOCK_KEY,
@@ -29,11 +32,20 @@ import {
   parseManifest,
   parseTableOfContents,
 } from '../src/backup-manifest.js';
-import { restoreSource } from '../src/backup.js';
 import { explainToolFailure, libpqEnv } from '../src/pg-tools.js';
-import { parseBackupLocation, parseInputs } from '../src/inputs.js';
-import { rdsSnapshotId } from '../src/rds-snapshot.js';
+import { parseBackupLocation, parseInputs, restoreSource } from '../src/inputs.js';
+import { rdsSnapshotId, snapshotsToPrune } from '../src/rds-snapshot.js';
 import { newReport, writeSummary } from '../src/report.js';
+import { scrubServerText } from '../src/server-errors.js';
+import { cleanupSql, describeChange, diffSchema, type SchemaSnapshot } from '../src/schema.js';
+import {
+  nonTransactionalReason,
+  serverErrorFields,
+  transactionsSeen,
+  withPreload,
+  TRANSACTION_MARKER,
+  NO_TRANSACTION_MARKER,
+} from '../src/transactions.js';
 
 const target: ConnectionTarget = {
   host: 'db.internal',
@@ -282,7 +294,8 @@ describe('backups', () => {
       id: 'health-20261121T160512Z',
       location: { kind: 'directory', path: '/keep' },
     });
-    expect(() => restoreSource('latest', s3)).toThrow('neither a backup id');
+    expect(() => restoreSource('latest', s3)).toThrow(ConfigurationError);
+    expect(() => restoreSource('latest', s3)).toThrow("Input 'restore-from' must be a backup id");
   });
 
   it('reads manifests and refuses other JSON', () => {
@@ -319,11 +332,13 @@ describe('inputs', () => {
     const inputs = parsed();
     expect(inputs).toMatchObject({
       mode: 'migrate',
-      migrateCommand: 'npx sequelize-cli db:migrate',
-      statusCommand: 'npx sequelize-cli db:migrate:status',
-      undoCommand: 'npx sequelize-cli db:migrate:undo',
+      commands: {
+        migrate: 'npx sequelize-cli db:migrate',
+        status: 'npx sequelize-cli db:migrate:status',
+        undo: 'npx sequelize-cli db:migrate:undo',
+      },
       nodeEnv: 'production',
-      backup: 'pg_dump',
+      backup: { kind: 'pg_dump', location: { kind: 'directory', path: `${process.cwd()}/backups` } },
       onFailure: 'none',
       lockTimeoutMs: 10_000,
       statementTimeoutMs: 1_800_000,
@@ -337,7 +352,6 @@ describe('inputs', () => {
         ssl: 'disable',
       },
     });
-    expect(inputs.backupLocation).toEqual({ kind: 'directory', path: `${process.cwd()}/backups` });
     expect(secrets).toContain(local);
   });
 
@@ -398,10 +412,48 @@ describe('inputs', () => {
       { 'database-url': 'postgresql://app:topsecret@127.0.0.1/', ssl: 'disable' },
       "Input 'database-url' has no database name (postgresql://user:password@host:5432/database).",
     ],
+    [
+      {
+        'database-url': local,
+        ssl: 'disable',
+        'backup-location': 'b',
+        'node-env': 'production\n::add-mask::x',
+      },
+      `Input 'node-env' must be one sequelize config environment name (letters, digits, '.', '_' or '-', up to 64), such as production; got "production\\n::add-mask::x".`,
+    ],
+    [
+      { 'database-url': local, ssl: 'disable', 'backup-location': 'b', 'working-directory': '..' },
+      "Input 'working-directory' must be a folder inside the workspace (GITHUB_WORKSPACE); '..' resolves outside it.",
+    ],
+    [
+      { 'database-url': local, ssl: 'disable', 'backup-location': 'b', 'working-directory': '/etc' },
+      "Input 'working-directory' must be a folder inside the workspace (GITHUB_WORKSPACE); '/etc' resolves outside it.",
+    ],
   ])('refuses %j', (inputs, message) => {
     const { parsed } = parse(inputs as Record<string, string>);
     expect(parsed).toThrow(ConfigurationError);
     expect(parsed).toThrow(message);
+  });
+
+  it('refuses a working-directory that is a symlink inside the workspace to a folder outside it', () => {
+    const workspace = mkdtempSync(join(tmpdir(), 'wcd-dbm-units-'));
+    try {
+      symlinkSync('/etc', join(workspace, 'backend'));
+      const env: Record<string, string> = {
+        GITHUB_WORKSPACE: workspace,
+        'INPUT_DATABASE-URL': local,
+        INPUT_SSL: 'disable',
+        'INPUT_BACKUP-LOCATION': 'b',
+        'INPUT_WORKING-DIRECTORY': 'backend',
+      };
+      const read = () => parseInputs(new Inputs(env, () => {}), env);
+      expect(read).toThrow(ConfigurationError);
+      expect(read).toThrow(
+        "Input 'working-directory' must be a folder inside the workspace (GITHUB_WORKSPACE); 'backend' resolves outside it.",
+      );
+    } finally {
+      rmSync(workspace, { recursive: true, force: true });
+    }
   });
 
   it('reads an s3 backup location with its KMS key', () => {
@@ -455,5 +507,200 @@ describe('the summary', () => {
       '| health-20261121T160512Z | pg_dump | migration | /b/x.dump | 12.1 kB | 4 | 9 | sha256 abcdef012345…, table of contents lists every table |',
     );
     expect(md).toContain('| connect | ok | 25 ms |  |');
+  });
+});
+
+describe('one transaction per migration', () => {
+  it.each([
+    [
+      "await q.sequelize.query('CREATE INDEX CONCURRENTLY i ON t (c)')",
+      '15.4',
+      'CREATE/DROP INDEX CONCURRENTLY',
+    ],
+    ["await q.sequelize.query('drop index concurrently i')", '15.4', 'CREATE/DROP INDEX CONCURRENTLY'],
+    ["await q.addIndex('t', ['c'], { concurrently: true })", '15.4', 'addIndex with concurrently: true'],
+    ["ALTER TYPE mood ADD VALUE 'meh'", '11.22', 'ALTER TYPE … ADD VALUE'],
+    ["ALTER TYPE mood ADD VALUE 'meh'", '15.4', undefined],
+    ["await q.sequelize.query('VACUUM ANALYZE students')", '15.4', 'VACUUM'],
+    ["await q.addColumn('students', 'nickname', { type: S.STRING })", '15.4', undefined],
+  ])('knows whether PostgreSQL runs %j inside a transaction (server %s)', (source, version, reason) => {
+    expect(nonTransactionalReason(source, version)).toBe(reason);
+  });
+
+  it('adds the preload to NODE_OPTIONS, quoted, keeping what was there', () => {
+    expect(withPreload(undefined, '/tmp/run 1/p.cjs')).toBe('--require "/tmp/run 1/p.cjs"');
+    expect(withPreload('--max-old-space-size=4096', '/t/p.cjs')).toBe(
+      '--max-old-space-size=4096 --require "/t/p.cjs"',
+    );
+  });
+
+  it('reads from the tool output which migrations ran in a transaction', () => {
+    const seen = transactionsSeen(
+      [
+        `${TRANSACTION_MARKER} 2024-a.js up`,
+        '== 2024-a: migrating =======',
+        `${NO_TRANSACTION_MARKER} 2024-b.js up`,
+      ].join('\n'),
+    );
+    expect([...seen.inTransaction]).toEqual(['2024-a.js']);
+    expect([...seen.without]).toEqual(['2024-b.js']);
+  });
+
+  const schema = (over: Partial<SchemaSnapshot>): SchemaSnapshot => ({
+    tables: ['public.students'],
+    columns: { 'public.students.id': 'integer' },
+    indexes: {
+      'public.students_pkey':
+        'students: CREATE UNIQUE INDEX students_pkey ON public.students USING btree (id)',
+    },
+    constraints: { 'public.students.students_pkey': 'PRIMARY KEY (id)' },
+    ...over,
+  });
+
+  it('says what differs between two schemas, a new table as one change', () => {
+    const before = schema({});
+    const after = schema({
+      tables: ['public.immunizations', 'public.students'],
+      columns: {
+        'public.students.id': 'bigint',
+        'public.students.nickname': 'character varying(40)',
+        'public.immunizations.id': 'integer',
+      },
+      indexes: {
+        ...before.indexes,
+        'public.immunizations_pkey':
+          'immunizations: CREATE UNIQUE INDEX immunizations_pkey ON public.immunizations (id)',
+        'public.students_nick_key':
+          'students: CREATE UNIQUE INDEX students_nick_key ON public.students (nickname)',
+      },
+      constraints: {
+        ...before.constraints,
+        'public.immunizations.immunizations_pkey': 'PRIMARY KEY (id)',
+        'public.students.students_nick_key': 'UNIQUE (nickname)',
+      },
+    });
+    const changes = diffSchema(before, after);
+    expect(changes.map(describeChange)).toEqual([
+      '+ table public.immunizations',
+      '~ column public.students.id (bigint)',
+      '+ column public.students.nickname (character varying(40))',
+      '+ index public.students_nick_key',
+      '+ constraint public.students.students_nick_key',
+    ]);
+    // The unique constraint owns its index: dropping it drops both.
+    expect(cleanupSql(changes)).toEqual([
+      'ALTER TABLE "public"."students" DROP CONSTRAINT "students_nick_key";',
+      'ALTER TABLE "public"."students" DROP COLUMN "nickname";',
+      'DROP TABLE "public"."immunizations";',
+    ]);
+    expect(diffSchema(before, schema({}))).toEqual([]);
+  });
+});
+
+describe('server errors without row values', () => {
+  it.each([
+    [
+      'ERROR DETAIL: Key (mrn, dob)=(A7731902, 2011-04-02) already exists.',
+      'ERROR DETAIL: Key (mrn, dob)=(…) already exists.',
+    ],
+    [
+      'pg_restore: detail: Key (student_id)=(42) is not present in table "students".',
+      'pg_restore: detail: Key (student_id)=(…) is not present in table "students".',
+    ],
+    [
+      'DETAIL:  Failing row contains (7, A7731902, 2011-04-02, Marisol Quintanilla).',
+      'DETAIL:  Failing row contains (…).',
+    ],
+    [
+      'ERROR:  invalid input syntax for type date: "2011-04-32"',
+      'ERROR:  invalid input syntax for type date: "…"',
+    ],
+    [
+      'CONTEXT:  SQL statement "INSERT INTO patients VALUES (\'A7731902\')"',
+      'CONTEXT:  (withheld: it may quote row values)',
+    ],
+    [
+      "psql:seed.sql:3: LINE 1: ...VALUES ('A7731902', '2011-04-02')",
+      'psql:seed.sql:3: LINE 1: (withheld: it may quote row values)',
+    ],
+    ['HINT:  Use the value 2011-04-02 instead.', 'HINT:  (withheld: it may quote row values)'],
+    [
+      'ERROR: duplicate key value violates unique constraint "patient_index_mrn_dob_key"',
+      'ERROR: duplicate key value violates unique constraint "patient_index_mrn_dob_key"',
+    ],
+    [
+      '== 20240105090000-create-students: migrated (0.021s)',
+      '== 20240105090000-create-students: migrated (0.021s)',
+    ],
+  ])('%j → %j', (line, shown) => {
+    expect(scrubServerText(line)).toBe(shown);
+  });
+
+  it('names the SQLSTATE, constraint and table the preload reports', () => {
+    expect(
+      serverErrorFields([
+        'ERROR: Validation error',
+        '[db-migrate] database error: code="23505" schema="public" table="patient_index" constraint="patient_index_mrn_dob_key"',
+      ]),
+    ).toBe('SQLSTATE 23505, constraint "patient_index_mrn_dob_key", table "patient_index"');
+    expect(serverErrorFields(['ERROR: boom'])).toBeUndefined();
+  });
+});
+
+describe('RDS snapshot retention', () => {
+  const day = 86_400_000;
+  const snaps = [
+    { id: 'a', created: 1 * day },
+    { id: 'c', created: 3 * day },
+    { id: 'b', created: 2 * day },
+    { id: 'new', created: 10 * day },
+  ];
+  it('keeps the newest N made by the action, or those younger than N days, never the new one', () => {
+    expect(snapshotsToPrune(snaps, { keep: 2 }, 'new', 10 * day)).toEqual(['a', 'b']);
+    expect(snapshotsToPrune(snaps, { maxAgeDays: 8 }, 'new', 10 * day)).toEqual(['a']);
+    expect(snapshotsToPrune(snaps, { keep: 1 }, 'new', 10 * day)).toEqual(['a', 'b', 'c']);
+    expect(snapshotsToPrune([{ id: 'new', created: 0 }], { maxAgeDays: 1 }, 'new', 10 * day)).toEqual([]);
+  });
+
+  const parse = (inputs: Record<string, string>) => {
+    const env: Record<string, string> = {
+      GITHUB_WORKSPACE: process.cwd(),
+      'INPUT_DATABASE-URL': 'postgresql://app:pw@127.0.0.1:5432/health',
+      INPUT_SSL: 'disable',
+      INPUT_BACKUP: 'rds-snapshot',
+      'INPUT_DB-INSTANCE-IDENTIFIER': 'health-prod',
+    };
+    for (const [k, v] of Object.entries(inputs)) env[`INPUT_${k.toUpperCase()}`] = v;
+    return () => parseInputs(new Inputs(env, () => {}), env);
+  };
+
+  it('reads the retention and the snapshot wait, bounded by the job timeout', () => {
+    expect(parse({})()).toMatchObject({
+      backup: {
+        kind: 'rds-snapshot',
+        instance: 'health-prod',
+        retention: { keep: 20 },
+        timeoutMs: 1_800_000,
+      },
+    });
+    expect(parse({ 'snapshot-retention': '30d', 'job-timeout': '40m' })()).toMatchObject({
+      backup: { retention: { maxAgeDays: 30 }, timeoutMs: 1_200_000 },
+    });
+  });
+
+  it.each([
+    [
+      { 'snapshot-retention': 'forever' },
+      "Input 'snapshot-retention' must be how many manual snapshots made by db-migrate to keep (1 to 100, e.g. 20) or for how many days (1d to 365d, e.g. 30d); got 'forever'.",
+    ],
+    [{ 'snapshot-retention': '0' }, "Input 'snapshot-retention' must be how many"],
+    [{ 'snapshot-retention': '101' }, "Input 'snapshot-retention' must be how many"],
+    [
+      { 'snapshot-timeout': '1h', 'job-timeout': '45m' },
+      "Input 'snapshot-timeout' must end before 'job-timeout' (the job's timeout-minutes), leaving time to migrate; got 3600 s of 2700 s.",
+    ],
+  ])('refuses %j', (inputs, message) => {
+    expect(parse(inputs)).toThrow(ConfigurationError);
+    expect(parse(inputs)).toThrow(message);
   });
 });
