@@ -125,6 +125,8 @@ export class Cancellation {
           exitCode: code ?? (signal ? 128 : 1),
           signal,
           timedOut: false,
+          cancelled: this.signal !== undefined,
+          ...(group !== undefined ? { pid: group } : {}),
           tail: lines.tail,
           stdout: lines.stdout,
           durationMs: Date.now() - started,

@@ -167,7 +167,7 @@ describe('db-migrate cancelled by SIGTERM', () => {
     expect(run.annotations.filter((a) => a.level === 'error').map((a) => a.message)).toEqual([message]);
     expect(run.summary).toContain('**Cancelled** (SIGTERM) during run migrations.');
     expect(run.summary).toContain(message);
-    expect(audit(run).outcome).toBe('failure');
+    expect(audit(run).outcome).toBe('cancelled');
     expect(audit(run).facts.cancelled).toEqual({
       signal: 'SIGTERM',
       during: 'run migrations',

@@ -65963,10 +65963,15 @@ async function runAction(definition, options = {}) {
             const how = cancellation.stoppedInTime
                 ? 'its work stopped'
                 : `its work did not stop within ${formatDuration(grace)} and was left`;
-            log.error(`${definition.name} was cancelled (${cancellation.signal}) after ${ran}; ${how}.`);
+            // An action that stopped in time with its own account of the cancellation (what it had
+            // done, what it left) says that; otherwise the generic line.
+            const account = cancellation.stoppedInTime && error instanceof ActionFailure ? error.message : undefined;
+            log.error(account ?? `${definition.name} was cancelled (${cancellation.signal}) after ${ran}; ${how}.`);
             summary
                 .heading(`${definition.name} was cancelled`, 3)
                 .paragraph(`Cancelled by ${cancellation.signal} after ${ran}; ${how}. What was done before is in the audit record's facts${Object.keys(facts).length ? `: ${Object.keys(facts).join(', ')}` : ' (none recorded)'}.`);
+            if (account)
+                summary.paragraph(account);
         }
         else if (error instanceof ConfigurationError) {
             outcome = 'invalid-input';

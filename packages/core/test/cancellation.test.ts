@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   ActionCancelled,
+  ActionFailure,
   MemoryLogger,
   parseAuditRecords,
   runAction,
@@ -157,6 +158,31 @@ describe('runAction and cancellation', () => {
     ]);
     expect(summary()).toContain('### demo was cancelled');
     expect(summary()).toContain('facts: uploaded');
+  });
+
+  it("shows the action's own account of a cancellation (what it had done, what it left) when it gives one", async () => {
+    const { runtime, lines, summary } = fakeRuntime({ WCD_EVIDENCE_DIR: dir });
+    const cancel = new AbortController();
+    const outcome = await runAction(
+      {
+        name: 'migrator',
+        version: '1',
+        parseInputs: () => ({}),
+        run: async (_inputs, ctx) => {
+          setTimeout(() => cancel.abort('SIGTERM'), 10);
+          await ctx.sleep(600_000).catch(() => {
+            throw new ActionFailure('Cancelled during run migrations: none applied; the backup is kept.');
+          });
+        },
+      },
+      { runtime, cancel: cancel.signal, sleep: (ms) => new Promise((r) => setTimeout(r, ms).unref()) },
+    );
+    expect(outcome).toBe('cancelled');
+    expect(lines.filter((l) => l.startsWith('error: '))).toEqual([
+      'error: Cancelled during run migrations: none applied; the backup is kept.',
+    ]);
+    expect(summary()).toContain('Cancelled during run migrations: none applied; the backup is kept.');
+    expect(audit()[0]).toMatchObject({ outcome: 'cancelled' });
   });
 
   it('writes the records and ends the process when the work does not stop in time', async () => {
