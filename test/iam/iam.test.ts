@@ -216,6 +216,11 @@ describe('the request table follows the sources', () => {
     'ecs-bluegreen elasticloadbalancing:ModifyRule': 'only with rule-arn (production gives listener-arn)',
     'db-migrate s3:PutObject': 'pg_dump backups to S3 (staging); production takes RDS snapshots',
     'db-migrate s3:GetObject': 'pg_dump backups to S3 (staging); production takes RDS snapshots',
+    // Aurora: production.yml's database is an RDS PostgreSQL instance, not an Aurora cluster.
+    'db-migrate rds:DescribeDBClusters': 'Aurora clusters only (production uses an RDS instance)',
+    'db-migrate rds:CreateDBClusterSnapshot': 'Aurora clusters only (production uses an RDS instance)',
+    'db-migrate rds:DescribeDBClusterSnapshots': 'Aurora clusters only (production uses an RDS instance)',
+    'db-migrate rds:DeleteDBClusterSnapshot': 'Aurora clusters only (production uses an RDS instance)',
     // src/native/ (ECS's own CANARY/LINEAR/BLUE_GREEN with PAUSE hooks) is not wired into the
     // action yet; production.yml uses the two-services strategy.
     'ecs-bluegreen ecs:ListServiceDeployments': 'strategy ecs-native only (not wired yet)',

@@ -124,6 +124,12 @@ export const ROLE_REQUESTS: Record<string, AwsRequest[]> = {
     req('db-migrate rds-snapshot: CreateDBSnapshot (snapshot)', 'rds:CreateDBSnapshot', MIGRATE_SNAPSHOT),
     req('db-migrate rds-snapshot: CreateDBSnapshot Tags', 'rds:AddTagsToResource', MIGRATE_SNAPSHOT),
     req('db-migrate rds-snapshot: DescribeDBSnapshots', 'rds:DescribeDBSnapshots', MIGRATE_SNAPSHOT),
+    // Pruning by snapshot-retention: only manual snapshots db-migrate itself made (its tag),
+    // which IAM can hold it to (aws:ResourceTag on the snapshot; Amazon RDS User Guide,
+    // "Controlling access with tags").
+    req('db-migrate rds-snapshot: DeleteDBSnapshot (pruning)', 'rds:DeleteDBSnapshot', MIGRATE_SNAPSHOT, {
+      'aws:ResourceTag/white-cross:action': 'db-migrate',
+    }),
     ...ecsReads('deploy'),
     ...ecsRoutingScan('deploy'),
     ...ecsRegister('deploy'),

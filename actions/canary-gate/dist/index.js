@@ -59859,6 +59859,17 @@ class SummaryBuilder {
         return this.parts.join('\n');
     }
 }
+/**
+ * A count with its noun, singular for one: for lines a person reads.
+ *
+ * @example
+ * countOf(1, 'table'); // '1 table'
+ * countOf(4, 'table'); // '4 tables'
+ * countOf(2, 'entry', 'entries'); // '2 entries'
+ */
+function countOf(count, noun, plural = `${noun}s`) {
+    return `${count} ${count === 1 ? noun : plural}`;
+}
 
 ;// CONCATENATED MODULE: ../../packages/core/src/action.ts
 /**
@@ -61597,6 +61608,23 @@ function report_shown(value, unit) {
         return `${Math.round(value)} ms`;
     return String(Number(value.toPrecision(6)));
 }
+/**
+ * A metric's result cell: a canary figure over its limit that has not reached significance
+ * is not a pass, and is not shown as one.
+ *
+ * @example
+ * metricResult({ failing: false, classification: 'Pass', canary: 0.0923, limit: 0.05 }); // '⏳ over the limit, not yet significant'
+ */
+function metricResult(m) {
+    if (m.failing)
+        return `❌ ${m.classification}`;
+    if (m.classification === 'Nodata')
+        return '➖ Nodata';
+    if (m.canary !== undefined && m.limit !== undefined && m.canary > m.limit) {
+        return '⏳ over the limit, not yet significant';
+    }
+    return `✅ ${m.classification}`;
+}
 const VERDICT_MARK = {
     pass: '✅ PASS',
     fail: '❌ FAIL',
@@ -61631,12 +61659,14 @@ function renderSummary(summary, result, inputs) {
         m.label,
         report_shown(m.canary, m.unit),
         report_shown(m.baseline, m.unit),
-        m.id.endsWith('-vs-baseline') && m.limit === undefined
+        // A comparison's limit is baseline's own figure plus the tolerance: "0 %" beside a clean
+        // baseline would read as a limit of zero.
+        m.id.endsWith('-vs-baseline')
             ? `baseline +${Math.round(inputs.policy.baselineTolerance * 100)} %`
             : report_shown(m.limit, m.unit),
         m.test,
         m.pValue === undefined ? '—' : `${formatPValue(m.pValue)} (level ${formatPValue(m.level ?? 0)})`,
-        `${m.failing ? '❌' : m.classification === 'Nodata' ? '➖' : '✅'} ${m.classification}`,
+        metricResult(m),
     ]));
     const times = [
         ...new Set([...observation.canary.periods, ...observation.baseline.periods].map((p) => p.at)),

@@ -58,6 +58,27 @@ function shown(value: number | undefined, unit: string): string {
   return String(Number(value.toPrecision(6)));
 }
 
+/**
+ * A metric's result cell: a canary figure over its limit that has not reached significance
+ * is not a pass, and is not shown as one.
+ *
+ * @example
+ * metricResult({ failing: false, classification: 'Pass', canary: 0.0923, limit: 0.05 }); // '⏳ over the limit, not yet significant'
+ */
+export function metricResult(m: {
+  failing: boolean;
+  classification: string;
+  canary?: number | undefined;
+  limit?: number | undefined;
+}): string {
+  if (m.failing) return `❌ ${m.classification}`;
+  if (m.classification === 'Nodata') return '➖ Nodata';
+  if (m.canary !== undefined && m.limit !== undefined && m.canary > m.limit) {
+    return '⏳ over the limit, not yet significant';
+  }
+  return `✅ ${m.classification}`;
+}
+
 const VERDICT_MARK: Record<WatchResult['verdict'], string> = {
   pass: '✅ PASS',
   fail: '❌ FAIL',
@@ -99,12 +120,14 @@ export function renderSummary(summary: SummaryBuilder, result: WatchResult, inpu
       m.label,
       shown(m.canary, m.unit),
       shown(m.baseline, m.unit),
-      m.id.endsWith('-vs-baseline') && m.limit === undefined
+      // A comparison's limit is baseline's own figure plus the tolerance: "0 %" beside a clean
+      // baseline would read as a limit of zero.
+      m.id.endsWith('-vs-baseline')
         ? `baseline +${Math.round(inputs.policy.baselineTolerance * 100)} %`
         : shown(m.limit, m.unit),
       m.test,
       m.pValue === undefined ? '—' : `${formatPValue(m.pValue)} (level ${formatPValue(m.level ?? 0)})`,
-      `${m.failing ? '❌' : m.classification === 'Nodata' ? '➖' : '✅'} ${m.classification}`,
+      metricResult(m),
     ]),
   );
   const times = [

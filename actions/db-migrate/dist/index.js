@@ -80325,6 +80325,126 @@ function isTransientError(error) {
     return false;
 }
 
+;// CONCATENATED MODULE: ../../packages/core/src/summary.ts
+/**
+ * A job-summary builder. Everything that comes from outside (file names, AWS messages, commit
+ * subjects) is escaped, so it can neither break a table nor inject HTML into the summary page.
+ */
+/**
+ * Escapes untrusted text for Markdown/HTML: `& < > " '`, table pipes, backticks; line breaks
+ * become spaces (inside a table cell they would end the row).
+ *
+ * @example
+ * escapeMarkdown('a|b <script>'); // 'a\\|b &lt;script&gt;'
+ */
+function escapeMarkdown(text) {
+    return text
+        .replace(/&/g, '&amp;')
+        .replace(/</g, '&lt;')
+        .replace(/>/g, '&gt;')
+        .replace(/"/g, '&quot;')
+        .replace(/\|/g, '\\|')
+        .replace(/`/g, '\\`')
+        .replace(/\r?\n/g, ' ');
+}
+function cell(value) {
+    if (typeof value === 'number')
+        return String(value);
+    if (typeof value === 'string')
+        return escapeMarkdown(value);
+    return value.md;
+}
+function mermaidText(text) {
+    return text.replace(/["\r\n`]/g, ' ');
+}
+/**
+ * Builds Markdown in order; `toString()` returns it.
+ *
+ * @example
+ * const md = new SummaryBuilder().heading('Budgets').table(['File', 'Size'], [['app.js', '12 kB']]).toString();
+ */
+class SummaryBuilder {
+    parts = [];
+    heading(text, level = 2) {
+        this.parts.push(`${'#'.repeat(level)} ${escapeMarkdown(text)}\n`);
+        return this;
+    }
+    paragraph(text) {
+        this.parts.push(`${escapeMarkdown(text)}\n`);
+        return this;
+    }
+    /** Markdown the action wrote itself (not escaped: never pass untrusted text here). */
+    raw(markdown) {
+        this.parts.push(markdown.endsWith('\n') ? markdown : `${markdown}\n`);
+        return this;
+    }
+    table(headers, rows) {
+        const lines = [
+            `| ${headers.map(escapeMarkdown).join(' | ')} |`,
+            `| ${headers.map(() => '---').join(' | ')} |`,
+            ...rows.map((row) => `| ${row.map(cell).join(' | ')} |`),
+        ];
+        this.parts.push(`${lines.join('\n')}\n`);
+        return this;
+    }
+    list(items) {
+        this.parts.push(`${items.map((i) => `- ${cell(i)}`).join('\n')}\n`);
+        return this;
+    }
+    /** A fenced code block; the fence is longer than any backtick run inside. */
+    code(text, language = '') {
+        const longest = Math.max(2, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
+        const fence = '`'.repeat(longest + 1);
+        this.parts.push(`${fence}${language}\n${text}\n${fence}\n`);
+        return this;
+    }
+    /** A collapsible section; `body` is built by the callback. */
+    details(summaryText, body) {
+        const inner = new SummaryBuilder();
+        body(inner);
+        this.parts.push(`<details><summary>${escapeMarkdown(summaryText)}</summary>\n\n${inner.toString()}\n</details>\n`);
+        return this;
+    }
+    /**
+     * A Mermaid `xychart-beta` line chart, one line per series (GitHub renders it in summaries).
+     * Mermaid's xychart has no legend, so a caption names the series in drawing order.
+     */
+    lineChart(chart) {
+        const all = chart.series.flatMap((s) => s.values).filter(Number.isFinite);
+        const max = all.length ? Math.max(...all) : 1;
+        const top = max <= 0 ? 1 : Number((max * 1.1).toPrecision(2));
+        const lines = [
+            '```mermaid',
+            'xychart-beta',
+            `  title "${mermaidText(chart.title)}"`,
+            `  x-axis [${chart.xLabels.map((l) => `"${mermaidText(l)}"`).join(', ')}]`,
+            `  y-axis "${mermaidText(chart.yLabel)}" 0 --> ${top}`,
+            ...chart.series.map((s) => `  line [${s.values.map((v) => (Number.isFinite(v) ? Number(v.toPrecision(4)) : 0)).join(', ')}]`),
+            '```',
+            `_Lines, in order: ${chart.series.map((s) => escapeMarkdown(s.name)).join(', ')}._`,
+        ];
+        this.parts.push(`${lines.join('\n')}\n`);
+        return this;
+    }
+    isEmpty() {
+        return this.parts.length === 0;
+    }
+    toString() {
+        return this.parts.join('\n');
+    }
+}
+/**
+ * A count with its noun, singular for one: for lines a person reads.
+ *
+ * @example
+ * countOf(1, 'table'); // '1 table'
+ * countOf(4, 'table'); // '4 tables'
+ * countOf(2, 'entry', 'entries'); // '2 entries'
+ */
+function countOf(count, noun, plural = `${noun}s`) {
+    return `${count} ${count === 1 ? noun : plural}`;
+}
+
 ;// CONCATENATED MODULE: ../../packages/core/src/audit.ts
 /**
  * The audit record: one JSON line per action run, appended to the job's evidence file, which
@@ -83507,115 +83627,6 @@ function actionsRuntime() {
     };
 }
 
-;// CONCATENATED MODULE: ../../packages/core/src/summary.ts
-/**
- * A job-summary builder. Everything that comes from outside (file names, AWS messages, commit
- * subjects) is escaped, so it can neither break a table nor inject HTML into the summary page.
- */
-/**
- * Escapes untrusted text for Markdown/HTML: `& < > " '`, table pipes, backticks; line breaks
- * become spaces (inside a table cell they would end the row).
- *
- * @example
- * escapeMarkdown('a|b <script>'); // 'a\\|b &lt;script&gt;'
- */
-function escapeMarkdown(text) {
-    return text
-        .replace(/&/g, '&amp;')
-        .replace(/</g, '&lt;')
-        .replace(/>/g, '&gt;')
-        .replace(/"/g, '&quot;')
-        .replace(/\|/g, '\\|')
-        .replace(/`/g, '\\`')
-        .replace(/\r?\n/g, ' ');
-}
-function cell(value) {
-    if (typeof value === 'number')
-        return String(value);
-    if (typeof value === 'string')
-        return escapeMarkdown(value);
-    return value.md;
-}
-function mermaidText(text) {
-    return text.replace(/["\r\n`]/g, ' ');
-}
-/**
- * Builds Markdown in order; `toString()` returns it.
- *
- * @example
- * const md = new SummaryBuilder().heading('Budgets').table(['File', 'Size'], [['app.js', '12 kB']]).toString();
- */
-class SummaryBuilder {
-    parts = [];
-    heading(text, level = 2) {
-        this.parts.push(`${'#'.repeat(level)} ${escapeMarkdown(text)}\n`);
-        return this;
-    }
-    paragraph(text) {
-        this.parts.push(`${escapeMarkdown(text)}\n`);
-        return this;
-    }
-    /** Markdown the action wrote itself (not escaped: never pass untrusted text here). */
-    raw(markdown) {
-        this.parts.push(markdown.endsWith('\n') ? markdown : `${markdown}\n`);
-        return this;
-    }
-    table(headers, rows) {
-        const lines = [
-            `| ${headers.map(escapeMarkdown).join(' | ')} |`,
-            `| ${headers.map(() => '---').join(' | ')} |`,
-            ...rows.map((row) => `| ${row.map(cell).join(' | ')} |`),
-        ];
-        this.parts.push(`${lines.join('\n')}\n`);
-        return this;
-    }
-    list(items) {
-        this.parts.push(`${items.map((i) => `- ${cell(i)}`).join('\n')}\n`);
-        return this;
-    }
-    /** A fenced code block; the fence is longer than any backtick run inside. */
-    code(text, language = '') {
-        const longest = Math.max(2, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
-        const fence = '`'.repeat(longest + 1);
-        this.parts.push(`${fence}${language}\n${text}\n${fence}\n`);
-        return this;
-    }
-    /** A collapsible section; `body` is built by the callback. */
-    details(summaryText, body) {
-        const inner = new SummaryBuilder();
-        body(inner);
-        this.parts.push(`<details><summary>${escapeMarkdown(summaryText)}</summary>\n\n${inner.toString()}\n</details>\n`);
-        return this;
-    }
-    /**
-     * A Mermaid `xychart-beta` line chart, one line per series (GitHub renders it in summaries).
-     * Mermaid's xychart has no legend, so a caption names the series in drawing order.
-     */
-    lineChart(chart) {
-        const all = chart.series.flatMap((s) => s.values).filter(Number.isFinite);
-        const max = all.length ? Math.max(...all) : 1;
-        const top = max <= 0 ? 1 : Number((max * 1.1).toPrecision(2));
-        const lines = [
-            '```mermaid',
-            'xychart-beta',
-            `  title "${mermaidText(chart.title)}"`,
-            `  x-axis [${chart.xLabels.map((l) => `"${mermaidText(l)}"`).join(', ')}]`,
-            `  y-axis "${mermaidText(chart.yLabel)}" 0 --> ${top}`,
-            ...chart.series.map((s) => `  line [${s.values.map((v) => (Number.isFinite(v) ? Number(v.toPrecision(4)) : 0)).join(', ')}]`),
-            '```',
-            `_Lines, in order: ${chart.series.map((s) => escapeMarkdown(s.name)).join(', ')}._`,
-        ];
-        this.parts.push(`${lines.join('\n')}\n`);
-        return this;
-    }
-    isEmpty() {
-        return this.parts.length === 0;
-    }
-    toString() {
-        return this.parts.join('\n');
-    }
-}
-
 ;// CONCATENATED MODULE: ../../packages/core/src/action.ts
 /**
  * The `run()` wrapper every action's `main.ts` uses. It reads and checks the inputs first
@@ -84220,6 +84231,9 @@ function signalGroup(group, signal) {
         // The group is gone already.
     }
 }
+/** sequelize-cli's start line, e.g. `Sequelize CLI [Node: 24.21.0, CLI: 6.6.5, ORM: 6.37.8]`. */
+const TOOL_BANNER = /^Sequelize CLI \[Node: [^\]]*\]\s*$/;
+const bannersShown = new Set();
 const cancellation_STDOUT_CAP = 16 * 1024 * 1024;
 /** Splits output into lines, logs each through the redacting logger, keeps the tail (redacted). */
 class LineCollector {
@@ -84252,6 +84266,13 @@ class LineCollector {
         const line = this.scrub(raw);
         if (stream === 'out' && this.capture && this.stdout.length < cancellation_STDOUT_CAP)
             this.stdout += `${line}\n`;
+        // sequelize-cli prints its version banner at every start (status, migrate, status again):
+        // the log shows it once.
+        if (TOOL_BANNER.test(line)) {
+            if (bannersShown.has(line))
+                return;
+            bannersShown.add(line);
+        }
         this.log?.info(line);
         this.tail.push(this.log ? this.log.redact(line) : line);
         if (this.tail.length > this.size)
@@ -85862,7 +85883,7 @@ async function takeDumpBackup(deps) {
         throw new ActionFailure(`The backup of ${describeTarget(deps.target)} did not verify: ${problems.join('; ')}. It was discarded and nothing was changed.`);
     }
     const verifyMs = clock.now() - verifyStarted;
-    log.info(`Backup verified: ${bytes} bytes, ${tables.length} tables with ${Object.values(rowCounts).reduce((a, b) => a + b, 0)} rows, sha256 ${sha256.slice(0, 12)}…`);
+    log.info(`Backup verified: ${bytes} bytes, ${countOf(tables.length, 'table')} with ${countOf(Object.values(rowCounts).reduce((a, b) => a + b, 0), 'row')}, sha256 ${sha256.slice(0, 12)}…`);
     const storeStarted = clock.now();
     const manifest = {
         schema: MANIFEST_SCHEMA,
@@ -86932,7 +86953,7 @@ function writeSummary(report, summary) {
     if (report.restore) {
         const r = report.restore;
         summary.heading('Restore', 3);
-        summary.paragraph(`Restored ${r.id} from ${r.location}: ${r.tables} tables, ${r.rows} rows; ` +
+        summary.paragraph(`Restored ${r.id} from ${r.location}: ${countOf(r.tables, 'table')}, ${countOf(r.rows, 'row')}; ` +
             (r.differences.length === 0
                 ? 'every table’s row count matches the backup.'
                 : `${r.differences.length} table(s) differ.`) +

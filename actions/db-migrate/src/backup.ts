@@ -6,7 +6,14 @@
  */
 import { createHash } from 'node:crypto';
 import { chmodSync, createReadStream, rmSync, statSync } from 'node:fs';
-import { ActionFailure, formatBytes, formatDuration, type Clock, type Logger } from '@white-cross/core';
+import {
+  ActionFailure,
+  countOf,
+  formatBytes,
+  formatDuration,
+  type Clock,
+  type Logger,
+} from '@white-cross/core';
 import {
   MANIFEST_SCHEMA,
   backupId,
@@ -141,7 +148,10 @@ export async function takeDumpBackup(deps: BackupDeps): Promise<TakenBackup> {
   }
   const verifyMs = clock.now() - verifyStarted;
   log.info(
-    `Backup verified: ${bytes} bytes, ${tables.length} tables with ${Object.values(rowCounts).reduce((a, b) => a + b, 0)} rows, sha256 ${sha256.slice(0, 12)}…`,
+    `Backup verified: ${bytes} bytes, ${countOf(tables.length, 'table')} with ${countOf(
+      Object.values(rowCounts).reduce((a, b) => a + b, 0),
+      'row',
+    )}, sha256 ${sha256.slice(0, 12)}…`,
   );
 
   const storeStarted = clock.now();

@@ -144,6 +144,10 @@ function signalGroup(group: number, signal: NodeJS.Signals): void {
   }
 }
 
+/** sequelize-cli's start line, e.g. `Sequelize CLI [Node: 24.21.0, CLI: 6.6.5, ORM: 6.37.8]`. */
+const TOOL_BANNER = /^Sequelize CLI \[Node: [^\]]*\]\s*$/;
+const bannersShown = new Set<string>();
+
 const STDOUT_CAP = 16 * 1024 * 1024;
 
 /** Splits output into lines, logs each through the redacting logger, keeps the tail (redacted). */
@@ -170,6 +174,12 @@ class LineCollector {
     // Scrubbed before anything keeps it: the log, the tail, the captured stdout.
     const line = this.scrub(raw);
     if (stream === 'out' && this.capture && this.stdout.length < STDOUT_CAP) this.stdout += `${line}\n`;
+    // sequelize-cli prints its version banner at every start (status, migrate, status again):
+    // the log shows it once.
+    if (TOOL_BANNER.test(line)) {
+      if (bannersShown.has(line)) return;
+      bannersShown.add(line);
+    }
     this.log?.info(line);
     this.tail.push(this.log ? this.log.redact(line) : line);
     if (this.tail.length > this.size) this.tail.shift();

@@ -2,7 +2,7 @@
  * What a run did, gathered as it happens and written at the end however the run ends: the job
  * summary a person reads and the JSON report kept as evidence.
  */
-import { formatBytes, formatDuration, type SummaryBuilder } from '@white-cross/core';
+import { countOf, formatBytes, formatDuration, type SummaryBuilder } from '@white-cross/core';
 import type { RowCountDifference } from './backup-manifest.js';
 import type { Mode } from './inputs.js';
 
@@ -154,7 +154,7 @@ export function writeSummary(report: RunReport, summary: SummaryBuilder): Summar
     const r = report.restore;
     summary.heading('Restore', 3);
     summary.paragraph(
-      `Restored ${r.id} from ${r.location}: ${r.tables} tables, ${r.rows} rows; ` +
+      `Restored ${r.id} from ${r.location}: ${countOf(r.tables, 'table')}, ${countOf(r.rows, 'row')}; ` +
         (r.differences.length === 0
           ? 'every table’s row count matches the backup.'
           : `${r.differences.length} table(s) differ.`) +

@@ -101,6 +101,11 @@ describe('db-migrate mode migrate', () => {
       'run migrations',
       'check nothing is pending',
     ]);
+    // The tool ran three times (status, migrate, status); its banner is shown once, and an
+    // empty database's backup (only the migration table) says "1 table", never "1 tables".
+    expect(run.stdout.split('\n').filter((l) => l.startsWith('Sequelize CLI [Node:')).length).toBe(1);
+    expect(run.stdout).toMatch(/Backup verified: \d+ bytes, 1 table with 0 rows/);
+    expect(run.stdout).not.toMatch(/\u001b\[/);
     expectNoSecrets(run, [server.password, db.url]);
   });
 
@@ -351,7 +356,9 @@ describe('db-migrate mode migrate', () => {
     // sequelize-cli prints the DETAIL; the log shows its columns, not the patient's key.
     // db-migrate withholds the values ("(…)"); core's redactor, which also knows PostgreSQL's
     // key-row form, may mark the withheld part as PHI on top: either way no value is shown.
-    expect(run.stdout).toMatch(/ERROR DETAIL: Key \(mrn, dob\)=\((?:…|\[REDACTED-[A-Z]+\])\) already exists\./);
+    expect(run.stdout).toMatch(
+      /ERROR DETAIL: Key \(mrn, dob\)=\((?:…|\[REDACTED-[A-Z]+\])\) already exists\./,
+    );
     expectNoSecrets(run, [PHI_DUPLICATE.mrn, PHI_DUPLICATE.dob, PHI_DUPLICATE.name, server.password, db.url]);
   });
 });

@@ -67801,6 +67801,17 @@ class SummaryBuilder {
         return this.parts.join('\n');
     }
 }
+/**
+ * A count with its noun, singular for one: for lines a person reads.
+ *
+ * @example
+ * countOf(1, 'table'); // '1 table'
+ * countOf(4, 'table'); // '4 tables'
+ * countOf(2, 'entry', 'entries'); // '2 entries'
+ */
+function countOf(count, noun, plural = `${noun}s`) {
+    return `${count} ${count === 1 ? noun : plural}`;
+}
 
 ;// CONCATENATED MODULE: ../../packages/core/src/action.ts
 /**
@@ -69342,7 +69353,11 @@ function sleepUnlessAborted(sleep, ms, signal) {
     if (!signal)
         return sleep(ms);
     return Promise.race([
-        sleep(ms),
+        // core's cancellable sleep rejects once the run is cancelled: that is the abort, not a fault.
+        sleep(ms).catch((error) => {
+            if (!signal.aborted)
+                throw error;
+        }),
         new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true })),
     ]);
 }
@@ -70499,20 +70514,12 @@ async function runBlueGreen(inputs, ctx) {
         deregistered: [],
     };
     const started = ctx.clock.now();
-    // A cancelled job gets SIGINT, then SIGTERM: stop waiting, put back what this run changed
-    // (the mode's own failure path), and still write the summary and the audit record.
-    const cancel = new AbortController();
-    const onSignal = (signal) => {
-        if (cancel.signal.aborted)
-            return;
-        ctx.log.warning(`Received ${signal}: stopping and leaving traffic as safe as it was.`);
-        cancel.abort(signal);
-    };
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
+    // A cancelled job gets SIGINT, then SIGTERM: core's runAction aborts ctx.signal; the run
+    // stops waiting, puts back what it changed (the mode's own failure path) and says so, and the
+    // summary and the audit record are still written.
     try {
         const pair = await read(inputs, ctx, aws, report);
-        run = new BlueGreenRun(inputs, ctx, aws, pair, report, cancel.signal);
+        run = new BlueGreenRun(inputs, ctx, aws, pair, report, ctx.signal);
         if (inputs.mode !== 'status')
             run.lockBeforeChanges(lockHolder(inputs, ctx), inputs.mode === 'rollback');
         await runMode(run, inputs);
@@ -70525,10 +70532,8 @@ async function runBlueGreen(inputs, ctx) {
         throw error;
     }
     finally {
-        process.off('SIGTERM', onSignal);
-        process.off('SIGINT', onSignal);
-        if (cancel.signal.aborted)
-            ctx.fact('cancelled', String(cancel.signal.reason));
+        if (ctx.signal.aborted)
+            ctx.fact('cancelled', String(ctx.signal.reason));
         await run?.releaseLock().catch((error) => {
             ctx.log.warning(`The lock could not be given back (it expires by itself): ${error instanceof Error ? error.message : String(error)}`);
         });

@@ -115,19 +115,12 @@ async function runBlueGreen(inputs: EcsBlueGreenInputs, ctx: ActionContext): Pro
     deregistered: [],
   };
   const started = ctx.clock.now();
-  // A cancelled job gets SIGINT, then SIGTERM: stop waiting, put back what this run changed
-  // (the mode's own failure path), and still write the summary and the audit record.
-  const cancel = new AbortController();
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (cancel.signal.aborted) return;
-    ctx.log.warning(`Received ${signal}: stopping and leaving traffic as safe as it was.`);
-    cancel.abort(signal);
-  };
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
+  // A cancelled job gets SIGINT, then SIGTERM: core's runAction aborts ctx.signal; the run
+  // stops waiting, puts back what it changed (the mode's own failure path) and says so, and the
+  // summary and the audit record are still written.
   try {
     const pair = await read(inputs, ctx, aws, report);
-    run = new BlueGreenRun(inputs, ctx, aws, pair, report, cancel.signal);
+    run = new BlueGreenRun(inputs, ctx, aws, pair, report, ctx.signal);
     if (inputs.mode !== 'status') run.lockBeforeChanges(lockHolder(inputs, ctx), inputs.mode === 'rollback');
     await runMode(run, inputs);
     setOutputs(ctx, run);
@@ -138,9 +131,7 @@ async function runBlueGreen(inputs: EcsBlueGreenInputs, ctx: ActionContext): Pro
     report.failure = error instanceof Error ? error.message : String(error);
     throw error;
   } finally {
-    process.off('SIGTERM', onSignal);
-    process.off('SIGINT', onSignal);
-    if (cancel.signal.aborted) ctx.fact('cancelled', String(cancel.signal.reason));
+    if (ctx.signal.aborted) ctx.fact('cancelled', String(ctx.signal.reason));
     await run?.releaseLock().catch((error: unknown) => {
       ctx.log.warning(
         `The lock could not be given back (it expires by itself): ${error instanceof Error ? error.message : String(error)}`,

@@ -37,7 +37,10 @@ export type WaitResult =
 function sleepUnlessAborted(sleep: Sleep, ms: number, signal: AbortSignal | undefined): Promise<void> {
   if (!signal) return sleep(ms);
   return Promise.race([
-    sleep(ms),
+    // core's cancellable sleep rejects once the run is cancelled: that is the abort, not a fault.
+    sleep(ms).catch((error: unknown) => {
+      if (!signal.aborted) throw error;
+    }),
     new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true })),
   ]);
 }

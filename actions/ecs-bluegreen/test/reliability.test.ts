@@ -164,7 +164,7 @@ describe('a cancelled job (SIGTERM while waiting for the new tasks)', () => {
     expect(pair.blue.tags[LOCK]).toBeUndefined();
     expect(result.summary).toContain('ECS blue/green: deploy (failed)');
     expect(result.summary).toContain('Restore school-health-api-green');
-    expect(result.audit[0]).toMatchObject({ outcome: 'failure' });
+    expect(result.audit[0]).toMatchObject({ outcome: 'cancelled' });
     expect(JSON.stringify(result.audit[0])).toContain('"cancelled":"SIGTERM"');
   });
 });

@@ -137,3 +137,15 @@ export class SummaryBuilder {
     return this.parts.join('\n');
   }
 }
+
+/**
+ * A count with its noun, singular for one: for lines a person reads.
+ *
+ * @example
+ * countOf(1, 'table'); // '1 table'
+ * countOf(4, 'table'); // '4 tables'
+ * countOf(2, 'entry', 'entries'); // '2 entries'
+ */
+export function countOf(count: number, noun: string, plural = `${noun}s`): string {
+  return `${count} ${count === 1 ? noun : plural}`;
+}

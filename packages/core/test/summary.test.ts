@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { SummaryBuilder, escapeMarkdown } from '@white-cross/core';
+import { SummaryBuilder, countOf, escapeMarkdown } from '@white-cross/core';
 
 describe('escapeMarkdown', () => {
   it('neutralises HTML, table pipes, backticks and line breaks', () => {
@@ -56,5 +56,13 @@ describe('SummaryBuilder', () => {
         '',
       ].join('\n'),
     );
+  });
+});
+
+describe('countOf', () => {
+  it('says one table, not "1 tables"', () => {
+    expect(countOf(1, 'table')).toBe('1 table');
+    expect(countOf(0, 'table')).toBe('0 tables');
+    expect(countOf(3, 'entry', 'entries')).toBe('3 entries');
   });
 });
