@@ -7,6 +7,7 @@ import type { Logger } from '@white-cross/core';
 import type { MetricsSource, WindowRequest } from '../src/cloudwatch.js';
 import { lookOffsets, watchCanary } from '../src/gate.js';
 import type { CanaryPolicy, ColorMetrics, Observation } from '../src/judge.js';
+import { fakeTime } from '@white-cross/testkit';
 
 const policy: CanaryPolicy = {
   maxErrorRate: 0.05,
@@ -20,23 +21,6 @@ const policy: CanaryPolicy = {
 
 function color(requests: number, errors: number): ColorMetrics {
   return { requests, errors, latencySamples: 0, periods: [{ at: 0, requests, errors }], extra: {} };
-}
-
-/** A clock that only moves when slept on. */
-function fakeTime(start: number) {
-  let now = start;
-  const sleeps: number[] = [];
-  return {
-    clock: { now: () => now },
-    sleep: async (ms: number) => {
-      sleeps.push(ms);
-      now += ms;
-    },
-    sleeps,
-    advance: (ms: number) => {
-      now += ms;
-    },
-  };
 }
 
 function recordingLog(): Logger & { lines: string[] } {

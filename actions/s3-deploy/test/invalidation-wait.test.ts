@@ -6,19 +6,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { MemoryLogger } from '@white-cross/core';
 import { pollDelay, waitForInvalidation } from '../src/invalidation.js';
-
-function fakeTime() {
-  let now = 0;
-  const sleeps: number[] = [];
-  return {
-    clock: { now: () => now },
-    sleep: async (ms: number) => {
-      sleeps.push(ms);
-      now += ms;
-    },
-    sleeps,
-  };
-}
+import { fakeTime } from '@white-cross/testkit';
 
 describe('waitForInvalidation', () => {
   it('backs off until Completed, with a progress line each time', async () => {
