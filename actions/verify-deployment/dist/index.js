@@ -62527,6 +62527,17 @@ class SummaryBuilder {
         return this.parts.join('\n');
     }
 }
+/**
+ * A count with its noun, singular for one: for lines a person reads.
+ *
+ * @example
+ * countOf(1, 'table'); // '1 table'
+ * countOf(4, 'table'); // '4 tables'
+ * countOf(2, 'entry', 'entries'); // '2 entries'
+ */
+function countOf(count, noun, plural = `${noun}s`) {
+    return `${count} ${count === 1 ? noun : plural}`;
+}
 
 ;// CONCATENATED MODULE: ../../packages/core/src/action.ts
 /**
