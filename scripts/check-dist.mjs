@@ -7,7 +7,9 @@ const root = new URL('..', import.meta.url).pathname;
 const names = process.argv.slice(2);
 const bundle = spawnSync(process.execPath, ['scripts/bundle.mjs', ...names], { cwd: root, stdio: 'inherit' });
 if (bundle.status !== 0) process.exit(bundle.status ?? 1);
-const paths = names.length ? names.map((n) => `actions/${n}/dist`) : ['actions/*/dist'];
+// A wildcard pathspec is matched against the whole path (a bare 'actions/*/dist' matches no
+// file below it), so the wildcard form names the files.
+const paths = names.length ? names.map((n) => `actions/${n}/dist`) : ['actions/*/dist/*'];
 const status = execFileSync('git', ['status', '--porcelain', '--', ...paths], {
   cwd: root,
   encoding: 'utf8',
