@@ -45,6 +45,16 @@ function answeringVersion(): Promise<string> {
   });
 }
 
+/** Prints the error and gate lines of the failed jobs, so a failure on CI says why. */
+function explainFailures(r: WorkflowRunResult): void {
+  const failed = r.jobs.filter((j) => j.status === 'failure').map((j) => j.id);
+  if (!failed.length) return;
+  const why = lines.filter(
+    (l) => failed.some((id) => l.includes(`${id} ▸`)) && /error|fail|inconclusive|verdict|refus/i.test(l),
+  );
+  console.log(`failed jobs ${failed.join(', ')}:\n${why.slice(-30).join('\n')}`);
+}
+
 const statuses = (r: WorkflowRunResult) => Object.fromEntries(r.jobs.map((j) => [j.id, j.status]));
 const step = (r: WorkflowRunResult, job: string, id: string) =>
   r.jobs.find((j) => j.id === job)?.steps.find((s) => s.id === id);
@@ -67,6 +77,8 @@ describe('the example production caller on the local stack', () => {
   it('scenario 1: a good release is approved once, canaried, promoted, verified, and its evidence locked in S3', async () => {
     const run = await runDemoScenario(ctx, GOOD_RELEASE);
     const r = run.result;
+    // When a job fails, show why (its error lines from the progress log) before the assertion.
+    explainFailures(r);
     expect(statuses(r)).toEqual({
       'release-info': 'success',
       'deploy/window': 'success',
