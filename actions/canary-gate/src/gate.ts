@@ -86,12 +86,16 @@ export async function watchCanary(
   const startedAt = deps.clock.now();
   const periodMs = schedule.periodSeconds * 1000;
   const delayMs = schedule.metricsDelayMs ?? 0;
-  const windowStart = Math.floor(startedAt / periodMs) * periodMs;
+  // The window starts at the first whole minute after the watch starts (traffic has just moved):
+  // the minute the shift happened in holds seconds before the canary took any traffic, and the
+  // load balancer's own 5xx of those seconds (published per load balancer only) would be counted
+  // against the canary, while the canary itself would be judged on as little as a second.
+  const windowStart = Math.ceil(startedAt / periodMs) * periodMs;
   const windowEnd = windowStart + schedule.windowMs;
   const offsets = lookOffsets(schedule.windowMs, schedule.intervalMs);
   const looks: LookRecord[] = [];
   deps.log.info(
-    `Watching from ${new Date(windowStart).toISOString()} (${schedule.periodSeconds} s periods) until ${new Date(windowEnd).toISOString()}; looks at ${offsets.map((o) => formatDuration(o)).join(', ')}` +
+    `Watching from ${new Date(windowStart).toISOString()} (the first whole minute after traffic moved; ${schedule.periodSeconds} s periods) until ${new Date(windowEnd).toISOString()}; looks at ${offsets.map((o) => formatDuration(o)).join(', ')}` +
       (delayMs > 0
         ? `, each once its last minute is ${formatDuration(delayMs)} old (ALB metrics arrive late).`
         : '.'),

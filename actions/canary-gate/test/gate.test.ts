@@ -59,7 +59,9 @@ function steadySource(_start: number, errorRate: number, reads: WindowRequest[])
 
 const START = Date.UTC(2026, 10, 21, 16, 0, 30, 250);
 const SCHEDULE = { windowMs: 300_000, intervalMs: 60_000, periodSeconds: 60, metricsDelayMs: 0 };
-const WINDOW_START = Date.UTC(2026, 10, 21, 16, 0, 0);
+// The first whole minute after the start: the minute the shift happened in also holds seconds
+// before the canary took traffic, whose load-balancer 5xx (per load balancer only) are no one's.
+const WINDOW_START = Date.UTC(2026, 10, 21, 16, 1, 0);
 
 test('looks every interval and at the end of the window', () => {
   expect(lookOffsets(300_000, 60_000)).toEqual([60_000, 120_000, 180_000, 240_000, 300_000]);
@@ -78,8 +80,8 @@ describe('watchCanary', () => {
       { ...time, log, source: steadySource(START, 0.005, reads) },
     );
     expect(result.verdict).toBe('pass');
-    // The window starts at the minute boundary before the start; each look is due on a minute.
-    expect(time.sleeps).toEqual([29_750, 60_000, 60_000, 60_000, 60_000]);
+    // The window starts at the next minute boundary; each look is due on a minute.
+    expect(time.sleeps).toEqual([89_750, 60_000, 60_000, 60_000, 60_000]);
     const windowStart = WINDOW_START;
     expect(reads.map((r) => [r.start, r.end - windowStart])).toEqual([
       [windowStart, 60_000],
@@ -95,9 +97,9 @@ describe('watchCanary', () => {
       'continue',
       'pass',
     ]);
-    expect(result.elapsedMs).toBe(269_750);
+    expect(result.elapsedMs).toBe(329_750);
     expect(log.lines[0]).toBe(
-      'Watching from 2026-11-21T16:00:00.000Z (60 s periods) until 2026-11-21T16:05:00.000Z; looks at 1 min 00 s, 2 min 00 s, 3 min 00 s, 4 min 00 s, 5 min 00 s.',
+      'Watching from 2026-11-21T16:01:00.000Z (the first whole minute after traffic moved; 60 s periods) until 2026-11-21T16:06:00.000Z; looks at 1 min 00 s, 2 min 00 s, 3 min 00 s, 4 min 00 s, 5 min 00 s.',
     );
     expect(log.lines[1]).toBe(
       '[1 min 00 s of 5 min 00 s] canary 600 requests, 0.5 % errors; baseline 5400 requests, 0.5 % errors — no metric fails yet',
@@ -113,7 +115,7 @@ describe('watchCanary', () => {
     );
     expect(result.verdict).toBe('fail');
     expect(result.looks).toHaveLength(1);
-    expect(result.elapsedMs).toBe(29_750);
+    expect(result.elapsedMs).toBe(89_750);
     expect(result.judgement.reason).toMatch(
       /^Error rate vs baseline: 5\.5 % is significantly worse than baseline's 0\.5 %/,
     );
@@ -134,7 +136,7 @@ describe('watchCanary', () => {
       'continue',
       'fail',
     ]);
-    expect(result.elapsedMs).toBe(269_750);
+    expect(result.elapsedMs).toBe(329_750);
   });
 
   test('a slow read does not push the next look later than its time', async () => {
@@ -150,7 +152,7 @@ describe('watchCanary', () => {
       { ...SCHEDULE, earlyStop: true },
       { ...time, log: recordingLog(), source: slow },
     );
-    expect(time.sleeps).toEqual([29_750, 45_000, 45_000, 45_000, 45_000]);
+    expect(time.sleeps).toEqual([89_750, 45_000, 45_000, 45_000, 45_000]);
   });
 
   test('a quiet canary is inconclusive at the end of the window', async () => {
