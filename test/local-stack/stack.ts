@@ -4,6 +4,7 @@
  * processes, and the HTTPS ALB stand-in routing by moto's listener weights.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -46,6 +47,38 @@ export interface LocalStack {
   stop(): Promise<void>;
 }
 
+function healthStatus(url: string, ca: string): Promise<number> {
+  return new Promise((resolve) => {
+    const u = new URL('/health', url);
+    const req = request({ host: u.hostname, port: u.port, path: u.pathname, ca, timeout: 2_000 }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', () => resolve(0));
+    req.on('timeout', () => req.destroy());
+    req.end();
+  });
+}
+
+/**
+ * Waits until blue answers through the ALB stand-in, as a production environment does before
+ * anyone deploys to it; then forgets the metrics of the wait. Without it the load of a scenario
+ * met a load balancer with no registered target yet, and its 503s (published per load balancer
+ * only) landed in the first canary window.
+ */
+async function untilBlueServes(alb: AlbStandIn, ca: string, metrics: MetricsServer): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  let status = 0;
+  while ((status = await healthStatus(alb.url, ca)) !== 200) {
+    if (Date.now() > deadline)
+      throw new Error(
+        `stack: blue did not answer /health through the ALB within 60 s (last status ${status})`,
+      );
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  metrics.reset();
+}
+
 export async function startLocalStack(
   options: { log?: (line: string) => void; tasks?: number } = {},
 ): Promise<LocalStack> {
@@ -79,7 +112,8 @@ export async function startLocalStack(
     started.push(agent);
     const alb = await startAlb(aws, environment, metrics, certificate, { log });
     started.push(alb);
-    log(`stack: ALB stand-in on ${alb.url}`);
+    await untilBlueServes(alb, certificate.ca, metrics);
+    log(`stack: ALB stand-in on ${alb.url}; blue answers through it`);
     const stack: LocalStack = {
       moto,
       postgres,
@@ -98,11 +132,11 @@ export async function startLocalStack(
         await stack.alb.stop();
         await stack.agent.stop();
         await moto.reset();
-        metrics.reset();
-        log('stack: AWS environment rebuilt: blue live on v1.0.0, green idle');
         stack.environment = await provisionEnvironment(aws, options.tasks ?? 1);
         stack.agent = startEcsAgent(aws, stack.environment, agentOptions);
         stack.alb = await startAlb(aws, stack.environment, metrics, certificate, { log });
+        await untilBlueServes(stack.alb, certificate.ca, metrics);
+        log('stack: AWS environment rebuilt: blue live on v1.0.0 and answering, green idle');
       },
       stop: async () => {
         await stack.alb.stop();
