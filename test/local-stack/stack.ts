@@ -68,8 +68,9 @@ function healthStatus(url: string, ca: string): Promise<number> {
  */
 async function untilBlueServes(alb: AlbStandIn, ca: string, metrics: MetricsServer): Promise<void> {
   const deadline = Date.now() + 60_000;
-  let status = 0;
-  while ((status = await healthStatus(alb.url, ca)) !== 200) {
+  for (;;) {
+    const status = await healthStatus(alb.url, ca);
+    if (status === 200) break;
     if (Date.now() > deadline)
       throw new Error(
         `stack: blue did not answer /health through the ALB within 60 s (last status ${status})`,
