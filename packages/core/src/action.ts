@@ -17,6 +17,7 @@ import {
   AUDIT_SCHEMA,
   appendAuditRecord,
   auditFile,
+  boundInputValue,
   runIdentity,
   writeEvidence,
   type Cancellation,
@@ -271,7 +272,12 @@ export async function runAction<I>(
           endedAt: new Date(ended).toISOString(),
           durationMs: ended - started,
           ...runIdentity(env),
-          inputs: inputs.recorded(),
+          inputs: Object.fromEntries(
+            Object.entries(inputs.recorded()).map(([name, value]) => [
+              name,
+              boundInputValue(value, (text) => redactor.redact(text)),
+            ]),
+          ),
           facts,
           ...(cancellation ? { cancellation } : {}),
         }),
