@@ -34427,7 +34427,19 @@ class MemoryLogger {
  * Backoff and Jitter"): attempt n waits a random time in [0, min(cap, base·2ⁿ)). Sleep and
  * randomness are injectable, so tests of retrying code take no time.
  */
-const realSleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const realSleep = (ms, signal) => new Promise((resolve) => {
+    if (signal?.aborted)
+        return resolve();
+    const onAbort = () => {
+        clearTimeout(timer);
+        resolve();
+    };
+    const timer = setTimeout(() => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+});
 const systemClock = { now: () => Date.now() };
 /**
  * The full-jitter delay before retry number `attempt` (1-based).
@@ -37875,7 +37887,8 @@ function cancellableSleep(sleep, signal) {
             return reject(new ActionCancelled('while waiting', signal));
         const onAbort = () => reject(new ActionCancelled('while waiting', signal));
         signal.addEventListener('abort', onAbort, { once: true });
-        sleep(ms).then(() => {
+        // The underlying sleep gets the signal too: the real one then clears its timer.
+        sleep(ms, signal).then(() => {
             signal.removeEventListener('abort', onAbort);
             resolve();
         }, (error) => {

@@ -56480,7 +56480,19 @@ class MemoryLogger {
  * Backoff and Jitter"): attempt n waits a random time in [0, min(cap, base·2ⁿ)). Sleep and
  * randomness are injectable, so tests of retrying code take no time.
  */
-const realSleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const realSleep = (ms, signal) => new Promise((resolve) => {
+    if (signal?.aborted)
+        return resolve();
+    const onAbort = () => {
+        clearTimeout(timer);
+        resolve();
+    };
+    const timer = setTimeout(() => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+});
 const systemClock = { now: () => Date.now() };
 /**
  * The full-jitter delay before retry number `attempt` (1-based).
@@ -59927,7 +59939,8 @@ function cancellableSleep(sleep, signal) {
             return reject(new ActionCancelled('while waiting', signal));
         const onAbort = () => reject(new ActionCancelled('while waiting', signal));
         signal.addEventListener('abort', onAbort, { once: true });
-        sleep(ms).then(() => {
+        // The underlying sleep gets the signal too: the real one then clears its timer.
+        sleep(ms, signal).then(() => {
             signal.removeEventListener('abort', onAbort);
             resolve();
         }, (error) => {
@@ -61853,13 +61866,26 @@ const canaryGate = {
         const minute = Math.floor(ctx.clock.now() / 60_000) * 60_000;
         await source.read({ start: minute - 60_000, end: minute, periodSeconds: 60, extraMetrics: [] });
         ctx.log.info('CloudWatch answered GetMetricData (credentials and permission checked).');
-        const result = await watchCanary(policy, {
-            windowMs: inputs.windowMs,
-            intervalMs: inputs.intervalMs,
-            periodSeconds: inputs.periodSeconds,
-            earlyStop: inputs.earlyStop,
-            metricsDelayMs: inputs.metricsDelayMs,
-        }, { clock: ctx.clock, sleep: ctx.sleep, log: ctx.log, source });
+        let result;
+        try {
+            result = await watchCanary(policy, {
+                windowMs: inputs.windowMs,
+                intervalMs: inputs.intervalMs,
+                periodSeconds: inputs.periodSeconds,
+                earlyStop: inputs.earlyStop,
+                metricsDelayMs: inputs.metricsDelayMs,
+            }, { clock: ctx.clock, sleep: ctx.sleep, log: ctx.log, source });
+        }
+        catch (error) {
+            if (!(error instanceof ActionCancelled))
+                throw error;
+            // What was done and what is left: the gate only reads, so nothing needs undoing; the
+            // rollout step that called it owns the traffic (ecs-bluegreen puts it back when cancelled).
+            ctx.fact('cancelled', { during: 'watching the canary', verdict: 'none' });
+            throw new ActionFailure(`Cancelled (${String(ctx.signal.reason)}) while watching canary ${inputs.canaryTargetGroup}, before a verdict: ` +
+                `no verdict output was set, and canary-gate changed nothing (it only reads metrics). ` +
+                `Traffic is where the rollout step left it; that step decides what happens to it.`);
+        }
         const { judgement } = result;
         const reports = metricReports(judgement.metrics);
         ctx.setOutput(Output.verdict, result.verdict);

@@ -100,7 +100,8 @@ function cancellableSleep(sleep: Sleep, signal: AbortSignal): Sleep {
       if (signal.aborted) return reject(new ActionCancelled('while waiting', signal));
       const onAbort = () => reject(new ActionCancelled('while waiting', signal));
       signal.addEventListener('abort', onAbort, { once: true });
-      sleep(ms).then(
+      // The underlying sleep gets the signal too: the real one then clears its timer.
+      sleep(ms, signal).then(
         () => {
           signal.removeEventListener('abort', onAbort);
           resolve();
