@@ -6,7 +6,13 @@
  */
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { createAwsClient } from '@white-cross/aws';
-import { ActionFailure, formatDuration, runAction, type ActionDefinition } from '@white-cross/core';
+import {
+  ActionCancelled,
+  ActionFailure,
+  formatDuration,
+  runAction,
+  type ActionDefinition,
+} from '@white-cross/core';
 import { cloudWatchSource, type MetricsSource } from './cloudwatch.js';
 import { ACTION_NAME, ACTION_VERSION, Output, REPORT_EVIDENCE } from './constants.js';
 import { watchCanary, type WatchResult } from './gate.js';
@@ -57,17 +63,30 @@ export const canaryGate: ActionDefinition<CanaryGateInputs> = {
     await source.read({ start: minute - 60_000, end: minute, periodSeconds: 60, extraMetrics: [] });
     ctx.log.info('CloudWatch answered GetMetricData (credentials and permission checked).');
 
-    const result: WatchResult = await watchCanary(
-      policy,
-      {
-        windowMs: inputs.windowMs,
-        intervalMs: inputs.intervalMs,
-        periodSeconds: inputs.periodSeconds,
-        earlyStop: inputs.earlyStop,
-        metricsDelayMs: inputs.metricsDelayMs,
-      },
-      { clock: ctx.clock, sleep: ctx.sleep, log: ctx.log, source },
-    );
+    let result: WatchResult;
+    try {
+      result = await watchCanary(
+        policy,
+        {
+          windowMs: inputs.windowMs,
+          intervalMs: inputs.intervalMs,
+          periodSeconds: inputs.periodSeconds,
+          earlyStop: inputs.earlyStop,
+          metricsDelayMs: inputs.metricsDelayMs,
+        },
+        { clock: ctx.clock, sleep: ctx.sleep, log: ctx.log, source },
+      );
+    } catch (error) {
+      if (!(error instanceof ActionCancelled)) throw error;
+      // What was done and what is left: the gate only reads, so nothing needs undoing; the
+      // rollout step that called it owns the traffic (ecs-bluegreen puts it back when cancelled).
+      ctx.fact('cancelled', { during: 'watching the canary', verdict: 'none' });
+      throw new ActionFailure(
+        `Cancelled (${String(ctx.signal.reason)}) while watching canary ${inputs.canaryTargetGroup}, before a verdict: ` +
+          `no verdict output was set, and canary-gate changed nothing (it only reads metrics). ` +
+          `Traffic is where the rollout step left it; that step decides what happens to it.`,
+      );
+    }
     const { judgement } = result;
     const reports = metricReports(judgement.metrics);
     ctx.setOutput(Output.verdict, result.verdict);

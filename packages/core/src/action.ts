@@ -17,6 +17,7 @@ import {
   AUDIT_SCHEMA,
   appendAuditRecord,
   auditFile,
+  boundInputValue,
   runIdentity,
   writeEvidence,
   type Cancellation,
@@ -99,7 +100,8 @@ function cancellableSleep(sleep: Sleep, signal: AbortSignal): Sleep {
       if (signal.aborted) return reject(new ActionCancelled('while waiting', signal));
       const onAbort = () => reject(new ActionCancelled('while waiting', signal));
       signal.addEventListener('abort', onAbort, { once: true });
-      sleep(ms).then(
+      // The underlying sleep gets the signal too: the real one then clears its timer.
+      sleep(ms, signal).then(
         () => {
           signal.removeEventListener('abort', onAbort);
           resolve();
@@ -271,7 +273,12 @@ export async function runAction<I>(
           endedAt: new Date(ended).toISOString(),
           durationMs: ended - started,
           ...runIdentity(env),
-          inputs: inputs.recorded(),
+          inputs: Object.fromEntries(
+            Object.entries(inputs.recorded()).map(([name, value]) => [
+              name,
+              boundInputValue(value, (text) => redactor.redact(text)),
+            ]),
+          ),
           facts,
           ...(cancellation ? { cancellation } : {}),
         }),

@@ -7,7 +7,7 @@
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import type { Env } from './inputs.js';
+import { DEFAULT_TEXT_LIMIT, type Env } from './inputs.js';
 
 export const AUDIT_SCHEMA = 'white-cross-deploy/audit@1';
 
@@ -72,6 +72,33 @@ export function runIdentity(env: Env): Partial<AuditRecord> {
     runAttempt: env.GITHUB_RUN_ATTEMPT,
     environment: env.WCD_ENVIRONMENT,
   };
+}
+
+/**
+ * The most characters of one input value the audit record keeps: the bound `Inputs.text`
+ * puts on free text by default. Some actions bound an input with their own check (and refuse
+ * it), but the record is written however the run ended, a refused 100 kB `reason` included:
+ * it keeps the value's start and its length.
+ */
+export const AUDIT_INPUT_LIMIT = DEFAULT_TEXT_LIMIT;
+
+/**
+ * An input value as the audit record keeps it: whole (after `redact`) when it is at most
+ * `limit` characters, else the first `limit` characters of its redacted form and how long the
+ * value given was. Redacting before the cut keeps a cut from splitting a secret or a PHI
+ * pattern into a part the redactor would no longer recognise.
+ *
+ * @example
+ * boundInputValue('x'.repeat(100_000)); // 'xx…x… [elided: 100000 characters given, the first 1000 kept]'
+ */
+export function boundInputValue(
+  value: string,
+  redact: (text: string) => string = (text) => text,
+  limit = AUDIT_INPUT_LIMIT,
+): string {
+  const kept = redact(value);
+  if (kept.length <= limit) return kept;
+  return `${kept.slice(0, limit)}… [elided: ${value.length} characters given, the first ${limit} kept]`;
 }
 
 /** Appends one record as a JSON line. */

@@ -5,14 +5,30 @@
  */
 
 /** Waits the given milliseconds. Tests pass one that returns at once. */
-export type Sleep = (ms: number) => Promise<void>;
+/**
+ * Waits `ms`. Given `signal`, a sleep may end early when it is aborted (the real one does, and
+ * clears its timer, so a cancelled run's process is not kept alive by a wait it gave up).
+ */
+export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
 
 /** The clock actions read the time from. */
 export interface Clock {
   now(): number;
 }
 
-export const realSleep: Sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+export const realSleep: Sleep = (ms, signal) =>
+  new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const onAbort = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
 export const systemClock: Clock = { now: () => Date.now() };
 
 export interface RetryOptions {

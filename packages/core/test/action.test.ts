@@ -3,8 +3,10 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  AUDIT_INPUT_LIMIT,
   ActionFailure,
   ConfigurationError,
+  boundInputValue,
   actionsRuntime,
   parseAuditRecords,
   runAction,
@@ -141,6 +143,42 @@ describe('runAction', () => {
     expect(JSON.parse(readFileSync(join(dir, 'demo-manifest.json'), 'utf8'))).toEqual({
       files: { 'dist/[REDACTED-EMAIL]': { mrn: 'MRN: [REDACTED-MRN]' } },
     });
+  });
+
+  it('bounds every input value it records, saying how long it was, redacted before the cut', async () => {
+    // An action that bounds `reason` with its own check (not Inputs.text) and refuses it:
+    // the record is written anyway, and must not carry the 100 kB whole.
+    const reason = `${'a'.repeat(994)} 123-45-6789 ${'x'.repeat(100_000)}`;
+    const { runtime } = fakeRuntime({ ...env, INPUT_REASON: reason, INPUT_MODE: 'rollback' });
+    const outcome = await runAction(
+      {
+        name: 'demo',
+        version: '1',
+        parseInputs: (i) => {
+          const mode = i.string('mode', { required: true });
+          const given = i.string('reason', { required: true });
+          if (given.length > 500) throw new ConfigurationError(`Input 'reason' is too long.`, 'reason');
+          return { mode, given };
+        },
+        run: async () => {},
+      },
+      { runtime, clock: clock() },
+    );
+    expect(outcome).toBe('invalid-input');
+    const [record] = audit();
+    expect(record?.inputs).toEqual({
+      mode: 'rollback',
+      // The SSN across the cut was redacted first: no digit of it is kept.
+      reason: `${'a'.repeat(994)} [REDA… [elided: ${reason.length} characters given, the first 1000 kept]`,
+    });
+    expect(readFileSync(join(dir, 'audit.jsonl'), 'utf8').length).toBeLessThan(3000);
+  });
+
+  it('keeps an input value of exactly the bound whole', () => {
+    expect(boundInputValue('b'.repeat(AUDIT_INPUT_LIMIT))).toBe('b'.repeat(AUDIT_INPUT_LIMIT));
+    expect(boundInputValue('abcdef', undefined, 3)).toBe(
+      'abc… [elided: 6 characters given, the first 3 kept]',
+    );
   });
 
   it('stops at a bad input with one error line and never runs the action', async () => {

@@ -7,6 +7,7 @@ import {
   ActionFailure,
   MemoryLogger,
   parseAuditRecords,
+  realSleep,
   runAction,
   runCommand,
   type Runtime,
@@ -119,6 +120,17 @@ describe('runAction and cancellation', () => {
     process.exitCode = savedExitCode;
   });
   const audit = () => parseAuditRecords(readFileSync(join(dir, 'audit.jsonl'), 'utf8'));
+
+  it('the real sleep clears its timer when the run is cancelled (nothing keeps the process alive)', async () => {
+    const cancel = new AbortController();
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const before = timers();
+    const sleeping = realSleep(600_000, cancel.signal);
+    expect(timers()).toBe(before + 1);
+    cancel.abort('SIGTERM');
+    await sleeping;
+    expect(timers()).toBe(before);
+  });
 
   it('aborts ctx.signal, ends ctx.sleep, and records a cancelled run with what was done', async () => {
     const { runtime, lines, summary } = fakeRuntime({ WCD_EVIDENCE_DIR: dir });

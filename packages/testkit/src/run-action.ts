@@ -203,3 +203,45 @@ export async function runActionBundle(action: string, options: RunActionOptions 
     durationMs: Date.now() - started,
   };
 }
+
+export interface SignalledRun extends ActionRun {
+  /** The signal sent. */
+  signal: NodeJS.Signals;
+  /** Milliseconds from the signal to the end of the process (and reading back its files). */
+  exitedAfterMs: number;
+}
+
+/**
+ * Runs the bundle as {@link runActionBundle} does and sends it `signal` (default SIGTERM, what
+ * a cancelled workflow sends) once, at the first stdout line `when` accepts. Fails the test
+ * when no line did, so a test of cancellation never passes on a run that simply ended.
+ *
+ * @example
+ * const run = await runActionBundleAndSignal('canary-gate', {
+ *   inputs,
+ *   when: (line) => line.includes('looking again'),
+ * });
+ * expect(run.audit[0]).toMatchObject({ outcome: 'cancelled', cancellation: { signal: 'SIGTERM' } });
+ */
+export async function runActionBundleAndSignal(
+  action: string,
+  options: RunActionOptions & { when: (line: string) => boolean; signal?: NodeJS.Signals },
+): Promise<SignalledRun> {
+  const { when, signal = 'SIGTERM', onLine, ...rest } = options;
+  let signalledAt: number | undefined;
+  const run = await runActionBundle(action, {
+    ...rest,
+    onLine: (line, send) => {
+      onLine?.(line, send);
+      if (signalledAt !== undefined || !when(line)) return;
+      signalledAt = Date.now();
+      send(signal);
+    },
+  });
+  if (signalledAt === undefined) {
+    throw new Error(
+      `${action} ended (exit ${run.exitCode}) before the line to send ${signal} at; its last lines:\n${run.stdout.split('\n').slice(-15).join('\n')}\n${run.stderr.slice(-2000)}`,
+    );
+  }
+  return { ...run, signal, exitedAfterMs: Date.now() - signalledAt };
+}
