@@ -226,9 +226,7 @@ export class BlueGreenAws {
         ),
       );
       // familyPrefix is a prefix: keep only this family.
-      arns.push(
-        ...(out.taskDefinitionArns ?? []).filter((a) => shortArn(a).replace(/:\d+$/, '') === family),
-      );
+      arns.push(...(out.taskDefinitionArns ?? []).filter((a) => shortArn(a).replace(/:\d+$/, '') === family));
       nextToken = out.nextToken;
     } while (nextToken);
     return arns;

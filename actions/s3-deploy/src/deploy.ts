@@ -6,7 +6,13 @@
  */
 import { CloudFrontClient } from '@aws-sdk/client-cloudfront';
 import { S3Client } from '@aws-sdk/client-s3';
-import { ActionFailure, formatBytes, formatDuration, formatPercent, type ActionContext } from '@white-cross/core';
+import {
+  ActionFailure,
+  formatBytes,
+  formatDuration,
+  formatPercent,
+  type ActionContext,
+} from '@white-cross/core';
 import { awsCaller, createAwsClient } from '@white-cross/aws';
 import { ACTION_NAME, ACTION_VERSION, OUTPUT } from './constants.js';
 import type { DeployInputs } from './inputs.js';
