@@ -20,7 +20,7 @@
  *
  * Usage: npm run bench:canary [-- --canaries 1000 --rps 100 --share 0.1 --window 300 --interval 60 --seed 7 --quiet-rps 3]
  */
-import { Inputs, inputVariable, type Logger } from '@white-cross/core';
+import { formatPercent, Inputs, inputVariable, type Logger } from '@white-cross/core';
 import type { MetricsSource } from '../../actions/canary-gate/src/cloudwatch.js';
 import { watchCanary } from '../../actions/canary-gate/src/gate.js';
 import { parseInputs } from '../../actions/canary-gate/src/inputs.js';
@@ -298,7 +298,7 @@ async function runGroup(
 }
 
 function pct(count: number, total: number): string {
-  return `${((100 * count) / total).toFixed(1)} %`;
+  return formatPercent(count / total, { spaced: true });
 }
 
 function pad(text: string, width: number): string {

@@ -3,7 +3,7 @@
  * fail when early stop is on, otherwise at the end of the window. Clock, sleep and the metrics
  * source are injected, so the watch can be driven through a whole window in no time.
  */
-import { formatDuration, type Clock, type Logger, type Sleep } from '@white-cross/core';
+import { formatDuration, formatPercent, type Clock, type Logger, type Sleep } from '@white-cross/core';
 import type { MetricsSource } from './cloudwatch.js';
 import {
   judgeLook,
@@ -64,7 +64,7 @@ export function lookOffsets(windowMs: number, intervalMs: number): number[] {
 }
 
 function rateText(errors: number, requests: number): string {
-  return requests === 0 ? '—' : `${Number(((100 * errors) / requests).toFixed(2))} %`;
+  return requests === 0 ? '—' : formatPercent(errors / requests, { digits: 2, spaced: true });
 }
 
 function latencyText(p95: number | undefined): string {

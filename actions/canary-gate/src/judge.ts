@@ -3,6 +3,7 @@
  * Kayenta-style classification of each metric (Pass, High, Low, Nodata), a score, and the
  * verdict of one look — fail, inconclusive, pass, or "keep watching". Pure: no I/O, no clock.
  */
+import { formatPercent } from '@white-cross/core';
 import {
   lookLevel,
   mannWhitneyGreater,
@@ -186,7 +187,7 @@ function rate(events: number, trials: number): number | undefined {
 }
 
 function percent(x: number | undefined, digits = 2): string {
-  return x === undefined ? '—' : `${Number((x * 100).toFixed(digits))} %`;
+  return formatPercent(x, { digits, spaced: true });
 }
 
 function ms(x: number | undefined): string {

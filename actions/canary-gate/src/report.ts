@@ -3,7 +3,7 @@
  * job summary — the reason in one line, a table per metric, charts of error rate and p95 for
  * both colors over the window, and the looks taken.
  */
-import { formatDuration, type SummaryBuilder } from '@white-cross/core';
+import { formatDuration, formatPercent, type SummaryBuilder } from '@white-cross/core';
 import type { WatchResult } from './gate.js';
 import type { CanaryGateInputs } from './inputs.js';
 import { formatPValue, type MetricJudgement } from './judge.js';
@@ -53,7 +53,7 @@ export function metricReports(metrics: readonly MetricJudgement[]): MetricReport
 
 function shown(value: number | undefined, unit: string): string {
   if (value === undefined || !Number.isFinite(value)) return '—';
-  if (unit === '%') return `${Number((value * 100).toFixed(2))} %`;
+  if (unit === '%') return formatPercent(value, { digits: 2, spaced: true });
   if (unit === 'ms') return `${Math.round(value)} ms`;
   return String(Number(value.toPrecision(6)));
 }

@@ -5,8 +5,10 @@ import { ConfigurationError, type Env, type Inputs } from '@white-cross/core';
 import { INPUT } from './constants.js';
 
 export interface DeployWindowInputs {
-  /** The schedule file, relative to the workspace. */
+  /** The schedule file as given, relative to the workspace (for messages). */
   readonly schedule: string;
+  /** Where it is, symlinks followed: checked to be inside the workspace. */
+  readonly schedulePath: string;
   /** The environment whose section of the schedule applies, when the file has one. */
   readonly environment?: string;
   readonly emergency: boolean;
@@ -21,22 +23,7 @@ export const MIN_REASON_LENGTH = 10;
 /** The longest reason accepted: it is shown in the log, the summary and the audit record. */
 export const MAX_REASON_LENGTH = 1_000;
 
-// Control characters other than tab and line breaks (ANSI escapes, NUL, backspace).
-const CONTROL_CHARACTER = /(?![\t\n\r])\p{Cc}/u;
-
-/** Refuses an over-long value, or control characters (and line breaks, unless `multiline`). */
-function checkLength(name: string, value: string, max: number, multiline = false): void {
-  if (value.length > max)
-    throw new ConfigurationError(
-      `Input '${name}' is ${value.length.toLocaleString('en-US')} characters long; at most ${max.toLocaleString('en-US')} are accepted.`,
-      name,
-    );
-  if (CONTROL_CHARACTER.test(value) || (!multiline && /[\r\n]/.test(value)))
-    throw new ConfigurationError(
-      `Input '${name}' must not contain control characters${multiline ? '' : ' or line breaks'}.`,
-      name,
-    );
-}
+const DEFAULT_SCHEDULE = '.github/deploy-windows.yml';
 
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 const MONTHS = [
@@ -96,11 +83,10 @@ export function parseInstant(text: string): number | string {
  * parseInputs(new Inputs({ INPUT_SCHEDULE: '.github/deploy-windows.yml' }), {});
  */
 export function parseInputs(inputs: Inputs, _env: Env): DeployWindowInputs {
-  const schedule = inputs.string(INPUT.schedule, { default: '.github/deploy-windows.yml' });
-  // Where the path leads once symlinks are followed is checked against the workspace in main.ts.
-  checkLength(INPUT.schedule, schedule, 255);
-  const environment = inputs.string(INPUT.environment);
-  if (environment !== undefined) checkLength(INPUT.environment, environment, 100);
+  const schedule = inputs.text(INPUT.schedule, { default: DEFAULT_SCHEDULE, maxLength: 255 });
+  // Checked before the file is opened, so nothing of a file outside the checkout is ever read or shown.
+  const schedulePath = inputs.path(INPUT.schedule, { default: DEFAULT_SCHEDULE });
+  const environment = inputs.text(INPUT.environment, { maxLength: 100 });
   if (environment !== undefined && !/^[\w.-]+$/.test(environment)) {
     throw new ConfigurationError(
       `Input '${INPUT.environment}' must be an environment name (letters, digits, '.', '_', '-'); got '${environment}'.`,
@@ -108,18 +94,16 @@ export function parseInputs(inputs: Inputs, _env: Env): DeployWindowInputs {
     );
   }
   const emergency = inputs.boolean(INPUT.emergency, false);
-  const reason = inputs.string(INPUT.reason);
-  if (reason !== undefined) checkLength(INPUT.reason, reason, MAX_REASON_LENGTH, true);
+  const reason = inputs.text(INPUT.reason, { maxLength: MAX_REASON_LENGTH, multiline: true });
   if (emergency && (reason === undefined || reason.length < MIN_REASON_LENGTH)) {
     throw new ConfigurationError(
       `Input '${INPUT.reason}' is required with emergency: true: say in at least ${MIN_REASON_LENGTH} characters why the deploy cannot wait for the next window${reason ? ` (got '${reason}')` : ''}.`,
       INPUT.reason,
     );
   }
-  const atText = inputs.string(INPUT.at);
+  const atText = inputs.text(INPUT.at, { maxLength: 64 });
   let at: number | undefined;
   if (atText !== undefined) {
-    checkLength(INPUT.at, atText, 64);
     const parsed = parseInstant(atText);
     if (typeof parsed === 'string') {
       throw new ConfigurationError(
@@ -131,6 +115,7 @@ export function parseInputs(inputs: Inputs, _env: Env): DeployWindowInputs {
   }
   return {
     schedule,
+    schedulePath,
     emergency,
     ...(environment === undefined ? {} : { environment }),
     ...(reason === undefined ? {} : { reason }),

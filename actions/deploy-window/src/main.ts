@@ -3,8 +3,7 @@
  * blackout: school hours, a federal holiday, a freeze), naming the next allowed window; an
  * emergency with a reason overrides, loudly, and is written to the audit record.
  */
-import { existsSync, readFileSync, realpathSync } from 'node:fs';
-import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
 import {
   ActionFailure,
   ConfigurationError,
@@ -25,22 +24,8 @@ import {
 } from './schedule.js';
 import { ScheduleFileError, parseScheduleFile } from './schedule-file.js';
 
-/** Whether `file` is inside `workspace` once symlinks are followed (one that does not exist: by its path). */
-function insideWorkspace(workspace: string, file: string): boolean {
-  const real = (path: string) => (existsSync(path) ? realpathSync(path) : resolve(path));
-  const rel = relative(real(workspace), real(file));
-  return rel === '' || (!isAbsolute(rel) && rel.split(sep)[0] !== '..');
-}
-
-function readSchedule(inputs: DeployWindowInputs, ctx: ActionContext): Schedule {
-  const file = resolve(ctx.workspace, inputs.schedule);
-  // Checked before the file is opened, so nothing of a file outside the checkout is ever read or shown.
-  if (!insideWorkspace(ctx.workspace, file)) {
-    throw new ConfigurationError(
-      `Input '${INPUT.schedule}' names ${inputs.schedule}, which is outside the workspace (GITHUB_WORKSPACE) once symlinks are followed; the schedule must be a file of the checked-out repository, such as .github/deploy-windows.yml.`,
-      INPUT.schedule,
-    );
-  }
+function readSchedule(inputs: DeployWindowInputs): Schedule {
+  const file = inputs.schedulePath;
   if (!existsSync(file)) {
     throw new ConfigurationError(
       `Input '${INPUT.schedule}' names ${inputs.schedule}, which does not exist in the repository; add the schedule file or point 'schedule' at it.`,
@@ -138,7 +123,7 @@ export const deployWindow: ActionDefinition<DeployWindowInputs> = {
   version: ACTION_VERSION,
   parseInputs,
   async run(inputs, ctx) {
-    const schedule = readSchedule(inputs, ctx);
+    const schedule = readSchedule(inputs);
     const now = inputs.at ?? ctx.clock.now();
     const decision = decide(schedule, now);
     const override = !decision.allowed && inputs.emergency;

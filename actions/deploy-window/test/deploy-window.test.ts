@@ -206,7 +206,7 @@ describe('deploy-window bundle', () => {
     });
     expect(run.exitCode).toBe(1);
     expect(errors(run).map((a) => a.message)).toEqual([
-      "Input 'reason' is 100,000 characters long; at most 1,000 are accepted.",
+      "Input 'reason' must be at most 1000 characters; got 100000.",
     ]);
     expect(run.stdout.length).toBeLessThan(2_000);
     expect(run.summary).toBe('');
@@ -245,15 +245,15 @@ describe('deploy-window bundle', () => {
       );
       symlinkSync(outside, join(workspace, 'linked'));
       const cases = [
-        join('..', outside.split('/').pop() ?? '', 'deploy-windows.yml'),
-        join(outside, 'deploy-windows.yml'),
-        'linked/deploy-windows.yml',
+        [join('..', outside.split('/').pop() ?? '', 'deploy-windows.yml'), 'resolves outside the workspace'],
+        [join(outside, 'deploy-windows.yml'), 'resolves outside the workspace'],
+        ['linked/deploy-windows.yml', 'resolves outside the workspace through a symbolic link'],
       ];
-      for (const schedule of cases) {
+      for (const [schedule, why] of cases) {
         const run = await runActionBundle('deploy-window', { workspace, inputs: { schedule } });
         expect(run.exitCode).toBe(1);
         expect(errors(run).map((a) => a.message)).toEqual([
-          `Input 'schedule' names ${schedule}, which is outside the workspace (GITHUB_WORKSPACE) once symlinks are followed; the schedule must be a file of the checked-out repository, such as .github/deploy-windows.yml.`,
+          `Input 'schedule' must be a path inside the workspace (the repository checkout); '${schedule}' ${why}.`,
         ]);
         expect(`${run.stdout}${run.summary}`).not.toContain('SECRET-CONTENT');
       }

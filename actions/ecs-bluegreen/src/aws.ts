@@ -28,7 +28,7 @@ import {
   ModifyRuleCommand,
   type Action,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { ActionFailure, type Logger, type Sleep } from '@white-cross/core';
+import { ActionFailure, shortArn, type Logger, type Sleep } from '@white-cross/core';
 import { awsCaller, createAwsClient, isAwsError } from '@white-cross/aws';
 import { ACTION_NAME, ACTION_VERSION } from './constants.js';
 import type { ServiceFacts } from './state.js';
@@ -226,9 +226,7 @@ export class BlueGreenAws {
         ),
       );
       // familyPrefix is a prefix: keep only this family.
-      arns.push(
-        ...(out.taskDefinitionArns ?? []).filter((a) => a.split('/').pop()?.replace(/:\d+$/, '') === family),
-      );
+      arns.push(...(out.taskDefinitionArns ?? []).filter((a) => shortArn(a).replace(/:\d+$/, '') === family));
       nextToken = out.nextToken;
     } while (nextToken);
     return arns;

@@ -3,7 +3,7 @@
  * pair in step with AWS (so a failure can say exactly what it left) and recording each step
  * with its timing for the summary and the audit record.
  */
-import { ActionFailure, type ActionContext } from '@white-cross/core';
+import { ActionFailure, shortArn, type ActionContext } from '@white-cross/core';
 import type { BlueGreenAws, ServiceDescription } from './aws.js';
 import { COLORS, TAG, type Color, type Role } from './constants.js';
 import type { CommonInputs, TaskDefinitionFile } from './inputs.js';
@@ -16,7 +16,6 @@ import {
   parseLock,
   planLock,
   restoreTags,
-  shortArn,
   type BlueGreenState,
   type LockHolder,
   type TagChange,

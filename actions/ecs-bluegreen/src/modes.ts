@@ -2,7 +2,7 @@
  * The six modes. Each reads what it needs, asks `state.ts` what to do, and has the executor do
  * it; none decides anything itself.
  */
-import { ConfigurationError } from '@white-cross/core';
+import { ConfigurationError, shortArn } from '@white-cross/core';
 import { COLORS, TAG, otherColor, type Mode } from './constants.js';
 import type { BlueGreenRun } from './executor.js';
 import { loadTaskDefinitionFile, type InputsOf, type RollbackTarget } from './inputs.js';
@@ -20,7 +20,6 @@ import {
   planStickiness,
   refuseDeployDuringCanary,
   servingColor,
-  shortArn,
   versionOf,
 } from './state.js';
 import { mainImage, parseTaskDefinitionArn, revisionsToDeregister } from './task-definition.js';

@@ -4,6 +4,7 @@
  * at least as many healthy targets in the color's target group as tasks wanted. Pure; the
  * waiting loop lives in `wait.ts`.
  */
+import { shortArn } from '@white-cross/core';
 import type { ServiceDescription, TargetHealthInfo } from './aws.js';
 
 export interface Readiness {
@@ -48,7 +49,7 @@ export function assessReadiness(
       primary && primary.taskDefinition !== expected.taskDefinitionArn ? primary.taskDefinition : undefined;
     return {
       ready: false,
-      failed: `the ECS deployment failed${back ? ` and ECS is rolling the service back to ${back.split('/').pop()}` : ''}: ${failed.rolloutStateReason ?? 'no reason given'}`,
+      failed: `the ECS deployment failed${back ? ` and ECS is rolling the service back to ${shortArn(back)}` : ''}: ${failed.rolloutStateReason ?? 'no reason given'}`,
       progress: '',
       healthy,
     };

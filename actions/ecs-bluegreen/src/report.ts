@@ -2,7 +2,7 @@
  * The job summary and the evidence file: weights before and after, each color's role, version,
  * task definition and task count, the steps with their timings, and what went wrong.
  */
-import { formatDuration, type SummaryBuilder } from '@white-cross/core';
+import { formatDuration, shortArn, type SummaryBuilder } from '@white-cross/core';
 import { COLORS, type Mode } from './constants.js';
 import type { BlueGreenState } from './state.js';
 
@@ -31,8 +31,6 @@ export interface RunReport {
   deregistered: string[];
   failure?: string;
 }
-
-const shortArn = (arn: string) => arn.split('/').pop() ?? arn;
 
 function when(ms: number | undefined): string {
   return ms === undefined ? '—' : new Date(ms).toISOString().replace('.000Z', 'Z');

@@ -3,7 +3,7 @@
  * listener weights), and what each mode decides to do from it. Pure: the modes call AWS with
  * what these functions decide.
  */
-import { ConfigurationError } from '@white-cross/core';
+import { ConfigurationError, shortArn } from '@white-cross/core';
 import { otherColor, ROLES, TAG, type Color, type Role } from './constants.js';
 import { imageTag } from './task-definition.js';
 import { splitWithCanary, sameSplit, type TrafficSplit } from './traffic.js';
@@ -484,11 +484,6 @@ export function versionOf(
   image: string | undefined,
 ): string | undefined {
   return tags[TAG.version] ?? given ?? (image ? imageTag(image) : undefined);
-}
-
-/** The last part of an ARN (`api:7` of a task definition ARN), for messages. */
-export function shortArn(arn: string): string {
-  return arn.split('/').pop() ?? arn;
 }
 
 /** A listener or rule, other than the one this action splits, that also sends requests to a color. */

@@ -4,7 +4,7 @@
  * unhealthy targets.
  */
 import type { Clock, Logger, Sleep } from '@white-cross/core';
-import { formatDuration } from '@white-cross/core';
+import { formatDuration, shortArn } from '@white-cross/core';
 import type { BlueGreenAws, ServiceDescription, StoppedTaskInfo, TargetHealthInfo } from './aws.js';
 import { assessReadiness } from './readiness.js';
 
@@ -140,7 +140,7 @@ export function diagnosticLines(d: Diagnostics): string[] {
     ...d.events.map((e) => `event${e.at ? ` ${new Date(e.at).toISOString()}` : ''}: ${e.message}`),
     ...d.stoppedTasks.map(
       (t) =>
-        `stopped task ${t.taskArn.split('/').pop()}: ${t.stoppedReason}${t.containerReasons.length ? ` (${t.containerReasons.join('; ')})` : ''}`,
+        `stopped task ${shortArn(t.taskArn)}: ${t.stoppedReason}${t.containerReasons.length ? ` (${t.containerReasons.join('; ')})` : ''}`,
     ),
     ...d.unhealthyTargets.map(
       (t) =>

@@ -4,7 +4,8 @@
  * testkit (`aws-strict.ts`) playing what AWS does and moto does not. Each test names the AWS
  * documentation the behaviour comes from.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test, jest } from '@jest/globals';
+import { describe, expect, test, jest } from '@jest/globals';
+import { usePerTest, useStack } from '@white-cross/testkit/use-stack';
 import {
   CreateRuleCommand,
   DeleteRuleCommand,
@@ -19,36 +20,12 @@ import {
   hideOidcClientSecret,
   requireOidcClientSecret,
 } from '@white-cross/testkit/aws-strict';
-import {
-  CLUSTER,
-  readPair,
-  REGISTRY,
-  registerRelease,
-  SERVICE,
-  startAgent,
-  startStack,
-  type Agent,
-  type Stack,
-} from './harness.js';
+import { CLUSTER, readPair, REGISTRY, registerRelease, SERVICE, startAgent, startStack } from './harness.js';
 
 // Each test runs the bundle several times against moto; on a loaded machine that takes minutes.
 jest.setTimeout(300_000);
-let stack: Stack;
-let agent: Agent | undefined;
-
-beforeAll(async () => {
-  stack = await startStack();
-});
-beforeEach(async () => {
-  await stack.rebuild();
-  agent = startAgent(stack);
-});
-afterEach(async () => {
-  await agent?.stop();
-});
-afterAll(async () => {
-  await stack?.stop();
-});
+const stack = useStack(startStack, { beforeEach: (s) => s.rebuild() });
+const agent = usePerTest(() => startAgent(stack));
 
 const run = (inputs: Record<string, string>) =>
   runActionBundle('ecs-bluegreen', {
@@ -167,7 +144,7 @@ describe('the ECS deployment circuit breaker with rollback', () => {
   // moto has no circuit breaker: the proxy plays ECS's DescribeServices answers once it tripped.
   test('deploy stops waiting at once, reports ECS reason, and leaves traffic on blue', async () => {
     const release = await registerRelease(stack, 'v1.2.0-broken', { awsvpc: false });
-    agent?.broken.add(`${REGISTRY}:v1.2.0-broken`);
+    agent.broken.add(`${REGISTRY}:v1.2.0-broken`);
     stack.proxy.addFault(
       circuitBreakerRollback({
         service: `${SERVICE}-green`,

@@ -5,7 +5,8 @@
  * records no service events, so the test plays the ECS agent, including a task that crashes
  * (see harness.ts); the formatting of service events is covered in wait.test.ts.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test, jest } from '@jest/globals';
+import { describe, expect, test, jest } from '@jest/globals';
+import { usePerTest, useStack } from '@white-cross/testkit/use-stack';
 import { runActionBundle, throttling } from '@white-cross/testkit';
 import {
   CLUSTER,
@@ -16,28 +17,12 @@ import {
   SERVICE,
   startAgent,
   startStack,
-  type Agent,
-  type Stack,
 } from './harness.js';
 
 // Each test runs the bundle several times against moto; on a loaded machine that takes minutes.
 jest.setTimeout(300_000);
-let stack: Stack;
-let agent: Agent | undefined;
-
-beforeAll(async () => {
-  stack = await startStack();
-});
-beforeEach(async () => {
-  await stack.rebuild();
-  agent = startAgent(stack);
-});
-afterEach(async () => {
-  await agent?.stop();
-});
-afterAll(async () => {
-  await stack?.stop();
-});
+const stack = useStack(startStack, { beforeEach: (s) => s.rebuild() });
+const agent = usePerTest(() => startAgent(stack));
 
 const run = (inputs: Record<string, string>) =>
   runActionBundle('ecs-bluegreen', {
@@ -54,7 +39,7 @@ const run = (inputs: Record<string, string>) =>
 describe('a deploy whose tasks never become healthy', () => {
   test('fails after wait-timeout, shows why, puts green back as it was, and leaves traffic on blue', async () => {
     const broken = await registerRelease(stack, 'v1.1.0-broken', { awsvpc: false });
-    agent!.broken.add(`${REGISTRY}:v1.1.0-broken`);
+    agent.broken.add(`${REGISTRY}:v1.1.0-broken`);
     const before = await readPair(stack);
     const result = await run({ mode: 'deploy', 'task-definition-arn': broken, 'wait-timeout': '2s' });
     expect(result.exitCode).toBe(1);
@@ -93,7 +78,7 @@ describe('a run killed half-way', () => {
       'container-name': 'api',
       'wait-timeout': '60s',
     };
-    agent!.hold = true; // the new tasks are still starting when the job is cancelled
+    agent.hold = true; // the new tasks are still starting when the job is cancelled
     let waiting = false;
     const killed = await runActionBundle('ecs-bluegreen', {
       inputs: {
@@ -116,7 +101,7 @@ describe('a run killed half-way', () => {
     expect(pair.green.tags['white-cross:role']).toBe('canary');
     const registered = pair.green.taskDefinition;
 
-    agent!.hold = false;
+    agent.hold = false;
     stack.proxy.reset();
     const again = await run(inputs);
     expect(again.exitCode).toBe(0);

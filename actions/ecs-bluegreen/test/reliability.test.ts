@@ -2,7 +2,8 @@
  * Concurrent runs, interrupted promotes, cancellation and hostile text, through the committed
  * bundle against moto behind the recording proxy (the ECS agent played by testkit).
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test, jest } from '@jest/globals';
+import { describe, expect, test, jest } from '@jest/globals';
+import { usePerTest, useStack } from '@white-cross/testkit/use-stack';
 import { ModifyListenerCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { runActionBundle, type ActionRun, type RunActionOptions } from '@white-cross/testkit';
 import { forwardTo } from '@white-cross/testkit/aws-fixtures';
@@ -14,28 +15,12 @@ import {
   startAgent,
   startStack,
   tagService,
-  type Agent,
-  type Stack,
 } from './harness.js';
 
 // Each test runs the bundle several times against moto; on a loaded machine that takes minutes.
 jest.setTimeout(300_000);
-let stack: Stack;
-let agent: Agent | undefined;
-
-beforeAll(async () => {
-  stack = await startStack();
-});
-beforeEach(async () => {
-  await stack.rebuild();
-  agent = startAgent(stack);
-});
-afterEach(async () => {
-  await agent?.stop();
-});
-afterAll(async () => {
-  await stack?.stop();
-});
+const stack = useStack(startStack, { beforeEach: (s) => s.rebuild() });
+const agent = usePerTest(() => startAgent(stack));
 
 const LOCK = 'white-cross:lock';
 const errorOf = (result: ActionRun) => result.annotations.find((a) => a.level === 'error')?.message;
@@ -61,7 +46,7 @@ describe('two deploys at once', () => {
   test('the second is refused before any change, naming the run that holds the lock; the first finishes', async () => {
     const first = await registerRelease(stack, 'v2.0.0');
     const second = await registerRelease(stack, 'v3.0.0');
-    agent!.hold = true;
+    agent.hold = true;
     let secondRun: Promise<ActionRun> | undefined;
     const firstRun = run(
       { mode: 'deploy', 'task-definition-arn': first },
@@ -71,7 +56,7 @@ describe('two deploys at once', () => {
           if (!secondRun && line.startsWith('Waiting for school-health-api-green')) {
             secondRun = run({ mode: 'deploy', 'task-definition-arn': second }, { runId: '222' }).finally(
               () => {
-                agent!.hold = false;
+                agent.hold = false;
               },
             );
           }
@@ -139,7 +124,7 @@ describe('status after a promote interrupted between the weights and the tags', 
 describe('a cancelled job (SIGTERM while waiting for the new tasks)', () => {
   test('stops waiting, scales green back, leaves traffic on blue, and writes the summary and the audit record', async () => {
     const release = await registerRelease(stack, 'v1.1.0');
-    agent!.hold = true;
+    agent.hold = true;
     let signalled = false;
     const result = await run(
       { mode: 'deploy', 'task-definition-arn': release, 'wait-timeout': '10m' },
@@ -152,7 +137,7 @@ describe('a cancelled job (SIGTERM while waiting for the new tasks)', () => {
         },
       },
     );
-    agent!.hold = false;
+    agent.hold = false;
     expect(signalled).toBe(true);
     expect(result.exitCode).toBe(1);
     expect(errorOf(result)).toBe(

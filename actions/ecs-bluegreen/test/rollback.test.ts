@@ -4,7 +4,8 @@
  * and to a release tag. moto does not register ECS tasks in target groups, so the test plays
  * the ECS agent (see harness.ts).
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test, jest } from '@jest/globals';
+import { describe, expect, test, jest } from '@jest/globals';
+import { usePerTest, useStack } from '@white-cross/testkit/use-stack';
 import { DescribeTaskDefinitionCommand } from '@aws-sdk/client-ecs';
 import { runActionBundle } from '@white-cross/testkit';
 import {
@@ -16,28 +17,12 @@ import {
   startAgent,
   startStack,
   tagService,
-  type Agent,
-  type Stack,
 } from './harness.js';
 
 // Each test runs the bundle several times against moto; on a loaded machine that takes minutes.
 jest.setTimeout(300_000);
-let stack: Stack;
-let agent: Agent | undefined;
-
-beforeAll(async () => {
-  stack = await startStack();
-});
-beforeEach(async () => {
-  await stack.rebuild();
-  agent = startAgent(stack);
-});
-afterEach(async () => {
-  await agent?.stop();
-});
-afterAll(async () => {
-  await stack?.stop();
-});
+const stack = useStack(startStack, { beforeEach: (s) => s.rebuild() });
+usePerTest(() => startAgent(stack));
 
 const run = (inputs: Record<string, string>) =>
   runActionBundle('ecs-bluegreen', {

@@ -43,7 +43,7 @@ var src = __webpack_require__(2232);
 // EXTERNAL MODULE: ./src/checks/access.ts
 var access = __webpack_require__(9718);
 // EXTERNAL MODULE: ../../packages/core/src/index.ts + 34 modules
-var core_src = __webpack_require__(6680);
+var core_src = __webpack_require__(4948);
 ;// CONCATENATED MODULE: ./src/phi-scan.ts
 /**
  * The PHI scanner for application log lines: exact matches of known synthetic values, and

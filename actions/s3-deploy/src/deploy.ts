@@ -6,7 +6,13 @@
  */
 import { CloudFrontClient } from '@aws-sdk/client-cloudfront';
 import { S3Client } from '@aws-sdk/client-s3';
-import { ActionFailure, formatBytes, formatDuration, type ActionContext } from '@white-cross/core';
+import {
+  ActionFailure,
+  formatBytes,
+  formatDuration,
+  formatPercent,
+  type ActionContext,
+} from '@white-cross/core';
 import { awsCaller, createAwsClient } from '@white-cross/aws';
 import { ACTION_NAME, ACTION_VERSION, OUTPUT } from './constants.js';
 import type { DeployInputs } from './inputs.js';
@@ -162,7 +168,7 @@ async function run(inputs: DeployInputs, ctx: ActionContext, report: DeployRepor
   const ratio = deleteRatio(plan);
   if (ratio > inputs.maxDeleteRatio) {
     throw new ActionFailure(
-      `Refusing to delete ${plan.deletions.length} of the ${plan.existingObjects} objects in ${where} (${percent(ratio)}, more than max-delete-ratio ${percent(inputs.maxDeleteRatio)}); nothing was changed. Check source-dir and prefix, or raise max-delete-ratio.`,
+      `Refusing to delete ${plan.deletions.length} of the ${plan.existingObjects} objects in ${where} (${formatPercent(ratio)}, more than max-delete-ratio ${formatPercent(inputs.maxDeleteRatio)}); nothing was changed. Check source-dir and prefix, or raise max-delete-ratio.`,
     );
   }
   const uploads = uploadsOf(plan);
@@ -449,8 +455,6 @@ function enforceBucketSafety(inputs: DeployInputs, safety: BucketSafety, log: Ac
 function relativePath(prefix: string, key: string): string {
   return prefix === '' ? key : key.slice(prefix.length + 1);
 }
-
-const percent = (fraction: number) => `${Number((fraction * 100).toFixed(1))}%`;
 
 function publish(ctx: ActionContext, report: DeployReport): void {
   const manifest = report.manifest ?? {};
