@@ -20,6 +20,7 @@ import {
   REGISTRY,
   SERVICE,
 } from '../local-stack/aws-setup.js';
+import { ACCOUNT_ID } from '../local-stack/iam-setup.js';
 import type { LocalStack } from '../local-stack/stack.js';
 
 export const APP_REPOSITORY = 'white-cross/school-health';
@@ -58,6 +59,9 @@ function taskDefinition(release: Release): string {
     requiresCompatibilities: ['FARGATE'],
     cpu: '256',
     memory: '512',
+    // The app's roles, as a Fargate task definition has them: registering it passes them to ECS.
+    taskRoleArn: `arn:aws:iam::${ACCOUNT_ID}:role/school-health-api-task`,
+    executionRoleArn: `arn:aws:iam::${ACCOUNT_ID}:role/school-health-api-execution`,
     containerDefinitions: [
       {
         name: 'api',

@@ -1,9 +1,11 @@
 /**
  * The demo's report: one Markdown page per run of the demo; for each scenario the job table
  * of the run, the version built, where traffic ended, the notices sent, each step's summary
- * one heading level below the scenario, and a link to the evidence bundle (never inlined).
+ * one heading level below the scenario, and a link to the evidence bundle (never inlined); and
+ * the IAM result: every AWS request of the jobs against its role's example policy.
  */
 import { relative } from 'node:path';
+import { iamReport } from '../local-stack/iam-check.js';
 import type { DemoRun } from './workflow-demo.js';
 
 const icon: Record<string, string> = { success: '✅', failure: '❌', cancelled: '⛔', skipped: '⏭️' };
@@ -37,6 +39,8 @@ export function demoReport(runs: DemoRun[], notes: string[], reportDir: string):
       `| ${cell(r.scenario.title)} | ${r.scenario.release.tag} | ${r.builtVersion ?? '—'} | ${icon[r.result.conclusion] ?? ''} ${r.result.conclusion} | blue ${r.weights.blue} % / green ${r.weights.green} % | ${r.result.approvals.length} | ${r.slack.length} | ${r.pagerDuty.length} | ${(r.durationMs / 1000).toFixed(1)} s |`,
     );
   }
+  const last = runs.at(-1);
+  if (last) out.push('', ...iamReport(last.iam));
   for (const r of runs) {
     out.push('', `## ${r.scenario.title}`, '');
     out.push(

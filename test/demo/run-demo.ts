@@ -8,6 +8,7 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '@white-cross/testkit';
+import { iamReport } from '../local-stack/iam-check.js';
 import { startLocalStack } from '../local-stack/stack.js';
 import { demoReport } from './report.js';
 import { CANCELLED_RELEASE, FAULTY_RELEASE, GOOD_RELEASE, RELEASES, settingsFromEnv } from './scenarios.js';
@@ -49,7 +50,13 @@ try {
     );
   }
   const [good, faulty] = runs;
+  const iam = runs.at(-1)?.iam;
+  for (const line of iam ? iamReport(iam) : []) log(line);
+  // A denial fails the demo. Statements unused by the demo's two scenarios are listed only:
+  // the e2e (all scenarios, cleanup included) fails on them.
   if (
+    !iam ||
+    iam.denied.length > 0 ||
     good?.result.conclusion !== 'success' ||
     faulty?.result.jobs.find((j) => j.id === 'deploy/rollback')?.status !== 'success'
   ) {

@@ -21,6 +21,7 @@ import {
   type RunScenario,
   type WorkflowRunResult,
 } from '@white-cross/testkit';
+import { startIamRecorder, type IamFindings, type IamRecorder } from '../local-stack/iam-check.js';
 import { provisionRoles, type RoleArns } from '../local-stack/iam-setup.js';
 import { startLoad, type LoadStats } from '../local-stack/load.js';
 import type { LocalStack } from '../local-stack/stack.js';
@@ -42,6 +43,8 @@ export interface DemoContext {
   github: LocalGitHub;
   api: GitApiStandIn;
   notices: NoticeReceiver;
+  /** Every AWS request of the jobs, evaluated against the role's example policy. */
+  iam: IamRecorder;
   tuning: DemoTuning;
   requestsPerSecond: number;
   releases: Release[];
@@ -60,6 +63,8 @@ export interface DemoRun {
   /** The evidence bundle's folder (an artifact of the run). */
   evidenceDir?: string;
   weights: { blue: number; green: number };
+  /** IAM so far (this run's requests and the runs' before it). */
+  iam: IamFindings;
   durationMs: number;
 }
 
@@ -96,11 +101,12 @@ export async function prepareDemo(
   const notices = await startNoticeReceiver();
   const ctx: DemoContext = {
     stack,
-    roles: await provisionRoles(stack.moto.url),
+    roles: await provisionRoles(stack.moto.url, stack.environment),
     appDir: '',
     github,
     api: undefined as unknown as GitApiStandIn,
     notices,
+    iam: await startIamRecorder(stack),
     tuning: options.tuning,
     requestsPerSecond: options.requestsPerSecond,
     releases,
@@ -108,6 +114,7 @@ export async function prepareDemo(
     close: async () => {
       await ctx.api.close();
       await notices.close();
+      await ctx.iam.stop();
     },
   };
   await appRepository(ctx);
@@ -128,7 +135,7 @@ async function appRepository(ctx: DemoContext): Promise<void> {
 
 /** After stack.reset(): the roles again (moto forgot them) and the callers with the new names. */
 export async function afterReset(ctx: DemoContext): Promise<void> {
-  ctx.roles = await provisionRoles(ctx.stack.moto.url);
+  ctx.roles = await provisionRoles(ctx.stack.moto.url, ctx.stack.environment);
   await appRepository(ctx);
 }
 
@@ -173,15 +180,16 @@ export function productionRun(ctx: DemoContext, scenario: DemoScenario): RunScen
     approvals: { production: scenario.approval },
     ...(scenario.cancel ? { cancel: scenario.cancel } : {}),
     env: {
-      AWS_ENDPOINT_URL: stack.moto.url,
+      // Through the IAM recorder: every request a job makes is evaluated against its role.
+      AWS_ENDPOINT_URL: ctx.iam.endpoint,
       AWS_EC2_METADATA_DISABLED: 'true',
-      ...stack.metrics.env,
+      ...ctx.iam.env,
       NODE_EXTRA_CA_CERTS: stack.caFile,
       GITHUB_API_URL: ctx.api.url,
     },
     // The app repository's sub customization (examples/iam/github-oidc-sub-customization.json).
     oidcSubClaimKeys: ['repo', 'context', 'job_workflow_ref'],
-    aws: { endpoint: stack.moto.url },
+    aws: { endpoint: ctx.iam.endpoint },
     redirects: { 'https://events.pagerduty.com': `${notices.url}/pagerduty` },
     actionDefaults: actionTuning(stack),
     signals: { sigintMs: 7_500, sigtermMs: 2_500 },
@@ -270,6 +278,7 @@ export async function runDemoScenario(
     ...(builtVersion ? { builtVersion } : {}),
     ...(evidenceDir ? { evidenceDir } : {}),
     weights: await listenerWeights(ctx.stack),
+    iam: await ctx.iam.check(ctx.stack.environment, ctx.roles),
     durationMs: Date.now() - started,
   };
 }

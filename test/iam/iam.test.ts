@@ -21,6 +21,7 @@ import {
   iamActionOf,
   type PolicyDocument,
 } from '@white-cross/testkit/iam/index';
+import { NOT_ON_THE_LOCAL_STACK } from '../local-stack/iam-check.js';
 import { ROLE_REFUSALS, ROLE_REQUESTS } from './requests.js';
 
 const dir = join(repoRoot, 'examples', 'iam');
@@ -184,6 +185,26 @@ describe('(b) permissions: exactly what the actions call', () => {
     // Every statement is unused when nothing was requested.
     expect((await evaluateRequests(file('cleanup-role-policy.json'), [])).unusedStatements).toHaveLength(3);
   });
+});
+
+describe('the paths the local stack does not take are covered here', () => {
+  it.each(ROLES)(
+    "each statement (or action) of the %s role the e2e is excused from is in the policy and used by this table's requests",
+    async (role) => {
+      const listed = Object.keys(NOT_ON_THE_LOCAL_STACK[role as keyof typeof NOT_ON_THE_LOCAL_STACK]);
+      const policy = JSON.parse(readFileSync(file(`${role}-role-policy.json`), 'utf8')) as PolicyDocument;
+      const result = await evaluateRequests(policy, ROLE_REQUESTS[role] ?? []);
+      for (const entry of listed) {
+        const [sid, action] = entry.split(': ');
+        const statement = policy.Statement.find((s) => s.Sid === sid);
+        expect([entry, statement ? 'in the policy' : 'not in the policy']).toEqual([entry, 'in the policy']);
+        if (action)
+          expect([entry, [statement?.Action].flat()]).toEqual([entry, expect.arrayContaining([action])]);
+        expect(result.unusedStatements).not.toContain(sid);
+        if (action) expect(result.unusedActions).not.toContain(entry);
+      }
+    },
+  );
 });
 
 describe('iamActionOf: recorded SDK operations to IAM actions', () => {

@@ -124,6 +124,10 @@ export const ROLE_REQUESTS: Record<string, AwsRequest[]> = {
     req('db-migrate rds-snapshot: CreateDBSnapshot (snapshot)', 'rds:CreateDBSnapshot', MIGRATE_SNAPSHOT),
     req('db-migrate rds-snapshot: CreateDBSnapshot Tags', 'rds:AddTagsToResource', MIGRATE_SNAPSHOT),
     req('db-migrate rds-snapshot: DescribeDBSnapshots', 'rds:DescribeDBSnapshots', MIGRATE_SNAPSHOT),
+    // Pruning lists the instance's manual snapshots (DescribeDBSnapshots with
+    // DBInstanceIdentifier): authorized on the db resource (Service Authorization Reference,
+    // DescribeDBSnapshots: resource types db and snapshot). Found by the e2e's IAM check.
+    req('db-migrate rds-snapshot: DescribeDBSnapshots (of the instance)', 'rds:DescribeDBSnapshots', DB),
     // Pruning by snapshot-retention: only manual snapshots db-migrate itself made (its tag),
     // which IAM can hold it to (aws:ResourceTag on the snapshot; Amazon RDS User Guide,
     // "Controlling access with tags").

@@ -23,7 +23,21 @@ export interface RecordedRequest {
   at: number;
   /** Set when a fault rule answered instead of moto. */
   fault?: string;
+  /** The request body as text, when it is not an object upload (API parameters, S3's delete list). */
+  body?: string;
+  /** The access key id the request was signed with (SigV4 `Credential=`), when signed. */
+  accessKeyId?: string;
+  /** The signing name and region of the SigV4 credential scope (`ecs`, `s3`, `monitoring`, …). */
+  service?: string;
+  region?: string;
+  /** The status answered to the client. */
+  status?: number;
+  /** The answer's body as text, for API answers (never an S3 object). */
+  responseBody?: string;
 }
+
+/** Bodies up to this size are kept as text (API calls; an S3 object upload is never kept). */
+const KEPT_BODY_BYTES = 256 * 1024;
 
 export interface FaultRule {
   /** Which requests the rule applies to. */
@@ -61,6 +75,12 @@ export interface AwsProxy {
    * (https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html, "Permissions").
    */
   setS3ListBucket(granted: boolean): void;
+  /**
+   * The role each access key id belongs to, learned from the AssumeRole* answers that went
+   * through this proxy (the role ARN, `arn:aws:iam::<account>:role/<name>`), so that a recorded
+   * request can be attributed to the role its credentials were issued for.
+   */
+  readonly roles: ReadonlyMap<string, string>;
   stop(): Promise<void>;
 }
 
@@ -134,6 +154,22 @@ function isS3ObjectRead(req: IncomingMessage): boolean {
   );
 }
 
+/** The access key id, service and region of a SigV4 Authorization header (or presigned query). */
+function credentialOf(req: IncomingMessage): { accessKeyId?: string; service?: string; region?: string } {
+  const header = String(req.headers.authorization ?? '');
+  const fromQuery = new URL(req.url ?? '/', 'http://proxy').searchParams.get('X-Amz-Credential') ?? '';
+  const scope = /Credential=([^,\s]+)/.exec(header)?.[1] ?? fromQuery;
+  const [accessKeyId, , region, service] = scope.split('/');
+  return scope ? { accessKeyId, service, region } : {};
+}
+
+/** The role an STS AssumeRole* answer issued credentials for: access key id → role ARN. */
+function assumedRoleOf(answer: string): [string, string] | undefined {
+  const key = /<AccessKeyId>([^<]+)<\/AccessKeyId>/.exec(answer)?.[1];
+  const arn = /<AssumedRoleUser>[\s\S]*?<Arn>arn:aws:sts::(\d{12}):assumed-role\/([^/<]+)\//.exec(answer);
+  return key && arn ? [key, `arn:aws:iam::${arn[1]}:role/${arn[2]}`] : undefined;
+}
+
 /** The JSON body with a token this proxy invented removed (moto would not know it). */
 function withoutEmptyPageToken(body: Buffer, tokens: ReadonlySet<string>): Buffer {
   if (tokens.size === 0 || body.length === 0 || body[0] !== 0x7b) return body;
@@ -159,6 +195,7 @@ export async function startAwsProxy(targetUrl: string): Promise<AwsProxy> {
   let rules: (FaultRule & { used: number })[] = [];
   let s3ListBucket = true;
   const emptyPageTokens = new Set<string>();
+  const roles = new Map<string, string>();
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -171,14 +208,20 @@ export async function startAwsProxy(targetUrl: string): Promise<AwsProxy> {
         headers: req.headers,
         bytes: body.length,
         at: Date.now(),
+        ...credentialOf(req),
       };
+      const objectUpload = record.service === 's3' && req.method === 'PUT';
+      if (!objectUpload && body.length <= KEPT_BODY_BYTES) record.body = body.toString('utf8');
       requests.push(record);
+      const keepAnswer = record.service !== 's3' && record.service !== undefined;
+      const assumesRole = /^AssumeRole/.test(record.operation);
       const rule = rules.find((r) => (r.times === undefined || r.used < r.times) && r.match(record, body));
       if (rule) {
         rule.used++;
         const f = rule.fault;
         if (f.kind === 'respond') {
           record.fault = f.name;
+          record.status = f.status;
           res.writeHead(f.status, {
             'content-type': f.contentType ?? 'text/plain',
             'x-amzn-requestid': 'wcd-fault',
@@ -195,6 +238,7 @@ export async function startAwsProxy(targetUrl: string): Promise<AwsProxy> {
           const token = `wcd-empty-page-${emptyPageTokens.size + 1}`;
           emptyPageTokens.add(token);
           record.fault = 'emptyPage';
+          record.status = 200;
           res.writeHead(200, {
             'content-type': String(req.headers['content-type'] ?? 'application/x-amz-json-1.1'),
             'x-amzn-requestid': 'wcd-fault',
@@ -226,8 +270,10 @@ export async function startAwsProxy(targetUrl: string): Promise<AwsProxy> {
           },
         },
         (up) => {
+          record.status = up.statusCode ?? 502;
           if (s3ObjectRead && up.statusCode === 404) {
             up.resume();
+            record.status = 403;
             record.fault = 'AccessDenied (no s3:ListBucket)';
             res.writeHead(403, { 'content-type': 'application/xml', 'x-amz-request-id': 'wcd-fault' });
             res.end(
@@ -239,6 +285,16 @@ export async function startAwsProxy(targetUrl: string): Promise<AwsProxy> {
           }
           if (!rewrite) {
             res.writeHead(up.statusCode ?? 502, up.headers);
+            if (keepAnswer || assumesRole) {
+              const kept: Buffer[] = [];
+              up.on('data', (c: Buffer) => kept.push(c));
+              up.on('end', () => {
+                const text = Buffer.concat(kept).toString('utf8');
+                if (text.length <= KEPT_BODY_BYTES) record.responseBody = text;
+                const issued = assumesRole ? assumedRoleOf(text) : undefined;
+                if (issued) roles.set(issued[0], issued[1]);
+              });
+            }
             up.pipe(res);
             return;
           }
@@ -284,6 +340,7 @@ export async function startAwsProxy(targetUrl: string): Promise<AwsProxy> {
     setS3ListBucket: (granted) => {
       s3ListBucket = granted;
     },
+    roles,
     stop: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
