@@ -50,6 +50,10 @@ export function demoReport(runs: DemoRun[], notes: string[], reportDir: string):
         .map(([s, n]) => `${n}× ${s}`)
         .join(', ')}).`,
     );
+    out.push(
+      '',
+      `Production requests served: blue ${r.served.production.blue}, green ${r.served.production.green}; through the test route: blue ${r.served.testRoute.blue}, green ${r.served.testRoute.green}.`,
+    );
     if (r.evidenceDir)
       out.push(
         '',

@@ -22,6 +22,8 @@ export const RELEASES: Release[] = [
   { tag: 'v1.1.0' },
   // answers 10 % of requests with errors
   { tag: 'v1.2.0', containerEnv: { FAULT_ERROR_RATE: '0.1' } },
+  // its database health check fails (scenario 6); below v1.3.0, so no later tag's order changes
+  { tag: 'v1.2.1', containerEnv: { FAULT_DATABASE_HEALTH: 'fail' } },
   { tag: 'v1.3.0' },
 ];
 
@@ -56,4 +58,17 @@ export const WAITING_RELEASE: DemoScenario = {
   title: 'Scenario 4: cleanup is queued while a deploy waits for its approval; the deploy still runs',
   release: { tag: 'v1.3.0' },
   approval: { decision: 'approve', afterMs: 40_000, reviewer: 'octo-lead' },
+};
+
+/**
+ * Scenario 6 (issue 18): a release whose database health check fails is refused on the test
+ * route, before the first traffic step; green answers test-route requests only, none of
+ * production's.
+ */
+export const REFUSED_ON_TEST_ROUTE: DemoScenario = {
+  name: 'refused-on-test-route',
+  title:
+    'Scenario 6: a release whose database health fails is refused on the test route; green serves no production request',
+  release: { tag: 'v1.2.1' },
+  approval: approve,
 };

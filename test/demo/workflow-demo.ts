@@ -65,6 +65,8 @@ export interface DemoRun {
   weights: { blue: number; green: number };
   /** IAM so far (this run's requests and the runs' before it). */
   iam: IamFindings;
+  /** Requests the ALB stand-in's targets answered during the run: by the weights (production) and through a listener rule (the test route). */
+  served: { production: { blue: number; green: number }; testRoute: { blue: number; green: number } };
   durationMs: number;
 }
 
@@ -80,6 +82,8 @@ export function actionTuning(stack: LocalStack): Record<string, Record<string, s
     // ALB publishes once a minute, so canary-gate looks in whole minutes; the local metrics
     // stand-in publishes at once (AWS takes 1–3 minutes), so the demo waits for no lag.
     'canary-gate': { interval: '1m', 'metrics-delay': '0s' },
+    // A release whose health fails is refused after 10 s of retries, not a minute.
+    'verify-deployment': { 'health-timeout': '10s' },
     // The probes of the app (TLS, headers, access control, the audit round trip). Left out: the
     // checks of AWS settings the local stack does not model (moto's listener is HTTP because
     // the ALB stand-in terminates TLS; no CloudFront origin access control or viewer policy; no
@@ -236,6 +240,10 @@ export async function runDemoScenario(
   outputDir?: string,
 ): Promise<DemoRun> {
   const started = Date.now();
+  const servedBefore = {
+    production: { ...ctx.stack.alb.counts },
+    testRoute: { ...ctx.stack.alb.ruleCounts },
+  };
   const slackBefore = ctx.notices.slack().length;
   const pagesBefore = ctx.notices.pagerDuty().length;
   const load = startLoad({
@@ -279,6 +287,16 @@ export async function runDemoScenario(
     ...(evidenceDir ? { evidenceDir } : {}),
     weights: await listenerWeights(ctx.stack),
     iam: await ctx.iam.check(ctx.stack.environment, ctx.roles),
+    served: {
+      production: {
+        blue: ctx.stack.alb.counts.blue - servedBefore.production.blue,
+        green: ctx.stack.alb.counts.green - servedBefore.production.green,
+      },
+      testRoute: {
+        blue: ctx.stack.alb.ruleCounts.blue - servedBefore.testRoute.blue,
+        green: ctx.stack.alb.ruleCounts.green - servedBefore.testRoute.green,
+      },
+    },
     durationMs: Date.now() - started,
   };
 }

@@ -9,6 +9,7 @@
 import { request } from 'node:https';
 import { readdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { DescribeRulesCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import type { WorkflowRunResult } from '@white-cross/testkit';
 import { AUDIT_BUCKET } from '../local-stack/aws-setup.js';
@@ -18,6 +19,7 @@ import {
   CANCELLED_RELEASE,
   FAULTY_RELEASE,
   GOOD_RELEASE,
+  REFUSED_ON_TEST_ROUTE,
   RELEASES,
   WAITING_RELEASE,
 } from '../demo/scenarios.js';
@@ -195,4 +197,46 @@ describe('the example production caller on the local stack', () => {
     // The jobs did run through the recorder, under each of the five roles.
     expect(Object.keys(f.requests).sort()).toEqual(['cleanup', 'deploy', 'evidence', 'rollback', 'verify']);
   }, 60_000);
+});
+
+// Issue 18: verification on the test route before the first traffic step.
+describe('a release refused on its test route', () => {
+  it('scenario 6: database health fails on the test route; the first traffic step never runs; green served 0 production requests; the test route is gone', async () => {
+    await stack.reset();
+    await afterReset(ctx);
+    const run = await runDemoScenario(ctx, REFUSED_ON_TEST_ROUTE);
+    const r = run.result;
+    explainFailures(r);
+    expect(statuses(r)).toEqual(
+      expect.objectContaining({
+        'deploy/rollout': 'failure',
+        'deploy/verify': 'skipped',
+        'deploy/frontend': 'skipped',
+        'deploy/rollback': 'success',
+        'deploy/evidence': 'success',
+      }),
+    );
+    expect(step(r, 'deploy/rollout', 'deploy')?.outcome).toBe('success');
+    expect(step(r, 'deploy/rollout', 'pre-traffic')?.outcome).toBe('failure');
+    expect(step(r, 'deploy/rollout', 'pre-traffic')?.outputs.verdict).toBe('fail');
+    expect(step(r, 'deploy/rollout', 'pre-traffic')?.outputs.reason).toMatch(/\/api\/v1\/health\/database/);
+    // The first weight was never given.
+    expect(step(r, 'deploy/rollout', 'shift-1')?.outcome ?? 'skipped').toBe('skipped');
+    // Green answered the test route's requests, and not one of production's.
+    expect(run.served.testRoute.green).toBeGreaterThan(0);
+    expect(run.served.production.green).toBe(0);
+    expect(run.served.production.blue).toBeGreaterThan(0);
+    expect(run.weights).toEqual({ blue: 100, green: 0 });
+    expect(await answeringVersion()).toBe('v1.0.0');
+    // The rollback removed the test route: no rule is left on the listener.
+    const rules = await stack.aws.elb.send(
+      new DescribeRulesCommand({ ListenerArn: stack.environment.listenerArn }),
+    );
+    expect((rules.Rules ?? []).filter((rule) => !rule.IsDefault)).toEqual([]);
+    // The header's value never reached a log line.
+    const header = step(r, 'deploy/rollout', 'deploy')?.outputs['test-header'] ?? '';
+    const value = header.split(': ')[1] ?? '';
+    expect(value).toMatch(/^[0-9a-f]{32}$/);
+    expect(r.logs.filter((l) => l.line.includes(value) && !l.line.startsWith('::add-mask::'))).toEqual([]);
+  }, 240_000);
 });

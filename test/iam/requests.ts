@@ -94,6 +94,30 @@ const ecsRoutingScan = (mode: string): AwsRequest[] => [
   req(`ecs-bluegreen ${mode}: DescribeRules`, 'elasticloadbalancing:DescribeRules', '*'),
 ];
 
+const TEST_RULE = `arn:aws:elasticloadbalancing:${R}:${A}:listener-rule/app/school-health-alb/50dc6c495c0c9188/f2f7dc8efc522ab2/9683b2d02a6cabee`;
+
+/**
+ * The test route (src/test-route.ts): the production listener's rules and their tags are read
+ * (before any change, and in a rollback, which removes the route); deploy creates the rule,
+ * promote and rollback delete it. CreateRule is authorized on the listener, DeleteRule on the
+ * rule (Service Authorization Reference). The rule carries no Tags, which would also need
+ * elasticloadbalancing:AddTags. DescribeLoadBalancers has no resource types: `*`.
+ */
+const ecsTestRouteRead = (mode: string): AwsRequest[] => [
+  req(`ecs-bluegreen ${mode}: DescribeRules (test route)`, 'elasticloadbalancing:DescribeRules', '*'),
+];
+const ecsTestRouteOpen: AwsRequest[] = [
+  req('ecs-bluegreen deploy: CreateRule (test route)', 'elasticloadbalancing:CreateRule', LISTENER),
+  req(
+    'ecs-bluegreen deploy: DescribeLoadBalancers (test URL)',
+    'elasticloadbalancing:DescribeLoadBalancers',
+    '*',
+  ),
+];
+const ecsTestRouteClose = (mode: string): AwsRequest[] => [
+  req(`ecs-bluegreen ${mode}: DeleteRule (test route)`, 'elasticloadbalancing:DeleteRule', TEST_RULE),
+];
+
 /** Registering a task definition from a file (src/task-definition.ts, src/aws.ts). */
 const ecsRegister = (mode: string): AwsRequest[] => [
   req(`ecs-bluegreen ${mode}: RegisterTaskDefinition`, 'ecs:RegisterTaskDefinition', TASK_DEFINITION),
@@ -142,6 +166,10 @@ export const ROLE_REQUESTS: Record<string, AwsRequest[]> = {
     req('canary-gate: GetMetricData', 'cloudwatch:GetMetricData', '*'),
     ...ecsShift('shift'),
     ...ecsShift('promote'),
+    ...ecsTestRouteRead('deploy'),
+    ...ecsTestRouteOpen,
+    ...ecsTestRouteClose('deploy'),
+    ...ecsTestRouteClose('promote'),
     req('s3-deploy: GetBucketEncryption', 's3:GetEncryptionConfiguration', WEB),
     req('s3-deploy: GetPublicAccessBlock', 's3:GetBucketPublicAccessBlock', WEB),
     req('s3-deploy: ListObjectsV2', 's3:ListBucket', WEB),
@@ -177,6 +205,8 @@ export const ROLE_REQUESTS: Record<string, AwsRequest[]> = {
     ...ecsRegister('rollback to a tag'),
     ...ecsStart('rollback (previous color scaled up)'),
     ...ecsShift('rollback'),
+    ...ecsTestRouteRead('rollback'),
+    ...ecsTestRouteClose('rollback'),
   ],
   // cleanup.yml: scale the old color down, deregister revisions beyond keep-revisions.
   cleanup: [

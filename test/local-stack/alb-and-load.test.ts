@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { weightedRoundRobin } from './alb.js';
+import { headerRules, matchHeaderRule, weightedRoundRobin } from './alb.js';
 import { startLoad } from './load.js';
 
 describe('weightedRoundRobin', () => {
@@ -21,6 +21,69 @@ describe('weightedRoundRobin', () => {
       'green',
     ]);
     expect(next({ blue: 0, green: 0 })).toBeUndefined();
+  });
+});
+
+// ALB evaluates rules from the lowest priority value to the highest, the default rule last; an
+// http-header condition compares names and values case-insensitively, with * and ? wildcards
+// (Elastic Load Balancing, "Listener rules for your Application Load Balancer", "Condition
+// types for listener rules").
+describe('listener rules with http-header conditions', () => {
+  const groups = { blue: 'tg-blue', green: 'tg-green' };
+  const header = (name: string, values: string[]) => ({
+    Field: 'http-header',
+    HttpHeaderConfig: { HttpHeaderName: name, Values: values },
+  });
+  const rules = headerRules(
+    [
+      { RuleArn: 'd', Priority: 'default', IsDefault: true, Actions: [] },
+      {
+        RuleArn: 'g',
+        Priority: '5',
+        Conditions: [header('X-Test-Route', ['abc'])],
+        Actions: [{ Type: 'forward', TargetGroupArn: 'tg-green' }],
+      },
+      {
+        RuleArn: 'b',
+        Priority: '2',
+        Conditions: [header('x-canary', ['b?ue*'])],
+        Actions: [{ Type: 'forward', TargetGroupArn: 'tg-blue' }],
+      },
+      // Another condition type: left out, never matched by headers alone.
+      {
+        RuleArn: 'p',
+        Priority: '1',
+        Conditions: [{ Field: 'path-pattern', PathPatternConfig: { Values: ['/*'] } }],
+        Actions: [{ Type: 'forward', TargetGroupArn: 'tg-green' }],
+      },
+      // Forwarding elsewhere: left out.
+      {
+        RuleArn: 'o',
+        Priority: '3',
+        Conditions: [header('x-test-route', ['abc'])],
+        Actions: [{ Type: 'forward', TargetGroupArn: 'tg-billing' }],
+      },
+    ],
+    groups,
+  );
+
+  it('keeps the header rules that forward to a color, lowest priority first', () => {
+    expect(rules.map((r) => [r.priority, r.color])).toEqual([
+      [2, 'blue'],
+      [5, 'green'],
+    ]);
+  });
+
+  it('matches names and values case-insensitively, with wildcards; no header, no rule', () => {
+    expect(matchHeaderRule(rules, { 'x-test-route': 'ABC' })?.color).toBe('green');
+    expect(matchHeaderRule(rules, { 'x-test-route': 'abcd' })).toBeUndefined();
+    expect(matchHeaderRule(rules, { 'x-canary': 'BLUE-7' })?.color).toBe('blue');
+    expect(matchHeaderRule(rules, { 'x-canary': 'bl' })).toBeUndefined();
+    expect(matchHeaderRule(rules, {})).toBeUndefined();
+  });
+
+  it('takes the lowest priority when two rules match', () => {
+    expect(matchHeaderRule(rules, { 'x-test-route': 'abc', 'x-canary': 'blue' })?.color).toBe('blue');
   });
 });
 

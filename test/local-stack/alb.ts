@@ -11,7 +11,9 @@
 import { request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import {
   DescribeListenersCommand,
+  DescribeRulesCommand,
   DescribeTargetHealthCommand,
+  type Rule,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { startHttpsServer, type Certificate } from '@white-cross/testkit';
 import type { MetricsServer } from '@white-cross/testkit/metrics-server';
@@ -19,8 +21,10 @@ import { dimensions, type AwsClients, type Color, type Environment } from './aws
 
 export interface AlbStandIn {
   url: string;
-  /** Requests answered per color so far. */
+  /** Requests answered per color so far by the listener's default action (the weights): production traffic. */
   counts: Record<Color, number>;
+  /** Requests answered per color so far through a listener rule (e.g. ecs-bluegreen's test route). */
+  ruleCounts: Record<Color, number>;
   /** The weights in force (as last read from moto). */
   weights(): Record<Color, number>;
   stop(): Promise<void>;
@@ -29,6 +33,75 @@ export interface AlbStandIn {
 interface Route {
   weights: Record<Color, number>;
   targets: Record<Color, { ip: string; port: number }[]>;
+  /** The listener's rules with http-header conditions that forward to a color, lowest priority first. */
+  rules: HeaderRule[];
+}
+
+/** A listener rule as the stand-in honors it: all its http-header conditions, and the color it forwards to. */
+export interface HeaderRule {
+  priority: number;
+  headers: { name: string; values: string[] }[];
+  color: Color;
+}
+
+/**
+ * The listener's rules the stand-in can route by: non-default rules whose conditions are all
+ * http-header conditions and whose one action forwards to one color's target group, sorted by
+ * priority. Rules with other conditions (path, host, …) are not modelled: the local stack's
+ * listener has none.
+ */
+export function headerRules(rules: readonly Rule[], targetGroups: Record<Color, string>): HeaderRule[] {
+  const found: HeaderRule[] = [];
+  for (const rule of rules) {
+    if (rule.IsDefault || !rule.Priority || !rule.Conditions?.length) continue;
+    if (!rule.Conditions.every((c) => c.Field === 'http-header' && c.HttpHeaderConfig?.HttpHeaderName))
+      continue;
+    const [action, ...more] = rule.Actions ?? [];
+    const groups = action?.ForwardConfig?.TargetGroups ?? [];
+    const arn = action?.TargetGroupArn ?? (groups.length === 1 ? groups[0]?.TargetGroupArn : undefined);
+    const color = (['blue', 'green'] as const).find((c) => targetGroups[c] === arn);
+    if (more.length || action?.Type !== 'forward' || !color) continue;
+    found.push({
+      priority: Number(rule.Priority),
+      headers: rule.Conditions.map((c) => ({
+        name: c.HttpHeaderConfig!.HttpHeaderName!.toLowerCase(),
+        values: c.HttpHeaderConfig!.Values ?? [],
+      })),
+      color,
+    });
+  }
+  return found.sort((a, b) => a.priority - b.priority);
+}
+
+/**
+ * The first rule (lowest priority value) whose every http-header condition matches, as ALB
+ * evaluates them: header names and values compared case-insensitively, `*` and `?` wildcards,
+ * a condition matching when any of its values does (Elastic Load Balancing, "Listener rules for
+ * your Application Load Balancer" and "Condition types for listener rules", HTTP header
+ * conditions).
+ *
+ * @example
+ * matchHeaderRule(rules, { 'x-white-cross-test-route': 'abc' })?.color; // 'green'
+ */
+export function matchHeaderRule(
+  rules: readonly HeaderRule[],
+  headers: IncomingMessage['headers'],
+): HeaderRule | undefined {
+  const matches = (pattern: string, value: string) =>
+    new RegExp(
+      `^${pattern
+        .split('')
+        .map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&')))
+        .join('')}$`,
+      'i',
+    ).test(value);
+  return rules.find((rule) =>
+    rule.headers.every((h) => {
+      const given = headers[h.name];
+      const values = given === undefined ? [] : [given].flat();
+      return values.some((v) => h.values.some((p) => matches(p, v)));
+    }),
+  );
 }
 
 /**
@@ -59,8 +132,9 @@ export async function startAlb(
   options: { pollMs?: number; log?: (line: string) => void } = {},
 ): Promise<AlbStandIn> {
   const dims = dimensions(environment);
-  const route: Route = { weights: { blue: 100, green: 0 }, targets: { blue: [], green: [] } };
+  const route: Route = { weights: { blue: 100, green: 0 }, targets: { blue: [], green: [] }, rules: [] };
   const counts: Record<Color, number> = { blue: 0, green: 0 };
+  const ruleCounts: Record<Color, number> = { blue: 0, green: 0 };
   const nextColor = weightedRoundRobin();
   const nextTarget: Record<Color, number> = { blue: 0, green: 0 };
   let running = true;
@@ -86,6 +160,8 @@ export async function startAlb(
       options.log?.(`alb: listener now sends blue ${weights.blue} %, green ${weights.green} %`);
     }
     route.weights = weights;
+    const rules = await aws.elb.send(new DescribeRulesCommand({ ListenerArn: environment.listenerArn }));
+    route.rules = headerRules(rules.Rules ?? [], environment.targetGroups);
   }
   await refresh();
   const poller = (async () => {
@@ -101,7 +177,8 @@ export async function startAlb(
 
   function answer(req: IncomingMessage, res: ServerResponse): void {
     const started = performance.now();
-    const color = nextColor(route.weights);
+    const ruled = matchHeaderRule(route.rules, req.headers);
+    const color = ruled ? ruled.color : nextColor(route.weights);
     const targets = color ? route.targets[color] : [];
     const record = (status: number, origin: 'target' | 'elb' | 'connection-error') => {
       if (!color) return;
@@ -141,7 +218,7 @@ export async function startAlb(
         res.writeHead(up.statusCode ?? 502, headers);
         up.pipe(res);
         up.on('end', () => {
-          counts[color]++;
+          (ruled ? ruleCounts : counts)[color]++;
           record(up.statusCode ?? 502, 'target');
         });
       },
@@ -158,6 +235,7 @@ export async function startAlb(
   return {
     url: server.url,
     counts,
+    ruleCounts,
     weights: () => ({ ...route.weights }),
     stop: async () => {
       running = false;

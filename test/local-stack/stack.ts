@@ -12,6 +12,7 @@ import {
   makeCertificate,
   startMoto,
   startPostgres,
+  startRedis,
   type MotoServer,
   type PostgresServer,
 } from '@white-cross/testkit';
@@ -87,13 +88,19 @@ export async function startLocalStack(
   const dir = mkdtempSync(join(tmpdir(), 'wcd-stack-'));
   const started: { stop(): Promise<void> }[] = [];
   try {
-    log('stack: starting moto, PostgreSQL 15 and the CloudWatch stand-in');
-    const [moto, postgres, metrics] = await Promise.all([
+    log('stack: starting moto, PostgreSQL 15, Redis and the CloudWatch stand-in');
+    const [moto, postgres, metrics, redis] = await Promise.all([
       startMoto(),
       startPostgres({ database: 'school_health' }),
       startMetricsServer({ publicationLagMs: 0 }),
+      // The tasks' Redis, so /api/v1/health/redis answers for real (verify-deployment checks it).
+      startRedis(),
     ]);
-    started.push(moto, postgres, metrics);
+    started.push(moto, postgres, metrics, {
+      stop: async () => {
+        redis.process.kill();
+      },
+    });
     const aws = awsClients(moto.url);
     log(
       'stack: provisioning VPC, ALB, target groups, ECS services, buckets, distribution, log groups, RDS in moto',
@@ -105,7 +112,7 @@ export async function startLocalStack(
     const apiToken = 'demo-nurse-token-6c1f0a';
     mkdirSync(join(dir, 'backups'), { recursive: true });
     const agentOptions = {
-      baseEnv: { DATABASE_URL: postgres.url, API_TOKENS: apiToken },
+      baseEnv: { DATABASE_URL: postgres.url, REDIS_URL: redis.url, API_TOKENS: apiToken },
       port: await freePort(),
       log,
     };
@@ -143,6 +150,7 @@ export async function startLocalStack(
         await stack.alb.stop();
         await stack.agent.stop();
         aws.destroy();
+        redis.process.kill();
         await Promise.all([metrics.stop(), postgres.stop(), moto.stop()]);
         rmSync(dir, { recursive: true, force: true });
       },

@@ -208,12 +208,42 @@ describe('roles: one per purpose, sessions within an hour (items 1, 2)', () => {
 
   it('the rollout signs in again before each stage (every shift and the promotion)', () => {
     const steps = deploy().jobs.rollout?.steps ?? [];
-    for (const id of ['shift-2', 'shift-3', 'shift-4', 'promote']) {
+    for (const id of ['shift-1', 'shift-2', 'shift-3', 'shift-4', 'promote']) {
       const at = steps.findIndex((s) => s.id === id);
       const before = steps[at - 1];
       expect([id, before?.uses?.startsWith(CREDENTIALS)]).toEqual([id, true]);
       expect([id, before?.if]).toEqual([id, steps[at]?.if]);
     }
+  });
+});
+
+describe('verification before any traffic (issue 18)', () => {
+  it('deploys at 0 % with the test route, verifies green on it, and only then gives it the first weight; verifies production after promotion', () => {
+    const steps = deploy().jobs.rollout?.steps ?? [];
+    const at = (id: string) => steps.findIndex((s) => s.id === id);
+    const deployStep = steps[at('deploy')];
+    expect(deployStep?.with).toMatchObject({ traffic: 0, 'test-route': 'header' });
+    const pre = steps[at('pre-traffic')];
+    expect(pre?.uses).toBe('$/actions/verify-deployment');
+    expect(pre?.with?.headers).toBe('${{ steps.deploy.outputs.test-header }}');
+    expect(pre?.if).toBeUndefined();
+    // No step between the deploy and the first weight may move traffic, and none runs on failure.
+    const between = steps.slice(at('deploy') + 1, at('shift-1'));
+    expect(between.map((s) => s.uses?.split('@')[0])).toEqual([
+      '$/actions/verify-deployment',
+      'aws-actions/configure-aws-credentials',
+    ]);
+    expect(between.every((s) => s.if === undefined)).toBe(true);
+    expect(steps[at('shift-1')]?.with).toMatchObject({
+      mode: 'shift',
+      traffic: '${{ needs.window.outputs.first }}',
+    });
+    expect(at('pre-traffic')).toBeLessThan(at('shift-1'));
+    expect(at('shift-1')).toBeLessThan(at('gate-1'));
+    const post = steps[at('post-promotion')];
+    expect(post?.uses).toBe('$/actions/verify-deployment');
+    expect(at('post-promotion')).toBe(at('promote') + 1);
+    expect(post?.with?.headers).toBeUndefined();
   });
 });
 

@@ -58,6 +58,8 @@ describe('workflow files', () => {
     expect(steps).toEqual([
       'mark',
       'deploy',
+      'pre-traffic',
+      'shift-1',
       'gate-1',
       'shift-2',
       'gate-2',
@@ -66,6 +68,7 @@ describe('workflow files', () => {
       'shift-4',
       'gate-4',
       'promote',
+      'post-promotion',
     ]);
   });
 });
@@ -89,7 +92,7 @@ describe('contract between workflows and actions', () => {
       expect.arrayContaining([
         "deploy.yml job rollout step gate-1: passes input 'windw', which canary-gate does not declare",
         "deploy.yml job rollout step gate-1: does not pass required input 'load-balancer' of canary-gate",
-        "deploy.yml job rollout (outputs.live-color): steps.promote.outputs.live-colour: ecs-bluegreen has no output 'live-colour' (it has live-color, canary-color, task-definition-arn, previous-task-definition-arn, weights, load-balancer, canary-target-group, baseline-target-group)",
+        "deploy.yml job rollout (outputs.live-color): steps.promote.outputs.live-colour: ecs-bluegreen has no output 'live-colour' (it has live-color, canary-color, task-definition-arn, previous-task-definition-arn, weights, load-balancer, canary-target-group, baseline-target-group, test-url, test-header)",
       ]),
     );
   });

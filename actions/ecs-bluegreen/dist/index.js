@@ -10802,7 +10802,7 @@ __webpack_unused_export__ = CreateLoadBalancerCommand;
 __webpack_unused_export__ = CreateLoadBalancerInput$;
 __webpack_unused_export__ = CreateLoadBalancerOutput$;
 __webpack_unused_export__ = CreateRule$;
-__webpack_unused_export__ = CreateRuleCommand;
+exports.OOk = CreateRuleCommand;
 __webpack_unused_export__ = CreateRuleInput$;
 __webpack_unused_export__ = CreateRuleOutput$;
 __webpack_unused_export__ = CreateTargetGroup$;
@@ -10824,7 +10824,7 @@ __webpack_unused_export__ = DeleteLoadBalancerCommand;
 __webpack_unused_export__ = DeleteLoadBalancerInput$;
 __webpack_unused_export__ = DeleteLoadBalancerOutput$;
 __webpack_unused_export__ = DeleteRule$;
-__webpack_unused_export__ = DeleteRuleCommand;
+exports.piX = DeleteRuleCommand;
 __webpack_unused_export__ = DeleteRuleInput$;
 __webpack_unused_export__ = DeleteRuleOutput$;
 __webpack_unused_export__ = DeleteSharedTrustStoreAssociation$;
@@ -10868,7 +10868,7 @@ __webpack_unused_export__ = DescribeLoadBalancerAttributesCommand;
 __webpack_unused_export__ = DescribeLoadBalancerAttributesInput$;
 __webpack_unused_export__ = DescribeLoadBalancerAttributesOutput$;
 __webpack_unused_export__ = DescribeLoadBalancers$;
-__webpack_unused_export__ = DescribeLoadBalancersCommand;
+exports.AZi = DescribeLoadBalancersCommand;
 __webpack_unused_export__ = DescribeLoadBalancersInput$;
 __webpack_unused_export__ = DescribeLoadBalancersOutput$;
 __webpack_unused_export__ = DescribeRules$;
@@ -63377,7 +63377,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3267);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(257);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -63386,7 +63386,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 3267:
+/***/ 257:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -68344,6 +68344,7 @@ const INPUT = {
     jobTimeout: 'job-timeout',
     canarySteps: 'canary-steps',
     canaryWindow: 'canary-window',
+    testRoute: 'test-route',
 };
 /**
  * Tags on the two ECS services (and on task definitions this action registers). They are the
@@ -68379,6 +68380,8 @@ const OUTPUT = {
     loadBalancer: 'load-balancer',
     canaryTargetGroup: 'canary-target-group',
     baselineTargetGroup: 'baseline-target-group',
+    testUrl: 'test-url',
+    testHeader: 'test-header',
 };
 const EVIDENCE_FILE = 'ecs-bluegreen-report.json';
 
@@ -68444,6 +68447,10 @@ class BlueGreenAws {
     /** Sends one call through the suite's AWS-call layer. */
     call(operation, resource, send) {
         return this.send({ operation, resource, leftAs: this.leftAs() }, send);
+    }
+    /** Sends one ELBv2 request through the call layer (for modules with calls of their own: test-route.ts). */
+    withElb(operation, resource, send) {
+        return this.call(operation, resource, () => send(this.elb));
     }
     /** Total calls made, all operations. */
     totalCalls() {
@@ -69626,6 +69633,12 @@ class BlueGreenRun {
             detail: `${me.run} until ${new Date(me.expiresAt).toISOString()}`,
         });
     }
+    /** Makes a change of this run that has no method here (test-route.ts): not once cancelled, under the lock. */
+    async change(body) {
+        this.requireNotCancelled();
+        await this.ensureLock();
+        return body();
+    }
     /** Tags a task definition (its release), as a change of this run. */
     async tagTaskDefinition(arn, tags) {
         await this.ensureLock();
@@ -69794,11 +69807,181 @@ class BlueGreenRun {
     }
 }
 
+;// CONCATENATED MODULE: ./src/test-route.ts
+/**
+ * The test route: before any production weight, a rule on the production listener forwards only
+ * requests that carry a per-deploy secret header to the new color's target group, so
+ * verify-deployment can check green through the real load balancer while users still reach blue
+ * only. The rule is this action's state in AWS like the rest: a rule matching on the header
+ * `x-white-cross-test-route` alone and forwarding to one color is the test route to that color
+ * (its header name marks it, its forward action names the color, its condition holds the
+ * value), so a re-run finds and reuses it, promote and rollback remove it, and a deploy removes
+ * any left over. It carries no tag: tagging a rule needs elasticloadbalancing:AddTags on the
+ * listener-rule (also on creation), one more write permission for what the rule already says.
+ *
+ * Why a header rule rather than a second listener (CodeDeploy's test port): the rule lives on the
+ * listener the action already controls, so it needs no new port open in the load balancer's
+ * security group, no second certificate, and the test URL is the production URL itself. ALB
+ * evaluates rules from the lowest priority value to the highest and the default rule last
+ * (Elastic Load Balancing, "Listener rules for your Application Load Balancer"), so the lowest
+ * free priority puts it before every other rule; an http-header condition matches only requests
+ * that carry the header with that value (compared case-insensitively, `*` and `?` are wildcards:
+ * the value is lowercase hex, so neither appears in it).
+ */
+
+
+
+
+/** The header a request carries to take the test route. */
+const TEST_ROUTE_HEADER = 'x-white-cross-test-route';
+const TEST_ROUTE_SETTINGS = ['header', 'off'];
+/**
+ * The listener a router is, or belongs to (a rule's ARN holds its listener's).
+ *
+ * @example
+ * listenerOf('arn:aws:elasticloadbalancing:us-east-1:1:listener-rule/app/alb/1/2/3'); // '…:listener/app/alb/1/2'
+ */
+function listenerOf(routerArn) {
+    return routerArn.replace(/:listener-rule\/(app\/[^/]+\/[^/]+\/[^/]+)\/[^/]+$/, ':listener/$1');
+}
+/**
+ * The lowest rule priority (1 to 50000) no rule of the listener holds.
+ *
+ * @example
+ * lowestFreePriority([1, 2, 10]); // 3
+ */
+function lowestFreePriority(taken) {
+    const used = new Set(taken);
+    for (let p = 1; p <= 50_000; p++)
+        if (!used.has(p))
+            return p;
+    throw new Error('The listener has a rule at every priority from 1 to 50000.');
+}
+/**
+ * Which rules are this action's test routes: matching on the test header alone, forwarding to
+ * one color's target group only. The header name is the rule's mark (see the file comment).
+ *
+ * @example
+ * testRoutesAmong(rules, targetGroups); // [{ arn, color: 'green', headerValue }]
+ */
+function testRoutesAmong(rules, targetGroups) {
+    const found = [];
+    for (const rule of rules) {
+        if (!rule.RuleArn || rule.IsDefault)
+            continue;
+        const [condition, ...others] = rule.Conditions ?? [];
+        const header = condition?.HttpHeaderConfig;
+        const headerValue = header?.Values?.length === 1 ? header.Values[0] : undefined;
+        if (others.length ||
+            condition?.Field !== 'http-header' ||
+            header?.HttpHeaderName?.toLowerCase() !== TEST_ROUTE_HEADER ||
+            !headerValue)
+            continue;
+        const [action, ...more] = rule.Actions ?? [];
+        const groups = action?.ForwardConfig?.TargetGroups ?? [];
+        const forwardsTo = action?.TargetGroupArn ?? (groups.length === 1 ? groups[0]?.TargetGroupArn : undefined);
+        const color = COLORS.find((c) => targetGroups[c] === forwardsTo);
+        if (more.length || action?.Type !== 'forward' || !color)
+            continue;
+        found.push({ arn: rule.RuleArn, color, headerValue });
+    }
+    return found;
+}
+/** Every rule of a listener. */
+async function readRules(aws, listenerArn) {
+    const rules = [];
+    let marker;
+    do {
+        const out = await aws.withElb('DescribeRules', listenerArn, (elb) => elb.send(new client_elastic_load_balancing_v2_dist_cjs/* DescribeRulesCommand */.Ggo({ ListenerArn: listenerArn, Marker: marker })));
+        rules.push(...(out.Rules ?? []));
+        marker = out.NextMarker;
+    } while (marker);
+    return rules;
+}
+/** The test routes on the pair's listener (for the routing scan, which must not refuse them). */
+async function findTestRoutes(aws, routerArn, targetGroups) {
+    return testRoutesAmong(await readRules(aws, listenerOf(routerArn)), targetGroups);
+}
+/** The listener's URL: its protocol, the load balancer's DNS name and the listener's port. */
+async function listenerUrl(aws, listenerArn) {
+    const listeners = await aws.withElb('DescribeListeners', listenerArn, (elb) => elb.send(new client_elastic_load_balancing_v2_dist_cjs/* DescribeListenersCommand */.AKE({ ListenerArns: [listenerArn] })));
+    const listener = listeners.Listeners?.[0];
+    const lbArn = listener?.LoadBalancerArn ?? '';
+    const lbs = await aws.withElb('DescribeLoadBalancers', lbArn, (elb) => elb.send(new client_elastic_load_balancing_v2_dist_cjs/* DescribeLoadBalancersCommand */.AZi({ LoadBalancerArns: [lbArn] })));
+    const protocol = (listener?.Protocol ?? 'HTTPS').toLowerCase();
+    return `${protocol}://${lbs.LoadBalancers?.[0]?.DNSName ?? ''}:${listener?.Port ?? 443}`;
+}
+/** Deletes test routes (a rule already gone counts as deleted, so a re-run goes on). */
+async function deleteRoutes(run, routes) {
+    for (const route of routes) {
+        await run.change(() => run.step(`Remove the test route to ${route.color}`, () => run.aws
+            .withElb('DeleteRule', route.arn, (elb) => elb.send(new client_elastic_load_balancing_v2_dist_cjs/* DeleteRuleCommand */.piX({ RuleArn: route.arn })))
+            .catch((error) => {
+            if (!isAwsError(error, 'RuleNotFoundException', 'RuleNotFound'))
+                throw error;
+        }), () => route.arn.split('/').pop()));
+    }
+}
+/**
+ * Gives `color` the test route (a re-run reuses the one it made), removes any other, and sets
+ * the outputs `test-url` and `test-header` (`<name>: <value>`; the value is registered as a
+ * secret, so no log line shows it).
+ */
+async function openTestRoute(run, color, options) {
+    const listenerArn = listenerOf(run.inputs.router.arn);
+    const rules = await readRules(run.aws, listenerArn);
+    const ours = testRoutesAmong(rules, run.pair.targetGroups);
+    // Reused only by a re-run of the same deploy (the color already ran this task definition).
+    const kept = options.reuse ? ours.find((r) => r.color === color) : undefined;
+    await deleteRoutes(run, ours.filter((r) => r !== kept));
+    let route = kept;
+    if (route)
+        run.ctx.log.info(`The test route to ${color} is already there; reusing it.`);
+    let taken = rules.flatMap((r) => (r.Priority && r.Priority !== 'default' ? [Number(r.Priority)] : []));
+    for (let attempt = 1; !route; attempt++) {
+        const headerValue = (0,external_node_crypto_.randomBytes)(16).toString('hex');
+        const priority = lowestFreePriority(taken);
+        try {
+            const out = await run.change(() => run.step(`Open the test route to ${color}`, () => run.aws.withElb('CreateRule', listenerArn, (elb) => elb.send(new client_elastic_load_balancing_v2_dist_cjs/* CreateRuleCommand */.OOk({
+                ListenerArn: listenerArn,
+                Priority: priority,
+                Conditions: [
+                    {
+                        Field: 'http-header',
+                        HttpHeaderConfig: { HttpHeaderName: TEST_ROUTE_HEADER, Values: [headerValue] },
+                    },
+                ],
+                Actions: [{ Type: 'forward', TargetGroupArn: run.pair.targetGroups[color] }],
+            }))), () => `rule at priority ${priority} on ${TEST_ROUTE_HEADER}`));
+            route = { arn: out.Rules?.[0]?.RuleArn ?? '', color, headerValue };
+        }
+        catch (error) {
+            // Another change took the priority between the read and the create: read again.
+            if (!isAwsError(error, 'PriorityInUseException', 'PriorityInUse') || attempt >= 3)
+                throw error;
+            taken = (await readRules(run.aws, listenerArn)).flatMap((r) => r.Priority && r.Priority !== 'default' ? [Number(r.Priority)] : []);
+        }
+    }
+    run.ctx.setOutput(OUTPUT.testUrl, await listenerUrl(run.aws, listenerArn));
+    // The value goes into the output file before it is registered as a secret (the redactor
+    // would otherwise write it as ***); nothing is logged in between.
+    run.ctx.setOutput(OUTPUT.testHeader, `${TEST_ROUTE_HEADER}: ${route.headerValue}`);
+    run.ctx.addSecret(route.headerValue);
+    run.report.notes.push(`Test route: requests with the header ${TEST_ROUTE_HEADER} (its value is a secret of this deploy) go to ${color} only; every other request still follows the weights.`);
+    return route;
+}
+/** Removes every test route on the pair's listener (promote, rollback, and a deploy without one). */
+async function closeTestRoutes(run) {
+    const routes = await findTestRoutes(run.aws, run.inputs.router.arn, run.pair.targetGroups);
+    await deleteRoutes(run, routes);
+}
+
 ;// CONCATENATED MODULE: ./src/inputs.ts
 /**
  * Reads and checks every input before anything touches AWS. Each mistake is a
  * ConfigurationError naming the input and what it accepts.
  */
+
 
 
 
@@ -69990,9 +70173,10 @@ function parseInputs(inputs, env) {
                 throw new ConfigurationError("Input 'image' applies to 'task-definition' (a file); a 'task-definition-arn' is used as it is.", 'image');
             taskDefinition = { kind: 'arn', arn };
         }
-        if (traffic === 0)
-            reject('traffic', 'must be from 1 to 100 for mode deploy (the first canary weight); got 0.');
-        modeInputs = { mode, taskDefinition, traffic };
+        const testRoute = inputs.choice(INPUT.testRoute, TEST_ROUTE_SETTINGS, 'off');
+        if (traffic === 0 && testRoute === 'off')
+            reject('traffic', "must be from 1 to 100 for mode deploy (the first canary weight), or 0 with 'test-route: header'; got 0.");
+        modeInputs = { mode, taskDefinition, traffic, testRoute };
     }
     else if (mode === 'rollback') {
         const given = inputs.string(INPUT.to, { required: true });
@@ -70074,6 +70258,7 @@ function parseInputs(inputs, env) {
 
 
 
+
 /** The task definition a deploy puts on the idle color, and its release. */
 async function deployTaskDefinition(run, inputs) {
     const { aws, ctx } = run;
@@ -70118,13 +70303,19 @@ const deploy = async (run, inputs) => {
     }
     await run.tagAll(liveRoleTags(state));
     ctx.log.info(`Deploying ${shortArn(arn)} to ${decision.target} (${run.services[decision.target].serviceName}) with ${decision.count} task(s); ${state.live} stays live.`);
+    const rerun = run.services[decision.target].taskDefinitionArn === arn;
     await run.bringUp(decision.target, arn, decision.count, 'canary', version);
-    const first = planFirstTraffic(run.state(), decision.target, inputs.traffic);
+    // The test route opens before any weight, so verification can see green before any user does.
+    if (inputs.testRoute === 'header')
+        await openTestRoute(run, decision.target, { reuse: rerun });
+    else
+        await closeTestRoutes(run);
+    const first = inputs.traffic > 0 && planFirstTraffic(run.state(), decision.target, inputs.traffic);
     if (first)
         await run.setSplit(first);
-    else
+    else if (inputs.traffic > 0)
         ctx.log.info(`${decision.target} already receives ${run.split[decision.target]} %; weights left as they are.`);
-    run.report.outcome = `${decision.target} runs ${shortArn(arn)}${version ? ` (${version})` : ''} with ${decision.count} healthy task(s) and receives ${run.split[decision.target]} % of requests.`;
+    run.report.outcome = `${decision.target} runs ${shortArn(arn)}${version ? ` (${version})` : ''} with ${decision.count} healthy task(s) and receives ${run.split[decision.target]} % of requests${inputs.testRoute === 'header' ? ', and the test route' : ''}.`;
 };
 const shift = async (run, inputs) => {
     const before = run.state();
@@ -70141,6 +70332,7 @@ const promote = async (run) => {
     if (!decision.nothingToDo && before.canary)
         await run.requireHealthy(before.canary, `promote ${before.canary}`);
     await run.applyTraffic(decision);
+    await closeTestRoutes(run);
     run.report.outcome ??= `${decision.live} is live with 100 %; ${otherColor(decision.live)} keeps running until cleanup.`;
 };
 /** The revision tagged with a release: what a color runs, else the newest 100 of each family. */
@@ -70198,6 +70390,8 @@ const rollback = async (run, inputs) => {
             ctx.log.info(`${previous} has no healthy targets; scaling it up before moving traffic.`);
         const decision = planRollbackToPreviousWithHealth(before, run.nowIso(), healthy);
         await run.applyTraffic(decision, sticky);
+        // Traffic first; then the rolled-back color's test route goes too.
+        await closeTestRoutes(run);
         const live = run.services[decision.live];
         run.report.outcome ??= `${decision.live} serves 100 % again (${live.tags[TAG.version] ?? shortArn(live.taskDefinitionArn)}).`;
         return;
@@ -70212,12 +70406,14 @@ const rollback = async (run, inputs) => {
         await run.setSplit(decision.split, sticky);
     if (decision.kind === 'already-live') {
         await run.tagAll(decision.tags);
+        await closeTestRoutes(run);
         run.report.outcome = decision.outcome;
         return;
     }
     await run.bringUp(decision.target, arn, decision.count, 'canary', version);
     await run.setSplit(decision.finalSplit, sticky);
     await run.tagAll(decision.tags);
+    await closeTestRoutes(run);
     run.report.outcome = `${decision.target} runs ${shortArn(arn)}${version ? ` (${version})` : ''} and serves 100 %; ${live} was rolled back and keeps running until cleanup.`;
 };
 const cleanup = async (run, inputs) => {
@@ -70510,6 +70706,7 @@ function reportJson(report) {
 
 
 
+
 /** Step 1: read the pair from AWS and check it against the inputs. */
 async function read(inputs, ctx, aws, report) {
     const started = ctx.clock.now();
@@ -70523,8 +70720,11 @@ async function read(inputs, ctx, aws, report) {
     for (const warning of pair.state.warnings)
         ctx.log.warning(warning);
     // A rollback never waits for anything, other routing included: it only ever moves traffic back.
-    if (inputs.mode !== 'status' && inputs.mode !== 'rollback')
-        await checkOtherRoutes(aws, inputs, pair);
+    // The action's own test route (a rule forwarding to the new color) is not other routing.
+    if (inputs.mode !== 'status' && inputs.mode !== 'rollback') {
+        const own = await findTestRoutes(aws, inputs.router.arn, pair.targetGroups);
+        await checkOtherRoutes(aws, inputs, pair, own.map((r) => r.arn));
+    }
     ctx.log.info(`${pair.state.live} is live; ${formatSplit(pair.state.split)}${pair.state.canary ? `; ${pair.state.canary} is a canary` : ''}.`);
     return pair;
 }

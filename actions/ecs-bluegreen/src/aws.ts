@@ -159,6 +159,15 @@ export class BlueGreenAws {
     return this.send({ operation, resource, leftAs: this.leftAs() }, send);
   }
 
+  /** Sends one ELBv2 request through the call layer (for modules with calls of their own: test-route.ts). */
+  withElb<T>(
+    operation: string,
+    resource: string,
+    send: (elb: ElasticLoadBalancingV2Client) => Promise<T>,
+  ): Promise<T> {
+    return this.call(operation, resource, () => send(this.elb));
+  }
+
   /** Total calls made, all operations. */
   totalCalls(): number {
     return [...this.calls.values()].reduce((a, b) => a + b, 0);

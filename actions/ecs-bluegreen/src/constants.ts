@@ -43,6 +43,7 @@ export const INPUT = {
   jobTimeout: 'job-timeout',
   canarySteps: 'canary-steps',
   canaryWindow: 'canary-window',
+  testRoute: 'test-route',
 } as const;
 
 /**
@@ -82,6 +83,8 @@ export const OUTPUT = {
   loadBalancer: 'load-balancer',
   canaryTargetGroup: 'canary-target-group',
   baselineTargetGroup: 'baseline-target-group',
+  testUrl: 'test-url',
+  testHeader: 'test-header',
 } as const;
 
 export const EVIDENCE_FILE = 'ecs-bluegreen-report.json';

@@ -129,6 +129,13 @@ export class BlueGreenRun {
     });
   }
 
+  /** Makes a change of this run that has no method here (test-route.ts): not once cancelled, under the lock. */
+  async change<T>(body: () => Promise<T>): Promise<T> {
+    this.requireNotCancelled();
+    await this.ensureLock();
+    return body();
+  }
+
   /** Tags a task definition (its release), as a change of this run. */
   async tagTaskDefinition(arn: string, tags: Record<string, string>): Promise<void> {
     await this.ensureLock();

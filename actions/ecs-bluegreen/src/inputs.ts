@@ -8,6 +8,7 @@ import { ConfigurationError, formatDuration, type Env, type Inputs } from '@whit
 import { resolveRegion } from '@white-cross/aws';
 import { INPUT, MODE_NAMES, type Color, type Mode } from './constants.js';
 import { arnRegion, isListenerArn, isRuleArn, isTargetGroupArn } from './dimensions.js';
+import { TEST_ROUTE_SETTINGS, type TestRouteSetting } from './test-route.js';
 import {
   imageTag,
   isTaskDefinitionArn,
@@ -61,8 +62,10 @@ export interface DeployInputs {
   readonly taskDefinition: TaskDefinitionSource;
   /** The release the new task definition is tagged with. */
   readonly version?: string;
-  /** Percent of requests for the canary once it is ready. */
+  /** Percent of requests for the canary once it is ready (0 with a test route: none yet). */
   readonly traffic: number;
+  /** `header`: a rule that sends only requests with the deploy's secret header to the canary. */
+  readonly testRoute: TestRouteSetting;
 }
 export interface ShiftInputs {
   readonly mode: 'shift';
@@ -334,9 +337,13 @@ export function parseInputs(inputs: Inputs, env: Env): EcsBlueGreenInputs {
         );
       taskDefinition = { kind: 'arn', arn };
     }
-    if (traffic === 0)
-      reject('traffic', 'must be from 1 to 100 for mode deploy (the first canary weight); got 0.');
-    modeInputs = { mode, taskDefinition, traffic };
+    const testRoute = inputs.choice(INPUT.testRoute, TEST_ROUTE_SETTINGS, 'off');
+    if (traffic === 0 && testRoute === 'off')
+      reject(
+        'traffic',
+        "must be from 1 to 100 for mode deploy (the first canary weight), or 0 with 'test-route: header'; got 0.",
+      );
+    modeInputs = { mode, taskDefinition, traffic, testRoute };
   } else if (mode === 'rollback') {
     const given = inputs.string(INPUT.to, { required: true });
     let to: RollbackTarget;

@@ -19,6 +19,7 @@ import { parseInputs, type EcsBlueGreenInputs } from './inputs.js';
 import { runMode } from './modes.js';
 import { baselineTargetGroupDimension, canaryTargetGroupDimension } from './outputs.js';
 import { checkOtherRoutes, loadPair } from './pair.js';
+import { findTestRoutes } from './test-route.js';
 import { reportJson, writeSummary, type RunReport } from './report.js';
 import { DecisionError, servingColor, type LockHolder } from './state.js';
 import { formatSplit } from './traffic.js';
@@ -35,7 +36,16 @@ async function read(inputs: EcsBlueGreenInputs, ctx: ActionContext, aws: BlueGre
   });
   for (const warning of pair.state.warnings) ctx.log.warning(warning);
   // A rollback never waits for anything, other routing included: it only ever moves traffic back.
-  if (inputs.mode !== 'status' && inputs.mode !== 'rollback') await checkOtherRoutes(aws, inputs, pair);
+  // The action's own test route (a rule forwarding to the new color) is not other routing.
+  if (inputs.mode !== 'status' && inputs.mode !== 'rollback') {
+    const own = await findTestRoutes(aws, inputs.router.arn, pair.targetGroups);
+    await checkOtherRoutes(
+      aws,
+      inputs,
+      pair,
+      own.map((r) => r.arn),
+    );
+  }
   ctx.log.info(
     `${pair.state.live} is live; ${formatSplit(pair.state.split)}${pair.state.canary ? `; ${pair.state.canary} is a canary` : ''}.`,
   );

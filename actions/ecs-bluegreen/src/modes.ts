@@ -23,6 +23,7 @@ import {
   versionOf,
 } from './state.js';
 import { mainImage, parseTaskDefinitionArn, revisionsToDeregister } from './task-definition.js';
+import { closeTestRoutes, openTestRoute } from './test-route.js';
 import { formatSplit, stickiness } from './traffic.js';
 
 /** A mode: what it does to the pair. */
@@ -80,14 +81,18 @@ const deploy: ModeRun<'deploy'> = async (run, inputs) => {
   ctx.log.info(
     `Deploying ${shortArn(arn)} to ${decision.target} (${run.services[decision.target].serviceName}) with ${decision.count} task(s); ${state.live} stays live.`,
   );
+  const rerun = run.services[decision.target].taskDefinitionArn === arn;
   await run.bringUp(decision.target, arn, decision.count, 'canary', version);
-  const first = planFirstTraffic(run.state(), decision.target, inputs.traffic);
+  // The test route opens before any weight, so verification can see green before any user does.
+  if (inputs.testRoute === 'header') await openTestRoute(run, decision.target, { reuse: rerun });
+  else await closeTestRoutes(run);
+  const first = inputs.traffic > 0 && planFirstTraffic(run.state(), decision.target, inputs.traffic);
   if (first) await run.setSplit(first);
-  else
+  else if (inputs.traffic > 0)
     ctx.log.info(
       `${decision.target} already receives ${run.split[decision.target]} %; weights left as they are.`,
     );
-  run.report.outcome = `${decision.target} runs ${shortArn(arn)}${version ? ` (${version})` : ''} with ${decision.count} healthy task(s) and receives ${run.split[decision.target]} % of requests.`;
+  run.report.outcome = `${decision.target} runs ${shortArn(arn)}${version ? ` (${version})` : ''} with ${decision.count} healthy task(s) and receives ${run.split[decision.target]} % of requests${inputs.testRoute === 'header' ? ', and the test route' : ''}.`;
 };
 
 const shift: ModeRun<'shift'> = async (run, inputs) => {
@@ -106,6 +111,7 @@ const promote: ModeRun<'promote'> = async (run) => {
   if (!decision.nothingToDo && before.canary)
     await run.requireHealthy(before.canary, `promote ${before.canary}`);
   await run.applyTraffic(decision);
+  await closeTestRoutes(run);
   run.report.outcome ??= `${decision.live} is live with 100 %; ${otherColor(decision.live)} keeps running until cleanup.`;
 };
 
@@ -179,6 +185,8 @@ const rollback: ModeRun<'rollback'> = async (run, inputs) => {
       ctx.log.info(`${previous} has no healthy targets; scaling it up before moving traffic.`);
     const decision = planRollbackToPreviousWithHealth(before, run.nowIso(), healthy);
     await run.applyTraffic(decision, sticky);
+    // Traffic first; then the rolled-back color's test route goes too.
+    await closeTestRoutes(run);
     const live = run.services[decision.live];
     run.report.outcome ??= `${decision.live} serves 100 % again (${live.tags[TAG.version] ?? shortArn(live.taskDefinitionArn)}).`;
     return;
@@ -191,12 +199,14 @@ const rollback: ModeRun<'rollback'> = async (run, inputs) => {
   if (decision.split) await run.setSplit(decision.split, sticky);
   if (decision.kind === 'already-live') {
     await run.tagAll(decision.tags);
+    await closeTestRoutes(run);
     run.report.outcome = decision.outcome;
     return;
   }
   await run.bringUp(decision.target, arn, decision.count, 'canary', version);
   await run.setSplit(decision.finalSplit, sticky);
   await run.tagAll(decision.tags);
+  await closeTestRoutes(run);
   run.report.outcome = `${decision.target} runs ${shortArn(arn)}${version ? ` (${version})` : ''} and serves 100 %; ${live} was rolled back and keeps running until cleanup.`;
 };
 

@@ -339,7 +339,7 @@ describe('parseInputs', () => {
       'a deploy with 0 traffic',
       { mode: 'deploy', 'task-definition-arn': TD, traffic: '0' },
       'traffic',
-      "Input 'traffic' must be from 1 to 100 for mode deploy (the first canary weight); got 0.",
+      "Input 'traffic' must be from 1 to 100 for mode deploy (the first canary weight), or 0 with 'test-route: header'; got 0.",
     ],
     [
       'a rollback to nowhere',

@@ -7,7 +7,16 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, repoRoot, startPostgres, waitFor, type PostgresServer } from '@white-cross/testkit';
+import {
+  freePort,
+  repoRoot,
+  startPostgres,
+  startRedis,
+  waitFor,
+  type PostgresServer,
+} from '@white-cross/testkit';
+
+export { startRedis };
 
 const backend = join(repoRoot, 'examples', 'sample-app', 'backend');
 const frontend = join(repoRoot, 'examples', 'sample-app', 'frontend');
@@ -26,29 +35,6 @@ function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEn
   const result = spawnSync(command, args, { cwd, env, encoding: 'utf8' });
   if (result.status !== 0)
     throw new Error(`${command} ${args.join(' ')} failed: ${result.stderr || result.stdout}`);
-}
-
-export async function startRedis(): Promise<{ url: string; process: ChildProcess }> {
-  const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'wcd-redis-'));
-  const child = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
-    {
-      stdio: 'ignore',
-    },
-  );
-  const url = `redis://127.0.0.1:${port}`;
-  await waitFor(
-    'redis-server',
-    () =>
-      new Promise<boolean>((resolve) => {
-        const probe = spawnSync('redis-cli', ['-p', String(port), 'ping'], { encoding: 'utf8' });
-        resolve(probe.stdout.trim() === 'PONG');
-      }),
-    15_000,
-  );
-  return { url, process: child };
 }
 
 export async function startSampleStack(): Promise<SampleStack> {

@@ -7,3 +7,4 @@ export * from './run-action.js';
 export * from './workflow/index.js';
 export * from './ecs-native/index.js';
 export * from './fake-time.js';
+export * from './redis.js';
