@@ -68,6 +68,8 @@ const recorded: DemoRun = {
   builtVersion: '1.1.0',
   evidenceDir: 'reports/demo/good-release/evidence',
   weights: { blue: 0, green: 100 },
+  iam: { denied: [], unused: [], listedButUsed: [], requests: { deploy: 12 }, unattributed: 0 },
+  served: { production: { blue: 4, green: 6 }, testRoute: { blue: 0, green: 3 } },
   durationMs: 61_000,
 };
 
