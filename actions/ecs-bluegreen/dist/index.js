@@ -5,23 +5,23 @@ import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 var __webpack_unused_export__;
-const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(9300);
-const { getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin, createPaginator } = __nccwpck_require__(5086);
-const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createWaiter, checkExceptions, WaiterState, createAggregatedClient } = __nccwpck_require__(4614);
-const { Command: $Command } = __nccwpck_require__(4614);
+const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(275);
+const { getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin, createPaginator } = __nccwpck_require__(3047);
+const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createWaiter, checkExceptions, WaiterState, createAggregatedClient } = __nccwpck_require__(9871);
+const { Command: $Command } = __nccwpck_require__(9871);
 __webpack_unused_export__ = $Command;
 __webpack_unused_export__ = Client;
-const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(7567);
-const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(4561);
-const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(9922);
-const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(9285);
-const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(5982);
-const { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(8039);
-const { defaultProvider } = __nccwpck_require__(7777);
-const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(2882);
-const { streamCollector, NodeHttpHandler } = __nccwpck_require__(8771);
-const { AwsJson1_1Protocol } = __nccwpck_require__(3628);
-const { Sha256 } = __nccwpck_require__(9362);
+const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(4030);
+const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(3142);
+const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(4993);
+const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(9402);
+const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(5203);
+const { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(3246);
+const { defaultProvider } = __nccwpck_require__(2042);
+const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(3617);
+const { streamCollector, NodeHttpHandler } = __nccwpck_require__(2364);
+const { AwsJson1_1Protocol } = __nccwpck_require__(9573);
+const { Sha256 } = __nccwpck_require__(3323);
 
 const defaultECSHttpAuthSchemeParametersProvider = async (config, context, input) => {
     return {
@@ -6483,7 +6483,7 @@ __webpack_unused_export__ = ContainerOverride$;
 __webpack_unused_export__ = ContainerRestartPolicy$;
 __webpack_unused_export__ = ContainerStateChange$;
 __webpack_unused_export__ = ContinueServiceDeployment$;
-__webpack_unused_export__ = ContinueServiceDeploymentCommand;
+exports.LrH = ContinueServiceDeploymentCommand;
 __webpack_unused_export__ = ContinueServiceDeploymentRequest$;
 __webpack_unused_export__ = ContinueServiceDeploymentResponse$;
 __webpack_unused_export__ = CpuManufacturer;
@@ -6666,7 +6666,7 @@ __webpack_unused_export__ = DescribeGatewayRouteCommand;
 __webpack_unused_export__ = DescribeGatewayRouteRequest$;
 __webpack_unused_export__ = DescribeGatewayRouteResponse$;
 __webpack_unused_export__ = DescribeServiceDeployments$;
-__webpack_unused_export__ = DescribeServiceDeploymentsCommand;
+exports.A6p = DescribeServiceDeploymentsCommand;
 __webpack_unused_export__ = DescribeServiceDeploymentsRequest$;
 __webpack_unused_export__ = DescribeServiceDeploymentsResponse$;
 __webpack_unused_export__ = DescribeServiceRevisions$;
@@ -6849,7 +6849,7 @@ __webpack_unused_export__ = ListGatewaysCommand;
 __webpack_unused_export__ = ListGatewaysRequest$;
 __webpack_unused_export__ = ListGatewaysResponse$;
 __webpack_unused_export__ = ListServiceDeployments$;
-__webpack_unused_export__ = ListServiceDeploymentsCommand;
+exports.jz8 = ListServiceDeploymentsCommand;
 __webpack_unused_export__ = ListServiceDeploymentsRequest$;
 __webpack_unused_export__ = ListServiceDeploymentsResponse$;
 __webpack_unused_export__ = ListServices$;
@@ -7050,7 +7050,7 @@ __webpack_unused_export__ = StartTaskCommand;
 __webpack_unused_export__ = StartTaskRequest$;
 __webpack_unused_export__ = StartTaskResponse$;
 __webpack_unused_export__ = StopServiceDeployment$;
-__webpack_unused_export__ = StopServiceDeploymentCommand;
+exports.a8L = StopServiceDeploymentCommand;
 __webpack_unused_export__ = StopServiceDeploymentRequest$;
 __webpack_unused_export__ = StopServiceDeploymentResponse$;
 __webpack_unused_export__ = StopServiceDeploymentStopType;
@@ -7215,23 +7215,23 @@ __webpack_unused_export__ = waitUntilTasksStopped;
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 var __webpack_unused_export__;
-const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(9300);
-const { getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin, createPaginator } = __nccwpck_require__(5086);
-const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createWaiter, checkExceptions, WaiterState, createAggregatedClient } = __nccwpck_require__(4614);
-const { Command: $Command } = __nccwpck_require__(4614);
+const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(275);
+const { getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin, createPaginator } = __nccwpck_require__(3047);
+const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createWaiter, checkExceptions, WaiterState, createAggregatedClient } = __nccwpck_require__(9871);
+const { Command: $Command } = __nccwpck_require__(9871);
 __webpack_unused_export__ = $Command;
 __webpack_unused_export__ = Client;
-const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(7567);
-const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(4561);
-const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(9922);
-const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(9285);
-const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(5982);
-const { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(8039);
-const { defaultProvider } = __nccwpck_require__(7777);
-const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(2882);
-const { streamCollector, NodeHttpHandler } = __nccwpck_require__(8771);
-const { AwsQueryProtocol } = __nccwpck_require__(3628);
-const { Sha256 } = __nccwpck_require__(9362);
+const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(4030);
+const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(3142);
+const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(4993);
+const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(9402);
+const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(5203);
+const { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(3246);
+const { defaultProvider } = __nccwpck_require__(2042);
+const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(3617);
+const { streamCollector, NodeHttpHandler } = __nccwpck_require__(2364);
+const { AwsQueryProtocol } = __nccwpck_require__(9573);
+const { Sha256 } = __nccwpck_require__(3323);
 
 const defaultElasticLoadBalancingV2HttpAuthSchemeParametersProvider = async (config, context, input) => {
     return {
@@ -11179,22 +11179,22 @@ __webpack_unused_export__ = waitUntilTargetInService;
 
 /***/ }),
 
-/***/ 9300:
+/***/ 275:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { HttpRequest, parseUrl } = __nccwpck_require__(9922);
-const { InvokeStore } = __nccwpck_require__(5084);
-const { normalizeProvider } = __nccwpck_require__(5086);
-const { RETRY_MODES } = __nccwpck_require__(9285);
+const { HttpRequest, parseUrl } = __nccwpck_require__(4993);
+const { InvokeStore } = __nccwpck_require__(5939);
+const { normalizeProvider } = __nccwpck_require__(3047);
+const { RETRY_MODES } = __nccwpck_require__(9402);
 const { platform, release } = __nccwpck_require__(8161);
 const { versions, env } = __nccwpck_require__(1708);
-const { isValidHostLabel, isIpAddress, customEndpointFunctions } = __nccwpck_require__(4561);
-const { EndpointError, resolveEndpoint } = __nccwpck_require__(4561);
+const { isValidHostLabel, isIpAddress, customEndpointFunctions } = __nccwpck_require__(3142);
+const { EndpointError, resolveEndpoint } = __nccwpck_require__(3142);
 exports.EndpointError = EndpointError;
 exports.isIpAddress = isIpAddress;
 exports.resolveEndpoint = resolveEndpoint;
-const { loadConfig, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS } = __nccwpck_require__(7567);
-const { REGION_ENV_NAME, REGION_INI_NAME, resolveRegionConfig } = __nccwpck_require__(7567);
+const { loadConfig, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS } = __nccwpck_require__(4030);
+const { REGION_ENV_NAME, REGION_INI_NAME, resolveRegionConfig } = __nccwpck_require__(4030);
 exports.NODE_REGION_CONFIG_FILE_OPTIONS = NODE_REGION_CONFIG_FILE_OPTIONS;
 exports.NODE_REGION_CONFIG_OPTIONS = NODE_REGION_CONFIG_OPTIONS;
 exports.REGION_ENV_NAME = REGION_ENV_NAME;
@@ -11993,7 +11993,7 @@ const NODE_APP_ID_CONFIG_OPTIONS = {
 };
 
 const createUserAgentStringParsingProvider = ({ serviceId, clientVersion }) => async (config) => {
-    const module = __nccwpck_require__(1653);
+    const module = __nccwpck_require__(7230);
     const parse = module.parse ?? module.default.parse ?? (() => "");
     const parsedUA = typeof window !== "undefined" && window?.navigator?.userAgent ? parse(window.navigator.userAgent) : undefined;
     const sections = [
@@ -12200,15 +12200,15 @@ exports.userAgentMiddleware = userAgentMiddleware;
 
 /***/ }),
 
-/***/ 8039:
+/***/ 3246:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { ProviderError, booleanSelector, SelectorType, loadConfig } = __nccwpck_require__(7567);
-const { setCredentialFeature } = __nccwpck_require__(9300);
-const { normalizeProvider, memoizeIdentityProvider, isIdentityExpired, doesIdentityRequireRefresh } = __nccwpck_require__(5086);
-const { SignatureV4 } = __nccwpck_require__(9994);
-const { HttpResponse, HttpRequest } = __nccwpck_require__(9922);
-const { SMITHY_CONTEXT_KEY } = __nccwpck_require__(4566);
+const { ProviderError, booleanSelector, SelectorType, loadConfig } = __nccwpck_require__(4030);
+const { setCredentialFeature } = __nccwpck_require__(275);
+const { normalizeProvider, memoizeIdentityProvider, isIdentityExpired, doesIdentityRequireRefresh } = __nccwpck_require__(3047);
+const { SignatureV4 } = __nccwpck_require__(8127);
+const { HttpResponse, HttpRequest } = __nccwpck_require__(4993);
+const { SMITHY_CONTEXT_KEY } = __nccwpck_require__(5165);
 
 const getDateHeader = (response) => HttpResponse.isInstance(response) ? (response.headers?.date ?? response.headers?.Date) : undefined;
 const getAgeHeader = (response) => HttpResponse.isInstance(response) ? (response.headers?.age ?? response.headers?.Age) : undefined;
@@ -12568,14 +12568,14 @@ exports.validateSigningProperties = validateSigningProperties;
 
 /***/ }),
 
-/***/ 3628:
+/***/ 9573:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { SmithyRpcV2CborProtocol, loadSmithyRpcV2CborErrorCode } = __nccwpck_require__(7953);
-const { TypeRegistry, NormalizedSchema, deref } = __nccwpck_require__(5982);
-const { decorateServiceException, getValueFromTextNode } = __nccwpck_require__(4614);
-const { RpcProtocol, JsonCodec2, loadJsonRpcErrorCode, HttpBindingProtocol, HttpInterceptingShapeSerializer, HttpInterceptingShapeDeserializer, loadRestJsonErrorCode, SmithyRpcV2JsonProtocol, loadSmithyRpcV2JsonErrorCode, FromStringShapeDeserializer, determineTimestampFormat, extendedEncodeURIComponent, collectBody } = __nccwpck_require__(9922);
-const { JsonCodec, JsonShapeDeserializer, JsonShapeDeserializer2, JsonShapeSerializer, JsonShapeSerializer2, parseJsonBody, parseJsonErrorBody } = __nccwpck_require__(9922);
+const { SmithyRpcV2CborProtocol, loadSmithyRpcV2CborErrorCode } = __nccwpck_require__(9516);
+const { TypeRegistry, NormalizedSchema, deref } = __nccwpck_require__(5203);
+const { decorateServiceException, getValueFromTextNode } = __nccwpck_require__(9871);
+const { RpcProtocol, JsonCodec2, loadJsonRpcErrorCode, HttpBindingProtocol, HttpInterceptingShapeSerializer, HttpInterceptingShapeDeserializer, loadRestJsonErrorCode, SmithyRpcV2JsonProtocol, loadSmithyRpcV2JsonErrorCode, FromStringShapeDeserializer, determineTimestampFormat, extendedEncodeURIComponent, collectBody } = __nccwpck_require__(4993);
+const { JsonCodec, JsonShapeDeserializer, JsonShapeDeserializer2, JsonShapeSerializer, JsonShapeSerializer2, parseJsonBody, parseJsonErrorBody } = __nccwpck_require__(4993);
 exports.JsonCodec = JsonCodec;
 exports.JsonCodec2 = JsonCodec2;
 exports.JsonShapeDeserializer = JsonShapeDeserializer;
@@ -12586,8 +12586,8 @@ exports.loadJsonRpcErrorCode = loadJsonRpcErrorCode;
 exports.loadRestJsonErrorCode = loadRestJsonErrorCode;
 exports.parseJsonBody = parseJsonBody;
 exports.parseJsonErrorBody = parseJsonErrorBody;
-const { parseXML, XmlNode, XmlText } = __nccwpck_require__(8430);
-const { toUtf8, toBase64, generateIdempotencyToken, NumericValue, dateToUtcString, fromBase64, expectUnion } = __nccwpck_require__(2882);
+const { parseXML, XmlNode, XmlText } = __nccwpck_require__(6735);
+const { toUtf8, toBase64, generateIdempotencyToken, NumericValue, dateToUtcString, fromBase64, expectUnion } = __nccwpck_require__(3617);
 
 class ProtocolLib {
     queryCompat;
@@ -14079,11 +14079,11 @@ exports.parseXmlErrorBody = parseXmlErrorBody;
 
 /***/ }),
 
-/***/ 8162:
+/***/ 439:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { setCredentialFeature } = __nccwpck_require__(9300);
-const { CredentialsProviderError } = __nccwpck_require__(7567);
+const { setCredentialFeature } = __nccwpck_require__(275);
+const { CredentialsProviderError } = __nccwpck_require__(4030);
 
 const ENV_KEY = "AWS_ACCESS_KEY_ID";
 const ENV_SECRET = "AWS_SECRET_ACCESS_KEY";
@@ -14125,15 +14125,15 @@ exports.fromEnv = fromEnv;
 
 /***/ }),
 
-/***/ 9641:
+/***/ 9870:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { setCredentialFeature } = __nccwpck_require__(9300);
-const { CredentialsProviderError } = __nccwpck_require__(7567);
-const { NodeHttpHandler } = __nccwpck_require__(8771);
+const { setCredentialFeature } = __nccwpck_require__(275);
+const { CredentialsProviderError } = __nccwpck_require__(4030);
+const { NodeHttpHandler } = __nccwpck_require__(2364);
 const fs = __nccwpck_require__(1455);
-const { HttpRequest } = __nccwpck_require__(9922);
-const { sdkStreamMixin, parseRfc3339DateTime } = __nccwpck_require__(2882);
+const { HttpRequest } = __nccwpck_require__(4993);
+const { sdkStreamMixin, parseRfc3339DateTime } = __nccwpck_require__(3617);
 
 const ECS_CONTAINER_HOST = "169.254.170.2";
 const EKS_CONTAINER_HOST_IPv4 = "169.254.170.23";
@@ -14311,28 +14311,28 @@ exports.fromHttp = fromHttp;
 
 /***/ }),
 
-/***/ 1241:
+/***/ 8324:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { CredentialsProviderError, chain, getProfileName, parseKnownFiles } = __nccwpck_require__(7567);
-const { setCredentialFeature } = __nccwpck_require__(9300);
+const { CredentialsProviderError, chain, getProfileName, parseKnownFiles } = __nccwpck_require__(4030);
+const { setCredentialFeature } = __nccwpck_require__(275);
 
 const resolveCredentialSource = (credentialSource, profileName, logger) => {
     const sourceProvidersMap = {
         EcsContainer: async (options) => {
-            const { fromHttp } = __nccwpck_require__(9641);
-            const { fromContainerMetadata } = __nccwpck_require__(1778);
+            const { fromHttp } = __nccwpck_require__(9870);
+            const { fromContainerMetadata } = __nccwpck_require__(6639);
             logger?.debug("@aws-sdk/credential-provider-ini - credential_source is EcsContainer");
             return async () => chain(fromHttp(options ?? {}), fromContainerMetadata(options))().then(setNamedProvider);
         },
         Ec2InstanceMetadata: async (options) => {
             logger?.debug("@aws-sdk/credential-provider-ini - credential_source is Ec2InstanceMetadata");
-            const { fromInstanceMetadata } = __nccwpck_require__(1778);
+            const { fromInstanceMetadata } = __nccwpck_require__(6639);
             return async () => fromInstanceMetadata(options)().then(setNamedProvider);
         },
         Environment: async (options) => {
             logger?.debug("@aws-sdk/credential-provider-ini - credential_source is Environment");
-            const { fromEnv } = __nccwpck_require__(8162);
+            const { fromEnv } = __nccwpck_require__(439);
             return async () => fromEnv(options)().then(setNamedProvider);
         },
     };
@@ -14374,7 +14374,7 @@ const resolveAssumeRoleCredentials = async (profileName, profiles, options, call
     const profileData = profiles[profileName];
     const { source_profile, region } = profileData;
     if (!options.roleAssumer) {
-        const { getDefaultRoleAssumer } = __nccwpck_require__(2100);
+        const { getDefaultRoleAssumer } = __nccwpck_require__(9301);
         options.roleAssumer = getDefaultRoleAssumer({
             ...options.clientConfig,
             credentialProviderLogger: options.logger,
@@ -14427,7 +14427,7 @@ const isLoginProfile = (data) => {
     return Boolean(data && data.login_session);
 };
 const resolveLoginCredentials = async (profileName, options, callerClientConfig) => {
-    const { fromLoginCredentials } = __nccwpck_require__(2844);
+    const { fromLoginCredentials } = __nccwpck_require__(4649);
     const credentials = await fromLoginCredentials({
         ...options,
         profile: profileName,
@@ -14437,7 +14437,7 @@ const resolveLoginCredentials = async (profileName, options, callerClientConfig)
 
 const isProcessProfile = (arg) => Boolean(arg) && typeof arg === "object" && typeof arg.credential_process === "string";
 const resolveProcessCredentials = async (options, profile) => {
-    const { fromProcess } = __nccwpck_require__(2884);
+    const { fromProcess } = __nccwpck_require__(7785);
     const credentials = await fromProcess({
         ...options,
         profile,
@@ -14446,7 +14446,7 @@ const resolveProcessCredentials = async (options, profile) => {
 };
 
 const resolveSsoCredentials = async (profile, profileData, options = {}, callerClientConfig) => {
-    const { fromSSO } = __nccwpck_require__(9874);
+    const { fromSSO } = __nccwpck_require__(4971);
     return fromSSO({
         profile,
         logger: options.logger,
@@ -14494,7 +14494,7 @@ const isWebIdentityProfile = (arg) => Boolean(arg) &&
     typeof arg.role_arn === "string" &&
     ["undefined", "string"].indexOf(typeof arg.role_session_name) > -1;
 const resolveWebIdentityCredentials = async (profile, options, callerClientConfig) => {
-    const { fromTokenFile } = __nccwpck_require__(8112);
+    const { fromTokenFile } = __nccwpck_require__(1047);
     const credentials = await fromTokenFile({
         webIdentityTokenFile: profile.web_identity_token_file,
         roleArn: profile.role_arn,
@@ -14547,12 +14547,12 @@ exports.fromIni = fromIni;
 
 /***/ }),
 
-/***/ 2844:
+/***/ 4649:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { setCredentialFeature } = __nccwpck_require__(9300);
-const { CredentialsProviderError, parseKnownFiles, getProfileName } = __nccwpck_require__(7567);
-const { HttpRequest } = __nccwpck_require__(9922);
+const { setCredentialFeature } = __nccwpck_require__(275);
+const { CredentialsProviderError, parseKnownFiles, getProfileName } = __nccwpck_require__(4030);
+const { HttpRequest } = __nccwpck_require__(4993);
 const { createHash, createPrivateKey, createPublicKey, sign } = __nccwpck_require__(7598);
 const { promises } = __nccwpck_require__(3024);
 const { homedir } = __nccwpck_require__(8161);
@@ -14607,7 +14607,7 @@ class LoginCredentialsFetcher {
         if (freshExpiry - Date.now() > LoginCredentialsFetcher.REFRESH_THRESHOLD) {
             return this.toCredentials(freshToken.accessToken);
         }
-        const { SigninClient, CreateOAuth2TokenCommand } = __nccwpck_require__(990);
+        const { SigninClient, CreateOAuth2TokenCommand } = __nccwpck_require__(6073);
         const { logger, userAgentAppId } = this.callerClientConfig ?? {};
         const isH2 = (requestHandler) => {
             return requestHandler?.metadata?.handlerProtocol === "h2";
@@ -14848,18 +14848,18 @@ exports.fromLoginCredentials = fromLoginCredentials;
 
 /***/ }),
 
-/***/ 7777:
+/***/ 2042:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { ENV_KEY, ENV_SECRET, fromEnv } = __nccwpck_require__(8162);
-const { chain, CredentialsProviderError, ENV_PROFILE } = __nccwpck_require__(7567);
+const { ENV_KEY, ENV_SECRET, fromEnv } = __nccwpck_require__(439);
+const { chain, CredentialsProviderError, ENV_PROFILE } = __nccwpck_require__(4030);
 
 const ENV_IMDS_DISABLED = "AWS_EC2_METADATA_DISABLED";
 const remoteProvider = async (init) => {
-    const { ENV_CMDS_FULL_URI, ENV_CMDS_RELATIVE_URI, fromContainerMetadata, fromInstanceMetadata } = __nccwpck_require__(1778);
+    const { ENV_CMDS_FULL_URI, ENV_CMDS_RELATIVE_URI, fromContainerMetadata, fromInstanceMetadata } = __nccwpck_require__(6639);
     if (process.env[ENV_CMDS_RELATIVE_URI] || process.env[ENV_CMDS_FULL_URI]) {
         init.logger?.debug("@aws-sdk/credential-provider-node - remoteProvider::fromHttp/fromContainerMetadata");
-        const { fromHttp } = __nccwpck_require__(9641);
+        const { fromHttp } = __nccwpck_require__(9870);
         return chain(fromHttp(init), fromContainerMetadata(init));
     }
     if (process.env[ENV_IMDS_DISABLED] && process.env[ENV_IMDS_DISABLED] !== "false") {
@@ -14982,22 +14982,22 @@ const defaultProvider = (init = {}) => memoizeChain([
         if (!ssoStartUrl && !ssoAccountId && !ssoRegion && !ssoRoleName && !ssoSession) {
             throw new CredentialsProviderError("Skipping SSO provider in default chain (inputs do not include SSO fields).", { logger: init.logger });
         }
-        const { fromSSO } = __nccwpck_require__(9874);
+        const { fromSSO } = __nccwpck_require__(4971);
         return fromSSO(init)(awsIdentityProperties);
     },
     async (awsIdentityProperties) => {
         init.logger?.debug("@aws-sdk/credential-provider-node - defaultProvider::fromIni");
-        const { fromIni } = __nccwpck_require__(1241);
+        const { fromIni } = __nccwpck_require__(8324);
         return fromIni(init)(awsIdentityProperties);
     },
     async (awsIdentityProperties) => {
         init.logger?.debug("@aws-sdk/credential-provider-node - defaultProvider::fromProcess");
-        const { fromProcess } = __nccwpck_require__(2884);
+        const { fromProcess } = __nccwpck_require__(7785);
         return fromProcess(init)(awsIdentityProperties);
     },
     async (awsIdentityProperties) => {
         init.logger?.debug("@aws-sdk/credential-provider-node - defaultProvider::fromTokenFile");
-        const { fromTokenFile } = __nccwpck_require__(8112);
+        const { fromTokenFile } = __nccwpck_require__(1047);
         return fromTokenFile(init)(awsIdentityProperties);
     },
     async () => {
@@ -15021,13 +15021,13 @@ exports.defaultProvider = defaultProvider;
 
 /***/ }),
 
-/***/ 2884:
+/***/ 7785:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { externalDataInterceptor, CredentialsProviderError, parseKnownFiles, getProfileName } = __nccwpck_require__(7567);
+const { externalDataInterceptor, CredentialsProviderError, parseKnownFiles, getProfileName } = __nccwpck_require__(4030);
 const { exec } = __nccwpck_require__(1421);
 const { promisify } = __nccwpck_require__(7975);
-const { setCredentialFeature } = __nccwpck_require__(9300);
+const { setCredentialFeature } = __nccwpck_require__(275);
 
 const getValidatedProcessCredentials = (profileName, data, profiles) => {
     if (data.Version !== 1) {
@@ -15104,12 +15104,12 @@ exports.fromProcess = fromProcess;
 
 /***/ }),
 
-/***/ 9874:
+/***/ 4971:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { CredentialsProviderError, getSSOTokenFromFile, getProfileName, parseKnownFiles, loadSsoSessionData } = __nccwpck_require__(7567);
-const { setCredentialFeature } = __nccwpck_require__(9300);
-const { fromSso } = __nccwpck_require__(3205);
+const { CredentialsProviderError, getSSOTokenFromFile, getProfileName, parseKnownFiles, loadSsoSessionData } = __nccwpck_require__(4030);
+const { setCredentialFeature } = __nccwpck_require__(275);
+const { fromSso } = __nccwpck_require__(5520);
 
 const isSsoProfile = (arg) => arg &&
     (typeof arg.sso_start_url === "string" ||
@@ -15163,7 +15163,7 @@ const resolveSSOCredentials = async ({ ssoStartUrl, ssoSession, ssoAccountId, ss
         });
     }
     const { accessToken } = token;
-    const { SSOClient, GetRoleCredentialsCommand } = __nccwpck_require__(8287);
+    const { SSOClient, GetRoleCredentialsCommand } = __nccwpck_require__(2844);
     const sso = ssoClient ||
         new SSOClient(Object.assign({}, clientConfig ?? {}, {
             logger: clientConfig?.logger ?? callerClientConfig?.logger ?? parentClientConfig?.logger,
@@ -15303,21 +15303,21 @@ exports.validateSsoProfile = validateSsoProfile;
 
 /***/ }),
 
-/***/ 8287:
+/***/ 2844:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { GetRoleCredentialsCommand, SSOClient } = __nccwpck_require__(9063);
+const { GetRoleCredentialsCommand, SSOClient } = __nccwpck_require__(9158);
 exports.GetRoleCredentialsCommand = GetRoleCredentialsCommand;
 exports.SSOClient = SSOClient;
 
 
 /***/ }),
 
-/***/ 8112:
+/***/ 1047:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { setCredentialFeature } = __nccwpck_require__(9300);
-const { CredentialsProviderError, externalDataInterceptor } = __nccwpck_require__(7567);
+const { setCredentialFeature } = __nccwpck_require__(275);
+const { CredentialsProviderError, externalDataInterceptor } = __nccwpck_require__(4030);
 const { readFileSync } = __nccwpck_require__(3024);
 
 const fromWebToken = (init) => async (awsIdentityProperties) => {
@@ -15325,7 +15325,7 @@ const fromWebToken = (init) => async (awsIdentityProperties) => {
     const { roleArn, roleSessionName, webIdentityToken, providerId, policyArns, policy, durationSeconds } = init;
     let { roleAssumerWithWebIdentity } = init;
     if (!roleAssumerWithWebIdentity) {
-        const { getDefaultRoleAssumerWithWebIdentity } = __nccwpck_require__(2100);
+        const { getDefaultRoleAssumerWithWebIdentity } = __nccwpck_require__(9301);
         roleAssumerWithWebIdentity = getDefaultRoleAssumerWithWebIdentity({
             ...init.clientConfig,
             credentialProviderLogger: init.logger,
@@ -15378,25 +15378,25 @@ exports.fromWebToken = fromWebToken;
 
 /***/ }),
 
-/***/ 990:
+/***/ 6073:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(9300);
-const { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = __nccwpck_require__(5086);
-const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(4614);
-const { Command: $Command } = __nccwpck_require__(4614);
+const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(275);
+const { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = __nccwpck_require__(3047);
+const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(9871);
+const { Command: $Command } = __nccwpck_require__(9871);
 exports.$Command = $Command;
 exports.__Client = Client;
-const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(7567);
-const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(4561);
-const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(9922);
-const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(9285);
-const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(5982);
-const { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(8039);
-const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(2882);
-const { streamCollector, NodeHttpHandler } = __nccwpck_require__(8771);
-const { AwsRestJsonProtocol } = __nccwpck_require__(3628);
-const { Sha256 } = __nccwpck_require__(9362);
+const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(4030);
+const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(3142);
+const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(4993);
+const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(9402);
+const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(5203);
+const { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(3246);
+const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(3617);
+const { streamCollector, NodeHttpHandler } = __nccwpck_require__(2364);
+const { AwsRestJsonProtocol } = __nccwpck_require__(9573);
+const { Sha256 } = __nccwpck_require__(3323);
 
 const defaultSigninHttpAuthSchemeParametersProvider = async (config, context, input) => {
     return {
@@ -15988,25 +15988,25 @@ exports.errorTypeRegistries = errorTypeRegistries;
 
 /***/ }),
 
-/***/ 567:
+/***/ 6680:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(9300);
-const { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = __nccwpck_require__(5086);
-const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(4614);
-const { Command: $Command } = __nccwpck_require__(4614);
+const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(275);
+const { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = __nccwpck_require__(3047);
+const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(9871);
+const { Command: $Command } = __nccwpck_require__(9871);
 exports.$Command = $Command;
 exports.__Client = Client;
-const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(7567);
-const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(4561);
-const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(9922);
-const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(9285);
-const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(5982);
-const { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(8039);
-const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(2882);
-const { streamCollector, NodeHttpHandler } = __nccwpck_require__(8771);
-const { AwsRestJsonProtocol } = __nccwpck_require__(3628);
-const { Sha256 } = __nccwpck_require__(9362);
+const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(4030);
+const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(3142);
+const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(4993);
+const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(9402);
+const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(5203);
+const { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(3246);
+const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(3617);
+const { streamCollector, NodeHttpHandler } = __nccwpck_require__(2364);
+const { AwsRestJsonProtocol } = __nccwpck_require__(9573);
+const { Sha256 } = __nccwpck_require__(3323);
 
 const defaultSSOOIDCHttpAuthSchemeParametersProvider = async (config, context, input) => {
     return {
@@ -16682,25 +16682,25 @@ exports.errorTypeRegistries = errorTypeRegistries;
 
 /***/ }),
 
-/***/ 9063:
+/***/ 9158:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(9300);
-const { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = __nccwpck_require__(5086);
-const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(4614);
-const { Command: $Command } = __nccwpck_require__(4614);
+const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(275);
+const { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = __nccwpck_require__(3047);
+const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(9871);
+const { Command: $Command } = __nccwpck_require__(9871);
 exports.$Command = $Command;
 exports.__Client = Client;
-const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(7567);
-const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(4561);
-const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(9922);
-const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(9285);
-const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(5982);
-const { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(8039);
-const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(2882);
-const { streamCollector, NodeHttpHandler } = __nccwpck_require__(8771);
-const { AwsRestJsonProtocol } = __nccwpck_require__(3628);
-const { Sha256 } = __nccwpck_require__(9362);
+const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(4030);
+const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(3142);
+const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(4993);
+const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(9402);
+const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(5203);
+const { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(3246);
+const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(3617);
+const { streamCollector, NodeHttpHandler } = __nccwpck_require__(2364);
+const { AwsRestJsonProtocol } = __nccwpck_require__(9573);
+const { Sha256 } = __nccwpck_require__(3323);
 
 const defaultSSOHttpAuthSchemeParametersProvider = async (config, context, input) => {
     return {
@@ -17163,26 +17163,26 @@ exports.errorTypeRegistries = errorTypeRegistries;
 
 /***/ }),
 
-/***/ 2100:
+/***/ 9301:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin, setCredentialFeature, stsRegionDefaultResolver } = __nccwpck_require__(9300);
-const { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = __nccwpck_require__(5086);
-const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(4614);
-const { Command: $Command } = __nccwpck_require__(4614);
+const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin, setCredentialFeature, stsRegionDefaultResolver } = __nccwpck_require__(275);
+const { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = __nccwpck_require__(3047);
+const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(9871);
+const { Command: $Command } = __nccwpck_require__(9871);
 exports.$Command = $Command;
 exports.__Client = Client;
-const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(7567);
-const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveParams, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(4561);
-const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(9922);
-const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(9285);
-const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(5982);
-const { resolveAwsSdkSigV4Config, resolveAwsSdkSigV4AConfig, AwsSdkSigV4Signer, AwsSdkSigV4ASigner, NODE_SIGV4A_CONFIG_OPTIONS, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(8039);
-const { SignatureV4MultiRegion } = __nccwpck_require__(6861);
-const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(2882);
-const { streamCollector, NodeHttpHandler } = __nccwpck_require__(8771);
-const { AwsQueryProtocol } = __nccwpck_require__(3628);
-const { Sha256 } = __nccwpck_require__(9362);
+const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(4030);
+const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveParams, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(3142);
+const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(4993);
+const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(9402);
+const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(5203);
+const { resolveAwsSdkSigV4Config, resolveAwsSdkSigV4AConfig, AwsSdkSigV4Signer, AwsSdkSigV4ASigner, NODE_SIGV4A_CONFIG_OPTIONS, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(3246);
+const { SignatureV4MultiRegion } = __nccwpck_require__(7560);
+const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(3617);
+const { streamCollector, NodeHttpHandler } = __nccwpck_require__(2364);
+const { AwsQueryProtocol } = __nccwpck_require__(9573);
+const { Sha256 } = __nccwpck_require__(3323);
 
 const q = "ref";
 const a = -1, b = true, c = "isSet", d = "PartitionResult", e = "booleanEquals", f = "stringEquals", g = "getAttr", h = "us-east-1", i = "sigv4", j = "sts", k = "https://sts.{Region}.{PartitionResult#dnsSuffix}", l = { [q]: "Endpoint" }, m = { [q]: "Region" }, n = { [q]: d }, o = {}, p = [m];
@@ -18060,10 +18060,10 @@ exports.getDefaultRoleAssumerWithWebIdentity = getDefaultRoleAssumerWithWebIdent
 
 /***/ }),
 
-/***/ 6861:
+/***/ 7560:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { SignatureV4, signatureV4aContainer } = __nccwpck_require__(9994);
+const { SignatureV4, signatureV4aContainer } = __nccwpck_require__(8127);
 
 const signatureV4CrtContainer = {
     CrtSignerV4: null,
@@ -18222,12 +18222,12 @@ exports.signatureV4CrtContainer = signatureV4CrtContainer;
 
 /***/ }),
 
-/***/ 3205:
+/***/ 5520:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { setTokenFeature } = __nccwpck_require__(9300);
-const { getBearerTokenEnvKey } = __nccwpck_require__(8039);
-const { TokenProviderError, getSSOTokenFilepath, parseKnownFiles, getProfileName, loadSsoSessionData, getSSOTokenFromFile, memoize, chain } = __nccwpck_require__(7567);
+const { setTokenFeature } = __nccwpck_require__(275);
+const { getBearerTokenEnvKey } = __nccwpck_require__(3246);
+const { TokenProviderError, getSSOTokenFilepath, parseKnownFiles, getProfileName, loadSsoSessionData, getSSOTokenFromFile, memoize, chain } = __nccwpck_require__(4030);
 const { promises } = __nccwpck_require__(3024);
 
 const fromEnvSigningName = ({ logger, signingName } = {}) => async () => {
@@ -18248,7 +18248,7 @@ const EXPIRE_WINDOW_MS = 5 * 60 * 1000;
 const REFRESH_MESSAGE = `To refresh this SSO session run 'aws sso login' with the corresponding profile.`;
 
 const getSsoOidcClient = async (ssoRegion, init = {}, callerClientConfig) => {
-    const { SSOOIDCClient } = __nccwpck_require__(567);
+    const { SSOOIDCClient } = __nccwpck_require__(6680);
     const coalesce = (prop) => init.clientConfig?.[prop] ?? init.parentClientConfig?.[prop] ?? callerClientConfig?.[prop];
     const ssoOidcClient = new SSOOIDCClient(Object.assign({}, init.clientConfig ?? {}, {
         region: ssoRegion ?? init.clientConfig?.region,
@@ -18259,7 +18259,7 @@ const getSsoOidcClient = async (ssoRegion, init = {}, callerClientConfig) => {
 };
 
 const getNewSsoOidcToken = async (ssoToken, ssoRegion, init = {}, callerClientConfig) => {
-    const { CreateTokenCommand } = __nccwpck_require__(567);
+    const { CreateTokenCommand } = __nccwpck_require__(6680);
     const ssoOidcClient = await getSsoOidcClient(ssoRegion, init, callerClientConfig);
     return ssoOidcClient.send(new CreateTokenCommand({
         clientId: ssoToken.clientId,
@@ -18405,7 +18405,7 @@ exports.nodeProvider = nodeProvider;
 
 /***/ }),
 
-/***/ 8430:
+/***/ 6735:
 /***/ ((__unused_webpack_module, exports) => {
 
 const ATTR_ESCAPE_RE = /[&<>"]/g;
@@ -18784,7 +18784,7 @@ exports.parseXML = parseXML;
 
 /***/ }),
 
-/***/ 5084:
+/***/ 5939:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -18922,15 +18922,15 @@ exports.InvokeStoreBase = InvokeStoreBase;
 
 /***/ }),
 
-/***/ 5086:
+/***/ 3047:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { getSmithyContext, hasOwn } = __nccwpck_require__(4514);
+const { getSmithyContext, hasOwn } = __nccwpck_require__(9969);
 exports.getSmithyContext = getSmithyContext;
-const { HttpRequest } = __nccwpck_require__(9922);
-const { requestBuilder } = __nccwpck_require__(9922);
+const { HttpRequest } = __nccwpck_require__(4993);
+const { requestBuilder } = __nccwpck_require__(4993);
 exports.requestBuilder = requestBuilder;
-const { HttpApiKeyAuthLocation } = __nccwpck_require__(4566);
+const { HttpApiKeyAuthLocation } = __nccwpck_require__(5165);
 
 const resolveAuthOptions = (candidateAuthOptions, authSchemePreference) => {
     if (!authSchemePreference || authSchemePreference.length === 0) {
@@ -19275,13 +19275,13 @@ exports.setFeature = setFeature;
 
 /***/ }),
 
-/***/ 7953:
+/***/ 9516:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { nv, NumericValue, calculateBodyLength, generateIdempotencyToken, fromBase64, _parseEpochTimestamp } = __nccwpck_require__(2882);
-const { hasOwn } = __nccwpck_require__(4514);
-const { HttpRequest, collectBody, SerdeContext, AbstractRpcV2Protocol } = __nccwpck_require__(9922);
-const { NormalizedSchema, TypeRegistry } = __nccwpck_require__(5982);
+const { nv, NumericValue, calculateBodyLength, generateIdempotencyToken, fromBase64, _parseEpochTimestamp } = __nccwpck_require__(3617);
+const { hasOwn } = __nccwpck_require__(9969);
+const { HttpRequest, collectBody, SerdeContext, AbstractRpcV2Protocol } = __nccwpck_require__(4993);
+const { NormalizedSchema, TypeRegistry } = __nccwpck_require__(5203);
 
 const majorUint64 = 0;
 const majorNegativeInt64 = 1;
@@ -21824,12 +21824,12 @@ exports.tagSymbol = tagSymbol;
 
 /***/ }),
 
-/***/ 9362:
+/***/ 3323:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 const { createReadStream } = __nccwpck_require__(3024);
 const { Writable } = __nccwpck_require__(7075);
-const { toUint8Array, concatBytes } = __nccwpck_require__(2882);
+const { toUint8Array, concatBytes } = __nccwpck_require__(3617);
 const { createHash, createHmac } = __nccwpck_require__(7598);
 const zlib = __nccwpck_require__(8522);
 
@@ -22408,16 +22408,16 @@ exports.readableStreamHasher = readableStreamHasher;
 
 /***/ }),
 
-/***/ 4614:
+/***/ 9871:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { hasOwn } = __nccwpck_require__(4514);
-const { getSmithyContext, normalizeProvider } = __nccwpck_require__(4514);
+const { hasOwn } = __nccwpck_require__(9969);
+const { getSmithyContext, normalizeProvider } = __nccwpck_require__(9969);
 exports.getSmithyContext = getSmithyContext;
 exports.normalizeProvider = normalizeProvider;
-const { SMITHY_CONTEXT_KEY, AlgorithmId } = __nccwpck_require__(4566);
+const { SMITHY_CONTEXT_KEY, AlgorithmId } = __nccwpck_require__(5165);
 exports.AlgorithmId = AlgorithmId;
-const { NormalizedSchema } = __nccwpck_require__(5982);
+const { NormalizedSchema } = __nccwpck_require__(5203);
 
 const getAllAliases = (name, aliases) => {
     const _aliases = [];
@@ -23648,16 +23648,16 @@ exports.withBaseException = withBaseException;
 
 /***/ }),
 
-/***/ 7567:
+/***/ 4030:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 const { homedir } = __nccwpck_require__(8161);
 const { sep, join } = __nccwpck_require__(6760);
 const { createHash } = __nccwpck_require__(7598);
 const { readFile: readFile$1 } = __nccwpck_require__(1455);
-const { IniSectionType } = __nccwpck_require__(4566);
-const { normalizeProvider } = __nccwpck_require__(4614);
-const { isValidHostLabel } = __nccwpck_require__(4514);
+const { IniSectionType } = __nccwpck_require__(5165);
+const { normalizeProvider } = __nccwpck_require__(9871);
+const { isValidHostLabel } = __nccwpck_require__(9969);
 
 class ProviderError extends Error {
     name = "ProviderError";
@@ -24442,15 +24442,15 @@ exports.resolveRegionConfig = resolveRegionConfig;
 
 /***/ }),
 
-/***/ 4561:
+/***/ 3142:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { CONFIG_PREFIX_SEPARATOR, booleanSelector, SelectorType, loadConfig } = __nccwpck_require__(7567);
-const { toEndpointV1, getSmithyContext, normalizeProvider, isValidHostLabel, hasOwn } = __nccwpck_require__(4514);
+const { CONFIG_PREFIX_SEPARATOR, booleanSelector, SelectorType, loadConfig } = __nccwpck_require__(4030);
+const { toEndpointV1, getSmithyContext, normalizeProvider, isValidHostLabel, hasOwn } = __nccwpck_require__(9969);
 exports.isValidHostLabel = isValidHostLabel;
 exports.middlewareEndpointToEndpointV1 = toEndpointV1;
 exports.toEndpointV1 = toEndpointV1;
-const { EndpointURLScheme } = __nccwpck_require__(4566);
+const { EndpointURLScheme } = __nccwpck_require__(5165);
 
 const ENV_ENDPOINT_URL = "AWS_ENDPOINT_URL";
 const CONFIG_ENDPOINT_URL = "endpoint_url";
@@ -25333,14 +25333,14 @@ exports.resolveParams = resolveParams;
 
 /***/ }),
 
-/***/ 2007:
+/***/ 9552:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { Crc32 } = __nccwpck_require__(9362);
-const { hasOwn } = __nccwpck_require__(4514);
-const { toHex, fromHex, toUtf8, fromUtf8 } = __nccwpck_require__(2882);
+const { Crc32 } = __nccwpck_require__(3323);
+const { hasOwn } = __nccwpck_require__(9969);
+const { toHex, fromHex, toUtf8, fromUtf8 } = __nccwpck_require__(3617);
 const { Readable } = __nccwpck_require__(7075);
-const { TypeRegistry } = __nccwpck_require__(5982);
+const { TypeRegistry } = __nccwpck_require__(5203);
 
 class Int64 {
     bytes;
@@ -26283,19 +26283,19 @@ exports.universalEventStreamSerdeProvider = eventStreamSerdeProvider$1;
 
 /***/ }),
 
-/***/ 9922:
+/***/ 4993:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { Uint8ArrayBlobAdapter, writeKey, sdkStreamMixin, splitEvery, splitHeader, NumericValue, toUtf8, fromBase64, LazyJsonString, _parseEpochTimestamp, _parseRfc7231DateTime, _parseRfc3339DateTimeWithOffset, fromUtf8, generateIdempotencyToken, toBase64, dateToUtcString, quoteHeader, parseEpochTimestamp, parseRfc7231DateTime, parseRfc3339DateTimeWithOffset } = __nccwpck_require__(2882);
-const { HttpRequest, HttpResponse, hasOwn, isValidHostname, getSmithyContext } = __nccwpck_require__(4514);
-const { parseQueryString, parseUrl } = __nccwpck_require__(4514);
+const { Uint8ArrayBlobAdapter, writeKey, sdkStreamMixin, splitEvery, splitHeader, NumericValue, toUtf8, fromBase64, LazyJsonString, _parseEpochTimestamp, _parseRfc7231DateTime, _parseRfc3339DateTimeWithOffset, fromUtf8, generateIdempotencyToken, toBase64, dateToUtcString, quoteHeader, parseEpochTimestamp, parseRfc7231DateTime, parseRfc3339DateTimeWithOffset } = __nccwpck_require__(3617);
+const { HttpRequest, HttpResponse, hasOwn, isValidHostname, getSmithyContext } = __nccwpck_require__(9969);
+const { parseQueryString, parseUrl } = __nccwpck_require__(9969);
 exports.HttpRequest = HttpRequest;
 exports.HttpResponse = HttpResponse;
 exports.isValidHostname = isValidHostname;
 exports.parseQueryString = parseQueryString;
 exports.parseUrl = parseUrl;
-const { NormalizedSchema, translateTraits, TypeRegistry, deref } = __nccwpck_require__(5982);
-const { FieldPosition } = __nccwpck_require__(4566);
+const { NormalizedSchema, translateTraits, TypeRegistry, deref } = __nccwpck_require__(5203);
+const { FieldPosition } = __nccwpck_require__(5165);
 
 const collectBody = async (streamBody = new Uint8Array(), context) => {
     if (streamBody instanceof Uint8Array) {
@@ -26698,7 +26698,7 @@ class HttpProtocol extends SerdeContext {
         });
     }
     async loadEventStreamCapability() {
-        const { EventStreamSerde, eventStreamSerdeProvider } = __nccwpck_require__(2007);
+        const { EventStreamSerde, eventStreamSerdeProvider } = __nccwpck_require__(9552);
         const marshaller = this.resolveEventStreamMarshaller(eventStreamSerdeProvider);
         return new EventStreamSerde({
             marshaller,
@@ -29386,15 +29386,15 @@ exports.resolvedPath = resolvedPath;
 
 /***/ }),
 
-/***/ 9285:
+/***/ 9402:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 const { Readable } = __nccwpck_require__(7075);
-const { NoOpLogger, normalizeProvider } = __nccwpck_require__(4614);
-const { HttpResponse, HttpRequest } = __nccwpck_require__(9922);
-const { parseRfc7231DateTime, v4 } = __nccwpck_require__(2882);
-const { SMITHY_CONTEXT_KEY } = __nccwpck_require__(4566);
-const { hasOwn } = __nccwpck_require__(4514);
+const { NoOpLogger, normalizeProvider } = __nccwpck_require__(9871);
+const { HttpResponse, HttpRequest } = __nccwpck_require__(4993);
+const { parseRfc7231DateTime, v4 } = __nccwpck_require__(3617);
+const { SMITHY_CONTEXT_KEY } = __nccwpck_require__(5165);
+const { hasOwn } = __nccwpck_require__(9969);
 
 const isStreamingPayload = (request) => request?.body instanceof Readable ||
     (typeof ReadableStream !== "undefined" && request?.body instanceof ReadableStream);
@@ -30281,10 +30281,10 @@ exports.retryMiddlewareOptions = retryMiddlewareOptions;
 
 /***/ }),
 
-/***/ 5982:
+/***/ 5203:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { getSmithyContext, HttpResponse, toEndpointV1 } = __nccwpck_require__(4514);
+const { getSmithyContext, HttpResponse, toEndpointV1 } = __nccwpck_require__(9969);
 
 const deref = (schemaRef) => {
     if (typeof schemaRef === "function") {
@@ -30997,14 +30997,14 @@ exports.translateTraits = translateTraits;
 
 /***/ }),
 
-/***/ 2882:
+/***/ 3617:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 const { createHmac, createHash, getRandomValues } = __nccwpck_require__(7598);
-const { hasOwn, HttpResponse } = __nccwpck_require__(4514);
+const { hasOwn, HttpResponse } = __nccwpck_require__(9969);
 exports.hasOwn = hasOwn;
 const { ReadStream, lstatSync, fstatSync } = __nccwpck_require__(3024);
-const { toEndpointV1 } = __nccwpck_require__(4561);
+const { toEndpointV1 } = __nccwpck_require__(3142);
 const { Readable, Writable, PassThrough } = __nccwpck_require__(7075);
 
 const isArrayBuffer = (arg) => (typeof ArrayBuffer === "function" && arg instanceof ArrayBuffer) ||
@@ -32780,10 +32780,10 @@ exports.writeKey = writeKey;
 
 /***/ }),
 
-/***/ 4514:
+/***/ 9969:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { SMITHY_CONTEXT_KEY } = __nccwpck_require__(4566);
+const { SMITHY_CONTEXT_KEY } = __nccwpck_require__(5165);
 
 const getSmithyContext = (context) => context[SMITHY_CONTEXT_KEY] || (context[SMITHY_CONTEXT_KEY] = {});
 
@@ -32979,12 +32979,12 @@ exports.toEndpointV1 = toEndpointV1;
 
 /***/ }),
 
-/***/ 1778:
+/***/ 6639:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { ProviderError, CredentialsProviderError, loadConfig } = __nccwpck_require__(7567);
+const { ProviderError, CredentialsProviderError, loadConfig } = __nccwpck_require__(4030);
 const node_http = __nccwpck_require__(7067);
-const { parseUrl } = __nccwpck_require__(9922);
+const { parseUrl } = __nccwpck_require__(4993);
 
 const isImdsCredentials = (arg) => Boolean(arg) &&
     typeof arg === "object" &&
@@ -33356,13 +33356,13 @@ exports.providerConfigFromInit = providerConfigFromInit;
 
 /***/ }),
 
-/***/ 8771:
+/***/ 2364:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { hasOwn } = __nccwpck_require__(2882);
-const { streamCollector } = __nccwpck_require__(2882);
+const { hasOwn } = __nccwpck_require__(3617);
+const { streamCollector } = __nccwpck_require__(3617);
 exports.streamCollector = streamCollector;
-const { buildQueryString, HttpResponse } = __nccwpck_require__(9922);
+const { buildQueryString, HttpResponse } = __nccwpck_require__(4993);
 const node_https = __nccwpck_require__(4708);
 const { Readable } = __nccwpck_require__(7075);
 const http2 = __nccwpck_require__(2467);
@@ -34277,12 +34277,12 @@ exports.NodeHttpHandler = NodeHttpHandler;
 
 /***/ }),
 
-/***/ 9994:
+/***/ 8127:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { hasOwn, fromUtf8, fromHex, toHex, toUint8Array, writeKey, isArrayBuffer } = __nccwpck_require__(2882);
-const { normalizeProvider } = __nccwpck_require__(4614);
-const { escapeUri, HttpRequest } = __nccwpck_require__(9922);
+const { hasOwn, fromUtf8, fromHex, toHex, toUint8Array, writeKey, isArrayBuffer } = __nccwpck_require__(3617);
+const { normalizeProvider } = __nccwpck_require__(9871);
+const { escapeUri, HttpRequest } = __nccwpck_require__(4993);
 
 class HeaderFormatter {
     format(headers) {
@@ -34881,7 +34881,7 @@ exports.signatureV4aContainer = signatureV4aContainer;
 
 /***/ }),
 
-/***/ 4566:
+/***/ 5165:
 /***/ ((__unused_webpack_module, exports) => {
 
 var HttpAuthLocation;
@@ -34984,7 +34984,7 @@ exports.resolveDefaultRuntimeConfig = resolveDefaultRuntimeConfig;
 
 /***/ }),
 
-/***/ 1653:
+/***/ 7230:
 /***/ (function(module) {
 
 /*!
@@ -35004,15 +35004,15 @@ function(e,t){for(var r=0;r<t.length;r++){var i=t[r];i.enumerable=i.enumerable||
 
 /***/ }),
 
-/***/ 5070:
+/***/ 8461:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-/* unused reexport */ __nccwpck_require__(5862);
+/* unused reexport */ __nccwpck_require__(6151);
 
 
 /***/ }),
 
-/***/ 5862:
+/***/ 6151:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 var __webpack_unused_export__;
@@ -35284,34 +35284,34 @@ __webpack_unused_export__ = debug; // for test
 
 /***/ }),
 
-/***/ 1684:
+/***/ 7743:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 var __webpack_unused_export__;
 
 
-const Client = __nccwpck_require__(1313)
-const Dispatcher = __nccwpck_require__(3415)
-const Pool = __nccwpck_require__(5928)
-const BalancedPool = __nccwpck_require__(6681)
-const Agent = __nccwpck_require__(1745)
-const ProxyAgent = __nccwpck_require__(7508)
-const EnvHttpProxyAgent = __nccwpck_require__(9221)
-const RetryAgent = __nccwpck_require__(334)
-const errors = __nccwpck_require__(3959)
-const util = __nccwpck_require__(9500)
+const Client = __nccwpck_require__(2250)
+const Dispatcher = __nccwpck_require__(8296)
+const Pool = __nccwpck_require__(1911)
+const BalancedPool = __nccwpck_require__(8396)
+const Agent = __nccwpck_require__(2284)
+const ProxyAgent = __nccwpck_require__(381)
+const EnvHttpProxyAgent = __nccwpck_require__(8334)
+const RetryAgent = __nccwpck_require__(7811)
+const errors = __nccwpck_require__(7048)
+const util = __nccwpck_require__(1103)
 const { InvalidArgumentError } = errors
-const api = __nccwpck_require__(2531)
-const buildConnector = __nccwpck_require__(1332)
-const MockClient = __nccwpck_require__(2361)
-const MockAgent = __nccwpck_require__(7017)
-const MockPool = __nccwpck_require__(6480)
-const mockErrors = __nccwpck_require__(2673)
-const RetryHandler = __nccwpck_require__(4004)
-const { getGlobalDispatcher, setGlobalDispatcher } = __nccwpck_require__(1481)
-const DecoratorHandler = __nccwpck_require__(9151)
-const RedirectHandler = __nccwpck_require__(7158)
-const createRedirectInterceptor = __nccwpck_require__(1576)
+const api = __nccwpck_require__(9124)
+const buildConnector = __nccwpck_require__(269)
+const MockClient = __nccwpck_require__(3944)
+const MockAgent = __nccwpck_require__(4054)
+const MockPool = __nccwpck_require__(693)
+const mockErrors = __nccwpck_require__(7144)
+const RetryHandler = __nccwpck_require__(2407)
+const { getGlobalDispatcher, setGlobalDispatcher } = __nccwpck_require__(8880)
+const DecoratorHandler = __nccwpck_require__(8188)
+const RedirectHandler = __nccwpck_require__(1143)
+const createRedirectInterceptor = __nccwpck_require__(737)
 
 Object.assign(Dispatcher.prototype, api)
 
@@ -35329,10 +35329,10 @@ __webpack_unused_export__ = DecoratorHandler
 __webpack_unused_export__ = RedirectHandler
 __webpack_unused_export__ = createRedirectInterceptor
 __webpack_unused_export__ = {
-  redirect: __nccwpck_require__(7734),
-  retry: __nccwpck_require__(5486),
-  dump: __nccwpck_require__(5376),
-  dns: __nccwpck_require__(4287)
+  redirect: __nccwpck_require__(175),
+  retry: __nccwpck_require__(2261),
+  dump: __nccwpck_require__(2673),
+  dns: __nccwpck_require__(2908)
 }
 
 __webpack_unused_export__ = buildConnector
@@ -35394,7 +35394,7 @@ function makeDispatcher (fn) {
 __webpack_unused_export__ = setGlobalDispatcher
 __webpack_unused_export__ = getGlobalDispatcher
 
-const fetchImpl = (__nccwpck_require__(4202).fetch)
+const fetchImpl = (__nccwpck_require__(5777).fetch)
 __webpack_unused_export__ = async function fetch (init, options = undefined) {
   try {
     return await fetchImpl(init, options)
@@ -35406,39 +35406,39 @@ __webpack_unused_export__ = async function fetch (init, options = undefined) {
     throw err
   }
 }
-/* unused reexport */ __nccwpck_require__(3408).Headers
-/* unused reexport */ __nccwpck_require__(7287).Response
-/* unused reexport */ __nccwpck_require__(9683).Request
-/* unused reexport */ __nccwpck_require__(3818).FormData
+/* unused reexport */ __nccwpck_require__(2775).Headers
+/* unused reexport */ __nccwpck_require__(3654).Response
+/* unused reexport */ __nccwpck_require__(2004).Request
+/* unused reexport */ __nccwpck_require__(3883).FormData
 __webpack_unused_export__ = globalThis.File ?? (__nccwpck_require__(4573).File)
-/* unused reexport */ __nccwpck_require__(6575).FileReader
+/* unused reexport */ __nccwpck_require__(5478).FileReader
 
-const { setGlobalOrigin, getGlobalOrigin } = __nccwpck_require__(5311)
+const { setGlobalOrigin, getGlobalOrigin } = __nccwpck_require__(4814)
 
 __webpack_unused_export__ = setGlobalOrigin
 __webpack_unused_export__ = getGlobalOrigin
 
-const { CacheStorage } = __nccwpck_require__(6577)
-const { kConstruct } = __nccwpck_require__(8329)
+const { CacheStorage } = __nccwpck_require__(5000)
+const { kConstruct } = __nccwpck_require__(1442)
 
 // Cache & CacheStorage are tightly coupled with fetch. Even if it may run
 // in an older version of Node, it doesn't have any use without fetch.
 __webpack_unused_export__ = new CacheStorage(kConstruct)
 
-const { deleteCookie, getCookies, getSetCookies, setCookie } = __nccwpck_require__(7889)
+const { deleteCookie, getCookies, getSetCookies, setCookie } = __nccwpck_require__(5530)
 
 __webpack_unused_export__ = deleteCookie
 __webpack_unused_export__ = getCookies
 __webpack_unused_export__ = getSetCookies
 __webpack_unused_export__ = setCookie
 
-const { parseMIMEType, serializeAMimeType } = __nccwpck_require__(192)
+const { parseMIMEType, serializeAMimeType } = __nccwpck_require__(3705)
 
 __webpack_unused_export__ = parseMIMEType
 __webpack_unused_export__ = serializeAMimeType
 
-const { CloseEvent, ErrorEvent, MessageEvent } = __nccwpck_require__(4379)
-/* unused reexport */ __nccwpck_require__(2522).WebSocket
+const { CloseEvent, ErrorEvent, MessageEvent } = __nccwpck_require__(5038)
+/* unused reexport */ __nccwpck_require__(6117).WebSocket
 __webpack_unused_export__ = CloseEvent
 __webpack_unused_export__ = ErrorEvent
 __webpack_unused_export__ = MessageEvent
@@ -35454,18 +35454,18 @@ __webpack_unused_export__ = MockPool
 __webpack_unused_export__ = MockAgent
 __webpack_unused_export__ = mockErrors
 
-const { EventSource } = __nccwpck_require__(7042)
+const { EventSource } = __nccwpck_require__(7109)
 
 __webpack_unused_export__ = EventSource
 
 
 /***/ }),
 
-/***/ 2730:
+/***/ 3595:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-const { addAbortListener } = __nccwpck_require__(9500)
-const { RequestAbortedError } = __nccwpck_require__(3959)
+const { addAbortListener } = __nccwpck_require__(1103)
+const { RequestAbortedError } = __nccwpck_require__(7048)
 
 const kListener = Symbol('kListener')
 const kSignal = Symbol('kSignal')
@@ -35525,16 +35525,16 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3192:
+/***/ 4615:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
 const { AsyncResource } = __nccwpck_require__(6698)
-const { InvalidArgumentError, SocketError } = __nccwpck_require__(3959)
-const util = __nccwpck_require__(9500)
-const { addSignal, removeSignal } = __nccwpck_require__(2730)
+const { InvalidArgumentError, SocketError } = __nccwpck_require__(7048)
+const util = __nccwpck_require__(1103)
+const { addSignal, removeSignal } = __nccwpck_require__(3595)
 
 class ConnectHandler extends AsyncResource {
   constructor (opts, callback) {
@@ -35640,7 +35640,7 @@ module.exports = connect
 
 /***/ }),
 
-/***/ 2466:
+/***/ 7115:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -35654,10 +35654,10 @@ const {
   InvalidArgumentError,
   InvalidReturnValueError,
   RequestAbortedError
-} = __nccwpck_require__(3959)
-const util = __nccwpck_require__(9500)
+} = __nccwpck_require__(7048)
+const util = __nccwpck_require__(1103)
 const { AsyncResource } = __nccwpck_require__(6698)
-const { addSignal, removeSignal } = __nccwpck_require__(2730)
+const { addSignal, removeSignal } = __nccwpck_require__(3595)
 const assert = __nccwpck_require__(4589)
 
 const kResume = Symbol('resume')
@@ -35898,16 +35898,16 @@ module.exports = pipeline
 
 /***/ }),
 
-/***/ 887:
+/***/ 6972:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
-const { Readable } = __nccwpck_require__(8947)
-const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(3959)
-const util = __nccwpck_require__(9500)
-const { getResolveErrorBodyCallback } = __nccwpck_require__(363)
+const { Readable } = __nccwpck_require__(9610)
+const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(7048)
+const util = __nccwpck_require__(1103)
+const { getResolveErrorBodyCallback } = __nccwpck_require__(758)
 const { AsyncResource } = __nccwpck_require__(6698)
 
 class RequestHandler extends AsyncResource {
@@ -36119,18 +36119,18 @@ module.exports.RequestHandler = RequestHandler
 
 /***/ }),
 
-/***/ 4388:
+/***/ 3597:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
 const { finished, PassThrough } = __nccwpck_require__(7075)
-const { InvalidArgumentError, InvalidReturnValueError } = __nccwpck_require__(3959)
-const util = __nccwpck_require__(9500)
-const { getResolveErrorBodyCallback } = __nccwpck_require__(363)
+const { InvalidArgumentError, InvalidReturnValueError } = __nccwpck_require__(7048)
+const util = __nccwpck_require__(1103)
+const { getResolveErrorBodyCallback } = __nccwpck_require__(758)
 const { AsyncResource } = __nccwpck_require__(6698)
-const { addSignal, removeSignal } = __nccwpck_require__(2730)
+const { addSignal, removeSignal } = __nccwpck_require__(3595)
 
 class StreamHandler extends AsyncResource {
   constructor (opts, factory, callback) {
@@ -36346,15 +36346,15 @@ module.exports = stream
 
 /***/ }),
 
-/***/ 6342:
+/***/ 7869:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { InvalidArgumentError, SocketError } = __nccwpck_require__(3959)
+const { InvalidArgumentError, SocketError } = __nccwpck_require__(7048)
 const { AsyncResource } = __nccwpck_require__(6698)
-const util = __nccwpck_require__(9500)
-const { addSignal, removeSignal } = __nccwpck_require__(2730)
+const util = __nccwpck_require__(1103)
+const { addSignal, removeSignal } = __nccwpck_require__(3595)
 const assert = __nccwpck_require__(4589)
 
 class UpgradeHandler extends AsyncResource {
@@ -36461,21 +36461,21 @@ module.exports = upgrade
 
 /***/ }),
 
-/***/ 2531:
+/***/ 9124:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-module.exports.request = __nccwpck_require__(887)
-module.exports.stream = __nccwpck_require__(4388)
-module.exports.pipeline = __nccwpck_require__(2466)
-module.exports.upgrade = __nccwpck_require__(6342)
-module.exports.connect = __nccwpck_require__(3192)
+module.exports.request = __nccwpck_require__(6972)
+module.exports.stream = __nccwpck_require__(3597)
+module.exports.pipeline = __nccwpck_require__(7115)
+module.exports.upgrade = __nccwpck_require__(7869)
+module.exports.connect = __nccwpck_require__(4615)
 
 
 /***/ }),
 
-/***/ 8947:
+/***/ 9610:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // Ported from https://github.com/nodejs/undici/pull/907
@@ -36484,9 +36484,9 @@ module.exports.connect = __nccwpck_require__(3192)
 
 const assert = __nccwpck_require__(4589)
 const { Readable } = __nccwpck_require__(7075)
-const { RequestAbortedError, NotSupportedError, InvalidArgumentError, AbortError } = __nccwpck_require__(3959)
-const util = __nccwpck_require__(9500)
-const { ReadableStreamFrom } = __nccwpck_require__(9500)
+const { RequestAbortedError, NotSupportedError, InvalidArgumentError, AbortError } = __nccwpck_require__(7048)
+const util = __nccwpck_require__(1103)
+const { ReadableStreamFrom } = __nccwpck_require__(1103)
 
 const kConsume = Symbol('kConsume')
 const kReading = Symbol('kReading')
@@ -36867,15 +36867,15 @@ module.exports = { Readable: BodyReadable, chunksDecode }
 
 /***/ }),
 
-/***/ 363:
+/***/ 758:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 const assert = __nccwpck_require__(4589)
 const {
   ResponseStatusCodeError
-} = __nccwpck_require__(3959)
+} = __nccwpck_require__(7048)
 
-const { chunksDecode } = __nccwpck_require__(8947)
+const { chunksDecode } = __nccwpck_require__(9610)
 const CHUNK_LIMIT = 128 * 1024
 
 async function getResolveErrorBodyCallback ({ callback, body, contentType, statusCode, statusMessage, headers }) {
@@ -36967,16 +36967,16 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1332:
+/***/ 269:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const net = __nccwpck_require__(7030)
 const assert = __nccwpck_require__(4589)
-const util = __nccwpck_require__(9500)
-const { InvalidArgumentError, ConnectTimeoutError } = __nccwpck_require__(3959)
-const timers = __nccwpck_require__(4591)
+const util = __nccwpck_require__(1103)
+const { InvalidArgumentError, ConnectTimeoutError } = __nccwpck_require__(7048)
+const timers = __nccwpck_require__(3784)
 
 function noop () {}
 
@@ -37214,7 +37214,7 @@ module.exports = buildConnector
 
 /***/ }),
 
-/***/ 2371:
+/***/ 4786:
 /***/ ((module) => {
 
 
@@ -37339,7 +37339,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5458:
+/***/ 1527:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -37548,7 +37548,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3959:
+/***/ 7048:
 /***/ ((module) => {
 
 
@@ -37980,7 +37980,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9691:
+/***/ 3910:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -37988,7 +37988,7 @@ module.exports = {
 const {
   InvalidArgumentError,
   NotSupportedError
-} = __nccwpck_require__(3959)
+} = __nccwpck_require__(7048)
 const assert = __nccwpck_require__(4589)
 const {
   isValidHTTPToken,
@@ -38003,9 +38003,9 @@ const {
   validateHandler,
   getServerName,
   normalizedMethodRecords
-} = __nccwpck_require__(9500)
-const { channels } = __nccwpck_require__(5458)
-const { headerNameLowerCasedRecord } = __nccwpck_require__(2371)
+} = __nccwpck_require__(1103)
+const { channels } = __nccwpck_require__(1527)
+const { headerNameLowerCasedRecord } = __nccwpck_require__(4786)
 
 // Verifies that a given path is valid does not contain control chars \x00 to \x20
 const invalidPathRegex = /[^\u0021-\u00ff]/
@@ -38469,7 +38469,7 @@ module.exports = Request
 
 /***/ }),
 
-/***/ 8031:
+/***/ 8658:
 /***/ ((module) => {
 
 module.exports = {
@@ -38543,7 +38543,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6868:
+/***/ 9571:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -38551,7 +38551,7 @@ module.exports = {
 const {
   wellknownHeaderNames,
   headerNameLowerCasedRecord
-} = __nccwpck_require__(2371)
+} = __nccwpck_require__(4786)
 
 class TstNode {
   /** @type {any} */
@@ -38702,13 +38702,13 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9500:
+/***/ 1103:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
-const { kDestroyed, kBodyUsed, kListeners, kBody } = __nccwpck_require__(8031)
+const { kDestroyed, kBodyUsed, kListeners, kBody } = __nccwpck_require__(8658)
 const { IncomingMessage } = __nccwpck_require__(7067)
 const stream = __nccwpck_require__(7075)
 const net = __nccwpck_require__(7030)
@@ -38716,9 +38716,9 @@ const { Blob } = __nccwpck_require__(4573)
 const nodeUtil = __nccwpck_require__(7975)
 const { stringify } = __nccwpck_require__(1792)
 const { EventEmitter: EE } = __nccwpck_require__(8474)
-const { InvalidArgumentError } = __nccwpck_require__(3959)
-const { headerNameLowerCasedRecord } = __nccwpck_require__(2371)
-const { tree } = __nccwpck_require__(6868)
+const { InvalidArgumentError } = __nccwpck_require__(7048)
+const { headerNameLowerCasedRecord } = __nccwpck_require__(4786)
+const { tree } = __nccwpck_require__(9571)
 
 const [nodeMajor, nodeMinor] = process.versions.node.split('.').map(v => Number(v))
 
@@ -39428,18 +39428,18 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1745:
+/***/ 2284:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { InvalidArgumentError } = __nccwpck_require__(3959)
-const { kClients, kRunning, kClose, kDestroy, kDispatch, kInterceptors } = __nccwpck_require__(8031)
-const DispatcherBase = __nccwpck_require__(1517)
-const Pool = __nccwpck_require__(5928)
-const Client = __nccwpck_require__(1313)
-const util = __nccwpck_require__(9500)
-const createRedirectInterceptor = __nccwpck_require__(1576)
+const { InvalidArgumentError } = __nccwpck_require__(7048)
+const { kClients, kRunning, kClose, kDestroy, kDispatch, kInterceptors } = __nccwpck_require__(8658)
+const DispatcherBase = __nccwpck_require__(8572)
+const Pool = __nccwpck_require__(1911)
+const Client = __nccwpck_require__(2250)
+const util = __nccwpck_require__(1103)
+const createRedirectInterceptor = __nccwpck_require__(737)
 
 const kOnConnect = Symbol('onConnect')
 const kOnDisconnect = Symbol('onDisconnect')
@@ -39568,7 +39568,7 @@ module.exports = Agent
 
 /***/ }),
 
-/***/ 6681:
+/***/ 8396:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -39576,7 +39576,7 @@ module.exports = Agent
 const {
   BalancedPoolMissingUpstreamError,
   InvalidArgumentError
-} = __nccwpck_require__(3959)
+} = __nccwpck_require__(7048)
 const {
   PoolBase,
   kClients,
@@ -39584,10 +39584,10 @@ const {
   kAddClient,
   kRemoveClient,
   kGetDispatcher
-} = __nccwpck_require__(7292)
-const Pool = __nccwpck_require__(5928)
-const { kUrl, kInterceptors } = __nccwpck_require__(8031)
-const { parseOrigin } = __nccwpck_require__(9500)
+} = __nccwpck_require__(2509)
+const Pool = __nccwpck_require__(1911)
+const { kUrl, kInterceptors } = __nccwpck_require__(8658)
+const { parseOrigin } = __nccwpck_require__(1103)
 const kFactory = Symbol('factory')
 
 const kOptions = Symbol('options')
@@ -39784,7 +39784,7 @@ module.exports = BalancedPool
 
 /***/ }),
 
-/***/ 4393:
+/***/ 1436:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -39792,9 +39792,9 @@ module.exports = BalancedPool
 /* global WebAssembly */
 
 const assert = __nccwpck_require__(4589)
-const util = __nccwpck_require__(9500)
-const { channels } = __nccwpck_require__(5458)
-const timers = __nccwpck_require__(4591)
+const util = __nccwpck_require__(1103)
+const { channels } = __nccwpck_require__(1527)
+const timers = __nccwpck_require__(3784)
 const {
   RequestContentLengthMismatchError,
   ResponseContentLengthMismatchError,
@@ -39807,7 +39807,7 @@ const {
   BodyTimeoutError,
   HTTPParserError,
   ResponseExceededMaxSizeError
-} = __nccwpck_require__(3959)
+} = __nccwpck_require__(7048)
 const {
   kUrl,
   kReset,
@@ -39840,9 +39840,9 @@ const {
   kOnError,
   kResume,
   kHTTPContext
-} = __nccwpck_require__(8031)
+} = __nccwpck_require__(8658)
 
-const constants = __nccwpck_require__(748)
+const constants = __nccwpck_require__(177)
 const EMPTY_BUF = Buffer.alloc(0)
 const FastBuffer = Buffer[Symbol.species]
 const addListener = util.addListener
@@ -39854,11 +39854,11 @@ const kSocketUsed = Symbol('kSocketUsed')
 let extractBody
 
 async function lazyllhttp () {
-  const llhttpWasmData = process.env.JEST_WORKER_ID ? __nccwpck_require__(3922) : undefined
+  const llhttpWasmData = process.env.JEST_WORKER_ID ? __nccwpck_require__(4867) : undefined
 
   let mod
   try {
-    mod = await WebAssembly.compile(__nccwpck_require__(3742))
+    mod = await WebAssembly.compile(__nccwpck_require__(4713))
   } catch (e) {
     /* istanbul ignore next */
 
@@ -39866,7 +39866,7 @@ async function lazyllhttp () {
     // being enabled, but the occurring of this other error
     // * https://github.com/emscripten-core/emscripten/issues/11495
     // got me to remove that check to avoid breaking Node 12.
-    mod = await WebAssembly.compile(llhttpWasmData || __nccwpck_require__(3922))
+    mod = await WebAssembly.compile(llhttpWasmData || __nccwpck_require__(4867))
   }
 
   return await WebAssembly.instantiate(mod, {
@@ -40781,7 +40781,7 @@ function writeH1 (client, request) {
 
   if (util.isFormDataLike(body)) {
     if (!extractBody) {
-      extractBody = (__nccwpck_require__(1448).extractBody)
+      extractBody = (__nccwpck_require__(2657).extractBody)
     }
 
     const [bodyStream, contentType] = extractBody(body)
@@ -41304,7 +41304,7 @@ module.exports = connectH1
 
 /***/ }),
 
-/***/ 3504:
+/***/ 6069:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -41312,13 +41312,13 @@ module.exports = connectH1
 const assert = __nccwpck_require__(4589)
 const { errorMonitor } = __nccwpck_require__(8474)
 const { pipeline } = __nccwpck_require__(7075)
-const util = __nccwpck_require__(9500)
+const util = __nccwpck_require__(1103)
 const {
   RequestContentLengthMismatchError,
   RequestAbortedError,
   SocketError,
   InformationalError
-} = __nccwpck_require__(3959)
+} = __nccwpck_require__(7048)
 const {
   kUrl,
   kReset,
@@ -41337,7 +41337,7 @@ const {
   kResume,
   kSize,
   kHTTPContext
-} = __nccwpck_require__(8031)
+} = __nccwpck_require__(8658)
 
 const kOpenStreams = Symbol('open streams')
 
@@ -41743,7 +41743,7 @@ function writeH2 (client, request) {
   let contentLength = util.bodyLength(body)
 
   if (util.isFormDataLike(body)) {
-    extractBody ??= (__nccwpck_require__(1448).extractBody)
+    extractBody ??= (__nccwpck_require__(2657).extractBody)
 
     const [bodyStream, contentType] = extractBody(body)
     headers['content-type'] = contentType
@@ -42103,7 +42103,7 @@ module.exports = connectH2
 
 /***/ }),
 
-/***/ 1313:
+/***/ 2250:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // @ts-check
@@ -42113,16 +42113,16 @@ module.exports = connectH2
 const assert = __nccwpck_require__(4589)
 const net = __nccwpck_require__(7030)
 const http = __nccwpck_require__(7067)
-const util = __nccwpck_require__(9500)
-const { channels } = __nccwpck_require__(5458)
-const Request = __nccwpck_require__(9691)
-const DispatcherBase = __nccwpck_require__(1517)
+const util = __nccwpck_require__(1103)
+const { channels } = __nccwpck_require__(1527)
+const Request = __nccwpck_require__(3910)
+const DispatcherBase = __nccwpck_require__(8572)
 const {
   InvalidArgumentError,
   InformationalError,
   ClientDestroyedError
-} = __nccwpck_require__(3959)
-const buildConnector = __nccwpck_require__(1332)
+} = __nccwpck_require__(7048)
+const buildConnector = __nccwpck_require__(269)
 const {
   kUrl,
   kServerName,
@@ -42164,9 +42164,9 @@ const {
   kHTTPContext,
   kMaxConcurrentStreams,
   kResume
-} = __nccwpck_require__(8031)
-const connectH1 = __nccwpck_require__(4393)
-const connectH2 = __nccwpck_require__(3504)
+} = __nccwpck_require__(8658)
+const connectH1 = __nccwpck_require__(1436)
+const connectH2 = __nccwpck_require__(6069)
 let deprecatedInterceptorWarned = false
 
 const kClosedResolve = Symbol('kClosedResolve')
@@ -42474,7 +42474,7 @@ class Client extends DispatcherBase {
   }
 }
 
-const createRedirectInterceptor = __nccwpck_require__(1576)
+const createRedirectInterceptor = __nccwpck_require__(737)
 
 function onError (client, err) {
   if (
@@ -42734,19 +42734,19 @@ module.exports = Client
 
 /***/ }),
 
-/***/ 1517:
+/***/ 8572:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const buffer = __nccwpck_require__(4573)
-const Dispatcher = __nccwpck_require__(3415)
+const Dispatcher = __nccwpck_require__(8296)
 const {
   ClientDestroyedError,
   ClientClosedError,
   InvalidArgumentError
-} = __nccwpck_require__(3959)
-const { kDestroy, kClose, kClosed, kDestroyed, kDispatch, kInterceptors } = __nccwpck_require__(8031)
+} = __nccwpck_require__(7048)
+const { kDestroy, kClose, kClosed, kDestroyed, kDispatch, kInterceptors } = __nccwpck_require__(8658)
 
 const kOnDestroyed = Symbol('onDestroyed')
 const kOnClosed = Symbol('onClosed')
@@ -42949,7 +42949,7 @@ module.exports = DispatcherBase
 
 /***/ }),
 
-/***/ 3415:
+/***/ 8296:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -43021,15 +43021,15 @@ module.exports = Dispatcher
 
 /***/ }),
 
-/***/ 9221:
+/***/ 8334:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const DispatcherBase = __nccwpck_require__(1517)
-const { kClose, kDestroy, kClosed, kDestroyed, kDispatch, kNoProxyAgent, kHttpProxyAgent, kHttpsProxyAgent } = __nccwpck_require__(8031)
-const ProxyAgent = __nccwpck_require__(7508)
-const Agent = __nccwpck_require__(1745)
+const DispatcherBase = __nccwpck_require__(8572)
+const { kClose, kDestroy, kClosed, kDestroyed, kDispatch, kNoProxyAgent, kHttpProxyAgent, kHttpsProxyAgent } = __nccwpck_require__(8658)
+const ProxyAgent = __nccwpck_require__(381)
+const Agent = __nccwpck_require__(2284)
 
 const DEFAULT_PORTS = {
   'http:': 80,
@@ -43188,7 +43188,7 @@ module.exports = EnvHttpProxyAgent
 
 /***/ }),
 
-/***/ 5464:
+/***/ 9613:
 /***/ ((module) => {
 
 /* eslint-disable */
@@ -43312,15 +43312,15 @@ module.exports = class FixedQueue {
 
 /***/ }),
 
-/***/ 7292:
+/***/ 2509:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const DispatcherBase = __nccwpck_require__(1517)
-const FixedQueue = __nccwpck_require__(5464)
-const { kConnected, kSize, kRunning, kPending, kQueued, kBusy, kFree, kUrl, kClose, kDestroy, kDispatch } = __nccwpck_require__(8031)
-const PoolStats = __nccwpck_require__(8186)
+const DispatcherBase = __nccwpck_require__(8572)
+const FixedQueue = __nccwpck_require__(9613)
+const { kConnected, kSize, kRunning, kPending, kQueued, kBusy, kFree, kUrl, kClose, kDestroy, kDispatch } = __nccwpck_require__(8658)
+const PoolStats = __nccwpck_require__(8317)
 
 const kClients = Symbol('clients')
 const kNeedDrain = Symbol('needDrain')
@@ -43513,10 +43513,10 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8186:
+/***/ 8317:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-const { kFree, kConnected, kPending, kQueued, kRunning, kSize } = __nccwpck_require__(8031)
+const { kFree, kConnected, kPending, kQueued, kRunning, kSize } = __nccwpck_require__(8658)
 const kPool = Symbol('pool')
 
 class PoolStats {
@@ -43554,7 +43554,7 @@ module.exports = PoolStats
 
 /***/ }),
 
-/***/ 5928:
+/***/ 1911:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -43565,14 +43565,14 @@ const {
   kNeedDrain,
   kAddClient,
   kGetDispatcher
-} = __nccwpck_require__(7292)
-const Client = __nccwpck_require__(1313)
+} = __nccwpck_require__(2509)
+const Client = __nccwpck_require__(2250)
 const {
   InvalidArgumentError
-} = __nccwpck_require__(3959)
-const util = __nccwpck_require__(9500)
-const { kUrl, kInterceptors } = __nccwpck_require__(8031)
-const buildConnector = __nccwpck_require__(1332)
+} = __nccwpck_require__(7048)
+const util = __nccwpck_require__(1103)
+const { kUrl, kInterceptors } = __nccwpck_require__(8658)
+const buildConnector = __nccwpck_require__(269)
 
 const kOptions = Symbol('options')
 const kConnections = Symbol('connections')
@@ -43668,19 +43668,19 @@ module.exports = Pool
 
 /***/ }),
 
-/***/ 7508:
+/***/ 381:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kProxy, kClose, kDestroy, kDispatch, kInterceptors } = __nccwpck_require__(8031)
+const { kProxy, kClose, kDestroy, kDispatch, kInterceptors } = __nccwpck_require__(8658)
 const { URL } = __nccwpck_require__(3136)
-const Agent = __nccwpck_require__(1745)
-const Pool = __nccwpck_require__(5928)
-const DispatcherBase = __nccwpck_require__(1517)
-const { InvalidArgumentError, RequestAbortedError, SecureProxyConnectionError } = __nccwpck_require__(3959)
-const buildConnector = __nccwpck_require__(1332)
-const Client = __nccwpck_require__(1313)
+const Agent = __nccwpck_require__(2284)
+const Pool = __nccwpck_require__(1911)
+const DispatcherBase = __nccwpck_require__(8572)
+const { InvalidArgumentError, RequestAbortedError, SecureProxyConnectionError } = __nccwpck_require__(7048)
+const buildConnector = __nccwpck_require__(269)
+const Client = __nccwpck_require__(2250)
 
 const kAgent = Symbol('proxy agent')
 const kClient = Symbol('proxy client')
@@ -43949,13 +43949,13 @@ module.exports = ProxyAgent
 
 /***/ }),
 
-/***/ 334:
+/***/ 7811:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const Dispatcher = __nccwpck_require__(3415)
-const RetryHandler = __nccwpck_require__(4004)
+const Dispatcher = __nccwpck_require__(8296)
+const RetryHandler = __nccwpck_require__(2407)
 
 class RetryAgent extends Dispatcher {
   #agent = null
@@ -43991,7 +43991,7 @@ module.exports = RetryAgent
 
 /***/ }),
 
-/***/ 1481:
+/***/ 8880:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -43999,8 +43999,8 @@ module.exports = RetryAgent
 // We include a version number for the Dispatcher API. In case of breaking changes,
 // this version number must be increased to avoid conflicts.
 const globalDispatcher = Symbol.for('undici.globalDispatcher.1')
-const { InvalidArgumentError } = __nccwpck_require__(3959)
-const Agent = __nccwpck_require__(1745)
+const { InvalidArgumentError } = __nccwpck_require__(7048)
+const Agent = __nccwpck_require__(2284)
 
 if (getGlobalDispatcher() === undefined) {
   setGlobalDispatcher(new Agent())
@@ -44030,7 +44030,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9151:
+/***/ 8188:
 /***/ ((module) => {
 
 
@@ -44081,15 +44081,15 @@ module.exports = class DecoratorHandler {
 
 /***/ }),
 
-/***/ 7158:
+/***/ 1143:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const util = __nccwpck_require__(9500)
-const { kBodyUsed } = __nccwpck_require__(8031)
+const util = __nccwpck_require__(1103)
+const { kBodyUsed } = __nccwpck_require__(8658)
 const assert = __nccwpck_require__(4589)
-const { InvalidArgumentError } = __nccwpck_require__(3959)
+const { InvalidArgumentError } = __nccwpck_require__(7048)
 const EE = __nccwpck_require__(8474)
 
 const redirectableStatusCodes = [300, 301, 302, 303, 307, 308]
@@ -44320,20 +44320,20 @@ module.exports = RedirectHandler
 
 /***/ }),
 
-/***/ 4004:
+/***/ 2407:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 const assert = __nccwpck_require__(4589)
 
-const { kRetryHandlerDefaultRetry } = __nccwpck_require__(8031)
-const { RequestRetryError } = __nccwpck_require__(3959)
+const { kRetryHandlerDefaultRetry } = __nccwpck_require__(8658)
+const { RequestRetryError } = __nccwpck_require__(7048)
 const {
   isDisturbed,
   parseHeaders,
   parseRangeHeader,
   wrapRequestBody
-} = __nccwpck_require__(9500)
+} = __nccwpck_require__(1103)
 
 function calculateRetryAfterHeader (retryAfter) {
   const current = Date.now()
@@ -44764,14 +44764,14 @@ module.exports = RetryHandler
 
 /***/ }),
 
-/***/ 4287:
+/***/ 2908:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 const { isIP } = __nccwpck_require__(7030)
 const { lookup } = __nccwpck_require__(610)
-const DecoratorHandler = __nccwpck_require__(9151)
-const { InvalidArgumentError, InformationalError } = __nccwpck_require__(3959)
+const DecoratorHandler = __nccwpck_require__(8188)
+const { InvalidArgumentError, InformationalError } = __nccwpck_require__(7048)
 const maxInt = Math.pow(2, 31) - 1
 
 class DNSInstance {
@@ -45146,14 +45146,14 @@ module.exports = interceptorOpts => {
 
 /***/ }),
 
-/***/ 5376:
+/***/ 2673:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const util = __nccwpck_require__(9500)
-const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(3959)
-const DecoratorHandler = __nccwpck_require__(9151)
+const util = __nccwpck_require__(1103)
+const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(7048)
+const DecoratorHandler = __nccwpck_require__(8188)
 
 class DumpHandler extends DecoratorHandler {
   #maxSize = 1024 * 1024
@@ -45276,12 +45276,12 @@ module.exports = createDumpInterceptor
 
 /***/ }),
 
-/***/ 1576:
+/***/ 737:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const RedirectHandler = __nccwpck_require__(7158)
+const RedirectHandler = __nccwpck_require__(1143)
 
 function createRedirectInterceptor ({ maxRedirections: defaultMaxRedirections }) {
   return (dispatch) => {
@@ -45304,11 +45304,11 @@ module.exports = createRedirectInterceptor
 
 /***/ }),
 
-/***/ 7734:
+/***/ 175:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
-const RedirectHandler = __nccwpck_require__(7158)
+const RedirectHandler = __nccwpck_require__(1143)
 
 module.exports = opts => {
   const globalMaxRedirections = opts?.maxRedirections
@@ -45335,11 +45335,11 @@ module.exports = opts => {
 
 /***/ }),
 
-/***/ 5486:
+/***/ 2261:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
-const RetryHandler = __nccwpck_require__(4004)
+const RetryHandler = __nccwpck_require__(2407)
 
 module.exports = globalOpts => {
   return dispatch => {
@@ -45361,13 +45361,13 @@ module.exports = globalOpts => {
 
 /***/ }),
 
-/***/ 748:
+/***/ 177:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.SPECIAL_HEADERS = exports.HEADER_STATE = exports.MINOR = exports.MAJOR = exports.CONNECTION_TOKEN_CHARS = exports.HEADER_CHARS = exports.TOKEN = exports.STRICT_TOKEN = exports.HEX = exports.URL_CHAR = exports.STRICT_URL_CHAR = exports.USERINFO_CHARS = exports.MARK = exports.ALPHANUM = exports.NUM = exports.HEX_MAP = exports.NUM_MAP = exports.ALPHA = exports.FINISH = exports.H_METHOD_MAP = exports.METHOD_MAP = exports.METHODS_RTSP = exports.METHODS_ICE = exports.METHODS_HTTP = exports.METHODS = exports.LENIENT_FLAGS = exports.FLAGS = exports.TYPE = exports.ERROR = void 0;
-const utils_1 = __nccwpck_require__(4608);
+const utils_1 = __nccwpck_require__(1045);
 // C headers
 var ERROR;
 (function (ERROR) {
@@ -45645,7 +45645,7 @@ exports.SPECIAL_HEADERS = {
 
 /***/ }),
 
-/***/ 3922:
+/***/ 4867:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -45657,7 +45657,7 @@ module.exports = Buffer.from('AGFzbQEAAAABJwdgAX8Bf2ADf39/AX9gAX8AYAJ/fwBgBH9/f3
 
 /***/ }),
 
-/***/ 3742:
+/***/ 4713:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -45669,7 +45669,7 @@ module.exports = Buffer.from('AGFzbQEAAAABJwdgAX8Bf2ADf39/AX9gAX8AYAJ/fwBgBH9/f3
 
 /***/ }),
 
-/***/ 4608:
+/***/ 1045:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -45690,13 +45690,13 @@ exports.enumToMap = enumToMap;
 
 /***/ }),
 
-/***/ 7017:
+/***/ 4054:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kClients } = __nccwpck_require__(8031)
-const Agent = __nccwpck_require__(1745)
+const { kClients } = __nccwpck_require__(8658)
+const Agent = __nccwpck_require__(2284)
 const {
   kAgent,
   kMockAgentSet,
@@ -45707,14 +45707,14 @@ const {
   kGetNetConnect,
   kOptions,
   kFactory
-} = __nccwpck_require__(2305)
-const MockClient = __nccwpck_require__(2361)
-const MockPool = __nccwpck_require__(6480)
-const { matchValue, buildMockOptions } = __nccwpck_require__(3193)
-const { InvalidArgumentError, UndiciError } = __nccwpck_require__(3959)
-const Dispatcher = __nccwpck_require__(3415)
-const Pluralizer = __nccwpck_require__(5773)
-const PendingInterceptorsFormatter = __nccwpck_require__(5738)
+} = __nccwpck_require__(4002)
+const MockClient = __nccwpck_require__(3944)
+const MockPool = __nccwpck_require__(693)
+const { matchValue, buildMockOptions } = __nccwpck_require__(1130)
+const { InvalidArgumentError, UndiciError } = __nccwpck_require__(7048)
+const Dispatcher = __nccwpck_require__(8296)
+const Pluralizer = __nccwpck_require__(1870)
+const PendingInterceptorsFormatter = __nccwpck_require__(5978)
 
 class MockAgent extends Dispatcher {
   constructor (opts) {
@@ -45857,14 +45857,14 @@ module.exports = MockAgent
 
 /***/ }),
 
-/***/ 2361:
+/***/ 3944:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { promisify } = __nccwpck_require__(7975)
-const Client = __nccwpck_require__(1313)
-const { buildMockDispatch } = __nccwpck_require__(3193)
+const Client = __nccwpck_require__(2250)
+const { buildMockDispatch } = __nccwpck_require__(1130)
 const {
   kDispatches,
   kMockAgent,
@@ -45873,10 +45873,10 @@ const {
   kOrigin,
   kOriginalDispatch,
   kConnected
-} = __nccwpck_require__(2305)
-const { MockInterceptor } = __nccwpck_require__(5843)
-const Symbols = __nccwpck_require__(8031)
-const { InvalidArgumentError } = __nccwpck_require__(3959)
+} = __nccwpck_require__(4002)
+const { MockInterceptor } = __nccwpck_require__(6964)
+const Symbols = __nccwpck_require__(8658)
+const { InvalidArgumentError } = __nccwpck_require__(7048)
 
 /**
  * MockClient provides an API that extends the Client to influence the mockDispatches.
@@ -45923,12 +45923,12 @@ module.exports = MockClient
 
 /***/ }),
 
-/***/ 2673:
+/***/ 7144:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { UndiciError } = __nccwpck_require__(3959)
+const { UndiciError } = __nccwpck_require__(7048)
 
 const kMockNotMatchedError = Symbol.for('undici.error.UND_MOCK_ERR_MOCK_NOT_MATCHED')
 
@@ -45958,12 +45958,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5843:
+/***/ 6964:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { getResponseData, buildKey, addMockDispatch } = __nccwpck_require__(3193)
+const { getResponseData, buildKey, addMockDispatch } = __nccwpck_require__(1130)
 const {
   kDispatches,
   kDispatchKey,
@@ -45971,9 +45971,9 @@ const {
   kDefaultTrailers,
   kContentLength,
   kMockDispatch
-} = __nccwpck_require__(2305)
-const { InvalidArgumentError } = __nccwpck_require__(3959)
-const { buildURL } = __nccwpck_require__(9500)
+} = __nccwpck_require__(4002)
+const { InvalidArgumentError } = __nccwpck_require__(7048)
+const { buildURL } = __nccwpck_require__(1103)
 
 /**
  * Defines the scope API for an interceptor reply
@@ -46172,14 +46172,14 @@ module.exports.MockScope = MockScope
 
 /***/ }),
 
-/***/ 6480:
+/***/ 693:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { promisify } = __nccwpck_require__(7975)
-const Pool = __nccwpck_require__(5928)
-const { buildMockDispatch } = __nccwpck_require__(3193)
+const Pool = __nccwpck_require__(1911)
+const { buildMockDispatch } = __nccwpck_require__(1130)
 const {
   kDispatches,
   kMockAgent,
@@ -46188,10 +46188,10 @@ const {
   kOrigin,
   kOriginalDispatch,
   kConnected
-} = __nccwpck_require__(2305)
-const { MockInterceptor } = __nccwpck_require__(5843)
-const Symbols = __nccwpck_require__(8031)
-const { InvalidArgumentError } = __nccwpck_require__(3959)
+} = __nccwpck_require__(4002)
+const { MockInterceptor } = __nccwpck_require__(6964)
+const Symbols = __nccwpck_require__(8658)
+const { InvalidArgumentError } = __nccwpck_require__(7048)
 
 /**
  * MockPool provides an API that extends the Pool to influence the mockDispatches.
@@ -46238,7 +46238,7 @@ module.exports = MockPool
 
 /***/ }),
 
-/***/ 2305:
+/***/ 4002:
 /***/ ((module) => {
 
 
@@ -46268,20 +46268,20 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3193:
+/***/ 1130:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { MockNotMatchedError } = __nccwpck_require__(2673)
+const { MockNotMatchedError } = __nccwpck_require__(7144)
 const {
   kDispatches,
   kMockAgent,
   kOriginalDispatch,
   kOrigin,
   kGetNetConnect
-} = __nccwpck_require__(2305)
-const { buildURL } = __nccwpck_require__(9500)
+} = __nccwpck_require__(4002)
+const { buildURL } = __nccwpck_require__(1103)
 const { STATUS_CODES } = __nccwpck_require__(7067)
 const {
   types: {
@@ -46642,7 +46642,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5738:
+/***/ 5978:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -46692,7 +46692,7 @@ module.exports = class PendingInterceptorsFormatter {
 
 /***/ }),
 
-/***/ 5773:
+/***/ 1870:
 /***/ ((module) => {
 
 
@@ -46728,7 +46728,7 @@ module.exports = class Pluralizer {
 
 /***/ }),
 
-/***/ 4591:
+/***/ 3784:
 /***/ ((module) => {
 
 
@@ -47158,20 +47158,20 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9918:
+/***/ 8377:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kConstruct } = __nccwpck_require__(8329)
-const { urlEquals, getFieldValues } = __nccwpck_require__(3762)
-const { kEnumerableProperty, isDisturbed } = __nccwpck_require__(9500)
-const { webidl } = __nccwpck_require__(4625)
-const { Response, cloneResponse, fromInnerResponse } = __nccwpck_require__(7287)
-const { Request, fromInnerRequest } = __nccwpck_require__(9683)
-const { kState } = __nccwpck_require__(3175)
-const { fetching } = __nccwpck_require__(4202)
-const { urlIsHttpHttpsScheme, createDeferredPromise, readAllBytes } = __nccwpck_require__(1204)
+const { kConstruct } = __nccwpck_require__(1442)
+const { urlEquals, getFieldValues } = __nccwpck_require__(895)
+const { kEnumerableProperty, isDisturbed } = __nccwpck_require__(1103)
+const { webidl } = __nccwpck_require__(3196)
+const { Response, cloneResponse, fromInnerResponse } = __nccwpck_require__(3654)
+const { Request, fromInnerRequest } = __nccwpck_require__(2004)
+const { kState } = __nccwpck_require__(1944)
+const { fetching } = __nccwpck_require__(5777)
+const { urlIsHttpHttpsScheme, createDeferredPromise, readAllBytes } = __nccwpck_require__(9257)
 const assert = __nccwpck_require__(4589)
 
 /**
@@ -48024,15 +48024,15 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6577:
+/***/ 5000:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kConstruct } = __nccwpck_require__(8329)
-const { Cache } = __nccwpck_require__(9918)
-const { webidl } = __nccwpck_require__(4625)
-const { kEnumerableProperty } = __nccwpck_require__(9500)
+const { kConstruct } = __nccwpck_require__(1442)
+const { Cache } = __nccwpck_require__(8377)
+const { webidl } = __nccwpck_require__(3196)
+const { kEnumerableProperty } = __nccwpck_require__(1103)
 
 class CacheStorage {
   /**
@@ -48183,26 +48183,26 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8329:
+/***/ 1442:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 module.exports = {
-  kConstruct: (__nccwpck_require__(8031).kConstruct)
+  kConstruct: (__nccwpck_require__(8658).kConstruct)
 }
 
 
 /***/ }),
 
-/***/ 3762:
+/***/ 895:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
-const { URLSerializer } = __nccwpck_require__(192)
-const { isValidHeaderName } = __nccwpck_require__(1204)
+const { URLSerializer } = __nccwpck_require__(3705)
+const { isValidHeaderName } = __nccwpck_require__(9257)
 
 /**
  * @see https://url.spec.whatwg.org/#concept-url-equals
@@ -48247,7 +48247,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5848:
+/***/ 1115:
 /***/ ((module) => {
 
 
@@ -48266,15 +48266,15 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7889:
+/***/ 5530:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { parseSetCookie } = __nccwpck_require__(1814)
-const { stringify } = __nccwpck_require__(185)
-const { webidl } = __nccwpck_require__(4625)
-const { Headers } = __nccwpck_require__(3408)
+const { parseSetCookie } = __nccwpck_require__(1561)
+const { stringify } = __nccwpck_require__(8932)
+const { webidl } = __nccwpck_require__(3196)
+const { Headers } = __nccwpck_require__(2775)
 
 /**
  * @typedef {Object} Cookie
@@ -48457,14 +48457,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1814:
+/***/ 1561:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { maxNameValuePairSize, maxAttributeValueSize } = __nccwpck_require__(5848)
-const { isCTLExcludingHtab } = __nccwpck_require__(185)
-const { collectASequenceOfCodePointsFast } = __nccwpck_require__(192)
+const { maxNameValuePairSize, maxAttributeValueSize } = __nccwpck_require__(1115)
+const { isCTLExcludingHtab } = __nccwpck_require__(8932)
+const { collectASequenceOfCodePointsFast } = __nccwpck_require__(3705)
 const assert = __nccwpck_require__(4589)
 
 /**
@@ -48774,7 +48774,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 185:
+/***/ 8932:
 /***/ ((module) => {
 
 
@@ -49133,13 +49133,13 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8819:
+/***/ 8806:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 const buffer = __nccwpck_require__(4573)
 const { Transform } = __nccwpck_require__(7075)
-const { isASCIINumber, isValidLastEventId } = __nccwpck_require__(3943)
+const { isASCIINumber, isValidLastEventId } = __nccwpck_require__(9162)
 
 /**
  * @type {number[]} BOM
@@ -49714,23 +49714,23 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7042:
+/***/ 7109:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { pipeline } = __nccwpck_require__(7075)
-const { fetching } = __nccwpck_require__(4202)
-const { makeRequest } = __nccwpck_require__(9683)
-const { webidl } = __nccwpck_require__(4625)
-const { EventSourceStream } = __nccwpck_require__(8819)
-const { parseMIMEType } = __nccwpck_require__(192)
-const { createFastMessageEvent } = __nccwpck_require__(4379)
-const { isNetworkError } = __nccwpck_require__(7287)
-const { delay } = __nccwpck_require__(3943)
-const { kEnumerableProperty } = __nccwpck_require__(9500)
-const { environmentSettingsObject } = __nccwpck_require__(1204)
-const { getGlobalDispatcher } = __nccwpck_require__(1481)
+const { fetching } = __nccwpck_require__(5777)
+const { makeRequest } = __nccwpck_require__(2004)
+const { webidl } = __nccwpck_require__(3196)
+const { EventSourceStream } = __nccwpck_require__(8806)
+const { parseMIMEType } = __nccwpck_require__(3705)
+const { createFastMessageEvent } = __nccwpck_require__(5038)
+const { isNetworkError } = __nccwpck_require__(3654)
+const { delay } = __nccwpck_require__(9162)
+const { kEnumerableProperty } = __nccwpck_require__(1103)
+const { environmentSettingsObject } = __nccwpck_require__(9257)
+const { getGlobalDispatcher } = __nccwpck_require__(8880)
 
 let experimentalWarned = false
 
@@ -50204,7 +50204,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3943:
+/***/ 9162:
 /***/ ((module) => {
 
 
@@ -50248,12 +50248,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1448:
+/***/ 2657:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const util = __nccwpck_require__(9500)
+const util = __nccwpck_require__(1103)
 const {
   ReadableStreamFrom,
   isBlobLike,
@@ -50263,16 +50263,16 @@ const {
   fullyReadBody,
   extractMimeType,
   utf8DecodeBytes
-} = __nccwpck_require__(1204)
-const { FormData } = __nccwpck_require__(3818)
-const { kState } = __nccwpck_require__(3175)
-const { webidl } = __nccwpck_require__(4625)
+} = __nccwpck_require__(9257)
+const { FormData } = __nccwpck_require__(3883)
+const { kState } = __nccwpck_require__(1944)
+const { webidl } = __nccwpck_require__(3196)
 const { Blob } = __nccwpck_require__(4573)
 const assert = __nccwpck_require__(4589)
 const { isErrored, isDisturbed } = __nccwpck_require__(7075)
 const { isArrayBuffer } = __nccwpck_require__(3429)
-const { serializeAMimeType } = __nccwpck_require__(192)
-const { multipartFormDataParser } = __nccwpck_require__(8016)
+const { serializeAMimeType } = __nccwpck_require__(3705)
+const { multipartFormDataParser } = __nccwpck_require__(9091)
 let random
 
 try {
@@ -50784,7 +50784,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4219:
+/***/ 6440:
 /***/ ((module) => {
 
 
@@ -50915,7 +50915,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 192:
+/***/ 3705:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -51666,12 +51666,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8905:
+/***/ 4016:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kConnected, kSize } = __nccwpck_require__(8031)
+const { kConnected, kSize } = __nccwpck_require__(8658)
 
 class CompatWeakRef {
   constructor (value) {
@@ -51719,14 +51719,14 @@ module.exports = function () {
 
 /***/ }),
 
-/***/ 3486:
+/***/ 8307:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { Blob, File } = __nccwpck_require__(4573)
-const { kState } = __nccwpck_require__(3175)
-const { webidl } = __nccwpck_require__(4625)
+const { kState } = __nccwpck_require__(1944)
+const { webidl } = __nccwpck_require__(3196)
 
 // TODO(@KhafraDev): remove
 class FileLike {
@@ -51852,16 +51852,16 @@ module.exports = { FileLike, isFileLike }
 
 /***/ }),
 
-/***/ 8016:
+/***/ 9091:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { isUSVString, bufferToLowerCasedHeaderName } = __nccwpck_require__(9500)
-const { utf8DecodeBytes } = __nccwpck_require__(1204)
-const { HTTP_TOKEN_CODEPOINTS, isomorphicDecode } = __nccwpck_require__(192)
-const { isFileLike } = __nccwpck_require__(3486)
-const { makeEntry } = __nccwpck_require__(3818)
+const { isUSVString, bufferToLowerCasedHeaderName } = __nccwpck_require__(1103)
+const { utf8DecodeBytes } = __nccwpck_require__(9257)
+const { HTTP_TOKEN_CODEPOINTS, isomorphicDecode } = __nccwpck_require__(3705)
+const { isFileLike } = __nccwpck_require__(8307)
+const { makeEntry } = __nccwpck_require__(3883)
 const assert = __nccwpck_require__(4589)
 const { File: NodeFile } = __nccwpck_require__(4573)
 
@@ -52333,16 +52333,16 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3818:
+/***/ 3883:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { isBlobLike, iteratorMixin } = __nccwpck_require__(1204)
-const { kState } = __nccwpck_require__(3175)
-const { kEnumerableProperty } = __nccwpck_require__(9500)
-const { FileLike, isFileLike } = __nccwpck_require__(3486)
-const { webidl } = __nccwpck_require__(4625)
+const { isBlobLike, iteratorMixin } = __nccwpck_require__(9257)
+const { kState } = __nccwpck_require__(1944)
+const { kEnumerableProperty } = __nccwpck_require__(1103)
+const { FileLike, isFileLike } = __nccwpck_require__(8307)
+const { webidl } = __nccwpck_require__(3196)
 const { File: NativeFile } = __nccwpck_require__(4573)
 const nodeUtil = __nccwpck_require__(7975)
 
@@ -52592,7 +52592,7 @@ module.exports = { FormData, makeEntry }
 
 /***/ }),
 
-/***/ 5311:
+/***/ 4814:
 /***/ ((module) => {
 
 
@@ -52639,21 +52639,21 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3408:
+/***/ 2775:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // https://github.com/Ethan-Arrowood/undici-fetch
 
 
 
-const { kConstruct } = __nccwpck_require__(8031)
-const { kEnumerableProperty } = __nccwpck_require__(9500)
+const { kConstruct } = __nccwpck_require__(8658)
+const { kEnumerableProperty } = __nccwpck_require__(1103)
 const {
   iteratorMixin,
   isValidHeaderName,
   isValidHeaderValue
-} = __nccwpck_require__(1204)
-const { webidl } = __nccwpck_require__(4625)
+} = __nccwpck_require__(9257)
+const { webidl } = __nccwpck_require__(3196)
 const assert = __nccwpck_require__(4589)
 const util = __nccwpck_require__(7975)
 
@@ -53333,7 +53333,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4202:
+/***/ 5777:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // https://github.com/Ethan-Arrowood/undici-fetch
@@ -53346,9 +53346,9 @@ const {
   filterResponse,
   makeResponse,
   fromInnerResponse
-} = __nccwpck_require__(7287)
-const { HeadersList } = __nccwpck_require__(3408)
-const { Request, cloneRequest } = __nccwpck_require__(9683)
+} = __nccwpck_require__(3654)
+const { HeadersList } = __nccwpck_require__(2775)
+const { Request, cloneRequest } = __nccwpck_require__(2004)
 const zlib = __nccwpck_require__(8522)
 const {
   bytesMatch,
@@ -53384,23 +53384,23 @@ const {
   buildContentRange,
   createInflate,
   extractMimeType
-} = __nccwpck_require__(1204)
-const { kState, kDispatcher } = __nccwpck_require__(3175)
+} = __nccwpck_require__(9257)
+const { kState, kDispatcher } = __nccwpck_require__(1944)
 const assert = __nccwpck_require__(4589)
-const { safelyExtractBody, extractBody } = __nccwpck_require__(1448)
+const { safelyExtractBody, extractBody } = __nccwpck_require__(2657)
 const {
   redirectStatusSet,
   nullBodyStatus,
   safeMethodsSet,
   requestBodyHeader,
   subresourceSet
-} = __nccwpck_require__(4219)
+} = __nccwpck_require__(6440)
 const EE = __nccwpck_require__(8474)
 const { Readable, pipeline, finished } = __nccwpck_require__(7075)
-const { addAbortListener, isErrored, isReadable, bufferToLowerCasedHeaderName } = __nccwpck_require__(9500)
-const { dataURLProcessor, serializeAMimeType, minimizeSupportedMimeType } = __nccwpck_require__(192)
-const { getGlobalDispatcher } = __nccwpck_require__(1481)
-const { webidl } = __nccwpck_require__(4625)
+const { addAbortListener, isErrored, isReadable, bufferToLowerCasedHeaderName } = __nccwpck_require__(1103)
+const { dataURLProcessor, serializeAMimeType, minimizeSupportedMimeType } = __nccwpck_require__(3705)
+const { getGlobalDispatcher } = __nccwpck_require__(8880)
+const { webidl } = __nccwpck_require__(3196)
 const { STATUS_CODES } = __nccwpck_require__(7067)
 const GET_OR_HEAD = ['GET', 'HEAD']
 
@@ -55610,23 +55610,23 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9683:
+/***/ 2004:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 /* globals AbortController */
 
 
 
-const { extractBody, mixinBody, cloneBody, bodyUnusable } = __nccwpck_require__(1448)
-const { Headers, fill: fillHeaders, HeadersList, setHeadersGuard, getHeadersGuard, setHeadersList, getHeadersList } = __nccwpck_require__(3408)
-const { FinalizationRegistry } = __nccwpck_require__(8905)()
-const util = __nccwpck_require__(9500)
+const { extractBody, mixinBody, cloneBody, bodyUnusable } = __nccwpck_require__(2657)
+const { Headers, fill: fillHeaders, HeadersList, setHeadersGuard, getHeadersGuard, setHeadersList, getHeadersList } = __nccwpck_require__(2775)
+const { FinalizationRegistry } = __nccwpck_require__(4016)()
+const util = __nccwpck_require__(1103)
 const nodeUtil = __nccwpck_require__(7975)
 const {
   isValidHTTPToken,
   sameOrigin,
   environmentSettingsObject
-} = __nccwpck_require__(1204)
+} = __nccwpck_require__(9257)
 const {
   forbiddenMethodsSet,
   corsSafeListedMethodsSet,
@@ -55636,12 +55636,12 @@ const {
   requestCredentials,
   requestCache,
   requestDuplex
-} = __nccwpck_require__(4219)
+} = __nccwpck_require__(6440)
 const { kEnumerableProperty, normalizedMethodRecordsBase, normalizedMethodRecords } = util
-const { kHeaders, kSignal, kState, kDispatcher } = __nccwpck_require__(3175)
-const { webidl } = __nccwpck_require__(4625)
-const { URLSerializer } = __nccwpck_require__(192)
-const { kConstruct } = __nccwpck_require__(8031)
+const { kHeaders, kSignal, kState, kDispatcher } = __nccwpck_require__(1944)
+const { webidl } = __nccwpck_require__(3196)
+const { URLSerializer } = __nccwpck_require__(3705)
+const { kConstruct } = __nccwpck_require__(8658)
 const assert = __nccwpck_require__(4589)
 const { getMaxListeners, setMaxListeners, getEventListeners, defaultMaxListeners } = __nccwpck_require__(8474)
 
@@ -56654,14 +56654,14 @@ module.exports = { Request, makeRequest, fromInnerRequest, cloneRequest }
 
 /***/ }),
 
-/***/ 7287:
+/***/ 3654:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { Headers, HeadersList, fill, getHeadersGuard, setHeadersGuard, setHeadersList } = __nccwpck_require__(3408)
-const { extractBody, cloneBody, mixinBody, hasFinalizationRegistry, streamRegistry, bodyUnusable } = __nccwpck_require__(1448)
-const util = __nccwpck_require__(9500)
+const { Headers, HeadersList, fill, getHeadersGuard, setHeadersGuard, setHeadersList } = __nccwpck_require__(2775)
+const { extractBody, cloneBody, mixinBody, hasFinalizationRegistry, streamRegistry, bodyUnusable } = __nccwpck_require__(2657)
+const util = __nccwpck_require__(1103)
 const nodeUtil = __nccwpck_require__(7975)
 const { kEnumerableProperty } = util
 const {
@@ -56673,16 +56673,16 @@ const {
   isErrorLike,
   isomorphicEncode,
   environmentSettingsObject: relevantRealm
-} = __nccwpck_require__(1204)
+} = __nccwpck_require__(9257)
 const {
   redirectStatusSet,
   nullBodyStatus
-} = __nccwpck_require__(4219)
-const { kState, kHeaders } = __nccwpck_require__(3175)
-const { webidl } = __nccwpck_require__(4625)
-const { FormData } = __nccwpck_require__(3818)
-const { URLSerializer } = __nccwpck_require__(192)
-const { kConstruct } = __nccwpck_require__(8031)
+} = __nccwpck_require__(6440)
+const { kState, kHeaders } = __nccwpck_require__(1944)
+const { webidl } = __nccwpck_require__(3196)
+const { FormData } = __nccwpck_require__(3883)
+const { URLSerializer } = __nccwpck_require__(3705)
+const { kConstruct } = __nccwpck_require__(8658)
 const assert = __nccwpck_require__(4589)
 const { types } = __nccwpck_require__(7975)
 
@@ -57271,7 +57271,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3175:
+/***/ 1944:
 /***/ ((module) => {
 
 
@@ -57287,21 +57287,21 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1204:
+/***/ 9257:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { Transform } = __nccwpck_require__(7075)
 const zlib = __nccwpck_require__(8522)
-const { redirectStatusSet, referrerPolicySet: referrerPolicyTokens, badPortsSet } = __nccwpck_require__(4219)
-const { getGlobalOrigin } = __nccwpck_require__(5311)
-const { collectASequenceOfCodePoints, collectAnHTTPQuotedString, removeChars, parseMIMEType } = __nccwpck_require__(192)
+const { redirectStatusSet, referrerPolicySet: referrerPolicyTokens, badPortsSet } = __nccwpck_require__(6440)
+const { getGlobalOrigin } = __nccwpck_require__(4814)
+const { collectASequenceOfCodePoints, collectAnHTTPQuotedString, removeChars, parseMIMEType } = __nccwpck_require__(3705)
 const { performance } = __nccwpck_require__(643)
-const { isBlobLike, ReadableStreamFrom, isValidHTTPToken, normalizedMethodRecordsBase } = __nccwpck_require__(9500)
+const { isBlobLike, ReadableStreamFrom, isValidHTTPToken, normalizedMethodRecordsBase } = __nccwpck_require__(1103)
 const assert = __nccwpck_require__(4589)
 const { isUint8Array } = __nccwpck_require__(3429)
-const { webidl } = __nccwpck_require__(4625)
+const { webidl } = __nccwpck_require__(3196)
 
 let supportedHashes = []
 
@@ -58926,14 +58926,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4625:
+/***/ 3196:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { types, inspect } = __nccwpck_require__(7975)
 const { markAsUncloneable } = __nccwpck_require__(5919)
-const { toUSVString } = __nccwpck_require__(9500)
+const { toUSVString } = __nccwpck_require__(1103)
 
 /** @type {import('../../../types/webidl').Webidl} */
 const webidl = {}
@@ -59628,7 +59628,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1691:
+/***/ 8338:
 /***/ ((module) => {
 
 
@@ -59925,7 +59925,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6575:
+/***/ 5478:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -59934,16 +59934,16 @@ const {
   staticPropertyDescriptors,
   readOperation,
   fireAProgressEvent
-} = __nccwpck_require__(6014)
+} = __nccwpck_require__(5383)
 const {
   kState,
   kError,
   kResult,
   kEvents,
   kAborted
-} = __nccwpck_require__(8445)
-const { webidl } = __nccwpck_require__(4625)
-const { kEnumerableProperty } = __nccwpck_require__(9500)
+} = __nccwpck_require__(1770)
+const { webidl } = __nccwpck_require__(3196)
+const { kEnumerableProperty } = __nccwpck_require__(1103)
 
 class FileReader extends EventTarget {
   constructor () {
@@ -60276,12 +60276,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9393:
+/***/ 6782:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { webidl } = __nccwpck_require__(4625)
+const { webidl } = __nccwpck_require__(3196)
 
 const kState = Symbol('ProgressEvent state')
 
@@ -60361,7 +60361,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8445:
+/***/ 1770:
 /***/ ((module) => {
 
 
@@ -60378,7 +60378,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6014:
+/***/ 5383:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -60389,12 +60389,12 @@ const {
   kResult,
   kAborted,
   kLastProgressEventFired
-} = __nccwpck_require__(8445)
-const { ProgressEvent } = __nccwpck_require__(9393)
-const { getEncoding } = __nccwpck_require__(1691)
-const { serializeAMimeType, parseMIMEType } = __nccwpck_require__(192)
+} = __nccwpck_require__(1770)
+const { ProgressEvent } = __nccwpck_require__(6782)
+const { getEncoding } = __nccwpck_require__(8338)
+const { serializeAMimeType, parseMIMEType } = __nccwpck_require__(3705)
 const { types } = __nccwpck_require__(7975)
-const { StringDecoder } = __nccwpck_require__(5574)
+const { StringDecoder } = __nccwpck_require__(3193)
 const { btoa } = __nccwpck_require__(4573)
 
 /** @type {PropertyDescriptor} */
@@ -60776,27 +60776,27 @@ module.exports = {
 
 /***/ }),
 
-/***/ 773:
+/***/ 2392:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { uid, states, sentCloseFrameState, emptyBuffer, opcodes } = __nccwpck_require__(7119)
+const { uid, states, sentCloseFrameState, emptyBuffer, opcodes } = __nccwpck_require__(811)
 const {
   kReadyState,
   kSentClose,
   kByteParser,
   kReceivedClose,
   kResponse
-} = __nccwpck_require__(4911)
-const { fireEvent, failWebsocketConnection, isClosing, isClosed, isEstablished, parseExtensions } = __nccwpck_require__(965)
-const { channels } = __nccwpck_require__(5458)
-const { CloseEvent } = __nccwpck_require__(4379)
-const { makeRequest } = __nccwpck_require__(9683)
-const { fetching } = __nccwpck_require__(4202)
-const { Headers, getHeadersList } = __nccwpck_require__(3408)
-const { getDecodeSplit } = __nccwpck_require__(1204)
-const { WebsocketFrameSend } = __nccwpck_require__(9676)
+} = __nccwpck_require__(3159)
+const { fireEvent, failWebsocketConnection, isClosing, isClosed, isEstablished, parseExtensions } = __nccwpck_require__(1396)
+const { channels } = __nccwpck_require__(1527)
+const { CloseEvent } = __nccwpck_require__(5038)
+const { makeRequest } = __nccwpck_require__(2004)
+const { fetching } = __nccwpck_require__(5777)
+const { Headers, getHeadersList } = __nccwpck_require__(2775)
+const { getDecodeSplit } = __nccwpck_require__(9257)
+const { WebsocketFrameSend } = __nccwpck_require__(6799)
 
 /** @type {import('crypto')} */
 let crypto
@@ -61154,7 +61154,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7119:
+/***/ 811:
 /***/ ((module) => {
 
 
@@ -61227,14 +61227,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4379:
+/***/ 5038:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { webidl } = __nccwpck_require__(4625)
-const { kEnumerableProperty } = __nccwpck_require__(9500)
-const { kConstruct } = __nccwpck_require__(8031)
+const { webidl } = __nccwpck_require__(3196)
+const { kEnumerableProperty } = __nccwpck_require__(1103)
+const { kConstruct } = __nccwpck_require__(8658)
 const { MessagePort } = __nccwpck_require__(5919)
 
 /**
@@ -61563,12 +61563,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9676:
+/***/ 6799:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { maxUnsigned16Bit } = __nccwpck_require__(7119)
+const { maxUnsigned16Bit } = __nccwpck_require__(811)
 
 const BUFFER_SIZE = 16386
 
@@ -61666,14 +61666,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4841:
+/***/ 1636:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { createInflateRaw, Z_DEFAULT_WINDOWBITS } = __nccwpck_require__(8522)
-const { isValidClientWindowBits } = __nccwpck_require__(965)
-const { MessageSizeExceededError } = __nccwpck_require__(3959)
+const { isValidClientWindowBits } = __nccwpck_require__(1396)
+const { MessageSizeExceededError } = __nccwpck_require__(7048)
 
 const tail = Buffer.from([0x00, 0x00, 0xff, 0xff])
 const kBuffer = Symbol('kBuffer')
@@ -61778,16 +61778,16 @@ module.exports = { PerMessageDeflate }
 
 /***/ }),
 
-/***/ 1872:
+/***/ 5129:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { Writable } = __nccwpck_require__(7075)
 const assert = __nccwpck_require__(4589)
-const { parserStates, opcodes, states, emptyBuffer, sentCloseFrameState } = __nccwpck_require__(7119)
-const { kReadyState, kSentClose, kResponse, kReceivedClose } = __nccwpck_require__(4911)
-const { channels } = __nccwpck_require__(5458)
+const { parserStates, opcodes, states, emptyBuffer, sentCloseFrameState } = __nccwpck_require__(811)
+const { kReadyState, kSentClose, kResponse, kReceivedClose } = __nccwpck_require__(3159)
+const { channels } = __nccwpck_require__(1527)
 const {
   isValidStatusCode,
   isValidOpcode,
@@ -61797,11 +61797,11 @@ const {
   isControlFrame,
   isTextBinaryFrame,
   isContinuationFrame
-} = __nccwpck_require__(965)
-const { WebsocketFrameSend } = __nccwpck_require__(9676)
-const { closeWebSocketConnection } = __nccwpck_require__(773)
-const { PerMessageDeflate } = __nccwpck_require__(4841)
-const { MessageSizeExceededError } = __nccwpck_require__(3959)
+} = __nccwpck_require__(1396)
+const { WebsocketFrameSend } = __nccwpck_require__(6799)
+const { closeWebSocketConnection } = __nccwpck_require__(2392)
+const { PerMessageDeflate } = __nccwpck_require__(1636)
+const { MessageSizeExceededError } = __nccwpck_require__(7048)
 
 function failWebsocketConnectionWithCode (ws, code, reason) {
   closeWebSocketConnection(ws, code, reason, Buffer.byteLength(reason))
@@ -62312,14 +62312,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 504:
+/***/ 3081:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { WebsocketFrameSend } = __nccwpck_require__(9676)
-const { opcodes, sendHints } = __nccwpck_require__(7119)
-const FixedQueue = __nccwpck_require__(5464)
+const { WebsocketFrameSend } = __nccwpck_require__(6799)
+const { opcodes, sendHints } = __nccwpck_require__(811)
+const FixedQueue = __nccwpck_require__(9613)
 
 /** @type {typeof Uint8Array} */
 const FastBuffer = Buffer[Symbol.species]
@@ -62423,7 +62423,7 @@ module.exports = { SendQueue }
 
 /***/ }),
 
-/***/ 4911:
+/***/ 3159:
 /***/ ((module) => {
 
 
@@ -62442,16 +62442,16 @@ module.exports = {
 
 /***/ }),
 
-/***/ 965:
+/***/ 1396:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kReadyState, kController, kResponse, kBinaryType, kWebSocketURL } = __nccwpck_require__(4911)
-const { states, opcodes } = __nccwpck_require__(7119)
-const { ErrorEvent, createFastMessageEvent } = __nccwpck_require__(4379)
+const { kReadyState, kController, kResponse, kBinaryType, kWebSocketURL } = __nccwpck_require__(3159)
+const { states, opcodes } = __nccwpck_require__(811)
+const { ErrorEvent, createFastMessageEvent } = __nccwpck_require__(5038)
 const { isUtf8 } = __nccwpck_require__(4573)
-const { collectASequenceOfCodePointsFast, removeHTTPWhitespace } = __nccwpck_require__(192)
+const { collectASequenceOfCodePointsFast, removeHTTPWhitespace } = __nccwpck_require__(3705)
 
 /* globals Blob */
 
@@ -62771,15 +62771,15 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2522:
+/***/ 6117:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { webidl } = __nccwpck_require__(4625)
-const { URLSerializer } = __nccwpck_require__(192)
-const { environmentSettingsObject } = __nccwpck_require__(1204)
-const { staticPropertyDescriptors, states, sentCloseFrameState, sendHints } = __nccwpck_require__(7119)
+const { webidl } = __nccwpck_require__(3196)
+const { URLSerializer } = __nccwpck_require__(3705)
+const { environmentSettingsObject } = __nccwpck_require__(9257)
+const { staticPropertyDescriptors, states, sentCloseFrameState, sendHints } = __nccwpck_require__(811)
 const {
   kWebSocketURL,
   kReadyState,
@@ -62788,21 +62788,21 @@ const {
   kResponse,
   kSentClose,
   kByteParser
-} = __nccwpck_require__(4911)
+} = __nccwpck_require__(3159)
 const {
   isConnecting,
   isEstablished,
   isClosing,
   isValidSubprotocol,
   fireEvent
-} = __nccwpck_require__(965)
-const { establishWebSocketConnection, closeWebSocketConnection } = __nccwpck_require__(773)
-const { ByteParser } = __nccwpck_require__(1872)
-const { kEnumerableProperty, isBlobLike } = __nccwpck_require__(9500)
-const { getGlobalDispatcher } = __nccwpck_require__(1481)
+} = __nccwpck_require__(1396)
+const { establishWebSocketConnection, closeWebSocketConnection } = __nccwpck_require__(2392)
+const { ByteParser } = __nccwpck_require__(5129)
+const { kEnumerableProperty, isBlobLike } = __nccwpck_require__(1103)
+const { getGlobalDispatcher } = __nccwpck_require__(8880)
 const { types } = __nccwpck_require__(7975)
-const { ErrorEvent, CloseEvent } = __nccwpck_require__(4379)
-const { SendQueue } = __nccwpck_require__(504)
+const { ErrorEvent, CloseEvent } = __nccwpck_require__(5038)
+const { SendQueue } = __nccwpck_require__(3081)
 
 // https://websockets.spec.whatwg.org/#interface-definition
 class WebSocket extends EventTarget {
@@ -63377,7 +63377,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3370);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1417);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -63386,7 +63386,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 3370:
+/***/ 1417:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -64890,7 +64890,7 @@ const external_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.me
 var external_http_ = __nccwpck_require__(8611);
 // EXTERNAL MODULE: external "https"
 var external_https_ = __nccwpck_require__(5692);
-;// CONCATENATED MODULE: ../../node_modules/@actions/http-client/lib/proxy.js
+;// CONCATENATED MODULE: ../../node_modules/node_modules/@actions/http-client/lib/proxy.js
 function getProxyUrl(reqUrl) {
     const usingSsl = reqUrl.protocol === 'https:';
     if (checkBypass(reqUrl)) {
@@ -64981,11 +64981,11 @@ class DecodedURL extends URL {
     }
 }
 //# sourceMappingURL=proxy.js.map
-// EXTERNAL MODULE: ../../node_modules/tunnel/index.js
-var node_modules_tunnel = __nccwpck_require__(5070);
-// EXTERNAL MODULE: ../../node_modules/undici/index.js
-var undici = __nccwpck_require__(1684);
-;// CONCATENATED MODULE: ../../node_modules/@actions/http-client/lib/index.js
+// EXTERNAL MODULE: ../../node_modules/node_modules/tunnel/index.js
+var node_modules_tunnel = __nccwpck_require__(8461);
+// EXTERNAL MODULE: ../../node_modules/node_modules/undici/index.js
+var undici = __nccwpck_require__(7743);
+;// CONCATENATED MODULE: ../../node_modules/node_modules/@actions/http-client/lib/index.js
 /* eslint-disable @typescript-eslint/no-explicit-any */
 var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
@@ -65682,7 +65682,7 @@ class lib_HttpClient {
 }
 const lowercaseKeys = (obj) => Object.keys(obj).reduce((c, k) => ((c[k.toLowerCase()] = obj[k]), c), {});
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ../../node_modules/@actions/http-client/lib/auth.js
+;// CONCATENATED MODULE: ../../node_modules/node_modules/@actions/http-client/lib/auth.js
 var auth_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -66148,14 +66148,14 @@ function toPlatformPath(pth) {
 }
 //# sourceMappingURL=path-utils.js.map
 // EXTERNAL MODULE: external "string_decoder"
-var external_string_decoder_ = __nccwpck_require__(5574);
+var external_string_decoder_ = __nccwpck_require__(3193);
 // EXTERNAL MODULE: external "events"
 var external_events_ = __nccwpck_require__(4434);
 ;// CONCATENATED MODULE: external "child_process"
 const external_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("child_process");
 // EXTERNAL MODULE: external "assert"
 var external_assert_ = __nccwpck_require__(2613);
-;// CONCATENATED MODULE: ../../node_modules/@actions/io/lib/io-util.js
+;// CONCATENATED MODULE: ../../node_modules/node_modules/@actions/io/lib/io-util.js
 var io_util_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -66335,7 +66335,7 @@ function getCmdPath() {
     return (_a = process.env['COMSPEC']) !== null && _a !== void 0 ? _a : `cmd.exe`;
 }
 //# sourceMappingURL=io-util.js.map
-;// CONCATENATED MODULE: ../../node_modules/@actions/io/lib/io.js
+;// CONCATENATED MODULE: ../../node_modules/node_modules/@actions/io/lib/io.js
 var io_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -66609,7 +66609,7 @@ function io_copyFile(srcFile, destFile, force) {
 //# sourceMappingURL=io.js.map
 ;// CONCATENATED MODULE: external "timers"
 const external_timers_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("timers");
-;// CONCATENATED MODULE: ../../node_modules/@actions/exec/lib/toolrunner.js
+;// CONCATENATED MODULE: ../../node_modules/node_modules/@actions/exec/lib/toolrunner.js
 var toolrunner_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -67197,7 +67197,7 @@ class ExecState extends external_events_.EventEmitter {
     }
 }
 //# sourceMappingURL=toolrunner.js.map
-;// CONCATENATED MODULE: ../../node_modules/@actions/exec/lib/exec.js
+;// CONCATENATED MODULE: ../../node_modules/node_modules/@actions/exec/lib/exec.js
 var exec_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -68237,6 +68237,10 @@ function otherColor(color) {
     return color === 'blue' ? 'green' : 'blue';
 }
 const MODE_NAMES = ['deploy', 'shift', 'promote', 'rollback', 'cleanup', 'status'];
+/** Who moves the traffic: this action over two services, or ECS's own deployments of one service. */
+const STRATEGY_NAMES = ['two-services', 'ecs-native'];
+/** The modes of strategy ecs-native (src/native/modes.ts). */
+const NATIVE_MODE_NAMES = ['deploy', 'continue', 'rollback', 'status'];
 /** Every input, as named in action.yml. */
 const INPUT = {
     mode: 'mode',
@@ -68266,6 +68270,19 @@ const INPUT = {
     jobTimeout: 'job-timeout',
     canarySteps: 'canary-steps',
     canaryWindow: 'canary-window',
+    strategy: 'strategy',
+    nativeStrategy: 'native-strategy',
+    canaryPercent: 'canary-percent',
+    linearStepPercent: 'linear-step-percent',
+    stepBake: 'step-bake',
+    bake: 'bake',
+    pauseStages: 'pause-stages',
+    hookTimeout: 'hook-timeout',
+    hookTimeoutAction: 'hook-timeout-action',
+    circuitBreaker: 'circuit-breaker',
+    rollbackAlarms: 'rollback-alarms',
+    deploymentArn: 'deployment-arn',
+    hookId: 'hook-id',
 };
 /**
  * Tags on the two ECS services (and on task definitions this action registers). They are the
@@ -68301,6 +68318,15 @@ const OUTPUT = {
     loadBalancer: 'load-balancer',
     canaryTargetGroup: 'canary-target-group',
     baselineTargetGroup: 'baseline-target-group',
+    nativeDeploymentArn: 'native-deployment-arn',
+    nativeStatus: 'native-status',
+    nativeStage: 'native-stage',
+    nativeTraffic: 'native-traffic',
+    nativeHookId: 'native-hook-id',
+    nativeOutcome: 'native-outcome',
+    nativeRolledBackBy: 'native-rolled-back-by',
+    nativeCanaryTargetGroup: 'native-canary-target-group',
+    nativeBaselineTargetGroup: 'native-baseline-target-group',
 };
 const EVIDENCE_FILE = 'ecs-bluegreen-report.json';
 
@@ -69713,6 +69739,291 @@ class BlueGreenRun {
     }
 }
 
+;// CONCATENATED MODULE: ./src/native/config.ts
+
+/** The stages a PAUSE hook may stop at (API reference, DeploymentLifecycleHook.lifecycleStages). */
+const PAUSE_STAGES = [
+    'RECONCILE_SERVICE',
+    'PRE_SCALE_UP',
+    'POST_SCALE_UP',
+    'POST_TEST_TRAFFIC_SHIFT',
+    'PRE_PRODUCTION_TRAFFIC_SHIFT',
+    'POST_PRODUCTION_TRAFFIC_SHIFT',
+];
+function checkRange(input, value, min, max, tenths) {
+    if (value === undefined)
+        return;
+    const okStep = !tenths || Math.abs(Math.round(value * 10) - value * 10) < 1e-9;
+    if (!Number.isFinite(value) || value < min || value > max || !okStep) {
+        throw new ConfigurationError(`Input '${input}' must be ${tenths ? 'a multiple of 0.1 ' : ''}from ${min} to ${max}; got ${value}.`, input);
+    }
+}
+/**
+ * Checks a native configuration as ECS would, so a mistake is refused before UpdateService.
+ *
+ * @example
+ * checkNativeConfig({ ...config, pauseStages: ['PRODUCTION_TRAFFIC_SHIFT'] }); // throws ConfigurationError
+ */
+function checkNativeConfig(config) {
+    if (!['BLUE_GREEN', 'CANARY', 'LINEAR'].includes(config.strategy)) {
+        throw new ConfigurationError(`Input 'native-strategy' must be one of BLUE_GREEN, CANARY, LINEAR; got '${config.strategy}'.`, 'native-strategy');
+    }
+    if (config.strategy === 'CANARY')
+        checkRange('canary-percent', config.canaryPercent ?? 5, 0.1, 100, true);
+    if (config.strategy === 'LINEAR')
+        checkRange('linear-step-percent', config.stepPercent ?? 10, 3, 100, true);
+    checkRange('step-bake', config.stepBakeMinutes, 0, 1440, false);
+    checkRange('bake', config.bakeMinutes, 0, 1440, false);
+    checkRange('hook-timeout', config.hookTimeoutMinutes, 1, 20160, false);
+    for (const stage of config.pauseStages) {
+        if (!PAUSE_STAGES.includes(stage)) {
+            throw new ConfigurationError(`Input 'pause-stages' cannot hold '${stage}': ECS allows a PAUSE hook only at ${PAUSE_STAGES.join(', ')} (not at TEST_TRAFFIC_SHIFT or PRODUCTION_TRAFFIC_SHIFT).`, 'pause-stages');
+        }
+    }
+    if (config.pauseStages.length === 0) {
+        throw new ConfigurationError("Input 'pause-stages' must name at least one stage (PRE_PRODUCTION_TRAFFIC_SHIFT stops before every traffic step): without a PAUSE, ECS shifts traffic without our verdict.", 'pause-stages');
+    }
+    return config;
+}
+/**
+ * The production traffic on the new revision after each of ECS's shifts, in percent.
+ *
+ * @example
+ * trafficSteps({ strategy: 'LINEAR', stepPercent: 25, ... }); // [25, 50, 75, 100]
+ */
+function trafficSteps(config) {
+    if (config.strategy === 'CANARY') {
+        const p = config.canaryPercent ?? 5;
+        return p >= 100 ? [100] : [p, 100];
+    }
+    if (config.strategy === 'LINEAR') {
+        const step = config.stepPercent ?? 10;
+        const steps = [];
+        for (let w = step; w < 100 - 1e-9; w = Math.round((w + step) * 10) / 10)
+            steps.push(w);
+        return [...steps, 100];
+    }
+    return [100];
+}
+/** How many times ECS reaches a stage: the pre-production shift once per step, the rest once. */
+function occurrences(stage, steps) {
+    if (stage === 'RECONCILE_SERVICE')
+        return 0; // only when several revisions are ACTIVE
+    return stage === 'PRE_PRODUCTION_TRAFFIC_SHIFT' ? steps : 1;
+}
+/**
+ * The longest the deployment can last, in minutes: the bakes between steps, the final bake and
+ * every pause held to its timeout.
+ *
+ * @example
+ * maxDurationMinutes({ strategy: 'CANARY', canaryPercent: 10, stepBakeMinutes: 1, bakeMinutes: 2,
+ *   pauseStages: ['PRE_PRODUCTION_TRAFFIC_SHIFT'], hookTimeoutMinutes: 15, ... }); // 1 + 2 + 2 × 15 = 33
+ */
+function maxDurationMinutes(config) {
+    const steps = trafficSteps(config).length;
+    const pauses = config.pauseStages.reduce((n, stage) => n + occurrences(stage, steps), 0);
+    return (steps - 1) * config.stepBakeMinutes + config.bakeMinutes + pauses * config.hookTimeoutMinutes;
+}
+/**
+ * Refuses a configuration that can outlast the job: the job would be killed with ECS mid-way.
+ *
+ * @example
+ * checkJobTimeout(config, 30); // throws when maxDurationMinutes(config) > 30
+ */
+function checkJobTimeout(config, jobTimeoutMinutes) {
+    const total = maxDurationMinutes(config);
+    if (total > jobTimeoutMinutes) {
+        const steps = trafficSteps(config).length;
+        throw new ConfigurationError(`The ecs-native configuration can take ${total} minutes (${steps} traffic steps, ${config.stepBakeMinutes} min bake between, ${config.bakeMinutes} min final bake, pauses of up to ${config.hookTimeoutMinutes} min each), more than the job's timeout of ${jobTimeoutMinutes} minutes. Lower 'hook-timeout' or the bakes ('step-bake', 'bake'), or raise 'job-timeout' (and the job's timeout-minutes).`, 'job-timeout');
+    }
+}
+/**
+ * The ECS `deploymentConfiguration` for UpdateService.
+ *
+ * @example
+ * deploymentConfigurationOf(config).strategy; // 'CANARY'
+ */
+function deploymentConfigurationOf(config) {
+    return {
+        strategy: config.strategy,
+        bakeTimeInMinutes: config.bakeMinutes,
+        ...(config.strategy === 'CANARY'
+            ? {
+                canaryConfiguration: {
+                    canaryPercent: config.canaryPercent ?? 5,
+                    canaryBakeTimeInMinutes: config.stepBakeMinutes,
+                },
+            }
+            : {}),
+        ...(config.strategy === 'LINEAR'
+            ? {
+                linearConfiguration: {
+                    stepPercent: config.stepPercent ?? 10,
+                    stepBakeTimeInMinutes: config.stepBakeMinutes,
+                },
+            }
+            : {}),
+        lifecycleHooks: [
+            {
+                targetType: 'PAUSE',
+                lifecycleStages: [...config.pauseStages],
+                timeoutConfiguration: {
+                    timeoutInMinutes: config.hookTimeoutMinutes,
+                    action: config.hookTimeoutAction,
+                },
+            },
+        ],
+        deploymentCircuitBreaker: { enable: config.circuitBreaker, rollback: config.circuitBreaker },
+        ...(config.alarmNames.length > 0
+            ? { alarms: { alarmNames: [...config.alarmNames], enable: true, rollback: true } }
+            : {}),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/native/inputs.ts
+/**
+ * The inputs of strategy ecs-native, parsed once into one typed object per mode. Every refusal
+ * that needs no AWS call happens here, before anything runs: ECS's limits on the strategy
+ * fields (`checkNativeConfig`) and a configuration that can outlast the job (`checkJobTimeout`).
+ */
+
+
+
+
+
+
+const SERVICE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,254}$/;
+const CLUSTER = /^(arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:cluster\/)?[A-Za-z0-9_-]{1,255}$/;
+const DEPLOYMENT_ARN = /^arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:service-deployment\/[A-Za-z0-9_/-]+$/;
+const HOOK_ID = /^[A-Za-z0-9._:/-]{1,256}$/;
+/** Inputs of strategy two-services that mean nothing here: refused rather than ignored. */
+const TWO_SERVICES_ONLY = [
+    INPUT.blueService,
+    INPUT.greenService,
+    INPUT.listenerArn,
+    INPUT.ruleArn,
+    INPUT.blueTargetGroup,
+    INPUT.greenTargetGroup,
+    INPUT.traffic,
+    INPUT.to,
+    INPUT.canarySteps,
+    INPUT.canaryWindow,
+];
+function reject(input, message) {
+    throw new ConfigurationError(`Input '${input}' ${message}`, input);
+}
+/** A duration input in whole minutes (ECS's strategy fields are minutes). */
+function minutes(inputs, name, fallback, max) {
+    const ms = inputs.duration(name, { default: fallback, min: 0, max: max * 60_000 });
+    if (ms % 60_000 !== 0)
+        reject(name, `must be whole minutes (ECS counts it in minutes), such as 0m, 1m or 15m.`);
+    return ms / 60_000;
+}
+function optional(inputs, name, pattern, what) {
+    const value = inputs.string(name);
+    if (value !== undefined && !pattern.test(value))
+        reject(name, `must be ${what}; got '${value}'.`);
+    return value;
+}
+function readConfig(inputs) {
+    const strategy = inputs.choice(INPUT.nativeStrategy, ['CANARY', 'LINEAR', 'BLUE_GREEN'], 'CANARY');
+    const stages = inputs.list(INPUT.pauseStages, { commas: true });
+    return checkNativeConfig({
+        strategy,
+        canaryPercent: inputs.number(INPUT.canaryPercent, { default: 10 }),
+        stepPercent: inputs.number(INPUT.linearStepPercent, { default: 25 }),
+        stepBakeMinutes: minutes(inputs, INPUT.stepBake, '0m', 1440),
+        bakeMinutes: minutes(inputs, INPUT.bake, '1m', 1440),
+        pauseStages: (stages.length ? stages : ['PRE_PRODUCTION_TRAFFIC_SHIFT']),
+        hookTimeoutMinutes: minutes(inputs, INPUT.hookTimeout, '30m', 20160),
+        hookTimeoutAction: inputs.choice(INPUT.hookTimeoutAction, ['ROLLBACK', 'CONTINUE'], 'ROLLBACK'),
+        circuitBreaker: inputs.boolean(INPUT.circuitBreaker, true),
+        alarmNames: inputs.list(INPUT.rollbackAlarms, { commas: true }),
+    });
+}
+/**
+ * Parses the inputs of strategy ecs-native.
+ *
+ * @example
+ * const inputs = parseNativeInputs(new Inputs(process.env), process.env);
+ */
+function parseNativeInputs(inputs, env) {
+    const given = inputs.string(INPUT.mode);
+    const mode = NATIVE_MODE_NAMES.includes(given ?? '')
+        ? given
+        : undefined;
+    if (!mode)
+        throw new ConfigurationError(`Input 'mode' must be one of ${NATIVE_MODE_NAMES.join(', ')} with strategy ecs-native (ECS moves the traffic: shift, promote and cleanup are strategy two-services); got '${given ?? ''}'.`, 'mode');
+    for (const name of TWO_SERVICES_ONLY) {
+        if (inputs.has(name))
+            throw new ConfigurationError(`Input '${name}' is for strategy two-services; with strategy ecs-native the service's loadBalancers[].advancedConfiguration says where traffic goes. Remove it.`, name);
+    }
+    const region = resolveRegion(inputs.string(INPUT.region), env);
+    const cluster = inputs.string(INPUT.cluster, { required: true });
+    if (!CLUSTER.test(cluster))
+        reject('cluster', `must be an ECS cluster name or ARN; got '${cluster}'.`);
+    const service = inputs.string(INPUT.service, { required: true });
+    if (!SERVICE.test(service))
+        reject('service', `must be the ECS service name (with strategy ecs-native, the one service); got '${service}'.`);
+    const waitTimeoutMs = inputs.duration(INPUT.waitTimeout, { default: '15m', min: 1000, max: 3 * 3_600_000 });
+    const pollIntervalMs = inputs.duration(INPUT.pollInterval, { default: '15s', min: 100, max: 300_000 });
+    if (pollIntervalMs > waitTimeoutMs)
+        reject('poll-interval', `must be shorter than 'wait-timeout' (${waitTimeoutMs / 1000} s).`);
+    const common = { strategy: 'ecs-native', region, cluster, service, waitTimeoutMs, pollIntervalMs };
+    const deploymentArn = optional(inputs, INPUT.deploymentArn, DEPLOYMENT_ARN, 'a service deployment ARN (arn:aws:ecs:<region>:<account>:service-deployment/<cluster>/<service>/<id>)');
+    const hookId = optional(inputs, INPUT.hookId, HOOK_ID, 'the hook id of native-hook-id');
+    const arn = deploymentArn ? { deploymentArn } : {};
+    const hook = hookId ? { hookId } : {};
+    if (mode === 'deploy') {
+        const form = inputs.has(INPUT.taskDefinition) && inputs.has(INPUT.taskDefinitionArn)
+            ? 'both'
+            : inputs.has(INPUT.taskDefinitionArn)
+                ? 'arn'
+                : 'file';
+        if (form === 'both')
+            throw new ConfigurationError("Inputs 'task-definition' and 'task-definition-arn' cannot both be given; give one.", 'task-definition-arn');
+        let taskDefinition;
+        if (form === 'arn') {
+            const value = inputs.string(INPUT.taskDefinitionArn, { required: true });
+            if (!isTaskDefinitionArn(value))
+                reject('task-definition-arn', `must be a task definition ARN with a revision; got '${value}'.`);
+            taskDefinition = { kind: 'arn', arn: value };
+        }
+        else {
+            const path = inputs.string(INPUT.taskDefinition);
+            if (!path)
+                throw new ConfigurationError("Input 'task-definition' or 'task-definition-arn' is required for mode deploy.", 'task-definition');
+            const image = inputs.string(INPUT.image);
+            const containerName = inputs.string(INPUT.containerName);
+            taskDefinition = loadTaskDefinitionFile({
+                path,
+                workspace: env.GITHUB_WORKSPACE || process.cwd(),
+                ...(image ? { image } : {}),
+                ...(containerName ? { containerName } : {}),
+            });
+        }
+        const config = readConfig(inputs);
+        if (!inputs.has(INPUT.jobTimeout))
+            throw new ConfigurationError("Input 'job-timeout' is required with strategy ecs-native and mode deploy: give the job's timeout-minutes (e.g. 60m), so a configuration that can outlast it is refused before ECS starts.", 'job-timeout');
+        const jobTimeoutMs = inputs.duration(INPUT.jobTimeout, {
+            default: '6h',
+            min: 60_000,
+            max: 6 * 3_600_000,
+        });
+        const jobTimeoutMinutes = Math.floor(jobTimeoutMs / 60_000);
+        checkJobTimeout(config, jobTimeoutMinutes);
+        const version = inputs.string(INPUT.version);
+        return { ...common, mode, taskDefinition, config, jobTimeoutMinutes, ...(version ? { version } : {}) };
+    }
+    if (mode === 'continue')
+        return { ...common, mode, ...arn, ...hook };
+    if (mode === 'rollback') {
+        const reason = inputs.text(INPUT.reason, { required: true, maxLength: 500 });
+        return { ...common, mode, ...arn, ...hook, reason };
+    }
+    return { ...common, mode, ...arn };
+}
+
 ;// CONCATENATED MODULE: ./src/inputs.ts
 /**
  * Reads and checks every input before anything touches AWS. Each mistake is a
@@ -69725,6 +70036,11 @@ class BlueGreenRun {
 
 
 
+
+/** Whether the inputs are of strategy ecs-native. */
+function isNative(inputs) {
+    return 'strategy' in inputs && inputs.strategy === 'ecs-native';
+}
 /** Longest `reason` accepted: it goes into the log, the summary and the audit record. */
 const REASON_MAX = 500;
 /**
@@ -69737,12 +70053,12 @@ const REASON_MAX = 500;
 function oneLine(text) {
     return text.replace(/\r\n|\r|\n/g, ' ⏎ ').replace(/::/g, ': :');
 }
-const CLUSTER = /^(arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:cluster\/)?[A-Za-z0-9_-]{1,255}$/;
-const SERVICE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,254}$/;
+const inputs_CLUSTER = /^(arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:cluster\/)?[A-Za-z0-9_-]{1,255}$/;
+const inputs_SERVICE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,254}$/;
 /** What an ECS tag value accepts, and a sensible release name. */
 const RELEASE = /^[A-Za-z0-9][A-Za-z0-9._+@=/:-]{0,127}$/;
 const IMAGE = /^[a-z0-9][a-z0-9._/:@-]*[A-Za-z0-9_.-]$/i;
-function reject(input, message) {
+function inputs_reject(input, message) {
     throw new ConfigurationError(`Input '${input}' ${message}`, input);
 }
 function exclusive(inputs, a, b, required) {
@@ -69759,7 +70075,7 @@ function readImageInputs(inputs) {
     const image = inputs.string(INPUT.image);
     const containerName = inputs.string(INPUT.containerName);
     if (image !== undefined && !IMAGE.test(image))
-        reject('image', `must be an image reference such as 123456789012.dkr.ecr.us-east-1.amazonaws.com/api:v1.4.0; got '${image}'.`);
+        inputs_reject('image', `must be an image reference such as 123456789012.dkr.ecr.us-east-1.amazonaws.com/api:v1.4.0; got '${image}'.`);
     if (containerName !== undefined && image === undefined) {
         throw new ConfigurationError("Input 'container-name' names the container that gets 'image'; give 'image' too.", 'container-name');
     }
@@ -69780,7 +70096,7 @@ function loadTaskDefinitionFile(files) {
         text = (0,external_node_fs_.readFileSync)(file, 'utf8');
     }
     catch {
-        reject('task-definition', `must name a task definition JSON file in the repository; '${path}' cannot be read.`);
+        inputs_reject('task-definition', `must name a task definition JSON file in the repository; '${path}' cannot be read.`);
     }
     try {
         const definition = renderTaskDefinition(text, { image, containerName });
@@ -69789,7 +70105,7 @@ function loadTaskDefinitionFile(files) {
     catch (error) {
         if (error instanceof TaskDefinitionFileError) {
             const input = /container/.test(error.message) && image ? 'container-name' : 'task-definition';
-            reject(input, `names a file that cannot be used: ${path} ${error.message}.`);
+            inputs_reject(input, `names a file that cannot be used: ${path} ${error.message}.`);
         }
         throw error;
     }
@@ -69805,7 +70121,7 @@ function planDurationMs(plan) {
     return plan.waitTimeoutMs + plan.canarySteps * plan.canaryWindowMs;
 }
 /** Refuses, before anything changes, a plan that cannot finish inside the job's timeout. */
-function checkJobTimeout(inputs, mode, waitTimeoutMs) {
+function inputs_checkJobTimeout(inputs, mode, waitTimeoutMs) {
     const canarySteps = inputs.number(INPUT.canarySteps, { default: 0, min: 0, max: 20, integer: true });
     const canaryWindowMs = inputs.duration(INPUT.canaryWindow, { default: '0s', min: 0, max: 24 * 3_600_000 });
     if (!inputs.has(INPUT.jobTimeout))
@@ -69819,28 +70135,40 @@ function checkJobTimeout(inputs, mode, waitTimeoutMs) {
         ...(steps ? [`${steps} canary step(s) × ${formatDuration(canaryWindowMs)} canary window`] : []),
         `${formatDuration(waitTimeoutMs)} ECS wait (wait-timeout)`,
     ];
-    reject('job-timeout', `is ${formatDuration(jobTimeoutMs)}, but the plan may take ${formatDuration(needed)} (${parts.join(' + ')}). Raise the job's timeout-minutes and job-timeout, or shorten canary-window or wait-timeout.`);
+    inputs_reject('job-timeout', `is ${formatDuration(jobTimeoutMs)}, but the plan may take ${formatDuration(needed)} (${parts.join(' + ')}). Raise the job's timeout-minutes and job-timeout, or shorten canary-window or wait-timeout.`);
 }
 /**
- * Parses the inputs of ecs-bluegreen.
+ * Parses the inputs of either strategy (`strategy`, default two-services).
+ *
+ * @example
+ * const inputs = parseActionInputs(new Inputs(process.env), process.env);
+ */
+function parseActionInputs(inputs, env) {
+    const strategy = inputs.choice(INPUT.strategy, STRATEGY_NAMES, 'two-services');
+    return strategy === 'ecs-native' ? parseNativeInputs(inputs, env) : parseInputs(inputs, env);
+}
+/**
+ * Parses the inputs of ecs-bluegreen (strategy two-services).
  *
  * @example
  * const inputs = parseInputs(new Inputs(process.env), process.env);
  */
 function parseInputs(inputs, env) {
+    if (inputs.string(INPUT.mode) === 'continue')
+        throw new ConfigurationError("Input 'mode' continue answers an ECS PAUSE: it needs 'strategy: ecs-native' (strategy two-services moves traffic with shift and promote).", 'strategy');
     const mode = inputs.choice(INPUT.mode, MODE_NAMES);
     if (!mode)
         throw new ConfigurationError(`Input 'mode' is required: one of ${MODE_NAMES.join(', ')}.`, 'mode');
     const region = resolveRegion(inputs.string('region'), env);
     const cluster = inputs.string('cluster', { required: true });
-    if (!CLUSTER.test(cluster))
-        reject('cluster', `must be an ECS cluster name or ARN; got '${cluster}'.`);
+    if (!inputs_CLUSTER.test(cluster))
+        inputs_reject('cluster', `must be an ECS cluster name or ARN; got '${cluster}'.`);
     const serviceForm = exclusive(inputs, 'service', 'blue-service', ' (the base name: <service>-blue and <service>-green)');
     let services;
     if (serviceForm === 'a') {
         const base = inputs.string('service', { required: true });
-        if (!SERVICE.test(base) || base.length > 249)
-            reject('service', `must be an ECS service base name (letters, digits, _ and -); got '${base}'.`);
+        if (!inputs_SERVICE.test(base) || base.length > 249)
+            inputs_reject('service', `must be an ECS service base name (letters, digits, _ and -); got '${base}'.`);
         if (inputs.has('green-service'))
             throw new ConfigurationError("Input 'green-service' goes with 'blue-service', not with 'service'.", 'green-service');
         services = { blue: `${base}-blue`, green: `${base}-green` };
@@ -69850,12 +70178,12 @@ function parseInputs(inputs, env) {
         const green = inputs.string('green-service');
         if (!green)
             throw new ConfigurationError("Input 'green-service' is required when 'blue-service' is given.", 'green-service');
-        if (!SERVICE.test(blue))
-            reject('blue-service', `must be an ECS service name; got '${blue}'.`);
-        if (!SERVICE.test(green))
-            reject('green-service', `must be an ECS service name; got '${green}'.`);
+        if (!inputs_SERVICE.test(blue))
+            inputs_reject('blue-service', `must be an ECS service name; got '${blue}'.`);
+        if (!inputs_SERVICE.test(green))
+            inputs_reject('green-service', `must be an ECS service name; got '${green}'.`);
         if (blue === green)
-            reject('green-service', `must differ from 'blue-service'; both are '${blue}'.`);
+            inputs_reject('green-service', `must differ from 'blue-service'; both are '${blue}'.`);
         services = { blue, green };
     }
     const routerForm = exclusive(inputs, 'listener-arn', 'rule-arn', '');
@@ -69863,12 +70191,12 @@ function parseInputs(inputs, env) {
     const routerArn = inputs.string(routerInput, { required: true });
     const routerOk = routerForm === 'a' ? isListenerArn(routerArn) : isRuleArn(routerArn);
     if (!routerOk) {
-        reject(routerInput, routerForm === 'a'
+        inputs_reject(routerInput, routerForm === 'a'
             ? `must be an application load balancer listener ARN (arn:aws:elasticloadbalancing:<region>:<account>:listener/app/<name>/<id>/<id>); got '${routerArn}'.`
             : `must be an application load balancer listener rule ARN (arn:aws:elasticloadbalancing:<region>:<account>:listener-rule/app/<name>/<id>/<id>/<id>); got '${routerArn}'.`);
     }
     if (arnRegion(routerArn) !== region)
-        reject(routerInput, `is in region ${arnRegion(routerArn)}, but the action works in ${region} (input 'region').`);
+        inputs_reject(routerInput, `is in region ${arnRegion(routerArn)}, but the action works in ${region} (input 'region').`);
     let targetGroups;
     if (inputs.has('blue-target-group') || inputs.has('green-target-group')) {
         const blue = inputs.string('blue-target-group');
@@ -69882,10 +70210,10 @@ function parseInputs(inputs, env) {
             ['green-target-group', green],
         ]) {
             if (!isTargetGroupArn(arn))
-                reject(name, `must be a target group ARN (arn:aws:elasticloadbalancing:<region>:<account>:targetgroup/<name>/<id>); got '${arn}'.`);
+                inputs_reject(name, `must be a target group ARN (arn:aws:elasticloadbalancing:<region>:<account>:targetgroup/<name>/<id>); got '${arn}'.`);
         }
         if (blue === green)
-            reject('green-target-group', "must differ from 'blue-target-group'.");
+            inputs_reject('green-target-group', "must differ from 'blue-target-group'.");
         targetGroups = { blue, green };
     }
     const traffic = inputs.number(INPUT.traffic, { default: 10, min: 0, max: 100, integer: true });
@@ -69904,13 +70232,13 @@ function parseInputs(inputs, env) {
         else {
             const arn = inputs.string(INPUT.taskDefinitionArn, { required: true });
             if (!isTaskDefinitionArn(arn))
-                reject('task-definition-arn', `must be a task definition ARN with a revision (arn:aws:ecs:<region>:<account>:task-definition/<family>:<revision>); got '${arn}'.`);
+                inputs_reject('task-definition-arn', `must be a task definition ARN with a revision (arn:aws:ecs:<region>:<account>:task-definition/<family>:<revision>); got '${arn}'.`);
             if (inputs.has(INPUT.image))
                 throw new ConfigurationError("Input 'image' applies to 'task-definition' (a file); a 'task-definition-arn' is used as it is.", 'image');
             taskDefinition = { kind: 'arn', arn };
         }
         if (traffic === 0)
-            reject('traffic', 'must be from 1 to 100 for mode deploy (the first canary weight); got 0.');
+            inputs_reject('traffic', 'must be from 1 to 100 for mode deploy (the first canary weight); got 0.');
         modeInputs = { mode, taskDefinition, traffic };
     }
     else if (mode === 'rollback') {
@@ -69921,7 +70249,7 @@ function parseInputs(inputs, env) {
         else if (isTaskDefinitionArn(given))
             to = { kind: 'arn', arn: given };
         else if (given.startsWith('arn:'))
-            reject('to', `must be 'previous', a task definition ARN (…:task-definition/<family>:<revision>) or a release tag such as v1.4.0; got '${given}'.`);
+            inputs_reject('to', `must be 'previous', a task definition ARN (…:task-definition/<family>:<revision>) or a release tag such as v1.4.0; got '${given}'.`);
         else if (RELEASE.test(given)) {
             releaseTag = given;
             const path = inputs.string(INPUT.taskDefinition);
@@ -69931,10 +70259,10 @@ function parseInputs(inputs, env) {
                 : { kind: 'release', tag: given };
         }
         else
-            reject('to', `must be 'previous', a task definition ARN or a release tag such as v1.4.0; got '${given}'.`);
+            inputs_reject('to', `must be 'previous', a task definition ARN or a release tag such as v1.4.0; got '${given}'.`);
         const givenReason = inputs.string(INPUT.reason, { required: true });
         if (givenReason.length > REASON_MAX)
-            reject('reason', `must be at most ${REASON_MAX} characters; got ${givenReason.length}.`);
+            inputs_reject('reason', `must be at most ${REASON_MAX} characters; got ${givenReason.length}.`);
         // Echoed into the log, the summary and the audit record: never as a workflow command.
         const reason = oneLine(givenReason);
         if (to.kind !== 'release' && inputs.has(INPUT.image)) {
@@ -69957,15 +70285,15 @@ function parseInputs(inputs, env) {
     }
     const version = inputs.string(INPUT.version) ?? (fileImage ? imageTag(fileImage) : undefined) ?? releaseTag;
     if (version !== undefined && !RELEASE.test(version))
-        reject('version', `must be a release name such as v1.4.0 (letters, digits and . _ + - @ = / :); got '${version}'.`);
+        inputs_reject('version', `must be a release name such as v1.4.0 (letters, digits and . _ + - @ = / :); got '${version}'.`);
     const retainHours = inputs.number(INPUT.retainHours, { default: 24, min: 0, max: 24 * 90 });
     const warmCount = inputs.number(INPUT.warmCount, { default: 0, min: 0, max: 1000, integer: true });
     const keepRevisions = inputs.number(INPUT.keepRevisions, { default: 0, min: 0, max: 1000, integer: true });
     const waitTimeoutMs = inputs.duration(INPUT.waitTimeout, { default: '15m', min: 1000, max: 3 * 3_600_000 });
     const pollIntervalMs = inputs.duration(INPUT.pollInterval, { default: '15s', min: 100, max: 300_000 });
     if (pollIntervalMs > waitTimeoutMs)
-        reject('poll-interval', `must be shorter than 'wait-timeout' (${waitTimeoutMs / 1000} s).`);
-    checkJobTimeout(inputs, mode, waitTimeoutMs);
+        inputs_reject('poll-interval', `must be shorter than 'wait-timeout' (${waitTimeoutMs / 1000} s).`);
+    inputs_checkJobTimeout(inputs, mode, waitTimeoutMs);
     if (modeInputs.mode === 'cleanup')
         modeInputs = { ...modeInputs, retainMs: Math.round(retainHours * 3_600_000), warmCount, keepRevisions };
     if (modeInputs.mode === 'deploy' && version)
@@ -70200,6 +70528,569 @@ function runMode(run, inputs) {
     return MODES[inputs.mode](run, inputs);
 }
 
+;// CONCATENATED MODULE: ./src/native/aws.ts
+/**
+ * The thin AWS adapter of ecs-native: the six ECS calls it makes, each through `awsCall` (the
+ * suite's one retry layer), worded with what was being done and what state a failure left.
+ */
+
+
+
+/**
+ * The adapter over an ECS client.
+ *
+ * @example
+ * const api = nativeEcsApi(ecs, { log: ctx.log, sleep: ctx.sleep });
+ */
+function nativeEcsApi(ecs, options = {}) {
+    const call = awsCaller(options);
+    const name = (ref) => `${ref.cluster}/${ref.service}`;
+    return {
+        describeService: async (ref) => {
+            const out = await call({ operation: 'DescribeServices', resource: name(ref), leftAs: 'Nothing was changed.' }, () => ecs.send(new dist_cjs/* DescribeServicesCommand */.H7c({ cluster: ref.cluster, services: [ref.service] })));
+            return out.services?.find((s) => s.status !== 'INACTIVE');
+        },
+        updateService: async (ref, taskDefinition, configuration) => {
+            await call({
+                operation: 'UpdateService',
+                resource: name(ref),
+                leftAs: 'The service may or may not have started a deployment: run mode status to see.',
+            }, () => ecs.send(new dist_cjs/* UpdateServiceCommand */.kZr({
+                cluster: ref.cluster,
+                service: ref.service,
+                taskDefinition,
+                deploymentConfiguration: configuration,
+            })), 
+            // A retried UpdateService would start a second deployment: only throttling is retried.
+            { retryable: (e) => /Throttl/i.test(e.name ?? '') });
+        },
+        listDeployments: async (ref) => {
+            const out = await call({
+                operation: 'ListServiceDeployments',
+                resource: name(ref),
+                leftAs: 'The deployment goes on as ECS runs it.',
+            }, () => ecs.send(new dist_cjs/* ListServiceDeploymentsCommand */.jz8({ cluster: ref.cluster, service: ref.service })));
+            return out.serviceDeployments ?? [];
+        },
+        describeDeployment: async (arn) => {
+            const out = await call({
+                operation: 'DescribeServiceDeployments',
+                resource: arn,
+                leftAs: 'The deployment goes on as ECS runs it.',
+            }, () => ecs.send(new dist_cjs/* DescribeServiceDeploymentsCommand */.A6p({ serviceDeploymentArns: [arn] })));
+            return out.serviceDeployments?.[0];
+        },
+        continueDeployment: async (arn, hookId, action) => {
+            await call({
+                operation: 'ContinueServiceDeployment',
+                resource: `${arn} hook ${hookId}`,
+                leftAs: `The deployment is still paused; ECS takes the hook's timeout action when it expires.`,
+            }, () => ecs.send(new dist_cjs/* ContinueServiceDeploymentCommand */.LrH({ serviceDeploymentArn: arn, hookId, action })));
+        },
+        stopDeployment: async (arn) => {
+            await call({
+                operation: 'StopServiceDeployment',
+                resource: arn,
+                leftAs: 'The deployment goes on as ECS runs it.',
+            }, () => ecs.send(new dist_cjs/* StopServiceDeploymentCommand */.a8L({ serviceDeploymentArn: arn, stopType: 'ROLLBACK' })));
+        },
+    };
+}
+function weightsOf(actions) {
+    const forward = actions?.find((a) => a.Type === 'forward');
+    const groups = forward?.ForwardConfig?.TargetGroups ?? [];
+    if (groups.length === 0 && forward?.TargetGroupArn)
+        return { [forward.TargetGroupArn]: 1 };
+    return Object.fromEntries(groups.map((g) => [g.TargetGroupArn ?? '', g.Weight ?? 1]));
+}
+/**
+ * The ELBv2 adapter (read only: ECS moves the weights with the service's role).
+ *
+ * @example
+ * const weights = await nativeElbApi(elb).forwardWeights(productionListenerRule);
+ */
+function nativeElbApi(elb, options = {}) {
+    const call = awsCaller(options);
+    return {
+        forwardWeights: async (arn) => {
+            if (arn.includes(':listener-rule/')) {
+                const out = await call({ operation: 'DescribeRules', resource: arn, leftAs: 'Nothing was changed.' }, () => elb.send(new client_elastic_load_balancing_v2_dist_cjs/* DescribeRulesCommand */.Ggo({ RuleArns: [arn] })));
+                return weightsOf(out.Rules?.[0]?.Actions);
+            }
+            const out = await call({ operation: 'DescribeListeners', resource: arn, leftAs: 'Nothing was changed.' }, () => elb.send(new client_elastic_load_balancing_v2_dist_cjs/* DescribeListenersCommand */.AKE({ ListenerArns: [arn] })));
+            return weightsOf(out.Listeners?.[0]?.DefaultActions);
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./src/native/lifecycle.ts
+const TERMINAL = new Set(['SUCCESSFUL', 'STOPPED', 'ROLLBACK_SUCCESSFUL', 'ROLLBACK_FAILED']);
+const ROLLBACK = new Set([
+    'ROLLBACK_REQUESTED',
+    'ROLLBACK_IN_PROGRESS',
+    'ROLLBACK_SUCCESSFUL',
+    'ROLLBACK_FAILED',
+]);
+/**
+ * Who made ECS roll back, from its reasons and the hooks.
+ *
+ * @example
+ * rolledBackByOf({ status: 'ROLLBACK_SUCCESSFUL', statusReason: 'ECS deployment circuit breaker: tasks failed to start.' }); // 'circuit-breaker'
+ */
+function rolledBackByOf(d) {
+    if (!ROLLBACK.has(d.status ?? ''))
+        return undefined;
+    const words = `${d.statusReason ?? ''} ${d.rollback?.reason ?? ''}`;
+    if (/circuit breaker/i.test(words))
+        return 'circuit-breaker';
+    if (/alarm/i.test(words))
+        return 'alarm';
+    if ((d.lifecycleHookDetails ?? []).some((h) => h.status === 'TIMED_OUT') || /timed out/i.test(words)) {
+        return 'hook-timeout';
+    }
+    return 'requested';
+}
+/**
+ * Reads a service deployment.
+ *
+ * @example
+ * readDeployment(described).awaiting?.hookId;
+ */
+function readDeployment(d) {
+    const status = d.status ?? 'PENDING';
+    const target = d.targetServiceRevision?.requestedProductionTrafficWeight ?? 0;
+    const source = (d.sourceServiceRevisions ?? []).reduce((n, r) => n + (r.requestedProductionTrafficWeight ?? 0), 0);
+    const hook = (d.lifecycleHookDetails ?? []).find((h) => h.targetType === 'PAUSE' && h.status === 'AWAITING_ACTION');
+    return {
+        deploymentArn: d.serviceDeploymentArn ?? '',
+        status,
+        stage: d.lifecycleStage ?? 'UNKNOWN',
+        traffic: { source: d.sourceServiceRevisions?.length ? source : 100 - target, target },
+        awaiting: hook?.hookId && status === 'IN_PROGRESS'
+            ? { hookId: hook.hookId, expiresAt: hook.expiresAt, timeoutAction: hook.timeoutAction }
+            : undefined,
+        finished: TERMINAL.has(status),
+        rolledBack: ROLLBACK.has(status),
+        rolledBackBy: rolledBackByOf(d),
+        reason: d.rollback?.reason ?? d.statusReason,
+    };
+}
+/** "10 % new / 90 % old". */
+function splitText(traffic) {
+    return `${traffic.target} % new / ${traffic.source} % old`;
+}
+
+;// CONCATENATED MODULE: ./src/native/preflight.ts
+
+/**
+ * What is missing on the service for ECS native deployments, each naming what to set.
+ *
+ * @example
+ * nativePreflightProblems(service); // ["deploymentController.type is CODE_DEPLOY: ..."]
+ */
+function nativePreflightProblems(service) {
+    const problems = [];
+    const controller = service.deploymentController?.type ?? 'ECS';
+    if (controller !== 'ECS') {
+        problems.push(`its deploymentController.type is ${controller}: ECS native deployments need the ECS controller (recreate the service with deploymentController { type: ECS }; the controller cannot be changed in place for ${controller})`);
+    }
+    const balancers = service.loadBalancers ?? [];
+    if (balancers.length === 0) {
+        problems.push('it has no loadBalancers: set loadBalancers[] with targetGroupArn and advancedConfiguration');
+    }
+    balancers.forEach((lb, i) => {
+        const a = lb.advancedConfiguration;
+        const where = `loadBalancers[${i}]${lb.targetGroupArn ? ` (${lb.targetGroupArn})` : ''}`;
+        if (!a) {
+            problems.push(`${where} has no advancedConfiguration: set alternateTargetGroupArn, productionListenerRule, testListenerRule and roleArn`);
+            return;
+        }
+        if (!a.alternateTargetGroupArn)
+            problems.push(`${where}.advancedConfiguration.alternateTargetGroupArn is missing`);
+        if (!a.productionListenerRule)
+            problems.push(`${where}.advancedConfiguration.productionListenerRule is missing`);
+        if (!a.roleArn) {
+            problems.push(`${where}.advancedConfiguration.roleArn is missing: set the IAM role ECS assumes to change the listener rules (with the AmazonECSInfrastructureRolePolicyForLoadBalancers policy)`);
+        }
+    });
+    return problems;
+}
+/**
+ * Throws a ConfigurationError listing every problem, before anything changes.
+ *
+ * @example
+ * assertNativeReady(service, 'school-health/school-health-api');
+ */
+function assertNativeReady(service, name) {
+    const problems = nativePreflightProblems(service);
+    if (problems.length > 0) {
+        throw new ConfigurationError(`strategy ecs-native cannot deploy service ${name}: ${problems.join('; ')}. Nothing was changed.`, 'strategy');
+    }
+}
+/**
+ * Before a deployment: the target group serving production (the baseline canary-gate compares
+ * with) and the other one of the pair, where ECS starts the new revision (the canary). ECS
+ * alternates the two at each successful deployment, so it is read from the production weights.
+ *
+ * @example
+ * canaryTargetGroupsOf(service, { [primary]: 100, [alternate]: 0 }); // { baseline: primary, canary: alternate }
+ */
+function canaryTargetGroupsOf(service, productionWeights) {
+    const lb = service.loadBalancers?.[0];
+    const primary = lb?.targetGroupArn;
+    const alternate = lb?.advancedConfiguration?.alternateTargetGroupArn;
+    if (!primary || !alternate)
+        return undefined;
+    const baseline = (productionWeights[alternate] ?? 0) > (productionWeights[primary] ?? 0) ? alternate : primary;
+    return { baseline, canary: baseline === primary ? alternate : primary };
+}
+
+;// CONCATENATED MODULE: ./src/native/deploy.ts
+
+
+
+
+
+const ROLLED_BACK_WORDS = {
+    'circuit-breaker': "ECS's deployment circuit breaker rolled back",
+    alarm: 'a CloudWatch alarm made ECS roll back',
+    'hook-timeout': 'the PAUSE timed out and ECS took its timeout action (ROLLBACK)',
+    requested: 'rolled back on request',
+};
+function outcomeOf(state) {
+    if (state.awaiting)
+        return 'paused';
+    if (state.status === 'SUCCESSFUL')
+        return 'succeeded';
+    if (state.rolledBack)
+        return 'rolled-back';
+    if (state.status === 'STOPPED')
+        return 'stopped';
+    return 'in-progress';
+}
+/**
+ * The result object of a state.
+ *
+ * @example
+ * resultOf(readDeployment(described)).outputs['native-hook-id'];
+ */
+function resultOf(state) {
+    const outcome = outcomeOf(state);
+    const outputs = {
+        'native-deployment-arn': state.deploymentArn,
+        'native-status': state.status,
+        'native-stage': state.stage,
+        'native-traffic': String(state.traffic.target),
+        'native-hook-id': state.awaiting?.hookId ?? '',
+        'native-outcome': outcome,
+        'native-rolled-back-by': state.rolledBackBy ?? '',
+    };
+    const summary = [
+        ['Service deployment', state.deploymentArn],
+        ['Status', state.status],
+        ['Lifecycle stage', state.stage],
+        ['Production traffic', splitText(state.traffic)],
+    ];
+    if (state.awaiting) {
+        summary.push([
+            'Paused at',
+            `${state.stage}, hook ${state.awaiting.hookId}${state.awaiting.expiresAt ? `, ECS acts (${state.awaiting.timeoutAction ?? 'ROLLBACK'}) at ${state.awaiting.expiresAt.toISOString()}` : ''}`,
+        ]);
+    }
+    if (state.rolledBackBy)
+        summary.push(['Rolled back', `${ROLLED_BACK_WORDS[state.rolledBackBy]}: ${state.reason ?? ''}`.trim()]);
+    return { outcome, state, outputs, summary };
+}
+async function describe(deps, arn) {
+    const d = await deps.ecs.describeDeployment(arn);
+    if (!d)
+        throw new ActionFailure(`Service deployment ${arn} was not found. Nothing was changed.`);
+    return readDeployment(d);
+}
+/**
+ * Polls the deployment until ECS waits at a PAUSE or the deployment ends, logging each stage
+ * change. Bounded: past the timeout it fails, saying ECS goes on by itself.
+ *
+ * @example
+ * const result = await waitForPause(deps, arn, { timeoutSeconds: 900, pollSeconds: 10 });
+ */
+async function waitForPause(deps, arn, wait, options = {}) {
+    const deadline = deps.clock.now() + wait.timeoutSeconds * 1000;
+    let last = '';
+    for (;;) {
+        const state = await describe(deps, arn);
+        const line = `${state.status} ${state.stage} ${splitText(state.traffic)}`;
+        if (line !== last)
+            deps.log.info(`service deployment: ${state.status} at ${state.stage}, ${splitText(state.traffic)}`);
+        last = line;
+        const pausedAnew = state.awaiting && state.awaiting.hookId !== options.afterHook;
+        if (state.finished || (!options.untilFinished && pausedAnew)) {
+            if (pausedAnew)
+                deps.log.info(`paused at ${state.stage}: hook ${state.awaiting.hookId} awaits continue or rollback`);
+            return resultOf(state);
+        }
+        if (deps.clock.now() >= deadline) {
+            throw new ActionFailure(`Service deployment ${arn} reached no ${options.untilFinished ? 'end' : 'PAUSE'} within ${wait.timeoutSeconds} s (last: ${state.status} at ${state.stage}, ${splitText(state.traffic)}). ECS goes on with it by itself; run mode status to follow it.`);
+        }
+        await deps.sleep(wait.pollSeconds * 1000);
+    }
+}
+function newest(list) {
+    return [...list].sort((a, b) => (b.createdAt?.getTime() ?? 0) - (a.createdAt?.getTime() ?? 0))[0];
+}
+/**
+ * Deploys `taskDefinition` to the one service with the configured native strategy and waits for
+ * the first PAUSE. Refuses, before any change, a service ECS cannot deploy natively and a
+ * configuration that can outlast the job.
+ *
+ * @example
+ * const result = await runNativeDeploy({ cluster, service, taskDefinition, config, jobTimeoutMinutes: 60, timeoutSeconds: 900, pollSeconds: 10 }, deps);
+ * // result.outcome === 'paused'; result.outputs['native-hook-id']
+ */
+async function runNativeDeploy(inputs, deps) {
+    const config = checkNativeConfig(inputs.config);
+    checkJobTimeout(config, inputs.jobTimeoutMinutes);
+    const ref = { cluster: inputs.cluster, service: inputs.service };
+    const service = await deps.ecs.describeService(ref);
+    if (!service) {
+        throw new ActionFailure(`Service ${inputs.cluster}/${inputs.service} was not found. Nothing was changed.`);
+    }
+    assertNativeReady(service, `${inputs.cluster}/${inputs.service}`);
+    const rule = service.loadBalancers?.[0]?.advancedConfiguration?.productionListenerRule;
+    const groups = deps.elb && rule ? canaryTargetGroupsOf(service, await deps.elb.forwardWeights(rule)) : undefined;
+    const before = new Set((await deps.ecs.listDeployments(ref)).map((d) => d.serviceDeploymentArn));
+    deps.log.info(`updating ${inputs.cluster}/${inputs.service} to ${inputs.taskDefinition} with ECS ${config.strategy} (at most ${maxDurationMinutes(config)} min with every pause held to its timeout)`);
+    await deps.ecs.updateService(ref, inputs.taskDefinition, deploymentConfigurationOf(config));
+    const created = newest((await deps.ecs.listDeployments(ref)).filter((d) => !before.has(d.serviceDeploymentArn)));
+    if (!created?.serviceDeploymentArn) {
+        throw new ActionFailure(`UpdateService on ${inputs.cluster}/${inputs.service} started no service deployment (was ${inputs.taskDefinition} already running?).`);
+    }
+    deps.log.info(`service deployment ${created.serviceDeploymentArn}`);
+    const result = await waitForPause(deps, created.serviceDeploymentArn, inputs);
+    if (!groups)
+        return result;
+    return {
+        ...result,
+        outputs: {
+            ...result.outputs,
+            'native-canary-target-group': groups.canary,
+            'native-baseline-target-group': groups.baseline,
+            // The CloudWatch dimensions canary-gate reads, under the names two-services gives them.
+            'canary-target-group': targetGroupDimension(groups.canary),
+            'baseline-target-group': targetGroupDimension(groups.baseline),
+            ...(rule ? { 'load-balancer': loadBalancerDimension(rule) } : {}),
+        },
+        summary: [...result.summary, ['Canary / baseline target group', `${groups.canary} / ${groups.baseline}`]],
+    };
+}
+async function current(inputs, deps) {
+    if (inputs.deploymentArn)
+        return inputs.deploymentArn;
+    const list = await deps.ecs.listDeployments(inputs);
+    const running = newest(list.filter((d) => d.status === 'IN_PROGRESS' || d.status === 'PENDING'));
+    const arn = running?.serviceDeploymentArn ?? newest(list)?.serviceDeploymentArn;
+    if (!arn)
+        throw new ActionFailure(`Service ${inputs.cluster}/${inputs.service} has no service deployment.`);
+    return arn;
+}
+async function awaitingHook(inputs, deps, arn, verb) {
+    const state = await describe(deps, arn);
+    const hookId = inputs.hookId ?? state.awaiting?.hookId;
+    // "Continuing service deployments": only a hook in AWAITING_ACTION of an IN_PROGRESS deployment.
+    if (!hookId ||
+        state.status !== 'IN_PROGRESS' ||
+        (inputs.hookId && state.awaiting?.hookId !== inputs.hookId)) {
+        return {
+            state,
+            hookId: undefined,
+            refusal: `Cannot ${verb} ${arn}: no PAUSE awaits action (${state.status} at ${state.stage}${inputs.hookId ? `; hook ${inputs.hookId} is not awaiting action` : ''}). Nothing was changed.`,
+        };
+    }
+    return { state, hookId, refusal: undefined };
+}
+/**
+ * Continues a deployment paused at a hook and waits for the next PAUSE or the end.
+ *
+ * @example
+ * await continueNative({ cluster, service, timeoutSeconds: 900, pollSeconds: 10 }, deps);
+ */
+async function continueNative(inputs, deps) {
+    const arn = await current(inputs, deps);
+    const { hookId, refusal } = await awaitingHook(inputs, deps, arn, 'continue');
+    if (!hookId)
+        throw new ActionFailure(refusal);
+    deps.log.info(`continuing ${arn} at hook ${hookId}`);
+    await deps.ecs.continueDeployment(arn, hookId, 'CONTINUE');
+    return waitForPause(deps, arn, inputs, { afterHook: hookId });
+}
+/**
+ * Rolls the deployment back: ROLLBACK on the hook awaiting action, else StopServiceDeployment
+ * with ROLLBACK while it is in progress; then waits for ECS to finish the rollback. A deployment
+ * ECS already rolled back is reported as such, with who did it.
+ *
+ * @example
+ * const result = await rollbackNative({ cluster, service, timeoutSeconds: 300, pollSeconds: 5 }, deps);
+ */
+async function rollbackNative(inputs, deps) {
+    const arn = await current(inputs, deps);
+    const { state, hookId } = await awaitingHook(inputs, deps, arn, 'roll back');
+    if (state.finished || state.rolledBack) {
+        deps.log.info(`${arn} is already ${state.status}; nothing to roll back`);
+        return state.finished ? resultOf(state) : waitForPause(deps, arn, inputs, { untilFinished: true });
+    }
+    if (hookId) {
+        deps.log.info(`rolling back ${arn} at hook ${hookId}`);
+        await deps.ecs.continueDeployment(arn, hookId, 'ROLLBACK');
+    }
+    else {
+        deps.log.info(`stopping ${arn} with ROLLBACK (${state.status} at ${state.stage})`);
+        await deps.ecs.stopDeployment(arn);
+    }
+    return waitForPause(deps, arn, inputs, { untilFinished: true });
+}
+/**
+ * The lifecycle of the service's latest (or given) deployment, without changing anything.
+ *
+ * @example
+ * (await nativeStatus({ cluster, service, timeoutSeconds: 0, pollSeconds: 0 }, deps)).summary;
+ */
+async function nativeStatus(inputs, deps) {
+    const arn = await current(inputs, deps);
+    return resultOf(await describe(deps, arn));
+}
+
+;// CONCATENATED MODULE: ./src/native/modes.ts
+/**
+ * Strategy ecs-native as a provider beside two-services: the four modes, by name, and the run
+ * that reports them (outputs at every PAUSE, the summary, the audit record, the evidence file).
+ * main.ts picks the provider by `strategy`; nothing else branches on it.
+ */
+
+
+
+
+
+
+
+
+function wait(inputs) {
+    return {
+        cluster: inputs.cluster,
+        service: inputs.service,
+        timeoutSeconds: inputs.waitTimeoutMs / 1000,
+        pollSeconds: inputs.pollIntervalMs / 1000,
+    };
+}
+/** The task definition to deploy: the given ARN, or the file registered (once: a re-run reuses it). */
+async function taskDefinitionOf(run, inputs) {
+    const source = inputs.taskDefinition;
+    if (source.kind === 'arn') {
+        if (!(await run.aws.describeTaskDefinition(source.arn)))
+            throw new ConfigurationError(`Input 'task-definition-arn': no task definition ${source.arn} in ${inputs.region}.`, 'task-definition-arn');
+        return source.arn;
+    }
+    const image = source.image ?? source.definition.containerDefinitions?.[0]?.image;
+    return run.aws.registerTaskDefinition(source.definition, {
+        [TAG.specDigest]: source.digest,
+        ...(inputs.version ? { [TAG.version]: inputs.version } : {}),
+        ...(image ? { [TAG.image]: image.slice(0, 256) } : {}),
+    });
+}
+const modes_deploy = async (run, inputs) => {
+    const taskDefinition = await taskDefinitionOf(run, inputs);
+    return runNativeDeploy({ ...wait(inputs), taskDefinition, config: inputs.config, jobTimeoutMinutes: inputs.jobTimeoutMinutes }, run.deps);
+};
+const hookRef = (inputs) => ({
+    ...(inputs.deploymentArn ? { deploymentArn: inputs.deploymentArn } : {}),
+    ...(inputs.hookId ? { hookId: inputs.hookId } : {}),
+});
+/** Each mode of strategy ecs-native, by name. */
+const NATIVE_MODES = {
+    deploy: modes_deploy,
+    continue: (run, inputs) => continueNative({ ...wait(inputs), ...hookRef(inputs) }, run.deps),
+    rollback: (run, inputs) => {
+        run.ctx.log.info(`Rollback; reason: ${inputs.reason}`);
+        return rollbackNative({ ...wait(inputs), ...hookRef(inputs) }, run.deps);
+    },
+    status: (run, inputs) => nativeStatus({ ...wait(inputs), ...hookRef(inputs) }, run.deps),
+};
+function runNativeMode(run, inputs) {
+    return NATIVE_MODES[inputs.mode](run, inputs);
+}
+/**
+ * Runs one mode of strategy ecs-native and reports it. A deploy or continue that ECS ended by
+ * rolling back (its circuit breaker, an alarm, a PAUSE that timed out) fails the step, saying
+ * who rolled back, after the outputs are set; a rollback that ends rolled back succeeds.
+ *
+ * @example
+ * await runNative(inputs, ctx);
+ */
+async function runNative(inputs, ctx) {
+    const aws = new BlueGreenAws(inputs.region, ctx.log, ctx.sleep, ctx.env);
+    const settings = { region: inputs.region, action: ACTION_NAME, version: ACTION_VERSION, env: ctx.env };
+    const count = (operation) => aws.calls.set(operation, (aws.calls.get(operation) ?? 0) + 1);
+    const options = { log: ctx.log, sleep: ctx.sleep, onAttempt: count };
+    const deps = {
+        ecs: nativeEcsApi(createAwsClient(dist_cjs/* ECSClient */.Zgc, settings), options),
+        elb: nativeElbApi(createAwsClient(client_elastic_load_balancing_v2_dist_cjs/* ElasticLoadBalancingV2Client */.MlD, settings), options),
+        log: ctx.log,
+        sleep: ctx.sleep,
+        clock: ctx.clock,
+    };
+    const started = ctx.clock.now();
+    let result;
+    let failure;
+    try {
+        result = await runNativeMode({ deps, aws, ctx }, inputs);
+        for (const [name, value] of Object.entries(result.outputs))
+            ctx.setOutput(name, value);
+        if (result.outcome === 'rolled-back' && (inputs.mode === 'deploy' || inputs.mode === 'continue')) {
+            const by = result.state.rolledBackBy ?? 'ECS';
+            throw new ActionFailure(`ECS rolled the deployment back (${by}${result.state.reason ? `: ${result.state.reason}` : ''}); production is on the previous revision.`);
+        }
+    }
+    catch (error) {
+        failure = error instanceof Error ? error.message : String(error);
+        throw error;
+    }
+    finally {
+        const totalMs = ctx.clock.now() - started;
+        const calls = [...aws.calls.values()].reduce((a, b) => a + b, 0);
+        ctx.fact('strategy', 'ecs-native');
+        ctx.fact('mode', inputs.mode);
+        ctx.fact('cluster', inputs.cluster);
+        ctx.fact('service', inputs.service);
+        if (inputs.mode === 'rollback')
+            ctx.fact('reason', inputs.reason);
+        if (result)
+            ctx.fact('native', {
+                outcome: result.outcome,
+                deploymentArn: result.state.deploymentArn,
+                stage: result.state.stage,
+                traffic: result.state.traffic,
+                rolledBackBy: result.state.rolledBackBy ?? null,
+            });
+        ctx.fact('awsCalls', calls);
+        ctx.fact('durationMs', totalMs);
+        ctx.summary.heading(`ecs-bluegreen ${inputs.mode} (ecs-native) on ${inputs.cluster}/${inputs.service}`, 3);
+        if (result)
+            ctx.summary.table(['', ''], result.summary);
+        if (failure)
+            ctx.summary.paragraph(`Failed: ${failure}`);
+        ctx.summary.paragraph(`Took ${formatDuration(totalMs)} with ${calls} AWS call(s).`);
+        ctx.writeEvidence(EVIDENCE_FILE, `${JSON.stringify({
+            strategy: 'ecs-native',
+            mode: inputs.mode,
+            cluster: inputs.cluster,
+            service: inputs.service,
+            outcome: result?.outcome ?? null,
+            outputs: result?.outputs ?? {},
+            failure: failure ?? null,
+            awsCalls: Object.fromEntries(aws.calls),
+        }, null, 2)}\n`);
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/outputs.ts
 /** The CloudWatch dimension values canary-gate reads, from the pair's target groups. */
 
@@ -70430,6 +71321,7 @@ function reportJson(report) {
 
 
 
+
 /** Step 1: read the pair from AWS and check it against the inputs. */
 async function read(inputs, ctx, aws, report) {
     const started = ctx.clock.now();
@@ -70542,12 +71434,12 @@ async function runBlueGreen(inputs, ctx) {
         record(inputs, ctx, aws, report, ctx.clock.now() - started);
     }
 }
-/** The action, for runAction and for tests. */
+/** The action, for runAction and for tests: the provider of the inputs' strategy runs. */
 const ecsBlueGreen = {
     name: ACTION_NAME,
     version: ACTION_VERSION,
-    parseInputs: parseInputs,
-    run: runBlueGreen,
+    parseInputs: parseActionInputs,
+    run: (inputs, ctx) => (isNative(inputs) ? runNative(inputs, ctx) : runBlueGreen(inputs, ctx)),
 };
 /** The entry point the runner calls. */
 const run = () => runAction(ecsBlueGreen);
@@ -70779,7 +71671,7 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:zlib");
 
 /***/ }),
 
-/***/ 5574:
+/***/ 3193:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("string_decoder");
