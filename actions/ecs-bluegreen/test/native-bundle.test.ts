@@ -17,30 +17,18 @@ import {
   NATIVE_CLUSTER,
   NATIVE_SERVICE,
   runActionBundle,
+  scaledClock,
   startAwsProxy,
   startEcsNativeStandIn,
   startMoto,
   type AwsProxy,
   type EcsNativeStandIn,
   type MotoServer,
-  type NativeClock,
   type NativeFixture,
 } from '@white-cross/testkit';
 
 /** Stand-in minutes per wall-clock half second. */
 const SCALE = 120;
-
-function scaledClock(): NativeClock {
-  const startedAt = Date.now();
-  const origin = Date.UTC(2026, 0, 5, 9, 0, 0);
-  let skipped = 0;
-  return {
-    now: () => origin + (Date.now() - startedAt) * SCALE + skipped,
-    advance: (ms) => {
-      skipped += ms;
-    },
-  };
-}
 
 describe('strategy ecs-native through the bundle', () => {
   let moto: MotoServer;
@@ -63,7 +51,7 @@ describe('strategy ecs-native through the bundle', () => {
     fx?.destroy();
     await moto.reset();
     proxy.reset();
-    standIn = await startEcsNativeStandIn({ upstream: proxy.url, clock: scaledClock() });
+    standIn = await startEcsNativeStandIn({ upstream: proxy.url, clock: scaledClock(SCALE) });
     fx = await buildNativeService({ ecsEndpoint: standIn.url, elbEndpoint: moto.url });
   });
 
