@@ -72,8 +72,9 @@ describe('strategy ecs-native through the bundle', () => {
       mode: 'deploy',
       'task-definition-arn': fx.taskDefinitions.v2,
       'canary-percent': '10',
-      'hook-timeout': '60m',
-      'job-timeout': '3h',
+      // 60 s of wall time per pause: room for a loaded machine between two steps.
+      'hook-timeout': '2h',
+      'job-timeout': '6h',
       ...over,
     });
   const errorOf = (r: {
