@@ -242,12 +242,6 @@ describe('the request table follows the sources', () => {
     'db-migrate rds:CreateDBClusterSnapshot': 'Aurora clusters only (production uses an RDS instance)',
     'db-migrate rds:DescribeDBClusterSnapshots': 'Aurora clusters only (production uses an RDS instance)',
     'db-migrate rds:DeleteDBClusterSnapshot': 'Aurora clusters only (production uses an RDS instance)',
-    // src/native/ (ECS's own CANARY/LINEAR/BLUE_GREEN with PAUSE hooks) is not wired into the
-    // action yet; production.yml uses the two-services strategy.
-    'ecs-bluegreen ecs:ListServiceDeployments': 'strategy ecs-native only (not wired yet)',
-    'ecs-bluegreen ecs:DescribeServiceDeployments': 'strategy ecs-native only (not wired yet)',
-    'ecs-bluegreen ecs:ContinueServiceDeployment': 'strategy ecs-native only (not wired yet)',
-    'ecs-bluegreen ecs:StopServiceDeployment': 'strategy ecs-native only (not wired yet)',
   };
 
   /** Every `new XCommand(` of an action's sources, as the IAM action it is authorized as. */

@@ -140,6 +140,50 @@ const ecsStart = (mode: string): AwsRequest[] => [
   req(`ecs-bluegreen ${mode}: DescribeTasks`, 'ecs:DescribeTasks', TASK),
 ];
 
+/**
+ * Strategy ecs-native (src/native/): the one service and its service deployments. The
+ * deployment ARN is `service-deployment/<cluster>/<service>/<id>` (Service Authorization
+ * Reference, Amazon ECS, resource type service-deployment); ListServiceDeployments is
+ * authorized on the service. UpdateService sends no loadBalancers, so it passes no role: ECS
+ * changes the listener rules with the service's own advancedConfiguration.roleArn, set when
+ * the service was made (ECS Developer Guide, "Amazon ECS infrastructure IAM role for load
+ * balancers").
+ */
+const NATIVE_SERVICE = `arn:aws:ecs:${R}:${A}:service/${CLUSTER}/school-health-api`;
+const NATIVE_DEPLOYMENT = `arn:aws:ecs:${R}:${A}:service-deployment/${CLUSTER}/school-health-api/Ab3x9Kq2Lm`;
+const ecsNativeHooks = (mode: string): AwsRequest[] => [
+  req(
+    `ecs-bluegreen ecs-native ${mode}: ListServiceDeployments`,
+    'ecs:ListServiceDeployments',
+    NATIVE_SERVICE,
+  ),
+  req(
+    `ecs-bluegreen ecs-native ${mode}: DescribeServiceDeployments`,
+    'ecs:DescribeServiceDeployments',
+    NATIVE_DEPLOYMENT,
+  ),
+  req(
+    `ecs-bluegreen ecs-native ${mode}: ContinueServiceDeployment`,
+    'ecs:ContinueServiceDeployment',
+    NATIVE_DEPLOYMENT,
+  ),
+  req(
+    `ecs-bluegreen ecs-native ${mode}: StopServiceDeployment`,
+    'ecs:StopServiceDeployment',
+    NATIVE_DEPLOYMENT,
+  ),
+];
+const ecsNativeDeploy: AwsRequest[] = [
+  req('ecs-bluegreen ecs-native deploy: DescribeServices', 'ecs:DescribeServices', NATIVE_SERVICE),
+  req(
+    'ecs-bluegreen ecs-native deploy: DescribeRules (production rule weights)',
+    'elasticloadbalancing:DescribeRules',
+    '*',
+  ),
+  req('ecs-bluegreen ecs-native deploy: UpdateService', 'ecs:UpdateService', NATIVE_SERVICE),
+  ...ecsNativeHooks('deploy, continue'),
+];
+
 export const ROLE_REQUESTS: Record<string, AwsRequest[]> = {
   // deploy.yml: migrate, rollout (deploy, gates, shifts, promote) and frontend.
   deploy: [
@@ -170,6 +214,7 @@ export const ROLE_REQUESTS: Record<string, AwsRequest[]> = {
     ...ecsTestRouteOpen,
     ...ecsTestRouteClose('deploy'),
     ...ecsTestRouteClose('promote'),
+    ...ecsNativeDeploy,
     req('s3-deploy: GetBucketEncryption', 's3:GetEncryptionConfiguration', WEB),
     req('s3-deploy: GetPublicAccessBlock', 's3:GetBucketPublicAccessBlock', WEB),
     req('s3-deploy: ListObjectsV2', 's3:ListBucket', WEB),
@@ -207,6 +252,7 @@ export const ROLE_REQUESTS: Record<string, AwsRequest[]> = {
     ...ecsShift('rollback'),
     ...ecsTestRouteRead('rollback'),
     ...ecsTestRouteClose('rollback'),
+    ...ecsNativeHooks('rollback'),
   ],
   // cleanup.yml: scale the old color down, deregister revisions beyond keep-revisions.
   cleanup: [

@@ -1,5 +1,15 @@
-import { describe, expect, it } from '@jest/globals';
-import { headerRules, matchHeaderRule, weightedRoundRobin } from './alb.js';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { CreateSubnetCommand, CreateVpcCommand, EC2Client } from '@aws-sdk/client-ec2';
+import {
+  CreateListenerCommand,
+  CreateLoadBalancerCommand,
+  CreateRuleCommand,
+  CreateTargetGroupCommand,
+  DescribeRulesCommand,
+  ElasticLoadBalancingV2Client,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import { startMoto, type MotoServer } from '@white-cross/testkit';
+import { headerRules, matchHeaderRule, productionWeights, weightedRoundRobin } from './alb.js';
 import { startLoad } from './load.js';
 
 describe('weightedRoundRobin', () => {
@@ -114,5 +124,110 @@ describe('startLoad', () => {
     const stats = await load.done;
     expect(stats.sent).toBe(25);
     expect(stats.byStatus.error).toBe(25);
+  });
+});
+
+/**
+ * The production weights the ALB stand-in routes by, read from moto's DescribeRules as a
+ * listener holds them: ECS native deployments move the production listener rule's forward
+ * weights, two-services the default action's (ECS Developer Guide, "Amazon ECS blue/green
+ * deployments": productionListenerRule).
+ */
+describe('productionWeights', () => {
+  let moto: MotoServer;
+  beforeAll(async () => {
+    moto = await startMoto();
+  });
+  afterAll(async () => {
+    await moto.stop();
+  });
+
+  it("follows the production rule's forward weights, not a test route's, else the default action", async () => {
+    const config = {
+      region: 'us-east-1',
+      endpoint: moto.url,
+      credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+    };
+    const ec2 = new EC2Client(config);
+    const elb = new ElasticLoadBalancingV2Client(config);
+    const vpc = (await ec2.send(new CreateVpcCommand({ CidrBlock: '10.7.0.0/16' }))).Vpc!.VpcId!;
+    const subnets = await Promise.all(
+      ['a', 'b'].map(
+        async (az, i) =>
+          (
+            await ec2.send(
+              new CreateSubnetCommand({
+                VpcId: vpc,
+                CidrBlock: `10.7.${i}.0/24`,
+                AvailabilityZone: `us-east-1${az}`,
+              }),
+            )
+          ).Subnet!.SubnetId!,
+      ),
+    );
+    const lb = (await elb.send(new CreateLoadBalancerCommand({ Name: 'alb-weights', Subnets: subnets })))
+      .LoadBalancers![0]!.LoadBalancerArn!;
+    const [blue, green] = await Promise.all(
+      ['blue', 'green'].map(
+        async (c) =>
+          (
+            await elb.send(
+              new CreateTargetGroupCommand({
+                Name: `w-${c}`,
+                Protocol: 'HTTP',
+                Port: 80,
+                VpcId: vpc,
+                TargetType: 'ip',
+              }),
+            )
+          ).TargetGroups![0]!.TargetGroupArn!,
+      ),
+    );
+    const targetGroups = { blue: blue!, green: green! };
+    const forward = (b: number, g: number) => [
+      {
+        Type: 'forward' as const,
+        ForwardConfig: {
+          TargetGroups: [
+            { TargetGroupArn: blue, Weight: b },
+            { TargetGroupArn: green, Weight: g },
+          ],
+        },
+      },
+    ];
+    const listener = (
+      await elb.send(
+        new CreateListenerCommand({
+          LoadBalancerArn: lb,
+          Protocol: 'HTTP',
+          Port: 80,
+          DefaultActions: forward(100, 0),
+        }),
+      )
+    ).Listeners![0]!.ListenerArn!;
+    const rules = async () =>
+      (await elb.send(new DescribeRulesCommand({ ListenerArn: listener }))).Rules ?? [];
+    expect(productionWeights(await rules(), targetGroups)).toEqual({ blue: 100, green: 0 });
+
+    // A test route (header) before the production rule: requests without the header skip it.
+    await elb.send(
+      new CreateRuleCommand({
+        ListenerArn: listener,
+        Priority: 5,
+        Conditions: [{ Field: 'http-header', HttpHeaderConfig: { HttpHeaderName: 'x-test', Values: ['1'] } }],
+        Actions: forward(0, 100),
+      }),
+    );
+    await elb.send(
+      new CreateRuleCommand({
+        ListenerArn: listener,
+        Priority: 10,
+        Conditions: [{ Field: 'path-pattern', PathPatternConfig: { Values: ['/*'] } }],
+        Actions: forward(90, 10),
+      }),
+    );
+    expect(productionWeights(await rules(), targetGroups)).toEqual({ blue: 90, green: 10 });
+    ec2.destroy();
+    elb.destroy();
   });
 });

@@ -1,7 +1,7 @@
 /**
  * A stand-in for the Application Load Balancer: an HTTPS server that routes real requests to
  * the targets registered in moto's target groups, split by the weights of moto's listener
- * (polled, so a ModifyListener by ecs-bluegreen takes effect within a poll), and records each
+ * (polled, so a ModifyListener by ecs-bluegreen, or ECS moving a production listener rule's weights, takes effect within a poll), and records each
  * request into the CloudWatch stand-in the way the ALB's metrics would count it. moto models the
  * ALB's configuration but forwards no traffic, and its CloudWatch has no percentiles.
  *
@@ -10,7 +10,6 @@
  */
 import { request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import {
-  DescribeListenersCommand,
   DescribeRulesCommand,
   DescribeTargetHealthCommand,
   type Rule,
@@ -123,6 +122,35 @@ export function weightedRoundRobin(): (weights: Record<Color, number>) => Color 
   };
 }
 
+/**
+ * The production weights of the pair, as the ALB applies them to a request matching no test
+ * route: the forward action of the first rule (by priority) that forwards to one of the pair's
+ * target groups, else the listener's default action (DescribeRules lists it with IsDefault).
+ * Listener rules matter since ECS native deployments move the weights of their
+ * `productionListenerRule`, not the default action (ECS Developer Guide, "Amazon ECS blue/green
+ * deployments", load balancer resources). A rule with an http-header condition is a test route
+ * (the test listener rule of ECS, or verify-deployment's): not production traffic.
+ *
+ * @example
+ * productionWeights(rules, environment.targetGroups); // { blue: 90, green: 10 }
+ */
+export function productionWeights(rules: Rule[], targetGroups: Record<Color, string>): Record<Color, number> {
+  const pair = new Set(Object.values(targetGroups));
+  const forwardOf = (rule: Rule) =>
+    rule.Actions?.find((a) => a.Type === 'forward' && a.ForwardConfig)?.ForwardConfig?.TargetGroups ?? [];
+  const production = (rule: Rule) =>
+    !rule.IsDefault &&
+    !(rule.Conditions ?? []).some((c) => c.Field === 'http-header') &&
+    forwardOf(rule).some((g) => pair.has(g.TargetGroupArn ?? ''));
+  const ordered = [...rules].sort((a, b) => Number(a.Priority) - Number(b.Priority));
+  const rule = ordered.find(production) ?? rules.find((r) => r.IsDefault);
+  const groups = rule ? forwardOf(rule) : [];
+  const weights: Record<Color, number> = { blue: 0, green: 0 };
+  for (const color of ['blue', 'green'] as const)
+    weights[color] = groups.find((g) => g.TargetGroupArn === targetGroups[color])?.Weight ?? 0;
+  return weights;
+}
+
 /** Starts the stand-in on 127.0.0.1 with the given certificate. */
 export async function startAlb(
   aws: AwsClients,
@@ -140,15 +168,9 @@ export async function startAlb(
   let running = true;
 
   async function refresh(): Promise<void> {
-    const listeners = await aws.elb.send(
-      new DescribeListenersCommand({ ListenerArns: [environment.listenerArn] }),
-    );
-    const groups =
-      listeners.Listeners?.[0]?.DefaultActions?.find((a) => a.ForwardConfig)?.ForwardConfig?.TargetGroups ??
-      [];
-    const weights: Record<Color, number> = { blue: 0, green: 0 };
+    const rules = await aws.elb.send(new DescribeRulesCommand({ ListenerArn: environment.listenerArn }));
+    const weights = productionWeights(rules.Rules ?? [], environment.targetGroups);
     for (const color of ['blue', 'green'] as const) {
-      weights[color] = groups.find((g) => g.TargetGroupArn === environment.targetGroups[color])?.Weight ?? 0;
       const health = await aws.elb.send(
         new DescribeTargetHealthCommand({ TargetGroupArn: environment.targetGroups[color] }),
       );
@@ -160,7 +182,6 @@ export async function startAlb(
       options.log?.(`alb: listener now sends blue ${weights.blue} %, green ${weights.green} %`);
     }
     route.weights = weights;
-    const rules = await aws.elb.send(new DescribeRulesCommand({ ListenerArn: environment.listenerArn }));
     route.rules = headerRules(rules.Rules ?? [], environment.targetGroups);
   }
   await refresh();

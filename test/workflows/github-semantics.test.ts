@@ -183,6 +183,8 @@ describe('roles: one per purpose, sessions within an hour (items 1, 2)', () => {
       verify: ['${{ secrets.AWS_VERIFY_ROLE_ARN }}'],
       rollback: ['${{ secrets.AWS_ROLLBACK_ROLE_ARN }}'],
       evidence: ['${{ secrets.AWS_EVIDENCE_ROLE_ARN }}'],
+      'rollout-native': ['${{ secrets.AWS_DEPLOY_ROLE_ARN }}'],
+      'rollback-native': ['${{ secrets.AWS_ROLLBACK_ROLE_ARN }}'],
     });
     expect(roleSecretOf(byFile('rollback.yml').jobs.rollback ?? {})).toEqual([
       '${{ secrets.AWS_ROLLBACK_ROLE_ARN }}',
@@ -410,7 +412,7 @@ describe('rollback.yml: a backup first, and a release tag from its own files (it
 describe('frontend and API stay consistent (item 10)', () => {
   it('the frontend is published only after the promotion and the verification', () => {
     expect(ancestors(deploy(), 'frontend')).toEqual(
-      new Set(['verify', 'rollout', 'migrate', 'approve', 'window', 'build']),
+      new Set(['verify', 'rollout', 'rollout-native', 'migrate', 'approve', 'window', 'build']),
     );
     expect(ancestors(deploy(), 'rollout').has('frontend')).toBe(false);
     expect(deploy().text).toContain('the frontend is published only after the API was promoted');
@@ -625,5 +627,97 @@ describe('callers resolve', () => {
         expect(own.map((x) => x.file)).toContain(target);
       }
     }
+  });
+});
+
+/**
+ * strategy ecs-native (actions/ecs-bluegreen/src/native/): its own rollout and rollback jobs,
+ * gated by the strategy input, so the two-services jobs run as before and never both.
+ */
+describe('deploy.yml with strategy ecs-native', () => {
+  const jobs = () => deploy().jobs;
+  const upstream = { window: { result: 'success' }, migrate: { result: 'success' } };
+
+  it('runs the two-services rollout or the native one, by the strategy input, never both', () => {
+    for (const [strategy, expected] of [
+      ['two-services', { rollout: true, 'rollout-native': false }],
+      ['', { rollout: true, 'rollout-native': false }],
+      ['ecs-native', { rollout: false, 'rollout-native': true }],
+    ] as const) {
+      const runs = (id: string) => jobRuns(String(jobs()[id]?.if), { needs: upstream, inputs: { strategy } });
+      expect({ rollout: runs('rollout'), 'rollout-native': runs('rollout-native') }).toEqual(expected);
+    }
+    expect(deploy().text).toMatch(/strategy:\n {8}description: >-/);
+  });
+
+  it('verifies the release after either rollout, and not after a failed one', () => {
+    const runs = (rollout: string, native: string) =>
+      jobRuns(String(jobs().verify?.if), {
+        needs: { rollout: { result: rollout }, 'rollout-native': { result: native } },
+      });
+    expect(runs('success', 'skipped')).toBe(true);
+    expect(runs('skipped', 'success')).toBe(true);
+    expect(runs('skipped', 'failure')).toBe(false);
+    expect(runs('failure', 'skipped')).toBe(false);
+  });
+
+  it('at every pause the gate decides: a continue only after a passing gate, a rollback on any failure', () => {
+    const job = jobs()['rollout-native'];
+    const steps = job?.steps ?? [];
+    const ids = steps.map((s) => s.id ?? '');
+    // deploy → continue-1 (10 %) → gate-1 → continue-2 → gate-2 → continue-3: each continue
+    // after the first comes after the gate on the step it leaves.
+    expect(ids.indexOf('gate-1')).toBeGreaterThan(ids.indexOf('continue-1'));
+    expect(ids.indexOf('continue-2')).toBeGreaterThan(ids.indexOf('gate-1'));
+    expect(ids.indexOf('continue-3')).toBeGreaterThan(ids.indexOf('gate-2'));
+    for (const id of ['continue-1', 'continue-2', 'continue-3', 'rollback']) {
+      expect(stepById(job, id).with).toMatchObject({ strategy: 'ecs-native' });
+      // A new session before each stage (at most one hour each).
+      expect(steps[ids.indexOf(id) - 1]?.uses?.startsWith(CREDENTIALS)).toBe(true);
+    }
+    expect(stepById(job, 'gate-1').with).toMatchObject({
+      'canary-target-group': '${{ steps.deploy.outputs.canary-target-group }}',
+      'baseline-target-group': '${{ steps.deploy.outputs.baseline-target-group }}',
+    });
+    expect(stepById(job, 'rollback').if).toMatch(/^failure\(\) && /);
+    expect(stepById(job, 'rollback').with).toMatchObject({ mode: 'rollback' });
+    // ECS's bake is short: the gate is the bake.
+    expect(stepById(job, 'deploy').with).toMatchObject({
+      strategy: 'ecs-native',
+      'step-bake': '0m',
+      'job-timeout': '${{ inputs.rollout-timeout-minutes }}m',
+    });
+  });
+
+  it('rolls the native deployment back on failure, cancellation and timeout once traffic may have moved, and only then', () => {
+    const condition = String(jobs()['rollback-native']?.if);
+    const runs = (needs: JobContext['needs'], runCancelled = false, strategy = 'ecs-native') =>
+      jobRuns(condition, {
+        needs: { migrate: { result: 'success' }, verify: { result: 'success' }, ...needs },
+        runCancelled,
+        inputs: { strategy },
+      });
+    const moved = { 'traffic-moved': 'true' };
+    expect(
+      runs({ 'rollout-native': { result: 'failure', outputs: moved }, verify: { result: 'skipped' } }),
+    ).toBe(true);
+    expect(
+      runs({ 'rollout-native': { result: 'success', outputs: moved }, verify: { result: 'failure' } }),
+    ).toBe(true);
+    expect(runs({ 'rollout-native': { result: 'cancelled' }, verify: { result: 'skipped' } }, true)).toBe(
+      true,
+    );
+    expect(runs({ 'rollout-native': { result: 'failure' }, verify: { result: 'skipped' } })).toBe(false);
+    expect(runs({ 'rollout-native': { result: 'success', outputs: moved } })).toBe(false);
+    // With two-services the native rollback never runs, and the two-services one not with ecs-native.
+    expect(runs({ 'rollout-native': { result: 'failure', outputs: moved } }, false, 'two-services')).toBe(
+      false,
+    );
+    expect(
+      jobRuns(String(jobs().rollback?.if), {
+        needs: { rollout: { result: 'skipped' }, verify: { result: 'failure' } },
+        inputs: { strategy: 'ecs-native' },
+      }),
+    ).toBe(false);
   });
 });

@@ -49,7 +49,7 @@ describe('workflow files', () => {
     expect(jobs.approve?.needs).toEqual(['window', 'build']);
     expect(jobs.migrate?.needs).toBe('approve');
     expect(jobs.rollout?.needs).toEqual(['window', 'migrate']);
-    expect(jobs.verify?.needs).toBe('rollout');
+    expect(jobs.verify?.needs).toEqual(['rollout', 'rollout-native']);
     expect(jobs.frontend?.needs).toBe('verify');
     expect(jobs.rollback?.needs).toEqual(['migrate', 'rollout', 'verify']);
     expect(jobs.evidence?.if).toBe('always()');
@@ -92,7 +92,7 @@ describe('contract between workflows and actions', () => {
       expect.arrayContaining([
         "deploy.yml job rollout step gate-1: passes input 'windw', which canary-gate does not declare",
         "deploy.yml job rollout step gate-1: does not pass required input 'load-balancer' of canary-gate",
-        "deploy.yml job rollout (outputs.live-color): steps.promote.outputs.live-colour: ecs-bluegreen has no output 'live-colour' (it has live-color, canary-color, task-definition-arn, previous-task-definition-arn, weights, load-balancer, canary-target-group, baseline-target-group, test-url, test-header)",
+        "deploy.yml job rollout (outputs.live-color): steps.promote.outputs.live-colour: ecs-bluegreen has no output 'live-colour' (it has live-color, canary-color, task-definition-arn, previous-task-definition-arn, weights, load-balancer, canary-target-group, baseline-target-group, test-url, test-header, native-deployment-arn, native-status, native-stage, native-traffic, native-hook-id, native-outcome, native-rolled-back-by, native-canary-target-group, native-baseline-target-group)",
       ]),
     );
   });

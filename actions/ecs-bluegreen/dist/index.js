@@ -6483,7 +6483,7 @@ __webpack_unused_export__ = ContainerOverride$;
 __webpack_unused_export__ = ContainerRestartPolicy$;
 __webpack_unused_export__ = ContainerStateChange$;
 __webpack_unused_export__ = ContinueServiceDeployment$;
-__webpack_unused_export__ = ContinueServiceDeploymentCommand;
+exports.LrH = ContinueServiceDeploymentCommand;
 __webpack_unused_export__ = ContinueServiceDeploymentRequest$;
 __webpack_unused_export__ = ContinueServiceDeploymentResponse$;
 __webpack_unused_export__ = CpuManufacturer;
@@ -6666,7 +6666,7 @@ __webpack_unused_export__ = DescribeGatewayRouteCommand;
 __webpack_unused_export__ = DescribeGatewayRouteRequest$;
 __webpack_unused_export__ = DescribeGatewayRouteResponse$;
 __webpack_unused_export__ = DescribeServiceDeployments$;
-__webpack_unused_export__ = DescribeServiceDeploymentsCommand;
+exports.A6p = DescribeServiceDeploymentsCommand;
 __webpack_unused_export__ = DescribeServiceDeploymentsRequest$;
 __webpack_unused_export__ = DescribeServiceDeploymentsResponse$;
 __webpack_unused_export__ = DescribeServiceRevisions$;
@@ -6849,7 +6849,7 @@ __webpack_unused_export__ = ListGatewaysCommand;
 __webpack_unused_export__ = ListGatewaysRequest$;
 __webpack_unused_export__ = ListGatewaysResponse$;
 __webpack_unused_export__ = ListServiceDeployments$;
-__webpack_unused_export__ = ListServiceDeploymentsCommand;
+exports.jz8 = ListServiceDeploymentsCommand;
 __webpack_unused_export__ = ListServiceDeploymentsRequest$;
 __webpack_unused_export__ = ListServiceDeploymentsResponse$;
 __webpack_unused_export__ = ListServices$;
@@ -7050,7 +7050,7 @@ __webpack_unused_export__ = StartTaskCommand;
 __webpack_unused_export__ = StartTaskRequest$;
 __webpack_unused_export__ = StartTaskResponse$;
 __webpack_unused_export__ = StopServiceDeployment$;
-__webpack_unused_export__ = StopServiceDeploymentCommand;
+exports.a8L = StopServiceDeploymentCommand;
 __webpack_unused_export__ = StopServiceDeploymentRequest$;
 __webpack_unused_export__ = StopServiceDeploymentResponse$;
 __webpack_unused_export__ = StopServiceDeploymentStopType;
@@ -63377,7 +63377,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(257);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7848);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -63386,7 +63386,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 257:
+/***/ 7848:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -68315,6 +68315,10 @@ function otherColor(color) {
     return color === 'blue' ? 'green' : 'blue';
 }
 const MODE_NAMES = ['deploy', 'shift', 'promote', 'rollback', 'cleanup', 'status'];
+/** Who moves the traffic: this action over two services, or ECS's own deployments of one service. */
+const STRATEGY_NAMES = ['two-services', 'ecs-native'];
+/** The modes of strategy ecs-native (src/native/modes.ts). */
+const NATIVE_MODE_NAMES = ['deploy', 'continue', 'rollback', 'status'];
 /** Every input, as named in action.yml. */
 const INPUT = {
     mode: 'mode',
@@ -68345,6 +68349,19 @@ const INPUT = {
     canarySteps: 'canary-steps',
     canaryWindow: 'canary-window',
     testRoute: 'test-route',
+    strategy: 'strategy',
+    nativeStrategy: 'native-strategy',
+    canaryPercent: 'canary-percent',
+    linearStepPercent: 'linear-step-percent',
+    stepBake: 'step-bake',
+    bake: 'bake',
+    pauseStages: 'pause-stages',
+    hookTimeout: 'hook-timeout',
+    hookTimeoutAction: 'hook-timeout-action',
+    circuitBreaker: 'circuit-breaker',
+    rollbackAlarms: 'rollback-alarms',
+    deploymentArn: 'deployment-arn',
+    hookId: 'hook-id',
 };
 /**
  * Tags on the two ECS services (and on task definitions this action registers). They are the
@@ -68382,6 +68399,15 @@ const OUTPUT = {
     baselineTargetGroup: 'baseline-target-group',
     testUrl: 'test-url',
     testHeader: 'test-header',
+    nativeDeploymentArn: 'native-deployment-arn',
+    nativeStatus: 'native-status',
+    nativeStage: 'native-stage',
+    nativeTraffic: 'native-traffic',
+    nativeHookId: 'native-hook-id',
+    nativeOutcome: 'native-outcome',
+    nativeRolledBackBy: 'native-rolled-back-by',
+    nativeCanaryTargetGroup: 'native-canary-target-group',
+    nativeBaselineTargetGroup: 'native-baseline-target-group',
 };
 const EVIDENCE_FILE = 'ecs-bluegreen-report.json';
 
@@ -69807,6 +69833,291 @@ class BlueGreenRun {
     }
 }
 
+;// CONCATENATED MODULE: ./src/native/config.ts
+
+/** The stages a PAUSE hook may stop at (API reference, DeploymentLifecycleHook.lifecycleStages). */
+const PAUSE_STAGES = [
+    'RECONCILE_SERVICE',
+    'PRE_SCALE_UP',
+    'POST_SCALE_UP',
+    'POST_TEST_TRAFFIC_SHIFT',
+    'PRE_PRODUCTION_TRAFFIC_SHIFT',
+    'POST_PRODUCTION_TRAFFIC_SHIFT',
+];
+function checkRange(input, value, min, max, tenths) {
+    if (value === undefined)
+        return;
+    const okStep = !tenths || Math.abs(Math.round(value * 10) - value * 10) < 1e-9;
+    if (!Number.isFinite(value) || value < min || value > max || !okStep) {
+        throw new ConfigurationError(`Input '${input}' must be ${tenths ? 'a multiple of 0.1 ' : ''}from ${min} to ${max}; got ${value}.`, input);
+    }
+}
+/**
+ * Checks a native configuration as ECS would, so a mistake is refused before UpdateService.
+ *
+ * @example
+ * checkNativeConfig({ ...config, pauseStages: ['PRODUCTION_TRAFFIC_SHIFT'] }); // throws ConfigurationError
+ */
+function checkNativeConfig(config) {
+    if (!['BLUE_GREEN', 'CANARY', 'LINEAR'].includes(config.strategy)) {
+        throw new ConfigurationError(`Input 'native-strategy' must be one of BLUE_GREEN, CANARY, LINEAR; got '${config.strategy}'.`, 'native-strategy');
+    }
+    if (config.strategy === 'CANARY')
+        checkRange('canary-percent', config.canaryPercent ?? 5, 0.1, 100, true);
+    if (config.strategy === 'LINEAR')
+        checkRange('linear-step-percent', config.stepPercent ?? 10, 3, 100, true);
+    checkRange('step-bake', config.stepBakeMinutes, 0, 1440, false);
+    checkRange('bake', config.bakeMinutes, 0, 1440, false);
+    checkRange('hook-timeout', config.hookTimeoutMinutes, 1, 20160, false);
+    for (const stage of config.pauseStages) {
+        if (!PAUSE_STAGES.includes(stage)) {
+            throw new ConfigurationError(`Input 'pause-stages' cannot hold '${stage}': ECS allows a PAUSE hook only at ${PAUSE_STAGES.join(', ')} (not at TEST_TRAFFIC_SHIFT or PRODUCTION_TRAFFIC_SHIFT).`, 'pause-stages');
+        }
+    }
+    if (config.pauseStages.length === 0) {
+        throw new ConfigurationError("Input 'pause-stages' must name at least one stage (PRE_PRODUCTION_TRAFFIC_SHIFT stops before every traffic step): without a PAUSE, ECS shifts traffic without our verdict.", 'pause-stages');
+    }
+    return config;
+}
+/**
+ * The production traffic on the new revision after each of ECS's shifts, in percent.
+ *
+ * @example
+ * trafficSteps({ strategy: 'LINEAR', stepPercent: 25, ... }); // [25, 50, 75, 100]
+ */
+function trafficSteps(config) {
+    if (config.strategy === 'CANARY') {
+        const p = config.canaryPercent ?? 5;
+        return p >= 100 ? [100] : [p, 100];
+    }
+    if (config.strategy === 'LINEAR') {
+        const step = config.stepPercent ?? 10;
+        const steps = [];
+        for (let w = step; w < 100 - 1e-9; w = Math.round((w + step) * 10) / 10)
+            steps.push(w);
+        return [...steps, 100];
+    }
+    return [100];
+}
+/** How many times ECS reaches a stage: the pre-production shift once per step, the rest once. */
+function occurrences(stage, steps) {
+    if (stage === 'RECONCILE_SERVICE')
+        return 0; // only when several revisions are ACTIVE
+    return stage === 'PRE_PRODUCTION_TRAFFIC_SHIFT' ? steps : 1;
+}
+/**
+ * The longest the deployment can last, in minutes: the bakes between steps, the final bake and
+ * every pause held to its timeout.
+ *
+ * @example
+ * maxDurationMinutes({ strategy: 'CANARY', canaryPercent: 10, stepBakeMinutes: 1, bakeMinutes: 2,
+ *   pauseStages: ['PRE_PRODUCTION_TRAFFIC_SHIFT'], hookTimeoutMinutes: 15, ... }); // 1 + 2 + 2 × 15 = 33
+ */
+function maxDurationMinutes(config) {
+    const steps = trafficSteps(config).length;
+    const pauses = config.pauseStages.reduce((n, stage) => n + occurrences(stage, steps), 0);
+    return (steps - 1) * config.stepBakeMinutes + config.bakeMinutes + pauses * config.hookTimeoutMinutes;
+}
+/**
+ * Refuses a configuration that can outlast the job: the job would be killed with ECS mid-way.
+ *
+ * @example
+ * checkJobTimeout(config, 30); // throws when maxDurationMinutes(config) > 30
+ */
+function checkJobTimeout(config, jobTimeoutMinutes) {
+    const total = maxDurationMinutes(config);
+    if (total > jobTimeoutMinutes) {
+        const steps = trafficSteps(config).length;
+        throw new ConfigurationError(`The ecs-native configuration can take ${total} minutes (${steps} traffic steps, ${config.stepBakeMinutes} min bake between, ${config.bakeMinutes} min final bake, pauses of up to ${config.hookTimeoutMinutes} min each), more than the job's timeout of ${jobTimeoutMinutes} minutes. Lower 'hook-timeout' or the bakes ('step-bake', 'bake'), or raise 'job-timeout' (and the job's timeout-minutes).`, 'job-timeout');
+    }
+}
+/**
+ * The ECS `deploymentConfiguration` for UpdateService.
+ *
+ * @example
+ * deploymentConfigurationOf(config).strategy; // 'CANARY'
+ */
+function deploymentConfigurationOf(config) {
+    return {
+        strategy: config.strategy,
+        bakeTimeInMinutes: config.bakeMinutes,
+        ...(config.strategy === 'CANARY'
+            ? {
+                canaryConfiguration: {
+                    canaryPercent: config.canaryPercent ?? 5,
+                    canaryBakeTimeInMinutes: config.stepBakeMinutes,
+                },
+            }
+            : {}),
+        ...(config.strategy === 'LINEAR'
+            ? {
+                linearConfiguration: {
+                    stepPercent: config.stepPercent ?? 10,
+                    stepBakeTimeInMinutes: config.stepBakeMinutes,
+                },
+            }
+            : {}),
+        lifecycleHooks: [
+            {
+                targetType: 'PAUSE',
+                lifecycleStages: [...config.pauseStages],
+                timeoutConfiguration: {
+                    timeoutInMinutes: config.hookTimeoutMinutes,
+                    action: config.hookTimeoutAction,
+                },
+            },
+        ],
+        deploymentCircuitBreaker: { enable: config.circuitBreaker, rollback: config.circuitBreaker },
+        ...(config.alarmNames.length > 0
+            ? { alarms: { alarmNames: [...config.alarmNames], enable: true, rollback: true } }
+            : {}),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/native/inputs.ts
+/**
+ * The inputs of strategy ecs-native, parsed once into one typed object per mode. Every refusal
+ * that needs no AWS call happens here, before anything runs: ECS's limits on the strategy
+ * fields (`checkNativeConfig`) and a configuration that can outlast the job (`checkJobTimeout`).
+ */
+
+
+
+
+
+
+const SERVICE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,254}$/;
+const CLUSTER = /^(arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:cluster\/)?[A-Za-z0-9_-]{1,255}$/;
+const DEPLOYMENT_ARN = /^arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:service-deployment\/[A-Za-z0-9_/-]+$/;
+const HOOK_ID = /^[A-Za-z0-9._:/-]{1,256}$/;
+/** Inputs of strategy two-services that mean nothing here: refused rather than ignored. */
+const TWO_SERVICES_ONLY = [
+    INPUT.blueService,
+    INPUT.greenService,
+    INPUT.listenerArn,
+    INPUT.ruleArn,
+    INPUT.blueTargetGroup,
+    INPUT.greenTargetGroup,
+    INPUT.traffic,
+    INPUT.to,
+    INPUT.canarySteps,
+    INPUT.canaryWindow,
+];
+function reject(input, message) {
+    throw new ConfigurationError(`Input '${input}' ${message}`, input);
+}
+/** A duration input in whole minutes (ECS's strategy fields are minutes). */
+function minutes(inputs, name, fallback, max) {
+    const ms = inputs.duration(name, { default: fallback, min: 0, max: max * 60_000 });
+    if (ms % 60_000 !== 0)
+        reject(name, `must be whole minutes (ECS counts it in minutes), such as 0m, 1m or 15m.`);
+    return ms / 60_000;
+}
+function optional(inputs, name, pattern, what) {
+    const value = inputs.string(name);
+    if (value !== undefined && !pattern.test(value))
+        reject(name, `must be ${what}; got '${value}'.`);
+    return value;
+}
+function readConfig(inputs) {
+    const strategy = inputs.choice(INPUT.nativeStrategy, ['CANARY', 'LINEAR', 'BLUE_GREEN'], 'CANARY');
+    const stages = inputs.list(INPUT.pauseStages, { commas: true });
+    return checkNativeConfig({
+        strategy,
+        canaryPercent: inputs.number(INPUT.canaryPercent, { default: 10 }),
+        stepPercent: inputs.number(INPUT.linearStepPercent, { default: 25 }),
+        stepBakeMinutes: minutes(inputs, INPUT.stepBake, '0m', 1440),
+        bakeMinutes: minutes(inputs, INPUT.bake, '1m', 1440),
+        pauseStages: (stages.length ? stages : ['PRE_PRODUCTION_TRAFFIC_SHIFT']),
+        hookTimeoutMinutes: minutes(inputs, INPUT.hookTimeout, '30m', 20160),
+        hookTimeoutAction: inputs.choice(INPUT.hookTimeoutAction, ['ROLLBACK', 'CONTINUE'], 'ROLLBACK'),
+        circuitBreaker: inputs.boolean(INPUT.circuitBreaker, true),
+        alarmNames: inputs.list(INPUT.rollbackAlarms, { commas: true }),
+    });
+}
+/**
+ * Parses the inputs of strategy ecs-native.
+ *
+ * @example
+ * const inputs = parseNativeInputs(new Inputs(process.env), process.env);
+ */
+function parseNativeInputs(inputs, env) {
+    const given = inputs.string(INPUT.mode);
+    const mode = NATIVE_MODE_NAMES.includes(given ?? '')
+        ? given
+        : undefined;
+    if (!mode)
+        throw new ConfigurationError(`Input 'mode' must be one of ${NATIVE_MODE_NAMES.join(', ')} with strategy ecs-native (ECS moves the traffic: shift, promote and cleanup are strategy two-services); got '${given ?? ''}'.`, 'mode');
+    for (const name of TWO_SERVICES_ONLY) {
+        if (inputs.has(name))
+            throw new ConfigurationError(`Input '${name}' is for strategy two-services; with strategy ecs-native the service's loadBalancers[].advancedConfiguration says where traffic goes. Remove it.`, name);
+    }
+    const region = resolveRegion(inputs.string(INPUT.region), env);
+    const cluster = inputs.string(INPUT.cluster, { required: true });
+    if (!CLUSTER.test(cluster))
+        reject('cluster', `must be an ECS cluster name or ARN; got '${cluster}'.`);
+    const service = inputs.string(INPUT.service, { required: true });
+    if (!SERVICE.test(service))
+        reject('service', `must be the ECS service name (with strategy ecs-native, the one service); got '${service}'.`);
+    const waitTimeoutMs = inputs.duration(INPUT.waitTimeout, { default: '15m', min: 1000, max: 3 * 3_600_000 });
+    const pollIntervalMs = inputs.duration(INPUT.pollInterval, { default: '15s', min: 100, max: 300_000 });
+    if (pollIntervalMs > waitTimeoutMs)
+        reject('poll-interval', `must be shorter than 'wait-timeout' (${waitTimeoutMs / 1000} s).`);
+    const common = { strategy: 'ecs-native', region, cluster, service, waitTimeoutMs, pollIntervalMs };
+    const deploymentArn = optional(inputs, INPUT.deploymentArn, DEPLOYMENT_ARN, 'a service deployment ARN (arn:aws:ecs:<region>:<account>:service-deployment/<cluster>/<service>/<id>)');
+    const hookId = optional(inputs, INPUT.hookId, HOOK_ID, 'the hook id of native-hook-id');
+    const arn = deploymentArn ? { deploymentArn } : {};
+    const hook = hookId ? { hookId } : {};
+    if (mode === 'deploy') {
+        const form = inputs.has(INPUT.taskDefinition) && inputs.has(INPUT.taskDefinitionArn)
+            ? 'both'
+            : inputs.has(INPUT.taskDefinitionArn)
+                ? 'arn'
+                : 'file';
+        if (form === 'both')
+            throw new ConfigurationError("Inputs 'task-definition' and 'task-definition-arn' cannot both be given; give one.", 'task-definition-arn');
+        let taskDefinition;
+        if (form === 'arn') {
+            const value = inputs.string(INPUT.taskDefinitionArn, { required: true });
+            if (!isTaskDefinitionArn(value))
+                reject('task-definition-arn', `must be a task definition ARN with a revision; got '${value}'.`);
+            taskDefinition = { kind: 'arn', arn: value };
+        }
+        else {
+            const path = inputs.string(INPUT.taskDefinition);
+            if (!path)
+                throw new ConfigurationError("Input 'task-definition' or 'task-definition-arn' is required for mode deploy.", 'task-definition');
+            const image = inputs.string(INPUT.image);
+            const containerName = inputs.string(INPUT.containerName);
+            taskDefinition = loadTaskDefinitionFile({
+                path,
+                workspace: env.GITHUB_WORKSPACE || process.cwd(),
+                ...(image ? { image } : {}),
+                ...(containerName ? { containerName } : {}),
+            });
+        }
+        const config = readConfig(inputs);
+        if (!inputs.has(INPUT.jobTimeout))
+            throw new ConfigurationError("Input 'job-timeout' is required with strategy ecs-native and mode deploy: give the job's timeout-minutes (e.g. 60m), so a configuration that can outlast it is refused before ECS starts.", 'job-timeout');
+        const jobTimeoutMs = inputs.duration(INPUT.jobTimeout, {
+            default: '6h',
+            min: 60_000,
+            max: 6 * 3_600_000,
+        });
+        const jobTimeoutMinutes = Math.floor(jobTimeoutMs / 60_000);
+        checkJobTimeout(config, jobTimeoutMinutes);
+        const version = inputs.string(INPUT.version);
+        return { ...common, mode, taskDefinition, config, jobTimeoutMinutes, ...(version ? { version } : {}) };
+    }
+    if (mode === 'continue')
+        return { ...common, mode, ...arn, ...hook };
+    if (mode === 'rollback') {
+        const reason = inputs.text(INPUT.reason, { required: true, maxLength: 500 });
+        return { ...common, mode, ...arn, ...hook, reason };
+    }
+    return { ...common, mode, ...arn };
+}
+
 ;// CONCATENATED MODULE: ./src/test-route.ts
 /**
  * The test route: before any production weight, a rule on the production listener forwards only
@@ -69989,6 +70300,11 @@ async function closeTestRoutes(run) {
 
 
 
+
+/** Whether the inputs are of strategy ecs-native. */
+function isNative(inputs) {
+    return 'strategy' in inputs && inputs.strategy === 'ecs-native';
+}
 /** Longest `reason` accepted: it goes into the log, the summary and the audit record. */
 const REASON_MAX = 500;
 /**
@@ -70001,12 +70317,12 @@ const REASON_MAX = 500;
 function oneLine(text) {
     return text.replace(/\r\n|\r|\n/g, ' ⏎ ').replace(/::/g, ': :');
 }
-const CLUSTER = /^(arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:cluster\/)?[A-Za-z0-9_-]{1,255}$/;
-const SERVICE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,254}$/;
+const inputs_CLUSTER = /^(arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:cluster\/)?[A-Za-z0-9_-]{1,255}$/;
+const inputs_SERVICE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,254}$/;
 /** What an ECS tag value accepts, and a sensible release name. */
 const RELEASE = /^[A-Za-z0-9][A-Za-z0-9._+@=/:-]{0,127}$/;
 const IMAGE = /^[a-z0-9][a-z0-9._/:@-]*[A-Za-z0-9_.-]$/i;
-function reject(input, message) {
+function inputs_reject(input, message) {
     throw new ConfigurationError(`Input '${input}' ${message}`, input);
 }
 function exclusive(inputs, a, b, required) {
@@ -70023,7 +70339,7 @@ function readImageInputs(inputs) {
     const image = inputs.string(INPUT.image);
     const containerName = inputs.string(INPUT.containerName);
     if (image !== undefined && !IMAGE.test(image))
-        reject('image', `must be an image reference such as 123456789012.dkr.ecr.us-east-1.amazonaws.com/api:v1.4.0; got '${image}'.`);
+        inputs_reject('image', `must be an image reference such as 123456789012.dkr.ecr.us-east-1.amazonaws.com/api:v1.4.0; got '${image}'.`);
     if (containerName !== undefined && image === undefined) {
         throw new ConfigurationError("Input 'container-name' names the container that gets 'image'; give 'image' too.", 'container-name');
     }
@@ -70044,7 +70360,7 @@ function loadTaskDefinitionFile(files) {
         text = (0,external_node_fs_.readFileSync)(file, 'utf8');
     }
     catch {
-        reject('task-definition', `must name a task definition JSON file in the repository; '${path}' cannot be read.`);
+        inputs_reject('task-definition', `must name a task definition JSON file in the repository; '${path}' cannot be read.`);
     }
     try {
         const definition = renderTaskDefinition(text, { image, containerName });
@@ -70053,7 +70369,7 @@ function loadTaskDefinitionFile(files) {
     catch (error) {
         if (error instanceof TaskDefinitionFileError) {
             const input = /container/.test(error.message) && image ? 'container-name' : 'task-definition';
-            reject(input, `names a file that cannot be used: ${path} ${error.message}.`);
+            inputs_reject(input, `names a file that cannot be used: ${path} ${error.message}.`);
         }
         throw error;
     }
@@ -70069,7 +70385,7 @@ function planDurationMs(plan) {
     return plan.waitTimeoutMs + plan.canarySteps * plan.canaryWindowMs;
 }
 /** Refuses, before anything changes, a plan that cannot finish inside the job's timeout. */
-function checkJobTimeout(inputs, mode, waitTimeoutMs) {
+function inputs_checkJobTimeout(inputs, mode, waitTimeoutMs) {
     const canarySteps = inputs.number(INPUT.canarySteps, { default: 0, min: 0, max: 20, integer: true });
     const canaryWindowMs = inputs.duration(INPUT.canaryWindow, { default: '0s', min: 0, max: 24 * 3_600_000 });
     if (!inputs.has(INPUT.jobTimeout))
@@ -70083,28 +70399,40 @@ function checkJobTimeout(inputs, mode, waitTimeoutMs) {
         ...(steps ? [`${steps} canary step(s) × ${formatDuration(canaryWindowMs)} canary window`] : []),
         `${formatDuration(waitTimeoutMs)} ECS wait (wait-timeout)`,
     ];
-    reject('job-timeout', `is ${formatDuration(jobTimeoutMs)}, but the plan may take ${formatDuration(needed)} (${parts.join(' + ')}). Raise the job's timeout-minutes and job-timeout, or shorten canary-window or wait-timeout.`);
+    inputs_reject('job-timeout', `is ${formatDuration(jobTimeoutMs)}, but the plan may take ${formatDuration(needed)} (${parts.join(' + ')}). Raise the job's timeout-minutes and job-timeout, or shorten canary-window or wait-timeout.`);
 }
 /**
- * Parses the inputs of ecs-bluegreen.
+ * Parses the inputs of either strategy (`strategy`, default two-services).
+ *
+ * @example
+ * const inputs = parseActionInputs(new Inputs(process.env), process.env);
+ */
+function parseActionInputs(inputs, env) {
+    const strategy = inputs.choice(INPUT.strategy, STRATEGY_NAMES, 'two-services');
+    return strategy === 'ecs-native' ? parseNativeInputs(inputs, env) : parseInputs(inputs, env);
+}
+/**
+ * Parses the inputs of ecs-bluegreen (strategy two-services).
  *
  * @example
  * const inputs = parseInputs(new Inputs(process.env), process.env);
  */
 function parseInputs(inputs, env) {
+    if (inputs.string(INPUT.mode) === 'continue')
+        throw new ConfigurationError("Input 'mode' continue answers an ECS PAUSE: it needs 'strategy: ecs-native' (strategy two-services moves traffic with shift and promote).", 'strategy');
     const mode = inputs.choice(INPUT.mode, MODE_NAMES);
     if (!mode)
         throw new ConfigurationError(`Input 'mode' is required: one of ${MODE_NAMES.join(', ')}.`, 'mode');
     const region = resolveRegion(inputs.string('region'), env);
     const cluster = inputs.string('cluster', { required: true });
-    if (!CLUSTER.test(cluster))
-        reject('cluster', `must be an ECS cluster name or ARN; got '${cluster}'.`);
+    if (!inputs_CLUSTER.test(cluster))
+        inputs_reject('cluster', `must be an ECS cluster name or ARN; got '${cluster}'.`);
     const serviceForm = exclusive(inputs, 'service', 'blue-service', ' (the base name: <service>-blue and <service>-green)');
     let services;
     if (serviceForm === 'a') {
         const base = inputs.string('service', { required: true });
-        if (!SERVICE.test(base) || base.length > 249)
-            reject('service', `must be an ECS service base name (letters, digits, _ and -); got '${base}'.`);
+        if (!inputs_SERVICE.test(base) || base.length > 249)
+            inputs_reject('service', `must be an ECS service base name (letters, digits, _ and -); got '${base}'.`);
         if (inputs.has('green-service'))
             throw new ConfigurationError("Input 'green-service' goes with 'blue-service', not with 'service'.", 'green-service');
         services = { blue: `${base}-blue`, green: `${base}-green` };
@@ -70114,12 +70442,12 @@ function parseInputs(inputs, env) {
         const green = inputs.string('green-service');
         if (!green)
             throw new ConfigurationError("Input 'green-service' is required when 'blue-service' is given.", 'green-service');
-        if (!SERVICE.test(blue))
-            reject('blue-service', `must be an ECS service name; got '${blue}'.`);
-        if (!SERVICE.test(green))
-            reject('green-service', `must be an ECS service name; got '${green}'.`);
+        if (!inputs_SERVICE.test(blue))
+            inputs_reject('blue-service', `must be an ECS service name; got '${blue}'.`);
+        if (!inputs_SERVICE.test(green))
+            inputs_reject('green-service', `must be an ECS service name; got '${green}'.`);
         if (blue === green)
-            reject('green-service', `must differ from 'blue-service'; both are '${blue}'.`);
+            inputs_reject('green-service', `must differ from 'blue-service'; both are '${blue}'.`);
         services = { blue, green };
     }
     const routerForm = exclusive(inputs, 'listener-arn', 'rule-arn', '');
@@ -70127,12 +70455,12 @@ function parseInputs(inputs, env) {
     const routerArn = inputs.string(routerInput, { required: true });
     const routerOk = routerForm === 'a' ? isListenerArn(routerArn) : isRuleArn(routerArn);
     if (!routerOk) {
-        reject(routerInput, routerForm === 'a'
+        inputs_reject(routerInput, routerForm === 'a'
             ? `must be an application load balancer listener ARN (arn:aws:elasticloadbalancing:<region>:<account>:listener/app/<name>/<id>/<id>); got '${routerArn}'.`
             : `must be an application load balancer listener rule ARN (arn:aws:elasticloadbalancing:<region>:<account>:listener-rule/app/<name>/<id>/<id>/<id>); got '${routerArn}'.`);
     }
     if (arnRegion(routerArn) !== region)
-        reject(routerInput, `is in region ${arnRegion(routerArn)}, but the action works in ${region} (input 'region').`);
+        inputs_reject(routerInput, `is in region ${arnRegion(routerArn)}, but the action works in ${region} (input 'region').`);
     let targetGroups;
     if (inputs.has('blue-target-group') || inputs.has('green-target-group')) {
         const blue = inputs.string('blue-target-group');
@@ -70146,10 +70474,10 @@ function parseInputs(inputs, env) {
             ['green-target-group', green],
         ]) {
             if (!isTargetGroupArn(arn))
-                reject(name, `must be a target group ARN (arn:aws:elasticloadbalancing:<region>:<account>:targetgroup/<name>/<id>); got '${arn}'.`);
+                inputs_reject(name, `must be a target group ARN (arn:aws:elasticloadbalancing:<region>:<account>:targetgroup/<name>/<id>); got '${arn}'.`);
         }
         if (blue === green)
-            reject('green-target-group', "must differ from 'blue-target-group'.");
+            inputs_reject('green-target-group', "must differ from 'blue-target-group'.");
         targetGroups = { blue, green };
     }
     const traffic = inputs.number(INPUT.traffic, { default: 10, min: 0, max: 100, integer: true });
@@ -70168,14 +70496,14 @@ function parseInputs(inputs, env) {
         else {
             const arn = inputs.string(INPUT.taskDefinitionArn, { required: true });
             if (!isTaskDefinitionArn(arn))
-                reject('task-definition-arn', `must be a task definition ARN with a revision (arn:aws:ecs:<region>:<account>:task-definition/<family>:<revision>); got '${arn}'.`);
+                inputs_reject('task-definition-arn', `must be a task definition ARN with a revision (arn:aws:ecs:<region>:<account>:task-definition/<family>:<revision>); got '${arn}'.`);
             if (inputs.has(INPUT.image))
                 throw new ConfigurationError("Input 'image' applies to 'task-definition' (a file); a 'task-definition-arn' is used as it is.", 'image');
             taskDefinition = { kind: 'arn', arn };
         }
         const testRoute = inputs.choice(INPUT.testRoute, TEST_ROUTE_SETTINGS, 'off');
         if (traffic === 0 && testRoute === 'off')
-            reject('traffic', "must be from 1 to 100 for mode deploy (the first canary weight), or 0 with 'test-route: header'; got 0.");
+            inputs_reject('traffic', "must be from 1 to 100 for mode deploy (the first canary weight), or 0 with 'test-route: header'; got 0.");
         modeInputs = { mode, taskDefinition, traffic, testRoute };
     }
     else if (mode === 'rollback') {
@@ -70186,7 +70514,7 @@ function parseInputs(inputs, env) {
         else if (isTaskDefinitionArn(given))
             to = { kind: 'arn', arn: given };
         else if (given.startsWith('arn:'))
-            reject('to', `must be 'previous', a task definition ARN (…:task-definition/<family>:<revision>) or a release tag such as v1.4.0; got '${given}'.`);
+            inputs_reject('to', `must be 'previous', a task definition ARN (…:task-definition/<family>:<revision>) or a release tag such as v1.4.0; got '${given}'.`);
         else if (RELEASE.test(given)) {
             releaseTag = given;
             const path = inputs.string(INPUT.taskDefinition);
@@ -70196,10 +70524,10 @@ function parseInputs(inputs, env) {
                 : { kind: 'release', tag: given };
         }
         else
-            reject('to', `must be 'previous', a task definition ARN or a release tag such as v1.4.0; got '${given}'.`);
+            inputs_reject('to', `must be 'previous', a task definition ARN or a release tag such as v1.4.0; got '${given}'.`);
         const givenReason = inputs.string(INPUT.reason, { required: true });
         if (givenReason.length > REASON_MAX)
-            reject('reason', `must be at most ${REASON_MAX} characters; got ${givenReason.length}.`);
+            inputs_reject('reason', `must be at most ${REASON_MAX} characters; got ${givenReason.length}.`);
         // Echoed into the log, the summary and the audit record: never as a workflow command.
         const reason = oneLine(givenReason);
         if (to.kind !== 'release' && inputs.has(INPUT.image)) {
@@ -70222,15 +70550,15 @@ function parseInputs(inputs, env) {
     }
     const version = inputs.string(INPUT.version) ?? (fileImage ? imageTag(fileImage) : undefined) ?? releaseTag;
     if (version !== undefined && !RELEASE.test(version))
-        reject('version', `must be a release name such as v1.4.0 (letters, digits and . _ + - @ = / :); got '${version}'.`);
+        inputs_reject('version', `must be a release name such as v1.4.0 (letters, digits and . _ + - @ = / :); got '${version}'.`);
     const retainHours = inputs.number(INPUT.retainHours, { default: 24, min: 0, max: 24 * 90 });
     const warmCount = inputs.number(INPUT.warmCount, { default: 0, min: 0, max: 1000, integer: true });
     const keepRevisions = inputs.number(INPUT.keepRevisions, { default: 0, min: 0, max: 1000, integer: true });
     const waitTimeoutMs = inputs.duration(INPUT.waitTimeout, { default: '15m', min: 1000, max: 3 * 3_600_000 });
     const pollIntervalMs = inputs.duration(INPUT.pollInterval, { default: '15s', min: 100, max: 300_000 });
     if (pollIntervalMs > waitTimeoutMs)
-        reject('poll-interval', `must be shorter than 'wait-timeout' (${waitTimeoutMs / 1000} s).`);
-    checkJobTimeout(inputs, mode, waitTimeoutMs);
+        inputs_reject('poll-interval', `must be shorter than 'wait-timeout' (${waitTimeoutMs / 1000} s).`);
+    inputs_checkJobTimeout(inputs, mode, waitTimeoutMs);
     if (modeInputs.mode === 'cleanup')
         modeInputs = { ...modeInputs, retainMs: Math.round(retainHours * 3_600_000), warmCount, keepRevisions };
     if (modeInputs.mode === 'deploy' && version)
@@ -70477,6 +70805,569 @@ function runMode(run, inputs) {
     return MODES[inputs.mode](run, inputs);
 }
 
+;// CONCATENATED MODULE: ./src/native/aws.ts
+/**
+ * The thin AWS adapter of ecs-native: the six ECS calls it makes, each through `awsCall` (the
+ * suite's one retry layer), worded with what was being done and what state a failure left.
+ */
+
+
+
+/**
+ * The adapter over an ECS client.
+ *
+ * @example
+ * const api = nativeEcsApi(ecs, { log: ctx.log, sleep: ctx.sleep });
+ */
+function nativeEcsApi(ecs, options = {}) {
+    const call = awsCaller(options);
+    const name = (ref) => `${ref.cluster}/${ref.service}`;
+    return {
+        describeService: async (ref) => {
+            const out = await call({ operation: 'DescribeServices', resource: name(ref), leftAs: 'Nothing was changed.' }, () => ecs.send(new dist_cjs/* DescribeServicesCommand */.H7c({ cluster: ref.cluster, services: [ref.service] })));
+            return out.services?.find((s) => s.status !== 'INACTIVE');
+        },
+        updateService: async (ref, taskDefinition, configuration) => {
+            await call({
+                operation: 'UpdateService',
+                resource: name(ref),
+                leftAs: 'The service may or may not have started a deployment: run mode status to see.',
+            }, () => ecs.send(new dist_cjs/* UpdateServiceCommand */.kZr({
+                cluster: ref.cluster,
+                service: ref.service,
+                taskDefinition,
+                deploymentConfiguration: configuration,
+            })), 
+            // A retried UpdateService would start a second deployment: only throttling is retried.
+            { retryable: (e) => /Throttl/i.test(e.name ?? '') });
+        },
+        listDeployments: async (ref) => {
+            const out = await call({
+                operation: 'ListServiceDeployments',
+                resource: name(ref),
+                leftAs: 'The deployment goes on as ECS runs it.',
+            }, () => ecs.send(new dist_cjs/* ListServiceDeploymentsCommand */.jz8({ cluster: ref.cluster, service: ref.service })));
+            return out.serviceDeployments ?? [];
+        },
+        describeDeployment: async (arn) => {
+            const out = await call({
+                operation: 'DescribeServiceDeployments',
+                resource: arn,
+                leftAs: 'The deployment goes on as ECS runs it.',
+            }, () => ecs.send(new dist_cjs/* DescribeServiceDeploymentsCommand */.A6p({ serviceDeploymentArns: [arn] })));
+            return out.serviceDeployments?.[0];
+        },
+        continueDeployment: async (arn, hookId, action) => {
+            await call({
+                operation: 'ContinueServiceDeployment',
+                resource: `${arn} hook ${hookId}`,
+                leftAs: `The deployment is still paused; ECS takes the hook's timeout action when it expires.`,
+            }, () => ecs.send(new dist_cjs/* ContinueServiceDeploymentCommand */.LrH({ serviceDeploymentArn: arn, hookId, action })));
+        },
+        stopDeployment: async (arn) => {
+            await call({
+                operation: 'StopServiceDeployment',
+                resource: arn,
+                leftAs: 'The deployment goes on as ECS runs it.',
+            }, () => ecs.send(new dist_cjs/* StopServiceDeploymentCommand */.a8L({ serviceDeploymentArn: arn, stopType: 'ROLLBACK' })));
+        },
+    };
+}
+function weightsOf(actions) {
+    const forward = actions?.find((a) => a.Type === 'forward');
+    const groups = forward?.ForwardConfig?.TargetGroups ?? [];
+    if (groups.length === 0 && forward?.TargetGroupArn)
+        return { [forward.TargetGroupArn]: 1 };
+    return Object.fromEntries(groups.map((g) => [g.TargetGroupArn ?? '', g.Weight ?? 1]));
+}
+/**
+ * The ELBv2 adapter (read only: ECS moves the weights with the service's role).
+ *
+ * @example
+ * const weights = await nativeElbApi(elb).forwardWeights(productionListenerRule);
+ */
+function nativeElbApi(elb, options = {}) {
+    const call = awsCaller(options);
+    return {
+        forwardWeights: async (arn) => {
+            if (arn.includes(':listener-rule/')) {
+                const out = await call({ operation: 'DescribeRules', resource: arn, leftAs: 'Nothing was changed.' }, () => elb.send(new client_elastic_load_balancing_v2_dist_cjs/* DescribeRulesCommand */.Ggo({ RuleArns: [arn] })));
+                return weightsOf(out.Rules?.[0]?.Actions);
+            }
+            const out = await call({ operation: 'DescribeListeners', resource: arn, leftAs: 'Nothing was changed.' }, () => elb.send(new client_elastic_load_balancing_v2_dist_cjs/* DescribeListenersCommand */.AKE({ ListenerArns: [arn] })));
+            return weightsOf(out.Listeners?.[0]?.DefaultActions);
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./src/native/lifecycle.ts
+const TERMINAL = new Set(['SUCCESSFUL', 'STOPPED', 'ROLLBACK_SUCCESSFUL', 'ROLLBACK_FAILED']);
+const ROLLBACK = new Set([
+    'ROLLBACK_REQUESTED',
+    'ROLLBACK_IN_PROGRESS',
+    'ROLLBACK_SUCCESSFUL',
+    'ROLLBACK_FAILED',
+]);
+/**
+ * Who made ECS roll back, from its reasons and the hooks.
+ *
+ * @example
+ * rolledBackByOf({ status: 'ROLLBACK_SUCCESSFUL', statusReason: 'ECS deployment circuit breaker: tasks failed to start.' }); // 'circuit-breaker'
+ */
+function rolledBackByOf(d) {
+    if (!ROLLBACK.has(d.status ?? ''))
+        return undefined;
+    const words = `${d.statusReason ?? ''} ${d.rollback?.reason ?? ''}`;
+    if (/circuit breaker/i.test(words))
+        return 'circuit-breaker';
+    if (/alarm/i.test(words))
+        return 'alarm';
+    if ((d.lifecycleHookDetails ?? []).some((h) => h.status === 'TIMED_OUT') || /timed out/i.test(words)) {
+        return 'hook-timeout';
+    }
+    return 'requested';
+}
+/**
+ * Reads a service deployment.
+ *
+ * @example
+ * readDeployment(described).awaiting?.hookId;
+ */
+function readDeployment(d) {
+    const status = d.status ?? 'PENDING';
+    const target = d.targetServiceRevision?.requestedProductionTrafficWeight ?? 0;
+    const source = (d.sourceServiceRevisions ?? []).reduce((n, r) => n + (r.requestedProductionTrafficWeight ?? 0), 0);
+    const hook = (d.lifecycleHookDetails ?? []).find((h) => h.targetType === 'PAUSE' && h.status === 'AWAITING_ACTION');
+    return {
+        deploymentArn: d.serviceDeploymentArn ?? '',
+        status,
+        stage: d.lifecycleStage ?? 'UNKNOWN',
+        traffic: { source: d.sourceServiceRevisions?.length ? source : 100 - target, target },
+        awaiting: hook?.hookId && status === 'IN_PROGRESS'
+            ? { hookId: hook.hookId, expiresAt: hook.expiresAt, timeoutAction: hook.timeoutAction }
+            : undefined,
+        finished: TERMINAL.has(status),
+        rolledBack: ROLLBACK.has(status),
+        rolledBackBy: rolledBackByOf(d),
+        reason: d.rollback?.reason ?? d.statusReason,
+    };
+}
+/** "10 % new / 90 % old". */
+function splitText(traffic) {
+    return `${traffic.target} % new / ${traffic.source} % old`;
+}
+
+;// CONCATENATED MODULE: ./src/native/preflight.ts
+
+/**
+ * What is missing on the service for ECS native deployments, each naming what to set.
+ *
+ * @example
+ * nativePreflightProblems(service); // ["deploymentController.type is CODE_DEPLOY: ..."]
+ */
+function nativePreflightProblems(service) {
+    const problems = [];
+    const controller = service.deploymentController?.type ?? 'ECS';
+    if (controller !== 'ECS') {
+        problems.push(`its deploymentController.type is ${controller}: ECS native deployments need the ECS controller (recreate the service with deploymentController { type: ECS }; the controller cannot be changed in place for ${controller})`);
+    }
+    const balancers = service.loadBalancers ?? [];
+    if (balancers.length === 0) {
+        problems.push('it has no loadBalancers: set loadBalancers[] with targetGroupArn and advancedConfiguration');
+    }
+    balancers.forEach((lb, i) => {
+        const a = lb.advancedConfiguration;
+        const where = `loadBalancers[${i}]${lb.targetGroupArn ? ` (${lb.targetGroupArn})` : ''}`;
+        if (!a) {
+            problems.push(`${where} has no advancedConfiguration: set alternateTargetGroupArn, productionListenerRule, testListenerRule and roleArn`);
+            return;
+        }
+        if (!a.alternateTargetGroupArn)
+            problems.push(`${where}.advancedConfiguration.alternateTargetGroupArn is missing`);
+        if (!a.productionListenerRule)
+            problems.push(`${where}.advancedConfiguration.productionListenerRule is missing`);
+        if (!a.roleArn) {
+            problems.push(`${where}.advancedConfiguration.roleArn is missing: set the IAM role ECS assumes to change the listener rules (with the AmazonECSInfrastructureRolePolicyForLoadBalancers policy)`);
+        }
+    });
+    return problems;
+}
+/**
+ * Throws a ConfigurationError listing every problem, before anything changes.
+ *
+ * @example
+ * assertNativeReady(service, 'school-health/school-health-api');
+ */
+function assertNativeReady(service, name) {
+    const problems = nativePreflightProblems(service);
+    if (problems.length > 0) {
+        throw new ConfigurationError(`strategy ecs-native cannot deploy service ${name}: ${problems.join('; ')}. Nothing was changed.`, 'strategy');
+    }
+}
+/**
+ * Before a deployment: the target group serving production (the baseline canary-gate compares
+ * with) and the other one of the pair, where ECS starts the new revision (the canary). ECS
+ * alternates the two at each successful deployment, so it is read from the production weights.
+ *
+ * @example
+ * canaryTargetGroupsOf(service, { [primary]: 100, [alternate]: 0 }); // { baseline: primary, canary: alternate }
+ */
+function canaryTargetGroupsOf(service, productionWeights) {
+    const lb = service.loadBalancers?.[0];
+    const primary = lb?.targetGroupArn;
+    const alternate = lb?.advancedConfiguration?.alternateTargetGroupArn;
+    if (!primary || !alternate)
+        return undefined;
+    const baseline = (productionWeights[alternate] ?? 0) > (productionWeights[primary] ?? 0) ? alternate : primary;
+    return { baseline, canary: baseline === primary ? alternate : primary };
+}
+
+;// CONCATENATED MODULE: ./src/native/deploy.ts
+
+
+
+
+
+const ROLLED_BACK_WORDS = {
+    'circuit-breaker': "ECS's deployment circuit breaker rolled back",
+    alarm: 'a CloudWatch alarm made ECS roll back',
+    'hook-timeout': 'the PAUSE timed out and ECS took its timeout action (ROLLBACK)',
+    requested: 'rolled back on request',
+};
+function outcomeOf(state) {
+    if (state.awaiting)
+        return 'paused';
+    if (state.status === 'SUCCESSFUL')
+        return 'succeeded';
+    if (state.rolledBack)
+        return 'rolled-back';
+    if (state.status === 'STOPPED')
+        return 'stopped';
+    return 'in-progress';
+}
+/**
+ * The result object of a state.
+ *
+ * @example
+ * resultOf(readDeployment(described)).outputs['native-hook-id'];
+ */
+function resultOf(state) {
+    const outcome = outcomeOf(state);
+    const outputs = {
+        'native-deployment-arn': state.deploymentArn,
+        'native-status': state.status,
+        'native-stage': state.stage,
+        'native-traffic': String(state.traffic.target),
+        'native-hook-id': state.awaiting?.hookId ?? '',
+        'native-outcome': outcome,
+        'native-rolled-back-by': state.rolledBackBy ?? '',
+    };
+    const summary = [
+        ['Service deployment', state.deploymentArn],
+        ['Status', state.status],
+        ['Lifecycle stage', state.stage],
+        ['Production traffic', splitText(state.traffic)],
+    ];
+    if (state.awaiting) {
+        summary.push([
+            'Paused at',
+            `${state.stage}, hook ${state.awaiting.hookId}${state.awaiting.expiresAt ? `, ECS acts (${state.awaiting.timeoutAction ?? 'ROLLBACK'}) at ${state.awaiting.expiresAt.toISOString()}` : ''}`,
+        ]);
+    }
+    if (state.rolledBackBy)
+        summary.push(['Rolled back', `${ROLLED_BACK_WORDS[state.rolledBackBy]}: ${state.reason ?? ''}`.trim()]);
+    return { outcome, state, outputs, summary };
+}
+async function describe(deps, arn) {
+    const d = await deps.ecs.describeDeployment(arn);
+    if (!d)
+        throw new ActionFailure(`Service deployment ${arn} was not found. Nothing was changed.`);
+    return readDeployment(d);
+}
+/**
+ * Polls the deployment until ECS waits at a PAUSE or the deployment ends, logging each stage
+ * change. Bounded: past the timeout it fails, saying ECS goes on by itself.
+ *
+ * @example
+ * const result = await waitForPause(deps, arn, { timeoutSeconds: 900, pollSeconds: 10 });
+ */
+async function waitForPause(deps, arn, wait, options = {}) {
+    const deadline = deps.clock.now() + wait.timeoutSeconds * 1000;
+    let last = '';
+    for (;;) {
+        const state = await describe(deps, arn);
+        const line = `${state.status} ${state.stage} ${splitText(state.traffic)}`;
+        if (line !== last)
+            deps.log.info(`service deployment: ${state.status} at ${state.stage}, ${splitText(state.traffic)}`);
+        last = line;
+        const pausedAnew = state.awaiting && state.awaiting.hookId !== options.afterHook;
+        if (state.finished || (!options.untilFinished && pausedAnew)) {
+            if (pausedAnew)
+                deps.log.info(`paused at ${state.stage}: hook ${state.awaiting.hookId} awaits continue or rollback`);
+            return resultOf(state);
+        }
+        if (deps.clock.now() >= deadline) {
+            throw new ActionFailure(`Service deployment ${arn} reached no ${options.untilFinished ? 'end' : 'PAUSE'} within ${wait.timeoutSeconds} s (last: ${state.status} at ${state.stage}, ${splitText(state.traffic)}). ECS goes on with it by itself; run mode status to follow it.`);
+        }
+        await deps.sleep(wait.pollSeconds * 1000);
+    }
+}
+function newest(list) {
+    return [...list].sort((a, b) => (b.createdAt?.getTime() ?? 0) - (a.createdAt?.getTime() ?? 0))[0];
+}
+/**
+ * Deploys `taskDefinition` to the one service with the configured native strategy and waits for
+ * the first PAUSE. Refuses, before any change, a service ECS cannot deploy natively and a
+ * configuration that can outlast the job.
+ *
+ * @example
+ * const result = await runNativeDeploy({ cluster, service, taskDefinition, config, jobTimeoutMinutes: 60, timeoutSeconds: 900, pollSeconds: 10 }, deps);
+ * // result.outcome === 'paused'; result.outputs['native-hook-id']
+ */
+async function runNativeDeploy(inputs, deps) {
+    const config = checkNativeConfig(inputs.config);
+    checkJobTimeout(config, inputs.jobTimeoutMinutes);
+    const ref = { cluster: inputs.cluster, service: inputs.service };
+    const service = await deps.ecs.describeService(ref);
+    if (!service) {
+        throw new ActionFailure(`Service ${inputs.cluster}/${inputs.service} was not found. Nothing was changed.`);
+    }
+    assertNativeReady(service, `${inputs.cluster}/${inputs.service}`);
+    const rule = service.loadBalancers?.[0]?.advancedConfiguration?.productionListenerRule;
+    const groups = deps.elb && rule ? canaryTargetGroupsOf(service, await deps.elb.forwardWeights(rule)) : undefined;
+    const before = new Set((await deps.ecs.listDeployments(ref)).map((d) => d.serviceDeploymentArn));
+    deps.log.info(`updating ${inputs.cluster}/${inputs.service} to ${inputs.taskDefinition} with ECS ${config.strategy} (at most ${maxDurationMinutes(config)} min with every pause held to its timeout)`);
+    await deps.ecs.updateService(ref, inputs.taskDefinition, deploymentConfigurationOf(config));
+    const created = newest((await deps.ecs.listDeployments(ref)).filter((d) => !before.has(d.serviceDeploymentArn)));
+    if (!created?.serviceDeploymentArn) {
+        throw new ActionFailure(`UpdateService on ${inputs.cluster}/${inputs.service} started no service deployment (was ${inputs.taskDefinition} already running?).`);
+    }
+    deps.log.info(`service deployment ${created.serviceDeploymentArn}`);
+    const result = await waitForPause(deps, created.serviceDeploymentArn, inputs);
+    if (!groups)
+        return result;
+    return {
+        ...result,
+        outputs: {
+            ...result.outputs,
+            'native-canary-target-group': groups.canary,
+            'native-baseline-target-group': groups.baseline,
+            // The CloudWatch dimensions canary-gate reads, under the names two-services gives them.
+            'canary-target-group': targetGroupDimension(groups.canary),
+            'baseline-target-group': targetGroupDimension(groups.baseline),
+            ...(rule ? { 'load-balancer': loadBalancerDimension(rule) } : {}),
+        },
+        summary: [...result.summary, ['Canary / baseline target group', `${groups.canary} / ${groups.baseline}`]],
+    };
+}
+async function current(inputs, deps) {
+    if (inputs.deploymentArn)
+        return inputs.deploymentArn;
+    const list = await deps.ecs.listDeployments(inputs);
+    const running = newest(list.filter((d) => d.status === 'IN_PROGRESS' || d.status === 'PENDING'));
+    const arn = running?.serviceDeploymentArn ?? newest(list)?.serviceDeploymentArn;
+    if (!arn)
+        throw new ActionFailure(`Service ${inputs.cluster}/${inputs.service} has no service deployment.`);
+    return arn;
+}
+async function awaitingHook(inputs, deps, arn, verb) {
+    const state = await describe(deps, arn);
+    const hookId = inputs.hookId ?? state.awaiting?.hookId;
+    // "Continuing service deployments": only a hook in AWAITING_ACTION of an IN_PROGRESS deployment.
+    if (!hookId ||
+        state.status !== 'IN_PROGRESS' ||
+        (inputs.hookId && state.awaiting?.hookId !== inputs.hookId)) {
+        return {
+            state,
+            hookId: undefined,
+            refusal: `Cannot ${verb} ${arn}: no PAUSE awaits action (${state.status} at ${state.stage}${inputs.hookId ? `; hook ${inputs.hookId} is not awaiting action` : ''}). Nothing was changed.`,
+        };
+    }
+    return { state, hookId, refusal: undefined };
+}
+/**
+ * Continues a deployment paused at a hook and waits for the next PAUSE or the end.
+ *
+ * @example
+ * await continueNative({ cluster, service, timeoutSeconds: 900, pollSeconds: 10 }, deps);
+ */
+async function continueNative(inputs, deps) {
+    const arn = await current(inputs, deps);
+    const { hookId, refusal } = await awaitingHook(inputs, deps, arn, 'continue');
+    if (!hookId)
+        throw new ActionFailure(refusal);
+    deps.log.info(`continuing ${arn} at hook ${hookId}`);
+    await deps.ecs.continueDeployment(arn, hookId, 'CONTINUE');
+    return waitForPause(deps, arn, inputs, { afterHook: hookId });
+}
+/**
+ * Rolls the deployment back: ROLLBACK on the hook awaiting action, else StopServiceDeployment
+ * with ROLLBACK while it is in progress; then waits for ECS to finish the rollback. A deployment
+ * ECS already rolled back is reported as such, with who did it.
+ *
+ * @example
+ * const result = await rollbackNative({ cluster, service, timeoutSeconds: 300, pollSeconds: 5 }, deps);
+ */
+async function rollbackNative(inputs, deps) {
+    const arn = await current(inputs, deps);
+    const { state, hookId } = await awaitingHook(inputs, deps, arn, 'roll back');
+    if (state.finished || state.rolledBack) {
+        deps.log.info(`${arn} is already ${state.status}; nothing to roll back`);
+        return state.finished ? resultOf(state) : waitForPause(deps, arn, inputs, { untilFinished: true });
+    }
+    if (hookId) {
+        deps.log.info(`rolling back ${arn} at hook ${hookId}`);
+        await deps.ecs.continueDeployment(arn, hookId, 'ROLLBACK');
+    }
+    else {
+        deps.log.info(`stopping ${arn} with ROLLBACK (${state.status} at ${state.stage})`);
+        await deps.ecs.stopDeployment(arn);
+    }
+    return waitForPause(deps, arn, inputs, { untilFinished: true });
+}
+/**
+ * The lifecycle of the service's latest (or given) deployment, without changing anything.
+ *
+ * @example
+ * (await nativeStatus({ cluster, service, timeoutSeconds: 0, pollSeconds: 0 }, deps)).summary;
+ */
+async function nativeStatus(inputs, deps) {
+    const arn = await current(inputs, deps);
+    return resultOf(await describe(deps, arn));
+}
+
+;// CONCATENATED MODULE: ./src/native/modes.ts
+/**
+ * Strategy ecs-native as a provider beside two-services: the four modes, by name, and the run
+ * that reports them (outputs at every PAUSE, the summary, the audit record, the evidence file).
+ * main.ts picks the provider by `strategy`; nothing else branches on it.
+ */
+
+
+
+
+
+
+
+
+function wait(inputs) {
+    return {
+        cluster: inputs.cluster,
+        service: inputs.service,
+        timeoutSeconds: inputs.waitTimeoutMs / 1000,
+        pollSeconds: inputs.pollIntervalMs / 1000,
+    };
+}
+/** The task definition to deploy: the given ARN, or the file registered (once: a re-run reuses it). */
+async function taskDefinitionOf(run, inputs) {
+    const source = inputs.taskDefinition;
+    if (source.kind === 'arn') {
+        if (!(await run.aws.describeTaskDefinition(source.arn)))
+            throw new ConfigurationError(`Input 'task-definition-arn': no task definition ${source.arn} in ${inputs.region}.`, 'task-definition-arn');
+        return source.arn;
+    }
+    const image = source.image ?? source.definition.containerDefinitions?.[0]?.image;
+    return run.aws.registerTaskDefinition(source.definition, {
+        [TAG.specDigest]: source.digest,
+        ...(inputs.version ? { [TAG.version]: inputs.version } : {}),
+        ...(image ? { [TAG.image]: image.slice(0, 256) } : {}),
+    });
+}
+const modes_deploy = async (run, inputs) => {
+    const taskDefinition = await taskDefinitionOf(run, inputs);
+    return runNativeDeploy({ ...wait(inputs), taskDefinition, config: inputs.config, jobTimeoutMinutes: inputs.jobTimeoutMinutes }, run.deps);
+};
+const hookRef = (inputs) => ({
+    ...(inputs.deploymentArn ? { deploymentArn: inputs.deploymentArn } : {}),
+    ...(inputs.hookId ? { hookId: inputs.hookId } : {}),
+});
+/** Each mode of strategy ecs-native, by name. */
+const NATIVE_MODES = {
+    deploy: modes_deploy,
+    continue: (run, inputs) => continueNative({ ...wait(inputs), ...hookRef(inputs) }, run.deps),
+    rollback: (run, inputs) => {
+        run.ctx.log.info(`Rollback; reason: ${inputs.reason}`);
+        return rollbackNative({ ...wait(inputs), ...hookRef(inputs) }, run.deps);
+    },
+    status: (run, inputs) => nativeStatus({ ...wait(inputs), ...hookRef(inputs) }, run.deps),
+};
+function runNativeMode(run, inputs) {
+    return NATIVE_MODES[inputs.mode](run, inputs);
+}
+/**
+ * Runs one mode of strategy ecs-native and reports it. A deploy or continue that ECS ended by
+ * rolling back (its circuit breaker, an alarm, a PAUSE that timed out) fails the step, saying
+ * who rolled back, after the outputs are set; a rollback that ends rolled back succeeds.
+ *
+ * @example
+ * await runNative(inputs, ctx);
+ */
+async function runNative(inputs, ctx) {
+    const aws = new BlueGreenAws(inputs.region, ctx.log, ctx.sleep, ctx.env);
+    const settings = { region: inputs.region, action: ACTION_NAME, version: ACTION_VERSION, env: ctx.env };
+    const count = (operation) => aws.calls.set(operation, (aws.calls.get(operation) ?? 0) + 1);
+    const options = { log: ctx.log, sleep: ctx.sleep, onAttempt: count };
+    const deps = {
+        ecs: nativeEcsApi(createAwsClient(dist_cjs/* ECSClient */.Zgc, settings), options),
+        elb: nativeElbApi(createAwsClient(client_elastic_load_balancing_v2_dist_cjs/* ElasticLoadBalancingV2Client */.MlD, settings), options),
+        log: ctx.log,
+        sleep: ctx.sleep,
+        clock: ctx.clock,
+    };
+    const started = ctx.clock.now();
+    let result;
+    let failure;
+    try {
+        result = await runNativeMode({ deps, aws, ctx }, inputs);
+        for (const [name, value] of Object.entries(result.outputs))
+            ctx.setOutput(name, value);
+        if (result.outcome === 'rolled-back' && (inputs.mode === 'deploy' || inputs.mode === 'continue')) {
+            const by = result.state.rolledBackBy ?? 'ECS';
+            throw new ActionFailure(`ECS rolled the deployment back (${by}${result.state.reason ? `: ${result.state.reason}` : ''}); production is on the previous revision.`);
+        }
+    }
+    catch (error) {
+        failure = error instanceof Error ? error.message : String(error);
+        throw error;
+    }
+    finally {
+        const totalMs = ctx.clock.now() - started;
+        const calls = [...aws.calls.values()].reduce((a, b) => a + b, 0);
+        ctx.fact('strategy', 'ecs-native');
+        ctx.fact('mode', inputs.mode);
+        ctx.fact('cluster', inputs.cluster);
+        ctx.fact('service', inputs.service);
+        if (inputs.mode === 'rollback')
+            ctx.fact('reason', inputs.reason);
+        if (result)
+            ctx.fact('native', {
+                outcome: result.outcome,
+                deploymentArn: result.state.deploymentArn,
+                stage: result.state.stage,
+                traffic: result.state.traffic,
+                rolledBackBy: result.state.rolledBackBy ?? null,
+            });
+        ctx.fact('awsCalls', calls);
+        ctx.fact('durationMs', totalMs);
+        ctx.summary.heading(`ecs-bluegreen ${inputs.mode} (ecs-native) on ${inputs.cluster}/${inputs.service}`, 3);
+        if (result)
+            ctx.summary.table(['', ''], result.summary);
+        if (failure)
+            ctx.summary.paragraph(`Failed: ${failure}`);
+        ctx.summary.paragraph(`Took ${formatDuration(totalMs)} with ${calls} AWS call(s).`);
+        ctx.writeEvidence(EVIDENCE_FILE, `${JSON.stringify({
+            strategy: 'ecs-native',
+            mode: inputs.mode,
+            cluster: inputs.cluster,
+            service: inputs.service,
+            outcome: result?.outcome ?? null,
+            outputs: result?.outputs ?? {},
+            failure: failure ?? null,
+            awsCalls: Object.fromEntries(aws.calls),
+        }, null, 2)}\n`);
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/outputs.ts
 /** The CloudWatch dimension values canary-gate reads, from the pair's target groups. */
 
@@ -70707,6 +71598,7 @@ function reportJson(report) {
 
 
 
+
 /** Step 1: read the pair from AWS and check it against the inputs. */
 async function read(inputs, ctx, aws, report) {
     const started = ctx.clock.now();
@@ -70822,12 +71714,12 @@ async function runBlueGreen(inputs, ctx) {
         record(inputs, ctx, aws, report, ctx.clock.now() - started);
     }
 }
-/** The action, for runAction and for tests. */
+/** The action, for runAction and for tests: the provider of the inputs' strategy runs. */
 const ecsBlueGreen = {
     name: ACTION_NAME,
     version: ACTION_VERSION,
-    parseInputs: parseInputs,
-    run: runBlueGreen,
+    parseInputs: parseActionInputs,
+    run: (inputs, ctx) => (isNative(inputs) ? runNative(inputs, ctx) : runBlueGreen(inputs, ctx)),
 };
 /** The entry point the runner calls. */
 const run = () => runAction(ecsBlueGreen);

@@ -14,6 +14,14 @@ export function otherColor(color: Color): Color {
 export const MODE_NAMES = ['deploy', 'shift', 'promote', 'rollback', 'cleanup', 'status'] as const;
 export type Mode = (typeof MODE_NAMES)[number];
 
+/** Who moves the traffic: this action over two services, or ECS's own deployments of one service. */
+export const STRATEGY_NAMES = ['two-services', 'ecs-native'] as const;
+export type Strategy = (typeof STRATEGY_NAMES)[number];
+
+/** The modes of strategy ecs-native (src/native/modes.ts). */
+export const NATIVE_MODE_NAMES = ['deploy', 'continue', 'rollback', 'status'] as const;
+export type NativeMode = (typeof NATIVE_MODE_NAMES)[number];
+
 /** Every input, as named in action.yml. */
 export const INPUT = {
   mode: 'mode',
@@ -44,6 +52,19 @@ export const INPUT = {
   canarySteps: 'canary-steps',
   canaryWindow: 'canary-window',
   testRoute: 'test-route',
+  strategy: 'strategy',
+  nativeStrategy: 'native-strategy',
+  canaryPercent: 'canary-percent',
+  linearStepPercent: 'linear-step-percent',
+  stepBake: 'step-bake',
+  bake: 'bake',
+  pauseStages: 'pause-stages',
+  hookTimeout: 'hook-timeout',
+  hookTimeoutAction: 'hook-timeout-action',
+  circuitBreaker: 'circuit-breaker',
+  rollbackAlarms: 'rollback-alarms',
+  deploymentArn: 'deployment-arn',
+  hookId: 'hook-id',
 } as const;
 
 /**
@@ -85,6 +106,15 @@ export const OUTPUT = {
   baselineTargetGroup: 'baseline-target-group',
   testUrl: 'test-url',
   testHeader: 'test-header',
+  nativeDeploymentArn: 'native-deployment-arn',
+  nativeStatus: 'native-status',
+  nativeStage: 'native-stage',
+  nativeTraffic: 'native-traffic',
+  nativeHookId: 'native-hook-id',
+  nativeOutcome: 'native-outcome',
+  nativeRolledBackBy: 'native-rolled-back-by',
+  nativeCanaryTargetGroup: 'native-canary-target-group',
+  nativeBaselineTargetGroup: 'native-baseline-target-group',
 } as const;
 
 export const EVIDENCE_FILE = 'ecs-bluegreen-report.json';

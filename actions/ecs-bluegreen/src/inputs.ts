@@ -6,7 +6,8 @@ import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { ConfigurationError, formatDuration, type Env, type Inputs } from '@white-cross/core';
 import { resolveRegion } from '@white-cross/aws';
-import { INPUT, MODE_NAMES, type Color, type Mode } from './constants.js';
+import { INPUT, MODE_NAMES, STRATEGY_NAMES, type Color, type Mode } from './constants.js';
+import { parseNativeInputs, type NativeActionInputs } from './native/inputs.js';
 import { arnRegion, isListenerArn, isRuleArn, isTargetGroupArn } from './dimensions.js';
 import { TEST_ROUTE_SETTINGS, type TestRouteSetting } from './test-route.js';
 import {
@@ -97,6 +98,14 @@ export type ModeInputs =
   DeployInputs | ShiftInputs | PromoteInputs | RollbackInputs | CleanupInputs | StatusInputs;
 
 export type EcsBlueGreenInputs = CommonInputs & ModeInputs;
+
+/** The inputs of either strategy: two-services (no `strategy` field) or ecs-native. */
+export type ActionInputs = EcsBlueGreenInputs | NativeActionInputs;
+
+/** Whether the inputs are of strategy ecs-native. */
+export function isNative(inputs: ActionInputs): inputs is NativeActionInputs {
+  return 'strategy' in inputs && inputs.strategy === 'ecs-native';
+}
 
 /** The inputs of one mode. */
 export type InputsOf<M extends Mode> = CommonInputs & Extract<ModeInputs, { mode: M }>;
@@ -219,12 +228,28 @@ function checkJobTimeout(inputs: Inputs, mode: Mode, waitTimeoutMs: number): voi
 }
 
 /**
- * Parses the inputs of ecs-bluegreen.
+ * Parses the inputs of either strategy (`strategy`, default two-services).
+ *
+ * @example
+ * const inputs = parseActionInputs(new Inputs(process.env), process.env);
+ */
+export function parseActionInputs(inputs: Inputs, env: Env): ActionInputs {
+  const strategy = inputs.choice(INPUT.strategy, STRATEGY_NAMES, 'two-services');
+  return strategy === 'ecs-native' ? parseNativeInputs(inputs, env) : parseInputs(inputs, env);
+}
+
+/**
+ * Parses the inputs of ecs-bluegreen (strategy two-services).
  *
  * @example
  * const inputs = parseInputs(new Inputs(process.env), process.env);
  */
 export function parseInputs(inputs: Inputs, env: Env): EcsBlueGreenInputs {
+  if (inputs.string(INPUT.mode) === 'continue')
+    throw new ConfigurationError(
+      "Input 'mode' continue answers an ECS PAUSE: it needs 'strategy: ecs-native' (strategy two-services moves traffic with shift and promote).",
+      'strategy',
+    );
   const mode = inputs.choice(INPUT.mode, MODE_NAMES);
   if (!mode)
     throw new ConfigurationError(`Input 'mode' is required: one of ${MODE_NAMES.join(', ')}.`, 'mode');

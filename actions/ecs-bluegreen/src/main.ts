@@ -15,8 +15,9 @@ import { BlueGreenAws } from './aws.js';
 import { ACTION_NAME, ACTION_VERSION, EVIDENCE_FILE, OUTPUT, otherColor } from './constants.js';
 import { loadBalancerDimension } from './dimensions.js';
 import { BlueGreenRun } from './executor.js';
-import { parseInputs, type EcsBlueGreenInputs } from './inputs.js';
+import { isNative, parseActionInputs, type ActionInputs, type EcsBlueGreenInputs } from './inputs.js';
 import { runMode } from './modes.js';
+import { runNative } from './native/modes.js';
 import { baselineTargetGroupDimension, canaryTargetGroupDimension } from './outputs.js';
 import { checkOtherRoutes, loadPair } from './pair.js';
 import { findTestRoutes } from './test-route.js';
@@ -152,12 +153,12 @@ async function runBlueGreen(inputs: EcsBlueGreenInputs, ctx: ActionContext): Pro
   }
 }
 
-/** The action, for runAction and for tests. */
-export const ecsBlueGreen: ActionDefinition<EcsBlueGreenInputs> = {
+/** The action, for runAction and for tests: the provider of the inputs' strategy runs. */
+export const ecsBlueGreen: ActionDefinition<ActionInputs> = {
   name: ACTION_NAME,
   version: ACTION_VERSION,
-  parseInputs,
-  run: runBlueGreen,
+  parseInputs: parseActionInputs,
+  run: (inputs, ctx) => (isNative(inputs) ? runNative(inputs, ctx) : runBlueGreen(inputs, ctx)),
 };
 
 /** The entry point the runner calls. */

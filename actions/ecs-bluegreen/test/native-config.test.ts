@@ -70,7 +70,7 @@ describe('native configuration', () => {
       "Input 'canary-percent' must be a multiple of 0.1 from 0.1 to 100; got 10.05.",
     );
     expect(() => checkNativeConfig({ ...BASE, hookTimeoutMinutes: 0 })).toThrow(
-      /'hook-timeout-minutes' must be from 1 to 20160/,
+      /'hook-timeout' must be from 1 to 20160/,
     );
   });
 

@@ -78,9 +78,9 @@ export function checkNativeConfig(config: NativeConfig): NativeConfig {
   }
   if (config.strategy === 'CANARY') checkRange('canary-percent', config.canaryPercent ?? 5, 0.1, 100, true);
   if (config.strategy === 'LINEAR') checkRange('linear-step-percent', config.stepPercent ?? 10, 3, 100, true);
-  checkRange('step-bake-minutes', config.stepBakeMinutes, 0, 1440, false);
-  checkRange('bake-minutes', config.bakeMinutes, 0, 1440, false);
-  checkRange('hook-timeout-minutes', config.hookTimeoutMinutes, 1, 20160, false);
+  checkRange('step-bake', config.stepBakeMinutes, 0, 1440, false);
+  checkRange('bake', config.bakeMinutes, 0, 1440, false);
+  checkRange('hook-timeout', config.hookTimeoutMinutes, 1, 20160, false);
   for (const stage of config.pauseStages) {
     if (!(PAUSE_STAGES as readonly string[]).includes(stage)) {
       throw new ConfigurationError(
@@ -149,8 +149,8 @@ export function checkJobTimeout(config: NativeConfig, jobTimeoutMinutes: number)
   if (total > jobTimeoutMinutes) {
     const steps = trafficSteps(config).length;
     throw new ConfigurationError(
-      `The ecs-native configuration can take ${total} minutes (${steps} traffic steps, ${config.stepBakeMinutes} min bake between, ${config.bakeMinutes} min final bake, pauses of up to ${config.hookTimeoutMinutes} min each), more than the job's timeout of ${jobTimeoutMinutes} minutes. Lower 'hook-timeout-minutes' or the bakes, or raise 'job-timeout-minutes' (and the job's timeout-minutes).`,
-      'job-timeout-minutes',
+      `The ecs-native configuration can take ${total} minutes (${steps} traffic steps, ${config.stepBakeMinutes} min bake between, ${config.bakeMinutes} min final bake, pauses of up to ${config.hookTimeoutMinutes} min each), more than the job's timeout of ${jobTimeoutMinutes} minutes. Lower 'hook-timeout' or the bakes ('step-bake', 'bake'), or raise 'job-timeout' (and the job's timeout-minutes).`,
+      'job-timeout',
     );
   }
 }

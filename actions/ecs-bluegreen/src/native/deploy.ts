@@ -11,6 +11,7 @@
  */
 import type { ServiceDeploymentBrief } from '@aws-sdk/client-ecs';
 import { ActionFailure, type Clock, type Sleep } from '@white-cross/core';
+import { loadBalancerDimension, targetGroupDimension } from '../dimensions.js';
 import type { NativeEcsApi, NativeElbApi, ServiceRef } from './aws.js';
 import {
   checkJobTimeout,
@@ -207,6 +208,10 @@ export async function runNativeDeploy(inputs: NativeDeployInputs, deps: NativeDe
       ...result.outputs,
       'native-canary-target-group': groups.canary,
       'native-baseline-target-group': groups.baseline,
+      // The CloudWatch dimensions canary-gate reads, under the names two-services gives them.
+      'canary-target-group': targetGroupDimension(groups.canary),
+      'baseline-target-group': targetGroupDimension(groups.baseline),
+      ...(rule ? { 'load-balancer': loadBalancerDimension(rule) } : {}),
     },
     summary: [...result.summary, ['Canary / baseline target group', `${groups.canary} / ${groups.baseline}`]],
   };

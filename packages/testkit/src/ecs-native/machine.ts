@@ -72,6 +72,25 @@ export function manualClock(start = Date.UTC(2026, 0, 5, 9, 0, 0)): NativeClock 
   };
 }
 
+/**
+ * A clock that runs `scale` times faster than the wall clock (and can be moved on by hand), for
+ * callers that sleep in real time, such as an action's bundle run as a process: with 120, one
+ * ECS minute (a bake, a hook timeout) passes in half a second.
+ *
+ * @example
+ * const standIn = await startEcsNativeStandIn({ upstream: proxy.url, clock: scaledClock(120) });
+ */
+export function scaledClock(scale: number, start = Date.UTC(2026, 0, 5, 9, 0, 0)): NativeClock {
+  const startedAt = Date.now();
+  let skipped = 0;
+  return {
+    now: () => start + (Date.now() - startedAt) * scale + skipped,
+    advance: (ms) => {
+      skipped += ms;
+    },
+  };
+}
+
 /** The strategy fields of UpdateService's `deploymentConfiguration`, as sent on the wire. */
 export interface WireDeploymentConfiguration {
   strategy?: string;
