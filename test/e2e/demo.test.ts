@@ -89,9 +89,12 @@ describe('the example production caller on the local stack', () => {
       'deploy/approve': 'success',
       'deploy/migrate': 'success',
       'deploy/rollout': 'success',
+      // strategy two-services (the default): the ecs-native jobs do not run
+      'deploy/rollout-native': 'skipped',
       'deploy/verify': 'success',
       'deploy/frontend': 'success',
       'deploy/rollback': 'skipped',
+      'deploy/rollback-native': 'skipped',
       'deploy/evidence': 'success',
       'deploy/notify': 'skipped',
       deploy: 'success',

@@ -40,6 +40,11 @@ export const NOT_ON_THE_LOCAL_STACK: Record<RolePurpose, Record<string, string>>
     // Stopped tasks are read only when the new color's tasks fail to become healthy.
     EcsBlueGreenTheTasks: "stopped tasks' reasons (the local tasks start)",
     EcsBlueGreenListTheClustersTasks: "stopped tasks' reasons (the local tasks start)",
+    // production.yml deploys with strategy two-services; ecs-native runs on moto in
+    // actions/ecs-bluegreen/test/native-bundle.test.ts (moto has no ListServiceDeployments: the
+    // ECS native stand-in answers those).
+    EcsBlueGreenNativeTheService: 'strategy ecs-native (the example caller uses two-services)',
+    EcsBlueGreenNativeItsServiceDeployments: 'strategy ecs-native (the example caller uses two-services)',
   },
   verify: {
     // The local stack runs hipaa-verify's probes of the app (actionTuning in
@@ -78,6 +83,8 @@ export const NOT_ON_THE_LOCAL_STACK: Record<RolePurpose, Record<string, string>>
     'EcsBlueGreenWithoutResourceTypes: ecs:DescribeTaskDefinition':
       'a rollback to an ARN or a tag (not run locally)',
     EcsBlueGreenListTheClustersTasks: "stopped tasks' reasons (the local tasks start)",
+    EcsBlueGreenNativeTheService: 'strategy ecs-native (the example caller uses two-services)',
+    EcsBlueGreenNativeItsServiceDeployments: 'strategy ecs-native (the example caller uses two-services)',
   },
   cleanup: {
     // The e2e's cleanup runs minutes after a promotion: nothing is 24 h old, so it only reads.

@@ -63,9 +63,11 @@ describe('rollback to previous', () => {
     const result = await run(rollbackPrevious);
     expect(result.exitCode).toBe(0);
     // The fast path: read the pair, take the lock (no settle wait: a rollback never waits, it
-    // takes the lock over), move the weights, mark the canary, give the lock back.
+    // takes the lock over), move the weights, mark the canary, give the lock back, and look for
+    // a test route left on the listener (none here: DescribeRules only, no DeleteRule).
     expect(stack.proxy.requests.map((r) => r.operation).sort()).toEqual([
       'DescribeListeners',
+      'DescribeRules',
       'DescribeServices',
       'DescribeServices',
       'DescribeServices',
@@ -93,8 +95,10 @@ describe('rollback to previous', () => {
     stack.proxy.reset();
     const again = await run(rollbackPrevious);
     expect(again.exitCode).toBe(0);
+    // Nothing moves; a test route a crashed run left would still be removed (DescribeRules).
     expect(stack.proxy.requests.map((r) => r.operation).sort()).toEqual([
       'DescribeListeners',
+      'DescribeRules',
       'DescribeServices',
     ]);
     expect(again.summary).toContain(
