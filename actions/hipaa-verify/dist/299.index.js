@@ -2,1391 +2,30 @@ export const id = 299;
 export const ids = [299];
 export const modules = {
 
-/***/ 9478:
-/***/ ((__unused_webpack_module, exports, __webpack_require__) => {
-
-const { Crc32, Crc32Js, Crc32Node } = __webpack_require__(9362);
-exports.Crc32 = Crc32;
-exports.Crc32Js = Crc32Js;
-exports.Crc32Node = Crc32Node;
-
-const T = new Uint32Array(256);
-for (let i = 0; i < 256; ++i) {
-    let c = i;
-    for (let j = 0; j < 8; ++j) {
-        c = c & 1 ? 0x82f63b78 ^ (c >>> 1) : c >>> 1;
-    }
-    T[i] = c >>> 0;
-}
-class Crc32cJs {
-    digestLength = 4;
-    crc = 0xffff_ffff;
-    update(data) {
-        let crc = this.crc;
-        for (let i = 0; i < data.length; ++i) {
-            crc = (crc >>> 8) ^ T[(crc ^ data[i]) & 0xff];
-        }
-        this.crc = crc;
-    }
-    async digest() {
-        const value = (this.crc ^ 0xffff_ffff) >>> 0;
-        const out = new Uint8Array(4);
-        out[0] = value >>> 24;
-        out[1] = (value >>> 16) & 0xff;
-        out[2] = (value >>> 8) & 0xff;
-        out[3] = value & 0xff;
-        return out;
-    }
-    reset() {
-        this.crc = 0xffff_ffff;
-    }
-}
-
-const Crc32cNode = Crc32cJs;
-
-const crc64NvmeCrtContainer = {
-    CrtCrc64Nvme: null,
-};
-
-const generateCRC64NVMETable = () => {
-    const sliceLength = 8;
-    const tables = new Array(sliceLength);
-    for (let slice = 0; slice < sliceLength; slice++) {
-        const table = new Array(512);
-        for (let i = 0; i < 256; i++) {
-            let crc = BigInt(i);
-            for (let j = 0; j < 8 * (slice + 1); j++) {
-                if (crc & 1n) {
-                    crc = (crc >> 1n) ^ 0x9a6c9329ac4bc9b5n;
-                }
-                else {
-                    crc = crc >> 1n;
-                }
-            }
-            table[i * 2] = Number((crc >> 32n) & 0xffffffffn);
-            table[i * 2 + 1] = Number(crc & 0xffffffffn);
-        }
-        tables[slice] = new Uint32Array(table);
-    }
-    return tables;
-};
-let CRC64_NVME_REVERSED_TABLE;
-let t0, t1, t2, t3;
-let t4, t5, t6, t7;
-const ensureTablesInitialized = () => {
-    if (!CRC64_NVME_REVERSED_TABLE) {
-        CRC64_NVME_REVERSED_TABLE = generateCRC64NVMETable();
-        [t0, t1, t2, t3, t4, t5, t6, t7] = CRC64_NVME_REVERSED_TABLE;
-    }
-};
-class Crc64NvmeJs {
-    c1 = 0;
-    c2 = 0;
-    constructor() {
-        ensureTablesInitialized();
-        this.reset();
-    }
-    update(data) {
-        const len = data.length;
-        let i = 0;
-        let crc1 = this.c1;
-        let crc2 = this.c2;
-        while (i + 8 <= len) {
-            const idx0 = ((crc2 ^ data[i++]) & 255) << 1;
-            const idx1 = (((crc2 >>> 8) ^ data[i++]) & 255) << 1;
-            const idx2 = (((crc2 >>> 16) ^ data[i++]) & 255) << 1;
-            const idx3 = (((crc2 >>> 24) ^ data[i++]) & 255) << 1;
-            const idx4 = ((crc1 ^ data[i++]) & 255) << 1;
-            const idx5 = (((crc1 >>> 8) ^ data[i++]) & 255) << 1;
-            const idx6 = (((crc1 >>> 16) ^ data[i++]) & 255) << 1;
-            const idx7 = (((crc1 >>> 24) ^ data[i++]) & 255) << 1;
-            crc1 = t7[idx0] ^ t6[idx1] ^ t5[idx2] ^ t4[idx3] ^ t3[idx4] ^ t2[idx5] ^ t1[idx6] ^ t0[idx7];
-            crc2 =
-                t7[idx0 + 1] ^
-                    t6[idx1 + 1] ^
-                    t5[idx2 + 1] ^
-                    t4[idx3 + 1] ^
-                    t3[idx4 + 1] ^
-                    t2[idx5 + 1] ^
-                    t1[idx6 + 1] ^
-                    t0[idx7 + 1];
-        }
-        while (i < len) {
-            const idx = ((crc2 ^ data[i]) & 255) << 1;
-            crc2 = ((crc2 >>> 8) | ((crc1 & 255) << 24)) >>> 0;
-            crc1 = (crc1 >>> 8) ^ t0[idx];
-            crc2 ^= t0[idx + 1];
-            ++i;
-        }
-        this.c1 = crc1;
-        this.c2 = crc2;
-    }
-    async digest() {
-        const c1 = this.c1 ^ 4294967295;
-        const c2 = this.c2 ^ 4294967295;
-        return new Uint8Array([
-            c1 >>> 24,
-            (c1 >>> 16) & 255,
-            (c1 >>> 8) & 255,
-            c1 & 255,
-            c2 >>> 24,
-            (c2 >>> 16) & 255,
-            (c2 >>> 8) & 255,
-            c2 & 255,
-        ]);
-    }
-    reset() {
-        this.c1 = 4294967295;
-        this.c2 = 4294967295;
-    }
-}
-
-class Crc64Nvme {
-    impl;
-    constructor() {
-        const Crt = crc64NvmeCrtContainer.CrtCrc64Nvme;
-        this.impl = Crt ? new Crt() : new Crc64NvmeJs();
-    }
-    update(data) {
-        this.impl.update(data);
-    }
-    async digest() {
-        return this.impl.digest();
-    }
-    reset() {
-        this.impl.reset();
-    }
-}
-
-exports.Crc32c = Crc32cNode;
-exports.Crc32cJs = Crc32cJs;
-exports.Crc32cNode = Crc32cNode;
-exports.Crc64Nvme = Crc64Nvme;
-exports.Crc64NvmeJs = Crc64NvmeJs;
-exports.crc64NvmeCrtContainer = crc64NvmeCrtContainer;
-
-
-/***/ }),
-
-/***/ 2330:
-/***/ ((__unused_webpack_module, exports, __webpack_require__) => {
-
-const { setFeature } = __webpack_require__(9300);
-const { HttpRequest } = __webpack_require__(9922);
-const { isArrayBuffer, toUint8Array, createBufferedReadable, createChecksumStream } = __webpack_require__(2882);
-const { Crc64Nvme, Crc32c, Crc32 } = __webpack_require__(9478);
-const { normalizeProvider } = __webpack_require__(4614);
-
-const RequestChecksumCalculation = {
-    WHEN_SUPPORTED: "WHEN_SUPPORTED",
-    WHEN_REQUIRED: "WHEN_REQUIRED",
-};
-const DEFAULT_REQUEST_CHECKSUM_CALCULATION = RequestChecksumCalculation.WHEN_SUPPORTED;
-const ResponseChecksumValidation = {
-    WHEN_SUPPORTED: "WHEN_SUPPORTED",
-    WHEN_REQUIRED: "WHEN_REQUIRED",
-};
-const DEFAULT_RESPONSE_CHECKSUM_VALIDATION = RequestChecksumCalculation.WHEN_SUPPORTED;
-var ChecksumAlgorithm;
-(function (ChecksumAlgorithm) {
-    ChecksumAlgorithm["MD5"] = "MD5";
-    ChecksumAlgorithm["CRC32"] = "CRC32";
-    ChecksumAlgorithm["CRC32C"] = "CRC32C";
-    ChecksumAlgorithm["CRC64NVME"] = "CRC64NVME";
-    ChecksumAlgorithm["SHA1"] = "SHA1";
-    ChecksumAlgorithm["SHA256"] = "SHA256";
-})(ChecksumAlgorithm || (ChecksumAlgorithm = {}));
-var ChecksumLocation;
-(function (ChecksumLocation) {
-    ChecksumLocation["HEADER"] = "header";
-    ChecksumLocation["TRAILER"] = "trailer";
-})(ChecksumLocation || (ChecksumLocation = {}));
-const DEFAULT_CHECKSUM_ALGORITHM = ChecksumAlgorithm.CRC32;
-
-var SelectorType;
-(function (SelectorType) {
-    SelectorType["ENV"] = "env";
-    SelectorType["CONFIG"] = "shared config entry";
-})(SelectorType || (SelectorType = {}));
-const stringUnionSelector = (obj, key, union, type) => {
-    if (!(key in obj)) {
-        return undefined;
-    }
-    const value = obj[key].toUpperCase();
-    if (!Object.values(union).includes(value)) {
-        throw new TypeError(`Cannot load ${type} '${key}'. Expected one of ${Object.values(union)}, got '${obj[key]}'.`);
-    }
-    return value;
-};
-
-const ENV_REQUEST_CHECKSUM_CALCULATION = "AWS_REQUEST_CHECKSUM_CALCULATION";
-const CONFIG_REQUEST_CHECKSUM_CALCULATION = "request_checksum_calculation";
-const NODE_REQUEST_CHECKSUM_CALCULATION_CONFIG_OPTIONS = {
-    environmentVariableSelector: (env) => stringUnionSelector(env, ENV_REQUEST_CHECKSUM_CALCULATION, RequestChecksumCalculation, SelectorType.ENV),
-    configFileSelector: (profile) => stringUnionSelector(profile, CONFIG_REQUEST_CHECKSUM_CALCULATION, RequestChecksumCalculation, SelectorType.CONFIG),
-    default: DEFAULT_REQUEST_CHECKSUM_CALCULATION,
-};
-
-const ENV_RESPONSE_CHECKSUM_VALIDATION = "AWS_RESPONSE_CHECKSUM_VALIDATION";
-const CONFIG_RESPONSE_CHECKSUM_VALIDATION = "response_checksum_validation";
-const NODE_RESPONSE_CHECKSUM_VALIDATION_CONFIG_OPTIONS = {
-    environmentVariableSelector: (env) => stringUnionSelector(env, ENV_RESPONSE_CHECKSUM_VALIDATION, ResponseChecksumValidation, SelectorType.ENV),
-    configFileSelector: (profile) => stringUnionSelector(profile, CONFIG_RESPONSE_CHECKSUM_VALIDATION, ResponseChecksumValidation, SelectorType.CONFIG),
-    default: DEFAULT_RESPONSE_CHECKSUM_VALIDATION,
-};
-
-const getChecksumAlgorithmForRequest = (input, { requestChecksumRequired, requestAlgorithmMember, requestChecksumCalculation }) => {
-    if (!requestAlgorithmMember) {
-        return requestChecksumCalculation === RequestChecksumCalculation.WHEN_SUPPORTED || requestChecksumRequired
-            ? DEFAULT_CHECKSUM_ALGORITHM
-            : undefined;
-    }
-    if (!input[requestAlgorithmMember]) {
-        return undefined;
-    }
-    const checksumAlgorithm = input[requestAlgorithmMember];
-    return checksumAlgorithm;
-};
-
-const getChecksumLocationName = (algorithm) => algorithm === ChecksumAlgorithm.MD5 ? "content-md5" : `x-amz-checksum-${algorithm.toLowerCase()}`;
-
-const hasHeader = (header, headers) => {
-    const soughtHeader = header.toLowerCase();
-    for (const headerName of Object.keys(headers)) {
-        if (soughtHeader === headerName.toLowerCase()) {
-            return true;
-        }
-    }
-    return false;
-};
-
-const hasHeaderWithPrefix = (headerPrefix, headers) => {
-    const soughtHeaderPrefix = headerPrefix.toLowerCase();
-    for (const headerName of Object.keys(headers)) {
-        if (headerName.toLowerCase().startsWith(soughtHeaderPrefix)) {
-            return true;
-        }
-    }
-    return false;
-};
-
-const isStreaming = (body) => body !== undefined && typeof body !== "string" && !ArrayBuffer.isView(body) && !isArrayBuffer(body);
-
-const CLIENT_SUPPORTED_ALGORITHMS = [
-    ChecksumAlgorithm.CRC32,
-    ChecksumAlgorithm.CRC32C,
-    ChecksumAlgorithm.CRC64NVME,
-    ChecksumAlgorithm.SHA1,
-    ChecksumAlgorithm.SHA256,
-];
-const PRIORITY_ORDER_ALGORITHMS = [
-    ChecksumAlgorithm.SHA256,
-    ChecksumAlgorithm.SHA1,
-    ChecksumAlgorithm.CRC32,
-    ChecksumAlgorithm.CRC32C,
-    ChecksumAlgorithm.CRC64NVME,
-];
-
-const selectChecksumAlgorithmFunction = (checksumAlgorithm, config) => {
-    const { checksumAlgorithms = {} } = config;
-    switch (checksumAlgorithm) {
-        case ChecksumAlgorithm.MD5:
-            return checksumAlgorithms?.MD5 ?? config.md5;
-        case ChecksumAlgorithm.CRC32:
-            return checksumAlgorithms?.CRC32 ?? Crc32;
-        case ChecksumAlgorithm.CRC32C:
-            return checksumAlgorithms?.CRC32C ?? Crc32c;
-        case ChecksumAlgorithm.CRC64NVME:
-            return checksumAlgorithms?.CRC64NVME ?? Crc64Nvme;
-        case ChecksumAlgorithm.SHA1:
-            return checksumAlgorithms?.SHA1 ?? config.sha1;
-        case ChecksumAlgorithm.SHA256:
-            return checksumAlgorithms?.SHA256 ?? config.sha256;
-        default:
-            if (checksumAlgorithms?.[checksumAlgorithm]) {
-                return checksumAlgorithms[checksumAlgorithm];
-            }
-            throw new Error(`The checksum algorithm "${checksumAlgorithm}" is not supported by the client.` +
-                ` Select one of ${CLIENT_SUPPORTED_ALGORITHMS}, or provide an implementation to ` +
-                ` the client constructor checksums field.`);
-    }
-};
-
-const stringHasher = (checksumAlgorithmFn, body) => {
-    const hash = new checksumAlgorithmFn();
-    hash.update(toUint8Array(body || ""));
-    return hash.digest();
-};
-
-const flexibleChecksumsMiddlewareOptions = {
-    name: "flexibleChecksumsMiddleware",
-    step: "build",
-    tags: ["BODY_CHECKSUM"],
-    override: true,
-};
-const flexibleChecksumsMiddleware = (config, middlewareConfig) => (next, context) => async (args) => {
-    if (!HttpRequest.isInstance(args.request)) {
-        return next(args);
-    }
-    if (hasHeaderWithPrefix("x-amz-checksum-", args.request.headers)) {
-        return next(args);
-    }
-    const { request, input } = args;
-    const { body: requestBody, headers } = request;
-    const { base64Encoder, streamHasher } = config;
-    const { requestChecksumRequired, requestAlgorithmMember } = middlewareConfig;
-    const requestChecksumCalculation = await config.requestChecksumCalculation();
-    const requestAlgorithmMemberName = requestAlgorithmMember?.name;
-    const requestAlgorithmMemberHttpHeader = requestAlgorithmMember?.httpHeader;
-    if (requestAlgorithmMemberName && !input[requestAlgorithmMemberName]) {
-        if (requestChecksumCalculation === RequestChecksumCalculation.WHEN_SUPPORTED || requestChecksumRequired) {
-            input[requestAlgorithmMemberName] = DEFAULT_CHECKSUM_ALGORITHM;
-            if (requestAlgorithmMemberHttpHeader) {
-                headers[requestAlgorithmMemberHttpHeader] = DEFAULT_CHECKSUM_ALGORITHM;
-            }
-        }
-    }
-    const checksumAlgorithm = getChecksumAlgorithmForRequest(input, {
-        requestChecksumRequired,
-        requestAlgorithmMember: requestAlgorithmMember?.name,
-        requestChecksumCalculation,
-    });
-    let updatedBody = requestBody;
-    let updatedHeaders = headers;
-    if (checksumAlgorithm) {
-        switch (checksumAlgorithm) {
-            case ChecksumAlgorithm.CRC32:
-                setFeature(context, "FLEXIBLE_CHECKSUMS_REQ_CRC32", "U");
-                break;
-            case ChecksumAlgorithm.CRC32C:
-                setFeature(context, "FLEXIBLE_CHECKSUMS_REQ_CRC32C", "V");
-                break;
-            case ChecksumAlgorithm.CRC64NVME:
-                setFeature(context, "FLEXIBLE_CHECKSUMS_REQ_CRC64", "W");
-                break;
-            case ChecksumAlgorithm.SHA1:
-                setFeature(context, "FLEXIBLE_CHECKSUMS_REQ_SHA1", "X");
-                break;
-            case ChecksumAlgorithm.SHA256:
-                setFeature(context, "FLEXIBLE_CHECKSUMS_REQ_SHA256", "Y");
-                break;
-        }
-        const checksumLocationName = getChecksumLocationName(checksumAlgorithm);
-        const checksumAlgorithmFn = selectChecksumAlgorithmFunction(checksumAlgorithm, config);
-        if (isStreaming(requestBody)) {
-            const { getAwsChunkedEncodingStream, bodyLengthChecker } = config;
-            updatedBody = getAwsChunkedEncodingStream(typeof config.requestStreamBufferSize === "number" && config.requestStreamBufferSize >= 8 * 1024
-                ? createBufferedReadable(requestBody, config.requestStreamBufferSize, context.logger)
-                : requestBody, {
-                base64Encoder,
-                bodyLengthChecker,
-                checksumLocationName,
-                checksumAlgorithmFn,
-                streamHasher,
-            });
-            updatedHeaders = {
-                ...headers,
-                "content-encoding": headers["content-encoding"]
-                    ? `${headers["content-encoding"]},aws-chunked`
-                    : "aws-chunked",
-                "transfer-encoding": "chunked",
-                "x-amz-decoded-content-length": headers["content-length"],
-                "x-amz-content-sha256": "STREAMING-UNSIGNED-PAYLOAD-TRAILER",
-                "x-amz-trailer": checksumLocationName,
-            };
-            delete updatedHeaders["content-length"];
-        }
-        else if (!hasHeader(checksumLocationName, headers)) {
-            const rawChecksum = await stringHasher(checksumAlgorithmFn, requestBody);
-            updatedHeaders = {
-                ...headers,
-                [checksumLocationName]: base64Encoder(rawChecksum),
-            };
-        }
-    }
-    try {
-        const result = await next({
-            ...args,
-            request: {
-                ...request,
-                headers: updatedHeaders,
-                body: updatedBody,
-            },
-        });
-        return result;
-    }
-    catch (e) {
-        if (e instanceof Error && e.name === "InvalidChunkSizeError") {
-            try {
-                if (!e.message.endsWith(".")) {
-                    e.message += ".";
-                }
-                e.message +=
-                    " Set [requestStreamBufferSize=number e.g. 65_536] in client constructor to instruct AWS SDK to buffer your input stream.";
-            }
-            catch (ignored) {
-            }
-        }
-        throw e;
-    }
-};
-
-const flexibleChecksumsInputMiddlewareOptions = {
-    name: "flexibleChecksumsInputMiddleware",
-    toMiddleware: "serializerMiddleware",
-    relation: "before",
-    tags: ["BODY_CHECKSUM"],
-    override: true,
-};
-const flexibleChecksumsInputMiddleware = (config, middlewareConfig) => (next, context) => async (args) => {
-    const input = args.input;
-    const { requestValidationModeMember } = middlewareConfig;
-    const requestChecksumCalculation = await config.requestChecksumCalculation();
-    const responseChecksumValidation = await config.responseChecksumValidation();
-    switch (requestChecksumCalculation) {
-        case RequestChecksumCalculation.WHEN_REQUIRED:
-            setFeature(context, "FLEXIBLE_CHECKSUMS_REQ_WHEN_REQUIRED", "a");
-            break;
-        case RequestChecksumCalculation.WHEN_SUPPORTED:
-            setFeature(context, "FLEXIBLE_CHECKSUMS_REQ_WHEN_SUPPORTED", "Z");
-            break;
-    }
-    switch (responseChecksumValidation) {
-        case ResponseChecksumValidation.WHEN_REQUIRED:
-            setFeature(context, "FLEXIBLE_CHECKSUMS_RES_WHEN_REQUIRED", "c");
-            break;
-        case ResponseChecksumValidation.WHEN_SUPPORTED:
-            setFeature(context, "FLEXIBLE_CHECKSUMS_RES_WHEN_SUPPORTED", "b");
-            break;
-    }
-    if (requestValidationModeMember && !input[requestValidationModeMember]) {
-        if (responseChecksumValidation === ResponseChecksumValidation.WHEN_SUPPORTED) {
-            input[requestValidationModeMember] = "ENABLED";
-        }
-    }
-    return next(args);
-};
-
-const getChecksumAlgorithmListForResponse = (responseAlgorithms = []) => {
-    const validChecksumAlgorithms = [];
-    let i = PRIORITY_ORDER_ALGORITHMS.length;
-    for (const algorithm of responseAlgorithms) {
-        const priority = PRIORITY_ORDER_ALGORITHMS.indexOf(algorithm);
-        if (priority !== -1) {
-            validChecksumAlgorithms[priority] = algorithm;
-        }
-        else {
-            validChecksumAlgorithms[i++] = algorithm;
-        }
-    }
-    return validChecksumAlgorithms.filter(Boolean);
-};
-
-const isChecksumWithPartNumber = (checksum) => {
-    const lastHyphenIndex = checksum.lastIndexOf("-");
-    if (lastHyphenIndex !== -1) {
-        const numberPart = checksum.slice(lastHyphenIndex + 1);
-        if (!numberPart.startsWith("0")) {
-            const number = parseInt(numberPart, 10);
-            if (!isNaN(number) && number >= 1 && number <= 10000) {
-                return true;
-            }
-        }
-    }
-    return false;
-};
-
-const getChecksum = async (body, { checksumAlgorithmFn, base64Encoder }) => base64Encoder(await stringHasher(checksumAlgorithmFn, body));
-
-const validateChecksumFromResponse = async (response, { config, responseAlgorithms, logger }) => {
-    const checksumAlgorithms = getChecksumAlgorithmListForResponse(responseAlgorithms);
-    const { body: responseBody, headers: responseHeaders } = response;
-    for (const algorithm of checksumAlgorithms) {
-        const responseHeader = getChecksumLocationName(algorithm);
-        const checksumFromResponse = responseHeaders[responseHeader];
-        if (checksumFromResponse) {
-            let checksumAlgorithmFn;
-            try {
-                checksumAlgorithmFn = selectChecksumAlgorithmFunction(algorithm, config);
-            }
-            catch (error) {
-                if (algorithm === ChecksumAlgorithm.CRC64NVME) {
-                    logger?.warn(`Skipping ${ChecksumAlgorithm.CRC64NVME} checksum validation: ${error.message}`);
-                    continue;
-                }
-                throw error;
-            }
-            const { base64Encoder } = config;
-            if (isStreaming(responseBody)) {
-                response.body = createChecksumStream({
-                    expectedChecksum: checksumFromResponse,
-                    checksumSourceLocation: responseHeader,
-                    checksum: new checksumAlgorithmFn(),
-                    source: responseBody,
-                    base64Encoder,
-                });
-                return;
-            }
-            const checksum = await getChecksum(responseBody, { checksumAlgorithmFn, base64Encoder });
-            if (checksum === checksumFromResponse) {
-                break;
-            }
-            throw new Error(`Checksum mismatch: expected "${checksum}" but received "${checksumFromResponse}"` +
-                ` in response header "${responseHeader}".`);
-        }
-    }
-};
-
-const flexibleChecksumsResponseMiddlewareOptions = {
-    name: "flexibleChecksumsResponseMiddleware",
-    toMiddleware: "deserializerMiddleware",
-    relation: "after",
-    tags: ["BODY_CHECKSUM"],
-    override: true,
-};
-const flexibleChecksumsResponseMiddleware = (config, middlewareConfig) => (next, context) => async (args) => {
-    if (!HttpRequest.isInstance(args.request)) {
-        return next(args);
-    }
-    const input = args.input;
-    const result = await next(args);
-    const response = result.response;
-    const { requestValidationModeMember, responseAlgorithms } = middlewareConfig;
-    if (requestValidationModeMember && input[requestValidationModeMember] === "ENABLED") {
-        const { clientName, commandName } = context;
-        const customChecksumAlgorithms = Object.keys(config.checksumAlgorithms ?? {}).filter((algorithm) => {
-            const responseHeader = getChecksumLocationName(algorithm);
-            return response.headers[responseHeader] !== undefined;
-        });
-        const algoList = getChecksumAlgorithmListForResponse([
-            ...(responseAlgorithms ?? []),
-            ...customChecksumAlgorithms,
-        ]);
-        const isS3WholeObjectMultipartGetResponseChecksum = clientName === "S3Client" &&
-            commandName === "GetObjectCommand" &&
-            algoList.every((algorithm) => {
-                const responseHeader = getChecksumLocationName(algorithm);
-                const checksumFromResponse = response.headers[responseHeader];
-                return !checksumFromResponse || isChecksumWithPartNumber(checksumFromResponse);
-            });
-        if (isS3WholeObjectMultipartGetResponseChecksum) {
-            return result;
-        }
-        await validateChecksumFromResponse(response, {
-            config,
-            responseAlgorithms: algoList,
-            logger: context.logger,
-        });
-    }
-    return result;
-};
-
-const getFlexibleChecksumsPlugin = (config, middlewareConfig) => ({
-    applyToStack: (clientStack) => {
-        clientStack.add(flexibleChecksumsMiddleware(config, middlewareConfig), flexibleChecksumsMiddlewareOptions);
-        clientStack.addRelativeTo(flexibleChecksumsInputMiddleware(config, middlewareConfig), flexibleChecksumsInputMiddlewareOptions);
-        clientStack.addRelativeTo(flexibleChecksumsResponseMiddleware(config, middlewareConfig), flexibleChecksumsResponseMiddlewareOptions);
-    },
-});
-
-const resolveFlexibleChecksumsConfig = (input) => {
-    const { requestChecksumCalculation, responseChecksumValidation, requestStreamBufferSize } = input;
-    return Object.assign(input, {
-        requestChecksumCalculation: normalizeProvider(requestChecksumCalculation ?? DEFAULT_REQUEST_CHECKSUM_CALCULATION),
-        responseChecksumValidation: normalizeProvider(responseChecksumValidation ?? DEFAULT_RESPONSE_CHECKSUM_VALIDATION),
-        requestStreamBufferSize: Number(requestStreamBufferSize ?? 0),
-        checksumAlgorithms: input.checksumAlgorithms ?? {},
-    });
-};
-
-exports.CONFIG_REQUEST_CHECKSUM_CALCULATION = CONFIG_REQUEST_CHECKSUM_CALCULATION;
-exports.CONFIG_RESPONSE_CHECKSUM_VALIDATION = CONFIG_RESPONSE_CHECKSUM_VALIDATION;
-exports.ChecksumAlgorithm = ChecksumAlgorithm;
-exports.ChecksumLocation = ChecksumLocation;
-exports.DEFAULT_CHECKSUM_ALGORITHM = DEFAULT_CHECKSUM_ALGORITHM;
-exports.DEFAULT_REQUEST_CHECKSUM_CALCULATION = DEFAULT_REQUEST_CHECKSUM_CALCULATION;
-exports.DEFAULT_RESPONSE_CHECKSUM_VALIDATION = DEFAULT_RESPONSE_CHECKSUM_VALIDATION;
-exports.ENV_REQUEST_CHECKSUM_CALCULATION = ENV_REQUEST_CHECKSUM_CALCULATION;
-exports.ENV_RESPONSE_CHECKSUM_VALIDATION = ENV_RESPONSE_CHECKSUM_VALIDATION;
-exports.NODE_REQUEST_CHECKSUM_CALCULATION_CONFIG_OPTIONS = NODE_REQUEST_CHECKSUM_CALCULATION_CONFIG_OPTIONS;
-exports.NODE_RESPONSE_CHECKSUM_VALIDATION_CONFIG_OPTIONS = NODE_RESPONSE_CHECKSUM_VALIDATION_CONFIG_OPTIONS;
-exports.RequestChecksumCalculation = RequestChecksumCalculation;
-exports.ResponseChecksumValidation = ResponseChecksumValidation;
-exports.flexibleChecksumsMiddleware = flexibleChecksumsMiddleware;
-exports.flexibleChecksumsMiddlewareOptions = flexibleChecksumsMiddlewareOptions;
-exports.getFlexibleChecksumsPlugin = getFlexibleChecksumsPlugin;
-exports.resolveFlexibleChecksumsConfig = resolveFlexibleChecksumsConfig;
-
-
-/***/ }),
-
-/***/ 3302:
-/***/ ((__unused_webpack_module, exports, __webpack_require__) => {
-
-const { toUint8Array, concatBytes } = __webpack_require__(2882);
-const { createHmac, createHash } = __webpack_require__(7598);
-const { Sha256, Sha256Js, Sha256Node } = __webpack_require__(9362);
-exports.Sha256 = Sha256;
-exports.Sha256Js = Sha256Js;
-exports.Sha256Node = Sha256Node;
-
-const BLOCK$1 = 64;
-const DIGEST_LENGTH$1 = 20;
-const INIT$1 = new Int32Array([0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476, 0xc3d2e1f0]);
-const K$1 = new Int32Array([0x5a827999, 0x6ed9eba1, 0x8f1bbcdc, 0xca62c1d6]);
-class Sha1Js {
-    digestLength = DIGEST_LENGTH$1;
-    state = Int32Array.from(INIT$1);
-    w;
-    buffer = new Uint8Array(BLOCK$1);
-    bufferLength = 0;
-    bytesHashed = 0;
-    finished = false;
-    inner;
-    outer;
-    constructor(secret) {
-        if (secret) {
-            const key = Sha1Js.normalizeKey(secret);
-            this.inner = new Sha1Js();
-            this.outer = new Sha1Js();
-            const pad = new Uint8Array(BLOCK$1 * 2);
-            for (let i = 0; i < BLOCK$1; ++i) {
-                pad[i] = 0x36 ^ key[i];
-                pad[i + BLOCK$1] = 0x5c ^ key[i];
-            }
-            this.inner.update(pad.subarray(0, BLOCK$1));
-            this.outer.update(pad.subarray(BLOCK$1));
-        }
-    }
-    update(data) {
-        if (this.finished) {
-            throw new Error("Attempted to update an already finished HMAC.");
-        }
-        if (this.inner) {
-            this.inner.update(data);
-            return;
-        }
-        let pos = 0;
-        let { length } = data;
-        this.bytesHashed += length;
-        if (this.bufferLength > 0) {
-            while (length > 0 && this.bufferLength < BLOCK$1) {
-                this.buffer[this.bufferLength++] = data[pos++];
-                --length;
-            }
-            if (this.bufferLength === BLOCK$1) {
-                this.hashBuffer(this.buffer, 0);
-                this.bufferLength = 0;
-            }
-        }
-        while (length >= BLOCK$1) {
-            this.hashBuffer(data, pos);
-            pos += BLOCK$1;
-            length -= BLOCK$1;
-        }
-        while (length > 0) {
-            this.buffer[this.bufferLength++] = data[pos++];
-            --length;
-        }
-    }
-    async digest() {
-        if (this.inner && this.outer) {
-            if (this.finished) {
-                throw new Error("Attempted to digest an already finished HMAC.");
-            }
-            this.finished = true;
-            const innerDigest = this.inner.digestSync();
-            this.outer.update(innerDigest);
-            return this.outer.digestSync();
-        }
-        return this.digestSync();
-    }
-    reset() {
-        this.state = Int32Array.from(INIT$1);
-        this.buffer = new Uint8Array(BLOCK$1);
-        this.bufferLength = 0;
-        this.bytesHashed = 0;
-    }
-    digestSync() {
-        const state = this.state.slice();
-        const buffer = this.buffer.slice();
-        let bufferLength = this.bufferLength;
-        const bitsHi = (this.bytesHashed / 0x20000000) | 0;
-        const bitsLo = this.bytesHashed << 3;
-        buffer[bufferLength++] = 0x80;
-        if (bufferLength > BLOCK$1 - 8) {
-            for (let i = bufferLength; i < BLOCK$1; ++i) {
-                buffer[i] = 0;
-            }
-            this.hashBufferWith(state, buffer, 0);
-            bufferLength = 0;
-        }
-        for (let i = bufferLength; i < BLOCK$1 - 8; ++i) {
-            buffer[i] = 0;
-        }
-        const v = new DataView(buffer.buffer, buffer.byteOffset, BLOCK$1);
-        v.setUint32(BLOCK$1 - 8, bitsHi, false);
-        v.setUint32(BLOCK$1 - 4, bitsLo, false);
-        this.hashBufferWith(state, buffer, 0);
-        const out = new Uint8Array(DIGEST_LENGTH$1);
-        out[0] = (state[0] >>> 24) & 0xff;
-        out[1] = (state[0] >>> 16) & 0xff;
-        out[2] = (state[0] >>> 8) & 0xff;
-        out[3] = state[0] & 0xff;
-        out[4] = (state[1] >>> 24) & 0xff;
-        out[5] = (state[1] >>> 16) & 0xff;
-        out[6] = (state[1] >>> 8) & 0xff;
-        out[7] = state[1] & 0xff;
-        out[8] = (state[2] >>> 24) & 0xff;
-        out[9] = (state[2] >>> 16) & 0xff;
-        out[10] = (state[2] >>> 8) & 0xff;
-        out[11] = state[2] & 0xff;
-        out[12] = (state[3] >>> 24) & 0xff;
-        out[13] = (state[3] >>> 16) & 0xff;
-        out[14] = (state[3] >>> 8) & 0xff;
-        out[15] = state[3] & 0xff;
-        out[16] = (state[4] >>> 24) & 0xff;
-        out[17] = (state[4] >>> 16) & 0xff;
-        out[18] = (state[4] >>> 8) & 0xff;
-        out[19] = state[4] & 0xff;
-        return out;
-    }
-    static normalizeKey(secret) {
-        const key = toUint8Array(secret);
-        if (key.byteLength > BLOCK$1) {
-            const h = new Sha1Js();
-            h.update(key);
-            const digest = h.digestSync();
-            const padded = new Uint8Array(BLOCK$1);
-            padded.set(digest);
-            return padded;
-        }
-        const padded = new Uint8Array(BLOCK$1);
-        padded.set(key);
-        return padded;
-    }
-    hashBuffer(data, offset) {
-        this.hashBufferWith(this.state, data, offset);
-    }
-    hashBufferWith(state, data, offset) {
-        const w = (this.w ??= new Int32Array(80));
-        let s0 = state[0], s1 = state[1], s2 = state[2], s3 = state[3], s4 = state[4];
-        for (let t = 0; t < 16; ++t) {
-            w[t] =
-                ((data[offset + t * 4] & 0xff) << 24) |
-                    ((data[offset + t * 4 + 1] & 0xff) << 16) |
-                    ((data[offset + t * 4 + 2] & 0xff) << 8) |
-                    (data[offset + t * 4 + 3] & 0xff);
-        }
-        for (let t = 16; t < 80; ++t) {
-            const x = w[t - 3] ^ w[t - 8] ^ w[t - 14] ^ w[t - 16];
-            w[t] = (x << 1) | (x >>> 31);
-        }
-        for (let t = 0; t < 80; ++t) {
-            const r = t < 20 ? 0 : t < 40 ? 1 : t < 60 ? 2 : 3;
-            const temp = (((((s0 << 5) | (s0 >>> 27)) +
-                (r === 0 ? (s1 & s2) ^ (~s1 & s3) : r === 2 ? (s1 & s2) ^ (s1 & s3) ^ (s2 & s3) : s1 ^ s2 ^ s3)) |
-                0) +
-                ((s4 + ((K$1[r] + w[t]) | 0)) | 0)) |
-                0;
-            s4 = s3;
-            s3 = s2;
-            s2 = (s1 << 30) | (s1 >>> 2);
-            s1 = s0;
-            s0 = temp;
-        }
-        state[0] = (state[0] + s0) | 0;
-        state[1] = (state[1] + s1) | 0;
-        state[2] = (state[2] + s2) | 0;
-        state[3] = (state[3] + s3) | 0;
-        state[4] = (state[4] + s4) | 0;
-    }
-}
-
-const hasNativeCrypto = (() => {
-    try {
-        createHash("sha1");
-        return true;
-    }
-    catch {
-        return false;
-    }
-})();
-const Sha1Node = hasNativeCrypto ? buildNativeClass() : Sha1Js;
-function buildNativeClass() {
-    return class Sha1Node {
-        digestLength = 20;
-        secret;
-        hash;
-        isHmac;
-        finished = false;
-        constructor(secret) {
-            this.secret = secret;
-            this.isHmac = !!secret;
-            this.hash = this.createHash();
-        }
-        update(data) {
-            if (this.finished) {
-                throw new Error("Attempted to update an already finished hash.");
-            }
-            this.hash.update(data);
-        }
-        async digest() {
-            let buf;
-            if (this.isHmac) {
-                this.finished = true;
-                buf = this.hash.digest();
-            }
-            else {
-                buf = this.hash.copy().digest();
-            }
-            return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
-        }
-        reset() {
-            this.hash = this.createHash();
-            this.finished = false;
-        }
-        createHash() {
-            return this.secret ? createHmac("sha1", toBuffer$1(this.secret)) : createHash("sha1");
-        }
-    };
-}
-function toBuffer$1(data) {
-    if (typeof data === "string") {
-        return data;
-    }
-    if (ArrayBuffer.isView(data)) {
-        return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-    }
-    return Buffer.from(data);
-}
-
-const { digest: digest$1, sign: sign$1, importKey: importKey$1 } = globalThis?.crypto?.subtle ?? {};
-const subtle$1 = typeof digest$1 === "function" && typeof sign$1 === "function" && typeof importKey$1 === "function"
-    ? globalThis.crypto.subtle
-    : undefined;
-const MAX_PENDING_BYTES$1 = 8 * 1024 * 1024;
-class Sha1WebCrypto {
-    digestLength = 20;
-    secret;
-    pending = [];
-    pendingBytes = 0;
-    fallback;
-    finished = false;
-    constructor(secret) {
-        if (secret) {
-            this.secret = toUint8Array(secret);
-        }
-    }
-    update(data) {
-        if (this.finished) {
-            throw new Error("Attempted to update an already finished HMAC.");
-        }
-        if (this.fallback) {
-            this.fallback.update(data);
-            return;
-        }
-        this.pending.push(data.slice());
-        this.pendingBytes += data.byteLength;
-        if (this.pendingBytes >= MAX_PENDING_BYTES$1) {
-            this.switchToFallback();
-        }
-    }
-    async digest() {
-        if (this.fallback) {
-            return this.fallback.digest();
-        }
-        if (this.secret && this.finished) {
-            throw new Error("Attempted to digest an already finished HMAC.");
-        }
-        const data = concatBytes(this.pending);
-        if (subtle$1) {
-            if (this.secret) {
-                this.finished = true;
-                const key = await subtle$1.importKey("raw", this.secret, { name: "HMAC", hash: "SHA-1" }, false, ["sign"]);
-                const sig = await subtle$1.sign("HMAC", key, data);
-                return new Uint8Array(sig);
-            }
-            const hash = await subtle$1.digest("SHA-1", data);
-            return new Uint8Array(hash);
-        }
-        const sha1 = new Sha1Js(this.secret);
-        sha1.update(data);
-        return sha1.digest();
-    }
-    reset() {
-        this.pending = [];
-        this.pendingBytes = 0;
-        this.fallback = undefined;
-        this.finished = false;
-    }
-    switchToFallback() {
-        const sha1Js = new Sha1Js(this.secret);
-        for (const chunk of this.pending) {
-            sha1Js.update(chunk);
-        }
-        this.fallback = sha1Js;
-        this.pending = [];
-        this.pendingBytes = 0;
-    }
-}
-
-const BLOCK = 128;
-const DIGEST_LENGTH = 64;
-const MAX_HASHABLE_LENGTH = 2 ** 53 - 1;
-const INIT = new Uint32Array([
-    0x6a09e667, 0xf3bcc908, 0xbb67ae85, 0x84caa73b, 0x3c6ef372, 0xfe94f82b, 0xa54ff53a, 0x5f1d36f1, 0x510e527f,
-    0xade682d1, 0x9b05688c, 0x2b3e6c1f, 0x1f83d9ab, 0xfb41bd6b, 0x5be0cd19, 0x137e2179,
-]);
-const K = new Uint32Array([
-    0x428a2f98, 0xd728ae22, 0x71374491, 0x23ef65cd, 0xb5c0fbcf, 0xec4d3b2f, 0xe9b5dba5, 0x8189dbbc,
-    0x3956c25b, 0xf348b538, 0x59f111f1, 0xb605d019, 0x923f82a4, 0xaf194f9b, 0xab1c5ed5, 0xda6d8118,
-    0xd807aa98, 0xa3030242, 0x12835b01, 0x45706fbe, 0x243185be, 0x4ee4b28c, 0x550c7dc3, 0xd5ffb4e2,
-    0x72be5d74, 0xf27b896f, 0x80deb1fe, 0x3b1696b1, 0x9bdc06a7, 0x25c71235, 0xc19bf174, 0xcf692694,
-    0xe49b69c1, 0x9ef14ad2, 0xefbe4786, 0x384f25e3, 0x0fc19dc6, 0x8b8cd5b5, 0x240ca1cc, 0x77ac9c65,
-    0x2de92c6f, 0x592b0275, 0x4a7484aa, 0x6ea6e483, 0x5cb0a9dc, 0xbd41fbd4, 0x76f988da, 0x831153b5,
-    0x983e5152, 0xee66dfab, 0xa831c66d, 0x2db43210, 0xb00327c8, 0x98fb213f, 0xbf597fc7, 0xbeef0ee4,
-    0xc6e00bf3, 0x3da88fc2, 0xd5a79147, 0x930aa725, 0x06ca6351, 0xe003826f, 0x14292967, 0x0a0e6e70,
-    0x27b70a85, 0x46d22ffc, 0x2e1b2138, 0x5c26c926, 0x4d2c6dfc, 0x5ac42aed, 0x53380d13, 0x9d95b3df,
-    0x650a7354, 0x8baf63de, 0x766a0abb, 0x3c77b2a8, 0x81c2c92e, 0x47edaee6, 0x92722c85, 0x1482353b,
-    0xa2bfe8a1, 0x4cf10364, 0xa81a664b, 0xbc423001, 0xc24b8b70, 0xd0f89791, 0xc76c51a3, 0x0654be30,
-    0xd192e819, 0xd6ef5218, 0xd6990624, 0x5565a910, 0xf40e3585, 0x5771202a, 0x106aa070, 0x32bbd1b8,
-    0x19a4c116, 0xb8d2d0c8, 0x1e376c08, 0x5141ab53, 0x2748774c, 0xdf8eeb99, 0x34b0bcb5, 0xe19b48a8,
-    0x391c0cb3, 0xc5c95a63, 0x4ed8aa4a, 0xe3418acb, 0x5b9cca4f, 0x7763e373, 0x682e6ff3, 0xd6b2b8a3,
-    0x748f82ee, 0x5defb2fc, 0x78a5636f, 0x43172f60, 0x84c87814, 0xa1f0ab72, 0x8cc70208, 0x1a6439ec,
-    0x90befffa, 0x23631e28, 0xa4506ceb, 0xde82bde9, 0xbef9a3f7, 0xb2c67915, 0xc67178f2, 0xe372532b,
-    0xca273ece, 0xea26619c, 0xd186b8c7, 0x21c0c207, 0xeada7dd6, 0xcde0eb1e, 0xf57d4f7f, 0xee6ed178,
-    0x06f067aa, 0x72176fba, 0x0a637dc5, 0xa2c898a6, 0x113f9804, 0xbef90dae, 0x1b710b35, 0x131c471b,
-    0x28db77f5, 0x23047d84, 0x32caab7b, 0x40c72493, 0x3c9ebe0a, 0x15c9bebc, 0x431d67c4, 0x9c100d4c,
-    0x4cc5d4be, 0xcb3e42b6, 0x597f299c, 0xfc657e2a, 0x5fcb6fab, 0x3ad6faec, 0x6c44198c, 0x4a475817,
-]);
-class Sha512Js {
-    digestLength = DIGEST_LENGTH;
-    state = Uint32Array.from(INIT);
-    w;
-    buffer = new Uint8Array(BLOCK);
-    bufferLength = 0;
-    bytesHashed = 0;
-    finished = false;
-    key;
-    inner;
-    outer;
-    constructor(secret) {
-        if (secret !== undefined) {
-            this.key = Sha512Js.normalizeKey(secret);
-            this.initHmac();
-        }
-    }
-    update(data) {
-        if (this.finished) {
-            throw new Error("Attempted to update an already finished HMAC.");
-        }
-        if (this.inner) {
-            this.inner.update(data);
-            return;
-        }
-        const chunk = toUint8Array(data);
-        let position = 0;
-        let { byteLength } = chunk;
-        this.bytesHashed += byteLength;
-        if (this.bytesHashed * 8 > MAX_HASHABLE_LENGTH) {
-            throw new Error("Cannot hash more than 2^53 - 1 bits");
-        }
-        while (byteLength > 0) {
-            this.buffer[this.bufferLength++] = chunk[position++];
-            byteLength--;
-            if (this.bufferLength === BLOCK) {
-                this.hashBuffer();
-                this.bufferLength = 0;
-            }
-        }
-    }
-    async digest() {
-        if (this.inner && this.outer) {
-            if (this.finished) {
-                throw new Error("Attempted to digest an already finished HMAC.");
-            }
-            this.finished = true;
-            const innerDigest = this.inner.digestSync();
-            this.outer.update(innerDigest);
-            return this.outer.digestSync();
-        }
-        return this.digestSync();
-    }
-    reset() {
-        this.state = Uint32Array.from(INIT);
-        this.buffer = new Uint8Array(BLOCK);
-        this.bufferLength = 0;
-        this.bytesHashed = 0;
-        this.finished = false;
-        if (this.key) {
-            this.initHmac();
-        }
-    }
-    initHmac() {
-        const key = this.key;
-        this.inner = new Sha512Js();
-        this.outer = new Sha512Js();
-        const pad = new Uint8Array(BLOCK * 2);
-        for (let i = 0; i < BLOCK; ++i) {
-            pad[i] = 0x36 ^ key[i];
-            pad[i + BLOCK] = 0x5c ^ key[i];
-        }
-        this.inner.update(pad.subarray(0, BLOCK));
-        this.outer.update(pad.subarray(BLOCK));
-    }
-    digestSync() {
-        const state = this.state.slice();
-        const buffer = this.buffer.slice();
-        let bufferLength = this.bufferLength;
-        const bitsHashed = this.bytesHashed * 8;
-        const bitsHi = Math.floor(bitsHashed / 0x100000000);
-        const bitsLo = bitsHashed >>> 0;
-        buffer[bufferLength++] = 0x80;
-        if (bufferLength > BLOCK - 16) {
-            for (let i = bufferLength; i < BLOCK; ++i) {
-                buffer[i] = 0;
-            }
-            this.hashBufferWith(state, buffer);
-            bufferLength = 0;
-        }
-        for (let i = bufferLength; i < BLOCK - 8; ++i) {
-            buffer[i] = 0;
-        }
-        const v = new DataView(buffer.buffer, buffer.byteOffset, BLOCK);
-        v.setUint32(BLOCK - 8, bitsHi, false);
-        v.setUint32(BLOCK - 4, bitsLo, false);
-        this.hashBufferWith(state, buffer);
-        const out = new Uint8Array(DIGEST_LENGTH);
-        const dv = new DataView(out.buffer);
-        for (let i = 0; i < 16; ++i) {
-            dv.setUint32(i * 4, state[i], false);
-        }
-        return out;
-    }
-    static normalizeKey(secret) {
-        const key = toUint8Array(secret);
-        if (key.byteLength > BLOCK) {
-            const h = new Sha512Js();
-            h.update(key);
-            const padded = new Uint8Array(BLOCK);
-            padded.set(h.digestSync());
-            return padded;
-        }
-        const padded = new Uint8Array(BLOCK);
-        padded.set(key);
-        return padded;
-    }
-    hashBuffer() {
-        this.hashBufferWith(this.state, this.buffer);
-    }
-    hashBufferWith(state, buffer) {
-        const w = (this.w ??= new Uint32Array(160));
-        const v = new Uint32Array(16);
-        for (let i = 0; i < 16; ++i) {
-            v[i] = state[i];
-        }
-        for (let i = 0; i < 16; ++i) {
-            const o = i * 8;
-            w[i * 2] = ((buffer[o] << 24) | (buffer[o + 1] << 16) | (buffer[o + 2] << 8) | buffer[o + 3]) >>> 0;
-            w[i * 2 + 1] = ((buffer[o + 4] << 24) | (buffer[o + 5] << 16) | (buffer[o + 6] << 8) | buffer[o + 7]) >>> 0;
-        }
-        for (let i = 16; i < 80; ++i) {
-            const g15h = w[(i - 15) * 2];
-            const g15l = w[(i - 15) * 2 + 1];
-            const s0h = rotrH(g15h, g15l, 1) ^ rotrH(g15h, g15l, 8) ^ shrH(g15h, 7);
-            const s0l = rotrL(g15h, g15l, 1) ^ rotrL(g15h, g15l, 8) ^ shrL(g15h, g15l, 7);
-            const g2h = w[(i - 2) * 2];
-            const g2l = w[(i - 2) * 2 + 1];
-            const s1h = rotrH(g2h, g2l, 19) ^ rotrH(g2h, g2l, 61) ^ shrH(g2h, 6);
-            const s1l = rotrL(g2h, g2l, 19) ^ rotrL(g2h, g2l, 61) ^ shrL(g2h, g2l, 6);
-            const w7h = w[(i - 7) * 2];
-            const w7l = w[(i - 7) * 2 + 1];
-            const w16h = w[(i - 16) * 2];
-            const w16l = w[(i - 16) * 2 + 1];
-            let lo = (w16l >>> 0) + (s0l >>> 0);
-            let hi = (w16h >>> 0) + (s0h >>> 0) + (lo > 0xffffffff ? 1 : 0);
-            lo = (lo >>> 0) + (w7l >>> 0);
-            hi = (hi >>> 0) + (w7h >>> 0) + (lo > 0xffffffff ? 1 : 0);
-            lo = (lo >>> 0) + (s1l >>> 0);
-            hi = (hi >>> 0) + (s1h >>> 0) + (lo > 0xffffffff ? 1 : 0);
-            w[i * 2] = hi >>> 0;
-            w[i * 2 + 1] = lo >>> 0;
-        }
-        let ah = v[0], al = v[1], bh = v[2], bl = v[3], ch = v[4], cl = v[5], dh = v[6], dl = v[7], eh = v[8], el = v[9], fh = v[10], fl = v[11], gh = v[12], gl = v[13], hh = v[14], hl = v[15];
-        for (let i = 0; i < 80; ++i) {
-            const s1h = rotrH(eh, el, 14) ^ rotrH(eh, el, 18) ^ rotrH(eh, el, 41);
-            const s1l = rotrL(eh, el, 14) ^ rotrL(eh, el, 18) ^ rotrL(eh, el, 41);
-            const chh = (eh & fh) ^ (~eh & gh);
-            const chl = (el & fl) ^ (~el & gl);
-            let t1l = (hl >>> 0) + (s1l >>> 0);
-            let t1h = (hh >>> 0) + (s1h >>> 0) + (t1l > 0xffffffff ? 1 : 0);
-            t1l = (t1l >>> 0) + (chl >>> 0);
-            t1h = (t1h >>> 0) + (chh >>> 0) + (t1l > 0xffffffff ? 1 : 0);
-            t1l = (t1l >>> 0) + (K[i * 2 + 1] >>> 0);
-            t1h = (t1h >>> 0) + (K[i * 2] >>> 0) + (t1l > 0xffffffff ? 1 : 0);
-            t1l = (t1l >>> 0) + (w[i * 2 + 1] >>> 0);
-            t1h = (t1h >>> 0) + (w[i * 2] >>> 0) + (t1l > 0xffffffff ? 1 : 0);
-            const s0h = rotrH(ah, al, 28) ^ rotrH(ah, al, 34) ^ rotrH(ah, al, 39);
-            const s0l = rotrL(ah, al, 28) ^ rotrL(ah, al, 34) ^ rotrL(ah, al, 39);
-            const majh = (ah & bh) ^ (ah & ch) ^ (bh & ch);
-            const majl = (al & bl) ^ (al & cl) ^ (bl & cl);
-            let t2l = (s0l >>> 0) + (majl >>> 0);
-            let t2h = (s0h >>> 0) + (majh >>> 0) + (t2l > 0xffffffff ? 1 : 0);
-            t2l = t2l >>> 0;
-            t2h = t2h >>> 0;
-            hh = gh;
-            hl = gl;
-            gh = fh;
-            gl = fl;
-            fh = eh;
-            fl = el;
-            let el2 = (dl >>> 0) + (t1l >>> 0);
-            let eh2 = (dh >>> 0) + (t1h >>> 0) + (el2 > 0xffffffff ? 1 : 0);
-            eh = eh2 >>> 0;
-            el = el2 >>> 0;
-            dh = ch;
-            dl = cl;
-            ch = bh;
-            cl = bl;
-            bh = ah;
-            bl = al;
-            let al2 = (t1l >>> 0) + (t2l >>> 0);
-            let ah2 = (t1h >>> 0) + (t2h >>> 0) + (al2 > 0xffffffff ? 1 : 0);
-            ah = ah2 >>> 0;
-            al = al2 >>> 0;
-        }
-        addInto(state, 0, ah, al);
-        addInto(state, 1, bh, bl);
-        addInto(state, 2, ch, cl);
-        addInto(state, 3, dh, dl);
-        addInto(state, 4, eh, el);
-        addInto(state, 5, fh, fl);
-        addInto(state, 6, gh, gl);
-        addInto(state, 7, hh, hl);
-    }
-}
-function addInto(state, slot, vh, vl) {
-    const i = slot * 2;
-    const lo = (state[i + 1] >>> 0) + (vl >>> 0);
-    const hi = (state[i] >>> 0) + (vh >>> 0) + (lo > 0xffffffff ? 1 : 0);
-    state[i] = hi >>> 0;
-    state[i + 1] = lo >>> 0;
-}
-function rotrH(hi, lo, n) {
-    if (n < 32) {
-        return ((hi >>> n) | (lo << (32 - n))) >>> 0;
-    }
-    if (n === 32) {
-        return lo >>> 0;
-    }
-    return ((lo >>> (n - 32)) | (hi << (64 - n))) >>> 0;
-}
-function rotrL(hi, lo, n) {
-    if (n < 32) {
-        return ((lo >>> n) | (hi << (32 - n))) >>> 0;
-    }
-    if (n === 32) {
-        return hi >>> 0;
-    }
-    return ((hi >>> (n - 32)) | (lo << (64 - n))) >>> 0;
-}
-function shrH(hi, n) {
-    if (n < 32) {
-        return hi >>> n;
-    }
-    return 0;
-}
-function shrL(hi, lo, n) {
-    if (n < 32) {
-        return ((lo >>> n) | (hi << (32 - n))) >>> 0;
-    }
-    if (n === 32) {
-        return hi >>> 0;
-    }
-    return hi >>> (n - 32);
-}
-
-let nativeSupported;
-function detectNative() {
-    if (nativeSupported === undefined) {
-        try {
-            createHash("sha512");
-            nativeSupported = true;
-        }
-        catch {
-            nativeSupported = false;
-        }
-    }
-    return nativeSupported;
-}
-class Sha512 extends Sha512Js {
-    native;
-    nativeSecret;
-    nativeFinished = false;
-    constructor(secret) {
-        super(secret);
-        this.nativeSecret = secret;
-        if (detectNative()) {
-            this.native = this.createNative();
-        }
-    }
-    update(data) {
-        if (!this.native) {
-            super.update(data);
-            return;
-        }
-        if (this.nativeFinished) {
-            throw new Error("Attempted to update an already finished hash.");
-        }
-        this.native.update(data);
-    }
-    async digest() {
-        if (!this.native) {
-            return super.digest();
-        }
-        let buf;
-        if (this.nativeSecret !== undefined) {
-            this.nativeFinished = true;
-            buf = this.native.digest();
-        }
-        else {
-            buf = this.native.copy().digest();
-        }
-        return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
-    }
-    reset() {
-        if (!this.native) {
-            super.reset();
-            return;
-        }
-        this.native = this.createNative();
-        this.nativeFinished = false;
-    }
-    createNative() {
-        return this.nativeSecret !== undefined ? createHmac("sha512", toBuffer(this.nativeSecret)) : createHash("sha512");
-    }
-}
-function toBuffer(data) {
-    if (typeof data === "string") {
-        return data;
-    }
-    if (ArrayBuffer.isView(data)) {
-        return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-    }
-    return Buffer.from(data);
-}
-
-const { digest, sign, importKey } = globalThis?.crypto?.subtle ?? {};
-const subtle = typeof digest === "function" && typeof sign === "function" && typeof importKey === "function"
-    ? globalThis.crypto.subtle
-    : undefined;
-const MAX_PENDING_BYTES = 8 * 1024 * 1024;
-const BLOCK_SIZE = 128;
-class Sha512WebCrypto {
-    digestLength = 64;
-    secret;
-    pending = [];
-    pendingBytes = 0;
-    fallback;
-    finished = false;
-    constructor(secret) {
-        if (secret !== undefined) {
-            const key = toUint8Array(secret);
-            this.secret = key.byteLength === 0 ? new Uint8Array(BLOCK_SIZE) : key;
-        }
-        if (!subtle) {
-            this.fallback = new Sha512Js(secret);
-        }
-    }
-    update(data) {
-        if (this.finished) {
-            throw new Error("Attempted to update an already finished HMAC.");
-        }
-        if (this.fallback) {
-            this.fallback.update(data);
-            return;
-        }
-        this.pending.push(data.slice());
-        this.pendingBytes += data.byteLength;
-        if (this.pendingBytes >= MAX_PENDING_BYTES) {
-            this.switchToFallback();
-        }
-    }
-    async digest() {
-        if (this.fallback) {
-            return this.fallback.digest();
-        }
-        if (this.secret && this.finished) {
-            throw new Error("Attempted to digest an already finished HMAC.");
-        }
-        const data = concatBytes(this.pending);
-        if (this.secret) {
-            this.finished = true;
-            const key = await subtle.importKey("raw", this.secret, { name: "HMAC", hash: "SHA-512" }, false, ["sign"]);
-            const sig = await subtle.sign("HMAC", key, data);
-            return new Uint8Array(sig);
-        }
-        const hash = await subtle.digest("SHA-512", data);
-        return new Uint8Array(hash);
-    }
-    reset() {
-        this.pending = [];
-        this.pendingBytes = 0;
-        this.finished = false;
-        if (subtle) {
-            this.fallback = undefined;
-        }
-        else {
-            this.fallback = new Sha512Js(this.secret);
-        }
-    }
-    switchToFallback() {
-        const sha512Js = new Sha512Js(this.secret);
-        for (const chunk of this.pending) {
-            sha512Js.update(chunk);
-        }
-        this.fallback = sha512Js;
-        this.pending = [];
-        this.pendingBytes = 0;
-    }
-}
-
-exports.Sha1 = Sha1Node;
-exports.Sha1Js = Sha1Js;
-exports.Sha1Node = Sha1Node;
-exports.Sha1WebCrypto = Sha1WebCrypto;
-exports.Sha512 = Sha512;
-exports.Sha512Js = Sha512Js;
-exports.Sha512WebCrypto = Sha512WebCrypto;
-
-
-/***/ }),
-
 /***/ 8299:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
-const { getFlexibleChecksumsPlugin, NODE_RESPONSE_CHECKSUM_VALIDATION_CONFIG_OPTIONS, NODE_REQUEST_CHECKSUM_CALCULATION_CONFIG_OPTIONS, resolveFlexibleChecksumsConfig } = __webpack_require__(2330);
-const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __webpack_require__(9300);
-const { getThrow200ExceptionsPlugin, getSsecPlugin, getLocationConstraintPlugin, getS3ExpiresMiddlewarePlugin, getCheckContentLengthHeaderPlugin, S3RestXmlProtocol, NODE_USE_ARN_REGION_CONFIG_OPTIONS, NODE_DISABLE_S3_EXPRESS_SESSION_AUTH_OPTIONS, resolveS3Config, getValidateBucketNamePlugin, getAddExpectContinuePlugin, getRegionRedirectMiddlewarePlugin, getS3ExpressPlugin, getS3ExpressHttpSigningPlugin } = __webpack_require__(5888);
-const { getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin, createPaginator } = __webpack_require__(5086);
-const { normalizeProvider, getSmithyContext, makeBuilder, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, createWaiter, checkExceptions, WaiterState, createAggregatedClient } = __webpack_require__(4614);
-const { Command: $Command } = __webpack_require__(4614);
+const { getFlexibleChecksumsPlugin, NODE_RESPONSE_CHECKSUM_VALIDATION_CONFIG_OPTIONS, NODE_REQUEST_CHECKSUM_CALCULATION_CONFIG_OPTIONS, resolveFlexibleChecksumsConfig } = __webpack_require__(7435);
+const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __webpack_require__(275);
+const { getThrow200ExceptionsPlugin, getSsecPlugin, getLocationConstraintPlugin, getS3ExpiresMiddlewarePlugin, getCheckContentLengthHeaderPlugin, S3RestXmlProtocol, NODE_USE_ARN_REGION_CONFIG_OPTIONS, NODE_DISABLE_S3_EXPRESS_SESSION_AUTH_OPTIONS, resolveS3Config, getValidateBucketNamePlugin, getAddExpectContinuePlugin, getRegionRedirectMiddlewarePlugin, getS3ExpressPlugin, getS3ExpressHttpSigningPlugin } = __webpack_require__(4405);
+const { getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin, createPaginator } = __webpack_require__(3047);
+const { normalizeProvider, getSmithyContext, makeBuilder, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, createWaiter, checkExceptions, WaiterState, createAggregatedClient } = __webpack_require__(9871);
+const { Command: $Command } = __webpack_require__(9871);
 exports.$Command = $Command;
 exports.__Client = Client;
-const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __webpack_require__(7567);
-const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveParams, getEndpointPlugin, resolveEndpointConfig } = __webpack_require__(4561);
-const { eventStreamSerdeProvider, resolveEventStreamSerdeConfig } = __webpack_require__(2007);
-const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __webpack_require__(9922);
-const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __webpack_require__(9285);
-const { TypeRegistry, getSchemaSerdePlugin } = __webpack_require__(5982);
-const { resolveAwsSdkSigV4Config, resolveAwsSdkSigV4AConfig, AwsSdkSigV4Signer, AwsSdkSigV4ASigner, NODE_SIGV4A_CONFIG_OPTIONS, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __webpack_require__(8039);
-const { SignatureV4MultiRegion } = __webpack_require__(6861);
-const { defaultProvider } = __webpack_require__(7777);
-const { Sha256, Md5, readableStreamHasher } = __webpack_require__(9362);
-const { toUtf8, fromUtf8, sdkStreamMixin, getAwsChunkedEncodingStream, toBase64, fromBase64, calculateBodyLength } = __webpack_require__(2882);
-const { streamCollector, NodeHttpHandler } = __webpack_require__(8771);
-const { Sha1 } = __webpack_require__(3302);
+const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __webpack_require__(4030);
+const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveParams, getEndpointPlugin, resolveEndpointConfig } = __webpack_require__(3142);
+const { eventStreamSerdeProvider, resolveEventStreamSerdeConfig } = __webpack_require__(9552);
+const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __webpack_require__(4993);
+const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __webpack_require__(9402);
+const { TypeRegistry, getSchemaSerdePlugin } = __webpack_require__(5203);
+const { resolveAwsSdkSigV4Config, resolveAwsSdkSigV4AConfig, AwsSdkSigV4Signer, AwsSdkSigV4ASigner, NODE_SIGV4A_CONFIG_OPTIONS, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __webpack_require__(3246);
+const { SignatureV4MultiRegion } = __webpack_require__(7560);
+const { defaultProvider } = __webpack_require__(2042);
+const { Sha256, Md5, readableStreamHasher } = __webpack_require__(3323);
+const { toUtf8, fromUtf8, sdkStreamMixin, getAwsChunkedEncodingStream, toBase64, fromBase64, calculateBodyLength } = __webpack_require__(3617);
+const { streamCollector, NodeHttpHandler } = __webpack_require__(2364);
+const { Sha1 } = __webpack_require__(4525);
 
 const aw = "ref", ax = "argv", ay = "backend", az = "authSchemes", aA = "disableDoubleEncoding", aB = "signingName", aC = "signingRegion", aD = "signingRegionSet";
 const a = -1, b = true, c = false, d = "isSet", e = "booleanEquals", f = "stringEquals", g = "coalesce", h = "substring", i = "", j = "aws.partition", k = "partitionResult", l = "accessPointSuffix", m = "regionPrefix", n = (n) => "outpostId_ssa_" + n + i, o = "hardwareType", p = "ite", q = "isValidHostLabel", s = "sigv4", t = "aws.isVirtualHostableS3Bucket", u = "url", v = "getAttr", w = "bucketArn", x = "--", y = "arnType", z = "accesspoint", A = (n) => "accessPointName_ssa_" + n + i, B = "s3-object-lambda", C = "s3-outposts", D = "bucketPartition", E = "us-east-1", F = "outpostType", G = "name", H = "s3", I = "{url#scheme}://{Bucket}.{url#authority}{url#path}", J = "{url#scheme}://{url#authority}{url#path}", K = "{url#scheme}://{url#authority}{url#normalizedPath}{Bucket}", L = "https://{Bucket}.s3-accelerate.{partitionResult#dnsSuffix}", M = "https://{Bucket}.s3.{partitionResult#dnsSuffix}", N = (n) => "{url#scheme}://{accessPointName_ssa_" + n + "}-{bucketArn#accountId}.{url#authority}{url#path}", O = (n) => "Invalid ARN: The access point name may only contain a-z, A-Z, 0-9 and `-`. Found: `{accessPointName_ssa_" + n + "}`", P = "sigv4a", Q = "{url#scheme}://{url#authority}{url#normalizedPath}{uri_encoded_bucket}", R = "https://s3.{partitionResult#dnsSuffix}/{uri_encoded_bucket}", S = "https://s3.{partitionResult#dnsSuffix}", T = { [aw]: "UseFIPS" }, U = { [aw]: "UseDualStack" }, V = { [aw]: "Bucket" }, W = { "fn": v, [ax]: [{ [aw]: k }, G] }, X = { [aw]: u }, Y = { [aw]: "Region" }, Z = { [aw]: w }, aa = { [aw]: y }, ab = { [aw]: "accessPointName_ssa_1" }, ac = { "fn": v, [ax]: [Z, "region"] }, ad = { [aw]: o }, ae = { "fn": v, [ax]: [Z, "service"] }, af = { "fn": v, [ax]: [Z, "accountId"] }, ag = { [ay]: "S3Express", [az]: [{ [aA]: true, [G]: "{_s3e_auth}", [aB]: "s3express", [aC]: "{Region}" }] }, ah = { [ay]: "S3Express", [az]: [{ [aA]: true, [G]: s, [aB]: "s3express", [aC]: "{Region}" }] }, ai = { [az]: [{ [aA]: true, [G]: P, [aB]: C, [aD]: ["*"] }, { [aA]: true, [G]: s, [aB]: C, [aC]: "{Region}" }] }, aj = { [az]: [{ [aA]: true, [G]: s, [aB]: H, [aC]: E }] }, ak = { [az]: [{ [aA]: true, [G]: s, [aB]: H, [aC]: "{Region}" }] }, al = { [az]: [{ [aA]: true, [G]: s, [aB]: B, [aC]: "{bucketArn#region}" }] }, am = { [az]: [{ [aA]: true, [G]: s, [aB]: H, [aC]: "{bucketArn#region}" }] }, an = { [az]: [{ [aA]: true, [G]: P, [aB]: C, [aD]: ["*"] }, { [aA]: true, [G]: s, [aB]: C, [aC]: "{bucketArn#region}" }] }, ao = { [az]: [{ [aA]: true, [G]: s, [aB]: B, [aC]: "{Region}" }] }, ap = [Y], aq = [{ [aw]: "Endpoint" }], as = [V], at = [V, 0, 7, true], au = [Z, "resourceId[1]"], av = ["*"];
@@ -8047,1068 +6686,1363 @@ exports.waitUntilObjectNotExists = waitUntilObjectNotExists;
 
 /***/ }),
 
-/***/ 5888:
+/***/ 4273:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
-const { NoOpLogger, getSmithyContext } = __webpack_require__(4614);
-const { HttpRequest, HttpResponse } = __webpack_require__(9922);
-const { setFeature } = __webpack_require__(9300);
-const { parseRfc7231DateTime } = __webpack_require__(2882);
-const { SignatureV4SignWithCredentials } = __webpack_require__(6861);
-const { booleanSelector, SelectorType } = __webpack_require__(7567);
-const { httpSigningMiddlewareOptions } = __webpack_require__(5086);
-const { Readable } = __webpack_require__(7075);
-const { validate, parse } = __webpack_require__(3427);
-const { AwsRestXmlProtocol } = __webpack_require__(3628);
-const { NormalizedSchema } = __webpack_require__(5982);
+const { Crc32, Crc32Js, Crc32Node } = __webpack_require__(3323);
+exports.Crc32 = Crc32;
+exports.Crc32Js = Crc32Js;
+exports.Crc32Node = Crc32Node;
 
-const CONTENT_LENGTH_HEADER = "content-length";
-const DECODED_CONTENT_LENGTH_HEADER = "x-amz-decoded-content-length";
-function checkContentLengthHeader() {
-    return (next, context) => async (args) => {
-        const { request } = args;
-        if (HttpRequest.isInstance(request)) {
-            if (!(CONTENT_LENGTH_HEADER in request.headers) && !(DECODED_CONTENT_LENGTH_HEADER in request.headers)) {
-                const message = `Are you using a Stream of unknown length as the Body of a PutObject request? Consider using Upload instead from @aws-sdk/lib-storage.`;
-                if (typeof context?.logger?.warn === "function" && !(context.logger instanceof NoOpLogger)) {
-                    context.logger.warn(message);
+const T = new Uint32Array(256);
+for (let i = 0; i < 256; ++i) {
+    let c = i;
+    for (let j = 0; j < 8; ++j) {
+        c = c & 1 ? 0x82f63b78 ^ (c >>> 1) : c >>> 1;
+    }
+    T[i] = c >>> 0;
+}
+class Crc32cJs {
+    digestLength = 4;
+    crc = 0xffff_ffff;
+    update(data) {
+        let crc = this.crc;
+        for (let i = 0; i < data.length; ++i) {
+            crc = (crc >>> 8) ^ T[(crc ^ data[i]) & 0xff];
+        }
+        this.crc = crc;
+    }
+    async digest() {
+        const value = (this.crc ^ 0xffff_ffff) >>> 0;
+        const out = new Uint8Array(4);
+        out[0] = value >>> 24;
+        out[1] = (value >>> 16) & 0xff;
+        out[2] = (value >>> 8) & 0xff;
+        out[3] = value & 0xff;
+        return out;
+    }
+    reset() {
+        this.crc = 0xffff_ffff;
+    }
+}
+
+const Crc32cNode = Crc32cJs;
+
+const crc64NvmeCrtContainer = {
+    CrtCrc64Nvme: null,
+};
+
+const generateCRC64NVMETable = () => {
+    const sliceLength = 8;
+    const tables = new Array(sliceLength);
+    for (let slice = 0; slice < sliceLength; slice++) {
+        const table = new Array(512);
+        for (let i = 0; i < 256; i++) {
+            let crc = BigInt(i);
+            for (let j = 0; j < 8 * (slice + 1); j++) {
+                if (crc & 1n) {
+                    crc = (crc >> 1n) ^ 0x9a6c9329ac4bc9b5n;
                 }
                 else {
-                    console.warn(message);
+                    crc = crc >> 1n;
                 }
             }
+            table[i * 2] = Number((crc >> 32n) & 0xffffffffn);
+            table[i * 2 + 1] = Number(crc & 0xffffffffn);
         }
-        return next({ ...args });
-    };
-}
-const checkContentLengthHeaderMiddlewareOptions = {
-    step: "finalizeRequest",
-    tags: ["CHECK_CONTENT_LENGTH_HEADER"],
-    name: "getCheckContentLengthHeaderPlugin",
-    override: true,
+        tables[slice] = new Uint32Array(table);
+    }
+    return tables;
 };
-const getCheckContentLengthHeaderPlugin = (unused) => ({
-    applyToStack: (clientStack) => {
-        clientStack.add(checkContentLengthHeader(), checkContentLengthHeaderMiddlewareOptions);
-    },
-});
-
-const regionRedirectEndpointMiddleware = (config) => {
-    return (next, context) => async (args) => {
-        const originalRegion = await config.region();
-        const regionProviderRef = config.region;
-        let unlock = () => { };
-        if (context.__s3RegionRedirect) {
-            Object.defineProperty(config, "region", {
-                writable: false,
-                value: async () => {
-                    return context.__s3RegionRedirect;
-                },
-            });
-            unlock = () => Object.defineProperty(config, "region", {
-                writable: true,
-                value: regionProviderRef,
-            });
-        }
-        try {
-            const result = await next(args);
-            if (context.__s3RegionRedirect) {
-                unlock();
-                const region = await config.region();
-                if (originalRegion !== region) {
-                    throw new Error("Region was not restored following S3 region redirect.");
-                }
-            }
-            return result;
-        }
-        catch (e) {
-            unlock();
-            throw e;
-        }
-    };
+let CRC64_NVME_REVERSED_TABLE;
+let t0, t1, t2, t3;
+let t4, t5, t6, t7;
+const ensureTablesInitialized = () => {
+    if (!CRC64_NVME_REVERSED_TABLE) {
+        CRC64_NVME_REVERSED_TABLE = generateCRC64NVMETable();
+        [t0, t1, t2, t3, t4, t5, t6, t7] = CRC64_NVME_REVERSED_TABLE;
+    }
 };
-const regionRedirectEndpointMiddlewareOptions = {
-    tags: ["REGION_REDIRECT", "S3"],
-    name: "regionRedirectEndpointMiddleware",
-    override: true,
-    relation: "before",
-    toMiddleware: "endpointV2Middleware",
-};
-
-function regionRedirectMiddleware(clientConfig) {
-    return (next, context) => async (args) => {
-        try {
-            return await next(args);
-        }
-        catch (err) {
-            if (clientConfig.followRegionRedirects) {
-                const statusCode = err?.$metadata?.httpStatusCode;
-                const isHeadBucket = context.commandName === "HeadBucketCommand";
-                const bucketRegionHeader = err?.$response?.headers?.["x-amz-bucket-region"];
-                if (bucketRegionHeader) {
-                    if (statusCode === 301 ||
-                        (statusCode === 400 && (err?.name === "IllegalLocationConstraintException" || isHeadBucket))) {
-                        try {
-                            const actualRegion = bucketRegionHeader;
-                            context.logger?.debug(`Redirecting from ${await clientConfig.region()} to ${actualRegion}`);
-                            context.__s3RegionRedirect = actualRegion;
-                            setFeature(context, "S3_REGION_REDIRECT", "Ah");
-                        }
-                        catch (e) {
-                            throw new Error("Region redirect failed: " + e);
-                        }
-                        return next(args);
-                    }
-                }
-            }
-            throw err;
-        }
-    };
-}
-const regionRedirectMiddlewareOptions = {
-    step: "initialize",
-    tags: ["REGION_REDIRECT", "S3"],
-    name: "regionRedirectMiddleware",
-    override: true,
-};
-const getRegionRedirectMiddlewarePlugin = (clientConfig) => ({
-    applyToStack: (clientStack) => {
-        clientStack.add(regionRedirectMiddleware(clientConfig), regionRedirectMiddlewareOptions);
-        clientStack.addRelativeTo(regionRedirectEndpointMiddleware(clientConfig), regionRedirectEndpointMiddlewareOptions);
-    },
-});
-
-class S3ExpressIdentityCache {
-    data;
-    lastPurgeTime = Date.now();
-    static EXPIRED_CREDENTIAL_PURGE_INTERVAL_MS = 30_000;
-    constructor(data = {}) {
-        this.data = data;
+class Crc64NvmeJs {
+    c1 = 0;
+    c2 = 0;
+    constructor() {
+        ensureTablesInitialized();
+        this.reset();
     }
-    get(key) {
-        const entry = this.data[key];
-        if (!entry) {
-            return;
+    update(data) {
+        const len = data.length;
+        let i = 0;
+        let crc1 = this.c1;
+        let crc2 = this.c2;
+        while (i + 8 <= len) {
+            const idx0 = ((crc2 ^ data[i++]) & 255) << 1;
+            const idx1 = (((crc2 >>> 8) ^ data[i++]) & 255) << 1;
+            const idx2 = (((crc2 >>> 16) ^ data[i++]) & 255) << 1;
+            const idx3 = (((crc2 >>> 24) ^ data[i++]) & 255) << 1;
+            const idx4 = ((crc1 ^ data[i++]) & 255) << 1;
+            const idx5 = (((crc1 >>> 8) ^ data[i++]) & 255) << 1;
+            const idx6 = (((crc1 >>> 16) ^ data[i++]) & 255) << 1;
+            const idx7 = (((crc1 >>> 24) ^ data[i++]) & 255) << 1;
+            crc1 = t7[idx0] ^ t6[idx1] ^ t5[idx2] ^ t4[idx3] ^ t3[idx4] ^ t2[idx5] ^ t1[idx6] ^ t0[idx7];
+            crc2 =
+                t7[idx0 + 1] ^
+                    t6[idx1 + 1] ^
+                    t5[idx2 + 1] ^
+                    t4[idx3 + 1] ^
+                    t3[idx4 + 1] ^
+                    t2[idx5 + 1] ^
+                    t1[idx6 + 1] ^
+                    t0[idx7 + 1];
         }
-        return entry;
-    }
-    set(key, entry) {
-        this.data[key] = entry;
-        return entry;
-    }
-    delete(key) {
-        delete this.data[key];
-    }
-    clear() {
-        this.data = {};
-    }
-    async purgeExpired() {
-        const now = Date.now();
-        if (this.lastPurgeTime + S3ExpressIdentityCache.EXPIRED_CREDENTIAL_PURGE_INTERVAL_MS > now) {
-            return;
+        while (i < len) {
+            const idx = ((crc2 ^ data[i]) & 255) << 1;
+            crc2 = ((crc2 >>> 8) | ((crc1 & 255) << 24)) >>> 0;
+            crc1 = (crc1 >>> 8) ^ t0[idx];
+            crc2 ^= t0[idx + 1];
+            ++i;
         }
-        const data = this.data;
-        for (const key in data) {
-            const entry = data[key];
-            if (!entry.isRefreshing) {
-                const credential = await entry.identity;
-                if (credential.expiration) {
-                    if (credential.expiration.getTime() < now && data[key] === entry) {
-                        delete data[key];
-                    }
-                }
-            }
-        }
+        this.c1 = crc1;
+        this.c2 = crc2;
+    }
+    async digest() {
+        const c1 = this.c1 ^ 4294967295;
+        const c2 = this.c2 ^ 4294967295;
+        return new Uint8Array([
+            c1 >>> 24,
+            (c1 >>> 16) & 255,
+            (c1 >>> 8) & 255,
+            c1 & 255,
+            c2 >>> 24,
+            (c2 >>> 16) & 255,
+            (c2 >>> 8) & 255,
+            c2 & 255,
+        ]);
+    }
+    reset() {
+        this.c1 = 4294967295;
+        this.c2 = 4294967295;
     }
 }
 
-class S3ExpressIdentityCacheEntry {
-    _identity;
-    isRefreshing;
-    accessed;
-    constructor(_identity, isRefreshing = false, accessed = Date.now()) {
-        this._identity = _identity;
-        this.isRefreshing = isRefreshing;
-        this.accessed = accessed;
+class Crc64Nvme {
+    impl;
+    constructor() {
+        const Crt = crc64NvmeCrtContainer.CrtCrc64Nvme;
+        this.impl = Crt ? new Crt() : new Crc64NvmeJs();
     }
-    get identity() {
-        this.accessed = Date.now();
-        return this._identity;
+    update(data) {
+        this.impl.update(data);
     }
-}
-
-class S3ExpressIdentityProviderImpl {
-    createSessionFn;
-    cache;
-    static REFRESH_WINDOW_MS = 60_000;
-    accessKeyId;
-    cacheGeneration = 0;
-    constructor(createSessionFn, cache = new S3ExpressIdentityCache()) {
-        this.createSessionFn = createSessionFn;
-        this.cache = cache;
+    async digest() {
+        return this.impl.digest();
     }
-    async getS3ExpressIdentity(awsIdentity, identityProperties) {
-        const bucket = identityProperties.Bucket;
-        const { cache } = this;
-        if (awsIdentity.accessKeyId !== this.accessKeyId) {
-            this.accessKeyId = awsIdentity.accessKeyId;
-            this.cacheGeneration++;
-            cache.clear();
-        }
-        const cacheGeneration = this.cacheGeneration;
-        const entry = cache.get(bucket);
-        if (entry) {
-            return entry.identity.then((identity) => {
-                const isExpired = (identity.expiration?.getTime() ?? 0) < Date.now();
-                if (isExpired) {
-                    return cache.set(bucket, new S3ExpressIdentityCacheEntry(this.getIdentity(bucket))).identity;
-                }
-                const isExpiringSoon = (identity.expiration?.getTime() ?? 0) < Date.now() + S3ExpressIdentityProviderImpl.REFRESH_WINDOW_MS;
-                if (isExpiringSoon && !entry.isRefreshing) {
-                    entry.isRefreshing = true;
-                    this.getIdentity(bucket).then((id) => {
-                        if (cacheGeneration === this.cacheGeneration) {
-                            cache.set(bucket, new S3ExpressIdentityCacheEntry(Promise.resolve(id)));
-                        }
-                    });
-                }
-                return identity;
-            });
-        }
-        return cache.set(bucket, new S3ExpressIdentityCacheEntry(this.getIdentity(bucket))).identity;
-    }
-    async getIdentity(bucket) {
-        await this.cache.purgeExpired().catch((error) => {
-            console.warn("Error while clearing expired entries in S3ExpressIdentityCache: \n" + error);
-        });
-        const session = await this.createSessionFn(bucket);
-        if (!session.Credentials?.AccessKeyId || !session.Credentials?.SecretAccessKey) {
-            throw new Error("s3#createSession response credential missing AccessKeyId or SecretAccessKey.");
-        }
-        const identity = {
-            accessKeyId: session.Credentials.AccessKeyId,
-            secretAccessKey: session.Credentials.SecretAccessKey,
-            sessionToken: session.Credentials.SessionToken,
-            expiration: session.Credentials.Expiration ? new Date(session.Credentials.Expiration) : undefined,
-        };
-        return identity;
+    reset() {
+        this.impl.reset();
     }
 }
 
-const resolveS3Config = (input, { session, }) => {
-    const [s3ClientProvider, CreateSessionCommandCtor] = session;
-    const { forcePathStyle, useAccelerateEndpoint, disableMultiregionAccessPoints, followRegionRedirects, s3ExpressIdentityProvider, bucketEndpoint, expectContinueHeader, } = input;
-    return Object.assign(input, {
-        forcePathStyle: forcePathStyle ?? false,
-        useAccelerateEndpoint: useAccelerateEndpoint ?? false,
-        disableMultiregionAccessPoints: disableMultiregionAccessPoints ?? false,
-        followRegionRedirects: followRegionRedirects ?? false,
-        s3ExpressIdentityProvider: s3ExpressIdentityProvider ??
-            new S3ExpressIdentityProviderImpl(async (key) => s3ClientProvider().send(new CreateSessionCommandCtor({
-                Bucket: key,
-            }))),
-        bucketEndpoint: bucketEndpoint ?? false,
-        expectContinueHeader: expectContinueHeader ?? 2_097_152,
-    });
+exports.Crc32c = Crc32cNode;
+exports.Crc32cJs = Crc32cJs;
+exports.Crc32cNode = Crc32cNode;
+exports.Crc64Nvme = Crc64Nvme;
+exports.Crc64NvmeJs = Crc64NvmeJs;
+exports.crc64NvmeCrtContainer = crc64NvmeCrtContainer;
+
+
+/***/ }),
+
+/***/ 7435:
+/***/ ((__unused_webpack_module, exports, __webpack_require__) => {
+
+const { setFeature } = __webpack_require__(275);
+const { HttpRequest } = __webpack_require__(4993);
+const { isArrayBuffer, toUint8Array, createBufferedReadable, createChecksumStream } = __webpack_require__(3617);
+const { Crc64Nvme, Crc32c, Crc32 } = __webpack_require__(4273);
+const { normalizeProvider } = __webpack_require__(9871);
+
+const RequestChecksumCalculation = {
+    WHEN_SUPPORTED: "WHEN_SUPPORTED",
+    WHEN_REQUIRED: "WHEN_REQUIRED",
+};
+const DEFAULT_REQUEST_CHECKSUM_CALCULATION = RequestChecksumCalculation.WHEN_SUPPORTED;
+const ResponseChecksumValidation = {
+    WHEN_SUPPORTED: "WHEN_SUPPORTED",
+    WHEN_REQUIRED: "WHEN_REQUIRED",
+};
+const DEFAULT_RESPONSE_CHECKSUM_VALIDATION = RequestChecksumCalculation.WHEN_SUPPORTED;
+var ChecksumAlgorithm;
+(function (ChecksumAlgorithm) {
+    ChecksumAlgorithm["MD5"] = "MD5";
+    ChecksumAlgorithm["CRC32"] = "CRC32";
+    ChecksumAlgorithm["CRC32C"] = "CRC32C";
+    ChecksumAlgorithm["CRC64NVME"] = "CRC64NVME";
+    ChecksumAlgorithm["SHA1"] = "SHA1";
+    ChecksumAlgorithm["SHA256"] = "SHA256";
+})(ChecksumAlgorithm || (ChecksumAlgorithm = {}));
+var ChecksumLocation;
+(function (ChecksumLocation) {
+    ChecksumLocation["HEADER"] = "header";
+    ChecksumLocation["TRAILER"] = "trailer";
+})(ChecksumLocation || (ChecksumLocation = {}));
+const DEFAULT_CHECKSUM_ALGORITHM = ChecksumAlgorithm.CRC32;
+
+var SelectorType;
+(function (SelectorType) {
+    SelectorType["ENV"] = "env";
+    SelectorType["CONFIG"] = "shared config entry";
+})(SelectorType || (SelectorType = {}));
+const stringUnionSelector = (obj, key, union, type) => {
+    if (!(key in obj)) {
+        return undefined;
+    }
+    const value = obj[key].toUpperCase();
+    if (!Object.values(union).includes(value)) {
+        throw new TypeError(`Cannot load ${type} '${key}'. Expected one of ${Object.values(union)}, got '${obj[key]}'.`);
+    }
+    return value;
 };
 
-const s3ExpiresMiddleware = (config) => {
-    return (next, context) => async (args) => {
-        const result = await next(args);
-        const { response } = result;
-        if (HttpResponse.isInstance(response)) {
-            if (response.headers.expires) {
-                response.headers.expiresstring = response.headers.expires;
-                try {
-                    parseRfc7231DateTime(response.headers.expires);
-                }
-                catch (e) {
-                    context.logger?.warn(`AWS SDK Warning for ${context.clientName}::${context.commandName} response parsing (${response.headers.expires}): ${e}`);
-                    delete response.headers.expires;
-                }
-            }
+const ENV_REQUEST_CHECKSUM_CALCULATION = "AWS_REQUEST_CHECKSUM_CALCULATION";
+const CONFIG_REQUEST_CHECKSUM_CALCULATION = "request_checksum_calculation";
+const NODE_REQUEST_CHECKSUM_CALCULATION_CONFIG_OPTIONS = {
+    environmentVariableSelector: (env) => stringUnionSelector(env, ENV_REQUEST_CHECKSUM_CALCULATION, RequestChecksumCalculation, SelectorType.ENV),
+    configFileSelector: (profile) => stringUnionSelector(profile, CONFIG_REQUEST_CHECKSUM_CALCULATION, RequestChecksumCalculation, SelectorType.CONFIG),
+    default: DEFAULT_REQUEST_CHECKSUM_CALCULATION,
+};
+
+const ENV_RESPONSE_CHECKSUM_VALIDATION = "AWS_RESPONSE_CHECKSUM_VALIDATION";
+const CONFIG_RESPONSE_CHECKSUM_VALIDATION = "response_checksum_validation";
+const NODE_RESPONSE_CHECKSUM_VALIDATION_CONFIG_OPTIONS = {
+    environmentVariableSelector: (env) => stringUnionSelector(env, ENV_RESPONSE_CHECKSUM_VALIDATION, ResponseChecksumValidation, SelectorType.ENV),
+    configFileSelector: (profile) => stringUnionSelector(profile, CONFIG_RESPONSE_CHECKSUM_VALIDATION, ResponseChecksumValidation, SelectorType.CONFIG),
+    default: DEFAULT_RESPONSE_CHECKSUM_VALIDATION,
+};
+
+const getChecksumAlgorithmForRequest = (input, { requestChecksumRequired, requestAlgorithmMember, requestChecksumCalculation }) => {
+    if (!requestAlgorithmMember) {
+        return requestChecksumCalculation === RequestChecksumCalculation.WHEN_SUPPORTED || requestChecksumRequired
+            ? DEFAULT_CHECKSUM_ALGORITHM
+            : undefined;
+    }
+    if (!input[requestAlgorithmMember]) {
+        return undefined;
+    }
+    const checksumAlgorithm = input[requestAlgorithmMember];
+    return checksumAlgorithm;
+};
+
+const getChecksumLocationName = (algorithm) => algorithm === ChecksumAlgorithm.MD5 ? "content-md5" : `x-amz-checksum-${algorithm.toLowerCase()}`;
+
+const hasHeader = (header, headers) => {
+    const soughtHeader = header.toLowerCase();
+    for (const headerName of Object.keys(headers)) {
+        if (soughtHeader === headerName.toLowerCase()) {
+            return true;
         }
-        return result;
-    };
-};
-const s3ExpiresMiddlewareOptions = {
-    tags: ["S3"],
-    name: "s3ExpiresMiddleware",
-    override: true,
-    relation: "after",
-    toMiddleware: "deserializerMiddleware",
-};
-const getS3ExpiresMiddlewarePlugin = (clientConfig) => ({
-    applyToStack: (clientStack) => {
-        clientStack.addRelativeTo(s3ExpiresMiddleware(), s3ExpiresMiddlewareOptions);
-    },
-});
-
-class SignatureV4S3Express extends SignatureV4SignWithCredentials {
-}
-
-const S3_EXPRESS_BUCKET_TYPE = "Directory";
-const S3_EXPRESS_BACKEND = "S3Express";
-const S3_EXPRESS_AUTH_SCHEME = "sigv4-s3express";
-const SESSION_TOKEN_QUERY_PARAM = "X-Amz-S3session-Token";
-const SESSION_TOKEN_HEADER = SESSION_TOKEN_QUERY_PARAM.toLowerCase();
-const NODE_DISABLE_S3_EXPRESS_SESSION_AUTH_ENV_NAME = "AWS_S3_DISABLE_EXPRESS_SESSION_AUTH";
-const NODE_DISABLE_S3_EXPRESS_SESSION_AUTH_INI_NAME = "s3_disable_express_session_auth";
-const NODE_DISABLE_S3_EXPRESS_SESSION_AUTH_OPTIONS = {
-    environmentVariableSelector: (env) => booleanSelector(env, NODE_DISABLE_S3_EXPRESS_SESSION_AUTH_ENV_NAME, SelectorType.ENV),
-    configFileSelector: (profile) => booleanSelector(profile, NODE_DISABLE_S3_EXPRESS_SESSION_AUTH_INI_NAME, SelectorType.CONFIG),
-    default: false,
+    }
+    return false;
 };
 
-const s3ExpressMiddleware = (options) => {
-    return (next, context) => async (args) => {
-        if (context.endpointV2) {
-            const endpoint = context.endpointV2;
-            const isS3ExpressAuth = endpoint.properties?.authSchemes?.[0]?.name === S3_EXPRESS_AUTH_SCHEME;
-            const isS3ExpressBucket = endpoint.properties?.backend === S3_EXPRESS_BACKEND ||
-                endpoint.properties?.bucketType === S3_EXPRESS_BUCKET_TYPE;
-            if (isS3ExpressBucket) {
-                setFeature(context, "S3_EXPRESS_BUCKET", "J");
-                context.isS3ExpressBucket = true;
-            }
-            if (isS3ExpressAuth) {
-                const requestBucket = args.input.Bucket;
-                if (requestBucket) {
-                    const s3ExpressIdentity = await options.s3ExpressIdentityProvider.getS3ExpressIdentity(await options.credentials(), {
-                        Bucket: requestBucket,
-                    });
-                    context.s3ExpressIdentity = s3ExpressIdentity;
-                    if (HttpRequest.isInstance(args.request) && s3ExpressIdentity.sessionToken) {
-                        args.request.headers[SESSION_TOKEN_HEADER] = s3ExpressIdentity.sessionToken;
-                    }
-                }
-            }
+const hasHeaderWithPrefix = (headerPrefix, headers) => {
+    const soughtHeaderPrefix = headerPrefix.toLowerCase();
+    for (const headerName of Object.keys(headers)) {
+        if (headerName.toLowerCase().startsWith(soughtHeaderPrefix)) {
+            return true;
         }
-        return next(args);
-    };
+    }
+    return false;
 };
-const s3ExpressMiddlewareOptions = {
-    name: "s3ExpressMiddleware",
+
+const isStreaming = (body) => body !== undefined && typeof body !== "string" && !ArrayBuffer.isView(body) && !isArrayBuffer(body);
+
+const CLIENT_SUPPORTED_ALGORITHMS = [
+    ChecksumAlgorithm.CRC32,
+    ChecksumAlgorithm.CRC32C,
+    ChecksumAlgorithm.CRC64NVME,
+    ChecksumAlgorithm.SHA1,
+    ChecksumAlgorithm.SHA256,
+];
+const PRIORITY_ORDER_ALGORITHMS = [
+    ChecksumAlgorithm.SHA256,
+    ChecksumAlgorithm.SHA1,
+    ChecksumAlgorithm.CRC32,
+    ChecksumAlgorithm.CRC32C,
+    ChecksumAlgorithm.CRC64NVME,
+];
+
+const selectChecksumAlgorithmFunction = (checksumAlgorithm, config) => {
+    const { checksumAlgorithms = {} } = config;
+    switch (checksumAlgorithm) {
+        case ChecksumAlgorithm.MD5:
+            return checksumAlgorithms?.MD5 ?? config.md5;
+        case ChecksumAlgorithm.CRC32:
+            return checksumAlgorithms?.CRC32 ?? Crc32;
+        case ChecksumAlgorithm.CRC32C:
+            return checksumAlgorithms?.CRC32C ?? Crc32c;
+        case ChecksumAlgorithm.CRC64NVME:
+            return checksumAlgorithms?.CRC64NVME ?? Crc64Nvme;
+        case ChecksumAlgorithm.SHA1:
+            return checksumAlgorithms?.SHA1 ?? config.sha1;
+        case ChecksumAlgorithm.SHA256:
+            return checksumAlgorithms?.SHA256 ?? config.sha256;
+        default:
+            if (checksumAlgorithms?.[checksumAlgorithm]) {
+                return checksumAlgorithms[checksumAlgorithm];
+            }
+            throw new Error(`The checksum algorithm "${checksumAlgorithm}" is not supported by the client.` +
+                ` Select one of ${CLIENT_SUPPORTED_ALGORITHMS}, or provide an implementation to ` +
+                ` the client constructor checksums field.`);
+    }
+};
+
+const stringHasher = (checksumAlgorithmFn, body) => {
+    const hash = new checksumAlgorithmFn();
+    hash.update(toUint8Array(body || ""));
+    return hash.digest();
+};
+
+const flexibleChecksumsMiddlewareOptions = {
+    name: "flexibleChecksumsMiddleware",
     step: "build",
-    tags: ["S3", "S3_EXPRESS"],
+    tags: ["BODY_CHECKSUM"],
     override: true,
 };
-const getS3ExpressPlugin = (options) => ({
-    applyToStack: (clientStack) => {
-        clientStack.add(s3ExpressMiddleware(options), s3ExpressMiddlewareOptions);
-    },
-});
-
-const signS3Express = async (s3ExpressIdentity, signingOptions, request, sigV4MultiRegionSigner) => {
-    const signedRequest = await sigV4MultiRegionSigner.signWithCredentials(request, s3ExpressIdentity, {});
-    if (signedRequest.headers["X-Amz-Security-Token"] || signedRequest.headers["x-amz-security-token"]) {
-        throw new Error("X-Amz-Security-Token must not be set for s3-express requests.");
-    }
-    return signedRequest;
-};
-
-const defaultErrorHandler = (signingProperties) => (error) => {
-    throw error;
-};
-const defaultSuccessHandler = (httpResponse, signingProperties) => { };
-const s3ExpressHttpSigningMiddlewareOptions = httpSigningMiddlewareOptions;
-const s3ExpressHttpSigningMiddleware = (config) => (next, context) => async (args) => {
+const flexibleChecksumsMiddleware = (config, middlewareConfig) => (next, context) => async (args) => {
     if (!HttpRequest.isInstance(args.request)) {
         return next(args);
     }
-    const smithyContext = getSmithyContext(context);
-    const scheme = smithyContext.selectedHttpAuthScheme;
-    if (!scheme) {
-        throw new Error(`No HttpAuthScheme was selected: unable to sign request`);
+    if (hasHeaderWithPrefix("x-amz-checksum-", args.request.headers)) {
+        return next(args);
     }
-    const { httpAuthOption: { signingProperties = {} }, identity, signer, } = scheme;
-    let request;
-    if (context.s3ExpressIdentity) {
-        request = await signS3Express(context.s3ExpressIdentity, signingProperties, args.request, await config.signer());
+    const { request, input } = args;
+    const { body: requestBody, headers } = request;
+    const { base64Encoder, streamHasher } = config;
+    const { requestChecksumRequired, requestAlgorithmMember } = middlewareConfig;
+    const requestChecksumCalculation = await config.requestChecksumCalculation();
+    const requestAlgorithmMemberName = requestAlgorithmMember?.name;
+    const requestAlgorithmMemberHttpHeader = requestAlgorithmMember?.httpHeader;
+    if (requestAlgorithmMemberName && !input[requestAlgorithmMemberName]) {
+        if (requestChecksumCalculation === RequestChecksumCalculation.WHEN_SUPPORTED || requestChecksumRequired) {
+            input[requestAlgorithmMemberName] = DEFAULT_CHECKSUM_ALGORITHM;
+            if (requestAlgorithmMemberHttpHeader) {
+                headers[requestAlgorithmMemberHttpHeader] = DEFAULT_CHECKSUM_ALGORITHM;
+            }
+        }
     }
-    else {
-        request = await signer.sign(args.request, identity, signingProperties);
+    const checksumAlgorithm = getChecksumAlgorithmForRequest(input, {
+        requestChecksumRequired,
+        requestAlgorithmMember: requestAlgorithmMember?.name,
+        requestChecksumCalculation,
+    });
+    let updatedBody = requestBody;
+    let updatedHeaders = headers;
+    if (checksumAlgorithm) {
+        switch (checksumAlgorithm) {
+            case ChecksumAlgorithm.CRC32:
+                setFeature(context, "FLEXIBLE_CHECKSUMS_REQ_CRC32", "U");
+                break;
+            case ChecksumAlgorithm.CRC32C:
+                setFeature(context, "FLEXIBLE_CHECKSUMS_REQ_CRC32C", "V");
+                break;
+            case ChecksumAlgorithm.CRC64NVME:
+                setFeature(context, "FLEXIBLE_CHECKSUMS_REQ_CRC64", "W");
+                break;
+            case ChecksumAlgorithm.SHA1:
+                setFeature(context, "FLEXIBLE_CHECKSUMS_REQ_SHA1", "X");
+                break;
+            case ChecksumAlgorithm.SHA256:
+                setFeature(context, "FLEXIBLE_CHECKSUMS_REQ_SHA256", "Y");
+                break;
+        }
+        const checksumLocationName = getChecksumLocationName(checksumAlgorithm);
+        const checksumAlgorithmFn = selectChecksumAlgorithmFunction(checksumAlgorithm, config);
+        if (isStreaming(requestBody)) {
+            const { getAwsChunkedEncodingStream, bodyLengthChecker } = config;
+            updatedBody = getAwsChunkedEncodingStream(typeof config.requestStreamBufferSize === "number" && config.requestStreamBufferSize >= 8 * 1024
+                ? createBufferedReadable(requestBody, config.requestStreamBufferSize, context.logger)
+                : requestBody, {
+                base64Encoder,
+                bodyLengthChecker,
+                checksumLocationName,
+                checksumAlgorithmFn,
+                streamHasher,
+            });
+            updatedHeaders = {
+                ...headers,
+                "content-encoding": headers["content-encoding"]
+                    ? `${headers["content-encoding"]},aws-chunked`
+                    : "aws-chunked",
+                "transfer-encoding": "chunked",
+                "x-amz-decoded-content-length": headers["content-length"],
+                "x-amz-content-sha256": "STREAMING-UNSIGNED-PAYLOAD-TRAILER",
+                "x-amz-trailer": checksumLocationName,
+            };
+            delete updatedHeaders["content-length"];
+        }
+        else if (!hasHeader(checksumLocationName, headers)) {
+            const rawChecksum = await stringHasher(checksumAlgorithmFn, requestBody);
+            updatedHeaders = {
+                ...headers,
+                [checksumLocationName]: base64Encoder(rawChecksum),
+            };
+        }
     }
-    const output = await next({
-        ...args,
-        request,
-    }).catch((signer.errorHandler || defaultErrorHandler)(signingProperties));
-    (signer.successHandler || defaultSuccessHandler)(output.response, signingProperties);
-    return output;
+    try {
+        const result = await next({
+            ...args,
+            request: {
+                ...request,
+                headers: updatedHeaders,
+                body: updatedBody,
+            },
+        });
+        return result;
+    }
+    catch (e) {
+        if (e instanceof Error && e.name === "InvalidChunkSizeError") {
+            try {
+                if (!e.message.endsWith(".")) {
+                    e.message += ".";
+                }
+                e.message +=
+                    " Set [requestStreamBufferSize=number e.g. 65_536] in client constructor to instruct AWS SDK to buffer your input stream.";
+            }
+            catch (ignored) {
+            }
+        }
+        throw e;
+    }
 };
-const getS3ExpressHttpSigningPlugin = (config) => ({
-    applyToStack: (clientStack) => {
-        clientStack.addRelativeTo(s3ExpressHttpSigningMiddleware(config), httpSigningMiddlewareOptions);
-    },
-});
 
-function toStream(bytes) {
-    return Readable.from(Buffer.from(bytes));
-}
-
-const THROW_IF_EMPTY_BODY = {
-    CopyObjectCommand: true,
-    UploadPartCopyCommand: true,
-    CompleteMultipartUploadCommand: true,
+const flexibleChecksumsInputMiddlewareOptions = {
+    name: "flexibleChecksumsInputMiddleware",
+    toMiddleware: "serializerMiddleware",
+    relation: "before",
+    tags: ["BODY_CHECKSUM"],
+    override: true,
 };
-const throw200ExceptionsMiddleware = (config) => (next, context) => async (args) => {
+const flexibleChecksumsInputMiddleware = (config, middlewareConfig) => (next, context) => async (args) => {
+    const input = args.input;
+    const { requestValidationModeMember } = middlewareConfig;
+    const requestChecksumCalculation = await config.requestChecksumCalculation();
+    const responseChecksumValidation = await config.responseChecksumValidation();
+    switch (requestChecksumCalculation) {
+        case RequestChecksumCalculation.WHEN_REQUIRED:
+            setFeature(context, "FLEXIBLE_CHECKSUMS_REQ_WHEN_REQUIRED", "a");
+            break;
+        case RequestChecksumCalculation.WHEN_SUPPORTED:
+            setFeature(context, "FLEXIBLE_CHECKSUMS_REQ_WHEN_SUPPORTED", "Z");
+            break;
+    }
+    switch (responseChecksumValidation) {
+        case ResponseChecksumValidation.WHEN_REQUIRED:
+            setFeature(context, "FLEXIBLE_CHECKSUMS_RES_WHEN_REQUIRED", "c");
+            break;
+        case ResponseChecksumValidation.WHEN_SUPPORTED:
+            setFeature(context, "FLEXIBLE_CHECKSUMS_RES_WHEN_SUPPORTED", "b");
+            break;
+    }
+    if (requestValidationModeMember && !input[requestValidationModeMember]) {
+        if (responseChecksumValidation === ResponseChecksumValidation.WHEN_SUPPORTED) {
+            input[requestValidationModeMember] = "ENABLED";
+        }
+    }
+    return next(args);
+};
+
+const getChecksumAlgorithmListForResponse = (responseAlgorithms = []) => {
+    const validChecksumAlgorithms = [];
+    let i = PRIORITY_ORDER_ALGORITHMS.length;
+    for (const algorithm of responseAlgorithms) {
+        const priority = PRIORITY_ORDER_ALGORITHMS.indexOf(algorithm);
+        if (priority !== -1) {
+            validChecksumAlgorithms[priority] = algorithm;
+        }
+        else {
+            validChecksumAlgorithms[i++] = algorithm;
+        }
+    }
+    return validChecksumAlgorithms.filter(Boolean);
+};
+
+const isChecksumWithPartNumber = (checksum) => {
+    const lastHyphenIndex = checksum.lastIndexOf("-");
+    if (lastHyphenIndex !== -1) {
+        const numberPart = checksum.slice(lastHyphenIndex + 1);
+        if (!numberPart.startsWith("0")) {
+            const number = parseInt(numberPart, 10);
+            if (!isNaN(number) && number >= 1 && number <= 10000) {
+                return true;
+            }
+        }
+    }
+    return false;
+};
+
+const getChecksum = async (body, { checksumAlgorithmFn, base64Encoder }) => base64Encoder(await stringHasher(checksumAlgorithmFn, body));
+
+const validateChecksumFromResponse = async (response, { config, responseAlgorithms, logger }) => {
+    const checksumAlgorithms = getChecksumAlgorithmListForResponse(responseAlgorithms);
+    const { body: responseBody, headers: responseHeaders } = response;
+    for (const algorithm of checksumAlgorithms) {
+        const responseHeader = getChecksumLocationName(algorithm);
+        const checksumFromResponse = responseHeaders[responseHeader];
+        if (checksumFromResponse) {
+            let checksumAlgorithmFn;
+            try {
+                checksumAlgorithmFn = selectChecksumAlgorithmFunction(algorithm, config);
+            }
+            catch (error) {
+                if (algorithm === ChecksumAlgorithm.CRC64NVME) {
+                    logger?.warn(`Skipping ${ChecksumAlgorithm.CRC64NVME} checksum validation: ${error.message}`);
+                    continue;
+                }
+                throw error;
+            }
+            const { base64Encoder } = config;
+            if (isStreaming(responseBody)) {
+                response.body = createChecksumStream({
+                    expectedChecksum: checksumFromResponse,
+                    checksumSourceLocation: responseHeader,
+                    checksum: new checksumAlgorithmFn(),
+                    source: responseBody,
+                    base64Encoder,
+                });
+                return;
+            }
+            const checksum = await getChecksum(responseBody, { checksumAlgorithmFn, base64Encoder });
+            if (checksum === checksumFromResponse) {
+                break;
+            }
+            throw new Error(`Checksum mismatch: expected "${checksum}" but received "${checksumFromResponse}"` +
+                ` in response header "${responseHeader}".`);
+        }
+    }
+};
+
+const flexibleChecksumsResponseMiddlewareOptions = {
+    name: "flexibleChecksumsResponseMiddleware",
+    toMiddleware: "deserializerMiddleware",
+    relation: "after",
+    tags: ["BODY_CHECKSUM"],
+    override: true,
+};
+const flexibleChecksumsResponseMiddleware = (config, middlewareConfig) => (next, context) => async (args) => {
+    if (!HttpRequest.isInstance(args.request)) {
+        return next(args);
+    }
+    const input = args.input;
     const result = await next(args);
-    const { response } = result;
-    if (!HttpResponse.isInstance(response)) {
-        return result;
-    }
-    const { statusCode, body } = response;
-    if (statusCode < 200 || statusCode >= 300) {
-        return result;
-    }
-    const bodyBytes = await collectBody(body, config);
-    response.body = toStream(bodyBytes);
-    if (bodyBytes.length === 0 && THROW_IF_EMPTY_BODY[context.commandName]) {
-        const err = new Error("S3 aborted request");
-        err.$metadata = {
-            httpStatusCode: 503,
-        };
-        err.name = "InternalError";
-        throw err;
-    }
-    const bodyStringTail = config.utf8Encoder(bodyBytes.subarray(bodyBytes.length - 16));
-    if (bodyStringTail && bodyStringTail.endsWith("</Error>")) {
-        response.statusCode = 503;
+    const response = result.response;
+    const { requestValidationModeMember, responseAlgorithms } = middlewareConfig;
+    if (requestValidationModeMember && input[requestValidationModeMember] === "ENABLED") {
+        const { clientName, commandName } = context;
+        const customChecksumAlgorithms = Object.keys(config.checksumAlgorithms ?? {}).filter((algorithm) => {
+            const responseHeader = getChecksumLocationName(algorithm);
+            return response.headers[responseHeader] !== undefined;
+        });
+        const algoList = getChecksumAlgorithmListForResponse([
+            ...(responseAlgorithms ?? []),
+            ...customChecksumAlgorithms,
+        ]);
+        const isS3WholeObjectMultipartGetResponseChecksum = clientName === "S3Client" &&
+            commandName === "GetObjectCommand" &&
+            algoList.every((algorithm) => {
+                const responseHeader = getChecksumLocationName(algorithm);
+                const checksumFromResponse = response.headers[responseHeader];
+                return !checksumFromResponse || isChecksumWithPartNumber(checksumFromResponse);
+            });
+        if (isS3WholeObjectMultipartGetResponseChecksum) {
+            return result;
+        }
+        await validateChecksumFromResponse(response, {
+            config,
+            responseAlgorithms: algoList,
+            logger: context.logger,
+        });
     }
     return result;
 };
-const collectBody = (streamBody = new Uint8Array(), context) => {
-    if (streamBody instanceof Uint8Array) {
-        return Promise.resolve(streamBody);
-    }
-    return context.streamCollector(streamBody) || Promise.resolve(new Uint8Array());
-};
-const throw200ExceptionsMiddlewareOptions = {
-    relation: "after",
-    toMiddleware: "deserializerMiddleware",
-    tags: ["THROW_200_EXCEPTIONS", "S3"],
-    name: "throw200ExceptionsMiddleware",
-    override: true,
-};
-const getThrow200ExceptionsPlugin = (config) => ({
+
+const getFlexibleChecksumsPlugin = (config, middlewareConfig) => ({
     applyToStack: (clientStack) => {
-        clientStack.addRelativeTo(throw200ExceptionsMiddleware(config), throw200ExceptionsMiddlewareOptions);
+        clientStack.add(flexibleChecksumsMiddleware(config, middlewareConfig), flexibleChecksumsMiddlewareOptions);
+        clientStack.addRelativeTo(flexibleChecksumsInputMiddleware(config, middlewareConfig), flexibleChecksumsInputMiddlewareOptions);
+        clientStack.addRelativeTo(flexibleChecksumsResponseMiddleware(config, middlewareConfig), flexibleChecksumsResponseMiddlewareOptions);
     },
 });
 
-function bucketEndpointMiddleware$1(options) {
-    return (next, context) => async (args) => {
-        if (options.bucketEndpoint) {
-            const endpoint = context.endpointV2;
-            if (endpoint) {
-                const bucket = args.input.Bucket;
-                if (typeof bucket === "string") {
-                    try {
-                        const bucketEndpointUrl = new URL(bucket);
-                        context.endpointV2 = {
-                            ...endpoint,
-                            url: bucketEndpointUrl,
-                        };
-                    }
-                    catch (e) {
-                        const warning = `@aws-sdk/middleware-sdk-s3: bucketEndpoint=true was set but Bucket=${bucket} could not be parsed as URL.`;
-                        if (context.logger?.constructor?.name === "NoOpLogger") {
-                            console.warn(warning);
-                        }
-                        else {
-                            context.logger?.warn?.(warning);
-                        }
-                        throw e;
-                    }
-                }
-            }
-        }
-        return next(args);
-    };
-}
-const bucketEndpointMiddlewareOptions$1 = {
-    name: "bucketEndpointMiddleware",
-    override: true,
-    relation: "after",
-    toMiddleware: "endpointV2Middleware",
-};
-
-function validateBucketNameMiddleware({ bucketEndpoint }) {
-    return (next) => async (args) => {
-        const { input: { Bucket }, } = args;
-        if (!bucketEndpoint && typeof Bucket === "string" && !validate(Bucket) && Bucket.indexOf("/") >= 0) {
-            const err = new Error(`Bucket name shouldn't contain '/', received '${Bucket}'`);
-            err.name = "InvalidBucketName";
-            throw err;
-        }
-        return next({ ...args });
-    };
-}
-const validateBucketNameMiddlewareOptions = {
-    step: "initialize",
-    tags: ["VALIDATE_BUCKET_NAME"],
-    name: "validateBucketNameMiddleware",
-    override: true,
-};
-const getValidateBucketNamePlugin = (options) => ({
-    applyToStack: (clientStack) => {
-        clientStack.add(validateBucketNameMiddleware(options), validateBucketNameMiddlewareOptions);
-        clientStack.addRelativeTo(bucketEndpointMiddleware$1(options), bucketEndpointMiddlewareOptions$1);
-    },
-});
-
-class S3RestXmlProtocol extends AwsRestXmlProtocol {
-    async serializeRequest(operationSchema, input, context) {
-        const request = await super.serializeRequest(operationSchema, input, context);
-        const ns = NormalizedSchema.of(operationSchema.input);
-        const staticStructureSchema = ns.getSchema();
-        let bucketMemberIndex = 0;
-        const requiredMemberCount = staticStructureSchema[6] ?? 0;
-        if (input && typeof input === "object") {
-            for (const [memberName, memberNs] of ns.structIterator()) {
-                if (++bucketMemberIndex > requiredMemberCount) {
-                    break;
-                }
-                if (memberName === "Bucket") {
-                    if (!input.Bucket && memberNs.getMergedTraits().httpLabel) {
-                        throw new Error(`No value provided for input HTTP label: Bucket.`);
-                    }
-                    break;
-                }
-            }
-        }
-        return request;
-    }
-}
-
-const NODE_DISABLE_MULTIREGION_ACCESS_POINT_ENV_NAME = "AWS_S3_DISABLE_MULTIREGION_ACCESS_POINTS";
-const NODE_DISABLE_MULTIREGION_ACCESS_POINT_INI_NAME = "s3_disable_multiregion_access_points";
-const NODE_DISABLE_MULTIREGION_ACCESS_POINT_CONFIG_OPTIONS = {
-    environmentVariableSelector: (env) => booleanSelector(env, NODE_DISABLE_MULTIREGION_ACCESS_POINT_ENV_NAME, SelectorType.ENV),
-    configFileSelector: (profile) => booleanSelector(profile, NODE_DISABLE_MULTIREGION_ACCESS_POINT_INI_NAME, SelectorType.CONFIG),
-    default: false,
-};
-
-const NODE_USE_ARN_REGION_ENV_NAME = "AWS_S3_USE_ARN_REGION";
-const NODE_USE_ARN_REGION_INI_NAME = "s3_use_arn_region";
-const NODE_USE_ARN_REGION_CONFIG_OPTIONS = {
-    environmentVariableSelector: (env) => booleanSelector(env, NODE_USE_ARN_REGION_ENV_NAME, SelectorType.ENV),
-    configFileSelector: (profile) => booleanSelector(profile, NODE_USE_ARN_REGION_INI_NAME, SelectorType.CONFIG),
-    default: undefined,
-};
-
-const DOMAIN_PATTERN = /^[a-z0-9][a-z0-9\.\-]{1,61}[a-z0-9]$/;
-const IP_ADDRESS_PATTERN = /(\d+\.){3}\d+/;
-const DOTS_PATTERN = /\.\./;
-const DOT_PATTERN = /\./;
-const S3_HOSTNAME_PATTERN = /^(.+\.)?s3(-fips)?(\.dualstack)?[.-]([a-z0-9-]+)\./;
-const S3_US_EAST_1_ALTNAME_PATTERN = /^s3(-external-1)?\.amazonaws\.com$/;
-const AWS_PARTITION_SUFFIX = "amazonaws.com";
-const isBucketNameOptions = (options) => typeof options.bucketName === "string";
-const isDnsCompatibleBucketName = (bucketName) => DOMAIN_PATTERN.test(bucketName) && !IP_ADDRESS_PATTERN.test(bucketName) && !DOTS_PATTERN.test(bucketName);
-const getRegionalSuffix = (hostname) => {
-    const parts = hostname.match(S3_HOSTNAME_PATTERN);
-    return [parts[4], hostname.replace(new RegExp(`^${parts[0]}`), "")];
-};
-const getSuffix = (hostname) => S3_US_EAST_1_ALTNAME_PATTERN.test(hostname) ? ["us-east-1", AWS_PARTITION_SUFFIX] : getRegionalSuffix(hostname);
-const getSuffixForArnEndpoint = (hostname) => S3_US_EAST_1_ALTNAME_PATTERN.test(hostname)
-    ? [hostname.replace(`.${AWS_PARTITION_SUFFIX}`, ""), AWS_PARTITION_SUFFIX]
-    : getRegionalSuffix(hostname);
-const validateArnEndpointOptions = (options) => {
-    if (options.pathStyleEndpoint) {
-        throw new Error("Path-style S3 endpoint is not supported when bucket is an ARN");
-    }
-    if (options.accelerateEndpoint) {
-        throw new Error("Accelerate endpoint is not supported when bucket is an ARN");
-    }
-    if (!options.tlsCompatible) {
-        throw new Error("HTTPS is required when bucket is an ARN");
-    }
-};
-const validateService = (service) => {
-    if (service !== "s3" && service !== "s3-outposts" && service !== "s3-object-lambda") {
-        throw new Error("Expect 's3' or 's3-outposts' or 's3-object-lambda' in ARN service component");
-    }
-};
-const validateS3Service = (service) => {
-    if (service !== "s3") {
-        throw new Error("Expect 's3' in Accesspoint ARN service component");
-    }
-};
-const validateOutpostService = (service) => {
-    if (service !== "s3-outposts") {
-        throw new Error("Expect 's3-posts' in Outpost ARN service component");
-    }
-};
-const validatePartition = (partition, options) => {
-    if (partition !== options.clientPartition) {
-        throw new Error(`Partition in ARN is incompatible, got "${partition}" but expected "${options.clientPartition}"`);
-    }
-};
-const validateRegion = (region, options) => { };
-const validateRegionalClient = (region) => {
-    if (["s3-external-1", "aws-global"].includes(region)) {
-        throw new Error(`Client region ${region} is not regional`);
-    }
-};
-const validateAccountId = (accountId) => {
-    if (!/[0-9]{12}/.exec(accountId)) {
-        throw new Error("Access point ARN accountID does not match regex '[0-9]{12}'");
-    }
-};
-const validateDNSHostLabel = (label, options = { tlsCompatible: true }) => {
-    if (label.length >= 64 ||
-        !/^[a-z0-9][a-z0-9.-]*[a-z0-9]$/.test(label) ||
-        /(\d+\.){3}\d+/.test(label) ||
-        /[.-]{2}/.test(label) ||
-        (options?.tlsCompatible && DOT_PATTERN.test(label))) {
-        throw new Error(`Invalid DNS label ${label}`);
-    }
-};
-const validateCustomEndpoint = (options) => {
-    if (options.isCustomEndpoint) {
-        if (options.dualstackEndpoint) {
-            throw new Error("Dualstack endpoint is not supported with custom endpoint");
-        }
-        if (options.accelerateEndpoint) {
-            throw new Error("Accelerate endpoint is not supported with custom endpoint");
-        }
-    }
-};
-const getArnResources = (resource) => {
-    const delimiter = resource.includes(":") ? ":" : "/";
-    const [resourceType, ...rest] = resource.split(delimiter);
-    if (resourceType === "accesspoint") {
-        if (rest.length !== 1 || rest[0] === "") {
-            throw new Error(`Access Point ARN should have one resource accesspoint${delimiter}{accesspointname}`);
-        }
-        return { accesspointName: rest[0] };
-    }
-    else if (resourceType === "outpost") {
-        if (!rest[0] || rest[1] !== "accesspoint" || !rest[2] || rest.length !== 3) {
-            throw new Error(`Outpost ARN should have resource outpost${delimiter}{outpostId}${delimiter}accesspoint${delimiter}{accesspointName}`);
-        }
-        const [outpostId, _, accesspointName] = rest;
-        return { outpostId, accesspointName };
-    }
-    else {
-        throw new Error(`ARN resource should begin with 'accesspoint${delimiter}' or 'outpost${delimiter}'`);
-    }
-};
-const validateNoDualstack = (dualstackEndpoint) => { };
-const validateNoFIPS = (useFipsEndpoint) => {
-    if (useFipsEndpoint) {
-        throw new Error(`FIPS region is not supported with Outpost.`);
-    }
-};
-const validateMrapAlias = (name) => {
-    try {
-        name.split(".").forEach((label) => {
-            validateDNSHostLabel(label);
-        });
-    }
-    catch (e) {
-        throw new Error(`"${name}" is not a DNS compatible name.`);
-    }
-};
-
-const bucketHostname = (options) => {
-    validateCustomEndpoint(options);
-    return isBucketNameOptions(options)
-        ?
-            getEndpointFromBucketName(options)
-        :
-            getEndpointFromArn(options);
-};
-const getEndpointFromBucketName = ({ accelerateEndpoint = false, clientRegion: region, baseHostname, bucketName, dualstackEndpoint = false, fipsEndpoint = false, pathStyleEndpoint = false, tlsCompatible = true, isCustomEndpoint = false, }) => {
-    const [clientRegion, hostnameSuffix] = isCustomEndpoint ? [region, baseHostname] : getSuffix(baseHostname);
-    if (pathStyleEndpoint || !isDnsCompatibleBucketName(bucketName) || (tlsCompatible && DOT_PATTERN.test(bucketName))) {
-        return {
-            bucketEndpoint: false,
-            hostname: dualstackEndpoint ? `s3.dualstack.${clientRegion}.${hostnameSuffix}` : baseHostname,
-        };
-    }
-    if (accelerateEndpoint) {
-        baseHostname = `s3-accelerate${dualstackEndpoint ? ".dualstack" : ""}.${hostnameSuffix}`;
-    }
-    else if (dualstackEndpoint) {
-        baseHostname = `s3.dualstack.${clientRegion}.${hostnameSuffix}`;
-    }
-    return {
-        bucketEndpoint: true,
-        hostname: `${bucketName}.${baseHostname}`,
-    };
-};
-const getEndpointFromArn = (options) => {
-    const { isCustomEndpoint, baseHostname, clientRegion } = options;
-    const hostnameSuffix = isCustomEndpoint ? baseHostname : getSuffixForArnEndpoint(baseHostname)[1];
-    const { pathStyleEndpoint, accelerateEndpoint = false, fipsEndpoint = false, tlsCompatible = true, bucketName, clientPartition = "aws", } = options;
-    validateArnEndpointOptions({ pathStyleEndpoint, accelerateEndpoint, tlsCompatible });
-    const { service, partition, accountId, region, resource } = bucketName;
-    validateService(service);
-    validatePartition(partition, { clientPartition });
-    validateAccountId(accountId);
-    const { accesspointName, outpostId } = getArnResources(resource);
-    if (service === "s3-object-lambda") {
-        return getEndpointFromObjectLambdaArn({ ...options, tlsCompatible, bucketName, accesspointName, hostnameSuffix });
-    }
-    if (region === "") {
-        return getEndpointFromMRAPArn({ ...options, mrapAlias: accesspointName, hostnameSuffix });
-    }
-    if (outpostId) {
-        return getEndpointFromOutpostArn({ ...options, clientRegion, outpostId, accesspointName, hostnameSuffix });
-    }
-    return getEndpointFromAccessPointArn({ ...options, clientRegion, accesspointName, hostnameSuffix });
-};
-const getEndpointFromObjectLambdaArn = ({ dualstackEndpoint = false, fipsEndpoint = false, tlsCompatible = true, useArnRegion, clientRegion, clientSigningRegion = clientRegion, accesspointName, bucketName, hostnameSuffix, }) => {
-    const { accountId, region, service } = bucketName;
-    validateRegionalClient(clientRegion);
-    const DNSHostLabel = `${accesspointName}-${accountId}`;
-    validateDNSHostLabel(DNSHostLabel, { tlsCompatible });
-    const endpointRegion = useArnRegion ? region : clientRegion;
-    const signingRegion = useArnRegion ? region : clientSigningRegion;
-    return {
-        bucketEndpoint: true,
-        hostname: `${DNSHostLabel}.${service}${fipsEndpoint ? "-fips" : ""}.${endpointRegion}.${hostnameSuffix}`,
-        signingRegion,
-        signingService: service,
-    };
-};
-const getEndpointFromMRAPArn = ({ disableMultiregionAccessPoints, dualstackEndpoint = false, isCustomEndpoint, mrapAlias, hostnameSuffix, }) => {
-    if (disableMultiregionAccessPoints === true) {
-        throw new Error("SDK is attempting to use a MRAP ARN. Please enable to feature.");
-    }
-    validateMrapAlias(mrapAlias);
-    return {
-        bucketEndpoint: true,
-        hostname: `${mrapAlias}${isCustomEndpoint ? "" : `.accesspoint.s3-global`}.${hostnameSuffix}`,
-        signingRegion: "*",
-    };
-};
-const getEndpointFromOutpostArn = ({ useArnRegion, clientRegion, clientSigningRegion = clientRegion, bucketName, outpostId, dualstackEndpoint = false, fipsEndpoint = false, tlsCompatible = true, accesspointName, isCustomEndpoint, hostnameSuffix, }) => {
-    validateRegionalClient(clientRegion);
-    const DNSHostLabel = `${accesspointName}-${bucketName.accountId}`;
-    validateDNSHostLabel(DNSHostLabel, { tlsCompatible });
-    const endpointRegion = useArnRegion ? bucketName.region : clientRegion;
-    const signingRegion = useArnRegion ? bucketName.region : clientSigningRegion;
-    validateOutpostService(bucketName.service);
-    validateDNSHostLabel(outpostId, { tlsCompatible });
-    validateNoFIPS(fipsEndpoint);
-    const hostnamePrefix = `${DNSHostLabel}.${outpostId}`;
-    return {
-        bucketEndpoint: true,
-        hostname: `${hostnamePrefix}${isCustomEndpoint ? "" : `.s3-outposts.${endpointRegion}`}.${hostnameSuffix}`,
-        signingRegion,
-        signingService: "s3-outposts",
-    };
-};
-const getEndpointFromAccessPointArn = ({ useArnRegion, clientRegion, clientSigningRegion = clientRegion, bucketName, dualstackEndpoint = false, fipsEndpoint = false, tlsCompatible = true, accesspointName, isCustomEndpoint, hostnameSuffix, }) => {
-    validateRegionalClient(clientRegion);
-    const hostnamePrefix = `${accesspointName}-${bucketName.accountId}`;
-    validateDNSHostLabel(hostnamePrefix, { tlsCompatible });
-    const endpointRegion = useArnRegion ? bucketName.region : clientRegion;
-    const signingRegion = useArnRegion ? bucketName.region : clientSigningRegion;
-    validateS3Service(bucketName.service);
-    return {
-        bucketEndpoint: true,
-        hostname: `${hostnamePrefix}${isCustomEndpoint
-            ? ""
-            : `.s3-accesspoint${fipsEndpoint ? "-fips" : ""}${dualstackEndpoint ? ".dualstack" : ""}.${endpointRegion}`}.${hostnameSuffix}`,
-        signingRegion,
-    };
-};
-
-const bucketEndpointMiddleware = (options) => (next, context) => async (args) => {
-    const { Bucket: bucketName } = args.input;
-    let replaceBucketInPath = options.bucketEndpoint;
-    const request = args.request;
-    if (HttpRequest.isInstance(request)) {
-        if (options.bucketEndpoint) {
-            request.hostname = bucketName;
-        }
-        else if (validate(bucketName)) {
-            const bucketArn = parse(bucketName);
-            const clientRegion = await options.region();
-            const useDualstackEndpoint = await options.useDualstackEndpoint();
-            const useFipsEndpoint = await options.useFipsEndpoint();
-            const { partition, signingRegion = clientRegion } = (await options.regionInfoProvider(clientRegion, { useDualstackEndpoint, useFipsEndpoint })) || {};
-            const useArnRegion = await options.useArnRegion();
-            const { hostname, bucketEndpoint, signingRegion: modifiedSigningRegion, signingService, } = bucketHostname({
-                bucketName: bucketArn,
-                baseHostname: request.hostname,
-                accelerateEndpoint: options.useAccelerateEndpoint,
-                dualstackEndpoint: useDualstackEndpoint,
-                fipsEndpoint: useFipsEndpoint,
-                pathStyleEndpoint: options.forcePathStyle,
-                tlsCompatible: request.protocol === "https:",
-                useArnRegion,
-                clientPartition: partition,
-                clientSigningRegion: signingRegion,
-                clientRegion: clientRegion,
-                isCustomEndpoint: options.isCustomEndpoint,
-                disableMultiregionAccessPoints: await options.disableMultiregionAccessPoints(),
-            });
-            if (modifiedSigningRegion && modifiedSigningRegion !== signingRegion) {
-                context["signing_region"] = modifiedSigningRegion;
-            }
-            if (signingService && signingService !== "s3") {
-                context["signing_service"] = signingService;
-            }
-            request.hostname = hostname;
-            replaceBucketInPath = bucketEndpoint;
-        }
-        else {
-            const clientRegion = await options.region();
-            const dualstackEndpoint = await options.useDualstackEndpoint();
-            const fipsEndpoint = await options.useFipsEndpoint();
-            const { hostname, bucketEndpoint } = bucketHostname({
-                bucketName,
-                clientRegion,
-                baseHostname: request.hostname,
-                accelerateEndpoint: options.useAccelerateEndpoint,
-                dualstackEndpoint,
-                fipsEndpoint,
-                pathStyleEndpoint: options.forcePathStyle,
-                tlsCompatible: request.protocol === "https:",
-                isCustomEndpoint: options.isCustomEndpoint,
-            });
-            request.hostname = hostname;
-            replaceBucketInPath = bucketEndpoint;
-        }
-        if (replaceBucketInPath) {
-            request.path = request.path.replace(/^(\/)?[^\/]+/, "");
-            if (request.path === "") {
-                request.path = "/";
-            }
-        }
-    }
-    return next({ ...args, request });
-};
-const bucketEndpointMiddlewareOptions = {
-    tags: ["BUCKET_ENDPOINT"],
-    name: "bucketEndpointMiddleware",
-    relation: "before",
-    toMiddleware: "hostHeaderMiddleware",
-    override: true,
-};
-const getBucketEndpointPlugin = (options) => ({
-    applyToStack: (clientStack) => {
-        clientStack.addRelativeTo(bucketEndpointMiddleware(options), bucketEndpointMiddlewareOptions);
-    },
-});
-
-function resolveBucketEndpointConfig(input) {
-    const { bucketEndpoint = false, forcePathStyle = false, useAccelerateEndpoint = false, useArnRegion, disableMultiregionAccessPoints = false, } = input;
+const resolveFlexibleChecksumsConfig = (input) => {
+    const { requestChecksumCalculation, responseChecksumValidation, requestStreamBufferSize } = input;
     return Object.assign(input, {
-        bucketEndpoint,
-        forcePathStyle,
-        useAccelerateEndpoint,
-        useArnRegion: typeof useArnRegion === "function" ? useArnRegion : () => Promise.resolve(useArnRegion),
-        disableMultiregionAccessPoints: typeof disableMultiregionAccessPoints === "function"
-            ? disableMultiregionAccessPoints
-            : () => Promise.resolve(disableMultiregionAccessPoints),
+        requestChecksumCalculation: normalizeProvider(requestChecksumCalculation ?? DEFAULT_REQUEST_CHECKSUM_CALCULATION),
+        responseChecksumValidation: normalizeProvider(responseChecksumValidation ?? DEFAULT_RESPONSE_CHECKSUM_VALIDATION),
+        requestStreamBufferSize: Number(requestStreamBufferSize ?? 0),
+        checksumAlgorithms: input.checksumAlgorithms ?? {},
     });
-}
-
-function addExpectContinueMiddleware(options) {
-    return (next) => async (args) => {
-        const { request } = args;
-        if (options.expectContinueHeader !== false &&
-            HttpRequest.isInstance(request) &&
-            request.body &&
-            options.runtime === "node" &&
-            options.requestHandler?.constructor?.name !== "FetchHttpHandler") {
-            let sendHeader = true;
-            if (typeof options.expectContinueHeader === "number") {
-                try {
-                    const bodyLength = Number(request.headers?.["content-length"]) ?? options.bodyLengthChecker?.(request.body) ?? Infinity;
-                    sendHeader = bodyLength >= options.expectContinueHeader;
-                }
-                catch (e) { }
-            }
-            else {
-                sendHeader = !!options.expectContinueHeader;
-            }
-            if (sendHeader) {
-                request.headers.Expect = "100-continue";
-            }
-        }
-        return next({
-            ...args,
-            request,
-        });
-    };
-}
-const addExpectContinueMiddlewareOptions = {
-    step: "build",
-    tags: ["SET_EXPECT_HEADER", "EXPECT_HEADER"],
-    name: "addExpectContinueMiddleware",
-    override: true,
 };
-const getAddExpectContinuePlugin = (options) => ({
-    applyToStack: (clientStack) => {
-        clientStack.add(addExpectContinueMiddleware(options), addExpectContinueMiddlewareOptions);
-    },
-});
 
-function locationConstraintMiddleware(options) {
-    return (next) => async (args) => {
-        const { CreateBucketConfiguration } = args.input;
-        const region = await options.region();
-        if (!CreateBucketConfiguration?.LocationConstraint && !CreateBucketConfiguration?.Location) {
-            if (region !== "us-east-1") {
-                args.input.CreateBucketConfiguration = args.input.CreateBucketConfiguration ?? {};
-                args.input.CreateBucketConfiguration.LocationConstraint = region;
+exports.CONFIG_REQUEST_CHECKSUM_CALCULATION = CONFIG_REQUEST_CHECKSUM_CALCULATION;
+exports.CONFIG_RESPONSE_CHECKSUM_VALIDATION = CONFIG_RESPONSE_CHECKSUM_VALIDATION;
+exports.ChecksumAlgorithm = ChecksumAlgorithm;
+exports.ChecksumLocation = ChecksumLocation;
+exports.DEFAULT_CHECKSUM_ALGORITHM = DEFAULT_CHECKSUM_ALGORITHM;
+exports.DEFAULT_REQUEST_CHECKSUM_CALCULATION = DEFAULT_REQUEST_CHECKSUM_CALCULATION;
+exports.DEFAULT_RESPONSE_CHECKSUM_VALIDATION = DEFAULT_RESPONSE_CHECKSUM_VALIDATION;
+exports.ENV_REQUEST_CHECKSUM_CALCULATION = ENV_REQUEST_CHECKSUM_CALCULATION;
+exports.ENV_RESPONSE_CHECKSUM_VALIDATION = ENV_RESPONSE_CHECKSUM_VALIDATION;
+exports.NODE_REQUEST_CHECKSUM_CALCULATION_CONFIG_OPTIONS = NODE_REQUEST_CHECKSUM_CALCULATION_CONFIG_OPTIONS;
+exports.NODE_RESPONSE_CHECKSUM_VALIDATION_CONFIG_OPTIONS = NODE_RESPONSE_CHECKSUM_VALIDATION_CONFIG_OPTIONS;
+exports.RequestChecksumCalculation = RequestChecksumCalculation;
+exports.ResponseChecksumValidation = ResponseChecksumValidation;
+exports.flexibleChecksumsMiddleware = flexibleChecksumsMiddleware;
+exports.flexibleChecksumsMiddlewareOptions = flexibleChecksumsMiddlewareOptions;
+exports.getFlexibleChecksumsPlugin = getFlexibleChecksumsPlugin;
+exports.resolveFlexibleChecksumsConfig = resolveFlexibleChecksumsConfig;
+
+
+/***/ }),
+
+/***/ 4525:
+/***/ ((__unused_webpack_module, exports, __webpack_require__) => {
+
+const { toUint8Array, concatBytes } = __webpack_require__(3617);
+const { createHmac, createHash } = __webpack_require__(7598);
+const { Sha256, Sha256Js, Sha256Node } = __webpack_require__(3323);
+exports.Sha256 = Sha256;
+exports.Sha256Js = Sha256Js;
+exports.Sha256Node = Sha256Node;
+
+const BLOCK$1 = 64;
+const DIGEST_LENGTH$1 = 20;
+const INIT$1 = new Int32Array([0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476, 0xc3d2e1f0]);
+const K$1 = new Int32Array([0x5a827999, 0x6ed9eba1, 0x8f1bbcdc, 0xca62c1d6]);
+class Sha1Js {
+    digestLength = DIGEST_LENGTH$1;
+    state = Int32Array.from(INIT$1);
+    w;
+    buffer = new Uint8Array(BLOCK$1);
+    bufferLength = 0;
+    bytesHashed = 0;
+    finished = false;
+    inner;
+    outer;
+    constructor(secret) {
+        if (secret) {
+            const key = Sha1Js.normalizeKey(secret);
+            this.inner = new Sha1Js();
+            this.outer = new Sha1Js();
+            const pad = new Uint8Array(BLOCK$1 * 2);
+            for (let i = 0; i < BLOCK$1; ++i) {
+                pad[i] = 0x36 ^ key[i];
+                pad[i + BLOCK$1] = 0x5c ^ key[i];
             }
+            this.inner.update(pad.subarray(0, BLOCK$1));
+            this.outer.update(pad.subarray(BLOCK$1));
         }
-        return next(args);
-    };
-}
-const locationConstraintMiddlewareOptions = {
-    step: "initialize",
-    tags: ["LOCATION_CONSTRAINT", "CREATE_BUCKET_CONFIGURATION"],
-    name: "locationConstraintMiddleware",
-    override: true,
-};
-const getLocationConstraintPlugin = (config) => ({
-    applyToStack: (clientStack) => {
-        clientStack.add(locationConstraintMiddleware(config), locationConstraintMiddlewareOptions);
-    },
-});
-
-function resolveLocationConstraintConfig(input) {
-    return input;
-}
-
-function ssecMiddleware(options) {
-    return (next) => async (args) => {
-        const input = { ...args.input };
-        const properties = [
-            {
-                target: "SSECustomerKey",
-                hash: "SSECustomerKeyMD5",
-            },
-            {
-                target: "CopySourceSSECustomerKey",
-                hash: "CopySourceSSECustomerKeyMD5",
-            },
-        ];
-        for (const prop of properties) {
-            const value = input[prop.target];
-            if (value) {
-                let valueForHash;
-                if (typeof value === "string") {
-                    if (isValidBase64EncodedSSECustomerKey(value, options)) {
-                        valueForHash = options.base64Decoder(value);
-                    }
-                    else {
-                        valueForHash = options.utf8Decoder(value);
-                        input[prop.target] = options.base64Encoder(valueForHash);
-                    }
-                }
-                else {
-                    valueForHash = ArrayBuffer.isView(value)
-                        ? new Uint8Array(value.buffer, value.byteOffset, value.byteLength)
-                        : new Uint8Array(value);
-                    input[prop.target] = options.base64Encoder(valueForHash);
-                }
-                const hash = new options.md5();
-                hash.update(valueForHash);
-                input[prop.hash] = options.base64Encoder(await hash.digest());
-            }
-        }
-        return next({
-            ...args,
-            input,
-        });
-    };
-}
-const ssecMiddlewareOptions = {
-    name: "ssecMiddleware",
-    step: "initialize",
-    tags: ["SSE"],
-    override: true,
-};
-const getSsecPlugin = (config) => ({
-    applyToStack: (clientStack) => {
-        clientStack.add(ssecMiddleware(config), ssecMiddlewareOptions);
-    },
-});
-function isValidBase64EncodedSSECustomerKey(str, options) {
-    const base64Regex = /^(?:[A-Za-z0-9+/]{4})*([A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-    if (!base64Regex.test(str)) {
-        return false;
     }
+    update(data) {
+        if (this.finished) {
+            throw new Error("Attempted to update an already finished HMAC.");
+        }
+        if (this.inner) {
+            this.inner.update(data);
+            return;
+        }
+        let pos = 0;
+        let { length } = data;
+        this.bytesHashed += length;
+        if (this.bufferLength > 0) {
+            while (length > 0 && this.bufferLength < BLOCK$1) {
+                this.buffer[this.bufferLength++] = data[pos++];
+                --length;
+            }
+            if (this.bufferLength === BLOCK$1) {
+                this.hashBuffer(this.buffer, 0);
+                this.bufferLength = 0;
+            }
+        }
+        while (length >= BLOCK$1) {
+            this.hashBuffer(data, pos);
+            pos += BLOCK$1;
+            length -= BLOCK$1;
+        }
+        while (length > 0) {
+            this.buffer[this.bufferLength++] = data[pos++];
+            --length;
+        }
+    }
+    async digest() {
+        if (this.inner && this.outer) {
+            if (this.finished) {
+                throw new Error("Attempted to digest an already finished HMAC.");
+            }
+            this.finished = true;
+            const innerDigest = this.inner.digestSync();
+            this.outer.update(innerDigest);
+            return this.outer.digestSync();
+        }
+        return this.digestSync();
+    }
+    reset() {
+        this.state = Int32Array.from(INIT$1);
+        this.buffer = new Uint8Array(BLOCK$1);
+        this.bufferLength = 0;
+        this.bytesHashed = 0;
+    }
+    digestSync() {
+        const state = this.state.slice();
+        const buffer = this.buffer.slice();
+        let bufferLength = this.bufferLength;
+        const bitsHi = (this.bytesHashed / 0x20000000) | 0;
+        const bitsLo = this.bytesHashed << 3;
+        buffer[bufferLength++] = 0x80;
+        if (bufferLength > BLOCK$1 - 8) {
+            for (let i = bufferLength; i < BLOCK$1; ++i) {
+                buffer[i] = 0;
+            }
+            this.hashBufferWith(state, buffer, 0);
+            bufferLength = 0;
+        }
+        for (let i = bufferLength; i < BLOCK$1 - 8; ++i) {
+            buffer[i] = 0;
+        }
+        const v = new DataView(buffer.buffer, buffer.byteOffset, BLOCK$1);
+        v.setUint32(BLOCK$1 - 8, bitsHi, false);
+        v.setUint32(BLOCK$1 - 4, bitsLo, false);
+        this.hashBufferWith(state, buffer, 0);
+        const out = new Uint8Array(DIGEST_LENGTH$1);
+        out[0] = (state[0] >>> 24) & 0xff;
+        out[1] = (state[0] >>> 16) & 0xff;
+        out[2] = (state[0] >>> 8) & 0xff;
+        out[3] = state[0] & 0xff;
+        out[4] = (state[1] >>> 24) & 0xff;
+        out[5] = (state[1] >>> 16) & 0xff;
+        out[6] = (state[1] >>> 8) & 0xff;
+        out[7] = state[1] & 0xff;
+        out[8] = (state[2] >>> 24) & 0xff;
+        out[9] = (state[2] >>> 16) & 0xff;
+        out[10] = (state[2] >>> 8) & 0xff;
+        out[11] = state[2] & 0xff;
+        out[12] = (state[3] >>> 24) & 0xff;
+        out[13] = (state[3] >>> 16) & 0xff;
+        out[14] = (state[3] >>> 8) & 0xff;
+        out[15] = state[3] & 0xff;
+        out[16] = (state[4] >>> 24) & 0xff;
+        out[17] = (state[4] >>> 16) & 0xff;
+        out[18] = (state[4] >>> 8) & 0xff;
+        out[19] = state[4] & 0xff;
+        return out;
+    }
+    static normalizeKey(secret) {
+        const key = toUint8Array(secret);
+        if (key.byteLength > BLOCK$1) {
+            const h = new Sha1Js();
+            h.update(key);
+            const digest = h.digestSync();
+            const padded = new Uint8Array(BLOCK$1);
+            padded.set(digest);
+            return padded;
+        }
+        const padded = new Uint8Array(BLOCK$1);
+        padded.set(key);
+        return padded;
+    }
+    hashBuffer(data, offset) {
+        this.hashBufferWith(this.state, data, offset);
+    }
+    hashBufferWith(state, data, offset) {
+        const w = (this.w ??= new Int32Array(80));
+        let s0 = state[0], s1 = state[1], s2 = state[2], s3 = state[3], s4 = state[4];
+        for (let t = 0; t < 16; ++t) {
+            w[t] =
+                ((data[offset + t * 4] & 0xff) << 24) |
+                    ((data[offset + t * 4 + 1] & 0xff) << 16) |
+                    ((data[offset + t * 4 + 2] & 0xff) << 8) |
+                    (data[offset + t * 4 + 3] & 0xff);
+        }
+        for (let t = 16; t < 80; ++t) {
+            const x = w[t - 3] ^ w[t - 8] ^ w[t - 14] ^ w[t - 16];
+            w[t] = (x << 1) | (x >>> 31);
+        }
+        for (let t = 0; t < 80; ++t) {
+            const r = t < 20 ? 0 : t < 40 ? 1 : t < 60 ? 2 : 3;
+            const temp = (((((s0 << 5) | (s0 >>> 27)) +
+                (r === 0 ? (s1 & s2) ^ (~s1 & s3) : r === 2 ? (s1 & s2) ^ (s1 & s3) ^ (s2 & s3) : s1 ^ s2 ^ s3)) |
+                0) +
+                ((s4 + ((K$1[r] + w[t]) | 0)) | 0)) |
+                0;
+            s4 = s3;
+            s3 = s2;
+            s2 = (s1 << 30) | (s1 >>> 2);
+            s1 = s0;
+            s0 = temp;
+        }
+        state[0] = (state[0] + s0) | 0;
+        state[1] = (state[1] + s1) | 0;
+        state[2] = (state[2] + s2) | 0;
+        state[3] = (state[3] + s3) | 0;
+        state[4] = (state[4] + s4) | 0;
+    }
+}
+
+const hasNativeCrypto = (() => {
     try {
-        const decodedBytes = options.base64Decoder(str);
-        return decodedBytes.length === 32;
+        createHash("sha1");
+        return true;
     }
     catch {
         return false;
     }
+})();
+const Sha1Node = hasNativeCrypto ? buildNativeClass() : Sha1Js;
+function buildNativeClass() {
+    return class Sha1Node {
+        digestLength = 20;
+        secret;
+        hash;
+        isHmac;
+        finished = false;
+        constructor(secret) {
+            this.secret = secret;
+            this.isHmac = !!secret;
+            this.hash = this.createHash();
+        }
+        update(data) {
+            if (this.finished) {
+                throw new Error("Attempted to update an already finished hash.");
+            }
+            this.hash.update(data);
+        }
+        async digest() {
+            let buf;
+            if (this.isHmac) {
+                this.finished = true;
+                buf = this.hash.digest();
+            }
+            else {
+                buf = this.hash.copy().digest();
+            }
+            return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+        }
+        reset() {
+            this.hash = this.createHash();
+            this.finished = false;
+        }
+        createHash() {
+            return this.secret ? createHmac("sha1", toBuffer$1(this.secret)) : createHash("sha1");
+        }
+    };
+}
+function toBuffer$1(data) {
+    if (typeof data === "string") {
+        return data;
+    }
+    if (ArrayBuffer.isView(data)) {
+        return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    }
+    return Buffer.from(data);
 }
 
-exports.NODE_DISABLE_MULTIREGION_ACCESS_POINT_CONFIG_OPTIONS = NODE_DISABLE_MULTIREGION_ACCESS_POINT_CONFIG_OPTIONS;
-exports.NODE_DISABLE_MULTIREGION_ACCESS_POINT_ENV_NAME = NODE_DISABLE_MULTIREGION_ACCESS_POINT_ENV_NAME;
-exports.NODE_DISABLE_MULTIREGION_ACCESS_POINT_INI_NAME = NODE_DISABLE_MULTIREGION_ACCESS_POINT_INI_NAME;
-exports.NODE_DISABLE_S3_EXPRESS_SESSION_AUTH_OPTIONS = NODE_DISABLE_S3_EXPRESS_SESSION_AUTH_OPTIONS;
-exports.NODE_USE_ARN_REGION_CONFIG_OPTIONS = NODE_USE_ARN_REGION_CONFIG_OPTIONS;
-exports.NODE_USE_ARN_REGION_ENV_NAME = NODE_USE_ARN_REGION_ENV_NAME;
-exports.NODE_USE_ARN_REGION_INI_NAME = NODE_USE_ARN_REGION_INI_NAME;
-exports.S3ExpressIdentityCache = S3ExpressIdentityCache;
-exports.S3ExpressIdentityCacheEntry = S3ExpressIdentityCacheEntry;
-exports.S3ExpressIdentityProviderImpl = S3ExpressIdentityProviderImpl;
-exports.S3RestXmlProtocol = S3RestXmlProtocol;
-exports.SignatureV4S3Express = SignatureV4S3Express;
-exports.addExpectContinueMiddleware = addExpectContinueMiddleware;
-exports.addExpectContinueMiddlewareOptions = addExpectContinueMiddlewareOptions;
-exports.bucketEndpointMiddleware = bucketEndpointMiddleware;
-exports.bucketEndpointMiddlewareOptions = bucketEndpointMiddlewareOptions;
-exports.bucketHostname = bucketHostname;
-exports.checkContentLengthHeader = checkContentLengthHeader;
-exports.checkContentLengthHeaderMiddlewareOptions = checkContentLengthHeaderMiddlewareOptions;
-exports.getAddExpectContinuePlugin = getAddExpectContinuePlugin;
-exports.getArnResources = getArnResources;
-exports.getBucketEndpointPlugin = getBucketEndpointPlugin;
-exports.getCheckContentLengthHeaderPlugin = getCheckContentLengthHeaderPlugin;
-exports.getLocationConstraintPlugin = getLocationConstraintPlugin;
-exports.getRegionRedirectMiddlewarePlugin = getRegionRedirectMiddlewarePlugin;
-exports.getS3ExpiresMiddlewarePlugin = getS3ExpiresMiddlewarePlugin;
-exports.getS3ExpressHttpSigningPlugin = getS3ExpressHttpSigningPlugin;
-exports.getS3ExpressPlugin = getS3ExpressPlugin;
-exports.getSsecPlugin = getSsecPlugin;
-exports.getSuffixForArnEndpoint = getSuffixForArnEndpoint;
-exports.getThrow200ExceptionsPlugin = getThrow200ExceptionsPlugin;
-exports.getValidateBucketNamePlugin = getValidateBucketNamePlugin;
-exports.isValidBase64EncodedSSECustomerKey = isValidBase64EncodedSSECustomerKey;
-exports.locationConstraintMiddleware = locationConstraintMiddleware;
-exports.locationConstraintMiddlewareOptions = locationConstraintMiddlewareOptions;
-exports.regionRedirectEndpointMiddleware = regionRedirectEndpointMiddleware;
-exports.regionRedirectEndpointMiddlewareOptions = regionRedirectEndpointMiddlewareOptions;
-exports.regionRedirectMiddleware = regionRedirectMiddleware;
-exports.regionRedirectMiddlewareOptions = regionRedirectMiddlewareOptions;
-exports.resolveBucketEndpointConfig = resolveBucketEndpointConfig;
-exports.resolveLocationConstraintConfig = resolveLocationConstraintConfig;
-exports.resolveS3Config = resolveS3Config;
-exports.s3ExpiresMiddleware = s3ExpiresMiddleware;
-exports.s3ExpiresMiddlewareOptions = s3ExpiresMiddlewareOptions;
-exports.s3ExpressHttpSigningMiddleware = s3ExpressHttpSigningMiddleware;
-exports.s3ExpressHttpSigningMiddlewareOptions = s3ExpressHttpSigningMiddlewareOptions;
-exports.s3ExpressMiddleware = s3ExpressMiddleware;
-exports.s3ExpressMiddlewareOptions = s3ExpressMiddlewareOptions;
-exports.ssecMiddleware = ssecMiddleware;
-exports.ssecMiddlewareOptions = ssecMiddlewareOptions;
-exports.throw200ExceptionsMiddleware = throw200ExceptionsMiddleware;
-exports.throw200ExceptionsMiddlewareOptions = throw200ExceptionsMiddlewareOptions;
-exports.validateAccountId = validateAccountId;
-exports.validateBucketNameMiddleware = validateBucketNameMiddleware;
-exports.validateBucketNameMiddlewareOptions = validateBucketNameMiddlewareOptions;
-exports.validateDNSHostLabel = validateDNSHostLabel;
-exports.validateNoDualstack = validateNoDualstack;
-exports.validateNoFIPS = validateNoFIPS;
-exports.validateOutpostService = validateOutpostService;
-exports.validatePartition = validatePartition;
-exports.validateRegion = validateRegion;
+const { digest: digest$1, sign: sign$1, importKey: importKey$1 } = globalThis?.crypto?.subtle ?? {};
+const subtle$1 = typeof digest$1 === "function" && typeof sign$1 === "function" && typeof importKey$1 === "function"
+    ? globalThis.crypto.subtle
+    : undefined;
+const MAX_PENDING_BYTES$1 = 8 * 1024 * 1024;
+class Sha1WebCrypto {
+    digestLength = 20;
+    secret;
+    pending = [];
+    pendingBytes = 0;
+    fallback;
+    finished = false;
+    constructor(secret) {
+        if (secret) {
+            this.secret = toUint8Array(secret);
+        }
+    }
+    update(data) {
+        if (this.finished) {
+            throw new Error("Attempted to update an already finished HMAC.");
+        }
+        if (this.fallback) {
+            this.fallback.update(data);
+            return;
+        }
+        this.pending.push(data.slice());
+        this.pendingBytes += data.byteLength;
+        if (this.pendingBytes >= MAX_PENDING_BYTES$1) {
+            this.switchToFallback();
+        }
+    }
+    async digest() {
+        if (this.fallback) {
+            return this.fallback.digest();
+        }
+        if (this.secret && this.finished) {
+            throw new Error("Attempted to digest an already finished HMAC.");
+        }
+        const data = concatBytes(this.pending);
+        if (subtle$1) {
+            if (this.secret) {
+                this.finished = true;
+                const key = await subtle$1.importKey("raw", this.secret, { name: "HMAC", hash: "SHA-1" }, false, ["sign"]);
+                const sig = await subtle$1.sign("HMAC", key, data);
+                return new Uint8Array(sig);
+            }
+            const hash = await subtle$1.digest("SHA-1", data);
+            return new Uint8Array(hash);
+        }
+        const sha1 = new Sha1Js(this.secret);
+        sha1.update(data);
+        return sha1.digest();
+    }
+    reset() {
+        this.pending = [];
+        this.pendingBytes = 0;
+        this.fallback = undefined;
+        this.finished = false;
+    }
+    switchToFallback() {
+        const sha1Js = new Sha1Js(this.secret);
+        for (const chunk of this.pending) {
+            sha1Js.update(chunk);
+        }
+        this.fallback = sha1Js;
+        this.pending = [];
+        this.pendingBytes = 0;
+    }
+}
+
+const BLOCK = 128;
+const DIGEST_LENGTH = 64;
+const MAX_HASHABLE_LENGTH = 2 ** 53 - 1;
+const INIT = new Uint32Array([
+    0x6a09e667, 0xf3bcc908, 0xbb67ae85, 0x84caa73b, 0x3c6ef372, 0xfe94f82b, 0xa54ff53a, 0x5f1d36f1, 0x510e527f,
+    0xade682d1, 0x9b05688c, 0x2b3e6c1f, 0x1f83d9ab, 0xfb41bd6b, 0x5be0cd19, 0x137e2179,
+]);
+const K = new Uint32Array([
+    0x428a2f98, 0xd728ae22, 0x71374491, 0x23ef65cd, 0xb5c0fbcf, 0xec4d3b2f, 0xe9b5dba5, 0x8189dbbc,
+    0x3956c25b, 0xf348b538, 0x59f111f1, 0xb605d019, 0x923f82a4, 0xaf194f9b, 0xab1c5ed5, 0xda6d8118,
+    0xd807aa98, 0xa3030242, 0x12835b01, 0x45706fbe, 0x243185be, 0x4ee4b28c, 0x550c7dc3, 0xd5ffb4e2,
+    0x72be5d74, 0xf27b896f, 0x80deb1fe, 0x3b1696b1, 0x9bdc06a7, 0x25c71235, 0xc19bf174, 0xcf692694,
+    0xe49b69c1, 0x9ef14ad2, 0xefbe4786, 0x384f25e3, 0x0fc19dc6, 0x8b8cd5b5, 0x240ca1cc, 0x77ac9c65,
+    0x2de92c6f, 0x592b0275, 0x4a7484aa, 0x6ea6e483, 0x5cb0a9dc, 0xbd41fbd4, 0x76f988da, 0x831153b5,
+    0x983e5152, 0xee66dfab, 0xa831c66d, 0x2db43210, 0xb00327c8, 0x98fb213f, 0xbf597fc7, 0xbeef0ee4,
+    0xc6e00bf3, 0x3da88fc2, 0xd5a79147, 0x930aa725, 0x06ca6351, 0xe003826f, 0x14292967, 0x0a0e6e70,
+    0x27b70a85, 0x46d22ffc, 0x2e1b2138, 0x5c26c926, 0x4d2c6dfc, 0x5ac42aed, 0x53380d13, 0x9d95b3df,
+    0x650a7354, 0x8baf63de, 0x766a0abb, 0x3c77b2a8, 0x81c2c92e, 0x47edaee6, 0x92722c85, 0x1482353b,
+    0xa2bfe8a1, 0x4cf10364, 0xa81a664b, 0xbc423001, 0xc24b8b70, 0xd0f89791, 0xc76c51a3, 0x0654be30,
+    0xd192e819, 0xd6ef5218, 0xd6990624, 0x5565a910, 0xf40e3585, 0x5771202a, 0x106aa070, 0x32bbd1b8,
+    0x19a4c116, 0xb8d2d0c8, 0x1e376c08, 0x5141ab53, 0x2748774c, 0xdf8eeb99, 0x34b0bcb5, 0xe19b48a8,
+    0x391c0cb3, 0xc5c95a63, 0x4ed8aa4a, 0xe3418acb, 0x5b9cca4f, 0x7763e373, 0x682e6ff3, 0xd6b2b8a3,
+    0x748f82ee, 0x5defb2fc, 0x78a5636f, 0x43172f60, 0x84c87814, 0xa1f0ab72, 0x8cc70208, 0x1a6439ec,
+    0x90befffa, 0x23631e28, 0xa4506ceb, 0xde82bde9, 0xbef9a3f7, 0xb2c67915, 0xc67178f2, 0xe372532b,
+    0xca273ece, 0xea26619c, 0xd186b8c7, 0x21c0c207, 0xeada7dd6, 0xcde0eb1e, 0xf57d4f7f, 0xee6ed178,
+    0x06f067aa, 0x72176fba, 0x0a637dc5, 0xa2c898a6, 0x113f9804, 0xbef90dae, 0x1b710b35, 0x131c471b,
+    0x28db77f5, 0x23047d84, 0x32caab7b, 0x40c72493, 0x3c9ebe0a, 0x15c9bebc, 0x431d67c4, 0x9c100d4c,
+    0x4cc5d4be, 0xcb3e42b6, 0x597f299c, 0xfc657e2a, 0x5fcb6fab, 0x3ad6faec, 0x6c44198c, 0x4a475817,
+]);
+class Sha512Js {
+    digestLength = DIGEST_LENGTH;
+    state = Uint32Array.from(INIT);
+    w;
+    buffer = new Uint8Array(BLOCK);
+    bufferLength = 0;
+    bytesHashed = 0;
+    finished = false;
+    key;
+    inner;
+    outer;
+    constructor(secret) {
+        if (secret !== undefined) {
+            this.key = Sha512Js.normalizeKey(secret);
+            this.initHmac();
+        }
+    }
+    update(data) {
+        if (this.finished) {
+            throw new Error("Attempted to update an already finished HMAC.");
+        }
+        if (this.inner) {
+            this.inner.update(data);
+            return;
+        }
+        const chunk = toUint8Array(data);
+        let position = 0;
+        let { byteLength } = chunk;
+        this.bytesHashed += byteLength;
+        if (this.bytesHashed * 8 > MAX_HASHABLE_LENGTH) {
+            throw new Error("Cannot hash more than 2^53 - 1 bits");
+        }
+        while (byteLength > 0) {
+            this.buffer[this.bufferLength++] = chunk[position++];
+            byteLength--;
+            if (this.bufferLength === BLOCK) {
+                this.hashBuffer();
+                this.bufferLength = 0;
+            }
+        }
+    }
+    async digest() {
+        if (this.inner && this.outer) {
+            if (this.finished) {
+                throw new Error("Attempted to digest an already finished HMAC.");
+            }
+            this.finished = true;
+            const innerDigest = this.inner.digestSync();
+            this.outer.update(innerDigest);
+            return this.outer.digestSync();
+        }
+        return this.digestSync();
+    }
+    reset() {
+        this.state = Uint32Array.from(INIT);
+        this.buffer = new Uint8Array(BLOCK);
+        this.bufferLength = 0;
+        this.bytesHashed = 0;
+        this.finished = false;
+        if (this.key) {
+            this.initHmac();
+        }
+    }
+    initHmac() {
+        const key = this.key;
+        this.inner = new Sha512Js();
+        this.outer = new Sha512Js();
+        const pad = new Uint8Array(BLOCK * 2);
+        for (let i = 0; i < BLOCK; ++i) {
+            pad[i] = 0x36 ^ key[i];
+            pad[i + BLOCK] = 0x5c ^ key[i];
+        }
+        this.inner.update(pad.subarray(0, BLOCK));
+        this.outer.update(pad.subarray(BLOCK));
+    }
+    digestSync() {
+        const state = this.state.slice();
+        const buffer = this.buffer.slice();
+        let bufferLength = this.bufferLength;
+        const bitsHashed = this.bytesHashed * 8;
+        const bitsHi = Math.floor(bitsHashed / 0x100000000);
+        const bitsLo = bitsHashed >>> 0;
+        buffer[bufferLength++] = 0x80;
+        if (bufferLength > BLOCK - 16) {
+            for (let i = bufferLength; i < BLOCK; ++i) {
+                buffer[i] = 0;
+            }
+            this.hashBufferWith(state, buffer);
+            bufferLength = 0;
+        }
+        for (let i = bufferLength; i < BLOCK - 8; ++i) {
+            buffer[i] = 0;
+        }
+        const v = new DataView(buffer.buffer, buffer.byteOffset, BLOCK);
+        v.setUint32(BLOCK - 8, bitsHi, false);
+        v.setUint32(BLOCK - 4, bitsLo, false);
+        this.hashBufferWith(state, buffer);
+        const out = new Uint8Array(DIGEST_LENGTH);
+        const dv = new DataView(out.buffer);
+        for (let i = 0; i < 16; ++i) {
+            dv.setUint32(i * 4, state[i], false);
+        }
+        return out;
+    }
+    static normalizeKey(secret) {
+        const key = toUint8Array(secret);
+        if (key.byteLength > BLOCK) {
+            const h = new Sha512Js();
+            h.update(key);
+            const padded = new Uint8Array(BLOCK);
+            padded.set(h.digestSync());
+            return padded;
+        }
+        const padded = new Uint8Array(BLOCK);
+        padded.set(key);
+        return padded;
+    }
+    hashBuffer() {
+        this.hashBufferWith(this.state, this.buffer);
+    }
+    hashBufferWith(state, buffer) {
+        const w = (this.w ??= new Uint32Array(160));
+        const v = new Uint32Array(16);
+        for (let i = 0; i < 16; ++i) {
+            v[i] = state[i];
+        }
+        for (let i = 0; i < 16; ++i) {
+            const o = i * 8;
+            w[i * 2] = ((buffer[o] << 24) | (buffer[o + 1] << 16) | (buffer[o + 2] << 8) | buffer[o + 3]) >>> 0;
+            w[i * 2 + 1] = ((buffer[o + 4] << 24) | (buffer[o + 5] << 16) | (buffer[o + 6] << 8) | buffer[o + 7]) >>> 0;
+        }
+        for (let i = 16; i < 80; ++i) {
+            const g15h = w[(i - 15) * 2];
+            const g15l = w[(i - 15) * 2 + 1];
+            const s0h = rotrH(g15h, g15l, 1) ^ rotrH(g15h, g15l, 8) ^ shrH(g15h, 7);
+            const s0l = rotrL(g15h, g15l, 1) ^ rotrL(g15h, g15l, 8) ^ shrL(g15h, g15l, 7);
+            const g2h = w[(i - 2) * 2];
+            const g2l = w[(i - 2) * 2 + 1];
+            const s1h = rotrH(g2h, g2l, 19) ^ rotrH(g2h, g2l, 61) ^ shrH(g2h, 6);
+            const s1l = rotrL(g2h, g2l, 19) ^ rotrL(g2h, g2l, 61) ^ shrL(g2h, g2l, 6);
+            const w7h = w[(i - 7) * 2];
+            const w7l = w[(i - 7) * 2 + 1];
+            const w16h = w[(i - 16) * 2];
+            const w16l = w[(i - 16) * 2 + 1];
+            let lo = (w16l >>> 0) + (s0l >>> 0);
+            let hi = (w16h >>> 0) + (s0h >>> 0) + (lo > 0xffffffff ? 1 : 0);
+            lo = (lo >>> 0) + (w7l >>> 0);
+            hi = (hi >>> 0) + (w7h >>> 0) + (lo > 0xffffffff ? 1 : 0);
+            lo = (lo >>> 0) + (s1l >>> 0);
+            hi = (hi >>> 0) + (s1h >>> 0) + (lo > 0xffffffff ? 1 : 0);
+            w[i * 2] = hi >>> 0;
+            w[i * 2 + 1] = lo >>> 0;
+        }
+        let ah = v[0], al = v[1], bh = v[2], bl = v[3], ch = v[4], cl = v[5], dh = v[6], dl = v[7], eh = v[8], el = v[9], fh = v[10], fl = v[11], gh = v[12], gl = v[13], hh = v[14], hl = v[15];
+        for (let i = 0; i < 80; ++i) {
+            const s1h = rotrH(eh, el, 14) ^ rotrH(eh, el, 18) ^ rotrH(eh, el, 41);
+            const s1l = rotrL(eh, el, 14) ^ rotrL(eh, el, 18) ^ rotrL(eh, el, 41);
+            const chh = (eh & fh) ^ (~eh & gh);
+            const chl = (el & fl) ^ (~el & gl);
+            let t1l = (hl >>> 0) + (s1l >>> 0);
+            let t1h = (hh >>> 0) + (s1h >>> 0) + (t1l > 0xffffffff ? 1 : 0);
+            t1l = (t1l >>> 0) + (chl >>> 0);
+            t1h = (t1h >>> 0) + (chh >>> 0) + (t1l > 0xffffffff ? 1 : 0);
+            t1l = (t1l >>> 0) + (K[i * 2 + 1] >>> 0);
+            t1h = (t1h >>> 0) + (K[i * 2] >>> 0) + (t1l > 0xffffffff ? 1 : 0);
+            t1l = (t1l >>> 0) + (w[i * 2 + 1] >>> 0);
+            t1h = (t1h >>> 0) + (w[i * 2] >>> 0) + (t1l > 0xffffffff ? 1 : 0);
+            const s0h = rotrH(ah, al, 28) ^ rotrH(ah, al, 34) ^ rotrH(ah, al, 39);
+            const s0l = rotrL(ah, al, 28) ^ rotrL(ah, al, 34) ^ rotrL(ah, al, 39);
+            const majh = (ah & bh) ^ (ah & ch) ^ (bh & ch);
+            const majl = (al & bl) ^ (al & cl) ^ (bl & cl);
+            let t2l = (s0l >>> 0) + (majl >>> 0);
+            let t2h = (s0h >>> 0) + (majh >>> 0) + (t2l > 0xffffffff ? 1 : 0);
+            t2l = t2l >>> 0;
+            t2h = t2h >>> 0;
+            hh = gh;
+            hl = gl;
+            gh = fh;
+            gl = fl;
+            fh = eh;
+            fl = el;
+            let el2 = (dl >>> 0) + (t1l >>> 0);
+            let eh2 = (dh >>> 0) + (t1h >>> 0) + (el2 > 0xffffffff ? 1 : 0);
+            eh = eh2 >>> 0;
+            el = el2 >>> 0;
+            dh = ch;
+            dl = cl;
+            ch = bh;
+            cl = bl;
+            bh = ah;
+            bl = al;
+            let al2 = (t1l >>> 0) + (t2l >>> 0);
+            let ah2 = (t1h >>> 0) + (t2h >>> 0) + (al2 > 0xffffffff ? 1 : 0);
+            ah = ah2 >>> 0;
+            al = al2 >>> 0;
+        }
+        addInto(state, 0, ah, al);
+        addInto(state, 1, bh, bl);
+        addInto(state, 2, ch, cl);
+        addInto(state, 3, dh, dl);
+        addInto(state, 4, eh, el);
+        addInto(state, 5, fh, fl);
+        addInto(state, 6, gh, gl);
+        addInto(state, 7, hh, hl);
+    }
+}
+function addInto(state, slot, vh, vl) {
+    const i = slot * 2;
+    const lo = (state[i + 1] >>> 0) + (vl >>> 0);
+    const hi = (state[i] >>> 0) + (vh >>> 0) + (lo > 0xffffffff ? 1 : 0);
+    state[i] = hi >>> 0;
+    state[i + 1] = lo >>> 0;
+}
+function rotrH(hi, lo, n) {
+    if (n < 32) {
+        return ((hi >>> n) | (lo << (32 - n))) >>> 0;
+    }
+    if (n === 32) {
+        return lo >>> 0;
+    }
+    return ((lo >>> (n - 32)) | (hi << (64 - n))) >>> 0;
+}
+function rotrL(hi, lo, n) {
+    if (n < 32) {
+        return ((lo >>> n) | (hi << (32 - n))) >>> 0;
+    }
+    if (n === 32) {
+        return hi >>> 0;
+    }
+    return ((hi >>> (n - 32)) | (lo << (64 - n))) >>> 0;
+}
+function shrH(hi, n) {
+    if (n < 32) {
+        return hi >>> n;
+    }
+    return 0;
+}
+function shrL(hi, lo, n) {
+    if (n < 32) {
+        return ((lo >>> n) | (hi << (32 - n))) >>> 0;
+    }
+    if (n === 32) {
+        return hi >>> 0;
+    }
+    return hi >>> (n - 32);
+}
+
+let nativeSupported;
+function detectNative() {
+    if (nativeSupported === undefined) {
+        try {
+            createHash("sha512");
+            nativeSupported = true;
+        }
+        catch {
+            nativeSupported = false;
+        }
+    }
+    return nativeSupported;
+}
+class Sha512 extends Sha512Js {
+    native;
+    nativeSecret;
+    nativeFinished = false;
+    constructor(secret) {
+        super(secret);
+        this.nativeSecret = secret;
+        if (detectNative()) {
+            this.native = this.createNative();
+        }
+    }
+    update(data) {
+        if (!this.native) {
+            super.update(data);
+            return;
+        }
+        if (this.nativeFinished) {
+            throw new Error("Attempted to update an already finished hash.");
+        }
+        this.native.update(data);
+    }
+    async digest() {
+        if (!this.native) {
+            return super.digest();
+        }
+        let buf;
+        if (this.nativeSecret !== undefined) {
+            this.nativeFinished = true;
+            buf = this.native.digest();
+        }
+        else {
+            buf = this.native.copy().digest();
+        }
+        return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+    }
+    reset() {
+        if (!this.native) {
+            super.reset();
+            return;
+        }
+        this.native = this.createNative();
+        this.nativeFinished = false;
+    }
+    createNative() {
+        return this.nativeSecret !== undefined ? createHmac("sha512", toBuffer(this.nativeSecret)) : createHash("sha512");
+    }
+}
+function toBuffer(data) {
+    if (typeof data === "string") {
+        return data;
+    }
+    if (ArrayBuffer.isView(data)) {
+        return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    }
+    return Buffer.from(data);
+}
+
+const { digest, sign, importKey } = globalThis?.crypto?.subtle ?? {};
+const subtle = typeof digest === "function" && typeof sign === "function" && typeof importKey === "function"
+    ? globalThis.crypto.subtle
+    : undefined;
+const MAX_PENDING_BYTES = 8 * 1024 * 1024;
+const BLOCK_SIZE = 128;
+class Sha512WebCrypto {
+    digestLength = 64;
+    secret;
+    pending = [];
+    pendingBytes = 0;
+    fallback;
+    finished = false;
+    constructor(secret) {
+        if (secret !== undefined) {
+            const key = toUint8Array(secret);
+            this.secret = key.byteLength === 0 ? new Uint8Array(BLOCK_SIZE) : key;
+        }
+        if (!subtle) {
+            this.fallback = new Sha512Js(secret);
+        }
+    }
+    update(data) {
+        if (this.finished) {
+            throw new Error("Attempted to update an already finished HMAC.");
+        }
+        if (this.fallback) {
+            this.fallback.update(data);
+            return;
+        }
+        this.pending.push(data.slice());
+        this.pendingBytes += data.byteLength;
+        if (this.pendingBytes >= MAX_PENDING_BYTES) {
+            this.switchToFallback();
+        }
+    }
+    async digest() {
+        if (this.fallback) {
+            return this.fallback.digest();
+        }
+        if (this.secret && this.finished) {
+            throw new Error("Attempted to digest an already finished HMAC.");
+        }
+        const data = concatBytes(this.pending);
+        if (this.secret) {
+            this.finished = true;
+            const key = await subtle.importKey("raw", this.secret, { name: "HMAC", hash: "SHA-512" }, false, ["sign"]);
+            const sig = await subtle.sign("HMAC", key, data);
+            return new Uint8Array(sig);
+        }
+        const hash = await subtle.digest("SHA-512", data);
+        return new Uint8Array(hash);
+    }
+    reset() {
+        this.pending = [];
+        this.pendingBytes = 0;
+        this.finished = false;
+        if (subtle) {
+            this.fallback = undefined;
+        }
+        else {
+            this.fallback = new Sha512Js(this.secret);
+        }
+    }
+    switchToFallback() {
+        const sha512Js = new Sha512Js(this.secret);
+        for (const chunk of this.pending) {
+            sha512Js.update(chunk);
+        }
+        this.fallback = sha512Js;
+        this.pending = [];
+        this.pendingBytes = 0;
+    }
+}
+
+exports.Sha1 = Sha1Node;
+exports.Sha1Js = Sha1Js;
+exports.Sha1Node = Sha1Node;
+exports.Sha1WebCrypto = Sha1WebCrypto;
+exports.Sha512 = Sha512;
+exports.Sha512Js = Sha512Js;
+exports.Sha512WebCrypto = Sha512WebCrypto;
 
 
 /***/ })
