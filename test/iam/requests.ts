@@ -217,6 +217,8 @@ export const ROLE_REQUESTS: Record<string, AwsRequest[]> = {
     ...ecsNativeDeploy,
     req('s3-deploy: GetBucketEncryption', 's3:GetEncryptionConfiguration', WEB),
     req('s3-deploy: GetPublicAccessBlock', 's3:GetBucketPublicAccessBlock', WEB),
+    // Only when the bucket's own Block Public Access is absent or partial (S3 Control).
+    req('s3-deploy: GetPublicAccessBlock of the account', 's3:GetAccountPublicAccessBlock', '*'),
     req('s3-deploy: ListObjectsV2', 's3:ListBucket', WEB),
     req('s3-deploy: HeadObject (checksum)', 's3:GetObject', `${WEB}/index.html`),
     req('s3-deploy: HeadObject of an SSE-KMS object', 'kms:Decrypt', WEB_KEY, VIA_S3),
@@ -289,6 +291,9 @@ export const ROLE_REQUESTS: Record<string, AwsRequest[]> = {
     req('hipaa-verify: DescribeDBSnapshots (the snapshots)', 'rds:DescribeDBSnapshots', MIGRATE_SNAPSHOT),
     req('hipaa-verify: GetBucketEncryption', 's3:GetEncryptionConfiguration', WEB),
     req('hipaa-verify: GetPublicAccessBlock', 's3:GetBucketPublicAccessBlock', WEB),
+    // Only when a bucket's own Block Public Access is absent or partial (S3 Control; the action
+    // has no resource type: Service Authorization Reference, Amazon S3).
+    req('hipaa-verify: GetPublicAccessBlock of the account', 's3:GetAccountPublicAccessBlock', '*'),
     req('hipaa-verify: GetBucketPolicy', 's3:GetBucketPolicy', WEB),
     req('hipaa-verify: DescribeLogGroups', 'logs:DescribeLogGroups', '*'),
     ...LOG_GROUPS.map((g) =>

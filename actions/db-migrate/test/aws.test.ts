@@ -7,8 +7,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { CreateBucketCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import {
+  CreateDBClusterCommand,
   CreateDBInstanceCommand,
   CreateDBSnapshotCommand,
+  DescribeDBClusterSnapshotsCommand,
   DescribeDBSnapshotsCommand,
   ListTagsForResourceCommand,
   RDSClient,
@@ -350,5 +352,83 @@ describe('db-migrate RDS snapshots as RDS behaves', () => {
     expect(run.stdout).toContain(
       'Pruned 1 older snapshot(s) made by db-migrate (snapshot-retention: keep the newest 2): health-pruned-db-migrate-old-1.',
     );
+  });
+
+  /**
+   * Aurora: an instance of a cluster is backed up with CreateDBClusterSnapshot, which needs the
+   * cluster `available` ("The DB cluster must be in the available state",
+   * https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBClusterSnapshot.html);
+   * DescribeDBInstances names the cluster in DBClusterIdentifier. moto's clusters are always
+   * `available`: the proxy answers the first DescribeDBClusters with `backing-up`, in moto's own
+   * wire format.
+   */
+  it('Aurora: waits for the cluster, then takes a tagged DB cluster snapshot (never an instance snapshot)', async () => {
+    const rds = new RDSClient(clientConfig());
+    await rds.send(
+      new CreateDBClusterCommand({
+        DBClusterIdentifier: 'health-aurora',
+        Engine: 'aurora-postgresql',
+        EngineVersion: '15.4',
+        MasterUsername: 'postgres',
+        MasterUserPassword: 'not-used-by-this-test',
+        StorageEncrypted: true,
+      }),
+    );
+    await rds.send(
+      new CreateDBInstanceCommand({
+        DBInstanceIdentifier: 'health-aurora-1',
+        DBClusterIdentifier: 'health-aurora',
+        Engine: 'aurora-postgresql',
+        DBInstanceClass: 'db.r6g.large',
+      }),
+    );
+    proxy.reset();
+    proxy.clearFaults();
+    proxy.addFault({
+      match: (r) => r.operation === 'DescribeDBClusters',
+      times: 1,
+      fault: {
+        kind: 'rewrite',
+        name: 'cluster-backing-up',
+        transform: (body) => body.replace(/<Status>available<\/Status>/g, '<Status>backing-up</Status>'),
+      },
+    });
+    const ws = makeWorkspace();
+    ws.addMigration(GOOD_MIGRATION.name, GOOD_MIGRATION.source);
+    const db = newDatabase();
+
+    const run = await viaProxy(ws, {
+      'database-url': db.url,
+      backup: 'rds-snapshot',
+      'db-instance-identifier': 'health-aurora-1',
+      'snapshot-timeout': '60s',
+    });
+
+    expect([run.exitCode, run.stderr]).toEqual([0, '']);
+    expect(proxy.requests.filter((r) => r.fault === 'cluster-backing-up')).toHaveLength(1);
+    expect(run.stdout).toContain(
+      'Aurora cluster health-aurora (of instance health-aurora-1) is backing-up; waiting for it to be available before the snapshot',
+    );
+    const id = run.outputs['backup-id'] ?? '';
+    expect(id).toMatch(/^health-aurora-db-migrate-\d{8}t\d{6}z$/);
+    const order = proxy.requests.map((r) => r.operation).filter((o) => /DBClusters?|Snapshot/.test(o));
+    expect(order.slice(0, 3)).toEqual([
+      'DescribeDBClusters',
+      'DescribeDBClusters',
+      'CreateDBClusterSnapshot',
+    ]);
+    expect(proxy.count('CreateDBSnapshot')).toBe(0);
+    const [snapshot] =
+      (await rds.send(new DescribeDBClusterSnapshotsCommand({ DBClusterSnapshotIdentifier: id })))
+        .DBClusterSnapshots ?? [];
+    expect(snapshot).toMatchObject({ DBClusterIdentifier: 'health-aurora', Status: 'available' });
+    expect(run.outputs['backup-location']).toBe(snapshot?.DBClusterSnapshotArn);
+    const tags = await rds.send(
+      new ListTagsForResourceCommand({ ResourceName: snapshot?.DBClusterSnapshotArn }),
+    );
+    expect(tags.TagList).toEqual(
+      expect.arrayContaining([{ Key: 'white-cross:action', Value: 'db-migrate' }]),
+    );
+    expect(recorded(server, db.name)).toEqual([...SAMPLE_MIGRATIONS, GOOD_MIGRATION.name]);
   });
 });

@@ -10,6 +10,7 @@ __webpack_require__.r(__webpack_exports__);
 
 // EXPORTS
 __webpack_require__.d(__webpack_exports__, {
+  accountPublicAccessBlockReader: () => (/* binding */ accountPublicAccessBlockReader),
   findAuditMarker: () => (/* binding */ findAuditMarker),
   readAlb: () => (/* binding */ readAlb),
   readBucket: () => (/* binding */ readBucket),
@@ -36,6 +37,10 @@ var client_elastic_load_balancing_v2_dist_cjs = __webpack_require__(5710);
 var client_kms_dist_cjs = __webpack_require__(676);
 // EXTERNAL MODULE: ../../node_modules/@aws-sdk/client-rds/dist-cjs/index.js
 var client_rds_dist_cjs = __webpack_require__(7966);
+// EXTERNAL MODULE: ../../node_modules/@aws-sdk/client-s3-control/dist-cjs/index.js
+var client_s3_control_dist_cjs = __webpack_require__(3063);
+// EXTERNAL MODULE: ../../node_modules/@aws-sdk/client-sts/dist-cjs/index.js
+var client_sts_dist_cjs = __webpack_require__(2811);
 // EXTERNAL MODULE: ../../node_modules/@aws-sdk/client-s3/dist-cjs/index.js
 var client_s3_dist_cjs = __webpack_require__(8299);
 // EXTERNAL MODULE: ../../packages/aws/src/index.ts + 1 modules
@@ -118,6 +123,8 @@ function redactedExcerpt(line, matches, width = 60) {
 
 
 
+
+
 /** One read through awsCall: the suite's retry, logged waits, one failure wording. */
 function send(c, operation, resource, read) {
     return (0,src/* awsCall */.uF)({ operation, resource, leftAs: 'hipaa-verify changes nothing.' }, read, c.calls);
@@ -188,22 +195,45 @@ async function readCloudFront(c, distributionId) {
         logging: { enabled: Boolean(config.Logging?.Enabled), bucket: config.Logging?.Bucket || undefined },
     };
 }
-/** The instance's settings, `rds.force_ssl` from its parameter groups, and its snapshots. */
+/** `rds.force_ssl` of one (instance or cluster) parameter group; undefined when not set. */
+async function forceSslIn(c, group, page) {
+    let marker;
+    do {
+        const answer = await page(marker);
+        const p = answer.Parameters?.find((x) => x.ParameterName === 'rds.force_ssl');
+        if (p?.ParameterValue !== undefined)
+            return p.ParameterValue;
+        marker = answer.Marker;
+    } while (marker);
+    return undefined;
+}
+/**
+ * The instance's settings, `rds.force_ssl` from its parameter groups, and its snapshots. For an
+ * Aurora instance (one with a DBClusterIdentifier) `rds.force_ssl` is a cluster parameter: it is
+ * read from the cluster's DB cluster parameter group, which is what Aurora applies (Aurora User
+ * Guide, "Security with Amazon Aurora PostgreSQL", requiring SSL/TLS).
+ */
 async function readRds(c, identifier) {
     const [db] = (await send(c, 'DescribeDBInstances', identifier, () => c.rds.send(new client_rds_dist_cjs.DescribeDBInstancesCommand({ DBInstanceIdentifier: identifier })))).DBInstances ?? [];
     if (!db)
         throw new Error(`DB instance ${identifier} not found`);
-    const parameterGroups = (db.DBParameterGroups ?? []).map((g) => g.DBParameterGroupName ?? '?');
+    const parameterGroups = [];
     let forceSsl;
-    for (const group of parameterGroups) {
-        let marker;
-        do {
-            const page = await send(c, 'DescribeDBParameters', group, () => c.rds.send(new client_rds_dist_cjs.DescribeDBParametersCommand({ DBParameterGroupName: group, Marker: marker })));
-            const p = page.Parameters?.find((x) => x.ParameterName === 'rds.force_ssl');
-            if (p?.ParameterValue !== undefined)
-                forceSsl = p.ParameterValue;
-            marker = page.Marker;
-        } while (marker && forceSsl === undefined);
+    const cluster = db.DBClusterIdentifier;
+    if (cluster) {
+        const [described] = (await send(c, 'DescribeDBClusters', cluster, () => c.rds.send(new client_rds_dist_cjs.DescribeDBClustersCommand({ DBClusterIdentifier: cluster })))).DBClusters ?? [];
+        const group = described?.DBClusterParameterGroup;
+        if (!group)
+            throw new Error(`Aurora cluster ${cluster} of ${identifier} has no DB cluster parameter group`);
+        parameterGroups.push(`DB cluster parameter group ${group}`);
+        forceSsl = await forceSslIn(c, group, (marker) => send(c, 'DescribeDBClusterParameters', group, () => c.rds.send(new client_rds_dist_cjs.DescribeDBClusterParametersCommand({ DBClusterParameterGroupName: group, Marker: marker }))));
+    }
+    else {
+        for (const group of (db.DBParameterGroups ?? []).map((g) => g.DBParameterGroupName ?? '?')) {
+            parameterGroups.push(group);
+            forceSsl =
+                (await forceSslIn(c, group, (marker) => send(c, 'DescribeDBParameters', group, () => c.rds.send(new client_rds_dist_cjs.DescribeDBParametersCommand({ DBParameterGroupName: group, Marker: marker }))))) ?? forceSsl;
+        }
     }
     const snapshots = [];
     let marker;
@@ -244,25 +274,49 @@ async function optional(c, operation, resource, read, absent) {
         throw error;
     }
 }
-/** Default encryption, public access block and policy; a bucket that cannot be read carries the error. */
-async function readBucket(c, bucket) {
+const publicAccessBlockOf = (p) => ({
+    blockPublicAcls: Boolean(p.BlockPublicAcls),
+    ignorePublicAcls: Boolean(p.IgnorePublicAcls),
+    blockPublicPolicy: Boolean(p.BlockPublicPolicy),
+    restrictPublicBuckets: Boolean(p.RestrictPublicBuckets),
+});
+const complete = (p) => Boolean(p && Object.values(p).every(Boolean));
+/**
+ * The account's own Block Public Access (S3 Control GetPublicAccessBlock, for the account of the
+ * credentials from STS GetCallerIdentity); undefined when the account has none. Read once per
+ * run, and only when some bucket's own setting is absent or partial.
+ */
+function accountPublicAccessBlockReader(c) {
+    let answer;
+    return () => (answer ??= (async () => {
+        const account = (await send(c, 'GetCallerIdentity', 'the credentials', () => c.sts.send(new client_sts_dist_cjs.GetCallerIdentityCommand({})))).Account;
+        if (!account)
+            throw new Error('STS GetCallerIdentity answered no account id');
+        const out = await optional(c, 'GetPublicAccessBlock (account)', `account ${account}`, () => c.s3control.send(new client_s3_control_dist_cjs.GetPublicAccessBlockCommand({ AccountId: account })), ['NoSuchPublicAccessBlockConfiguration']);
+        const p = out?.PublicAccessBlockConfiguration;
+        return p ? publicAccessBlockOf(p) : undefined;
+    })());
+}
+/**
+ * Default encryption, public access block and policy; a bucket that cannot be read carries the
+ * error. S3 applies the most restrictive combination of the bucket's and the account's Block
+ * Public Access, so a bucket whose own setting is absent or partial is also judged with the
+ * account's (`accountPublicAccessBlock`, from {@link accountPublicAccessBlockReader}).
+ */
+async function readBucket(c, bucket, accountPublicAccessBlock = accountPublicAccessBlockReader(c)) {
     try {
         const enc = await optional(c, 'GetBucketEncryption', `s3://${bucket}`, () => c.s3.send(new client_s3_dist_cjs.GetBucketEncryptionCommand({ Bucket: bucket })), ['ServerSideEncryptionConfigurationNotFoundError']);
         const rule = enc?.ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault;
         const pab = await optional(c, 'GetPublicAccessBlock', `s3://${bucket}`, () => c.s3.send(new client_s3_dist_cjs.GetPublicAccessBlockCommand({ Bucket: bucket })), ['NoSuchPublicAccessBlockConfiguration']);
         const p = pab?.PublicAccessBlockConfiguration;
+        const own = p ? publicAccessBlockOf(p) : undefined;
+        const account = complete(own) ? undefined : await accountPublicAccessBlock();
         const policy = await optional(c, 'GetBucketPolicy', `s3://${bucket}`, () => c.s3.send(new client_s3_dist_cjs.GetBucketPolicyCommand({ Bucket: bucket })), ['NoSuchBucketPolicy']);
         return {
             bucket,
             encryption: rule ? { algorithm: rule.SSEAlgorithm ?? '?', kmsKeyId: rule.KMSMasterKeyID } : undefined,
-            publicAccessBlock: p
-                ? {
-                    blockPublicAcls: Boolean(p.BlockPublicAcls),
-                    ignorePublicAcls: Boolean(p.IgnorePublicAcls),
-                    blockPublicPolicy: Boolean(p.BlockPublicPolicy),
-                    restrictPublicBuckets: Boolean(p.RestrictPublicBuckets),
-                }
-                : undefined,
+            publicAccessBlock: own,
+            ...(account ? { accountPublicAccessBlock: account } : {}),
             policy: policy?.Policy ? JSON.parse(policy.Policy) : undefined,
         };
     }

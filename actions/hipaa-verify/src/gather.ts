@@ -258,7 +258,8 @@ export async function gatherSources(
   await gather('buckets', inputs.buckets.length ? undefined : 'no buckets given', async () => {
     const out = [];
     const aws = await deps.aws();
-    for (const bucket of inputs.buckets) out.push(await aws.probes.readBucket(aws.clients, bucket));
+    const account = aws.probes.accountPublicAccessBlockReader(aws.clients);
+    for (const bucket of inputs.buckets) out.push(await aws.probes.readBucket(aws.clients, bucket, account));
     return out;
   });
   const anyGroup = inputs.logGroups.length || inputs.auditLogGroup;

@@ -23,7 +23,7 @@ export const VERSION = ACTION_VERSION;
 /** Loads the AWS SDK clients and readers (only when an AWS source is needed) and builds the clients. */
 async function openAws(inputs: HipaaVerifyInputs, ctx: ActionContext): Promise<AwsAccess> {
   const env = ctx.env;
-  const [cloudfront, cloudtrail, logs, ecs, elbv2, kms, rds, s3, probes] = await Promise.all([
+  const [cloudfront, cloudtrail, logs, ecs, elbv2, kms, rds, s3, s3control, sts, probes] = await Promise.all([
     import('@aws-sdk/client-cloudfront'),
     import('@aws-sdk/client-cloudtrail'),
     import('@aws-sdk/client-cloudwatch-logs'),
@@ -32,6 +32,8 @@ async function openAws(inputs: HipaaVerifyInputs, ctx: ActionContext): Promise<A
     import('@aws-sdk/client-kms'),
     import('@aws-sdk/client-rds'),
     import('@aws-sdk/client-s3'),
+    import('@aws-sdk/client-s3-control'),
+    import('@aws-sdk/client-sts'),
     import('./probes/aws-probes.js'),
   ]);
   const settings = { region: inputs.region, action: ACTION, version: VERSION, env };
@@ -46,6 +48,8 @@ async function openAws(inputs: HipaaVerifyInputs, ctx: ActionContext): Promise<A
       kms: createAwsClient(kms.KMSClient, settings),
       cloudtrail: createAwsClient(cloudtrail.CloudTrailClient, settings),
       ecs: createAwsClient(ecs.ECSClient, settings),
+      s3control: createAwsClient(s3control.S3ControlClient, settings),
+      sts: createAwsClient(sts.STSClient, settings),
       calls: { log: ctx.log, sleep: ctx.sleep },
     },
   };

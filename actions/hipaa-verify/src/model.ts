@@ -126,6 +126,11 @@ export interface BucketEvidence {
     blockPublicPolicy: boolean;
     restrictPublicBuckets: boolean;
   };
+  /**
+   * The account-level Block Public Access, read only when the bucket's own is absent or
+   * partial (S3 applies the most restrictive combination of the two).
+   */
+  accountPublicAccessBlock?: BucketEvidence['publicAccessBlock'];
   /** The bucket policy document, parsed; undefined when the bucket has none. */
   policy?: unknown;
   error?: string;

@@ -66,6 +66,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { startMoto, type MotoServer } from '@white-cross/testkit/moto';
 import { startAwsProxy, type AwsProxy } from '@white-cross/testkit/aws-proxy';
+import { accountHostEnv } from '@white-cross/testkit/account-hosts';
 import { makeCertificate, startHttpsServer, type HttpsServer } from '@white-cross/testkit/tls';
 import { runActionBundle, type ActionRun } from '@white-cross/testkit/run-action';
 import type { Report } from '../src/report.js';
@@ -486,7 +487,8 @@ function verify(
   env: Record<string, string> = {},
 ): Promise<ActionRun> {
   return runActionBundle('hipaa-verify', {
-    env: { ...moto.env, NODE_EXTRA_CA_CERTS: caFile, ...env },
+    // bad-site's partial Block Public Access sends ACC-005 on to the account's (S3 Control).
+    env: { ...moto.env, ...accountHostEnv(moto.url), NODE_EXTRA_CA_CERTS: caFile, ...env },
     inputs: {
       checks: AWS_CHECKS,
       'api-url': api.url,

@@ -6,6 +6,8 @@
  */
 import { CloudFrontClient } from '@aws-sdk/client-cloudfront';
 import { S3Client } from '@aws-sdk/client-s3';
+import { S3ControlClient } from '@aws-sdk/client-s3-control';
+import { STSClient } from '@aws-sdk/client-sts';
 import {
   ActionFailure,
   formatBytes,
@@ -43,6 +45,7 @@ import {
   inspectObjects,
   listObjects,
   readBucketSafety,
+  accountPublicAccessReader,
   readDeployRecord,
   uploadFile,
   writeDeployRecord,
@@ -103,7 +106,16 @@ async function run(inputs: DeployInputs, ctx: ActionContext, report: DeployRepor
   const scan = scanLocalFiles(inputs.sourceDir, inputs.prefix, inputs.cacheRules, inputs.concurrency);
   scan.catch(() => {});
   report.stage = 'checking the bucket';
-  const safety = await readBucketSafety(s3, leaving(UNCHANGED), inputs.bucket);
+  const safety = await readBucketSafety(
+    s3,
+    leaving(UNCHANGED),
+    inputs.bucket,
+    accountPublicAccessReader(
+      createAwsClient(STSClient, settings),
+      createAwsClient(S3ControlClient, settings),
+      leaving(UNCHANGED),
+    ),
+  );
   report.safety = safety;
   enforceBucketSafety(inputs, safety, log);
   // Every named resource is checked before the first write: a wrong distribution-id fails now.
@@ -441,11 +453,16 @@ function enforceBucketSafety(inputs: DeployInputs, safety: BucketSafety, log: Ac
     );
   }
   const gaps = safety.publicAccessGaps;
+  if (safety.publicAccessFromAccount && gaps?.length === 0) {
+    log.info(
+      `Bucket ${inputs.bucket} leaves ${safety.publicAccessFromAccount.join(', ')} to the account's Block Public Access, which has them on.`,
+    );
+  }
   if ((gaps === undefined || gaps.length > 0) && !inputs.allowPublicBucket) {
     const what =
       gaps === undefined
-        ? 'has no Block Public Access configuration'
-        : `has Block Public Access settings off: ${gaps.join(', ')}`;
+        ? 'has no Block Public Access configuration (neither the bucket nor the account)'
+        : `has Block Public Access settings off at bucket and account level: ${gaps.join(', ')}`;
     throw new ActionFailure(
       `Bucket ${inputs.bucket} ${what}; nothing was changed. Block public access (aws s3api put-public-access-block) and serve through CloudFront, or set allow-public-bucket: true to deploy anyway.`,
     );

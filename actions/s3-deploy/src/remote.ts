@@ -16,6 +16,11 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import {
+  GetPublicAccessBlockCommand as GetAccountPublicAccessBlockCommand,
+  type S3ControlClient,
+} from '@aws-sdk/client-s3-control';
+import { GetCallerIdentityCommand, type STSClient } from '@aws-sdk/client-sts';
 import { Upload } from '@aws-sdk/lib-storage';
 import { isAwsError } from '@white-cross/aws';
 import { mapConcurrent } from './concurrency.js';
@@ -43,12 +48,31 @@ export interface BucketSafety {
   defaultEncryption: string | undefined;
   /** The default rule's KMS key; undefined for SSE-S3, or for SSE-KMS with the AWS managed key aws/s3. */
   defaultKmsKeyId?: string | undefined;
-  /** The Block Public Access settings that are off; undefined when none is configured. */
+  /** The Block Public Access settings off at both bucket and account level; undefined when neither has any. */
   publicAccessGaps: string[] | undefined;
+  /** The settings the bucket leaves off that the account's Block Public Access turns on. */
+  publicAccessFromAccount?: string[];
 }
 
-/** Reads the bucket's default encryption and Block Public Access configuration. */
-export async function readBucketSafety(s3: S3Client, call: S3Call, bucket: string): Promise<BucketSafety> {
+export const PUBLIC_ACCESS_SETTINGS = [
+  'BlockPublicAcls',
+  'IgnorePublicAcls',
+  'BlockPublicPolicy',
+  'RestrictPublicBuckets',
+] as const;
+export type PublicAccessSetting = (typeof PUBLIC_ACCESS_SETTINGS)[number];
+
+/**
+ * Reads the bucket's default encryption and Block Public Access configuration; `readAccount`
+ * gives the account's Block Public Access (undefined when it has none), asked only when the
+ * bucket's own is absent or partial.
+ */
+export async function readBucketSafety(
+  s3: S3Client,
+  call: S3Call,
+  bucket: string,
+  readAccount?: () => Promise<Partial<Record<PublicAccessSetting, boolean>> | undefined>,
+): Promise<BucketSafety> {
   let defaultEncryption: string | undefined;
   let defaultKmsKeyId: string | undefined;
   try {
@@ -63,19 +87,56 @@ export async function readBucketSafety(s3: S3Client, call: S3Call, bucket: strin
   } catch (error) {
     if (!isAwsError(error, 'ServerSideEncryptionConfigurationNotFoundError')) throw error;
   }
-  let publicAccessGaps: string[] | undefined;
+  let own: Partial<Record<PublicAccessSetting, boolean>> | undefined;
   try {
     const out = await call('GetPublicAccessBlock', `s3://${bucket}`, () =>
       s3.send(new GetPublicAccessBlockCommand({ Bucket: bucket })),
     );
-    const c = out.PublicAccessBlockConfiguration ?? {};
-    publicAccessGaps = (
-      ['BlockPublicAcls', 'IgnorePublicAcls', 'BlockPublicPolicy', 'RestrictPublicBuckets'] as const
-    ).filter((k) => c[k] !== true);
+    own = out.PublicAccessBlockConfiguration ?? {};
   } catch (error) {
     if (!isAwsError(error, 'NoSuchPublicAccessBlockConfiguration')) throw error;
   }
-  return { defaultEncryption, ...(defaultKmsKeyId ? { defaultKmsKeyId } : {}), publicAccessGaps };
+  // S3 applies the most restrictive combination of the bucket's and the account's settings: a
+  // bucket whose own are absent or partial is judged with the account's too.
+  const ownGaps = PUBLIC_ACCESS_SETTINGS.filter((k) => own?.[k] !== true);
+  const account = ownGaps.length > 0 && readAccount ? await readAccount() : undefined;
+  const publicAccessGaps =
+    own || account
+      ? PUBLIC_ACCESS_SETTINGS.filter((k) => own?.[k] !== true && account?.[k] !== true)
+      : undefined;
+  const fromAccount = ownGaps.filter((k) => account?.[k] === true);
+  return {
+    defaultEncryption,
+    ...(defaultKmsKeyId ? { defaultKmsKeyId } : {}),
+    publicAccessGaps,
+    ...(fromAccount.length ? { publicAccessFromAccount: fromAccount } : {}),
+  };
+}
+
+/**
+ * The account's Block Public Access: S3 Control GetPublicAccessBlock for the account of the
+ * credentials (STS GetCallerIdentity); undefined when the account has none.
+ */
+export function accountPublicAccessReader(
+  sts: STSClient,
+  s3control: S3ControlClient,
+  call: S3Call,
+): () => Promise<Partial<Record<PublicAccessSetting, boolean>> | undefined> {
+  return async () => {
+    const account = (
+      await call('GetCallerIdentity', 'the credentials', () => sts.send(new GetCallerIdentityCommand({})))
+    ).Account;
+    if (!account) throw new Error('STS GetCallerIdentity answered no account id');
+    try {
+      const out = await call('GetPublicAccessBlock (account)', `account ${account}`, () =>
+        s3control.send(new GetAccountPublicAccessBlockCommand({ AccountId: account })),
+      );
+      return out.PublicAccessBlockConfiguration ?? {};
+    } catch (error) {
+      if (!isAwsError(error, 'NoSuchPublicAccessBlockConfiguration')) throw error;
+      return undefined;
+    }
+  };
 }
 
 /** Every object under the prefix (`''` for the whole bucket). */

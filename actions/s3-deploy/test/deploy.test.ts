@@ -3,6 +3,11 @@
  * recording proxy that also injects faults.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import {
+  DeletePublicAccessBlockCommand,
+  PutPublicAccessBlockCommand as PutAccountPublicAccessBlockCommand,
+} from '@aws-sdk/client-s3-control';
+import { accountHostEnv, directS3Control } from '@white-cross/testkit/account-hosts';
 import { mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
@@ -78,7 +83,13 @@ function deploy(inputs: Record<string, string | undefined>, env: Record<string, 
   const source = inputs['source-dir'];
   return runActionBundle('s3-deploy', {
     inputs: { region: 'us-east-1', ...inputs },
-    env: { ...moto.env, AWS_ENDPOINT_URL: proxy.url, AWS_ENDPOINT_URL_CLOUDFRONT: rewriter.url, ...env },
+    env: {
+      ...moto.env,
+      ...accountHostEnv(moto.url),
+      AWS_ENDPOINT_URL: proxy.url,
+      AWS_ENDPOINT_URL_CLOUDFRONT: rewriter.url,
+      ...env,
+    },
     ...(source && isAbsolute(source) ? { workspace: source } : {}),
   });
 }
@@ -335,11 +346,61 @@ describe('never a broken site', () => {
     await createBucket(s3(), open, { blockPublic: false });
     const refused = await deploy({ 'source-dir': dir, bucket: open });
     expect(errorLines(refused)).toEqual([
-      `Bucket ${open} has no Block Public Access configuration; nothing was changed. Block public access (aws s3api put-public-access-block) and serve through CloudFront, or set allow-public-bucket: true to deploy anyway.`,
+      `Bucket ${open} has no Block Public Access configuration (neither the bucket nor the account); nothing was changed. Block public access (aws s3api put-public-access-block) and serve through CloudFront, or set allow-public-bucket: true to deploy anyway.`,
     ]);
     const allowed = await deploy({ 'source-dir': dir, bucket: open, 'allow-public-bucket': 'true' });
     expect(allowed.exitCode).toBe(0);
     expect((await head(s3(), open, 'index.html')).ServerSideEncryption).toBe('AES256');
+  });
+
+  // S3 applies "the most restrictive setting between bucket-level and effective account-level
+  // configurations" (Amazon S3 User Guide, "Configuring block public access settings for your
+  // S3 buckets", https://docs.aws.amazon.com/AmazonS3/latest/userguide/configuring-block-public-access-bucket.html);
+  // the account's is S3 Control GetPublicAccessBlock
+  // (https://docs.aws.amazon.com/AmazonS3/latest/API/API_control_GetPublicAccessBlock.html).
+  it("deploys to a bucket with no Block Public Access of its own when the account's blocks it all", async () => {
+    const older = nextBucket();
+    await createBucket(s3(), older, { blockPublic: false });
+    const control = directS3Control(moto.url);
+    const AccountId = '123456789012'; // moto's, as STS GetCallerIdentity answers it
+    await control.send(
+      new PutAccountPublicAccessBlockCommand({
+        AccountId,
+        PublicAccessBlockConfiguration: {
+          BlockPublicAcls: true,
+          IgnorePublicAcls: true,
+          BlockPublicPolicy: true,
+        },
+      }),
+    );
+    try {
+      const dir = writeBuild(V1);
+      // One setting neither level has: still refused, naming it.
+      const refused = await deploy({ 'source-dir': dir, bucket: older });
+      expect(errorLines(refused)).toEqual([
+        `Bucket ${older} has Block Public Access settings off at bucket and account level: RestrictPublicBuckets; nothing was changed. Block public access (aws s3api put-public-access-block) and serve through CloudFront, or set allow-public-bucket: true to deploy anyway.`,
+      ]);
+      expect(await listKeys(s3(), older)).toEqual([]);
+      await control.send(
+        new PutAccountPublicAccessBlockCommand({
+          AccountId,
+          PublicAccessBlockConfiguration: {
+            BlockPublicAcls: true,
+            IgnorePublicAcls: true,
+            BlockPublicPolicy: true,
+            RestrictPublicBuckets: true,
+          },
+        }),
+      );
+      const run = await deploy({ 'source-dir': dir, bucket: older });
+      expect([run.exitCode, errorLines(run)]).toEqual([0, []]);
+      expect(run.stdout).toContain(
+        `Bucket ${older} leaves BlockPublicAcls, IgnorePublicAcls, BlockPublicPolicy, RestrictPublicBuckets to the account's Block Public Access, which has them on.`,
+      );
+      expect(await getText(s3(), older, 'index.html')).toBe(V1['index.html']);
+    } finally {
+      await control.send(new DeletePublicAccessBlockCommand({ AccountId }));
+    }
   });
 
   it('says plainly when the bucket does not exist', async () => {

@@ -100,22 +100,26 @@ export const s3PublicAccessBlock: Check<'buckets'> = {
   title: 'S3 public access block fully on',
   safeguard: ACCESS,
   group: 'ACC',
-  probe: 's3 GetPublicAccessBlock: all four settings true.',
-  fix: 'aws s3api put-public-access-block --public-access-block-configuration BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true',
+  probe:
+    "s3 GetPublicAccessBlock: all four settings true; where the bucket's own are absent or partial, with the account's (s3control GetPublicAccessBlock), as S3 applies the most restrictive combination.",
+  fix: 'aws s3api put-public-access-block --public-access-block-configuration BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true (or the same at account level: aws s3control put-public-access-block)',
   source: 'buckets',
   judge(buckets) {
     if (buckets.length === 0) return { verdict: 'SKIPPED', evidence: ['no buckets given'] };
     return combine(
       buckets.map((b) => {
         if (b.error) return { verdict: 'FAIL', line: `${b.bucket}: ${b.error}` };
-        const p = b.publicAccessBlock;
-        if (!p) return { verdict: 'FAIL', line: `${b.bucket}: no public access block` };
-        const off = Object.entries(p)
-          .filter(([, v]) => !v)
-          .map(([k]) => k);
+        const own = b.publicAccessBlock;
+        const account = b.accountPublicAccessBlock;
+        if (!own && !account)
+          return { verdict: 'FAIL', line: `${b.bucket}: no public access block (bucket or account)` };
+        const keys = Object.keys(own ?? account ?? {}) as (keyof NonNullable<typeof own>)[];
+        const off = keys.filter((k) => !own?.[k] && !account?.[k]);
+        const byAccount = keys.filter((k) => !own?.[k] && account?.[k]);
+        const note = byAccount.length ? ` (${byAccount.join(', ')} from the account's setting)` : '';
         return off.length
-          ? { verdict: 'FAIL', line: `${b.bucket}: ${off.join(', ')} off` }
-          : { verdict: 'PASS', line: `${b.bucket}: all four on` };
+          ? { verdict: 'FAIL', line: `${b.bucket}: ${off.join(', ')} off at bucket and account level` }
+          : { verdict: 'PASS', line: `${b.bucket}: all four on${note}` };
       }),
     );
   },

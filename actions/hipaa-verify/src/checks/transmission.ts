@@ -289,8 +289,9 @@ export const rdsForceSsl: Check<'rds'> = {
   title: 'RDS requires TLS (rds.force_ssl = 1)',
   safeguard: TRANSMISSION,
   group: 'TLS',
-  probe: "rds DescribeDBParameters of the instance's parameter group(s).",
-  fix: 'Set rds.force_ssl = 1 in a custom DB parameter group (PostgreSQL 15 defaults to 0) and attach it.',
+  probe:
+    "rds DescribeDBParameters of the instance's parameter group(s); for an Aurora instance, DescribeDBClusterParameters of its cluster's DB cluster parameter group.",
+  fix: 'Set rds.force_ssl = 1 in a custom DB parameter group (PostgreSQL 15 defaults to 0; for Aurora, in the DB cluster parameter group) and attach it.',
   source: 'rds',
   judge(rds) {
     const groups = rds.parameterGroups.join(', ') || '(none)';

@@ -20,11 +20,17 @@ import type { KMSClient } from '@aws-sdk/client-kms';
 import { DescribeKeyCommand, GetKeyRotationStatusCommand } from '@aws-sdk/client-kms';
 import type { RDSClient } from '@aws-sdk/client-rds';
 import {
+  DescribeDBClusterParametersCommand,
+  DescribeDBClustersCommand,
   DescribeDBInstancesCommand,
   DescribeDBParametersCommand,
   DescribeDBSnapshotsCommand,
 } from '@aws-sdk/client-rds';
 import type { S3Client } from '@aws-sdk/client-s3';
+import type { S3ControlClient } from '@aws-sdk/client-s3-control';
+import { GetPublicAccessBlockCommand as GetAccountPublicAccessBlockCommand } from '@aws-sdk/client-s3-control';
+import type { STSClient } from '@aws-sdk/client-sts';
+import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import {
   GetBucketEncryptionCommand,
   GetBucketPolicyCommand,
@@ -54,6 +60,8 @@ export interface AwsClients {
   kms: KMSClient;
   cloudtrail: CloudTrailClient;
   ecs: ECSClient;
+  s3control: S3ControlClient;
+  sts: STSClient;
   /** How calls are retried and their waits logged (the one retry layer, awsCall). */
   calls?: AwsCallOptions;
 }
@@ -155,7 +163,30 @@ export async function readCloudFront(c: AwsClients, distributionId: string): Pro
   };
 }
 
-/** The instance's settings, `rds.force_ssl` from its parameter groups, and its snapshots. */
+/** `rds.force_ssl` of one (instance or cluster) parameter group; undefined when not set. */
+async function forceSslIn(
+  c: AwsClients,
+  group: string,
+  page: (
+    marker: string | undefined,
+  ) => Promise<{ Parameters?: { ParameterName?: string; ParameterValue?: string }[]; Marker?: string }>,
+): Promise<string | undefined> {
+  let marker: string | undefined;
+  do {
+    const answer = await page(marker);
+    const p = answer.Parameters?.find((x) => x.ParameterName === 'rds.force_ssl');
+    if (p?.ParameterValue !== undefined) return p.ParameterValue;
+    marker = answer.Marker;
+  } while (marker);
+  return undefined;
+}
+
+/**
+ * The instance's settings, `rds.force_ssl` from its parameter groups, and its snapshots. For an
+ * Aurora instance (one with a DBClusterIdentifier) `rds.force_ssl` is a cluster parameter: it is
+ * read from the cluster's DB cluster parameter group, which is what Aurora applies (Aurora User
+ * Guide, "Security with Amazon Aurora PostgreSQL", requiring SSL/TLS).
+ */
 export async function readRds(c: AwsClients, identifier: string): Promise<RdsEvidence> {
   const [db] =
     (
@@ -164,18 +195,37 @@ export async function readRds(c: AwsClients, identifier: string): Promise<RdsEvi
       )
     ).DBInstances ?? [];
   if (!db) throw new Error(`DB instance ${identifier} not found`);
-  const parameterGroups = (db.DBParameterGroups ?? []).map((g) => g.DBParameterGroupName ?? '?');
+  const parameterGroups: string[] = [];
   let forceSsl: string | undefined;
-  for (const group of parameterGroups) {
-    let marker: string | undefined;
-    do {
-      const page = await send(c, 'DescribeDBParameters', group, () =>
-        c.rds.send(new DescribeDBParametersCommand({ DBParameterGroupName: group, Marker: marker })),
-      );
-      const p = page.Parameters?.find((x) => x.ParameterName === 'rds.force_ssl');
-      if (p?.ParameterValue !== undefined) forceSsl = p.ParameterValue;
-      marker = page.Marker;
-    } while (marker && forceSsl === undefined);
+  const cluster = db.DBClusterIdentifier;
+  if (cluster) {
+    const [described] =
+      (
+        await send(c, 'DescribeDBClusters', cluster, () =>
+          c.rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: cluster })),
+        )
+      ).DBClusters ?? [];
+    const group = described?.DBClusterParameterGroup;
+    if (!group)
+      throw new Error(`Aurora cluster ${cluster} of ${identifier} has no DB cluster parameter group`);
+    parameterGroups.push(`DB cluster parameter group ${group}`);
+    forceSsl = await forceSslIn(c, group, (marker) =>
+      send(c, 'DescribeDBClusterParameters', group, () =>
+        c.rds.send(
+          new DescribeDBClusterParametersCommand({ DBClusterParameterGroupName: group, Marker: marker }),
+        ),
+      ),
+    );
+  } else {
+    for (const group of (db.DBParameterGroups ?? []).map((g) => g.DBParameterGroupName ?? '?')) {
+      parameterGroups.push(group);
+      forceSsl =
+        (await forceSslIn(c, group, (marker) =>
+          send(c, 'DescribeDBParameters', group, () =>
+            c.rds.send(new DescribeDBParametersCommand({ DBParameterGroupName: group, Marker: marker })),
+          ),
+        )) ?? forceSsl;
+    }
   }
   const snapshots: RdsEvidence['snapshots'] = [];
   let marker: string | undefined;
@@ -224,8 +274,60 @@ async function optional<T>(
   }
 }
 
-/** Default encryption, public access block and policy; a bucket that cannot be read carries the error. */
-export async function readBucket(c: AwsClients, bucket: string): Promise<BucketEvidence> {
+type PublicAccessBlock = NonNullable<BucketEvidence['publicAccessBlock']>;
+
+const publicAccessBlockOf = (p: {
+  BlockPublicAcls?: boolean;
+  IgnorePublicAcls?: boolean;
+  BlockPublicPolicy?: boolean;
+  RestrictPublicBuckets?: boolean;
+}): PublicAccessBlock => ({
+  blockPublicAcls: Boolean(p.BlockPublicAcls),
+  ignorePublicAcls: Boolean(p.IgnorePublicAcls),
+  blockPublicPolicy: Boolean(p.BlockPublicPolicy),
+  restrictPublicBuckets: Boolean(p.RestrictPublicBuckets),
+});
+
+const complete = (p: PublicAccessBlock | undefined) => Boolean(p && Object.values(p).every(Boolean));
+
+/**
+ * The account's own Block Public Access (S3 Control GetPublicAccessBlock, for the account of the
+ * credentials from STS GetCallerIdentity); undefined when the account has none. Read once per
+ * run, and only when some bucket's own setting is absent or partial.
+ */
+export function accountPublicAccessBlockReader(c: AwsClients): () => Promise<PublicAccessBlock | undefined> {
+  let answer: Promise<PublicAccessBlock | undefined> | undefined;
+  return () =>
+    (answer ??= (async () => {
+      const account = (
+        await send(c, 'GetCallerIdentity', 'the credentials', () =>
+          c.sts.send(new GetCallerIdentityCommand({})),
+        )
+      ).Account;
+      if (!account) throw new Error('STS GetCallerIdentity answered no account id');
+      const out = await optional(
+        c,
+        'GetPublicAccessBlock (account)',
+        `account ${account}`,
+        () => c.s3control.send(new GetAccountPublicAccessBlockCommand({ AccountId: account })),
+        ['NoSuchPublicAccessBlockConfiguration'],
+      );
+      const p = out?.PublicAccessBlockConfiguration;
+      return p ? publicAccessBlockOf(p) : undefined;
+    })());
+}
+
+/**
+ * Default encryption, public access block and policy; a bucket that cannot be read carries the
+ * error. S3 applies the most restrictive combination of the bucket's and the account's Block
+ * Public Access, so a bucket whose own setting is absent or partial is also judged with the
+ * account's (`accountPublicAccessBlock`, from {@link accountPublicAccessBlockReader}).
+ */
+export async function readBucket(
+  c: AwsClients,
+  bucket: string,
+  accountPublicAccessBlock: () => Promise<PublicAccessBlock | undefined> = accountPublicAccessBlockReader(c),
+): Promise<BucketEvidence> {
   try {
     const enc = await optional(
       c,
@@ -243,6 +345,8 @@ export async function readBucket(c: AwsClients, bucket: string): Promise<BucketE
       ['NoSuchPublicAccessBlockConfiguration'],
     );
     const p = pab?.PublicAccessBlockConfiguration;
+    const own = p ? publicAccessBlockOf(p) : undefined;
+    const account = complete(own) ? undefined : await accountPublicAccessBlock();
     const policy = await optional(
       c,
       'GetBucketPolicy',
@@ -253,14 +357,8 @@ export async function readBucket(c: AwsClients, bucket: string): Promise<BucketE
     return {
       bucket,
       encryption: rule ? { algorithm: rule.SSEAlgorithm ?? '?', kmsKeyId: rule.KMSMasterKeyID } : undefined,
-      publicAccessBlock: p
-        ? {
-            blockPublicAcls: Boolean(p.BlockPublicAcls),
-            ignorePublicAcls: Boolean(p.IgnorePublicAcls),
-            blockPublicPolicy: Boolean(p.BlockPublicPolicy),
-            restrictPublicBuckets: Boolean(p.RestrictPublicBuckets),
-          }
-        : undefined,
+      publicAccessBlock: own,
+      ...(account ? { accountPublicAccessBlock: account } : {}),
       policy: policy?.Policy ? (JSON.parse(policy.Policy) as unknown) : undefined,
     };
   } catch (error) {

@@ -317,6 +317,8 @@ export function iamActionOf(service: string, operation: string): string {
     cloudtrail: 'cloudtrail',
     sts: 'sts',
     iam: 'iam',
+    's3 control': 's3',
+    'application auto scaling': 'application-autoscaling',
   };
   const p = prefix[service.toLowerCase()];
   if (!p) throw new Error(`iamActionOf: no IAM prefix known for the service '${service}'`);
@@ -333,5 +335,8 @@ export function iamActionOf(service: string, operation: string): string {
     UploadPart: 'PutObject',
     CompleteMultipartUpload: 'PutObject',
   };
+  // S3 Control's GetPublicAccessBlock is the account's: s3:GetAccountPublicAccessBlock.
+  if (service.toLowerCase() === 's3 control')
+    return `s3:${operation.replace(/^(Get|Put|Delete)PublicAccessBlock$/, '$1AccountPublicAccessBlock')}`;
   return `${p}:${p === 's3' ? (s3[operation] ?? operation) : operation}`;
 }
