@@ -35,6 +35,9 @@ export const NOT_ON_THE_LOCAL_STACK: Record<RolePurpose, Record<string, string>>
     'S3DeployTheFrontendObjects: s3:AbortMultipartUpload': 'a failed multipart upload (no upload fails)',
     // The local buckets are encrypted with SSE-S3: no KMS key (moto's KMS is not wired in).
     S3DeployTheFrontendKeyThroughS3: 'SSE-KMS objects (the local bucket uses SSE-S3)',
+    // The local web bucket blocks all four itself, so the account's setting is never asked
+    // (s3-deploy's test covers that path, on moto through S3 Control).
+    S3DeployTheAccountsBlockPublicAccess: "the account's Block Public Access (the bucket has its own)",
     // moto completes an invalidation on creation: the wait never polls it.
     'S3DeployInvalidate: cloudfront:GetInvalidation': 'the invalidation wait (moto: Completed at once)',
     // Stopped tasks are read only when the new color's tasks fail to become healthy.
@@ -49,6 +52,7 @@ export const NOT_ON_THE_LOCAL_STACK: Record<RolePurpose, Record<string, string>>
   verify: {
     // The local stack runs hipaa-verify's probes of the app (actionTuning in
     // test/demo/workflow-demo.ts): the checks of AWS settings it does not model are left out.
+    HipaaVerifyTheAccountsBlockPublicAccess: "the account's Block Public Access (the bucket has its own)",
     HipaaVerifyTheDatabaseSnapshots: 'the backup check (AWS checks not run locally)',
     HipaaVerifyTheKeys: 'the KMS rotation checks (no KMS keys locally)',
     HipaaVerifyTheTrail: 'the CloudTrail check (moto has no trail here)',
