@@ -89725,6 +89725,15 @@ async function deploy(inputs, ctx) {
     try {
         await run(inputs, ctx, report);
     }
+    catch (error) {
+        if (!(error instanceof ActionCancelled))
+            throw error;
+        // Each stage is safe to stop in (assets first, HTML last, deletions after): say which state
+        // the site was left in, as a failed call at that stage would.
+        const left = report.leftAs ?? UNCHANGED;
+        ctx.fact('cancelled', { during: report.stage, left });
+        throw new ActionFailure(`Cancelled (${String(ctx.signal.reason)}) while ${report.stage}: ${left}`);
+    }
     finally {
         report.ended = ctx.clock.now();
         publish(ctx, report);
@@ -89738,7 +89747,10 @@ async function run(inputs, ctx, report) {
     // Every AWS call goes through awsCall (the one retry layer, waits logged), with the state a
     // failure at that stage leaves.
     const caller = awsCaller({ log, sleep: ctx.sleep });
-    const leaving = (leftAs, attempts) => (operation, resource, send) => caller({ operation, resource, leftAs }, send, attempts === undefined ? {} : { attempts });
+    const leaving = (leftAs, attempts) => (operation, resource, send) => {
+        report.leftAs = leftAs;
+        return caller({ operation, resource, leftAs }, send, attempts === undefined ? {} : { attempts });
+    };
     const encryption = { mode: inputs.sse, kmsKeyId: inputs.kmsKeyId };
     const recordKey = keyFor(inputs.prefix, DEPLOY_RECORD_PATH);
     const where = report.target;
@@ -89852,6 +89864,9 @@ async function run(inputs, ctx, report) {
     for (const phase of plan.phases) {
         if (phase.uploads.length === 0)
             continue;
+        // A cancelled run starts no further phase: above all no HTML after it was cancelled.
+        if (ctx.signal.aborted)
+            throw new ActionCancelled(`before uploading ${phase.name}`, ctx.signal);
         report.stage = `uploading ${phase.name}`;
         const state = phase.name === 'assets'
             ? 'No HTML was uploaded and nothing was deleted, so the live site is unchanged (the new assets uploaded so far are not referenced yet); re-run to finish.'
@@ -89859,6 +89874,8 @@ async function run(inputs, ctx, report) {
         await uploadPhase(s3, leaving(state), inputs, ctx, report, phase.name, phase.uploads, encryption, etags);
     }
     if (plan.deletions.length > 0) {
+        if (ctx.signal.aborted)
+            throw new ActionCancelled('before deleting stale objects', ctx.signal);
         report.stage = 'deleting stale objects';
         log.info(`Deleting ${plan.deletions.length} objects the new site no longer has.`);
         const failed = await deleteObjects(s3, leaving('The new site is live; stale objects remain.'), inputs.bucket, plan.deletions);
@@ -89892,9 +89909,11 @@ async function run(inputs, ctx, report) {
         };
         log.info(`${invalidation.reused ? 'Reusing' : 'Created'} invalidation ${invalidation.id} on ${distributionId} for ${pending.paths.length === 1 ? pending.paths[0] : `${pending.paths.length} paths`}.`);
         if (inputs.waitForInvalidation) {
+            const waiting = 'The new site is live in S3; CloudFront finishes invalidating on its own, and a re-run waits for the same invalidation.';
+            report.leftAs = waiting; // the wait sleeps before its first look
             const waited = await waitForInvalidation({
                 initialStatus: invalidation.status,
-                getStatus: invalidationStatus(cf, leaving('The new site is live in S3; CloudFront finishes invalidating on its own.', 1), distributionId, invalidation.id),
+                getStatus: invalidationStatus(cf, leaving(waiting, 1), distributionId, invalidation.id),
                 timeoutMs: inputs.invalidationTimeoutMs,
                 clock: ctx.clock,
                 sleep: ctx.sleep,
@@ -89920,6 +89939,9 @@ async function uploadPhase(s3, call, inputs, ctx, report, phase, uploads, encryp
     let done = 0;
     let lastLog = ctx.clock.now();
     await mapConcurrent(uploads, inputs.concurrency, async (upload) => {
+        // Cancelled: no new upload starts (those in flight end on their own).
+        if (ctx.signal.aborted)
+            throw new ActionCancelled(`uploading ${phase}`, ctx.signal);
         etags.set(upload.file.key, await uploadFile(s3, call, inputs.bucket, upload.file, encryption));
         report.uploaded.push(upload);
         report.bytesUploaded += upload.file.size;

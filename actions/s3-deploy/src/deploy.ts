@@ -9,6 +9,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { S3ControlClient } from '@aws-sdk/client-s3-control';
 import { STSClient } from '@aws-sdk/client-sts';
 import {
+  ActionCancelled,
   ActionFailure,
   formatBytes,
   formatDuration,
@@ -80,6 +81,13 @@ export async function deploy(inputs: DeployInputs, ctx: ActionContext): Promise<
   };
   try {
     await run(inputs, ctx, report);
+  } catch (error) {
+    if (!(error instanceof ActionCancelled)) throw error;
+    // Each stage is safe to stop in (assets first, HTML last, deletions after): say which state
+    // the site was left in, as a failed call at that stage would.
+    const left = report.leftAs ?? UNCHANGED;
+    ctx.fact('cancelled', { during: report.stage, left });
+    throw new ActionFailure(`Cancelled (${String(ctx.signal.reason)}) while ${report.stage}: ${left}`);
   } finally {
     report.ended = ctx.clock.now();
     publish(ctx, report);
@@ -96,8 +104,10 @@ async function run(inputs: DeployInputs, ctx: ActionContext, report: DeployRepor
   const caller = awsCaller({ log, sleep: ctx.sleep });
   const leaving =
     (leftAs: string, attempts?: number): S3Call =>
-    (operation, resource, send) =>
-      caller({ operation, resource, leftAs }, send, attempts === undefined ? {} : { attempts });
+    (operation, resource, send) => {
+      report.leftAs = leftAs;
+      return caller({ operation, resource, leftAs }, send, attempts === undefined ? {} : { attempts });
+    };
   const encryption: Encryption = { mode: inputs.sse, kmsKeyId: inputs.kmsKeyId };
   const recordKey = keyFor(inputs.prefix, DEPLOY_RECORD_PATH);
   const where = report.target;
@@ -251,6 +261,8 @@ async function run(inputs: DeployInputs, ctx: ActionContext, report: DeployRepor
   const etags = new Map<string, string>();
   for (const phase of plan.phases) {
     if (phase.uploads.length === 0) continue;
+    // A cancelled run starts no further phase: above all no HTML after it was cancelled.
+    if (ctx.signal.aborted) throw new ActionCancelled(`before uploading ${phase.name}`, ctx.signal);
     report.stage = `uploading ${phase.name}`;
     const state =
       phase.name === 'assets'
@@ -260,6 +272,7 @@ async function run(inputs: DeployInputs, ctx: ActionContext, report: DeployRepor
   }
 
   if (plan.deletions.length > 0) {
+    if (ctx.signal.aborted) throw new ActionCancelled('before deleting stale objects', ctx.signal);
     report.stage = 'deleting stale objects';
     log.info(`Deleting ${plan.deletions.length} objects the new site no longer has.`);
     const failed = await deleteObjects(
@@ -318,14 +331,12 @@ async function run(inputs: DeployInputs, ctx: ActionContext, report: DeployRepor
       `${invalidation.reused ? 'Reusing' : 'Created'} invalidation ${invalidation.id} on ${distributionId} for ${pending.paths.length === 1 ? pending.paths[0] : `${pending.paths.length} paths`}.`,
     );
     if (inputs.waitForInvalidation) {
+      const waiting =
+        'The new site is live in S3; CloudFront finishes invalidating on its own, and a re-run waits for the same invalidation.';
+      report.leftAs = waiting; // the wait sleeps before its first look
       const waited = await waitForInvalidation({
         initialStatus: invalidation.status,
-        getStatus: invalidationStatus(
-          cf,
-          leaving('The new site is live in S3; CloudFront finishes invalidating on its own.', 1),
-          distributionId,
-          invalidation.id,
-        ),
+        getStatus: invalidationStatus(cf, leaving(waiting, 1), distributionId, invalidation.id),
         timeoutMs: inputs.invalidationTimeoutMs,
         clock: ctx.clock,
         sleep: ctx.sleep,
@@ -375,6 +386,8 @@ async function uploadPhase(
   let done = 0;
   let lastLog = ctx.clock.now();
   await mapConcurrent(uploads, inputs.concurrency, async (upload) => {
+    // Cancelled: no new upload starts (those in flight end on their own).
+    if (ctx.signal.aborted) throw new ActionCancelled(`uploading ${phase}`, ctx.signal);
     etags.set(upload.file.key, await uploadFile(s3, call, inputs.bucket, upload.file, encryption));
     report.uploaded.push(upload);
     report.bytesUploaded += upload.file.size;

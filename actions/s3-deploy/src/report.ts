@@ -13,6 +13,8 @@ export interface DeployReport {
   ended?: number;
   /** What the run was doing (the last step reached, when it failed). */
   stage: string;
+  /** The state the site is in should the run stop now (the `leftAs` of the last AWS call). */
+  leftAs?: string;
   safety?: BucketSafety;
   plan?: SyncPlan;
   inspected?: number;

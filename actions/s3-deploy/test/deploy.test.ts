@@ -20,6 +20,7 @@ import {
 } from '@aws-sdk/client-cloudfront';
 import {
   runActionBundle,
+  runActionBundleAndSignal,
   serverError,
   startAwsProxy,
   startMoto,
@@ -691,6 +692,94 @@ describe('CloudFront invalidation', () => {
     expect(rerun.outputs).toMatchObject({ uploaded: '0', 'invalidation-id': invalidationId });
     expect(proxy.count('POST /2020-05-31/distribution/' + id + '/invalidation')).toBe(0);
     expect(await invalidations(id)).toHaveLength(1);
+    expect(rerun.summary).toContain(`${invalidationId} (reused)`);
+  });
+
+  // A cancelled workflow run sends SIGINT, then SIGTERM ("Workflow cancellation reference",
+  // https://docs.github.com/en/actions/reference/workflow-cancellation-reference). Cancelled
+  // while CloudFront invalidates, the new site is already whole in S3 (HTML went last): the
+  // action stops waiting at once and says so; the invalidation goes on, and a re-run waits for it.
+  // Cancelled while the assets go up, the live site is the old one, whole: no HTML is sent after
+  // the signal, and a re-run finishes the deploy.
+  it('SIGTERM while uploading assets: no further upload starts, the old index.html stays, a re-run finishes', async () => {
+    const bucket = nextBucket();
+    await createBucket(s3(), bucket);
+    expect((await deploy({ 'source-dir': writeBuild(V1), bucket })).exitCode).toBe(0);
+    const dir = writeBuild(V2);
+    proxy.reset();
+    // The new chunk's PUT takes a second: the signal comes while it is in flight.
+    proxy.addFault({
+      match: (r) => sitePut(r, bucket) && keyOf(r, bucket).startsWith('assets/'),
+      times: 1,
+      fault: { kind: 'delay', ms: 1000 },
+    });
+    const run = await runActionBundleAndSignal('s3-deploy', {
+      inputs: { region: 'us-east-1', 'source-dir': dir, bucket, concurrency: '1' },
+      env: { ...moto.env, ...accountHostEnv(moto.url), AWS_ENDPOINT_URL: proxy.url },
+      workspace: dir,
+      when: (line) => line.startsWith('Uploading ') && line.includes('assets'),
+    });
+    expect(run.exitCode).toBe(1);
+    expect(errorLines(run)).toEqual([
+      'Cancelled (SIGTERM) while uploading assets: No HTML was uploaded and nothing was deleted, so the live site is unchanged (the new assets uploaded so far are not referenced yet); re-run to finish.',
+    ]);
+    expect(run.audit[0]).toMatchObject({
+      outcome: 'cancelled',
+      facts: { cancelled: { during: 'uploading assets' } },
+    });
+    expect(proxy.requests.filter((r) => sitePut(r, bucket) && keyOf(r, bucket).endsWith('.html'))).toEqual(
+      [],
+    );
+    expect(await getText(s3(), bucket, 'index.html')).toBe(V1['index.html']);
+
+    const rerun = await deploy({ 'source-dir': dir, bucket });
+    expect([rerun.exitCode, errorLines(rerun)]).toEqual([0, []]);
+    expect(await getText(s3(), bucket, 'index.html')).toBe(V2['index.html']);
+  });
+
+  it('SIGTERM while waiting for the invalidation: stops at once, the new site whole, the invalidation kept for a re-run', async () => {
+    const bucket = nextBucket();
+    await createBucket(s3(), bucket);
+    const id = await distribution(bucket);
+    const dir = writeBuild(V1);
+    rewriter.createInProgress = true;
+    rewriter.pollsInProgress = Number.POSITIVE_INFINITY;
+    const run = await runActionBundleAndSignal('s3-deploy', {
+      inputs: { region: 'us-east-1', 'source-dir': dir, bucket, 'distribution-id': id },
+      env: {
+        ...moto.env,
+        ...accountHostEnv(moto.url),
+        AWS_ENDPOINT_URL: proxy.url,
+        AWS_ENDPOINT_URL_CLOUDFRONT: rewriter.url,
+      },
+      workspace: dir,
+      when: (line) => /^Invalidation \w+ on \w+ is InProgress after/.test(line),
+    });
+    const message =
+      'Cancelled (SIGTERM) while invalidating CloudFront: The new site is live in S3; CloudFront finishes ' +
+      'invalidating on its own, and a re-run waits for the same invalidation.';
+    expect(run.exitCode).toBe(1);
+    expect(errorLines(run)).toEqual([message]);
+    // It stopped waiting at once: the next look was 2 s away, the grace period 5 s.
+    expect(run.exitedAfterMs).toBeLessThan(2_000);
+    expect(run.audit[0]).toMatchObject({
+      outcome: 'cancelled',
+      cancellation: { signal: 'SIGTERM', stoppedInTime: true },
+      facts: { cancelled: { during: 'invalidating CloudFront' } },
+    });
+    expect(run.summary).toContain('Stopped while invalidating CloudFront');
+    expect(run.summary).toContain(message);
+    const invalidationId = run.outputs['invalidation-id'] ?? '';
+    expect(invalidationId).not.toBe('');
+    expect(await getText(s3(), bucket, 'index.html')).toBe(V1['index.html']);
+
+    rewriter.createInProgress = false;
+    rewriter.pollsInProgress = 0;
+    proxy.reset();
+    const rerun = await deploy({ 'source-dir': dir, bucket, 'distribution-id': id });
+    expect([rerun.exitCode, errorLines(rerun)]).toEqual([0, []]);
+    expect(rerun.outputs).toMatchObject({ uploaded: '0', 'invalidation-id': invalidationId });
+    expect(proxy.count('POST /2020-05-31/distribution/' + id + '/invalidation')).toBe(0);
     expect(rerun.summary).toContain(`${invalidationId} (reused)`);
   });
 });
