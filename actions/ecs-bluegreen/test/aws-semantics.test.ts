@@ -13,32 +13,28 @@ import {
   ModifyListenerCommand,
   type Action,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { runActionBundle } from '@white-cross/testkit';
 import { forwardTo } from '@white-cross/testkit/aws-fixtures';
 import {
   circuitBreakerRollback,
   hideOidcClientSecret,
   requireOidcClientSecret,
 } from '@white-cross/testkit/aws-strict';
-import { CLUSTER, readPair, REGISTRY, registerRelease, SERVICE, startAgent, startStack } from './harness.js';
+import {
+  readPair,
+  REGISTRY,
+  registerRelease,
+  SERVICE,
+  startAgent,
+  startStack,
+  runBundle,
+} from './harness.js';
 
 // Each test runs the bundle several times against moto; on a loaded machine that takes minutes.
 jest.setTimeout(300_000);
 const stack = useStack(startStack, { beforeEach: (s) => s.rebuild() });
 const agent = usePerTest(() => startAgent(stack));
 
-const run = (inputs: Record<string, string>) =>
-  runActionBundle('ecs-bluegreen', {
-    inputs: {
-      cluster: CLUSTER,
-      service: SERVICE,
-      'listener-arn': stack.listenerArn,
-      'poll-interval': '100ms',
-      'wait-timeout': '30s',
-      ...inputs,
-    },
-    env: stack.env,
-  });
+const run = (inputs: Record<string, string>) => runBundle(stack, inputs);
 
 const mutations =
   /^(RegisterTaskDefinition|UpdateService|ModifyListener|ModifyRule|TagResource|DeregisterTaskDefinition)$/;

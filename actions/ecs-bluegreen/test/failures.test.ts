@@ -7,16 +7,15 @@
  */
 import { describe, expect, test, jest } from '@jest/globals';
 import { usePerTest, useStack } from '@white-cross/testkit/use-stack';
-import { runActionBundle, throttling } from '@white-cross/testkit';
+import { throttling } from '@white-cross/testkit';
 import {
-  CLUSTER,
   readPair,
   registerRelease,
   routeThroughRule,
   REGISTRY,
-  SERVICE,
   startAgent,
   startStack,
+  runBundle,
 } from './harness.js';
 
 // Each test runs the bundle several times against moto; on a loaded machine that takes minutes.
@@ -24,17 +23,7 @@ jest.setTimeout(300_000);
 const stack = useStack(startStack, { beforeEach: (s) => s.rebuild() });
 const agent = usePerTest(() => startAgent(stack));
 
-const run = (inputs: Record<string, string>) =>
-  runActionBundle('ecs-bluegreen', {
-    inputs: {
-      cluster: CLUSTER,
-      service: SERVICE,
-      'listener-arn': stack.listenerArn,
-      'poll-interval': '100ms',
-      ...inputs,
-    },
-    env: stack.env,
-  });
+const run = (inputs: Record<string, string>) => runBundle(stack, inputs);
 
 describe('a deploy whose tasks never become healthy', () => {
   test('fails after wait-timeout, shows why, puts green back as it was, and leaves traffic on blue', async () => {
@@ -80,15 +69,7 @@ describe('a run killed half-way', () => {
     };
     agent.hold = true; // the new tasks are still starting when the job is cancelled
     let waiting = false;
-    const killed = await runActionBundle('ecs-bluegreen', {
-      inputs: {
-        cluster: CLUSTER,
-        service: SERVICE,
-        'listener-arn': stack.listenerArn,
-        'poll-interval': '100ms',
-        ...inputs,
-      },
-      env: stack.env,
+    const killed = await runBundle(stack, inputs, {
       timeoutMs: 6000,
       onLine: (line) => {
         waiting ||= line.startsWith('Waiting for school-health-api-green');

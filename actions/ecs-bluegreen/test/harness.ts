@@ -21,7 +21,14 @@ import {
   ElasticLoadBalancingV2Client,
   ModifyListenerCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { startAwsProxy, startMoto, type AwsProxy, type MotoServer } from '@white-cross/testkit';
+import {
+  runActionBundle,
+  startAwsProxy,
+  startMoto,
+  type AwsProxy,
+  type MotoServer,
+  type RunActionOptions,
+} from '@white-cross/testkit';
 import { createBlueGreenPair, forwardTo } from '@white-cross/testkit/aws-fixtures';
 import { startEcsAgent } from '@white-cross/testkit/ecs-agent';
 
@@ -263,4 +270,30 @@ export async function activeRevisions(stack: Stack): Promise<string[]> {
     new ListTaskDefinitionsCommand({ familyPrefix: FAMILY, status: 'ACTIVE' }),
   );
   return out.taskDefinitionArns ?? [];
+}
+
+/**
+ * Runs the committed bundle against the pair as the runner runs it: the pair's cluster, service
+ * and listener, quick polls and a 30 s wait-timeout unless `inputs` says otherwise.
+ *
+ * @example
+ * const result = await runBundle(stack, { mode: 'shift', traffic: '50' });
+ */
+export function runBundle(
+  stack: Stack,
+  inputs: Record<string, string>,
+  options: Omit<RunActionOptions, 'inputs'> = {},
+) {
+  return runActionBundle('ecs-bluegreen', {
+    ...options,
+    inputs: {
+      cluster: CLUSTER,
+      service: SERVICE,
+      'listener-arn': stack.listenerArn,
+      'poll-interval': '100ms',
+      'wait-timeout': '30s',
+      ...inputs,
+    },
+    env: { ...stack.env, ...options.env },
+  });
 }

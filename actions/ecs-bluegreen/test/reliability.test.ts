@@ -5,17 +5,9 @@
 import { describe, expect, test, jest } from '@jest/globals';
 import { usePerTest, useStack } from '@white-cross/testkit/use-stack';
 import { ModifyListenerCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { runActionBundle, type ActionRun, type RunActionOptions } from '@white-cross/testkit';
+import { type ActionRun, type RunActionOptions } from '@white-cross/testkit';
 import { forwardTo } from '@white-cross/testkit/aws-fixtures';
-import {
-  CLUSTER,
-  readPair,
-  registerRelease,
-  SERVICE,
-  startAgent,
-  startStack,
-  tagService,
-} from './harness.js';
+import { readPair, registerRelease, startAgent, startStack, tagService, runBundle } from './harness.js';
 
 // Each test runs the bundle several times against moto; on a loaded machine that takes minutes.
 jest.setTimeout(300_000);
@@ -29,16 +21,8 @@ const run = (
   inputs: Record<string, string>,
   options: { runId?: string; onLine?: RunActionOptions['onLine'] } = {},
 ) =>
-  runActionBundle('ecs-bluegreen', {
-    inputs: {
-      cluster: CLUSTER,
-      service: SERVICE,
-      'listener-arn': stack.listenerArn,
-      'poll-interval': '100ms',
-      'wait-timeout': '30s',
-      ...inputs,
-    },
-    env: { ...stack.env, ...(options.runId ? { GITHUB_RUN_ID: options.runId } : {}) },
+  runBundle(stack, inputs, {
+    env: options.runId ? { GITHUB_RUN_ID: options.runId } : {},
     ...(options.onLine ? { onLine: options.onLine } : {}),
   });
 

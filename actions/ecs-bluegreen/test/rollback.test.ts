@@ -7,16 +7,14 @@
 import { describe, expect, test, jest } from '@jest/globals';
 import { usePerTest, useStack } from '@white-cross/testkit/use-stack';
 import { DescribeTaskDefinitionCommand } from '@aws-sdk/client-ecs';
-import { runActionBundle } from '@white-cross/testkit';
 import {
-  CLUSTER,
   readPair,
   registerRelease,
   REGISTRY,
-  SERVICE,
   startAgent,
   startStack,
   tagService,
+  runBundle,
 } from './harness.js';
 
 // Each test runs the bundle several times against moto; on a loaded machine that takes minutes.
@@ -24,18 +22,7 @@ jest.setTimeout(300_000);
 const stack = useStack(startStack, { beforeEach: (s) => s.rebuild() });
 usePerTest(() => startAgent(stack));
 
-const run = (inputs: Record<string, string>) =>
-  runActionBundle('ecs-bluegreen', {
-    inputs: {
-      cluster: CLUSTER,
-      service: SERVICE,
-      'listener-arn': stack.listenerArn,
-      'wait-timeout': '20s',
-      'poll-interval': '100ms',
-      ...inputs,
-    },
-    env: stack.env,
-  });
+const run = (inputs: Record<string, string>) => runBundle(stack, { 'wait-timeout': '20s', ...inputs });
 
 async function ok(inputs: Record<string, string>) {
   const result = await run(inputs);

@@ -13,18 +13,8 @@ import {
   DescribeRulesCommand,
   type Rule,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { runActionBundle } from '@white-cross/testkit';
 import { listenerOf, lowestFreePriority, testRoutesAmong, TEST_ROUTE_HEADER } from '../src/test-route.js';
-import {
-  CLUSTER,
-  readPair,
-  REGISTRY,
-  SERVICE,
-  startAgent,
-  startStack,
-  type Agent,
-  type Stack,
-} from './harness.js';
+import { readPair, REGISTRY, startAgent, startStack, type Agent, type Stack, runBundle } from './harness.js';
 
 jest.setTimeout(300_000);
 let stack: Stack;
@@ -40,18 +30,7 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-const run = (inputs: Record<string, string>) =>
-  runActionBundle('ecs-bluegreen', {
-    inputs: {
-      cluster: CLUSTER,
-      service: SERVICE,
-      'listener-arn': stack.listenerArn,
-      'wait-timeout': '20s',
-      'poll-interval': '100ms',
-      ...inputs,
-    },
-    env: stack.env,
-  });
+const run = (inputs: Record<string, string>) => runBundle(stack, { 'wait-timeout': '20s', ...inputs });
 
 const deploy = (version: string, extra: Record<string, string> = {}) =>
   run({
