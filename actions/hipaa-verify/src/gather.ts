@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AwsCallFailure, awsErrorText } from '@white-cross/aws';
-import { describeError, type Clock, type Logger, type Sleep } from '@white-cross/core';
+import { ActionCancelled, describeError, type Clock, type Logger, type Sleep } from '@white-cross/core';
 import type { SourceGap } from './catalogue.js';
 import { readReviewDate } from './checks/documents.js';
 import type { HipaaVerifyInputs } from './inputs.js';
@@ -38,6 +38,8 @@ export interface GatherDeps {
    * the bundle: a run with bad inputs or only live probes never loads it).
    */
   aws: () => Promise<AwsAccess>;
+  /** Aborted when the run is cancelled: no further source is read. */
+  signal?: AbortSignal;
 }
 
 export interface Gathered {
@@ -117,9 +119,14 @@ export async function gatherSources(
       gaps[name] = { skipped: skipReason };
       return;
     }
+    if (deps.signal?.aborted)
+      throw new ActionCancelled(`before reading ${SOURCE_LABELS[name](inputs)}`, deps.signal);
     try {
       sources[name] = await read();
     } catch (error) {
+      // A cancelled run is not missing evidence: it stops, and writes no report.
+      if (error instanceof ActionCancelled)
+        throw new ActionCancelled(`while reading ${SOURCE_LABELS[name](inputs)}`, deps.signal);
       const fromAws = error instanceof AwsCallFailure || (error as { $metadata?: unknown }).$metadata;
       const text = `reading ${SOURCE_LABELS[name](inputs)}: ${fromAws ? awsErrorText(error) : describeError(error)}`;
       log.warning(`Could not gather evidence, ${text}; its checks fail.`);

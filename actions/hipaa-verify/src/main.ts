@@ -4,6 +4,7 @@
  */
 import { createAwsClient } from '@white-cross/aws';
 import {
+  ActionCancelled,
   ActionFailure,
   runAction,
   type ActionContext,
@@ -73,13 +74,26 @@ async function verify(inputs: HipaaVerifyInputs, ctx: ActionContext): Promise<vo
   log.info(`Running ${inputs.checks.length} HIPAA check(s): ${inputs.checks.map((c) => c.id).join(', ')}`);
   let aws: Promise<AwsAccess> | undefined;
   const needed = new Set<SourceName>(inputs.checks.map((c) => c.source));
-  const { sources, gaps } = await gatherSources(inputs, needed, {
-    log,
-    clock: ctx.clock,
-    sleep: ctx.sleep,
-    workspace: ctx.workspace,
-    aws: () => (aws ??= openAws(inputs, ctx)),
-  });
+  let gathered;
+  try {
+    gathered = await gatherSources(inputs, needed, {
+      log,
+      clock: ctx.clock,
+      sleep: ctx.sleep,
+      workspace: ctx.workspace,
+      aws: () => (aws ??= openAws(inputs, ctx)),
+      signal: ctx.signal,
+    });
+  } catch (error) {
+    if (!(error instanceof ActionCancelled)) throw error;
+    // No verdict from half the evidence: a cancelled run writes no report and sets no output.
+    ctx.fact('cancelled', { during: error.during, verdict: 'none' });
+    throw new ActionFailure(
+      `Cancelled (${String(ctx.signal.reason)}) ${error.during}, before a verdict: no report or output was written, ` +
+        'and hipaa-verify changed nothing (it only reads). Re-run the verification for a verdict.',
+    );
+  }
+  const { sources, gaps } = gathered;
   const now = ctx.clock.now();
   const results = evaluate(inputs.checks, sources, gaps, { now });
   const targets = {

@@ -68,7 +68,7 @@ import { startMoto, type MotoServer } from '@white-cross/testkit/moto';
 import { startAwsProxy, type AwsProxy } from '@white-cross/testkit/aws-proxy';
 import { accountHostEnv } from '@white-cross/testkit/account-hosts';
 import { makeCertificate, startHttpsServer, type HttpsServer } from '@white-cross/testkit/tls';
-import { runActionBundle, type ActionRun } from '@white-cross/testkit/run-action';
+import { runActionBundle, runActionBundleAndSignal, type ActionRun } from '@white-cross/testkit/run-action';
 import type { Report } from '../src/report.js';
 
 let moto: MotoServer;
@@ -486,7 +486,11 @@ function verify(
   extra: Record<string, string> = {},
   env: Record<string, string> = {},
 ): Promise<ActionRun> {
-  return runActionBundle('hipaa-verify', {
+  return runActionBundle('hipaa-verify', verifyOptions(kind, extra, env));
+}
+
+function verifyOptions(kind: 'good' | 'bad', extra: Record<string, string>, env: Record<string, string>) {
+  return {
     // bad-site's partial Block Public Access sends ACC-005 on to the account's (S3 Control).
     env: { ...moto.env, ...accountHostEnv(moto.url), NODE_EXTRA_CA_CERTS: caFile, ...env },
     inputs: {
@@ -506,7 +510,7 @@ function verify(
       'logs-since': '30m',
       ...extra,
     },
-  });
+  };
 }
 
 describe('hipaa-verify against AWS (moto)', () => {
@@ -615,6 +619,38 @@ describe('hipaa-verify against AWS (moto)', () => {
       /^marker hipaa-verify-[0-9a-f-]{36} not in \/school-health\/audit after \d\.\d s$/,
     );
     expect(run.stdout).toMatch(/still waiting for the audit entry/);
+  });
+
+  // A cancelled workflow run sends SIGINT, then SIGTERM ("Workflow cancellation reference",
+  // https://docs.github.com/en/actions/reference/workflow-cancellation-reference). Cancelled
+  // while it waits for the audit entry, the verification has half its evidence: it must not
+  // write a report from it (a missing source reads as a FAIL), only say it reached no verdict.
+  it('SIGTERM while waiting for the audit entry: stops at once, no report and no verdict', async () => {
+    const run = await runActionBundleAndSignal('hipaa-verify', {
+      ...verifyOptions(
+        'good',
+        { checks: 'AUD-002,LOG-002', 'audit-wait': '5m', 'auth-token': 'unaudited-token' },
+        {},
+      ),
+      when: (line) => line.includes('still waiting for the audit entry'),
+    });
+    const message =
+      `Cancelled (SIGTERM) while reading the audit trail of ${new URL(api.url).toString()}, before a verdict: no report or output was written, ` +
+      'and hipaa-verify changed nothing (it only reads). Re-run the verification for a verdict.';
+    expect(run.exitCode).toBe(1);
+    expect(run.annotations.filter((a) => a.level === 'error').map((a) => a.message)).toEqual([message]);
+    // The next look was 2 s away and the wait 5 min: it stopped at once.
+    expect(run.exitedAfterMs).toBeLessThan(2_000);
+    expect(run.outputs).toEqual({});
+    expect(run.stdout).not.toContain('Could not gather evidence');
+    // No source after the signal: the log groups are never scanned for PHI (LOG-002).
+    expect(run.stdout).not.toContain('Scanning ');
+    expect(run.audit[0]).toMatchObject({
+      outcome: 'cancelled',
+      cancellation: { signal: 'SIGTERM', stoppedInTime: true },
+      facts: { cancelled: { verdict: 'none' } },
+    });
+    expect(run.audit[0]).not.toHaveProperty('facts.outcome');
   });
 
   it('fails stale backups (served through the fault proxy: moto always reports fresh ones)', async () => {
