@@ -60206,7 +60206,11 @@ class AwsCallFailure extends ActionFailure {
     awsName;
     httpStatus;
     constructor(target, cause) {
-        super(`${target.operation} on ${target.resource} failed: ${awsErrorText(cause)}. ${target.leftAs}`.trim(), {
+        super(
+        // Cancelled while waiting to retry: not an AWS failure, and said so (with the state left).
+        cause instanceof ActionCancelled
+            ? `${target.operation} on ${target.resource}: ${cause.message} ${target.leftAs}`.trim()
+            : `${target.operation} on ${target.resource} failed: ${awsErrorText(cause)}. ${target.leftAs}`.trim(), {
             cause,
         });
         this.operation = target.operation;

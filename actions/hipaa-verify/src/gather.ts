@@ -124,8 +124,10 @@ export async function gatherSources(
     try {
       sources[name] = await read();
     } catch (error) {
-      // A cancelled run is not missing evidence: it stops, and writes no report.
-      if (error instanceof ActionCancelled)
+      // A cancelled run is not missing evidence: it stops, and writes no report. Whatever a read
+      // threw once the run was cancelled (the sleep's ActionCancelled, or an AWS call's retry
+      // wait cut short) is the cancellation.
+      if (error instanceof ActionCancelled || deps.signal?.aborted)
         throw new ActionCancelled(`while reading ${SOURCE_LABELS[name](inputs)}`, deps.signal);
       const fromAws = error instanceof AwsCallFailure || (error as { $metadata?: unknown }).$metadata;
       const text = `reading ${SOURCE_LABELS[name](inputs)}: ${fromAws ? awsErrorText(error) : describeError(error)}`;

@@ -4,7 +4,7 @@
  * retry tests take no time, and one wording for a call that failed for good:
  * `<Operation> on <resource> failed: <AWS error> (HTTP n). <what state that left>`.
  */
-import { ActionFailure, isTransientError, retry, type Sleep } from '@white-cross/core';
+import { ActionCancelled, ActionFailure, isTransientError, retry, type Sleep } from '@white-cross/core';
 
 /** What a call is, for the log and the failure message. */
 export interface AwsCallTarget {
@@ -40,7 +40,10 @@ export class AwsCallFailure extends ActionFailure {
   readonly httpStatus: number | undefined;
   constructor(target: AwsCallTarget, cause: unknown) {
     super(
-      `${target.operation} on ${target.resource} failed: ${awsErrorText(cause)}. ${target.leftAs}`.trim(),
+      // Cancelled while waiting to retry: not an AWS failure, and said so (with the state left).
+      cause instanceof ActionCancelled
+        ? `${target.operation} on ${target.resource}: ${cause.message} ${target.leftAs}`.trim()
+        : `${target.operation} on ${target.resource} failed: ${awsErrorText(cause)}. ${target.leftAs}`.trim(),
       {
         cause,
       },

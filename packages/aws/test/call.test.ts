@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { GetObjectCommand, ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
-import { ActionFailure } from '@white-cross/core';
+import { ActionCancelled, ActionFailure } from '@white-cross/core';
 import {
   AwsCallFailure,
   awsCall,
@@ -72,6 +72,22 @@ describe('awsCall against moto through the fault proxy', () => {
     );
     expect(counted).toEqual(['ListBuckets', 'ListBuckets', 'ListBuckets']);
     expect(awsHttpStatus(error)).toBe(503);
+  });
+
+  it('cancelled while waiting to retry: says so, not that AWS failed, with the state left', async () => {
+    proxy.addFault({ match: (r) => r.operation === 'GET /', fault: throttling('s3') });
+    const error = await awsCall(target, () => s3.send(new ListBucketsCommand({})), {
+      // The run's sleep rejects as core's does once the run is cancelled.
+      sleep: async () => {
+        throw new ActionCancelled('while waiting', AbortSignal.abort('SIGTERM'));
+      },
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AwsCallFailure);
+    expect((error as Error).message).toBe(
+      'ListBuckets on the account: Cancelled while waiting (SIGTERM). Nothing was changed.',
+    );
+    expect((error as Error).cause).toBeInstanceOf(ActionCancelled);
+    expect(proxy.count('GET /')).toBe(1);
   });
 
   it('does not retry what is not transient, and keeps the AWS error name for callers to branch on', async () => {
