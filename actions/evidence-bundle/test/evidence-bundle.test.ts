@@ -18,7 +18,9 @@ import {
 import {
   freePort,
   runActionBundle,
+  runActionBundleAndSignal,
   startAwsProxy,
+  throttling,
   startMoto,
   type AwsProxy,
   type MotoServer,
@@ -233,6 +235,39 @@ describe('evidence-bundle bundle', () => {
     const head = await s3.send(new HeadObjectCommand({ Bucket: 'school-health-audit', Key: key }));
     expect(head.ObjectLockMode).toBe('COMPLIANCE');
     expect(run.outputs['version-id']).toBe(head.VersionId);
+  });
+
+  // A cancelled workflow run sends SIGINT, then SIGTERM ("Workflow cancellation reference",
+  // https://docs.github.com/en/actions/reference/workflow-cancellation-reference). The bundle is
+  // one PutObject: cancelled while S3 throttles it, nothing half-written is left, and the line
+  // says the bundle is still the job's artifact.
+  it('SIGTERM while S3 throttles the PutObject: stops at once, nothing stored, the bundle still in the artifact', async () => {
+    proxy.reset();
+    proxy.addFault({ match: (r) => r.method === 'PUT', fault: throttling('s3') });
+    try {
+      const run = await runActionBundleAndSignal('evidence-bundle', {
+        workspace,
+        env: { ...moto.env, AWS_ENDPOINT_URL: proxy.url },
+        inputs: { environment: 'qa', 'audit-bucket': 'school-health-audit', 'deployment-id': 'cancelled-1' },
+        when: (line) => /^PutObject on .*; retry 1 in \d+ ms$/.test(line),
+      });
+      expect(run.exitCode).toBe(1);
+      expect(run.annotations.filter((a) => a.level === 'error').map((a) => a.message)).toEqual([
+        "PutObject on s3://school-health-audit/evidence/qa/evidence-bundle-cancelled-1.json: Cancelled while waiting (SIGTERM). The bundle is still in the job's artifact; re-run this job to store it.",
+      ]);
+      expect(run.exitedAfterMs).toBeLessThan(5_000);
+      expect(run.audit[0]).toMatchObject({ outcome: 'cancelled', cancellation: { signal: 'SIGTERM' } });
+      const versions = await s3.send(
+        new ListObjectVersionsCommand({
+          Bucket: 'school-health-audit',
+          Prefix: 'evidence/qa/evidence-bundle-cancelled-1',
+        }),
+      );
+      expect(versions.Versions ?? []).toEqual([]);
+      expect(run.outputs.path).toMatch(/evidence-bundle-cancelled-1\.json$/);
+    } finally {
+      proxy.clearFaults();
+    }
   });
 
   it.each([
