@@ -69,10 +69,14 @@ describe('a run killed half-way', () => {
     };
     agent.hold = true; // the new tasks are still starting when the job is cancelled
     let waiting = false;
+    // Killed (SIGKILL, as a runner that loses the machine) once it waits for green's tasks,
+    // not after a fixed time: on a loaded machine it may not have got there in a few seconds.
     const killed = await runBundle(stack, inputs, {
-      timeoutMs: 6000,
-      onLine: (line) => {
-        waiting ||= line.startsWith('Waiting for school-health-api-green');
+      timeoutMs: 120_000,
+      onLine: (line, send) => {
+        if (waiting || !line.startsWith('Waiting for school-health-api-green')) return;
+        waiting = true;
+        send('SIGKILL');
       },
     });
     expect(killed.exitCode).toBe(137);
