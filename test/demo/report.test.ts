@@ -62,7 +62,7 @@ const recorded: DemoRun = {
     artifacts: {},
     approvals: [],
   } as unknown as WorkflowRunResult,
-  load: { sent: 10, byStatus: { '200': 10 } },
+  load: { sent: 12, byStatus: { '200': 10, '503': 2 }, failuresByPath: { '/api/v1/students': { '503': 2 } } },
   slack: [],
   pagerDuty: [],
   builtVersion: '1.1.0',
@@ -100,7 +100,10 @@ describe('demoReport', () => {
 
   it('links the evidence bundle and shows the version built', () => {
     expect(report).toContain('Evidence bundle: [good-release/evidence](good-release/evidence)');
-    expect(report).toContain('Release v1.1.0, built as version 1.1.0; 10 requests (10× 200).');
+    // Which path failed, not only how many answers did.
+    expect(report).toContain(
+      'Release v1.1.0, built as version 1.1.0; 12 requests (10× 200, 2× 503); not answered 2xx/3xx: `/api/v1/students` 2× 503.',
+    );
     expect(report).toContain(
       '| A good release is promoted | v1.1.0 | 1.1.0 | ✅ success | blue 0 % / green 100 % |',
     );

@@ -48,7 +48,7 @@ export function demoReport(runs: DemoRun[], notes: string[], reportDir: string):
         r.load.byStatus,
       )
         .map(([s, n]) => `${n}× ${s}`)
-        .join(', ')}).`,
+        .join(', ')})${failuresLine(r.load.failuresByPath)}.`,
     );
     out.push(
       '',
@@ -82,4 +82,15 @@ export function demoReport(runs: DemoRun[], notes: string[], reportDir: string):
     }
   }
   return `${out.join('\n')}\n`;
+}
+
+/** `; not answered 2xx/3xx: /path 12× 503` — which paths failed, so a reader sees where. */
+function failuresLine(byPath: Record<string, Record<string, number>> | undefined): string {
+  const parts = Object.entries(byPath ?? {}).map(
+    ([path, byStatus]) =>
+      `\`${path}\` ${Object.entries(byStatus)
+        .map(([status, n]) => `${n}× ${status}`)
+        .join(', ')}`,
+  );
+  return parts.length ? `; not answered 2xx/3xx: ${parts.join('; ')}` : '';
 }

@@ -263,7 +263,9 @@ export async function runDemoScenario(
   } finally {
     stats = await load.stop();
   }
-  ctx.log(`load: ${stats.sent} requests, ${JSON.stringify(stats.byStatus)}`);
+  ctx.log(
+    `load: ${stats.sent} requests, ${JSON.stringify(stats.byStatus)}; failures by path ${JSON.stringify(stats.failuresByPath)}`,
+  );
   const buildLines = result.logs.filter((l) => l.job.endsWith('/build')).map((l) => l.line);
   const builtVersion = buildLines
     .map((l) => /\(version (\d+\.\d+\.\d+[^)]*)\)/.exec(l)?.[1] ?? /built \S+ (\d+\.\d+\.\d+)/.exec(l)?.[1])

@@ -23,6 +23,8 @@ export interface LoadOptions {
 export interface LoadStats {
   sent: number;
   byStatus: Record<string, number>;
+  /** The answers that were not 2xx/3xx, by path and status (which path failed, not only how many). */
+  failuresByPath: Record<string, Record<string, number>>;
 }
 
 export interface LoadGenerator {
@@ -39,12 +41,15 @@ export function startLoad(options: LoadOptions): LoadGenerator {
   if (!/^127\.\d+\.\d+\.\d+$/.test(target.hostname))
     throw new Error(`the load generator only targets loopback addresses, not ${target.hostname}`);
   const agent = new Agent({ keepAlive: true, maxSockets: 16, ca: options.ca });
-  const stats: LoadStats = { sent: 0, byStatus: {} };
+  const stats: LoadStats = { sent: 0, byStatus: {}, failuresByPath: {} };
   const started = Date.now();
   let stopped = false;
   let inFlight = 0;
-  const count = (status: string) => {
+  const count = (status: string, path: string) => {
     stats.byStatus[status] = (stats.byStatus[status] ?? 0) + 1;
+    if (/^[23]\d\d$/.test(status)) return;
+    const byStatus = (stats.failuresByPath[path] ??= {});
+    byStatus[status] = (byStatus[status] ?? 0) + 1;
   };
   const fire = () => {
     const path = options.paths[stats.sent % options.paths.length] ?? '/';
@@ -64,13 +69,13 @@ export function startLoad(options: LoadOptions): LoadGenerator {
         res.resume();
         res.on('end', () => {
           inFlight--;
-          count(String(res.statusCode));
+          count(String(res.statusCode), path);
         });
       },
     );
     req.on('error', () => {
       inFlight--;
-      count('error');
+      count('error', path);
     });
     req.end();
   };
