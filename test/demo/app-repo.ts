@@ -101,6 +101,8 @@ export function fillCaller(file: string, values: Record<string, string>): string
 export function callerValues(stack: LocalStack, tuning: DemoTuning): Record<string, string> {
   return {
     image: `${REGISTRY}:\${{ github.ref_name }}`,
+    // rollback.yml: a release tag's image is <image-repository>:<tag>.
+    'image-repository': REGISTRY,
     rollout: tuning.rollout,
     'canary-window': tuning.canaryWindow,
     'ecs-wait-timeout': '90s',
@@ -126,9 +128,18 @@ export function callerValues(stack: LocalStack, tuning: DemoTuning): Record<stri
   };
 }
 
-/** Builds the repository with a commit and an annotated tag per release, in order. */
+/** The work merged on main since the last release: what release.yml releases (scenario 5). */
+export const UNRELEASED_COMMIT = "feat(visits): the nurse's visit log lists each student's visits";
+
+/**
+ * Builds the repository with a commit and an annotated tag per release, in order, and then one
+ * unreleased feature commit on main; returns it as a bare repository, as GitHub holds it (runs
+ * read their workflow files from the commit; pushes go into it).
+ */
 export function buildAppRepository(stack: LocalStack, releases: Release[], tuning: DemoTuning): string {
-  const dir = mkdtempSync(join(tmpdir(), 'wcd-app-repo-'));
+  const root = mkdtempSync(join(tmpdir(), 'wcd-app-repo-'));
+  const dir = join(root, 'work');
+  mkdirSync(dir);
   const git = (...args: string[]) =>
     execFileSync('git', ['-c', 'user.name=White Cross CI', '-c', 'user.email=ci@example.org', ...args], {
       cwd: dir,
@@ -164,5 +175,13 @@ export function buildAppRepository(stack: LocalStack, releases: Release[], tunin
       [`Release ${release.tag}`, '', ...(release.trailers ?? [])].join('\n'),
     );
   }
-  return dir;
+  writeFileSync(
+    join(dir, 'VISITS.md'),
+    "# The nurse's visit log\n\nEach student's visits, newest first, on the student's page.\n",
+  );
+  git('add', 'VISITS.md');
+  git('commit', '--quiet', '-m', UNRELEASED_COMMIT);
+  const bare = join(root, 'school-health.git');
+  git('clone', '--quiet', '--bare', dir, bare);
+  return bare;
 }

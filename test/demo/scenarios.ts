@@ -3,7 +3,7 @@
  * holds, and for each scenario the tag pushed, the reviewers' answer and any cancellation.
  */
 import type { DemoTuning, Release } from './app-repo.js';
-import type { DemoScenario } from './workflow-demo.js';
+import type { DemoScenario, RollbackScenario } from './workflow-demo.js';
 
 export interface ScenarioSettings extends DemoTuning {
   requestsPerSecond: number;
@@ -71,4 +71,24 @@ export const REFUSED_ON_TEST_ROUTE: DemoScenario = {
     'Scenario 6: a release whose database health fails is refused on the test route; green serves no production request',
   release: { tag: 'v1.2.1' },
   approval: approve,
+};
+
+/**
+ * Scenario 5 (issue 12): rollback.yml dispatched on main, as the on-call person does it, once
+ * to `previous` (the other color, a weight change) and once to an earlier release tag (its own
+ * task definition file and image on the idle color). Neither asks the production reviewers.
+ */
+export const ROLLBACK_TO_PREVIOUS: RollbackScenario = {
+  name: 'rollback-to-previous',
+  title: 'Scenario 5a: rollback.yml to `previous`: traffic back on the other color, no approval asked',
+  target: 'previous',
+  reason: 'Nurses report slow student lookups since the last release',
+};
+
+export const ROLLBACK_TO_TAG: RollbackScenario = {
+  name: 'rollback-to-tag',
+  title:
+    "Scenario 5b: rollback.yml to release tag v1.1.0: that tag's task definition and image serve all traffic",
+  target: 'v1.1.0',
+  reason: 'Back to the last release the district signed off',
 };

@@ -8,9 +8,12 @@ import { cpSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DescribeListenersCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import {
+  LOCAL_GITHUB_TOKEN,
   LocalGitHub,
   repoRoot,
   startGitApi,
+  startGitServer,
+  type GitServer,
   startNoticeReceiver,
   type ApprovalAnswer,
   type CancelPlan,
@@ -36,12 +39,23 @@ export interface DemoScenario {
   cancel?: CancelPlan;
 }
 
+/** A dispatch of the example rollback.yml caller (scenario 5). */
+export interface RollbackScenario {
+  name: string;
+  title: string;
+  /** previous, a task definition ARN, or a release tag. */
+  target: string;
+  reason: string;
+}
+
 export interface DemoContext {
   stack: LocalStack;
   roles: RoleArns;
   appDir: string;
   github: LocalGitHub;
   api: GitApiStandIn;
+  /** The app repository's git hosting: pushes to it start the workflows they trigger. */
+  git: GitServer;
   notices: NoticeReceiver;
   /** Every AWS request of the jobs, evaluated against the role's example policy. */
   iam: IamRecorder;
@@ -49,11 +63,14 @@ export interface DemoContext {
   requestsPerSecond: number;
   releases: Release[];
   log: (line: string) => void;
+  /** How the production reviewers answer a run a push started. */
+  pushedRunApproval?: ApprovalAnswer;
   close(): Promise<void>;
 }
 
 export interface DemoRun {
-  scenario: DemoScenario;
+  /** What ran: a release's production run, or a dispatch (its target in `release.tag`). */
+  scenario: Pick<DemoScenario, 'name' | 'title' | 'release'>;
   result: WorkflowRunResult;
   load: LoadStats;
   slack: ReceivedNotice[];
@@ -71,6 +88,13 @@ export interface DemoRun {
 }
 
 /** The local stack's tuning of the suite's action inputs the workflow leaves at their defaults. */
+/**
+ * RELEASE_TOKEN, the `release` environment's secret: a GitHub App installation token with
+ * contents: write (a stand-in value). Its pushes trigger workflows; GITHUB_TOKEN's do not.
+ */
+export const RELEASE_TOKEN = 'ghs_demoreleaseapp000000000000000000000';
+export const RELEASE_APP = 'white-cross-release[bot]';
+
 export function actionTuning(stack: LocalStack): Record<string, Record<string, string>> {
   return {
     // The app's dependencies are installed already (a symlink in the app repository).
@@ -103,12 +127,18 @@ export async function prepareDemo(
 ): Promise<DemoContext> {
   const github = new LocalGitHub();
   const notices = await startNoticeReceiver();
+  const git = await startGitServer({
+    repositories: {},
+    tokens: { [RELEASE_TOKEN]: RELEASE_APP },
+    githubToken: LOCAL_GITHUB_TOKEN,
+  });
   const ctx: DemoContext = {
     stack,
     roles: await provisionRoles(stack.moto.url, stack.environment),
     appDir: '',
     github,
     api: undefined as unknown as GitApiStandIn,
+    git,
     notices,
     iam: await startIamRecorder(stack),
     tuning: options.tuning,
@@ -117,11 +147,22 @@ export async function prepareDemo(
     log: options.log,
     close: async () => {
       await ctx.api.close();
+      await git.close();
       await notices.close();
       await ctx.iam.stop();
     },
   };
   await appRepository(ctx);
+  // A tag push starts production.yml, as on GitHub: with this stack's settings, the reviewers
+  // answering as the scenario that pushed asked (reject unless told).
+  github.triggerOnPush(git, APP_REPOSITORY, (_workflow, push) =>
+    productionRun(ctx, {
+      name: 'pushed',
+      title: 'pushed',
+      release: { tag: push.ref.replace(/^refs\/tags\//, '') },
+      approval: ctx.pushedRunApproval ?? 'reject',
+    }),
+  );
   return ctx;
 }
 
@@ -129,10 +170,12 @@ export async function prepareDemo(
 async function appRepository(ctx: DemoContext): Promise<void> {
   await ctx.api?.close();
   ctx.appDir = buildAppRepository(ctx.stack, ctx.releases, ctx.tuning);
+  ctx.git.repositories[APP_REPOSITORY] = ctx.appDir;
   ctx.api = await startGitApi({
     repository: APP_REPOSITORY,
     dir: ctx.appDir,
-    token: 'ghs_localrunnertoken',
+    token: LOCAL_GITHUB_TOKEN,
+    tokens: { [RELEASE_TOKEN]: { identity: RELEASE_APP, contents: 'write' } },
     approvals: (id) => ctx.github.approvalsOf(id),
   });
 }
@@ -170,6 +213,7 @@ export function productionRun(ctx: DemoContext, scenario: DemoScenario): RunScen
     workflow: '.github/workflows/production.yml',
     repository: APP_REPOSITORY,
     repositoryDir: ctx.appDir,
+    serverUrl: ctx.git.url,
     // The suite at this working tree: what `@v1` and `$/` resolve to.
     repositories: { 'white-cross/deploy': repoRoot },
     ref: `refs/tags/${scenario.release.tag}`,
@@ -178,7 +222,16 @@ export function productionRun(ctx: DemoContext, scenario: DemoScenario): RunScen
     environments: {
       production: { reviewers: ['octo-lead'], tags: ['v*'] },
       'production-deploy': { tags: ['v*'], secrets: deploySecrets },
-      'production-rollback': { secrets: { AWS_ROLLBACK_ROLE_ARN: roles.rollback } },
+      // Its deployment policy admits main, where rollback.yml is dispatched, and the release tags.
+      'production-rollback': {
+        branches: ['main'],
+        tags: ['v*'],
+        secrets: {
+          AWS_ROLLBACK_ROLE_ARN: roles.rollback,
+          SLACK_WEBHOOK_URL: notices.slackWebhookUrl,
+          PAGERDUTY_ROUTING_KEY: 'demo-routing-key-0123456789abcdef',
+        },
+      },
       'production-maintenance': { secrets: { AWS_CLEANUP_ROLE_ARN: roles.cleanup } },
     },
     approvals: { production: scenario.approval },
@@ -221,6 +274,51 @@ export function cleanupRun(ctx: DemoContext): RunScenario {
   };
 }
 
+/** The example rollback.yml caller as a person dispatches it on main (Actions ▸ rollback ▸ Run workflow). */
+export function rollbackRun(ctx: DemoContext, scenario: RollbackScenario): RunScenario {
+  const production = productionRun(ctx, {
+    name: scenario.name,
+    title: scenario.title,
+    release: { tag: 'main' },
+    approval: 'never',
+  });
+  return {
+    ...production,
+    workflow: '.github/workflows/rollback.yml',
+    ref: 'refs/heads/main',
+    actor: 'octo-oncall',
+    event: {
+      name: 'workflow_dispatch',
+      inputs: { environment: 'production', target: scenario.target, reason: scenario.reason },
+    },
+    // The production reviewers are never asked: a rollback runs under production-rollback only.
+    approvals: {},
+  };
+}
+
+/**
+ * The example release.yml caller dispatched on main: its job runs under the `release`
+ * environment (main only), whose RELEASE_TOKEN pushes the release commit and tag.
+ */
+export function releaseRun(ctx: DemoContext, inputs: Record<string, string | boolean> = {}): RunScenario {
+  return {
+    workflow: '.github/workflows/release.yml',
+    repository: APP_REPOSITORY,
+    repositoryDir: ctx.appDir,
+    serverUrl: ctx.git.url,
+    repositories: { 'white-cross/deploy': repoRoot },
+    ref: 'refs/heads/main',
+    actor: 'octo-release-manager',
+    event: { name: 'workflow_dispatch', inputs },
+    environments: { release: { branches: ['main'], secrets: { RELEASE_TOKEN } } },
+    env: { GITHUB_API_URL: ctx.api.url },
+    onLine: (entry) => {
+      const shown = progressLine(entry);
+      if (shown) ctx.log(shown);
+    },
+  };
+}
+
 export async function listenerWeights(stack: LocalStack): Promise<{ blue: number; green: number }> {
   const out = await stack.aws.elb.send(
     new DescribeListenersCommand({ ListenerArns: [stack.environment.listenerArn] }),
@@ -234,9 +332,33 @@ export async function listenerWeights(stack: LocalStack): Promise<{ blue: number
 }
 
 /** Runs one scenario and copies its evidence bundle to outputDir/<name>/. */
-export async function runDemoScenario(
+export function runDemoScenario(
   ctx: DemoContext,
   scenario: DemoScenario,
+  outputDir?: string,
+): Promise<DemoRun> {
+  return observeRun(ctx, scenario, productionRun(ctx, scenario), outputDir);
+}
+
+/** Dispatches rollback.yml (scenario 5) and copies its evidence to outputDir/<name>/. */
+export function runRollbackScenario(
+  ctx: DemoContext,
+  scenario: RollbackScenario,
+  outputDir?: string,
+): Promise<DemoRun> {
+  return observeRun(
+    ctx,
+    { name: scenario.name, title: scenario.title, release: { tag: scenario.target } },
+    rollbackRun(ctx, scenario),
+    outputDir,
+  );
+}
+
+/** Runs a workflow under the load, and reads back where traffic went and what was sent. */
+async function observeRun(
+  ctx: DemoContext,
+  scenario: DemoRun['scenario'],
+  runScenario: RunScenario,
   outputDir?: string,
 ): Promise<DemoRun> {
   const started = Date.now();
@@ -259,7 +381,7 @@ export async function runDemoScenario(
   let result: WorkflowRunResult;
   let stats: LoadStats;
   try {
-    result = await ctx.github.start(productionRun(ctx, scenario)).result;
+    result = await ctx.github.start(runScenario).result;
   } finally {
     stats = await load.stop();
   }
@@ -271,7 +393,7 @@ export async function runDemoScenario(
     .map((l) => /\(version (\d+\.\d+\.\d+[^)]*)\)/.exec(l)?.[1] ?? /built \S+ (\d+\.\d+\.\d+)/.exec(l)?.[1])
     .find(Boolean);
   const bundleName = Object.keys(result.artifacts).find((n) =>
-    /^(deployment-evidence|evidence-bundle)-/.test(n),
+    /^(deployment-evidence|evidence-bundle|evidence-rollback)-/.test(n),
   );
   let evidenceDir: string | undefined;
   if (bundleName && outputDir) {

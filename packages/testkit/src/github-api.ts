@@ -66,7 +66,7 @@ export interface GitHubApiStandIn {
 }
 
 // The body parameters POST /repos/{owner}/{repo}/releases documents, with their types.
-const CREATE_RELEASE_PARAMS: Record<string, (v: unknown) => boolean> = {
+export const CREATE_RELEASE_PARAMS: Record<string, (v: unknown) => boolean> = {
   tag_name: (v) => typeof v === 'string' && v.length > 0,
   target_commitish: (v) => typeof v === 'string',
   name: (v) => typeof v === 'string',

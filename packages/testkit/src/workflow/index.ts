@@ -5,3 +5,4 @@ export * from './receivers.js';
 export { WorkflowFileError, loadWorkflow } from './parser.js';
 export { evaluate, ExpressionFailure } from './expressions.js';
 export * from './git-api.js';
+export * from './git-server.js';

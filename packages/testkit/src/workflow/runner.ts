@@ -37,6 +37,7 @@ import {
   type Step,
   type TemplateToken,
 } from './parser.js';
+import type { GitPush, GitServer } from './git-server.js';
 import { StandInFailure, standInFor } from './stand-ins.js';
 import type {
   ApprovalAnswer,
@@ -48,6 +49,33 @@ import type {
   StepResult,
   WorkflowRunResult,
 } from './types.js';
+
+/** The GITHUB_TOKEN (github.token) of every job LocalGitHub runs. */
+export const LOCAL_GITHUB_TOKEN = 'ghs_localrunnertoken';
+
+/**
+ * Whether a workflow's `on.push` runs for a push of `ref` (refs/heads/… or refs/tags/…): the
+ * `branches`/`tags` filters; a workflow that filters only branches
+ * runs on no tag push, and the other way round
+ * (https://docs.github.com/actions/reference/workflows-and-actions/workflow-syntax#onpushbranchestagsbranches-ignoretags-ignore).
+ */
+export function pushTriggers(wf: LoadedWorkflow, ref: string): boolean {
+  const events = wf.template.events as Record<string, unknown>;
+  if (!('push' in events)) return false;
+  const push = wf.template.events.push ?? {};
+  const tag = ref.startsWith('refs/tags/');
+  const name = ref.replace(/^refs\/(heads|tags)\//, '');
+  const filters = tag ? push.tags : push.branches;
+  const other = tag ? push.branches : push.tags;
+  return filters ? filters.some((p) => refPatternMatches(p, name)) : !other;
+}
+
+/** A run LocalGitHub started for a push. */
+export interface TriggeredRun {
+  workflow: string;
+  push: GitPush;
+  run: WorkflowRun;
+}
 
 // The runner's cancellation: SIGINT, then SIGTERM 7.5 s later, then a kill 2.5 s after that
 // (actions/runner src/Runner.Sdk/ProcessInvoker.cs: _sigintTimeout 7500 ms, _sigtermTimeout 2500 ms).
@@ -73,6 +101,93 @@ export class LocalGitHub {
   private readonly groups = new Map<string, { running?: ConcurrencyHolder; pending?: ConcurrencyHolder }>();
   private nextRunId = 7000;
   private readonly runs = new Map<number, WorkflowRun>();
+  /** The runs pushes started, in order. */
+  readonly triggered: TriggeredRun[] = [];
+  /** Pushes that started nothing, and why. */
+  readonly untriggered: { push: GitPush; reason: string }[] = [];
+  private readonly pending: Promise<void>[] = [];
+
+  /** Resolves once the runs of every push so far have been started (read workflows, matched). */
+  async pushesHandled(): Promise<void> {
+    await Promise.all(this.pending);
+  }
+
+  /**
+   * Starts, for every push to `repository` on `server`, each workflow of the pushed commit's
+   * `.github/workflows/` whose `on.push` filters match the ref, as GitHub does; `scenarioFor`
+   * gives the repository's settings for it (environments, secrets, the runner's env). A push
+   * made with a run's own GITHUB_TOKEN starts nothing: "events triggered by the GITHUB_TOKEN,
+   * with the exception of workflow_dispatch and repository_dispatch, will not create a new
+   * workflow run" (https://docs.github.com/actions/concepts/security/github_token#when-github_token-triggers-workflow-runs).
+   * Nor does a deletion (no commit to read workflows from).
+   */
+  triggerOnPush(
+    server: GitServer,
+    repository: string,
+    scenarioFor: (workflow: string, push: GitPush) => RunScenario,
+  ): void {
+    server.onPush((push) => {
+      const dir = server.repositories[repository];
+      if (push.repository !== repository || !dir) return;
+      if (push.byGitHubToken) {
+        this.untriggered.push({ push, reason: 'pushed with the GITHUB_TOKEN of a workflow run' });
+        return;
+      }
+      if (/^0+$/.test(push.after)) {
+        this.untriggered.push({ push, reason: 'a deletion' });
+        return;
+      }
+      this.pending.push(
+        this.startPushed(server.url, repository, dir, push, scenarioFor).catch((error: unknown) => {
+          this.untriggered.push({ push, reason: `the workflows could not be read: ${String(error)}` });
+        }),
+      );
+    });
+  }
+
+  private async startPushed(
+    serverUrl: string,
+    repository: string,
+    dir: string,
+    push: GitPush,
+    scenarioFor: (workflow: string, push: GitPush) => RunScenario,
+  ): Promise<void> {
+    const commit = git(dir, ['rev-parse', `${push.after}^{commit}`]);
+    let files: string[] = [];
+    try {
+      files = git(dir, ['ls-tree', '--name-only', `${commit}:.github/workflows`])
+        .split('\n')
+        .filter((f) => /\.ya?ml$/.test(f));
+    } catch {
+      // no workflows in that commit
+    }
+    let started = 0;
+    for (const file of files) {
+      const workflow = `.github/workflows/${file}`;
+      const text = git(dir, ['show', `${commit}:${workflow}`]);
+      const wf = await loadWorkflow(workflow, text);
+      if (!pushTriggers(wf, push.ref)) continue;
+      const scenario = scenarioFor(workflow, push);
+      const run = this.start({
+        ...scenario,
+        workflow,
+        repository,
+        repositoryDir: dir,
+        serverUrl,
+        ref: push.ref,
+        sha: commit,
+        // GitHub's actor of a push run is whoever pushed.
+        actor: push.pusher,
+        event: {
+          name: 'push',
+          payload: { before: push.before, after: push.after, pusher: { name: push.pusher } },
+        },
+      });
+      this.triggered.push({ workflow, push, run });
+      started++;
+    }
+    if (started === 0) this.untriggered.push({ push, reason: 'no workflow runs on a push of this ref' });
+  }
 
   /** Starts a run; `result` settles when it ends. */
   start(scenario: RunScenario): WorkflowRun {
@@ -201,6 +316,14 @@ function git(dir: string, args: string[]): string {
   return execFileSync('git', args, { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
 }
 
+function isBareRepository(dir: string): boolean {
+  try {
+    return git(dir, ['rev-parse', '--is-bare-repository']) === 'true';
+  } catch {
+    return false;
+  }
+}
+
 export class WorkflowRun {
   result!: Promise<WorkflowRunResult>;
   private readonly started = Date.now();
@@ -236,6 +359,8 @@ export class WorkflowRun {
     }
     repositories[this.repository] = this.repositoryDir;
     this.repositories = repositories;
+    // A bare repository (as on GitHub): its workflow files are read from the run's commit.
+    if (isBareRepository(this.repositoryDir)) this.gitRefs.add(this.repository);
     this.sha = scenario.sha ?? this.resolveSha();
     for (const value of Object.values(scenario.secrets ?? {})) if (value) this.masks.add(value);
     for (const env of Object.values(scenario.environments ?? {})) {
@@ -311,9 +436,9 @@ export class WorkflowRun {
       workflow: workflowName,
       workflow_ref: `${this.repository}/${this.scenario.workflow}@${ref}`,
       job,
-      server_url: 'https://github.com',
+      server_url: this.scenario.serverUrl ?? 'https://github.com',
       api_url: this.scenario.env?.GITHUB_API_URL ?? 'https://api.github.com',
-      token: 'ghs_localrunnertoken',
+      token: LOCAL_GITHUB_TOKEN,
       retention_days: '90',
     };
   }
@@ -332,16 +457,17 @@ export class WorkflowRun {
   /** The whole run. */
   async execute(): Promise<WorkflowRunResult> {
     writeFileSync(this.eventPath, JSON.stringify(this.eventPayload()));
+    const fileDir = this.repositoryAt(this.repository, this.sha);
     const wf = await loadWorkflow(
       this.scenario.workflow,
-      readFileSync(join(this.repositoryDir, this.scenario.workflow), 'utf8'),
+      readFileSync(join(fileDir, this.scenario.workflow), 'utf8'),
     );
     const inputs = this.triggerInputs(wf);
     const name = asString(evaluateToken(child(wf.root, 'name'), {})) || this.scenario.workflow;
     const scope: Scope = {
       wf,
       fileRepository: this.repository,
-      fileDir: this.repositoryDir,
+      fileDir,
       fileRef: this.scenario.ref,
       inputs,
       secrets: { ...this.scenario.secrets },
@@ -406,13 +532,8 @@ export class WorkflowRun {
         `${wf.file} does not run on ${event.name} (it runs on ${Object.keys(events).join(', ')})`,
       );
     }
-    if (event.name === 'push') {
-      const push = wf.template.events.push ?? {};
-      const { refType, refName } = this.githubRef;
-      const filters = refType === 'tag' ? push.tags : push.branches;
-      const other = refType === 'tag' ? push.branches : push.tags;
-      const matches = filters ? filters.some((p) => refPatternMatches(p, refName)) : !other;
-      if (!matches) throw new Error(`${wf.file} does not run on a push of ${this.scenario.ref}`);
+    if (event.name === 'push' && !pushTriggers(wf, this.scenario.ref)) {
+      throw new Error(`${wf.file} does not run on a push of ${this.scenario.ref}`);
     }
     if (event.name !== 'workflow_dispatch') return {};
     const defs = wf.template.events.workflow_dispatch?.inputs ?? {};
@@ -1237,6 +1358,23 @@ export class WorkflowRun {
         { mode: 0o755 },
       );
     }
+    // aws: this machine's AWS CLI with AWS_ENDPOINT_URL passed as --endpoint-url. The runner
+    // image's AWS CLI v2 honours AWS_ENDPOINT_URL for every service; AWS CLI v1 replaces it for
+    // a few (rds among them: its SSL common-name override sends us-east-1 to rds.amazonaws.com).
+    const realAws = (() => {
+      try {
+        return execFileSync('sh', ['-c', 'command -v aws'], { encoding: 'utf8' }).trim();
+      } catch {
+        return '';
+      }
+    })();
+    if (realAws) {
+      writeFileSync(
+        join(dir, 'aws'),
+        `#!/usr/bin/env bash\n# the AWS CLI with AWS_ENDPOINT_URL given explicitly (AWS CLI v1 ignores it for some services)\nif [ -n "\${AWS_ENDPOINT_URL:-}" ]; then exec ${realAws} --endpoint-url "$AWS_ENDPOINT_URL" "$@"; fi\nexec ${realAws} "$@"\n`,
+        { mode: 0o755 },
+      );
+    }
     // gh api <path>: GET on GITHUB_API_URL with GH_TOKEN, the body on stdout (gh's own format
     // for errors); the rest of gh is left out.
     writeFileSync(
@@ -1423,6 +1561,8 @@ fetch(base + '/' + path.replace(/^\\//, ''), { headers: { accept: 'application/v
         repositories: this.repositories,
         repository: this.repository,
         sha: this.sha,
+        ref: this.scenario.ref,
+        ...(this.scenario.serverUrl ? { serverUrl: this.scenario.serverUrl } : {}),
         oidc: o.oidc,
         aws: this.scenario.aws,
       });

@@ -23,6 +23,10 @@ export interface StandInStep {
   repositories: Record<string, string>;
   repository: string;
   sha: string;
+  /** The run's full ref (refs/heads/main, refs/tags/v1.2.0). */
+  ref: string;
+  /** The scenario's git server root, when it hosts the repositories over HTTP. */
+  serverUrl?: string;
   oidc: OidcJob | undefined;
   aws: AwsStandInOptions | undefined;
 }
@@ -50,7 +54,11 @@ const git = (cwd: string, args: string[]) =>
   execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
 
 /**
- * actions/checkout: clones the local repository folder at the run's commit (or `ref`).
+ * actions/checkout: clones the local repository folder at the run's commit (or `ref`). As the
+ * real action does, a branch (the run's own ref refs/heads/X, or `ref: X` naming a branch) is
+ * checked out as the local branch X at its commit; a tag or a commit leaves HEAD detached. With
+ * a scenario git server, `origin` is `<server>/<owner>/<name>` (actions/checkout sets
+ * https://github.com/<owner>/<name>), so pushes go through the server and its token check.
  * Leaves out: fetch-depth (always a full local clone), submodules, LFS, sparse checkout, and
  * credentials (a local clone needs none, so persist-credentials has nothing to persist).
  */
@@ -63,8 +71,24 @@ const checkout: StandIn = async (step) => {
   mkdirSync(target, { recursive: true });
   for (const entry of readdirSync(target)) rmSync(join(target, entry), { recursive: true, force: true });
   git(target, ['clone', '--quiet', '--no-hardlinks', source, '.']);
-  const ref = step.inputs.ref || (repository === step.repository ? step.sha : '');
-  if (ref) {
+  if (step.serverUrl) git(target, ['remote', 'set-url', 'origin', `${step.serverUrl}/${repository}`]);
+  const own = repository === step.repository;
+  const ref = step.inputs.ref || (own ? step.sha : '');
+  // The branch to check out: `ref` naming a branch, or (no ref) the run's own branch.
+  const branchOf = (name: string) =>
+    name && !/^[0-9a-f]{40}$/.test(name) && !name.startsWith('refs/tags/')
+      ? name.replace(/^refs\/heads\//, '')
+      : '';
+  const branch = step.inputs.ref
+    ? branchOf(step.inputs.ref)
+    : own && step.ref.startsWith('refs/heads/')
+      ? branchOf(step.ref)
+      : '';
+  if (branch && hasRef(target, `refs/remotes/origin/${branch}`)) {
+    const at = step.inputs.ref ? `refs/remotes/origin/${branch}` : step.sha;
+    git(target, ['checkout', '--quiet', '--force', '-B', branch, at]);
+    git(target, ['branch', '--quiet', `--set-upstream-to=origin/${branch}`, branch]);
+  } else if (ref) {
     try {
       git(target, ['checkout', '--quiet', '--detach', ref]);
     } catch {
@@ -72,9 +96,18 @@ const checkout: StandIn = async (step) => {
     }
   }
   const commit = git(target, ['rev-parse', 'HEAD']);
-  step.log(`Checked out ${repository} at ${commit}`);
+  step.log(`Checked out ${repository} at ${commit}${branch ? ` on ${branch}` : ''}`);
   return { outputs: { ref: ref || 'HEAD', commit } };
 };
+
+function hasRef(dir: string, ref: string): boolean {
+  try {
+    git(dir, ['rev-parse', '--verify', '--quiet', ref]);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 function copyInto(from: string, to: string): void {
   mkdirSync(to, { recursive: true });

@@ -66,6 +66,12 @@ export interface RunScenario {
    * every ref; `{ dir, refs: 'git' }` serves each ref as committed (`@v1` is what v1 points to).
    */
   repositories?: Record<string, string | LocalRepository>;
+  /**
+   * GITHUB_SERVER_URL (default https://github.com): a local git server's root (startGitServer),
+   * which checkout then sets as the `origin` of the repositories it clones, as actions/checkout
+   * sets https://github.com/<owner>/<name>.
+   */
+  serverUrl?: string;
   /** The full ref (refs/heads/main, refs/tags/v1.2.0). */
   ref: string;
   /** The commit; default the ref's commit in repositoryDir. */
