@@ -6,8 +6,9 @@
  * that LocalGitHub can start the workflows a push triggers, and none for a push made with a run's
  * own GITHUB_TOKEN.
  */
-import { execFileSync, spawn } from 'node:child_process';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { execFileSync } from 'node:child_process';
+import { serveGitHttpBackend } from '../git-http-backend.js';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { basename, dirname } from 'node:path';
 
@@ -64,61 +65,6 @@ function refsOf(dir: string): Map<string, string> {
   );
 }
 
-/** Runs `git http-backend` for one request, streaming its CGI answer back. */
-function runBackend(
-  req: IncomingMessage,
-  res: ServerResponse,
-  dir: string,
-  pathInfo: string,
-  query: string,
-  done: () => void,
-): void {
-  const backend = spawn('git', ['http-backend'], {
-    env: {
-      PATH: process.env.PATH ?? '',
-      GIT_PROJECT_ROOT: dirname(dir),
-      GIT_HTTP_EXPORT_ALL: '1',
-      PATH_INFO: `/${basename(dir)}${pathInfo}`,
-      QUERY_STRING: query,
-      REQUEST_METHOD: req.method ?? 'GET',
-      CONTENT_TYPE: req.headers['content-type'] ?? '',
-      HTTP_CONTENT_ENCODING: String(req.headers['content-encoding'] ?? ''),
-      GIT_PROTOCOL: String(req.headers['git-protocol'] ?? ''),
-      // An authenticated user: http-backend then serves receive-pack (pushes).
-      REMOTE_USER: 'x-access-token',
-      REMOTE_ADDR: '127.0.0.1',
-    },
-    stdio: ['pipe', 'pipe', 'ignore'],
-  });
-  req.pipe(backend.stdin);
-  let head = Buffer.alloc(0);
-  let headersDone = false;
-  backend.stdout.on('data', (chunk: Buffer) => {
-    if (headersDone) {
-      res.write(chunk);
-      return;
-    }
-    head = Buffer.concat([head, chunk]);
-    const end = head.indexOf('\r\n\r\n');
-    if (end < 0) return;
-    headersDone = true;
-    let status = 200;
-    for (const line of head.subarray(0, end).toString('utf8').split('\r\n')) {
-      const i = line.indexOf(':');
-      const name = line.slice(0, i).trim();
-      const value = line.slice(i + 1).trim();
-      if (name.toLowerCase() === 'status') status = Number.parseInt(value, 10);
-      else res.setHeader(name, value);
-    }
-    res.statusCode = status;
-    res.write(head.subarray(end + 4));
-  });
-  backend.on('close', () => {
-    res.end();
-    done();
-  });
-}
-
 /**
  * Starts the server on 127.0.0.1.
  *
@@ -154,7 +100,11 @@ export async function startGitServer(options: GitServerOptions): Promise<GitServ
     }
     const pushing = req.method === 'POST' && m[2] === '/git-receive-pack';
     const before = pushing ? refsOf(dir) : undefined;
-    runBackend(req, res, dir, m[2] ?? '/', query, () => {
+    void serveGitHttpBackend(req, res, {
+      projectRoot: dirname(dir),
+      pathInfo: `/${basename(dir)}${m[2] ?? '/'}`,
+      query,
+    }).then(() => {
       if (!before) return;
       const after = refsOf(dir);
       for (const ref of new Set([...before.keys(), ...after.keys()])) {
