@@ -13,6 +13,7 @@ import {
   startMoto,
   startPostgres,
   startRedis,
+  waitFor,
   type MotoServer,
   type PostgresServer,
 } from '@white-cross/testkit';
@@ -68,16 +69,12 @@ function healthStatus(url: string, ca: string): Promise<number> {
  * only) landed in the first canary window.
  */
 async function untilBlueServes(alb: AlbStandIn, ca: string, metrics: MetricsServer): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const status = await healthStatus(alb.url, ca);
-    if (status === 200) break;
-    if (Date.now() > deadline)
-      throw new Error(
-        `stack: blue did not answer /health through the ALB within 60 s (last status ${status})`,
-      );
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  await waitFor(
+    'blue to answer /health through the ALB stand-in',
+    async () => (await healthStatus(alb.url, ca)) === 200,
+    60_000,
+    200,
+  );
   metrics.reset();
 }
 
@@ -96,11 +93,7 @@ export async function startLocalStack(
       // The tasks' Redis, so /api/v1/health/redis answers for real (verify-deployment checks it).
       startRedis(),
     ]);
-    started.push(moto, postgres, metrics, {
-      stop: async () => {
-        redis.process.kill();
-      },
-    });
+    started.push(moto, postgres, metrics, redis);
     const aws = awsClients(moto.url);
     log(
       'stack: provisioning VPC, ALB, target groups, ECS services, buckets, distribution, log groups, RDS in moto',

@@ -80,9 +80,14 @@ const pathOf = (r: RecordedRequest) => r.path.split('?')[0] ?? '';
 const keyOf = (r: RecordedRequest, bucket: string) => decodeURIComponent(pathOf(r).slice(bucket.length + 2));
 
 function deploy(inputs: Record<string, string | undefined>, env: Record<string, string> = {}) {
+  return runActionBundle('s3-deploy', deployOptions(inputs, env));
+}
+
+/** The bundle's inputs and environment: AWS through the proxy, CloudFront through the rewriter. */
+function deployOptions(inputs: Record<string, string | undefined>, env: Record<string, string> = {}) {
   // The build is the workspace (source-dir must resolve inside GITHUB_WORKSPACE).
   const source = inputs['source-dir'];
-  return runActionBundle('s3-deploy', {
+  return {
     inputs: { region: 'us-east-1', ...inputs },
     env: {
       ...moto.env,
@@ -92,7 +97,7 @@ function deploy(inputs: Record<string, string | undefined>, env: Record<string, 
       ...env,
     },
     ...(source && isAbsolute(source) ? { workspace: source } : {}),
-  });
+  };
 }
 
 const errorLines = (run: Awaited<ReturnType<typeof deploy>>) =>
@@ -714,9 +719,7 @@ describe('CloudFront invalidation', () => {
       fault: { kind: 'delay', ms: 1000 },
     });
     const run = await runActionBundleAndSignal('s3-deploy', {
-      inputs: { region: 'us-east-1', 'source-dir': dir, bucket, concurrency: '1' },
-      env: { ...moto.env, ...accountHostEnv(moto.url), AWS_ENDPOINT_URL: proxy.url },
-      workspace: dir,
+      ...deployOptions({ 'source-dir': dir, bucket, concurrency: '1' }),
       when: (line) => line.startsWith('Uploading ') && line.includes('assets'),
     });
     expect(run.exitCode).toBe(1);
@@ -745,14 +748,7 @@ describe('CloudFront invalidation', () => {
     rewriter.createInProgress = true;
     rewriter.pollsInProgress = Number.POSITIVE_INFINITY;
     const run = await runActionBundleAndSignal('s3-deploy', {
-      inputs: { region: 'us-east-1', 'source-dir': dir, bucket, 'distribution-id': id },
-      env: {
-        ...moto.env,
-        ...accountHostEnv(moto.url),
-        AWS_ENDPOINT_URL: proxy.url,
-        AWS_ENDPOINT_URL_CLOUDFRONT: rewriter.url,
-      },
-      workspace: dir,
+      ...deployOptions({ 'source-dir': dir, bucket, 'distribution-id': id }),
       when: (line) => /^Invalidation \w+ on \w+ is InProgress after/.test(line),
     });
     const message =

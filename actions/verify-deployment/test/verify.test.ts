@@ -150,8 +150,7 @@ describe('health', () => {
     // A Redis of its own, stopped once the backend is up: the backend's check must notice.
     const redis = await startRedis();
     const release = await stack.backend({ REDIS_URL: redis.url });
-    redis.process.kill('SIGTERM');
-    await new Promise((r) => redis.process.once('exit', r));
+    await redis.stop();
     const run = await verify({ 'base-url': release, 'health-timeout': '2s' });
     expect(run.exitCode).toBe(1);
     expect(run.outputs.reason).toMatch(
