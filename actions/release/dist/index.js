@@ -34958,7 +34958,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5932);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3955);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -34967,7 +34967,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 5932:
+/***/ 3955:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -48360,9 +48360,14 @@ function parseRepository(text) {
     return owner && repo ? { owner, repo } : undefined;
 }
 /** The Octokit implementation of {@link ReleaseApi}. */
-function octokitReleaseApi(target, log, sleep) {
+function octokitReleaseApi(target, log, sleep, 
+/** The run's cancellation: it aborts a request in flight (Octokit passes it to fetch). */
+signal) {
     const { repository } = target;
-    const octokit = getOctokit(target.token, { baseUrl: target.apiUrl, request: { retries: 0 } });
+    const octokit = getOctokit(target.token, {
+        baseUrl: target.apiUrl,
+        request: { retries: 0, ...(signal ? { signal } : {}) },
+    });
     const attempt = (what, call) => retry(call, {
         attempts: 4,
         baseDelayMs: 500,
@@ -48519,6 +48524,13 @@ function parseInputs(inputs, env) {
         dryRun,
         workingDirectory,
     };
+}
+
+;// CONCATENATED MODULE: ./src/progress.ts
+const NOTHING_CHANGED = 'Nothing was changed.';
+/** The progress of a run that has not changed anything yet. */
+function startProgress() {
+    return { stage: 'reading the repository and planning the release', left: NOTHING_CHANGED };
 }
 
 // EXTERNAL MODULE: ./node_modules/semver/index.js
@@ -48821,10 +48833,14 @@ function classifyPushRejection(output) {
 class GitRepository {
     dir;
     log;
+    signal;
     env;
-    constructor(dir, log, auth) {
+    constructor(dir, log, auth, 
+    /** The run's cancellation (`ctx.signal`): it stops a running git, and no git starts after it. */
+    signal) {
         this.dir = dir;
         this.log = log;
+        this.signal = signal;
         const env = { ...process.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' };
         if (auth) {
             // Scoped to the GitHub server; git reads these like `-c` options, without them being in argv.
@@ -48834,7 +48850,7 @@ class GitRepository {
         }
         this.env = env;
     }
-    /** Runs git; never throws for a non-zero exit. */
+    /** Runs git; never throws for a non-zero exit, only when the run is cancelled. */
     async run(args, options = {}) {
         const result = await runCommand(['git', ...args], {
             cwd: this.dir,
@@ -48842,7 +48858,10 @@ class GitRepository {
             captureStdout: true,
             tailLines: 30,
             ...(options.input === undefined ? {} : { input: options.input }),
+            ...(this.signal ? { signal: this.signal } : {}),
         });
+        if (result.cancelled)
+            throw new ActionCancelled(`during git ${args[0]}`, this.signal);
         return {
             exitCode: result.exitCode,
             stdout: result.stdout,
@@ -49037,6 +49056,13 @@ function lastLines(output, count = 4) {
 
 
 
+/**
+ * What a push stopped half-way leaves: `git push --atomic` updates all the refs or none
+ * (git-push(1)), so the remote has both the commit and the tag, or neither.
+ */
+function pushStoppedLeft(inputs, state, tag) {
+    return `The push to ${inputs.remote} is atomic: ${inputs.remote} has both ${state.releaseBranch} and ${tag} or neither. A re-run pushes what is missing and creates the GitHub release; it makes no second release.`;
+}
 /** Pushes `refspecs` to the remote in one atomic push; a refusal is explained. */
 async function pushRelease(inputs, state, tag, refspecs) {
     const result = await state.git.push(inputs.remote, refspecs);
@@ -49055,8 +49081,14 @@ async function pushRelease(inputs, state, tag, refspecs) {
     throw new ActionFailure(`Pushing the release commit and tag ${tag} to ${target} failed (${said})${credentialsHint(result.output) || '.'} Nothing was pushed (the push is atomic). ${rerun}`);
 }
 /** Creates the GitHub release of a pushed tag (or finds the one an earlier run made); returns its URL. */
-async function publishRelease(github, release, ctx, steps) {
-    const api = octokitReleaseApi(github, ctx.log, ctx.sleep);
+async function publishRelease(github, release, ctx, steps, progress) {
+    Object.assign(progress, {
+        stage: `creating the GitHub release ${release.tag}`,
+        left: `The release commit and tag ${release.tag} are pushed; the GitHub release may be missing. A re-run finds the pushed release and creates only the missing GitHub release.`,
+    });
+    if (ctx.signal.aborted)
+        throw new ActionCancelled('before the GitHub release', ctx.signal);
+    const api = octokitReleaseApi(github, ctx.log, ctx.sleep, ctx.signal);
     try {
         const existing = await api.findByTag(release.tag);
         if (existing) {
@@ -49073,6 +49105,11 @@ async function publishRelease(github, release, ctx, steps) {
         return created.url;
     }
     catch (error) {
+        // A request cut off by the cancellation is not GitHub failing: say where the run stopped.
+        if (error instanceof ActionCancelled)
+            throw error;
+        if (ctx.signal.aborted)
+            throw new ActionCancelled('during the GitHub release request', ctx.signal);
         throw new ActionFailure(`The release commit and tag ${release.tag} are pushed, but creating the GitHub release failed: ${describeError(error)}. Re-run this action: it finds the pushed release and creates only the missing GitHub release.`, { cause: error });
     }
 }
@@ -49175,7 +49212,8 @@ async function readRepositoryState(inputs, ctx) {
     const serverUrl = (ctx.env.GITHUB_SERVER_URL || 'https://github.com').replace(/\/+$/, '');
     if (inputs.token)
         ctx.addSecret(authorizationHeader(inputs.token).replace(/^AUTHORIZATION: basic /, ''));
-    const git = new GitRepository(dir, ctx.log, inputs.token ? { token: inputs.token, serverUrl } : undefined);
+    const auth = inputs.token ? { token: inputs.token, serverUrl } : undefined;
+    const git = new GitRepository(dir, ctx.log, auth, ctx.signal);
     refuseOutsideWorkspace(ctx.workspace, dir, INPUT.workingDirectory, inputs.workingDirectory);
     if (!(0,external_node_fs_namespaceObject.existsSync)(dir) || !(await git.isRepository())) {
         throw new ActionFailure(`${dir} is not a git repository: check the repository out first (actions/checkout with fetch-depth: 0, so that the release tags are there).`);
@@ -49503,7 +49541,7 @@ async function pendingReleasePlan(inputs, state, version, redact) {
     };
 }
 /** Makes whatever the earlier run left out: the tag, the push, the GitHub release. */
-async function finishRelease(inputs, state, pending, ctx) {
+async function finishRelease(inputs, state, pending, ctx, progress) {
     const { plan } = pending;
     const { tag } = plan;
     ctx.log.info(`HEAD is the release commit of ${tag} from an earlier run: finishing that release instead of making another.`);
@@ -49511,6 +49549,10 @@ async function finishRelease(inputs, state, pending, ctx) {
     if (inputs.dryRun)
         return { commit: state.head, steps, resumed: true };
     if (!pending.localTag) {
+        Object.assign(progress, {
+            stage: `tagging ${tag}`,
+            left: `The release commit ${state_short(state.head)} is as the earlier run left it; nothing was pushed. A re-run finishes that release.`,
+        });
         await state.git.createAnnotatedTag(tag, plan.tagMessage);
         steps.push(`Created the missing annotated tag ${tag}`);
     }
@@ -49523,13 +49565,18 @@ async function finishRelease(inputs, state, pending, ctx) {
         ];
         if (refspecs.length) {
             ctx.log.info(`Pushing ${refspecs.join(' ')} to ${inputs.remote}`);
+            const names = refspecs.map((r) => r.replace(/^HEAD:refs\/heads\/|^refs\/tags\//, ''));
+            progress.stage = `pushing ${names.join(' and ')}`;
+            progress.left = pushStoppedLeft(inputs, state, tag);
             await pushRelease(inputs, state, tag, refspecs);
-            steps.push(`Pushed the existing release commit and tag to ${inputs.remote} (${refspecs.map((r) => r.replace(/^HEAD:refs\/heads\/|^refs\/tags\//, '')).join(', ')})`);
+            steps.push(`Pushed the existing release commit and tag to ${inputs.remote} (${names.join(', ')})`);
         }
         else
             steps.push(`${state.releaseBranch} and ${tag} were already on ${inputs.remote}`);
     }
-    const url = inputs.github.githubRelease ? await publishRelease(inputs.github, plan, ctx, steps) : undefined;
+    const url = inputs.github.githubRelease
+        ? await publishRelease(inputs.github, plan, ctx, steps, progress)
+        : undefined;
     ctx.fact('releaseCommit', state.head);
     return { commit: state.head, steps, resumed: true, ...(url ? { url } : {}) };
 }
@@ -49554,27 +49601,55 @@ async function finishRelease(inputs, state, pending, ctx) {
 
 
 
+
 /** Makes a new release from its plan: files, commit, tag, push, GitHub release. */
-async function makeRelease(inputs, state, plan, ctx) {
+async function makeRelease(inputs, state, plan, ctx, progress) {
     const steps = [];
+    if (ctx.signal.aborted)
+        throw new ActionCancelled('before writing the release', ctx.signal);
+    Object.assign(progress, {
+        stage: 'writing and committing the release files',
+        left: `Nothing was pushed. The version bumps and the ${inputs.changelogFile} section may be written in this checkout, uncommitted: discard them (git checkout -- .) or use a fresh checkout, then re-run.`,
+    });
     const { written, lockfiles } = applyRelease(state.dir, inputs.changelogFile, plan);
     const commit = await state.git.commitFiles(written, plan.commitMessage);
     steps.push(`Committed ${plan.commitMessage.split('\n')[0]} (${state_short(commit)}): ${written.join(', ')}`);
+    ctx.fact('releaseCommit', commit);
+    Object.assign(progress, {
+        stage: `tagging ${plan.tag}`,
+        left: `The release commit ${state_short(commit)} is only in this checkout and nothing was pushed: a re-run in this checkout finishes that release; a fresh checkout makes it again.`,
+    });
     await state.git.createAnnotatedTag(plan.tag, plan.tagMessage);
     steps.push(`Created the annotated tag ${plan.tag}`);
-    ctx.fact('releaseCommit', commit);
     if (inputs.push) {
         ctx.log.info(`Pushing ${state.releaseBranch} and ${plan.tag} to ${inputs.remote}`);
+        progress.stage = `pushing ${state.releaseBranch} and ${plan.tag}`;
+        progress.left = pushStoppedLeft(inputs, state, plan.tag);
         await pushRelease(inputs, state, plan.tag, [
             `HEAD:refs/heads/${state.releaseBranch}`,
             `refs/tags/${plan.tag}`,
         ]);
         steps.push(`Pushed ${state.releaseBranch} and ${plan.tag} to ${inputs.remote}`);
     }
-    const url = inputs.github.githubRelease ? await publishRelease(inputs.github, plan, ctx, steps) : undefined;
+    const url = inputs.github.githubRelease
+        ? await publishRelease(inputs.github, plan, ctx, steps, progress)
+        : undefined;
     return { result: { commit, steps, resumed: false, ...(url ? { url } : {}) }, lockfiles };
 }
+/** Runs the release; a cancellation ends in one line saying where it stopped and what it left. */
 async function runRelease(inputs, ctx) {
+    const progress = startProgress();
+    try {
+        await releaseSteps(inputs, ctx, progress);
+    }
+    catch (error) {
+        if (!(error instanceof ActionCancelled))
+            throw error;
+        ctx.fact('cancelled', { during: progress.stage, left: progress.left });
+        throw new ActionFailure(`Cancelled (${String(ctx.signal.reason)}) while ${progress.stage}: ${progress.left}`);
+    }
+}
+async function releaseSteps(inputs, ctx, progress) {
     const state = await readRepositoryState(inputs, ctx);
     ctx.fact('branch', state.releaseBranch);
     ctx.fact('head', state.head);
@@ -49582,7 +49657,7 @@ async function runRelease(inputs, ctx) {
     const pendingVersion = await pendingReleaseVersion(state, inputs.tagPrefix);
     if (pendingVersion) {
         const pending = await pendingReleasePlan(inputs, state, pendingVersion, (text) => ctx.log.redact(text));
-        const result = await finishRelease(inputs, state, pending, ctx);
+        const result = await finishRelease(inputs, state, pending, ctx, progress);
         reportRelease(ctx, inputs, state, { plan: pending.plan, result, versions: [] });
         return;
     }
@@ -49624,7 +49699,7 @@ async function runRelease(inputs, ctx) {
         reportRelease(ctx, inputs, state, { plan, versions: manifests });
         return;
     }
-    const { result, lockfiles } = await makeRelease(inputs, state, plan, ctx);
+    const { result, lockfiles } = await makeRelease(inputs, state, plan, ctx, progress);
     reportRelease(ctx, inputs, state, { plan, result, versions: [...manifests, ...lockfiles] });
 }
 const release = {

@@ -3,7 +3,7 @@
  * reaches git as an HTTP header through GIT_CONFIG_* variables (as actions/checkout does), so
  * it never appears in a remote URL, a command line or a log line.
  */
-import { ActionFailure, runCommand, type Logger } from '@white-cross/core';
+import { ActionCancelled, ActionFailure, runCommand, type Logger } from '@white-cross/core';
 
 export interface GitResult {
   exitCode: number;
@@ -69,6 +69,8 @@ export class GitRepository {
     readonly dir: string,
     private readonly log: Logger,
     auth?: { token: string; serverUrl: string },
+    /** The run's cancellation (`ctx.signal`): it stops a running git, and no git starts after it. */
+    private readonly signal?: AbortSignal,
   ) {
     const env: NodeJS.ProcessEnv = { ...process.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' };
     if (auth) {
@@ -80,7 +82,7 @@ export class GitRepository {
     this.env = env;
   }
 
-  /** Runs git; never throws for a non-zero exit. */
+  /** Runs git; never throws for a non-zero exit, only when the run is cancelled. */
   async run(args: string[], options: { input?: string } = {}): Promise<GitResult> {
     const result = await runCommand(['git', ...args], {
       cwd: this.dir,
@@ -88,7 +90,9 @@ export class GitRepository {
       captureStdout: true,
       tailLines: 30,
       ...(options.input === undefined ? {} : { input: options.input }),
+      ...(this.signal ? { signal: this.signal } : {}),
     });
+    if (result.cancelled) throw new ActionCancelled(`during git ${args[0]}`, this.signal);
     return {
       exitCode: result.exitCode,
       stdout: result.stdout,

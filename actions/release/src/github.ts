@@ -53,9 +53,14 @@ export function octokitReleaseApi(
   target: { token: string; apiUrl: string; repository: Repository },
   log: Logger,
   sleep: Sleep,
+  /** The run's cancellation: it aborts a request in flight (Octokit passes it to fetch). */
+  signal?: AbortSignal,
 ): ReleaseApi {
   const { repository } = target;
-  const octokit = getOctokit(target.token, { baseUrl: target.apiUrl, request: { retries: 0 } });
+  const octokit = getOctokit(target.token, {
+    baseUrl: target.apiUrl,
+    request: { retries: 0, ...(signal ? { signal } : {}) },
+  });
   const attempt = <T>(what: string, call: () => Promise<T>) =>
     retry(call, {
       attempts: 4,

@@ -2,12 +2,21 @@
  * Getting a release out: the atomic push of the release commit and tag, and the GitHub
  * release. Each failure says what is already out and what a re-run does.
  */
-import { ActionFailure, describeError, type ActionContext } from '@white-cross/core';
+import { ActionCancelled, ActionFailure, describeError, type ActionContext } from '@white-cross/core';
 import { classifyPushRejection, credentialsHint, pushRefusal } from './git.js';
 import { octokitReleaseApi } from './github.js';
 import type { GitHubReleaseInput, ReleaseInputs } from './inputs.js';
 import type { ReleaseTexts } from './plan.js';
+import type { ReleaseProgress } from './progress.js';
 import type { RepositoryState } from './state.js';
+
+/**
+ * What a push stopped half-way leaves: `git push --atomic` updates all the refs or none
+ * (git-push(1)), so the remote has both the commit and the tag, or neither.
+ */
+export function pushStoppedLeft(inputs: ReleaseInputs, state: RepositoryState, tag: string): string {
+  return `The push to ${inputs.remote} is atomic: ${inputs.remote} has both ${state.releaseBranch} and ${tag} or neither. A re-run pushes what is missing and creates the GitHub release; it makes no second release.`;
+}
 
 /** Pushes `refspecs` to the remote in one atomic push; a refusal is explained. */
 export async function pushRelease(
@@ -43,8 +52,14 @@ export async function publishRelease(
   release: Pick<ReleaseTexts, 'title' | 'notes'> & { tag: string },
   ctx: ActionContext,
   steps: string[],
+  progress: ReleaseProgress,
 ): Promise<string> {
-  const api = octokitReleaseApi(github, ctx.log, ctx.sleep);
+  Object.assign(progress, {
+    stage: `creating the GitHub release ${release.tag}`,
+    left: `The release commit and tag ${release.tag} are pushed; the GitHub release may be missing. A re-run finds the pushed release and creates only the missing GitHub release.`,
+  });
+  if (ctx.signal.aborted) throw new ActionCancelled('before the GitHub release', ctx.signal);
+  const api = octokitReleaseApi(github, ctx.log, ctx.sleep, ctx.signal);
   try {
     const existing = await api.findByTag(release.tag);
     if (existing) {
@@ -60,6 +75,9 @@ export async function publishRelease(
     steps.push(`Created the GitHub release ${release.title}${github.draft ? ' as a draft' : ''}`);
     return created.url;
   } catch (error) {
+    // A request cut off by the cancellation is not GitHub failing: say where the run stopped.
+    if (error instanceof ActionCancelled) throw error;
+    if (ctx.signal.aborted) throw new ActionCancelled('during the GitHub release request', ctx.signal);
     throw new ActionFailure(
       `The release commit and tag ${release.tag} are pushed, but creating the GitHub release failed: ${describeError(error)}. Re-run this action: it finds the pushed release and creates only the missing GitHub release.`,
       { cause: error },

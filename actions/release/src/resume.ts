@@ -10,7 +10,8 @@ import { findSection } from './changelog.js';
 import { INPUT } from './constants.js';
 import type { ReleaseInputs } from './inputs.js';
 import { emergencyOfTagMessage, recordedEmergency, releaseTexts, type ReleasePlan } from './plan.js';
-import { publishRelease, pushRelease, type ReleaseResult } from './publish.js';
+import { publishRelease, pushRelease, pushStoppedLeft, type ReleaseResult } from './publish.js';
+import type { ReleaseProgress } from './progress.js';
 import { refuseUnsafeText, type ScannedText } from './safety.js';
 import { short, type RepositoryState } from './state.js';
 import { latestReleaseTag } from './version.js';
@@ -82,6 +83,7 @@ export async function finishRelease(
   state: RepositoryState,
   pending: { plan: ReleasePlan; localTag: boolean; remoteTag: boolean },
   ctx: ActionContext,
+  progress: ReleaseProgress,
 ): Promise<ReleaseResult> {
   const { plan } = pending;
   const { tag } = plan;
@@ -91,6 +93,10 @@ export async function finishRelease(
   const steps: string[] = [];
   if (inputs.dryRun) return { commit: state.head, steps, resumed: true };
   if (!pending.localTag) {
+    Object.assign(progress, {
+      stage: `tagging ${tag}`,
+      left: `The release commit ${short(state.head)} is as the earlier run left it; nothing was pushed. A re-run finishes that release.`,
+    });
     await state.git.createAnnotatedTag(tag, plan.tagMessage);
     steps.push(`Created the missing annotated tag ${tag}`);
   }
@@ -103,13 +109,16 @@ export async function finishRelease(
     ];
     if (refspecs.length) {
       ctx.log.info(`Pushing ${refspecs.join(' ')} to ${inputs.remote}`);
+      const names = refspecs.map((r) => r.replace(/^HEAD:refs\/heads\/|^refs\/tags\//, ''));
+      progress.stage = `pushing ${names.join(' and ')}`;
+      progress.left = pushStoppedLeft(inputs, state, tag);
       await pushRelease(inputs, state, tag, refspecs);
-      steps.push(
-        `Pushed the existing release commit and tag to ${inputs.remote} (${refspecs.map((r) => r.replace(/^HEAD:refs\/heads\/|^refs\/tags\//, '')).join(', ')})`,
-      );
+      steps.push(`Pushed the existing release commit and tag to ${inputs.remote} (${names.join(', ')})`);
     } else steps.push(`${state.releaseBranch} and ${tag} were already on ${inputs.remote}`);
   }
-  const url = inputs.github.githubRelease ? await publishRelease(inputs.github, plan, ctx, steps) : undefined;
+  const url = inputs.github.githubRelease
+    ? await publishRelease(inputs.github, plan, ctx, steps, progress)
+    : undefined;
   ctx.fact('releaseCommit', state.head);
   return { commit: state.head, steps, resumed: true, ...(url ? { url } : {}) };
 }

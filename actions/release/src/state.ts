@@ -59,7 +59,8 @@ export async function readRepositoryState(
   const dir = resolve(ctx.workspace, inputs.workingDirectory);
   const serverUrl = (ctx.env.GITHUB_SERVER_URL || 'https://github.com').replace(/\/+$/, '');
   if (inputs.token) ctx.addSecret(authorizationHeader(inputs.token).replace(/^AUTHORIZATION: basic /, ''));
-  const git = new GitRepository(dir, ctx.log, inputs.token ? { token: inputs.token, serverUrl } : undefined);
+  const auth = inputs.token ? { token: inputs.token, serverUrl } : undefined;
+  const git = new GitRepository(dir, ctx.log, auth, ctx.signal);
   refuseOutsideWorkspace(ctx.workspace, dir, INPUT.workingDirectory, inputs.workingDirectory);
   if (!existsSync(dir) || !(await git.isRepository())) {
     throw new ActionFailure(

@@ -5,6 +5,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import {
+  existsSync,
   mkdirSync,
   mkdtempSync,
   readFileSync,
@@ -16,7 +17,13 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from '@jest/globals';
-import { repoRoot, runActionBundle, type ActionRun } from '@white-cross/testkit';
+import {
+  repoRoot,
+  runActionBundle,
+  runActionBundleAndSignal,
+  type ActionRun,
+  type RunActionOptions,
+} from '@white-cross/testkit';
 import { startGitHubApi, type GitHubApiStandIn } from '@white-cross/testkit/github-api';
 import { startGitHttpServer } from './git-http-server.js';
 import { createRepo, git, gitEnv, type RepoOptions, type TestRepo } from './repo.js';
@@ -63,12 +70,13 @@ function repo(options?: RepoOptions): TestRepo {
   return r;
 }
 
-function release(
+/** The bundle's options for a release in `r`: the token, git's identity, the API stand-in. */
+function releaseOptions(
   r: TestRepo,
   inputs: Record<string, string> = {},
   env: Record<string, string> = {},
-): Promise<ActionRun> {
-  return runActionBundle('release', {
+): RunActionOptions {
+  return {
     workspace: r.work,
     inputs: { token: TOKEN, ...inputs },
     env: {
@@ -78,7 +86,15 @@ function release(
       GITHUB_SERVER_URL: 'https://github.com',
       ...env,
     },
-  });
+  };
+}
+
+function release(
+  r: TestRepo,
+  inputs: Record<string, string> = {},
+  env: Record<string, string> = {},
+): Promise<ActionRun> {
+  return runActionBundle('release', releaseOptions(r, inputs, env));
 }
 
 const errors = (run: ActionRun) => run.annotations.filter((a) => a.level === 'error').map((a) => a.message);
@@ -784,7 +800,7 @@ describe('refusals and re-runs', () => {
     const releaseCommit = git(r.work, ['rev-parse', 'HEAD']);
     expect(log(r, '-1')).toEqual(['chore(release): v1.3.0']);
 
-    r.unprotectBranch();
+    r.removeHook();
     const rerun = await release(r);
 
     expect(errors(rerun)).toEqual([]);
@@ -1002,5 +1018,107 @@ describe('refusals and re-runs', () => {
     }
     expect(snapshot(r)).toEqual(before);
     expect(github.requests).toEqual([]);
+  });
+});
+
+/** Whether `pid` still runs: a killed process left unreaped (a zombie, state Z) does not. */
+function isRunning(pid: number): boolean {
+  const stat = join('/proc', String(pid), 'stat');
+  if (!existsSync(stat)) return false;
+  return readFileSync(stat, 'utf8').split(') ').at(-1)?.[0] !== 'Z';
+}
+
+// A cancelled workflow run sends SIGINT, then SIGTERM, and stops the job's processes after a
+// grace period ("Workflow cancellation reference",
+// https://docs.github.com/en/actions/reference/workflow-cancellation-reference). The release
+// stops its git at once (the whole process group), says where it stopped and what that left,
+// and a re-run finishes the same release. `git push --atomic` updates every ref or none
+// (git-push(1), --atomic), so a push stopped in flight leaves the remote as it was.
+describe('cancellation', () => {
+  test('SIGTERM while the push is in flight: git is stopped, the remote is unchanged, a re-run pushes the same release', async () => {
+    const r = repo();
+    r.tag('v1.2.0');
+    r.commit('fix: clinic hours in the footer');
+    r.push();
+    const remoteBefore = r.remoteRefs();
+    const pidFile = join(r.remote, 'receiving.pid');
+    r.holdPushes(pidFile);
+    let signalled = false;
+
+    const run = await runActionBundle('release', {
+      ...releaseOptions(r),
+      // The signal comes once the remote is receiving: the push is in flight.
+      onLine: (line, send) => {
+        if (!line.startsWith('Pushing ')) return;
+        const poll = setInterval(() => {
+          if (!existsSync(pidFile)) return;
+          clearInterval(poll);
+          signalled = true;
+          send('SIGTERM');
+        }, 20);
+      },
+    });
+
+    expect(signalled).toBe(true);
+    expect(run.exitCode).toBe(1);
+    expect(errors(run)).toEqual([
+      'Cancelled (SIGTERM) while pushing main and v1.2.1: The push to origin is atomic: origin has both main and v1.2.1 or neither. A re-run pushes what is missing and creates the GitHub release; it makes no second release.',
+    ]);
+    expect(run.audit[0]).toMatchObject({
+      outcome: 'cancelled',
+      cancellation: { signal: 'SIGTERM', stoppedInTime: true },
+      facts: { cancelled: { during: 'pushing main and v1.2.1' } },
+    });
+    // The receiving side was stopped with the push: no git is left running after the job.
+    const receiver = Number(readFileSync(pidFile, 'utf8'));
+    expect(isRunning(receiver)).toBe(false);
+    expect(r.remoteRefs()).toEqual(remoteBefore);
+    expect(github.requests.filter((q) => q.operation === 'repos/create-release')).toEqual([]);
+    const releaseCommit = git(r.work, ['rev-parse', 'HEAD']);
+
+    r.removeHook();
+    const rerun = await release(r);
+
+    expect([rerun.exitCode, errors(rerun)]).toEqual([0, []]);
+    expect(rerun.outputs).toMatchObject({ released: 'true', version: '1.2.1', tag: 'v1.2.1' });
+    expect(r.remoteRefs()['refs/tags/v1.2.1']).toBe(releaseCommit);
+    expect(log(r).filter((s) => s.startsWith('chore(release)'))).toEqual(['chore(release): v1.2.1']);
+    expect(github.releases.map((x) => x.tag_name)).toEqual(['v1.2.1']);
+  });
+
+  test('SIGTERM while GitHub is retried for the release: the wait stops, the tag stays pushed, a re-run creates only the release', async () => {
+    const r = repo();
+    r.tag('v1.2.0');
+    r.commit('fix: clinic hours in the footer');
+    r.push();
+    github.failNext('repos/create-release', 503, 10);
+
+    const run = await runActionBundleAndSignal('release', {
+      ...releaseOptions(r),
+      when: (line) => line.startsWith('GitHub answered 503 while creating the release of v1.2.1'),
+    });
+
+    expect(run.exitCode).toBe(1);
+    expect(errors(run)).toEqual([
+      'Cancelled (SIGTERM) while creating the GitHub release v1.2.1: The release commit and tag v1.2.1 are pushed; the GitHub release may be missing. A re-run finds the pushed release and creates only the missing GitHub release.',
+    ]);
+    expect(run.audit[0]).toMatchObject({
+      outcome: 'cancelled',
+      cancellation: { signal: 'SIGTERM', stoppedInTime: true },
+      facts: { cancelled: { during: 'creating the GitHub release v1.2.1' } },
+    });
+    // No attempt after the signal: the one that failed, and none after the cut-short wait.
+    expect(github.requests.filter((q) => q.operation === 'repos/create-release')).toHaveLength(1);
+    const pushed = r.remoteRefs();
+    expect(pushed['refs/tags/v1.2.1']).toBe(git(r.work, ['rev-parse', 'HEAD']));
+    expect(github.releases).toEqual([]);
+
+    github.failNext('repos/create-release', 503, 0);
+    const rerun = await release(r);
+
+    expect([rerun.exitCode, errors(rerun)]).toEqual([0, []]);
+    expect(r.remoteRefs()).toEqual(pushed);
+    expect(github.releases.map((x) => x.tag_name)).toEqual(['v1.2.1']);
+    expect(rerun.summary).toContain('main and v1.2.1 were already on origin');
   });
 });

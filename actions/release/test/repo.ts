@@ -49,7 +49,13 @@ export interface TestRepo {
   remoteRefs(): Record<string, string>;
   /** A pre-receive hook in the remote that rejects every push as GitHub's branch protection does. */
   protectBranch(): void;
-  unprotectBranch(): void;
+  /**
+   * A pre-receive hook that writes its pid to `pidFile` and then holds every push for a
+   * minute, for a push to be cancelled while it is in flight.
+   */
+  holdPushes(pidFile: string): void;
+  /** Removes the remote's pre-receive hook. */
+  removeHook(): void;
   cleanup(): void;
 }
 
@@ -174,7 +180,11 @@ export function createRepo(options: RepoOptions = {}): TestRepo {
       );
       chmodSync(hook, 0o755);
     },
-    unprotectBranch() {
+    holdPushes(pidFile) {
+      writeFileSync(hook, ['#!/bin/sh', `echo $$ > '${pidFile}'`, 'sleep 60', 'exit 0', ''].join('\n'));
+      chmodSync(hook, 0o755);
+    },
+    removeHook() {
       rmSync(hook, { force: true });
     },
     cleanup() {
