@@ -62835,6 +62835,7 @@ var external_node_tls_ = __nccwpck_require__(1692);
 
 
 
+
 /**
  * Chromium's flags for a closed network and a throwaway profile: nothing phones home, nothing
  * updates, no GPU on a runner (playwright adds its own automation flags beside these).
@@ -62950,7 +62951,9 @@ async function loadPlaywright() {
     const specifier = (0,external_node_fs_namespaceObject.existsSync)(vendored) ? (0,external_node_url_.pathToFileURL)(vendored).href : 'playwright-core';
     return (await import(/* webpackIgnore: true */ specifier));
 }
-const runChromium = async ({ check, headerOrigin, headers, ca, timeoutMs = 30_000, }) => {
+const runChromium = async ({ check, headerOrigin, headers, ca, timeoutMs = 30_000, signal, }) => {
+    if (signal?.aborted)
+        throw new ActionCancelled('before the browser check', signal);
     const url = check.url.href;
     const args = [...CHROMIUM_ARGS];
     if (ca && check.url.protocol === 'https:') {
@@ -62968,6 +62971,8 @@ const runChromium = async ({ check, headerOrigin, headers, ca, timeoutMs = 30_00
             viewport: { width: 1280, height: 800 },
             timeout: timeoutMs,
         });
+        const close = () => void context.close().catch(() => { });
+        signal?.addEventListener('abort', close, { once: true });
         try {
             if (Object.keys(headers).length) {
                 await context.route('**/*', (route) => {
@@ -63018,7 +63023,8 @@ const runChromium = async ({ check, headerOrigin, headers, ca, timeoutMs = 30_00
             };
         }
         finally {
-            await context.close();
+            signal?.removeEventListener('abort', close);
+            await context.close().catch(() => { });
         }
     }
     finally {
@@ -63971,11 +63977,16 @@ var autocannon_default = /*#__PURE__*/__nccwpck_require__.n(autocannon);
  */
 
 
+
 /** Connections for a rate: enough that a slow answer does not stall the rate, never more than asked. */
 function connectionsFor(rate) {
     return Math.max(1, Math.min(rate, 10));
 }
-const runAutocannon = (target, plan) => new Promise((resolve, reject) => {
+const runAutocannon = (target, plan, signal) => new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+        reject(new ActionCancelled('before the load test', signal));
+        return;
+    }
     const latencies = [];
     const started = performance.now();
     let bad = 0;
@@ -63988,6 +63999,11 @@ const runAutocannon = (target, plan) => new Promise((resolve, reject) => {
         duration: Math.round(plan.durationMs / 1000),
         timeout: 10,
     }, (error, result) => {
+        signal?.removeEventListener('abort', stop);
+        if (signal?.aborted) {
+            reject(new ActionCancelled('during the load test', signal));
+            return;
+        }
         if (error) {
             reject(error);
             return;
@@ -64013,6 +64029,9 @@ const runAutocannon = (target, plan) => new Promise((resolve, reject) => {
             elapsedMs: performance.now() - started,
         });
     });
+    // autocannon's stop() ends the run and calls back with what it had: judged as cancelled above.
+    const stop = () => instance.stop();
+    signal?.addEventListener('abort', stop, { once: true });
     instance.on('response', (_client, statusCode, _bytes, responseTime) => {
         latencies.push(responseTime);
         if (statusCode < 200 || statusCode >= 400)
@@ -64203,154 +64222,179 @@ function verifyDeployment(deps = realDependencies) {
         version: ACTION_VERSION,
         parseInputs: parseInputs,
         async run(inputs, ctx) {
-            for (const value of Object.values(inputs.headers))
-                ctx.addSecret(value);
-            const started = ctx.clock.now();
-            const target = {
-                baseUrl: inputs.baseUrl,
-                headers: inputs.headers,
-                ...(inputs.ca ? { ca: inputs.ca } : {}),
-            };
-            const baseUrl = shownUrl(inputs.baseUrl);
-            ctx.fact('baseUrl', baseUrl);
-            ctx.log.info(`Verifying ${baseUrl}${Object.keys(inputs.headers).length ? ` with header(s) ${Object.keys(inputs.headers).join(', ')}` : ''}: ` +
-                `${inputs.health.length} health check(s), ${inputs.smoke.length} smoke test(s), ` +
-                `load ${inputs.load ? `${inputs.load.rate}/s for ${inputs.load.durationMs / 1000}s${inputs.baselineUrl ? ` against baseline ${shownUrl(inputs.baselineUrl)}` : ''}` : 'off'}, ` +
-                `browser ${inputs.browser ? inputs.browser.url.href : 'off'}.`);
-            const skipped = [];
-            const health = await ctx.log.group('Health', () => runHealthChecks(inputs.health, target, inputs.healthTimeoutMs, {
-                http: deps.http,
-                clock: ctx.clock,
-                sleep: ctx.sleep,
-                log: ctx.log,
-            }));
-            const healthy = health.every((c) => c.ok);
-            let verification = {
-                baseUrl,
-                health,
-                smoke: [],
-                ...(inputs.smokeFile ? { smokeFile: inputs.smokeFile } : {}),
-                skipped,
-            };
-            if (!healthy) {
-                const why = 'the health checks failed: a release that is not healthy is not tested further';
-                if (inputs.smoke.length)
-                    skipped.push({ kind: 'smoke', why });
-                if (inputs.load)
-                    skipped.push({ kind: 'load', why });
-                if (inputs.browser)
-                    skipped.push({ kind: 'browser', why });
+            // Cancelled (the runner's SIGINT/SIGTERM): the waits, the load and Chromium stop at once, and
+            // no verdict is given: a verification cut short is not a pass.
+            const stage = { now: 'checking health' };
+            try {
+                await verify(inputs, ctx, deps, stage);
             }
-            else {
-                const smoke = inputs.smoke.length
-                    ? await ctx.log.group(`Smoke (${inputs.smokeFile ?? ''})`, () => runSmokeTests(inputs.smoke, target, inputs.authToken, { http: deps.http, log: ctx.log }))
-                    : [];
-                verification = { ...verification, smoke };
-                if (inputs.load) {
-                    const plan = inputs.load;
-                    const load = await ctx.log.group(`Load ${plan.rate}/s for ${plan.durationMs / 1000}s`, async () => {
-                        const measure = async (side, url, headers) => {
-                            const sample = await deps.load({ url, headers }, plan).catch((error) => {
-                                throw new ActionFailure(`Load test on ${side} (${shownUrl(url)}) could not run: ${describeError(error)}. verify-deployment changed nothing.`, { cause: error });
-                            });
-                            ctx.log.info(`${side}: ${sample.requests} requests, ${sample.errors} errors, p50 ${sample.p50.toFixed(1)} ms, p95 ${sample.p95.toFixed(1)} ms, p99 ${sample.p99.toFixed(1)} ms.`);
-                            return { ...sample, url: shownUrl(url) };
-                        };
-                        const green = await measure('green', urlFor(inputs.baseUrl, inputs.loadPath), inputs.headers);
-                        // Blue is measured the same way right after, without the test route's header.
-                        const baseline = inputs.baselineUrl
-                            ? await measure('baseline', urlFor(inputs.baselineUrl, inputs.loadPath), {})
-                            : undefined;
-                        return {
-                            plan,
-                            path: inputs.loadPath,
-                            green,
-                            ...(baseline ? { baseline } : {}),
-                            findings: judgeLoad(green, baseline, inputs.policy),
-                        };
-                    });
-                    verification = { ...verification, load };
-                }
-                if (inputs.browser) {
-                    const check = inputs.browser;
-                    const browser = await ctx.log.group(`Browser ${check.url.href}`, async () => {
-                        const result = await deps
-                            .browser({
-                            check,
-                            headerOrigin: inputs.baseUrl.origin,
-                            headers: inputs.headers,
-                            ...(inputs.ca ? { ca: inputs.ca } : {}),
-                        })
-                            .catch((error) => ({
-                            url: check.url.href,
-                            rootRendered: false,
-                            consoleErrors: [],
-                            failedRequests: [],
-                            error: `Chromium (${check.chromiumPath}) could not check the page: ${describeError(error).split('\n')[0]}`,
-                        }));
-                        const findings = judgeBrowser(result, check);
-                        for (const f of findings)
-                            ctx.log.info(`browser ${f.check}: ${f.ok ? 'ok' : 'FAILED'} — ${f.detail}`);
-                        let screenshot;
-                        if (result.screenshot) {
-                            // writeEvidence takes text (it redacts it); a PNG is bytes, written into the file it made.
-                            const file = ctx.writeEvidence(SCREENSHOT_EVIDENCE, '');
-                            (0,external_node_fs_namespaceObject.writeFileSync)(file, result.screenshot);
-                            screenshot = SCREENSHOT_EVIDENCE;
-                            ctx.setOutput(Output.screenshot, file);
-                        }
-                        const { screenshot: _bytes, ...shown } = result;
-                        return { result: shown, findings, ...(screenshot ? { screenshot } : {}) };
-                    });
-                    verification = { ...verification, browser };
-                }
+            catch (error) {
+                if (!(error instanceof ActionCancelled))
+                    throw error;
+                ctx.fact('cancelled', { during: stage.now });
+                throw new ActionFailure(`Cancelled (${String(ctx.signal.reason)}) while ${stage.now}: verify-deployment changed nothing and gave no verdict; the release is not verified, so the workflow must not shift traffic to it on this run.`);
             }
-            const judgement = judge(verification);
-            const report = ctx.writeEvidence(REPORT_EVIDENCE, reportDocument(verification, judgement, {
-                startedAt: new Date(started).toISOString(),
-                elapsedMs: ctx.clock.now() - started,
-            }));
-            renderSummary(ctx.summary, verification, judgement);
-            ctx.setOutput(Output.verdict, judgement.verdict);
-            ctx.setOutput(Output.reason, judgement.reason);
-            ctx.setOutput(Output.report, report);
-            const { load } = verification;
-            if (load) {
-                const fix = (n) => Number(n.toFixed(1));
-                ctx.setOutput(Output.p50, fix(load.green.p50));
-                ctx.setOutput(Output.p95, fix(load.green.p95));
-                ctx.setOutput(Output.p99, fix(load.green.p99));
-                ctx.setOutput(Output.errorRate, load.green.errorRate);
-                if (load.baseline) {
-                    ctx.setOutput(Output.baselineP50, fix(load.baseline.p50));
-                    ctx.setOutput(Output.baselineP95, fix(load.baseline.p95));
-                    ctx.setOutput(Output.baselineP99, fix(load.baseline.p99));
-                    ctx.setOutput(Output.baselineErrorRate, load.baseline.errorRate);
-                }
-                ctx.fact('load', {
-                    rate: load.plan.rate,
-                    durationMs: load.plan.durationMs,
-                    green: { p95: load.green.p95, errorRate: load.green.errorRate },
-                    baseline: load.baseline
-                        ? { p95: load.baseline.p95, errorRate: load.baseline.errorRate }
-                        : undefined,
-                });
-            }
-            ctx.fact('verdict', judgement.verdict);
-            ctx.fact('reason', judgement.reason);
-            ctx.fact('health', health.map((c) => ({ path: c.path, ok: c.ok, status: c.status })));
-            ctx.fact('smoke', verification.smoke.map((c) => ({ name: c.name, ok: c.ok })));
-            ctx.fact('evidence', [
-                REPORT_EVIDENCE,
-                ...(verification.browser?.screenshot ? [verification.browser.screenshot] : []),
-            ]);
-            ctx.log.info(`Report written to ${report}.`);
-            if (judgement.verdict === 'fail') {
-                throw new ActionFailure(`Verification of ${baseUrl} failed: ${judgement.reason}. verify-deployment changed nothing; the workflow must not shift traffic to this release (or must roll it back).`);
-            }
-            ctx.log.notice(`Verification of ${baseUrl} passed: ${judgement.reason}`);
         },
     };
+}
+async function verify(inputs, ctx, deps, stage) {
+    for (const value of Object.values(inputs.headers))
+        ctx.addSecret(value);
+    const started = ctx.clock.now();
+    const target = {
+        baseUrl: inputs.baseUrl,
+        headers: inputs.headers,
+        ...(inputs.ca ? { ca: inputs.ca } : {}),
+    };
+    const baseUrl = shownUrl(inputs.baseUrl);
+    ctx.fact('baseUrl', baseUrl);
+    ctx.log.info(`Verifying ${baseUrl}${Object.keys(inputs.headers).length ? ` with header(s) ${Object.keys(inputs.headers).join(', ')}` : ''}: ` +
+        `${inputs.health.length} health check(s), ${inputs.smoke.length} smoke test(s), ` +
+        `load ${inputs.load ? `${inputs.load.rate}/s for ${inputs.load.durationMs / 1000}s${inputs.baselineUrl ? ` against baseline ${shownUrl(inputs.baselineUrl)}` : ''}` : 'off'}, ` +
+        `browser ${inputs.browser ? inputs.browser.url.href : 'off'}.`);
+    const skipped = [];
+    const health = await ctx.log.group('Health', () => runHealthChecks(inputs.health, target, inputs.healthTimeoutMs, {
+        http: deps.http,
+        clock: ctx.clock,
+        sleep: ctx.sleep,
+        log: ctx.log,
+    }));
+    const healthy = health.every((c) => c.ok);
+    let verification = {
+        baseUrl,
+        health,
+        smoke: [],
+        ...(inputs.smokeFile ? { smokeFile: inputs.smokeFile } : {}),
+        skipped,
+    };
+    if (!healthy) {
+        const why = 'the health checks failed: a release that is not healthy is not tested further';
+        if (inputs.smoke.length)
+            skipped.push({ kind: 'smoke', why });
+        if (inputs.load)
+            skipped.push({ kind: 'load', why });
+        if (inputs.browser)
+            skipped.push({ kind: 'browser', why });
+    }
+    else {
+        stage.now = 'running the smoke tests';
+        const smoke = inputs.smoke.length
+            ? await ctx.log.group(`Smoke (${inputs.smokeFile ?? ''})`, () => runSmokeTests(inputs.smoke, target, inputs.authToken, { http: deps.http, log: ctx.log }))
+            : [];
+        verification = { ...verification, smoke };
+        if (inputs.load) {
+            const plan = inputs.load;
+            const load = await ctx.log.group(`Load ${plan.rate}/s for ${plan.durationMs / 1000}s`, async () => {
+                const measure = async (side, url, headers) => {
+                    stage.now = `load testing ${side}`;
+                    const sample = await deps.load({ url, headers }, plan, ctx.signal).catch((error) => {
+                        if (error instanceof ActionCancelled)
+                            throw error;
+                        throw new ActionFailure(`Load test on ${side} (${shownUrl(url)}) could not run: ${describeError(error)}. verify-deployment changed nothing.`, { cause: error });
+                    });
+                    ctx.log.info(`${side}: ${sample.requests} requests, ${sample.errors} errors, p50 ${sample.p50.toFixed(1)} ms, p95 ${sample.p95.toFixed(1)} ms, p99 ${sample.p99.toFixed(1)} ms.`);
+                    return { ...sample, url: shownUrl(url) };
+                };
+                const green = await measure('green', urlFor(inputs.baseUrl, inputs.loadPath), inputs.headers);
+                // Blue is measured the same way right after, without the test route's header.
+                const baseline = inputs.baselineUrl
+                    ? await measure('baseline', urlFor(inputs.baselineUrl, inputs.loadPath), {})
+                    : undefined;
+                return {
+                    plan,
+                    path: inputs.loadPath,
+                    green,
+                    ...(baseline ? { baseline } : {}),
+                    findings: judgeLoad(green, baseline, inputs.policy),
+                };
+            });
+            verification = { ...verification, load };
+        }
+        if (inputs.browser) {
+            const check = inputs.browser;
+            stage.now = 'checking the frontend in Chromium';
+            const browser = await ctx.log.group(`Browser ${check.url.href}`, async () => {
+                const result = await deps
+                    .browser({
+                    check,
+                    headerOrigin: inputs.baseUrl.origin,
+                    headers: inputs.headers,
+                    ...(inputs.ca ? { ca: inputs.ca } : {}),
+                    signal: ctx.signal,
+                })
+                    .catch((error) => {
+                    if (ctx.signal.aborted)
+                        throw new ActionCancelled('during the browser check', ctx.signal);
+                    return {
+                        url: check.url.href,
+                        rootRendered: false,
+                        consoleErrors: [],
+                        failedRequests: [],
+                        error: `Chromium (${check.chromiumPath}) could not check the page: ${describeError(error).split('\n')[0]}`,
+                    };
+                });
+                // A page that answered while Chromium was being closed was not checked.
+                if (ctx.signal.aborted)
+                    throw new ActionCancelled('during the browser check', ctx.signal);
+                const findings = judgeBrowser(result, check);
+                for (const f of findings)
+                    ctx.log.info(`browser ${f.check}: ${f.ok ? 'ok' : 'FAILED'} — ${f.detail}`);
+                let screenshot;
+                if (result.screenshot) {
+                    // writeEvidence takes text (it redacts it); a PNG is bytes, written into the file it made.
+                    const file = ctx.writeEvidence(SCREENSHOT_EVIDENCE, '');
+                    (0,external_node_fs_namespaceObject.writeFileSync)(file, result.screenshot);
+                    screenshot = SCREENSHOT_EVIDENCE;
+                    ctx.setOutput(Output.screenshot, file);
+                }
+                const { screenshot: _bytes, ...shown } = result;
+                return { result: shown, findings, ...(screenshot ? { screenshot } : {}) };
+            });
+            verification = { ...verification, browser };
+        }
+    }
+    const judgement = judge(verification);
+    const report = ctx.writeEvidence(REPORT_EVIDENCE, reportDocument(verification, judgement, {
+        startedAt: new Date(started).toISOString(),
+        elapsedMs: ctx.clock.now() - started,
+    }));
+    renderSummary(ctx.summary, verification, judgement);
+    ctx.setOutput(Output.verdict, judgement.verdict);
+    ctx.setOutput(Output.reason, judgement.reason);
+    ctx.setOutput(Output.report, report);
+    const { load } = verification;
+    if (load) {
+        const fix = (n) => Number(n.toFixed(1));
+        ctx.setOutput(Output.p50, fix(load.green.p50));
+        ctx.setOutput(Output.p95, fix(load.green.p95));
+        ctx.setOutput(Output.p99, fix(load.green.p99));
+        ctx.setOutput(Output.errorRate, load.green.errorRate);
+        if (load.baseline) {
+            ctx.setOutput(Output.baselineP50, fix(load.baseline.p50));
+            ctx.setOutput(Output.baselineP95, fix(load.baseline.p95));
+            ctx.setOutput(Output.baselineP99, fix(load.baseline.p99));
+            ctx.setOutput(Output.baselineErrorRate, load.baseline.errorRate);
+        }
+        ctx.fact('load', {
+            rate: load.plan.rate,
+            durationMs: load.plan.durationMs,
+            green: { p95: load.green.p95, errorRate: load.green.errorRate },
+            baseline: load.baseline ? { p95: load.baseline.p95, errorRate: load.baseline.errorRate } : undefined,
+        });
+    }
+    ctx.fact('verdict', judgement.verdict);
+    ctx.fact('reason', judgement.reason);
+    ctx.fact('health', health.map((c) => ({ path: c.path, ok: c.ok, status: c.status })));
+    ctx.fact('smoke', verification.smoke.map((c) => ({ name: c.name, ok: c.ok })));
+    ctx.fact('evidence', [
+        REPORT_EVIDENCE,
+        ...(verification.browser?.screenshot ? [verification.browser.screenshot] : []),
+    ]);
+    ctx.log.info(`Report written to ${report}.`);
+    if (judgement.verdict === 'fail') {
+        throw new ActionFailure(`Verification of ${baseUrl} failed: ${judgement.reason}. verify-deployment changed nothing; the workflow must not shift traffic to this release (or must roll it back).`);
+    }
+    ctx.log.notice(`Verification of ${baseUrl} passed: ${judgement.reason}`);
 }
 const run = () => runAction(verifyDeployment());
 

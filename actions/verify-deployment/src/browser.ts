@@ -11,6 +11,7 @@ import { connect as tlsConnect } from 'node:tls';
 import { createHash, X509Certificate } from 'node:crypto';
 import type * as Playwright from 'playwright-core';
 import type { Route } from 'playwright-core';
+import { ActionCancelled } from '@white-cross/core';
 import type { BrowserCheck } from './inputs.js';
 
 /**
@@ -177,6 +178,8 @@ export interface BrowserOptions {
   readonly headers: Readonly<Record<string, string>>;
   readonly ca?: string;
   readonly timeoutMs?: number;
+  /** The run's cancellation: it closes Chromium at once (the caller judges the result as cancelled). */
+  readonly signal?: AbortSignal;
 }
 
 export type BrowserRunner = (options: BrowserOptions) => Promise<BrowserResult>;
@@ -187,7 +190,9 @@ export const runChromium: BrowserRunner = async ({
   headers,
   ca,
   timeoutMs = 30_000,
+  signal,
 }) => {
+  if (signal?.aborted) throw new ActionCancelled('before the browser check', signal);
   const url = check.url.href;
   const args = [...CHROMIUM_ARGS];
   if (ca && check.url.protocol === 'https:') {
@@ -205,6 +210,8 @@ export const runChromium: BrowserRunner = async ({
       viewport: { width: 1280, height: 800 },
       timeout: timeoutMs,
     });
+    const close = () => void context.close().catch(() => {});
+    signal?.addEventListener('abort', close, { once: true });
     try {
       if (Object.keys(headers).length) {
         await context.route('**/*', (route: Route) => {
@@ -253,7 +260,8 @@ export const runChromium: BrowserRunner = async ({
         screenshot,
       };
     } finally {
-      await context.close();
+      signal?.removeEventListener('abort', close);
+      await context.close().catch(() => {});
     }
   } finally {
     rmSync(profile, { recursive: true, force: true });

@@ -3,6 +3,7 @@
  * answer's latency kept so p50/p95/p99 are exact (autocannon's own summary has no p95).
  */
 import autocannon from 'autocannon';
+import { ActionCancelled } from '@white-cross/core';
 import { percentile, type LoadPlan, type LoadSample } from './load-plan.js';
 
 export interface LoadTarget {
@@ -10,16 +11,23 @@ export interface LoadTarget {
   readonly headers: Readonly<Record<string, string>>;
 }
 
-/** Runs the plan against the target; the sample's `url` is the target without its headers. */
-export type LoadRunner = (target: LoadTarget, plan: LoadPlan) => Promise<LoadSample>;
+/**
+ * Runs the plan against the target; the sample's `url` is the target without its headers. An
+ * abort of `signal` stops the load at once and rejects with {@link ActionCancelled}.
+ */
+export type LoadRunner = (target: LoadTarget, plan: LoadPlan, signal?: AbortSignal) => Promise<LoadSample>;
 
 /** Connections for a rate: enough that a slow answer does not stall the rate, never more than asked. */
 export function connectionsFor(rate: number): number {
   return Math.max(1, Math.min(rate, 10));
 }
 
-export const runAutocannon: LoadRunner = (target, plan) =>
+export const runAutocannon: LoadRunner = (target, plan, signal) =>
   new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(new ActionCancelled('before the load test', signal));
+      return;
+    }
     const latencies: number[] = [];
     const started = performance.now();
     let bad = 0;
@@ -34,6 +42,11 @@ export const runAutocannon: LoadRunner = (target, plan) =>
         timeout: 10,
       },
       (error, result) => {
+        signal?.removeEventListener('abort', stop);
+        if (signal?.aborted) {
+          reject(new ActionCancelled('during the load test', signal));
+          return;
+        }
         if (error) {
           reject(error);
           return;
@@ -58,6 +71,9 @@ export const runAutocannon: LoadRunner = (target, plan) =>
         });
       },
     );
+    // autocannon's stop() ends the run and calls back with what it had: judged as cancelled above.
+    const stop = () => instance.stop();
+    signal?.addEventListener('abort', stop, { once: true });
     instance.on('response', (_client: unknown, statusCode: number, _bytes: number, responseTime: number) => {
       latencies.push(responseTime);
       if (statusCode < 200 || statusCode >= 400) bad++;

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import {
   makeCertificate,
   runActionBundle,
+  runActionBundleAndSignal,
   startHttpsServer,
   type ActionRun,
   type HttpsServer,
@@ -468,6 +469,78 @@ describe('browser', () => {
       expectNoLeaks(run);
     } finally {
       await page.close();
+    }
+  }, 90_000);
+});
+
+// A cancelled workflow run sends SIGINT, then SIGTERM, and stops the job's processes after a
+// grace period ("Workflow cancellation reference",
+// https://docs.github.com/en/actions/reference/workflow-cancellation-reference). A verification
+// cut short gives no verdict (no `verdict` output, so no `if:` can read it as a pass), and
+// stops what it started: the load at once, Chromium at once.
+describe('cancellation', () => {
+  it('SIGTERM during the load test: the load stops at once, no verdict, the cancellation in the audit record', async () => {
+    counted = 0;
+    const run = await runActionBundleAndSignal('verify-deployment', {
+      inputs: { 'base-url': counterUrl, health: '/health', load: '20/s for 60s', 'browser-url': 'off' },
+      when: (line) => line.startsWith('::group::Load'),
+      timeoutMs: 60_000,
+    });
+    const atExit = counted;
+
+    expect(run.exitCode).toBe(1);
+    expect(errorLine(run)).toBe(
+      'Cancelled (SIGTERM) while load testing green: verify-deployment changed nothing and gave no verdict; the release is not verified, so the workflow must not shift traffic to it on this run.',
+    );
+    expect(run.audit[0]).toMatchObject({
+      outcome: 'cancelled',
+      cancellation: { signal: 'SIGTERM', stoppedInTime: true },
+      facts: { cancelled: { during: 'load testing green' } },
+    });
+    expect(run.outputs.verdict).toBeUndefined();
+    // Nothing keeps sending once the action has ended.
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(counted).toBe(atExit);
+  }, 90_000);
+
+  it('SIGTERM while Chromium waits for a page: Chromium is closed at once, no verdict', async () => {
+    // A page that never answers: Chromium would wait out its 30 s navigation timeout.
+    const held: { closed: boolean }[] = [];
+    let sendSignal: ((signal: NodeJS.Signals) => void) | undefined;
+    const hold = createServer((req) => {
+      const request = { closed: false };
+      held.push(request);
+      req.socket.on('close', () => (request.closed = true));
+      sendSignal?.('SIGTERM');
+    });
+    await new Promise<void>((r) => hold.listen(0, '127.0.0.1', r));
+    const address = hold.address();
+    const holdUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/`;
+    try {
+      const run = await runActionBundle('verify-deployment', {
+        inputs: { 'base-url': good, health: '/health', load: 'off', 'browser-url': holdUrl },
+        onLine: (line, send) => {
+          if (line.startsWith('::group::Browser')) sendSignal = send;
+        },
+        timeoutMs: 60_000,
+      });
+
+      expect(held.length).toBeGreaterThan(0);
+      expect(run.exitCode).toBe(1);
+      expect(errorLine(run)).toBe(
+        'Cancelled (SIGTERM) while checking the frontend in Chromium: verify-deployment changed nothing and gave no verdict; the release is not verified, so the workflow must not shift traffic to it on this run.',
+      );
+      expect(run.audit[0]).toMatchObject({
+        outcome: 'cancelled',
+        cancellation: { signal: 'SIGTERM', stoppedInTime: true },
+        facts: { cancelled: { during: 'checking the frontend in Chromium' } },
+      });
+      expect(run.outputs.verdict).toBeUndefined();
+      // Chromium's connection to the page is gone: the browser was closed, not left behind.
+      expect(held.every((r) => r.closed)).toBe(true);
+    } finally {
+      hold.closeAllConnections();
+      await new Promise((r) => hold.close(r));
     }
   }, 90_000);
 });
